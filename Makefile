@@ -1,0 +1,40 @@
+# Two commands do everything from a fresh clone:
+#   make run    create .venv, install, start the app (SQLite, demo study)
+#   make test   install what the tests need (incl. Debian's chromium and postgresql), run the suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8501
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test test-fast bench venv test-deps clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	@if [ -f app.py ]; then \
+		$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true; \
+	else \
+		$(BIN)/qmethod analyze qmethod/data/lipset.csv --factors 3; \
+	fi
+
+test-deps: $(STAMP)
+	bash scripts/test-deps.sh
+
+test: test-deps
+	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow and not browser and not postgres"
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_core.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
