@@ -1,0 +1,215 @@
+"""Shared helpers for readers: input loading with size limits, text decoding, CSV splitting, values."""
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from qmethod.errors import FormatError
+
+#: Largest file :func:`qmethod.io.read` accepts by default (bytes): 20 MB. Pass ``max_bytes=`` to change it.
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+
+#: Encodings tried for text files, in this order, when none is named (UTF-16 only with its BOM).
+TEXT_ENCODINGS = ("utf-8", "shift_jis", "cp1252")
+
+
+@dataclass(frozen=True)
+class Source:
+    """The raw bytes of an input and where they came from."""
+
+    data: bytes
+    name: str
+    path: Path | None = None
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB"
+
+
+def load_source(source: Any, *, name: str | None = None, max_bytes: int | None = DEFAULT_MAX_BYTES) -> Source:
+    """Read ``source`` (a path, bytes or a binary file object) into memory, enforcing ``max_bytes``."""
+    limit = max_bytes
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        return _checked(Source(data, name or "uploaded file"), limit)
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        label = name or path.name
+        try:
+            size = path.stat().st_size
+            if limit is not None and size > limit:
+                raise FormatError(f"{label}: the file is {_mb(size)}; the limit is {_mb(limit)} "
+                                  "(max_bytes=...).")
+            data = path.read_bytes()
+        except FormatError:
+            raise
+        except OSError as exc:
+            raise FormatError(f"{label}: cannot open the file ({exc.strerror or exc}).") from exc
+        return _checked(Source(data, label, path), limit)
+    if hasattr(source, "read"):
+        label = name or Path(str(getattr(source, "name", "") or "uploaded file")).name
+        try:
+            data = source.read(limit + 1) if limit is not None else source.read()
+        except (OSError, ValueError) as exc:
+            raise FormatError(f"{label}: cannot read the file ({exc}).") from exc
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        return _checked(Source(bytes(data), label), limit)
+    raise FormatError(f"Cannot read {type(source).__name__!r}: give a file path, bytes or a binary file object.")
+
+
+def _checked(src: Source, limit: int | None) -> Source:
+    if limit is not None and len(src.data) > limit:
+        raise FormatError(f"{src.name}: the file is larger than the limit of {_mb(limit)} (max_bytes=...).")
+    return src
+
+
+def open_zip(data: bytes, name: str, *, max_bytes: int | None, what: str = "ZIP archive") -> zipfile.ZipFile:
+    """Open a ZIP (also xlsx) from bytes, refusing archives whose content would exceed 10 x ``max_bytes``."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise FormatError(f"{name}: not a readable {what} ({exc}).") from exc
+    if max_bytes is not None:
+        total = sum(i.file_size for i in infos)
+        if total > 10 * max_bytes:
+            raise FormatError(f"{name}: the {what} unpacks to {_mb(total)}; the limit is "
+                              f"{_mb(10 * max_bytes)} (10 x max_bytes).")
+    return zf
+
+
+def _looks_japanese(text: str) -> bool:
+    non_ascii = [c for c in text if ord(c) > 127]
+    if not non_ascii:
+        return True
+    kana = sum(1 for c in non_ascii if "\u3040" <= c <= "\u30ff")
+    cjk = sum(1 for c in non_ascii if "\u3000" <= c <= "\u9fff" or "\uff01" <= c <= "\uff60")
+    return kana > 0 and cjk / len(non_ascii) >= 0.9
+
+
+def decode_text(data: bytes, name: str, encoding: str | None = None) -> str:
+    """Decode a text file: the named encoding, else UTF-8 (with or without BOM), UTF-16 with BOM,
+    Shift_JIS (only if the result reads as Japanese) or cp1252. Line endings are left as they are."""
+    if encoding:
+        try:
+            return data.decode(encoding)
+        except LookupError as exc:
+            raise FormatError(f"{name}: unknown encoding {encoding!r}.") from exc
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + data[: exc.start].count(b"\r") - data[: exc.start].count(b"\r\n") + 1
+            raise FormatError(f"{name}, line {line}: not valid {encoding} text (byte {exc.start}).") from exc
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise FormatError(f"{name}: starts with a UTF-16 mark but is not valid UTF-16 text.") from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("shift_jis")
+        if _looks_japanese(text):
+            return text
+    except UnicodeDecodeError:
+        pass
+    # cp1252 leaves five bytes undefined; decode them as Latin-1 so any byte string reads.
+    return data.decode("cp1252", errors="ignore") if _cp1252_ok(data) else data.decode("latin-1")
+
+
+def _cp1252_ok(data: bytes) -> bool:
+    try:
+        data.decode("cp1252")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines of a text with any line ending (CRLF, LF or classic-Mac CR)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def sniff_delimiter(text: str, candidates: str = ",;\t|") -> str:
+    """The delimiter that splits the first lines most consistently (comma when in doubt)."""
+    lines = [ln for ln in split_lines(text)[:20] if ln.strip()]
+    if not lines:
+        return ","
+    best, best_score = ",", (0, 0)
+    for d in candidates:
+        counts = [ln.count(d) for ln in lines]
+        if counts[0] == 0:
+            continue
+        same = sum(1 for c in counts if c == counts[0])
+        score = (same, counts[0])
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
+def read_csv_rows(text: str, name: str, delimiter: str | None = None) -> list[list[str]]:
+    """Rows of a delimited text as lists of stripped strings (trailing empty rows removed)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    delim = delimiter or sniff_delimiter(text)
+    try:
+        rows = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delim)]
+    except csv.Error as exc:
+        raise FormatError(f"{name}: not a readable delimited text file ({exc}).") from exc
+    while rows and not any(rows[-1]):
+        rows.pop()
+    return rows
+
+
+_INT = re.compile(r"^[+-]?\s*\d+(?:\.0*)?$")
+
+
+def parse_value(cell: Any, where: str, *, name: str) -> int:
+    """A Q-sort value (integer, optional sign) from a text or spreadsheet cell, else FormatError."""
+    if isinstance(cell, bool):
+        raise FormatError(f"{name}, {where}: expected an integer Q-sort value, found {cell!r}.")
+    if isinstance(cell, int):
+        return cell
+    if isinstance(cell, float):
+        if math.isfinite(cell) and cell == int(cell):
+            return int(cell)
+        raise FormatError(f"{name}, {where}: expected an integer Q-sort value, found {cell!r}.")
+    text = "" if cell is None else str(cell).strip()
+    if not text:
+        raise FormatError(f"{name}, {where}: the Q-sort value is missing (every statement needs a value).")
+    if _INT.match(text):
+        return int(float(text.replace(" ", "")))
+    shown = text if len(text) <= 30 else text[:27] + "..."
+    raise FormatError(f"{name}, {where}: expected an integer Q-sort value, found {shown!r}.")
+
+
+def is_int_text(cell: Any) -> bool:
+    """True when a cell holds an integer (as number or text)."""
+    if isinstance(cell, bool):
+        return False
+    if isinstance(cell, int):
+        return True
+    if isinstance(cell, float):
+        return math.isfinite(cell) and cell == int(cell)
+    return cell is not None and bool(_INT.match(str(cell).strip()))
+
+
+def column_letter(index: int) -> str:
+    """Spreadsheet column letter for a 1-based column index."""
+    letters = ""
+    while index > 0:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def cell_ref(row: int, col: int) -> str:
+    """``B7`` for 1-based row 7, column 2."""
+    return f"{column_letter(col)}{row}"
