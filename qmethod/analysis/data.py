@@ -1,0 +1,153 @@
+"""Validation of Q-sort data at the boundary of the analysis.
+
+Orientation used everywhere in :mod:`qmethod.analysis`: ``sorts`` is a matrix of **statements x
+Q-sorts** (rows = statements, columns = Q-sorts, cells = grid values such as -4..+4), as in R's
+qmethod and PQMethod's factor arrays. A pandas DataFrame keeps its labels; a plain 2-D array gets
+statement labels ``S1..SN`` and Q-sort labels ``Q1..QP``.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+
+__all__ = ["check_sorts", "check_distribution", "infer_distribution", "factor_labels"]
+
+
+def factor_labels(k: int) -> list[str]:
+    """Factor column labels ``F1..Fk`` (plain strings, correct beyond 9)."""
+    return [f"F{i}" for i in range(1, k + 1)]
+
+
+def _name(x) -> str:
+    return str(x)
+
+
+def check_sorts(sorts, *, min_statements: int = 2, min_sorts: int = 2) -> pd.DataFrame:
+    """Return ``sorts`` as a float DataFrame (statements x Q-sorts) or raise :class:`DataError`.
+
+    Checks: a 2-D table; at least 2 statements and 2 Q-sorts; numeric, finite values; unique
+    statement and Q-sort labels; no constant Q-sort (it has no correlation with anything).
+    Ragged input (sorts of unequal length) is reported with the offending sort.
+    """
+    if isinstance(sorts, pd.DataFrame):
+        df = sorts.copy()
+    else:
+        if isinstance(sorts, Sequence) and not isinstance(sorts, (str, bytes)) and sorts and all(
+            isinstance(c, Sequence) and not isinstance(c, (str, bytes)) for c in sorts
+        ):
+            # a list of columns (one per Q-sort): lengths must agree
+            lengths = [len(c) for c in sorts]
+            if len(set(lengths)) > 1:
+                first = lengths[0]
+                bad = next(i for i, n in enumerate(lengths) if n != first)
+                raise DataError(
+                    f"Q-sorts have unequal length: Q-sort Q{bad + 1} has {lengths[bad]} values, "
+                    f"Q-sort Q1 has {first}. Every Q-sort must rank the same statements."
+                )
+            arr = np.array(sorts, dtype=object).T
+        else:
+            try:
+                arr = np.asarray(sorts, dtype=object)
+            except ValueError as exc:  # ragged nested input
+                raise DataError(f"Q-sorts have unequal length ({exc}).") from None
+        if arr.ndim != 2:
+            raise DataError(
+                f"sorts must be a 2-D table of statements x Q-sorts; got an array with {arr.ndim} dimension(s)."
+            )
+        df = pd.DataFrame(
+            arr,
+            index=[f"S{i}" for i in range(1, arr.shape[0] + 1)],
+            columns=[f"Q{j}" for j in range(1, arr.shape[1] + 1)],
+        )
+    n, p = df.shape
+    if n < min_statements:
+        raise DataError(f"At least {min_statements} statements are needed; the data have {n}.")
+    if p < min_sorts:
+        raise DataError(f"At least {min_sorts} Q-sorts are needed; the data have {p}.")
+    for axis_name, labels in (("Q-sort", df.columns), ("statement", df.index)):
+        dup = labels[labels.duplicated()]
+        if len(dup):
+            raise DataError(
+                f"Duplicate {axis_name} id {_name(dup[0])!r}: every {axis_name} needs a unique id."
+            )
+    values = np.empty((n, p), dtype=float)
+    for j, col in enumerate(df.columns):
+        column = df[col]
+        num = pd.to_numeric(column, errors="coerce")
+        bad_mask = num.isna() & column.notna()
+        if bad_mask.any():
+            stmt = column.index[bad_mask.to_numpy()][0]
+            raise DataError(
+                f"Q-sort {_name(col)!r}, statement {_name(stmt)!r}: value {column[stmt]!r} is not a number."
+            )
+        missing = num.isna().to_numpy() | ~np.isfinite(num.to_numpy(dtype=float, na_value=np.nan))
+        if missing.any():
+            stmt = column.index[missing][0]
+            raise DataError(
+                f"Q-sort {_name(col)!r}, statement {_name(stmt)!r}: the value is missing. "
+                "Every statement must have a grid value in every Q-sort (drop or complete this Q-sort)."
+            )
+        values[:, j] = num.to_numpy(dtype=float)
+    sd = values.std(axis=0)
+    const = np.flatnonzero(sd == 0)
+    if const.size:
+        raise DataError(
+            f"Q-sort {_name(df.columns[const[0]])!r} gives every statement the same value "
+            f"({values[0, const[0]]:g}); a constant Q-sort cannot be correlated. Remove it."
+        )
+    return pd.DataFrame(values, index=df.index, columns=df.columns)
+
+
+def check_distribution(sorts: pd.DataFrame, distribution: Sequence[float] | None, *, forced: bool) -> np.ndarray | None:
+    """Check ``sorts`` against the declared grid and return the sorted distribution (or None).
+
+    ``distribution`` lists the grid value of every slot (length = number of statements, any
+    order), e.g. ``[-4, -4, -3, -3, -3, ...]``. When ``forced`` is true each Q-sort, sorted, must
+    equal it (without one, every Q-sort must match the first one, as in R qmethod). A Q-sort that
+    breaks it raises :class:`DataError` naming the sort and the first differing grid value.
+    """
+    n = sorts.shape[0]
+    if distribution is not None:
+        dist = np.sort(np.asarray(distribution, dtype=float))
+        if dist.ndim != 1 or dist.size != n:
+            raise DataError(
+                f"The distribution has {np.size(dist)} grid slots but the data have {n} statements; "
+                "give one grid value per slot (e.g. [-4, -4, -3, ...])."
+            )
+        if not np.all(np.isfinite(dist)):
+            raise DataError("The distribution contains a missing or non-numeric value.")
+    else:
+        dist = None
+    if not forced:
+        return dist
+    ref = dist if dist is not None else np.sort(sorts.iloc[:, 0].to_numpy())
+    ref_name = "the declared distribution" if dist is not None else f"Q-sort {sorts.columns[0]!r}"
+    srt = np.sort(sorts.to_numpy(), axis=0)
+    bad = np.flatnonzero(np.any(srt != ref[:, None], axis=0))
+    if bad.size:
+        j = bad[0]
+        got = pd.Series(sorts.iloc[:, j]).value_counts()
+        want = pd.Series(ref).value_counts()
+        diffs = [v for v in sorted(set(got.index) | set(want.index)) if got.get(v, 0) != want.get(v, 0)]
+        v = diffs[0]
+        raise DataError(
+            f"Q-sort {sorts.columns[j]!r} breaks the forced distribution: it has {got.get(v, 0)} "
+            f"statement(s) at {v:+g} where {ref_name} has {want.get(v, 0)}. "
+            "Correct the sort, or analyse with forced=False."
+        )
+    return ref
+
+
+def infer_distribution(sorts: pd.DataFrame) -> np.ndarray:
+    """Distribution used for factor arrays of unforced data when none is given.
+
+    Rule: the k-th slot gets the mean over all Q-sorts of their k-th smallest value, rounded to
+    the nearest integer (half to even). For forced data this is exactly the grid; for free data it
+    is the typical shape of the sorts actually given, so the factor arrays look like a real sort.
+    """
+    srt = np.sort(sorts.to_numpy(dtype=float), axis=0)
+    return np.round(srt.mean(axis=1))

@@ -1,0 +1,246 @@
+"""``analyze``: the whole by-person Q analysis in one call."""
+from __future__ import annotations
+
+import warnings as _warnings
+
+import numpy as np
+import pandas as pd
+
+from ..errors import QMethodError, QMethodWarning
+from . import compare as _compare
+from .correlate import CORRELATIONS, correlate, standardize
+from .data import check_distribution, check_sorts, infer_distribution
+from .extract import centroid, horst, pca, pca_from_sorts
+from .flag import check_flags, flag, flag_warnings
+from .result import AnalysisResult, AnalysisSettings
+from .rotate import JudgmentalRotation, RotationStep, order_and_sign, varimax
+from .scores import factor_arrays, factor_weights, zscores
+
+__all__ = ["analyze", "rescore", "EXTRACTIONS", "ROTATIONS"]
+
+EXTRACTIONS = ("pca", "centroid", "horst")
+ROTATIONS = ("varimax", "none")
+KEEP_CORRELATIONS_UP_TO = 4000  # Q-sorts; above this the P x P matrix is only formed on request
+
+
+def _choice(name, value, options):
+    if value not in options:
+        raise QMethodError(f"{name} must be one of {', '.join(map(repr, options))}; got {value!r}.")
+
+
+def analyze(
+    sorts,
+    n_factors: int,
+    *,
+    extraction: str = "pca",
+    rotation: str = "varimax",
+    correlation: str = "pearson",
+    flags="auto",
+    significance: float = 0.05,
+    majority: bool = True,
+    negative: str = "include",
+    forced: bool = True,
+    distribution=None,
+    statements=None,
+    varimax_tolerance: float = 1e-5,
+    centroid_start: str = "pqmethod",
+    centroid_tolerance: float | None = None,
+    rotation_steps=(),
+    order: str = "auto",
+    ties: str = "position",
+    convention: str = "qmethod",
+    standardize_sorts: bool = False,
+    av_rel_coef: float = 0.8,
+    keep_correlations: bool | None = None,
+) -> AnalysisResult:
+    """By-person Q factor analysis: correlate -> extract -> rotate -> flag -> scores -> compare.
+
+    Parameters
+    ----------
+    sorts : DataFrame or 2-D array, **statements x Q-sorts** (rows statements, columns Q-sorts,
+        cells grid values). DataFrame labels are kept; arrays get ``S1..`` and ``Q1..``.
+    n_factors : int, factors to extract and rotate (any number the data allow).
+    extraction : {"pca", "centroid", "horst"}, default "pca".
+        "centroid" is Brown's centroid (``centroid_start="pqmethod"``: PQMethod/KADE, or
+        ``"qmethod"``: R qmethod); "horst" is Horst's 5.5 centroid (PQMethod 2.30+, KADE).
+    rotation : {"varimax", "none"}, default "varimax". Varimax uses R's stopping rule with
+        ``varimax_tolerance`` (1e-5, as R qmethod); give 1e-12 for a converged rotation.
+    rotation_steps : sequence of (first, second, degrees) judgmental rotations applied after
+        ``rotation`` (and after the factor order/sign step), e.g. ``[("F1", "F2", 12)]``.
+    correlation : {"pearson", "spearman", "kendall"}, default "pearson".
+    flags : "auto" or a boolean matrix (Q-sorts x factors). A matrix overrides automatic flagging.
+    significance : float, default 0.05. Level for automatic flagging (1.96/sqrt(N) at .05).
+    majority : bool, default True. Also require a^2 > the sort's other squared loadings.
+    negative : {"include", "exclude"}, default "include" (as the peers, with a warning).
+    forced : bool, default True. Check every sort against ``distribution`` (or the first sort).
+    distribution : grid values of all slots (e.g. ``[-4, -4, -3, ...]``), optional. For unforced
+        data without one, factor arrays use the mean sorted shape of the sorts, rounded (see
+        :func:`qmethod.analysis.data.infer_distribution`).
+    statements : optional Series/sequence of statement texts (aligned with the rows).
+    order : {"auto", "variance", "extraction"}. "auto" = R qmethod's convention: PCA factors are
+        put in order of decreasing sum of squared loadings and each column is made to sum >= 0;
+        centroid factors keep extraction order and sign. "variance" applies that rule to every
+        extraction; "extraction" to none (except the PCA sign rule).
+    ties : {"position", "qmethod"} rule for equal z-scores in factor arrays (see
+        :func:`qmethod.analysis.scores.factor_arrays`).
+    convention : {"qmethod", "pqmethod"} for distinguishing/consensus statements.
+    standardize_sorts : bool, default False. Standardise each sort before weighting (KADE).
+    keep_correlations : keep the Q-sorts x Q-sorts correlation matrix in the result (default:
+        when there are at most 4,000 Q-sorts).
+
+    Returns
+    -------
+    AnalysisResult
+    """
+    _choice("extraction", extraction, EXTRACTIONS)
+    _choice("rotation", rotation, ROTATIONS)
+    _choice("correlation", correlation, CORRELATIONS)
+    _choice("order", order, ("auto", "variance", "extraction"))
+    _choice("negative", negative, ("include", "exclude"))
+    _choice("ties", ties, ("position", "qmethod"))
+    _choice("convention", convention, tuple(_compare.CONVENTIONS))
+    data = check_sorts(sorts)
+    n, p = data.shape
+    dist = check_distribution(data, distribution, forced=forced)
+    if dist is None:
+        dist = infer_distribution(data)
+    texts = None
+    if statements is not None:
+        texts = pd.Series(list(statements), index=data.index, name="statement") if not isinstance(
+            statements, pd.Series) else statements.reindex(data.index).rename("statement")
+        if len(texts) != n:
+            raise QMethodError(f"{len(texts)} statement texts were given for {n} statements.")
+    notes: list[str] = []
+
+    # correlate + extract
+    keep = keep_correlations if keep_correlations is not None else p <= KEEP_CORRELATIONS_UP_TO
+    corr = None
+    if extraction == "pca" and correlation != "kendall" and not keep:
+        x = data.to_numpy()
+        if correlation == "spearman":
+            from .correlate import _ranked
+
+            x = _ranked(x)
+        ext = pca_from_sorts(standardize(x), data.columns, n_factors)
+    else:
+        corr = correlate(data, method=correlation)
+        if extraction == "pca":
+            ext = pca(corr, n_factors)
+        elif extraction == "centroid":
+            ext = centroid(corr, n_factors, start=centroid_start, tolerance=centroid_tolerance)
+        else:
+            ext = horst(corr, n_factors, n_statements=n)
+            if not ext.details["converged"]:
+                notes.append(
+                    f"Horst centroid did not converge in {ext.details['passes']} passes "
+                    f"(largest change {ext.details['max_change']:.2g}); the last pass is used."
+                )
+    unrotated = ext.loadings
+    k = unrotated.shape[1]
+    if np.any((unrotated**2).sum(axis=1) > 1 + 1e-9):
+        heywood = list(unrotated.index[(unrotated**2).sum(axis=1) > 1 + 1e-9])
+        notes.append(f"Heywood case: communality above 1 for {', '.join(map(str, heywood))}.")
+
+    # rotate
+    if rotation == "varimax" and k > 1:
+        rotated, _ = varimax(unrotated, tolerance=varimax_tolerance)
+    else:
+        rotated = unrotated.copy()
+    if order == "variance" or (order == "auto" and extraction == "pca"):
+        rotated = order_and_sign(rotated)
+    steps = tuple(s if isinstance(s, RotationStep) else RotationStep(*s) for s in rotation_steps)
+    if steps:
+        rotated = JudgmentalRotation.replay(rotated, steps)
+
+    # flag
+    if isinstance(flags, str):
+        if flags != "auto":
+            raise QMethodError(f"flags must be 'auto' or a True/False matrix; got {flags!r}.")
+        fl = flag(rotated, n, significance=significance, majority=majority, negative=negative)
+        flag_matrix = fl.flags
+        notes.extend(fl.warnings)
+        flags_source = "auto"
+    else:
+        flag_matrix = check_flags(flags, rotated)
+        notes.extend(flag_warnings(flag_matrix, rotated))
+        flags_source = "manual"
+
+    settings = AnalysisSettings(
+        n_factors=int(n_factors), extraction=extraction, rotation=rotation, correlation=correlation,
+        flags=flags_source, significance=float(significance), majority=bool(majority), negative=negative,
+        forced=bool(forced), distribution=None if distribution is None else tuple(float(v) for v in distribution),
+        varimax_tolerance=float(varimax_tolerance), centroid_start=centroid_start,
+        centroid_tolerance=centroid_tolerance, rotation_steps=steps, order=order, ties=ties,
+        convention=convention, standardize_sorts=bool(standardize_sorts), av_rel_coef=float(av_rel_coef),
+    )
+    return _finish(
+        settings, data, texts, corr, ext.eigenvalues, unrotated, rotated, flag_matrix, dist, notes,
+        {"extraction": ext.details},
+    )
+
+
+def _finish(settings, data, texts, corr, eigenvalues, unrotated, rotated, flag_matrix, dist, notes, details):
+    """Weights, z-scores, factor arrays, characteristics and comparisons from flagged loadings."""
+    weights = factor_weights(rotated, flag_matrix)
+    z = zscores(data, weights, standardize_sorts=settings.standardize_sorts)
+    arrays = factor_arrays(z, dist, ties=settings.ties)
+    chars = _compare.characteristics(rotated, flag_matrix, av_rel_coef=settings.av_rel_coef)
+    sed_m = _compare.sed(chars)
+    comp = _compare.compare_factors(z, sed_m, convention=settings.convention)
+    for msg in notes:
+        _warnings.warn(msg, QMethodWarning, stacklevel=3)
+    return AnalysisResult(
+        settings=settings,
+        sorts=data,
+        statements=texts,
+        correlations=corr,
+        eigenvalues=eigenvalues,
+        unrotated_loadings=unrotated,
+        loadings=rotated,
+        flags=flag_matrix,
+        weights=weights,
+        zscores=z,
+        factor_arrays=arrays,
+        characteristics=chars,
+        factor_correlations=_compare.factor_correlations(z),
+        sed=sed_m,
+        differences=comp.differences,
+        pair_significance=comp.pair_significance,
+        distinguishing=comp.distinguishing,
+        consensus=comp.consensus,
+        labels=comp.labels,
+        distribution=tuple(float(v) for v in dist),
+        warnings=tuple(notes),
+        details=details,
+    )
+
+
+def rescore(result: AnalysisResult, *, loadings: pd.DataFrame | None = None, flags=None, note: str | None = None) -> AnalysisResult:
+    """Recompute everything after the rotation from new ``loadings`` and/or ``flags``.
+
+    The route for manual flags, inverted or split factors and loadings rotated elsewhere (R
+    qmethod's ``qzscores``). ``flags`` defaults to the result's flags when the factors are the
+    same, else to automatic flagging with the result's settings.
+    """
+    from dataclasses import replace
+
+    s = result.settings
+    new_loadings = result.loadings if loadings is None else loadings.copy()
+    notes = [] if note is None else [note]
+    if flags is None and list(new_loadings.columns) == list(result.flags.columns) and loadings is None:
+        flag_matrix = result.flags
+        source = s.flags
+    elif flags is None or (isinstance(flags, str) and flags == "auto"):
+        fl = flag(new_loadings, result.sorts.shape[0], significance=s.significance, majority=s.majority,
+                  negative=s.negative)
+        flag_matrix, source = fl.flags, "auto"
+        notes.extend(fl.warnings)
+    else:
+        flag_matrix, source = check_flags(flags, new_loadings), "manual"
+        notes.extend(flag_warnings(flag_matrix, new_loadings))
+    settings = replace(s, flags=source, n_factors=new_loadings.shape[1])
+    return _finish(
+        settings, result.sorts, result.statements, result.correlations, result.eigenvalues,
+        result.unrotated_loadings, new_loadings, flag_matrix, np.asarray(result.distribution), notes,
+        dict(result.details),
+    )

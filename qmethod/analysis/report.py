@@ -1,0 +1,63 @@
+"""Readable text summary of an analysis (used by the CLI and ``AnalysisResult.summary``)."""
+from __future__ import annotations
+
+import pandas as pd
+
+
+def _table(df: pd.DataFrame) -> str:
+    return df.to_string()
+
+
+def summary(result, *, width: int = 60) -> str:
+    s = result.settings
+    n, p = result.sorts.shape
+    out = []
+    steps = f", {len(s.rotation_steps)} judgmental step(s)" if s.rotation_steps else ""
+    out.append(
+        f"Q analysis: {p} Q-sorts x {n} statements; {s.n_factors} factors; extraction {s.extraction}; "
+        f"rotation {s.rotation}{steps}; correlation {s.correlation}; flags {s.flags} "
+        f"(p < {s.significance:g}{', majority of common variance' if s.majority else ''}; negative loadings {s.negative}d)."
+    )
+    out.append("")
+    out.append("Loadings (* = defining sort)")
+    lf = result.loadings.copy().astype(object)
+    for c in result.loadings.columns:
+        lf[c] = [f"{v:7.4f}{'*' if f else ' '}" for v, f in zip(result.loadings[c], result.flags[c])]
+    out.append(_table(lf))
+    ch = result.characteristics
+    out.append("")
+    out.append("Factor characteristics")
+    out.append(_table(ch.T.round(4)))
+    out.append("")
+    out.append("Factor arrays")
+    fa = result.factor_arrays.copy()
+    fa = fa.astype(object).where(fa.notna(), "-")
+    if result.statements is not None:
+        fa.insert(0, "statement", result.statements.str.slice(0, width))
+    out.append(_table(fa))
+    for f in result.factors:
+        if result.zscores[f].isna().any():
+            continue
+        ds = result.distinguishing_statements(f)
+        out.append("")
+        out.append(f"Distinguishing statements for {f} (* p < .05, ** p < .01): {len(ds)}")
+        if len(ds):
+            cols = [c for c in ds.columns if c == "level" or c.endswith("array")]
+            show = ds[cols]
+            if "statement" in ds:
+                show = pd.concat([ds["statement"].str.slice(0, width), show], axis=1)
+            out.append(_table(show))
+    cs = result.consensus_statements()
+    out.append("")
+    out.append(f"Consensus statements ({s.convention} convention): {len(cs)}")
+    if len(cs):
+        cols = [c for c in cs.columns if c == "level" or c.endswith("array")]
+        show = cs[cols]
+        if "statement" in cs:
+            show = pd.concat([cs["statement"].str.slice(0, width), show], axis=1)
+        out.append(_table(show))
+    if result.warnings:
+        out.append("")
+        out.append("Warnings")
+        out.extend(f"- {w}" for w in result.warnings)
+    return "\n".join(out)
