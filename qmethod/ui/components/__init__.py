@@ -1,0 +1,11 @@
+"""Custom browser components (Streamlit components v2: inline JS/CSS, no iframe, no build step)."""
+from __future__ import annotations
+
+from importlib import resources
+
+__all__ = ["asset"]
+
+
+def asset(package: str, name: str) -> str:
+    """The text of a JS/CSS file shipped inside ``qmethod.ui.components.<package>``."""
+    return resources.files(f"qmethod.ui.components.{package}").joinpath(name).read_text(encoding="utf-8")

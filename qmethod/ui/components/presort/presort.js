@@ -1,0 +1,167 @@
+// Presort: one statement at a time into three piles (disagree / neutral / agree).
+//
+// Click/tap a pile button or press 1, 2 or 3; "Undo last" takes back the latest card. Like the
+// grid, every change sends the WHOLE pile mapping as the state value `piles` ({seq, piles});
+// Python saves the difference and echoes `seq` as `ack`. Texts are set with textContent only.
+
+const instances = new WeakMap();
+const PILES = ["disagree", "neutral", "agree"];
+
+export default function presort(component) {
+  const { data, parentElement, setStateValue } = component;
+  let inst = instances.get(parentElement);
+  if (!inst) {
+    inst = createInstance(parentElement);
+    instances.set(parentElement, inst);
+  }
+  inst.setStateValue = setStateValue;
+  inst.update(data || {});
+  return inst.cleanup;
+}
+
+function h(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "text") node.textContent = v;
+    else if (k === "class") node.className = v;
+    else node.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const c of children) if (c) node.appendChild(c);
+  return node;
+}
+
+function fmt(template, values) {
+  return String(template || "").replace(/\{(\w+)\}/g, (_, k) => (k in values ? String(values[k]) : ""));
+}
+
+function createInstance(root) {
+  const s = { data: null, piles: new Map(), history: [], seq: 0, acked: 0, lastJson: "" };
+  const inst = { setStateValue: null, update, cleanup: () => teardown() };
+  const S = (k, v) => fmt((s.data && s.data.strings && s.data.strings[k]) || k, v || {});
+
+  const wrap = h("div", { class: "ps", "data-testid": "presort" });
+  root.appendChild(wrap);
+  const progress = h("p", { class: "ps-progress", "data-testid": "presort-progress" });
+  const cardBox = h("div", { class: "ps-card", "data-testid": "presort-card" });
+  const cardText = h("p", { class: "ps-text", id: "ps-text" });
+  cardBox.appendChild(cardText);
+  const buttons = h("div", { class: "ps-buttons", role: "group", "aria-labelledby": "ps-group" });
+  const groupLabel = h("p", { id: "ps-group", class: "ps-group" });
+  const pileButtons = PILES.map((pile, i) => {
+    const b = h("button", { type: "button", class: "ps-btn ps-" + pile, "data-pile": pile, "data-testid": "presort-" + pile, "aria-describedby": "ps-text", "aria-keyshortcuts": String(i + 1) });
+    b.addEventListener("click", () => put(pile));
+    buttons.appendChild(b);
+    return b;
+  });
+  const undo = h("button", { type: "button", class: "ps-undo", "data-testid": "presort-undo" });
+  undo.addEventListener("click", () => undoLast());
+  const keys = h("p", { class: "ps-keys" });
+  const counts = h("div", { class: "ps-counts", "data-testid": "presort-counts" });
+  const live = h("div", { class: "ps-sr", role: "status", "aria-live": "polite", "aria-atomic": "true", "data-testid": "presort-live" });
+  wrap.append(progress, cardBox, groupLabel, buttons, h("div", { class: "ps-row" }, undo, keys), counts, live);
+
+  function update(data) {
+    const first = s.data === null;
+    s.data = { ...data, statements: data.statements || [] };
+    const ack = Number(data.ack || 0);
+    if (first) s.seq = ack;
+    s.acked = Math.max(s.acked, ack);
+    if (ack > s.seq) s.seq = ack;
+    if (s.acked >= s.seq) {
+      const incoming = JSON.stringify(data.piles || {});
+      if (first || incoming !== s.lastJson) {
+        s.piles = new Map(Object.entries(data.piles || {}));
+        // Undo order after a reload: the latest card in presentation order comes back first.
+        s.history = s.data.statements.map((st) => st.id).filter((id) => s.piles.has(id));
+        s.lastJson = incoming;
+      }
+    }
+    render();
+  }
+
+  function current() {
+    return s.data.statements.find((st) => !s.piles.has(st.id)) || null;
+  }
+
+  function send() {
+    s.seq += 1;
+    const piles = Object.fromEntries(s.piles);
+    s.lastJson = JSON.stringify(piles);
+    if (inst.setStateValue) inst.setStateValue("piles", { seq: s.seq, piles });
+  }
+
+  function put(pile) {
+    const st = current();
+    if (!st) return;
+    s.piles.set(st.id, pile);
+    s.history = s.history.filter((id) => id !== st.id).concat([st.id]);
+    send();
+    render();
+    const left = s.data.statements.length - s.piles.size;
+    announce(S("ps_put", { pile: S("ps_" + pile).toLowerCase(), left }) + (current() ? " " + current().text : " " + S("ps_done")));
+  }
+
+  function undoLast() {
+    const id = s.history.pop();
+    if (!id) return;
+    s.piles.delete(id);
+    send();
+    render();
+    announce(S("ps_undone") + " " + (current() ? current().text : ""));
+    const first = pileButtons[0];
+    if (first) first.focus();
+  }
+
+  function announce(text) {
+    live.textContent = "";
+    setTimeout(() => (live.textContent = text), 30);
+  }
+
+  function render() {
+    const total = s.data.statements.length;
+    const done = s.piles.size;
+    const st = current();
+    progress.textContent = st ? S("ps_progress", { n: done + 1, total }) + " \u00b7 " + S("ps_left", { left: total - done }) : S("ps_done");
+    cardText.textContent = st ? st.text : S("ps_done");
+    cardBox.classList.toggle("is-done", !st);
+    groupLabel.textContent = S("ps_group");
+    pileButtons.forEach((b, i) => {
+      const pile = PILES[i];
+      b.replaceChildren(h("span", { class: "ps-key", "aria-hidden": "true", text: String(i + 1) }), h("span", { class: "ps-label", text: S("ps_" + pile) }));
+      b.disabled = !st;
+    });
+    undo.textContent = "\u21b6 " + S("ps_undo");
+    undo.disabled = s.history.length === 0;
+    keys.textContent = S("ps_keys");
+    counts.replaceChildren(
+      h("h3", { class: "ps-counts-h", text: S("ps_counts") }),
+      h(
+        "ul",
+        { class: "ps-count-list" },
+        ...PILES.map((pile) => h("li", { class: "ps-count ps-" + pile, "data-testid": "count-" + pile, text: S("ps_" + pile) + ": " + [...s.piles.values()].filter((p) => p === pile).length }))
+      )
+    );
+  }
+
+  function onKey(ev) {
+    if (ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    const t = ev.composedPath ? ev.composedPath()[0] : ev.target;
+    const tag = t && t.tagName ? t.tagName.toLowerCase() : "";
+    if (tag === "input" || tag === "textarea" || tag === "select" || (t && t.isContentEditable)) return;
+    const i = ["1", "2", "3"].indexOf(ev.key);
+    if (i < 0 || !current()) return;
+    ev.preventDefault();
+    put(PILES[i]);
+    const b = pileButtons[i];
+    b.classList.add("is-flash");
+    setTimeout(() => b.classList.remove("is-flash"), 200);
+  }
+  window.addEventListener("keydown", onKey);
+
+  function teardown() {
+    window.removeEventListener("keydown", onKey);
+    instances.delete(root);
+  }
+  return inst;
+}

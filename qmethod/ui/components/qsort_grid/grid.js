@@ -1,0 +1,650 @@
+// Q-sort grid: a Streamlit components-v2 module.
+//
+// The participant places every statement into one column of a quasi-normal grid. Three ways
+// to do it, all equivalent: drag (mouse; touch after a short press), select-then-place
+// (click/tap or Enter/Space on a card, then a column, or the arrow keys and Enter), and a
+// list view with one column chooser per statement (screen readers, small screens).
+//
+// Data flow: Python sends the stored layout (`data.placements`) and the sequence number of
+// the last layout it saved (`data.ack`). Every local change bumps `seq` and sends the WHOLE
+// layout as the state value `layout` ({seq, columns}); Python saves the difference and echoes
+// `seq` back as `ack`. Sending the whole layout makes lost or merged updates harmless: the
+// newest one always carries everything. Statement texts are only ever set with textContent.
+
+const instances = new WeakMap();
+
+export default function qsortGrid(component) {
+  const { data, parentElement, setStateValue } = component;
+  let inst = instances.get(parentElement);
+  if (!inst) {
+    inst = createInstance(parentElement);
+    instances.set(parentElement, inst);
+  }
+  inst.setStateValue = setStateValue;
+  inst.update(data || {});
+  return inst.cleanup;
+}
+
+function h(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "text") node.textContent = v;
+    else if (k === "class") node.className = v;
+    else node.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const c of children) if (c) node.appendChild(c);
+  return node;
+}
+
+function fmt(template, values) {
+  return String(template || "").replace(/\{(\w+)\}/g, (_, k) => (k in values ? String(values[k]) : ""));
+}
+
+function signed(v) {
+  return v > 0 ? "+" + v : v < 0 ? "\u2212" + Math.abs(v) : "0";
+}
+
+function createInstance(root) {
+  const s = {
+    data: null,
+    cols: new Map(), // column value -> [statement ids] in display order
+    seq: 0,
+    acked: 0,
+    picked: null,
+    target: null,
+    mode: null,
+    press: null,
+    deferred: false,
+    lastJson: "",
+    lastDataKey: "",
+    message: "",
+  };
+  const inst = { setStateValue: null, update, cleanup: () => teardown() };
+
+  const wrap = h("div", { class: "qg", "data-testid": "qsort-grid" });
+  root.appendChild(wrap);
+  const hitRoot = typeof root.elementFromPoint === "function" ? root : document;
+  const activeEl = () => (root.activeElement !== undefined ? root.activeElement : document.activeElement);
+
+  const S = (k, vals) => fmt((s.data && s.data.strings && s.data.strings[k]) || k, vals || {});
+  const statement = (id) => s.data.statementById[id];
+  const columnOf = (id) => {
+    for (const [v, ids] of s.cols) if (ids.includes(id)) return v;
+    return null;
+  };
+  const capacity = (v) => s.data.columnByValue[v].capacity;
+  const isFull = (v) => s.data.forced && s.cols.get(v).length >= capacity(v);
+  const placedCount = () => [...s.cols.values()].reduce((n, ids) => n + ids.length, 0);
+
+  // ---------------------------------------------------------------- data from Python
+  function update(data) {
+    const first = s.data === null;
+    const statements = data.statements || [];
+    const columns = data.columns || [];
+    s.data = {
+      ...data,
+      statements,
+      columns,
+      statementById: Object.fromEntries(statements.map((st) => [st.id, st])),
+      columnByValue: Object.fromEntries(columns.map((c) => [c.value, c])),
+    };
+    const dataKey = JSON.stringify([statements, columns, data.forced, data.strings]);
+    const ack = Number(data.ack || 0);
+    if (first) {
+      s.seq = ack;
+      s.mode = data.mode || (wrap.getBoundingClientRect().width < 640 ? "list" : "grid");
+    }
+    s.acked = Math.max(s.acked, ack);
+    if (ack > s.seq) s.seq = ack;
+    let changed = first || dataKey !== s.lastDataKey;
+    s.lastDataKey = dataKey;
+    // Adopt the stored layout unless a newer local change is still on its way.
+    if (s.acked >= s.seq) {
+      const incoming = JSON.stringify(data.placements || {});
+      if (first || incoming !== s.lastJson) {
+        adopt(data.placements || {});
+        changed = true;
+      }
+    }
+    if (data.message && data.message !== s.message) {
+      s.message = data.message;
+      announce(data.message);
+    }
+    if (changed) render();
+    else renderStatus();
+  }
+
+  function adopt(placements) {
+    s.cols = new Map(s.data.columns.map((c) => [c.value, []]));
+    const entries = Object.entries(placements)
+      .filter(([id, p]) => s.data.statementById[id] && s.cols.has(Number(p[0])))
+      .sort((a, b) => a[1][1] - b[1][1]);
+    for (const [id, p] of entries) s.cols.get(Number(p[0])).push(id);
+    s.lastJson = JSON.stringify(placements);
+    if (s.picked && !s.data.statementById[s.picked]) s.picked = null;
+  }
+
+  function layout() {
+    const columns = {};
+    for (const [v, ids] of s.cols) columns[String(v)] = [...ids];
+    return columns;
+  }
+
+  function send() {
+    s.seq += 1;
+    const columns = layout();
+    const placements = {};
+    for (const [v, ids] of Object.entries(columns)) ids.forEach((id, i) => (placements[id] = [Number(v), i]));
+    s.lastJson = JSON.stringify(placements);
+    if (inst.setStateValue) inst.setStateValue("layout", { seq: s.seq, columns });
+  }
+
+  // ---------------------------------------------------------------- actions
+  function place(id, v, index) {
+    const from = columnOf(id);
+    if (from !== v && isFull(v)) {
+      announce(S("column_full", { column: signed(v), capacity: capacity(v) }));
+      return false;
+    }
+    if (from !== null) s.cols.get(from).splice(s.cols.get(from).indexOf(id), 1);
+    const ids = s.cols.get(v);
+    const at = index === undefined || index === null ? ids.length : Math.max(0, Math.min(index, ids.length));
+    ids.splice(at, 0, id);
+    s.picked = null;
+    s.target = null;
+    send();
+    announce(
+      S("placed", { column: signed(v), label: s.data.columnByValue[v].label || "", placed: placedCount(), total: s.data.statements.length })
+    );
+    return true;
+  }
+
+  function unplace(id) {
+    const from = columnOf(id);
+    s.picked = null;
+    s.target = null;
+    if (from === null) return;
+    s.cols.get(from).splice(s.cols.get(from).indexOf(id), 1);
+    send();
+    announce(S("returned", { placed: placedCount(), total: s.data.statements.length }));
+  }
+
+  function defaultTarget(id) {
+    const current = columnOf(id);
+    if (current !== null) return current;
+    const values = s.data.columns.map((c) => c.value);
+    const pile = statement(id).pile;
+    let order;
+    if (pile === "agree") order = [...values].reverse();
+    else if (pile === "disagree") order = values;
+    else {
+      const mid = values.reduce((a, b) => (Math.abs(b) < Math.abs(a) ? b : a), values[0]);
+      order = [...values].sort((a, b) => Math.abs(a - mid) - Math.abs(b - mid) || a - b);
+    }
+    return order.find((v) => !isFull(v)) ?? order[0];
+  }
+
+  function pick(id) {
+    if (s.picked === id) {
+      s.picked = null;
+      s.target = null;
+      render();
+      announce(S("pick_cancelled"));
+      return;
+    }
+    s.picked = id;
+    s.target = defaultTarget(id);
+    render();
+    announce(S("picked", { text: statement(id).text }) + " " + targetText());
+  }
+
+  function targetText() {
+    const v = s.target;
+    const c = s.data.columnByValue[v];
+    const free = Math.max(0, c.capacity - s.cols.get(v).length);
+    return S(s.data.forced ? "target" : "target_free", { column: signed(v), label: c.label || "", free, capacity: c.capacity });
+  }
+
+  function moveTarget(step) {
+    const values = s.data.columns.map((c) => c.value);
+    let i = values.indexOf(s.target) + step;
+    i = Math.max(0, Math.min(values.length - 1, i));
+    s.target = values[i];
+    markTarget();
+    announce(targetText());
+  }
+
+  // ---------------------------------------------------------------- rendering
+  let live, counter, saveStatus, toolbar, body, helpText;
+
+  function skeleton() {
+    live = h("div", { class: "qg-sr", role: "status", "aria-live": "polite", "aria-atomic": "true", "data-testid": "qsort-live" });
+    counter = h("p", { class: "qg-counter", "data-testid": "qsort-counter" });
+    saveStatus = h("p", { class: "qg-save", "data-testid": "qsort-save" });
+    toolbar = h("div", { class: "qg-toolbar" });
+    helpText = h("p", { class: "qg-help" });
+    body = h("div", { class: "qg-body" });
+    wrap.append(toolbar, helpText, body, live);
+  }
+  skeleton();
+
+  function announce(text) {
+    live.textContent = "";
+    // A fresh text node after clearing makes screen readers announce repeated messages too.
+    setTimeout(() => (live.textContent = text), 30);
+  }
+
+  function renderStatus() {
+    const placed = placedCount();
+    const total = s.data.statements.length;
+    counter.textContent = S("counter", { placed, total });
+    const saving = s.seq > s.acked;
+    saveStatus.textContent = saving ? S("saving") : S("saved");
+    saveStatus.classList.toggle("is-saving", saving);
+  }
+
+  function render() {
+    if (s.press && s.press.started) {
+      s.deferred = true;
+      return;
+    }
+    const focusKey = activeEl() && activeEl().dataset ? activeEl().dataset.key : null;
+    toolbar.replaceChildren();
+    const views = h("div", { class: "qg-views", role: "group", "aria-label": S("view_label") });
+    for (const m of ["grid", "list"]) {
+      const b = h("button", { type: "button", class: "qg-view", "aria-pressed": String(s.mode === m), "data-key": "view-" + m, "data-testid": "qsort-view-" + m, text: S("view_" + m) });
+      b.addEventListener("click", () => {
+        if (s.mode === m) return;
+        s.mode = m;
+        s.picked = null;
+        if (inst.setStateValue) inst.setStateValue("mode", m);
+        render();
+        const again = wrap.querySelector('[data-key="view-' + m + '"]');
+        if (again) again.focus();
+      });
+      views.appendChild(b);
+    }
+    toolbar.append(counter, saveStatus, views);
+    helpText.textContent = s.mode === "grid" ? S("help_grid") : S("help_list");
+    body.replaceChildren(s.mode === "grid" ? renderGrid() : renderList());
+    renderStatus();
+    if (focusKey) {
+      const el = wrap.querySelector('[data-key="' + CSS.escape(focusKey) + '"]');
+      if (el) el.focus({ preventScroll: true });
+    }
+  }
+
+  function cardButton(id, where) {
+    const st = statement(id);
+    const picked = s.picked === id;
+    const b = h(
+      "button",
+      {
+        type: "button",
+        class: "qg-card" + (picked ? " is-picked" : ""),
+        "data-id": id,
+        "data-key": "card-" + id,
+        "data-testid": "card-" + id,
+        "aria-pressed": String(picked),
+        "aria-describedby": where,
+      },
+      h("span", { class: "qg-card-text", text: st.text }),
+      picked ? h("span", { class: "qg-badge", text: S("selected_badge") }) : null
+    );
+    return h("li", { class: "qg-item" }, b);
+  }
+
+  function renderGrid() {
+    const frag = document.createDocumentFragment();
+    // Source: the cards not placed yet, grouped by presort pile.
+    const unplaced = s.data.statements.filter((st) => columnOf(st.id) === null);
+    const source = h("section", { class: "qg-source" + (s.picked && columnOf(s.picked) !== null ? " is-return" : ""), "aria-labelledby": "qg-src-h", "data-testid": "qsort-source" });
+    source.appendChild(h("h3", { id: "qg-src-h", class: "qg-h", text: S("source_heading", { left: unplaced.length }) }));
+    if (s.picked && columnOf(s.picked) !== null) source.appendChild(h("p", { class: "qg-hint", text: S("return_hint") }));
+    const piles = [
+      ["disagree", S("pile_disagree")],
+      ["neutral", S("pile_neutral")],
+      ["agree", S("pile_agree")],
+      ["", S("pile_none")],
+    ];
+    const pileWrap = h("div", { class: "qg-piles" });
+    for (const [pile, title] of piles) {
+      const ids = unplaced.filter((st) => (st.pile || "") === pile).map((st) => st.id);
+      if (!ids.length) continue;
+      const hid = "qg-pile-" + (pile || "none");
+      const list = h("ul", { class: "qg-list", "aria-labelledby": hid });
+      ids.forEach((id) => list.appendChild(cardButton(id, hid)));
+      pileWrap.appendChild(h("div", { class: "qg-pile qg-pile-" + (pile || "none"), "data-testid": "pile-" + (pile || "none") }, h("h4", { id: hid, class: "qg-h4", text: title + " (" + ids.length + ")" }), list));
+    }
+    if (!unplaced.length) pileWrap.appendChild(h("p", { class: "qg-done", text: S("all_placed") }));
+    source.appendChild(pileWrap);
+    frag.appendChild(source);
+
+    // The grid itself.
+    const gridSec = h("section", { class: "qg-gridsec", "aria-labelledby": "qg-grid-h" });
+    gridSec.appendChild(h("h3", { id: "qg-grid-h", class: "qg-h", text: S("grid_heading") }));
+    const scale = h("div", { class: "qg-scale", "aria-hidden": "true" }, h("span", { text: "\u2190 " + S("scale_left") }), h("span", { text: S("scale_right") + " \u2192" }));
+    gridSec.appendChild(scale);
+    const grid = h("div", { class: "qg-grid", style: "--qg-ncol:" + s.data.columns.length, "data-testid": "qsort-columns" });
+    for (const c of s.data.columns) {
+      const ids = s.cols.get(c.value);
+      const hid = "qg-col-h-" + c.value;
+      const full = s.data.forced && ids.length >= c.capacity;
+      const capText = s.data.forced ? S("capacity", { used: ids.length, capacity: c.capacity }) : S("capacity_free", { used: ids.length, capacity: c.capacity });
+      const col = h("div", {
+        class: "qg-col" + (full ? " is-full" : "") + (s.picked && s.target === c.value ? " is-target" : ""),
+        "data-col": c.value,
+        "data-testid": "col-" + c.value,
+        role: "group",
+        "aria-labelledby": hid,
+      });
+      const head = h(
+        "div",
+        { class: "qg-colhead", id: hid },
+        h("span", { class: "qg-colval", text: signed(c.value) }),
+        h("span", { class: "qg-collabel", text: c.label || "" }),
+        h("span", { class: "qg-colcap", text: capText })
+      );
+      col.appendChild(head);
+      col.appendChild(h("p", { class: "qg-target-label", "aria-hidden": "true", text: "\u2193 " + S("place_here") }));
+      const list = h("ul", { class: "qg-list" });
+      ids.forEach((id) => list.appendChild(cardButton(id, hid)));
+      for (let i = ids.length; i < c.capacity; i++) list.appendChild(h("li", { class: "qg-slot", "aria-hidden": "true" }));
+      col.appendChild(list);
+      grid.appendChild(col);
+    }
+    const scroller = h("div", { class: "qg-scroller" }, grid);
+    gridSec.appendChild(scroller);
+    frag.appendChild(gridSec);
+    return frag;
+  }
+
+  function markTarget() {
+    for (const col of wrap.querySelectorAll(".qg-col")) col.classList.toggle("is-target", s.picked !== null && Number(col.dataset.col) === s.target);
+    const t = wrap.querySelector(".qg-col.is-target");
+    if (t) t.scrollIntoView({ block: "nearest", inline: "nearest" });
+  }
+
+  function renderList() {
+    const frag = document.createDocumentFragment();
+    frag.appendChild(h("h3", { class: "qg-h", text: S("list_heading") }));
+    const list = h("ol", { class: "qg-rows", "data-testid": "qsort-list" });
+    const order = [...s.data.statements].sort((a, b) => pileRank(a.pile) - pileRank(b.pile));
+    order.forEach((st, i) => {
+      const selId = "qg-sel-" + i;
+      const cur = columnOf(st.id);
+      const select = h("select", { id: selId, "data-key": "sel-" + st.id, "data-testid": "select-" + st.id, "data-id": st.id });
+      select.appendChild(h("option", { value: "", text: S("not_placed") }));
+      for (const c of s.data.columns) {
+        const used = s.cols.get(c.value).length;
+        const full = s.data.forced && used >= c.capacity && cur !== c.value;
+        const label = signed(c.value) + (c.label ? " \u00b7 " + c.label : "") + " (" + (s.data.forced ? S("capacity", { used, capacity: c.capacity }) : S("capacity_free", { used, capacity: c.capacity })) + ")";
+        select.appendChild(h("option", { value: String(c.value), disabled: full, text: label }));
+      }
+      select.value = cur === null ? "" : String(cur);
+      select.addEventListener("change", () => {
+        if (select.value === "") unplace(st.id);
+        else if (!place(st.id, Number(select.value))) select.value = cur === null ? "" : String(cur);
+        render();
+      });
+      const pileText = st.pile ? S("pile_" + st.pile) : "";
+      list.appendChild(
+        h(
+          "li",
+          { class: "qg-row" + (cur === null ? " is-open" : "") },
+          h("label", { for: selId, class: "qg-row-text", text: st.text }),
+          pileText ? h("span", { class: "qg-row-pile", text: S("from_pile", { pile: pileText }) }) : null,
+          select
+        )
+      );
+    });
+    frag.appendChild(list);
+    return frag;
+  }
+
+  function pileRank(p) {
+    return { disagree: 0, neutral: 1, agree: 2 }[p] ?? 3;
+  }
+
+  // ---------------------------------------------------------------- events
+  wrap.addEventListener("click", (ev) => {
+    if (s.suppressClick) {
+      s.suppressClick = false;
+      return;
+    }
+    const card = ev.target.closest(".qg-card");
+    if (card) {
+      const id = card.dataset.id;
+      // Clicking a placed card while another one is selected places the selected one there.
+      if (s.picked && s.picked !== id) {
+        const v = columnOf(id);
+        if (v !== null) {
+          if (place(s.picked, v)) render();
+          focusCard(id);
+          return;
+        }
+      }
+      pick(id);
+      focusCard(id);
+      return;
+    }
+    if (!s.picked) return;
+    const col = ev.target.closest(".qg-col");
+    if (col) {
+      const id = s.picked;
+      const fromSource = columnOf(id) === null;
+      if (place(id, Number(col.dataset.col))) {
+        render();
+        afterPlaceFocus(id, fromSource);
+      }
+      return;
+    }
+    if (ev.target.closest(".qg-source")) {
+      const id = s.picked;
+      unplace(id);
+      render();
+      focusCard(id);
+    }
+  });
+
+  function focusCard(id) {
+    const el = wrap.querySelector('[data-key="card-' + CSS.escape(id) + '"]');
+    if (el) el.focus({ preventScroll: false });
+  }
+
+  function afterPlaceFocus(id, fromSource) {
+    if (fromSource) {
+      const next = wrap.querySelector(".qg-source .qg-card");
+      if (next) {
+        next.focus();
+        return;
+      }
+    }
+    focusCard(id);
+  }
+
+  wrap.addEventListener("keydown", (ev) => {
+    if (s.mode !== "grid" || !s.picked) return;
+    const id = s.picked;
+    if (ev.key === "ArrowLeft" || ev.key === "ArrowRight") {
+      ev.preventDefault();
+      moveTarget(ev.key === "ArrowLeft" ? -1 : 1);
+    } else if (ev.key === "Enter" || ev.key === " ") {
+      ev.preventDefault();
+      const onCard = ev.target.closest && ev.target.closest(".qg-card");
+      if (onCard && onCard.dataset.id === id && columnOf(id) === s.target) {
+        pick(id); // same column: just put it down again
+        focusCard(id);
+        return;
+      }
+      const fromSource = columnOf(id) === null;
+      if (place(id, s.target)) {
+        render();
+        afterPlaceFocus(id, fromSource);
+      }
+    } else if (ev.key === "Escape") {
+      ev.preventDefault();
+      pick(id);
+      focusCard(id);
+    } else if (ev.key === "Delete" || ev.key === "Backspace") {
+      ev.preventDefault();
+      unplace(id);
+      render();
+      focusCard(id);
+    }
+  });
+
+  // Dragging: pointer events cover mouse, pen and touch. On touch a short press (350 ms)
+  // arms the drag so that ordinary swipes still scroll the page.
+  function onPointerDown(ev) {
+    if (s.mode !== "grid") return;
+    const card = ev.target.closest && ev.target.closest(".qg-card");
+    if (!card || (ev.pointerType === "mouse" && ev.button !== 0)) return;
+    const p = { id: card.dataset.id, card, x: ev.clientX, y: ev.clientY, pointerId: ev.pointerId, touch: ev.pointerType !== "mouse", armed: ev.pointerType === "mouse", started: false };
+    if (p.touch) {
+      p.timer = setTimeout(() => {
+        p.armed = true;
+        card.classList.add("is-armed");
+      }, 350);
+    }
+    s.press = p;
+    window.addEventListener("pointermove", onPointerMove, { passive: false });
+    window.addEventListener("pointerup", onPointerUp);
+    window.addEventListener("pointercancel", endPress);
+  }
+
+  function onPointerMove(ev) {
+    const p = s.press;
+    if (!p || ev.pointerId !== p.pointerId) return;
+    const dist = Math.hypot(ev.clientX - p.x, ev.clientY - p.y);
+    if (!p.started) {
+      if (dist < 6) return;
+      if (!p.armed) {
+        endPress();
+        return;
+      }
+      startDrag(p, ev);
+    }
+    ev.preventDefault();
+    p.ghost.style.transform = "translate(" + (ev.clientX - p.dx) + "px," + (ev.clientY - p.dy) + "px)";
+    const over = dropTargetAt(ev.clientX, ev.clientY);
+    for (const col of wrap.querySelectorAll(".qg-col")) col.classList.toggle("is-over", over !== null && over.col === Number(col.dataset.col));
+    wrap.querySelector(".qg-source") && wrap.querySelector(".qg-source").classList.toggle("is-over", over !== null && over.source);
+    autoScroll(ev.clientY);
+  }
+
+  function startDrag(p, ev) {
+    p.started = true;
+    const r = p.card.getBoundingClientRect();
+    p.dx = ev.clientX - r.left;
+    p.dy = ev.clientY - r.top;
+    const ghost = p.card.cloneNode(true);
+    ghost.classList.add("qg-ghost");
+    ghost.removeAttribute("data-key");
+    ghost.removeAttribute("data-testid");
+    ghost.setAttribute("aria-hidden", "true");
+    ghost.style.width = r.width + "px";
+    wrap.appendChild(ghost);
+    p.ghost = ghost;
+    p.card.classList.add("is-dragging");
+    wrap.classList.add("is-dragging");
+    try {
+      p.card.setPointerCapture(p.pointerId);
+    } catch (e) {
+      /* capture is optional */
+    }
+  }
+
+  function dropTargetAt(x, y) {
+    const el = hitRoot.elementFromPoint(x, y);
+    if (!el || !wrap.contains(el)) return null;
+    const col = el.closest(".qg-col");
+    if (col) {
+      const v = Number(col.dataset.col);
+      const cards = [...col.querySelectorAll(".qg-card:not(.is-dragging)")];
+      const index = cards.filter((c) => {
+        const r = c.getBoundingClientRect();
+        return r.top + r.height / 2 < y;
+      }).length;
+      return { col: v, index, source: false };
+    }
+    if (el.closest(".qg-source")) return { col: null, source: true };
+    return null;
+  }
+
+  function scrollParent() {
+    let node = root.host || root;
+    while (node) {
+      if (node instanceof Element) {
+        const oy = getComputedStyle(node).overflowY;
+        if ((oy === "auto" || oy === "scroll") && node.scrollHeight > node.clientHeight) return node;
+      }
+      node = node.parentNode || (node.host ? node.host : null);
+    }
+    return document.scrollingElement;
+  }
+
+  function autoScroll(y) {
+    const sp = scrollParent();
+    if (!sp) return;
+    const edge = 60;
+    if (y < edge) sp.scrollTop -= 18;
+    else if (y > window.innerHeight - edge) sp.scrollTop += 18;
+  }
+
+  function onPointerUp(ev) {
+    const p = s.press;
+    if (!p || ev.pointerId !== p.pointerId) return;
+    if (p.started) {
+      const over = dropTargetAt(ev.clientX, ev.clientY);
+      s.suppressClick = true;
+      setTimeout(() => (s.suppressClick = false), 0);
+      endPress();
+      if (over && over.source) unplace(p.id);
+      else if (over && over.col !== null) {
+        // over.index counts the cards above the pointer without the dragged one.
+        place(p.id, over.col, over.index);
+      }
+      render();
+      focusCard(p.id);
+      return;
+    }
+    endPress();
+  }
+
+  function endPress() {
+    const p = s.press;
+    s.press = null;
+    window.removeEventListener("pointermove", onPointerMove);
+    window.removeEventListener("pointerup", onPointerUp);
+    window.removeEventListener("pointercancel", endPress);
+    if (!p) return;
+    clearTimeout(p.timer);
+    p.card.classList.remove("is-armed", "is-dragging");
+    wrap.classList.remove("is-dragging");
+    if (p.ghost) p.ghost.remove();
+    for (const el of wrap.querySelectorAll(".is-over")) el.classList.remove("is-over");
+    if (s.deferred) {
+      s.deferred = false;
+      render();
+    }
+  }
+
+  function onTouchMove(ev) {
+    if (s.press && s.press.armed) ev.preventDefault();
+  }
+
+  wrap.addEventListener("pointerdown", onPointerDown);
+  wrap.addEventListener("touchmove", onTouchMove, { passive: false });
+  wrap.addEventListener("contextmenu", (ev) => {
+    if (ev.target.closest && ev.target.closest(".qg-card")) ev.preventDefault();
+  });
+
+  function teardown() {
+    endPress();
+    instances.delete(root);
+  }
+
+  return inst;
+}

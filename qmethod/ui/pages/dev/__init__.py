@@ -1,0 +1,1 @@
+"""Developer pages (not linked from the participant flow)."""
