@@ -27,3 +27,42 @@ class StudyError(QMethodError):
 
 class QMethodWarning(UserWarning):
     """A computable but doubtful situation (confounded sorts, negative defining sorts, ...)."""
+
+
+class NotFoundError(QMethodError):
+    """A study, participant or statement that does not exist."""
+
+
+class ResumeCodeError(NotFoundError):
+    """A resume code or participant token that matches no participant."""
+
+
+class PlacementError(StudyError):
+    """A grid move the study does not allow (outside the grid, a full column, a statement placed twice)."""
+
+
+class IncompleteError(StudyError):
+    """A submit with steps still missing; ``missing`` lists them (see ``qmethod.study.response.Missing``)."""
+
+    def __init__(self, message: str, missing: tuple = ()) -> None:
+        super().__init__(message)
+        self.missing = tuple(missing)
+
+
+class CompletedError(StudyError):
+    """A change to a sort that was already submitted (completed sorts are immutable)."""
+
+
+class ConflictError(QMethodError):
+    """A save made against an outdated version (another tab or device saved in between).
+
+    ``state`` holds the participant's current, stored state so the page can redraw it.
+    """
+
+    def __init__(self, message: str, state: object = None) -> None:
+        super().__init__(message)
+        self.state = state
+
+
+class StorageBusyError(QMethodError):
+    """The database stayed busy or unreachable after retries; the step was not saved."""

@@ -1,0 +1,138 @@
+"""Studies: publish a study definition into the database, read it back, list studies."""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..errors import StudyError
+from ..store import repo
+from ..store.db import Database
+from ..store.models import ParticipantRow, StatementRow, StudyRow, utcnow
+from ..study.load import STUDY_FILE, load_study
+from ..study.model import Study, study_to_dict
+from .types import StudyInfo
+
+__all__ = ["publish_study", "publish_study_file", "publish_studies_dir", "get_study", "list_studies", "study_info"]
+
+
+def _structure(study: Study) -> dict:
+    """What may not change once participants exist: statements, grid, comment columns, questions."""
+    return {
+        "statements": study.statement_ids,
+        "grid": [(c.score, c.count) for c in study.grid.columns],
+        "forced": study.grid.forced,
+        "postsort": study.postsort.columns,
+        "survey": [(q.id, q.type, q.option_values()) for q in study.survey],
+    }
+
+
+def _info(session: Session, row: StudyRow, study: Study, now: datetime, changed: bool = False) -> StudyInfo:
+    total = session.scalar(select(func.count()).where(ParticipantRow.study_id == row.id)) or 0
+    done = session.scalar(select(func.count()).where(ParticipantRow.study_id == row.id,
+                                                     ParticipantRow.submitted_at.is_not(None))) or 0
+    return StudyInfo(
+        id=row.slug, revision=row.revision, title=dict(study.title), languages=study.languages,
+        n_statements=len(study.statements), published_at=row.published_at, updated_at=row.updated_at,
+        participants=total, completed=done, is_open=study.is_open(now), changed=changed,
+    )
+
+
+def publish_study(db: Database, study: Study, *, now: datetime | None = None) -> StudyInfo:
+    """Store ``study`` (new, or a new revision of a study with the same id).
+
+    Publishing an identical definition changes nothing. Once participants exist, texts may still be
+    corrected (a changed consent text needs a new consent version), but statements, grid, comment
+    columns and survey questions may not change: a :class:`~qmethod.errors.StudyError` says what
+    differs (publish under a new study id instead).
+    """
+    definition = study_to_dict(study)
+
+    def work(session: Session) -> StudyInfo:
+        when = now or utcnow()
+        row = session.scalars(select(StudyRow).where(StudyRow.slug == study.id).with_for_update()).one_or_none()
+        if row is None:
+            row = StudyRow(slug=study.id, revision=1, definition=definition, published_at=when, updated_at=when)
+            session.add(row)
+            session.flush()
+            changed = True
+        elif row.definition == definition:
+            return _info(session, row, study, when)
+        else:
+            old = repo.study_from_row(session, row)
+            n = session.scalar(select(func.count()).where(ParticipantRow.study_id == row.id)) or 0
+            if n:
+                a, b = _structure(old), _structure(study)
+                diffs = [k for k in a if a[k] != b[k]]
+                if diffs:
+                    raise StudyError(
+                        f"Study {study.id!r} already has {n} participant(s); its {', '.join(diffs)} cannot "
+                        "change any more. Publish the new version under a new study id."
+                    )
+                if old.consent.text != study.consent.text and old.consent.version == study.consent.version:
+                    raise StudyError(
+                        f"Study {study.id!r}: the consent text changed but consent.version is still "
+                        f"{study.consent.version!r}; give the new text a new version."
+                    )
+            row.definition = definition
+            row.revision += 1
+            row.updated_at = when
+            changed = True
+        existing = {s.key: s for s in session.scalars(select(StatementRow).where(StatementRow.study_id == row.id))}
+        for pos, s in enumerate(study.statements):
+            srow = existing.pop(s.id, None)
+            if srow is None:
+                session.add(StatementRow(study_id=row.id, key=s.id, position=pos, category=s.category,
+                                         text=dict(s.text)))
+            else:
+                srow.position, srow.category, srow.text = pos, s.category, dict(s.text)
+        for srow in existing.values():
+            session.delete(srow)
+        session.flush()
+        return _info(session, row, study, when, changed)
+
+    return db.write(work)
+
+
+def publish_study_file(db: Database, path: str | Path) -> StudyInfo:
+    """Validate a study file (or folder holding ``study.toml``) and publish it."""
+    return publish_study(db, load_study(path))
+
+
+def publish_studies_dir(db: Database, directory: str | Path = "studies") -> tuple[StudyInfo, ...]:
+    """Publish every ``<directory>/*/study.toml`` (unchanged ones stay as they are).
+
+    Returns the :class:`StudyInfo` of each, in name order. A missing directory gives an empty tuple.
+    """
+    base = Path(directory)
+    if not base.is_dir():
+        return ()
+    return tuple(publish_study_file(db, f) for f in sorted(base.glob(f"*/{STUDY_FILE}")))
+
+
+def get_study(db: Database, study_id: str) -> Study:
+    """The published definition of ``study_id`` (raises NotFoundError if there is none)."""
+    return db.read(lambda s: repo.study_from_row(s, repo.study_row(s, study_id)))
+
+
+def study_info(db: Database, study_id: str, *, now: datetime | None = None) -> StudyInfo:
+    """Counts and dates of one study."""
+
+    def work(session: Session) -> StudyInfo:
+        row = repo.study_row(session, study_id)
+        return _info(session, row, repo.study_from_row(session, row), now or utcnow())
+
+    return db.read(work)
+
+
+def list_studies(db: Database, *, now: datetime | None = None) -> tuple[StudyInfo, ...]:
+    """All published studies, by id."""
+
+    def work(session: Session) -> tuple[StudyInfo, ...]:
+        rows = session.scalars(select(StudyRow).order_by(StudyRow.slug))
+        when = now or utcnow()
+        return tuple(_info(session, r, repo.study_from_row(session, r), when) for r in rows)
+
+    return db.read(work)

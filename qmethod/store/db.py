@@ -1,0 +1,155 @@
+"""The database connection: one engine from a URL, transactions, retries, migrations.
+
+SQLite (the default, a file under ``var/``) is opened in WAL mode with ``synchronous=FULL``,
+foreign keys on and a busy timeout; write transactions start with ``BEGIN IMMEDIATE`` so two writers
+queue up instead of failing half-way. PostgreSQL is used when ``QMETHOD_DATABASE_URL`` (or ``url``)
+says so, e.g. ``postgresql+psycopg://user@host/dbname``. The schema is created and upgraded by the
+Alembic migrations shipped in :mod:`qmethod.store.migrations` (:meth:`Database.migrate`).
+"""
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import create_engine, event, make_url
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..errors import StorageBusyError
+
+__all__ = ["Database", "open_database", "database_url", "DEFAULT_SQLITE_PATH", "ENV_URL"]
+
+ENV_URL = "QMETHOD_DATABASE_URL"
+DEFAULT_SQLITE_PATH = Path("var") / "qmethod.sqlite"
+BUSY_TIMEOUT_S = 15.0
+T = TypeVar("T")
+
+
+def database_url(url: str | None = None) -> str:
+    """``url``, else ``$QMETHOD_DATABASE_URL``, else a SQLite file ``var/qmethod.sqlite``."""
+    if url:
+        return url
+    env = os.environ.get(ENV_URL, "").strip()
+    if env:
+        return env
+    return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+def _is_transient(exc: BaseException) -> bool:
+    """A lock / serialization / deadlock / dropped-connection error worth retrying."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "sqlstate", None)
+    if code in ("40001", "40P01", "55P03"):  # serialization failure, deadlock, lock not available
+        return True
+    if isinstance(exc, OperationalError):
+        msg = str(orig or exc).lower()
+        return "database is locked" in msg or "database is busy" in msg or "database table is locked" in msg
+    return False
+
+
+@dataclass
+class Database:
+    """An engine plus session factories. Build it with :func:`open_database`.
+
+    ``write(fn)`` runs ``fn(session)`` in a write transaction (``BEGIN IMMEDIATE`` on SQLite) and
+    retries it on transient lock errors; ``read(fn)`` runs it in a read-only unit of work.
+    """
+
+    engine: Engine
+    url: str
+
+    def __post_init__(self) -> None:
+        self._write_engine = self.engine.execution_options(qmethod_write=True)
+        self.WriteSession = sessionmaker(bind=self._write_engine, expire_on_commit=False)
+        self.ReadSession = sessionmaker(bind=self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def write(self, fn: Callable[[Session], T], *, attempts: int = 5) -> T:
+        """Run ``fn`` in one write transaction; commit, or roll back and re-raise.
+
+        Transient lock/serialization errors are retried with a short random back-off; if the database
+        stays busy a :class:`~qmethod.errors.StorageBusyError` is raised (nothing was saved).
+        """
+        last: BaseException | None = None
+        for attempt in range(attempts):
+            try:
+                with self.WriteSession.begin() as session:
+                    return fn(session)
+            except (OperationalError, DBAPIError) as exc:
+                if not _is_transient(exc):
+                    raise
+                last = exc
+                time.sleep(min(0.05 * 2**attempt, 1.0) * (0.5 + random.random()))
+        raise StorageBusyError(
+            "The database is busy right now and this step was not saved. Please try again in a moment."
+        ) from last
+
+    def read(self, fn: Callable[[Session], T]) -> T:
+        """Run ``fn`` in a read transaction (no writes are committed)."""
+        with self.ReadSession() as session:
+            with session.begin():
+                return fn(session)
+
+    def migrate(self) -> None:
+        """Create or upgrade the schema to the newest Alembic revision."""
+        from .migrate import upgrade
+
+        upgrade(self.engine)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
+    u = make_url(url)
+    if u.database and u.database != ":memory:" and not u.database.startswith("file:"):
+        Path(u.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        u, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False},
+        pool_size=10, max_overflow=40, pool_timeout=60, **kwargs,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # pysqlite's own transaction handling is switched off; "begin" below issues BEGIN itself.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = FULL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get("qmethod_write"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def open_database(url: str | None = None, *, migrate: bool = True, echo: bool = False) -> Database:
+    """Open the database at ``url`` (see :func:`database_url`) and, by default, migrate it."""
+    resolved = database_url(url)
+    backend = make_url(resolved).get_backend_name()
+    if backend == "sqlite":
+        engine = _sqlite_engine(resolved, echo=echo)
+    else:
+        engine = create_engine(resolved, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=40)
+    db = Database(engine=engine, url=resolved)
+    if migrate:
+        db.migrate()
+    return db

@@ -1,0 +1,173 @@
+"""SQLAlchemy table models (typed declarative).
+
+Tables: ``study`` (the published definition as JSON + revision), ``statement`` (one row per statement
+of a study), ``participant`` (stage, version counter, consent, times), ``access_token`` (hashed
+participant tokens; one per device that resumed), ``sort_item`` (current pile / column / position /
+comment of each statement for a participant), ``answer`` (survey answers), ``event`` (the append-only
+audit trail: every step with its time and the participant version it produced) and ``deletion`` (a
+record, without personal data, that a participant was deleted on request).
+
+All times are stored in UTC (:class:`UTCDateTime`).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = ["Base", "UTCDateTime", "StudyRow", "StatementRow", "ParticipantRow", "AccessTokenRow",
+           "SortItemRow", "AnswerRow", "EventRow", "DeletionRow", "utcnow"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend (SQLite stores naive text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+
+
+class StudyRow(Base):
+    __tablename__ = "study"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    #: number of the next participant (codes are never reused, even after a deletion)
+    next_number: Mapped[int] = mapped_column(Integer, default=1)
+    definition: Mapped[dict[str, Any]]
+    published_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class StatementRow(Base):
+    __tablename__ = "statement"
+    __table_args__ = (UniqueConstraint("study_id", "key", name="uq_statement_study_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(32))
+    position: Mapped[int]
+    category: Mapped[str | None] = mapped_column(String(200))
+    text: Mapped[dict[str, Any]]
+
+
+class ParticipantRow(Base):
+    __tablename__ = "participant"
+    __table_args__ = (UniqueConstraint("study_id", "number", name="uq_participant_study_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    code: Mapped[str] = mapped_column(String(32))
+    resume_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    consent_version: Mapped[str | None] = mapped_column(String(100))
+    consented_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    submitted_at: Mapped[datetime | None]
+
+
+class AccessTokenRow(Base):
+    __tablename__ = "access_token"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+
+
+class SortItemRow(Base):
+    __tablename__ = "sort_item"
+
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"),
+                                                primary_key=True)
+    statement: Mapped[str] = mapped_column(String(32), primary_key=True)
+    pile: Mapped[str | None] = mapped_column(String(16))
+    score: Mapped[int | None]
+    position: Mapped[int | None]
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class AnswerRow(Base):
+    __tablename__ = "answer"
+
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"),
+                                                primary_key=True)
+    question: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    answered_at: Mapped[datetime]
+
+
+class EventRow(Base):
+    """One step of the audit trail. Rows are never updated (a database trigger refuses it)."""
+
+    __tablename__ = "event"
+    __table_args__ = (
+        UniqueConstraint("participant_id", "version", name="uq_event_participant_version"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
+    version: Mapped[int]
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]]
+
+
+class DeletionRow(Base):
+    """A participant deleted on request: which code, when; no personal data."""
+
+    __tablename__ = "deletion"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), index=True)
+    participant_code: Mapped[str] = mapped_column(String(32))
+    deleted_at: Mapped[datetime]

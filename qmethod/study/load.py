@@ -1,0 +1,442 @@
+"""Reading and validating study files (TOML).
+
+:func:`load_study` reads ``study.toml`` (or a folder holding one), :func:`parse_study` validates the
+parsed structure (also used for the copy stored in the database). All problems are collected and
+raised together as one :class:`~qmethod.errors.StudyError` whose message names the file, the line and
+the field of each, e.g. ``study.toml line 41: statements[3].text: missing text for language 'en'``.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ..errors import StudyError
+from .model import (
+    QUESTION_TYPES,
+    Consent,
+    Grid,
+    GridColumn,
+    Option,
+    PostSort,
+    Question,
+    Statement,
+    Study,
+)
+
+__all__ = ["load_study", "loads_study", "parse_study", "STUDY_FILE"]
+
+STUDY_FILE = "study.toml"
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}$")
+_STUDY_ID = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
+_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+
+
+def load_study(path: str | Path) -> Study:
+    """Read and validate a study file (``study.toml``, or a folder that contains one)."""
+    p = Path(path)
+    if p.is_dir():
+        p = p / STUDY_FILE
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise StudyError(f"Study file {p} does not exist.") from None
+    except UnicodeDecodeError as exc:
+        raise StudyError(f"{p}: the file is not UTF-8 text ({exc.reason} at byte {exc.start}).") from None
+    return loads_study(text, source=str(p))
+
+
+def loads_study(text: str, *, source: str = STUDY_FILE) -> Study:
+    """Validate study TOML given as a string; ``source`` names it in error messages."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise StudyError(f"{source}: not valid TOML: {exc}") from None
+    return parse_study(data, source=source, lines=_KeyLines(text))
+
+
+def parse_study(data: dict[str, Any], *, source: str = "study", lines: "_KeyLines | None" = None) -> Study:
+    """Validate a parsed study structure and build the :class:`Study`.
+
+    Raises
+    ------
+    StudyError
+        Listing every problem found, each with its field path (and line, when ``lines`` is given).
+    """
+    v = _Validator(data, source, lines)
+    study = v.build()
+    if v.problems:
+        n = len(v.problems)
+        head = f"{source}: {n} problem{'s' if n > 1 else ''} in the study definition:"
+        err = StudyError("\n".join([head, *("  - " + p for p in v.problems)]))
+        err.problems = list(v.problems)  # type: ignore[attr-defined]
+        raise err
+    if study is None:  # cannot happen: no problems means a study was built
+        raise StudyError(f"{source}: the study definition could not be read.")
+    return study
+
+
+class _KeyLines:
+    """Maps field paths such as ``statements[3].text.en`` to the line where they are written.
+
+    A light scan of the TOML text: table headers, arrays of tables and ``key = value`` lines (also
+    dotted keys). Values inside multi-line strings are skipped. A path that is not written on a line of
+    its own (an element of an inline array) maps to the line of its nearest written parent.
+    """
+
+    _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+    _KEY = re.compile(r"""^\s*((?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*'))*)\s*=""")
+
+    def __init__(self, text: str) -> None:
+        self.lines: dict[str, int] = {}
+        counts: dict[str, int] = {}
+        prefix = ""
+        in_multi: str | None = None
+        for no, line in enumerate(text.splitlines(), start=1):
+            if in_multi is not None:
+                if line.count(in_multi) % 2 == 1:
+                    in_multi = None
+                continue
+            m = self._HEADER.match(line)
+            if m and not self._KEY.match(line):
+                parts = self._split(m.group(2))
+                resolved = self._resolve(parts[:-1], counts)
+                path = f"{resolved}.{parts[-1]}" if resolved else parts[-1]
+                if m.group(1) == "[[":
+                    counts[path] = counts.get(path, 0) + 1
+                    self.lines.setdefault(path, no)
+                    path = f"{path}[{counts[path] - 1}]"
+                prefix = path
+                self.lines.setdefault(path, no)
+                continue
+            m = self._KEY.match(line)
+            if m:
+                parts = self._split(m.group(1))
+                path = ".".join([prefix, *parts]) if prefix else ".".join(parts)
+                self.lines.setdefault(path, no)
+                rest = line[m.end():]
+                for quote in ('"""', "'''"):
+                    if rest.count(quote) % 2 == 1:
+                        in_multi = quote
+                        break
+
+    @staticmethod
+    def _split(key: str) -> list[str]:
+        return [p.strip().strip("\"'") for p in re.findall(r"""(?:"[^"]*"|'[^']*'|[^.]+)""", key)]
+
+    def _resolve(self, parts: list[str], counts: dict[str, int]) -> str:
+        path = ""
+        for part in parts:
+            path = f"{path}.{part}" if path else part
+            if path in counts:
+                path = f"{path}[{counts[path] - 1}]"
+        return path
+
+    def line(self, path: str) -> int | None:
+        """Line of ``path`` or of its nearest written parent; ``None`` if nothing matches."""
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            cut = max(path.rfind("."), path.rfind("["))
+            path = path[:cut] if cut > 0 else ""
+        return None
+
+
+class _Validator:
+    def __init__(self, data: dict[str, Any], source: str, lines: _KeyLines | None) -> None:
+        self.data = data
+        self.source = source
+        self.lines = lines
+        self.problems: list[str] = []
+        self.languages: tuple[str, ...] = ()
+
+    # -- reporting -------------------------------------------------------------------------------
+    def problem(self, path: str, message: str) -> None:
+        line = self.lines.line(path) if self.lines is not None else None
+        where = f"line {line}: " if line is not None else ""
+        self.problems.append(f"{where}{path}: {message}")
+
+    def get(self, table: Any, path: str, key: str, kind: type | tuple[type, ...], *, required: bool = True,
+            default: Any = None, what: str = "") -> Any:
+        full = f"{path}.{key}" if path else key
+        if not isinstance(table, dict) or key not in table:
+            if required:
+                self.problem(full, f"required field is missing{' (' + what + ')' if what else ''}")
+            return default
+        value = table[key]
+        # bool is a subclass of int: keep them apart
+        if isinstance(value, bool) and bool not in _tuple(kind):
+            self.problem(full, f"expected {_kind_name(kind)}, got {value!r}")
+            return default
+        if not isinstance(value, kind):
+            self.problem(full, f"expected {_kind_name(kind)}, got {type(value).__name__} {value!r}")
+            return default
+        return value
+
+    def texts(self, table: Any, path: str, key: str, *, required: bool = True) -> dict[str, str]:
+        full = f"{path}.{key}" if path else key
+        value = self.get(table, path, key, dict, required=required, default=None,
+                         what="a table of texts, one per language")
+        if value is None:
+            return {}
+        return self.texts_of(value, full)
+
+    def texts_of(self, value: dict[str, Any], full: str, *, extra: tuple[str, ...] = ()) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for lang in self.languages:
+            if lang not in value:
+                self.problem(full, f"missing text for language {lang!r}")
+            elif not isinstance(value[lang], str) or not value[lang].strip():
+                self.problem(f"{full}.{lang}", f"expected a non-empty text, got {value[lang]!r}")
+            else:
+                out[lang] = value[lang].strip()
+        for k in value:
+            if k not in self.languages and k not in extra:
+                self.problem(f"{full}.{k}", f"unknown language {k!r}; the study languages are "
+                                            f"{', '.join(self.languages)}")
+        return out
+
+    def unknown(self, table: Any, path: str, known: set[str]) -> None:
+        if isinstance(table, dict):
+            for k in table:
+                if k not in known:
+                    self.problem(f"{path}.{k}" if path else k,
+                                 f"unknown field; expected one of {', '.join(sorted(known))}")
+
+    # -- building --------------------------------------------------------------------------------
+    def build(self) -> Study | None:
+        d = self.data
+        self.unknown(d, "", {"study", "texts", "consent", "grid", "postsort", "survey", "statements"})
+        st = self.get(d, "", "study", dict, default={})
+        self.unknown(st, "study", {"id", "languages", "default_language", "presort", "title", "description",
+                                   "opens", "closes"})
+        sid = self.get(st, "study", "id", str, default="")
+        if sid and not _STUDY_ID.match(sid):
+            self.problem("study.id", f"{sid!r} is not a valid study id: use 1-64 lower-case letters, digits, "
+                                     "'-' or '_', starting with a letter or digit")
+        langs = self.get(st, "study", "languages", list, default=[])
+        good_langs: list[str] = []
+        for i, lang in enumerate(langs):
+            if not isinstance(lang, str) or not _LANG.match(lang):
+                self.problem(f"study.languages[{i}]", f"{lang!r} is not a language code such as 'nb' or 'en'")
+            elif lang in good_langs:
+                self.problem(f"study.languages[{i}]", f"language {lang!r} is listed twice")
+            else:
+                good_langs.append(lang)
+        if isinstance(langs, list) and not langs and "languages" in st:
+            self.problem("study.languages", "at least one language is needed")
+        self.languages = tuple(good_langs)
+        default_lang = self.get(st, "study", "default_language", str, required=False,
+                                default=good_langs[0] if good_langs else "")
+        if good_langs and default_lang not in good_langs:
+            self.problem("study.default_language", f"{default_lang!r} is not one of the study languages "
+                                                   f"{', '.join(good_langs)}")
+        presort = self.get(st, "study", "presort", bool, required=False, default=True)
+        title = self.texts(st, "study", "title")
+        description = self.get(st, "study", "description", str, required=False, default="")
+        opens = self.datetime(st, "study", "opens")
+        closes = self.datetime(st, "study", "closes")
+        if opens and closes and closes <= opens:
+            self.problem("study.closes", f"closes ({closes.isoformat()}) must be after opens ({opens.isoformat()})")
+
+        texts = self.get(d, "", "texts", dict, default={})
+        self.unknown(texts, "texts", {"welcome", "instruction", "thanks"})
+        welcome = self.texts(texts, "texts", "welcome")
+        instruction = self.texts(texts, "texts", "instruction")
+        thanks = self.texts(texts, "texts", "thanks")
+
+        c = self.get(d, "", "consent", dict, default={})
+        self.unknown(c, "consent", {"version", "text"})
+        cversion = self.get(c, "consent", "version", str, default="")
+        if "version" in c and isinstance(c.get("version"), str) and not cversion.strip():
+            self.problem("consent.version", "must not be empty")
+        consent = Consent(version=cversion.strip(), text=self.texts(c, "consent", "text"))
+
+        statements = self.statements(d)
+        grid = self.grid(d, len(statements))
+        postsort = self.postsort(d, grid)
+        survey = self.survey(d)
+        if self.problems:
+            return None
+        return Study(
+            id=sid, title=title, languages=self.languages, default_language=default_lang,
+            statements=tuple(statements), grid=grid, consent=consent, welcome=welcome,
+            instruction=instruction, thanks=thanks, presort=presort, postsort=postsort,
+            survey=tuple(survey), opens=opens, closes=closes, description=description,
+        )
+
+    def datetime(self, table: dict[str, Any], path: str, key: str) -> datetime | None:
+        if not isinstance(table, dict) or key not in table:
+            return None
+        value = table[key]
+        full = f"{path}.{key}"
+        if isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value)
+            except ValueError:
+                self.problem(full, f"expected a date-time such as 2025-09-01T00:00:00+02:00, got {value!r}")
+                return None
+        if isinstance(value, date) and not isinstance(value, datetime):
+            value = datetime(value.year, value.month, value.day)
+        if not isinstance(value, datetime):
+            self.problem(full, f"expected a date-time such as 2025-09-01T00:00:00+02:00, got {value!r}")
+            return None
+        if value.tzinfo is None:
+            self.problem(full, "give a time zone offset (e.g. 2025-09-01T00:00:00+02:00) so the time is unambiguous")
+            return None
+        return value.astimezone(timezone.utc)
+
+    def statements(self, d: dict[str, Any]) -> list[Statement]:
+        items = self.get(d, "", "statements", list, default=[])
+        out: list[Statement] = []
+        seen: dict[str, int] = {}
+        for i, item in enumerate(items):
+            path = f"statements[{i}]"
+            if not isinstance(item, dict):
+                self.problem(path, "expected a table with id and text")
+                continue
+            self.unknown(item, path, {"id", "text", "category"})
+            raw = self.get(item, path, "id", (str, int), default=None)
+            if raw is None:
+                continue
+            sid = str(raw)
+            if not _ID.match(sid):
+                self.problem(f"{path}.id", f"{sid!r} is not a valid statement id: use 1-32 letters, digits, "
+                                           "'_', '.' or '-'")
+                continue
+            if sid in seen:
+                self.problem(f"{path}.id", f"statement id {sid!r} is already used by statements[{seen[sid]}]")
+                continue
+            seen[sid] = i
+            text = self.texts(item, path, "text")
+            category = self.get(item, path, "category", str, required=False, default=None)
+            out.append(Statement(id=sid, text=text, category=category or None))
+        if isinstance(items, list) and len(items) < 2 and "statements" in d:
+            self.problem("statements", f"a study needs at least 2 statements, found {len(items)}")
+        return out
+
+    def grid(self, d: dict[str, Any], n_statements: int) -> Grid:
+        g = self.get(d, "", "grid", dict, default={})
+        self.unknown(g, "grid", {"distribution", "columns"})
+        dist = self.get(g, "grid", "distribution", str, required=False, default="forced")
+        if dist not in ("forced", "free"):
+            self.problem("grid.distribution", f"expected 'forced' or 'free', got {dist!r}")
+        cols = self.get(g, "grid", "columns", list, default=[])
+        columns: list[GridColumn] = []
+        for i, item in enumerate(cols):
+            path = f"grid.columns[{i}]"
+            if not isinstance(item, dict):
+                self.problem(path, "expected a table with score, count and label")
+                continue
+            self.unknown(item, path, {"score", "count", "label"})
+            score = self.get(item, path, "score", int, default=None)
+            count = self.get(item, path, "count", int, default=None)
+            if count is not None and count < 1:
+                self.problem(f"{path}.count", f"a column needs at least 1 cell, got {count}")
+                count = None
+            label = self.texts(item, path, "label", required=False)
+            if score is not None and count is not None:
+                columns.append(GridColumn(score=score, count=count, label=label))
+        if columns and len(columns) == len(cols):
+            scores = [c.score for c in columns]
+            k = max(abs(s) for s in scores)
+            expected = list(range(-k, k + 1))
+            if scores != expected:
+                self.problem("grid.columns", "columns must run from -k to +k in steps of 1, from the left; "
+                                             f"expected scores {expected}, got {scores}")
+            total = sum(c.count for c in columns)
+            if n_statements and total != n_statements:
+                self.problem("grid.columns", f"the column counts sum to {total} but the study has "
+                                             f"{n_statements} statements; they must be equal")
+        elif isinstance(cols, list) and not cols and "columns" in g:
+            self.problem("grid.columns", "the grid needs columns")
+        return Grid(columns=tuple(columns), forced=dist != "free")
+
+    def postsort(self, d: dict[str, Any], grid: Grid) -> PostSort:
+        p = self.get(d, "", "postsort", dict, required=False, default={})
+        self.unknown(p, "postsort", {"enabled", "columns", "required", "prompt"})
+        enabled = self.get(p, "postsort", "enabled", bool, required=False, default=bool(p))
+        default_cols = [grid.scores[0], grid.scores[-1]] if grid.columns else []
+        cols = self.get(p, "postsort", "columns", list, required=False, default=default_cols)
+        good: list[int] = []
+        for i, s in enumerate(cols):
+            if not isinstance(s, int) or isinstance(s, bool) or (grid.columns and s not in grid.scores):
+                self.problem(f"postsort.columns[{i}]", f"{s!r} is not a grid column score "
+                                                       f"({', '.join(map(str, grid.scores))})")
+            else:
+                good.append(s)
+        required = self.get(p, "postsort", "required", bool, required=False, default=False)
+        prompt = self.texts(p, "postsort", "prompt", required=enabled)
+        return PostSort(enabled=enabled, columns=tuple(good), required=required, prompt=prompt)
+
+    def survey(self, d: dict[str, Any]) -> list[Question]:
+        items = self.get(d, "", "survey", list, required=False, default=[])
+        out: list[Question] = []
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            path = f"survey[{i}]"
+            if not isinstance(item, dict):
+                self.problem(path, "expected a table with id, type and text")
+                continue
+            self.unknown(item, path, {"id", "type", "text", "required", "options", "min", "max", "integer",
+                                      "max_length", "min_choices", "max_choices"})
+            qid = self.get(item, path, "id", str, default="")
+            if qid and not _ID.match(qid):
+                self.problem(f"{path}.id", f"{qid!r} is not a valid question id: use 1-32 letters, digits, "
+                                           "'_', '.' or '-'")
+            elif qid in seen:
+                self.problem(f"{path}.id", f"question id {qid!r} is used twice")
+            seen.add(qid)
+            qtype = self.get(item, path, "type", str, default="text")
+            if qtype not in QUESTION_TYPES:
+                self.problem(f"{path}.type", f"expected one of {', '.join(QUESTION_TYPES)}, got {qtype!r}")
+            text = self.texts(item, path, "text")
+            required = self.get(item, path, "required", bool, required=False, default=False)
+            options: list[Option] = []
+            if qtype in ("single", "multiple"):
+                raw = self.get(item, path, "options", list, default=[])
+                values: set[str] = set()
+                for j, o in enumerate(raw):
+                    opath = f"{path}.options[{j}]"
+                    if not isinstance(o, dict):
+                        self.problem(opath, "expected a table { value = ..., nb = ..., en = ... }")
+                        continue
+                    value = self.get(o, opath, "value", (str, int), default=None)
+                    if value is None:
+                        continue
+                    value = str(value)
+                    if value in values:
+                        self.problem(f"{opath}.value", f"option value {value!r} is used twice")
+                    values.add(value)
+                    options.append(Option(value=value, label=self.texts_of(o, opath, extra=("value",))))
+                if isinstance(raw, list) and len(raw) < 2 and "options" in item:
+                    self.problem(f"{path}.options", "a choice question needs at least 2 options")
+            elif "options" in item:
+                self.problem(f"{path}.options", f"options only apply to single and multiple questions, not {qtype!r}")
+            num = (int, float)
+            qmin = self.get(item, path, "min", num, required=False)
+            qmax = self.get(item, path, "max", num, required=False)
+            if qmin is not None and qmax is not None and qmin > qmax:
+                self.problem(f"{path}.max", f"max ({qmax}) is below min ({qmin})")
+            integer = self.get(item, path, "integer", bool, required=False, default=False)
+            max_length = self.get(item, path, "max_length", int, required=False)
+            min_choices = self.get(item, path, "min_choices", int, required=False)
+            max_choices = self.get(item, path, "max_choices", int, required=False)
+            out.append(Question(
+                id=qid, type=qtype, text=text, required=required, options=tuple(options),  # type: ignore[arg-type]
+                min=qmin, max=qmax, integer=integer, max_length=max_length,
+                min_choices=min_choices, max_choices=max_choices,
+            ))
+        return out
+
+
+def _tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    names = {str: "a text", int: "a whole number", float: "a number", bool: "true or false",
+             list: "a list [...]", dict: "a table"}
+    return " or ".join(names.get(k, k.__name__) for k in _tuple(kind))

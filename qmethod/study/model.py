@@ -1,0 +1,238 @@
+"""The study definition: statements, grid, texts, consent, post-sort and survey questions.
+
+Every object here is a frozen dataclass built only by :func:`qmethod.study.load.parse_study`, which
+validates the whole definition first; code that holds a :class:`Study` can trust it. Texts that the
+participant reads are dicts ``{language code: text}`` holding every study language (``nb``, ``en``...).
+:func:`study_to_dict` gives the plain (JSON-able) form, which is exactly what ``parse_study`` reads, so
+the database stores the same model as the TOML file.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+__all__ = [
+    "PILES",
+    "QUESTION_TYPES",
+    "Statement",
+    "GridColumn",
+    "Grid",
+    "Consent",
+    "Option",
+    "Question",
+    "PostSort",
+    "Study",
+    "study_to_dict",
+]
+
+#: Presort piles, from the disagree end to the agree end.
+PILES: tuple[str, ...] = ("disagree", "neutral", "agree")
+#: Survey question types.
+QUESTION_TYPES: tuple[str, ...] = ("text", "number", "single", "multiple")
+
+Texts = dict[str, str]
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement: a stable id (used in data and exports), its text per language, a category."""
+
+    id: str
+    text: Texts
+    category: str | None = None
+
+
+@dataclass(frozen=True)
+class GridColumn:
+    """One grid column: its score (e.g. -4), how many statements it holds, its label per language."""
+
+    score: int
+    count: int
+    label: Texts = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The sorting grid, columns ordered from the most negative to the most positive score.
+
+    ``forced`` grids hold exactly ``count`` statements per column; free grids take any number per
+    column (the counts are then a suggested shape).
+    """
+
+    columns: tuple[GridColumn, ...]
+    forced: bool = True
+
+    @property
+    def scores(self) -> tuple[int, ...]:
+        return tuple(c.score for c in self.columns)
+
+    @property
+    def size(self) -> int:
+        """Number of cells (equals the number of statements)."""
+        return sum(c.count for c in self.columns)
+
+    def column(self, score: int) -> GridColumn | None:
+        for c in self.columns:
+            if c.score == score:
+                return c
+        return None
+
+    def capacity(self, score: int) -> int | None:
+        """Cells in column ``score`` for a forced grid; ``None`` for a free grid."""
+        col = self.column(score)
+        if col is None:
+            raise KeyError(score)
+        return col.count if self.forced else None
+
+
+@dataclass(frozen=True)
+class Consent:
+    """The consent text; ``version`` is stored with each participant's consent."""
+
+    version: str
+    text: Texts
+
+
+@dataclass(frozen=True)
+class Option:
+    """A choice of a single- or multiple-choice question: stored ``value``, shown ``label``."""
+
+    value: str
+    label: Texts
+
+
+@dataclass(frozen=True)
+class Question:
+    """A survey question.
+
+    ``type`` is ``text`` (``max_length``), ``number`` (``min``/``max``, ``integer``), ``single``
+    (one option value) or ``multiple`` (a list of option values, ``min_choices``/``max_choices``).
+    """
+
+    id: str
+    type: Literal["text", "number", "single", "multiple"]
+    text: Texts
+    required: bool = False
+    options: tuple[Option, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    integer: bool = False
+    max_length: int | None = None
+    min_choices: int | None = None
+    max_choices: int | None = None
+
+    def option_values(self) -> tuple[str, ...]:
+        return tuple(o.value for o in self.options)
+
+
+@dataclass(frozen=True)
+class PostSort:
+    """Post-sort comments on the statements placed in ``columns`` (default: the two extremes)."""
+
+    enabled: bool
+    columns: tuple[int, ...]
+    required: bool
+    prompt: Texts
+
+
+@dataclass(frozen=True)
+class Study:
+    """A whole study definition (see ``docs/study-format.md``)."""
+
+    id: str
+    title: Texts
+    languages: tuple[str, ...]
+    default_language: str
+    statements: tuple[Statement, ...]
+    grid: Grid
+    consent: Consent
+    welcome: Texts
+    instruction: Texts
+    thanks: Texts
+    presort: bool
+    postsort: PostSort
+    survey: tuple[Question, ...] = ()
+    opens: datetime | None = None
+    closes: datetime | None = None
+    description: str = ""
+
+    @property
+    def statement_ids(self) -> tuple[str, ...]:
+        return tuple(s.id for s in self.statements)
+
+    def statement(self, statement_id: str) -> Statement | None:
+        for s in self.statements:
+            if s.id == statement_id:
+                return s
+        return None
+
+    def question(self, question_id: str) -> Question | None:
+        for q in self.survey:
+            if q.id == question_id:
+                return q
+        return None
+
+    def is_open(self, at: datetime) -> bool:
+        """True if ``at`` (timezone-aware) lies within the open/close dates."""
+        if self.opens is not None and at < self.opens:
+            return False
+        if self.closes is not None and at >= self.closes:
+            return False
+        return True
+
+
+def study_to_dict(study: Study) -> dict[str, Any]:
+    """The plain, JSON-able form of ``study``: the TOML structure, read back by ``parse_study``."""
+
+    def question(q: Question) -> dict[str, Any]:
+        d: dict[str, Any] = {"id": q.id, "type": q.type, "required": q.required, "text": dict(q.text)}
+        if q.options:
+            d["options"] = [{"value": o.value, **o.label} for o in q.options]
+        for name in ("min", "max", "max_length", "min_choices", "max_choices"):
+            v = getattr(q, name)
+            if v is not None:
+                d[name] = v
+        if q.integer:
+            d["integer"] = True
+        return d
+
+    study_table: dict[str, Any] = {
+        "id": study.id,
+        "languages": list(study.languages),
+        "default_language": study.default_language,
+        "presort": study.presort,
+        "title": dict(study.title),
+    }
+    if study.description:
+        study_table["description"] = study.description
+    if study.opens is not None:
+        study_table["opens"] = study.opens.isoformat()
+    if study.closes is not None:
+        study_table["closes"] = study.closes.isoformat()
+    return {
+        "study": study_table,
+        "texts": {
+            "welcome": dict(study.welcome),
+            "instruction": dict(study.instruction),
+            "thanks": dict(study.thanks),
+        },
+        "consent": {"version": study.consent.version, "text": dict(study.consent.text)},
+        "grid": {
+            "distribution": "forced" if study.grid.forced else "free",
+            "columns": [
+                {"score": c.score, "count": c.count, "label": dict(c.label)} for c in study.grid.columns
+            ],
+        },
+        "postsort": {
+            "enabled": study.postsort.enabled,
+            "columns": list(study.postsort.columns),
+            "required": study.postsort.required,
+            "prompt": dict(study.postsort.prompt),
+        },
+        "survey": [question(q) for q in study.survey],
+        "statements": [
+            {"id": s.id, **({"category": s.category} if s.category else {}), "text": dict(s.text)}
+            for s in study.statements
+        ],
+    }
