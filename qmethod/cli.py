@@ -1,0 +1,257 @@
+"""Command line: ``qmethod analyze FILE --factors 3 ...`` and friends.
+
+Every error a user can cause ends with a one-line message on stderr and exit status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from pathlib import Path
+
+from .errors import QMethodError
+
+EPILOG = """examples:
+  qmethod analyze study.csv --factors 3
+  qmethod analyze LIPSET.DAT --factors 3 --extraction centroid --rotation varimax --out results.json
+  qmethod analyze sorts.csv --factors 2 --rotate F1,F2,15 --flags myflags.csv
+  qmethod guidance study.csv --max-factors 7
+  qmethod bootstrap study.csv --factors 3 --resamples 1000 --seed 1
+"""
+
+
+def _parse_steps(values) -> list[tuple[str, str, float]]:
+    steps = []
+    for v in values or ():
+        parts = [p.strip() for p in v.split(",")]
+        if len(parts) != 3:
+            raise QMethodError(f"--rotate takes FIRST,SECOND,DEGREES (e.g. F1,F2,12); got {v!r}.")
+        try:
+            steps.append((parts[0], parts[1], float(parts[2])))
+        except ValueError:
+            raise QMethodError(f"--rotate: {parts[2]!r} is not a number of degrees.") from None
+    return steps
+
+
+def _parse_distribution(text: str | None):
+    if text is None:
+        return None
+    try:
+        vals = [int(float(v)) for v in text.replace(" ", "").split(",") if v]
+    except ValueError:
+        raise QMethodError(
+            f"--distribution takes the grid value of every slot, comma-separated (e.g. -2,-1,-1,0,0,0,1,1,2); got {text!r}."
+        ) from None
+    return vals
+
+
+def _load(args):
+    """Read the data file with qmethod.io; returns (sorts, statements, distribution, forced, notes)."""
+    from . import io
+
+    path = Path(args.file)
+    if not path.exists():
+        raise QMethodError(f"{args.file}: no such file.")
+    imported = io.read(
+        path, format=args.format, statements=args.statements, id_field=args.id_field,
+        distribution=_parse_distribution(args.distribution),
+    )
+    return imported
+
+
+def _analysis_kwargs(args, imported) -> dict:
+    import pandas as pd
+
+    kw = dict(
+        extraction=args.extraction, rotation=args.rotation, correlation=args.correlation,
+        significance=args.significance, majority=not args.no_majority, negative=args.negative,
+        rotation_steps=_parse_steps(args.rotate), convention=args.convention, ties=args.ties,
+        varimax_tolerance=args.varimax_tolerance, centroid_start=args.centroid_start,
+        statements=imported.statements,
+    )
+    forced = imported.forced and not args.unforced
+    kw["forced"] = forced
+    if imported.distribution is not None and (forced or args.distribution):
+        kw["distribution"] = list(imported.distribution)
+    elif imported.distribution is not None and not forced:
+        kw["distribution"] = list(imported.distribution)
+    if args.flags and args.flags != "auto":
+        fpath = Path(args.flags)
+        if not fpath.exists():
+            raise QMethodError(f"--flags {args.flags}: no such file (give 'auto' or a CSV of 0/1 with sorts as rows).")
+        try:
+            kw["flags"] = pd.read_csv(fpath, index_col=0).astype(str)
+        except Exception as exc:  # noqa: BLE001 - any unreadable CSV becomes a clear message
+            raise QMethodError(f"--flags {args.flags}: cannot read it as CSV ({exc}).") from None
+        kw["flags"] = kw["flags"].apply(lambda c: c.str.strip().str.lower().map(
+            {"1": True, "0": False, "true": True, "false": False, "x": True, "": False}))
+        if kw["flags"].isna().any().any():
+            raise QMethodError(f"--flags {args.flags}: every cell must be 1/0, true/false or x.")
+        kw["flags"].index = kw["flags"].index.astype(str)
+    return kw
+
+
+def _add_data_args(p):
+    p.add_argument("file", help="data file (CSV, xlsx, PQMethod .DAT, KADE/Ken-Q, HtmlQ, EQ Web Sort ...)")
+    p.add_argument("--format", help="file format (default: detected); see 'qmethod formats'")
+    p.add_argument("--statements", help="statement texts, one per line (when the data file has none)")
+    p.add_argument("--id-field", help="online-sorting exports: the field that names the participant")
+    p.add_argument("--distribution", help="grid value of every slot, comma-separated (default: from the file)")
+    p.add_argument("--unforced", action="store_true", help="do not require every sort to follow the grid")
+
+
+def _add_analysis_args(p):
+    p.add_argument("--factors", "-k", type=int, required=True, help="number of factors")
+    p.add_argument("--extraction", choices=["pca", "centroid", "horst"], default="pca")
+    p.add_argument("--rotation", choices=["varimax", "none"], default="varimax")
+    p.add_argument("--correlation", choices=["pearson", "spearman", "kendall"], default="pearson")
+    p.add_argument("--rotate", action="append", metavar="F1,F2,DEG",
+                   help="judgmental rotation of a factor pair by DEG degrees clockwise (repeatable)")
+    p.add_argument("--flags", default="auto", help="'auto' (default) or a CSV of 0/1: sorts as rows, factors as columns")
+    p.add_argument("--significance", type=float, default=0.05, help="flagging level (default 0.05)")
+    p.add_argument("--no-majority", action="store_true", help="do not require a majority of common variance")
+    p.add_argument("--negative", choices=["include", "exclude"], default="include",
+                   help="flag negative loadings (include, as PQMethod/KADE/qmethod) or not")
+    p.add_argument("--convention", choices=["qmethod", "pqmethod"], default="qmethod",
+                   help="distinguishing/consensus convention")
+    p.add_argument("--ties", choices=["position", "qmethod"], default="position", help="factor-array tie rule")
+    p.add_argument("--varimax-tolerance", type=float, default=1e-5,
+                   help="1e-5 = R's stats::varimax (default); 1e-12 = fully converged")
+    p.add_argument("--centroid-start", choices=["pqmethod", "qmethod"], default="pqmethod")
+
+
+def cmd_analyze(args) -> int:
+    from .analysis import analyze
+
+    imported = _load(args)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = analyze(imported.sorts, args.factors, **_analysis_kwargs(args, imported))
+    print(imported.summary())
+    print()
+    print(res.summary())
+    if args.out:
+        res.to_json(args.out)
+        print(f"\nFull results written to {args.out} (schema {res.to_dict()['schema']}).")
+    return 0
+
+
+def cmd_guidance(args) -> int:
+    from .analysis import factor_guidance
+
+    imported = _load(args)
+    g = factor_guidance(
+        imported.sorts, max_factors=args.max_factors,
+        distribution=list(imported.distribution) if imported.distribution else None,
+        forced=imported.forced and not args.unforced, n_iter=args.iterations, seed=args.seed,
+    )
+    print(imported.summary())
+    print()
+    print(g.table.round(3).to_string())
+    print()
+    print("Suggested number of factors: " + ", ".join(f"{k} {v}" for k, v in g.suggested.items()))
+    return 0
+
+
+def cmd_bootstrap(args) -> int:
+    from .analysis import bootstrap
+
+    imported = _load(args)
+    kw = _analysis_kwargs(args, imported)
+    kw.pop("statements", None)
+
+    def progress(done, total):
+        if sys.stderr.isatty():
+            print(f"\rresample {done}/{total}", end="", file=sys.stderr, flush=True)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        b = bootstrap(imported.sorts, args.factors, n_resamples=args.resamples, seed=args.seed,
+                      progress=progress, **kw)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    print(f"Bootstrap: {b.n_resamples} resamples ({b.skipped} skipped), seed {b.seed}; {b.method}.\n")
+    print("Loadings: estimate, bootstrap mean, SE, flag frequency")
+    print(b.loadings.round(3).to_string())
+    print("\nZ-scores: estimate, bootstrap mean, SE, interval")
+    print(b.zscores.round(3).to_string())
+    if args.out:
+        import json
+
+        with open(args.out, "w", encoding="utf-8") as fh:
+            json.dump({"loadings": b.loadings.round(12).to_dict(orient="split"),
+                       "zscores": b.zscores.round(12).to_dict(orient="split"),
+                       "n_resamples": b.n_resamples, "skipped": b.skipped, "seed": b.seed,
+                       "method": b.method}, fh, default=str)
+    return 0
+
+
+def cmd_formats(args) -> int:
+    from .io import FORMATS
+
+    for name, (_, _, desc, _) in FORMATS.items():
+        print(f"{name:20s} {desc}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="qmethod", description="Q methodology: analyse Q-sorts (PCA/centroid, varimax, by-hand rotation, "
+        "factor arrays, distinguishing and consensus statements).",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"qmethod {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    p = sub.add_parser("analyze", help="run a full analysis and print a summary",
+                       description="Run a full Q analysis: correlate, extract, rotate, flag, z-scores, "
+                       "factor arrays, distinguishing and consensus statements.")
+    _add_data_args(p)
+    _add_analysis_args(p)
+    p.add_argument("--out", "-o", help="write the full result as JSON (schema qmethod.result/1)")
+    p.set_defaults(func=cmd_analyze)
+    g = sub.add_parser("guidance", help="help choosing the number of factors (scree, Kaiser, parallel analysis, Humphrey)")
+    _add_data_args(g)
+    g.add_argument("--max-factors", type=int, default=8)
+    g.add_argument("--iterations", type=int, default=500, help="parallel-analysis iterations (default 500)")
+    g.add_argument("--seed", type=int, default=0)
+    g.set_defaults(func=cmd_guidance)
+    b = sub.add_parser("bootstrap", help="bootstrap the analysis (SE of loadings and z-scores, flag frequencies)")
+    _add_data_args(b)
+    _add_analysis_args(b)
+    b.add_argument("--resamples", type=int, default=1000)
+    b.add_argument("--seed", type=int, default=None)
+    b.add_argument("--out", "-o", help="write the summaries as JSON")
+    b.set_defaults(func=cmd_bootstrap)
+    f = sub.add_parser("formats", help="list the file formats that can be read")
+    f.set_defaults(func=cmd_formats)
+    for name, register in _EXTRA_COMMANDS:
+        register(sub)
+    return parser
+
+
+# other parts of the package add commands here: (name, register(subparsers) -> None)
+_EXTRA_COMMANDS: list = []
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except QMethodError as exc:
+        print(f"qmethod: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("qmethod: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
