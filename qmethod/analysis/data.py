@@ -107,8 +107,8 @@ def check_distribution(sorts: pd.DataFrame, distribution: Sequence[float] | None
 
     ``distribution`` lists the grid value of every slot (length = number of statements, any
     order), e.g. ``[-4, -4, -3, -3, -3, ...]``. When ``forced`` is true each Q-sort, sorted, must
-    equal it (without one, every Q-sort must match the first one, as in R qmethod). A Q-sort that
-    breaks it raises :class:`DataError` naming the sort and the first differing grid value.
+    equal it (without one, the grid most Q-sorts follow). A Q-sort that breaks it raises
+    :class:`DataError` naming the sort and the first differing grid value.
     """
     n = sorts.shape[0]
     if distribution is not None:
@@ -124,9 +124,13 @@ def check_distribution(sorts: pd.DataFrame, distribution: Sequence[float] | None
         dist = None
     if not forced:
         return dist
-    ref = dist if dist is not None else np.sort(sorts.iloc[:, 0].to_numpy())
-    ref_name = "the declared distribution" if dist is not None else f"Q-sort {sorts.columns[0]!r}"
     srt = np.sort(sorts.to_numpy(), axis=0)
+    if dist is not None:
+        ref, ref_name = dist, "the declared distribution"
+    else:
+        # the grid most Q-sorts follow (so a broken first sort is the one reported)
+        patterns, counts = np.unique(srt.T, axis=0, return_counts=True)
+        ref, ref_name = patterns[np.argmax(counts)], "the grid most Q-sorts follow"
     bad = np.flatnonzero(np.any(srt != ref[:, None], axis=0))
     if bad.size:
         j = bad[0]

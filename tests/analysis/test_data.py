@@ -1,0 +1,84 @@
+"""Bad input raises one package error naming the sort or statement."""
+import numpy as np
+import pandas as pd
+import pytest
+
+import qmethod
+from qmethod import DataError, QMethodError
+
+
+def test_package_errors_are_value_errors():
+    assert issubclass(DataError, QMethodError) and issubclass(QMethodError, ValueError)
+
+
+def test_non_numeric_value(lipset):
+    bad = lipset.astype(object)
+    bad.loc["sta_5", "JP5"] = "x"
+    with pytest.raises(DataError, match=r"Q-sort 'JP5', statement 'sta_5': value 'x' is not a number"):
+        qmethod.analyze(bad, 3)
+
+
+def test_missing_value(lipset):
+    bad = lipset.astype(float)
+    bad.loc["sta_7", "US2"] = np.nan
+    with pytest.raises(DataError, match=r"Q-sort 'US2', statement 'sta_7': the value is missing"):
+        qmethod.analyze(bad, 3)
+
+
+def test_unequal_length_sorts():
+    with pytest.raises(DataError, match="Q-sort Q3 has 4 values, Q-sort Q1 has 5"):
+        qmethod.analyze([[1, 0, -1, 0, 0], [0, 1, -1, 0, 0], [0, 0, 1, -1]], 1)
+
+
+def test_sort_breaking_declared_distribution(lipset):
+    bad = lipset.copy()
+    bad.loc["sta_2", "US1"] = 1  # the KADE "unforced" fixture's change
+    with pytest.raises(DataError, match="Q-sort 'US1' breaks the forced distribution: it has 4 statement.s. at \+0 where the grid most Q-sorts follow has 5"):
+        qmethod.analyze(bad, 3)
+    grid = np.sort(lipset["US2"].to_numpy())
+    with pytest.raises(DataError, match="the declared distribution"):
+        qmethod.analyze(bad, 3, distribution=grid)
+    with pytest.raises(DataError, match="34 grid slots"):
+        qmethod.analyze(lipset, 3, distribution=list(grid) + [0])
+
+
+def test_duplicate_ids(lipset):
+    bad = lipset.copy()
+    bad.columns = ["US1"] + list(lipset.columns[1:-1]) + ["US1"]
+    with pytest.raises(DataError, match="Duplicate Q-sort id 'US1'"):
+        qmethod.analyze(bad, 3)
+    bad = lipset.copy()
+    bad.index = ["sta_1"] * 2 + list(lipset.index[2:])
+    with pytest.raises(DataError, match="Duplicate statement id 'sta_1'"):
+        qmethod.analyze(bad, 3)
+
+
+def test_constant_sort(lipset):
+    bad = lipset.copy()
+    bad["UK7"] = 0
+    with pytest.raises(DataError, match="Q-sort 'UK7' gives every statement the same value"):
+        qmethod.analyze(bad, 3, forced=False)
+
+
+def test_too_few(lipset):
+    with pytest.raises(DataError, match="2 Q-sorts"):
+        qmethod.analyze(lipset.iloc[:, :1], 1)
+    with pytest.raises(DataError, match="2-D"):
+        qmethod.analyze([1, 2, 3], 1)
+
+
+def test_too_many_factors(lipset):
+    with pytest.raises(QMethodError, match="n_factors=10 is more than these data allow"):
+        qmethod.analyze(lipset, 10)
+    with pytest.raises(QMethodError, match="n_factors=10"):
+        qmethod.analyze(lipset, 10, extraction="centroid")
+
+
+def test_array_input_gets_labels():
+    sim = qmethod.simulate(8, 20, 2, seed=5)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = qmethod.analyze(sim.sorts.to_numpy(), 2)
+    assert list(res.loadings.index[:2]) == ["Q1", "Q2"] and list(res.zscores.index[:2]) == ["S1", "S2"]

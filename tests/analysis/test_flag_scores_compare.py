@@ -1,0 +1,122 @@
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import qmethod
+from qmethod import QMethodError
+from qmethod.analysis import factor_arrays, flag, z_critical
+from qmethod.analysis.compare import compare_factors
+
+
+def _res(lipset, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return qmethod.analyze(lipset, 3, **kw)
+
+
+def test_z_critical_values():
+    assert z_critical(0.05) == 1.96 and z_critical(0.01) == 2.576 and z_critical(0.001) == 3.291
+    assert z_critical(0.02) == pytest.approx(2.3263, abs=1e-4)
+    with pytest.raises(QMethodError):
+        z_critical(1.5)
+
+
+def test_threshold_and_levels(lipset):
+    res = _res(lipset)
+    fl = flag(res.loadings, 33)
+    assert fl.threshold == pytest.approx(0.341192205673168, abs=1e-15)
+    strict = flag(res.loadings, 33, significance=0.001)
+    assert strict.threshold == pytest.approx(3.291 / np.sqrt(33))
+    assert strict.flags.to_numpy().sum() < fl.flags.to_numpy().sum()
+    assert not (strict.flags & ~fl.flags).any().any()
+
+
+def test_negative_loadings_can_be_excluded(lipset):
+    res = _res(lipset)
+    inc = flag(res.loadings, 33)
+    exc = flag(res.loadings, 33, negative="exclude")
+    assert ("JP5", "F1") in inc.negative and ("FR9", "F3") in inc.negative
+    assert not exc.flags.loc["JP5", "F1"] and not exc.flags.loc["FR9", "F3"]
+    assert ("JP5", "F1") in exc.excluded_negative
+    assert any("negative" in w for w in exc.warnings)
+    # via analyze: the excluded sorts no longer weigh on the factor
+    r = _res(lipset, negative="exclude")
+    assert r.weights.loc["JP5", "F1"] == 0 and r.flags.sum().tolist() == [2, 3, 2]
+
+
+def test_without_majority_confounded_sorts_get_one_flag(lipset):
+    res = _res(lipset)
+    fl = flag(res.loadings, 33, majority=False)
+    assert (fl.flags.sum(axis=1) <= 1).all()
+    assert "UK7" in fl.confounded  # significant on F2 and F3
+    assert fl.flags.to_numpy().sum() >= flag(res.loadings, 33).flags.to_numpy().sum()
+
+
+def test_manual_flag_matrix_is_validated(lipset):
+    with pytest.raises(QMethodError, match="flag matrix is 2x2"):
+        _res(lipset, flags=np.zeros((2, 2), bool))
+    with pytest.raises(QMethodError, match="True/False"):
+        _res(lipset, flags=np.full((9, 3), 7))
+
+
+def test_factor_arrays_tie_rules():
+    z = pd.DataFrame({"F1": [0.5, -1.0, 0.5, 1.0, -1.0]}, index=list("abcde"))
+    grid = [-1, 0, 0, 1, 2]
+    pos = factor_arrays(z, grid)["F1"]
+    # ties: the statement listed later gets the lower value; the array fills the grid exactly
+    assert pos.tolist() == [1, 0, 0, 2, -1]
+    assert sorted(pos) == grid
+    qm = factor_arrays(z, grid, ties="qmethod")["F1"]
+    assert qm.tolist() == [0, -1, 0, 2, -1]  # floor of average rank: breaks the grid
+    with pytest.raises(QMethodError):
+        factor_arrays(z, grid, ties="random")
+
+
+def test_pqmethod_convention_lists_more_consensus_statements(lipset):
+    q = _res(lipset)
+    p = _res(lipset, convention="pqmethod")
+    assert set(q.consensus_statements().index) <= set(p.consensus_statements().index)
+    assert (p.consensus_statements()["level"].isin(["C", "C*"])).all()
+    # every qmethod consensus statement is starred (non-significant at .05) under PQMethod's convention
+    assert (p.consensus.loc[q.consensus_statements().index] == "C*").all()
+    # ** (p < .01) implies * level membership
+    d = q.distinguishing
+    assert ((d == "**") <= (q.distinguishing != "")).all().all()
+
+
+def test_distinguishing_levels_are_nested(lipset):
+    res = _res(lipset)
+    z, sed = res.zscores, res.sed
+    comp = compare_factors(z, sed)
+    for sid in z.index:
+        for f in res.factors:
+            others = [g for g in res.factors if g != f]
+            d = np.array([abs(z.loc[sid, f] - z.loc[sid, g]) for g in others])
+            s = np.array([sed.loc[f, g] for g in others])
+            level = comp.distinguishing.loc[sid, f]
+            assert (level != "") == bool((d > 1.96 * s).all())
+            assert (level == "**") == bool((d > 2.576 * s).all())
+
+
+def test_crib_sheet_and_split(lipset):
+    res = _res(lipset, statements=[f"text {i}" for i in range(1, 34)])
+    crib = res.crib_sheets()["F1"]
+    assert list(crib["section"].unique()) == ["highest", "higher than in all other factors",
+                                              "lower than in all other factors", "lowest"]
+    top = crib[crib["section"] == "highest"]
+    assert (top["F1 array"] == 4).all() and len(top) == 2
+    mid = crib[crib["section"] == "higher than in all other factors"]
+    assert ((mid["F1 array"] > mid["F2 array"]) & (mid["F1 array"] > mid["F3 array"])).all()
+    split = qmethod.split_bipolar(res, "F1")
+    assert split.factors == ["F1a", "F1b", "F2", "F3"]
+    assert split.flags.loc["JP5", "F1b"] and not split.flags.loc["JP5", "F1a"]
+    assert split.loadings.loc["JP5", "F1b"] > 0
+    # the negative pole's array is JP5's own sort order (it is the only defining sort)
+    assert np.corrcoef(split.zscores["F1b"], lipset["JP5"])[0, 1] == pytest.approx(1.0)
+    with pytest.raises(QMethodError, match="no sort flagged with a negative loading"):
+        qmethod.split_bipolar(res, "F2")
+    inv = qmethod.invert_factor(res, "F2")
+    np.testing.assert_allclose(inv.zscores["F2"], -res.zscores["F2"], atol=1e-12)
+    assert "F2 was inverted." in inv.warnings
