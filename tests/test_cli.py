@@ -1,0 +1,85 @@
+"""The command line as a terminal user meets it."""
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qmethod import AnalysisResult
+from qmethod.cli import main
+
+DATA = Path(__file__).parent / "data"
+
+
+def run(capsys, *args):
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_analyze_prints_summary_and_writes_json(capsys, tmp_path):
+    out_json = tmp_path / "results.json"
+    code, out, err = run(capsys, "analyze", DATA / "lipset.csv", "--factors", 3, "--extraction", "centroid",
+                         "--rotation", "varimax", "--out", out_json)
+    assert code == 0, err
+    assert "9 Q-sorts x 33 statements" in out
+    assert "Loadings (* = defining sort)" in out and "Factor arrays" in out
+    assert "Distinguishing statements for F1" in out and "Consensus statements" in out
+    res = AnalysisResult.from_json(str(out_json))
+    assert res.settings.extraction == "centroid" and res.flags.to_numpy().sum() == 8
+    assert json.loads(out_json.read_text())["schema"] == "qmethod.result/1"
+
+
+def test_analyze_with_rotation_and_manual_flags(capsys, tmp_path):
+    flags = tmp_path / "flags.csv"
+    flags.write_text("sort,F1,F2\nUS1,0,1\nUS2,0,1\nUS3,1,0\nUS4,1,0\nJP5,0,0\nCA6,0,0\nUK7,0,0\nUS8,0,1\nFR9,0,0\n")
+    out_json = tmp_path / "r.json"
+    code, out, err = run(capsys, "analyze", DATA / "lipset.csv", "-k", 2, "--rotate", "F1,F2,15",
+                         "--flags", flags, "--out", out_json)
+    assert code == 0, err
+    res = AnalysisResult.from_json(str(out_json))
+    assert res.settings.flags == "manual"
+    assert res.flags["F1"].sum() == 2 and res.settings.rotation_steps[0].degrees == 15
+
+
+@pytest.mark.parametrize("args, message", [
+    (["analyze", "missing.csv", "-k", "3"], "missing.csv: no such file"),
+    (["analyze", str(DATA / "lipset.csv"), "-k", "12"], "n_factors=12 is more than these data allow"),
+    (["analyze", str(DATA / "lipset.csv"), "-k", "2", "--rotate", "F1,F2"], "--rotate takes FIRST,SECOND,DEGREES"),
+    (["analyze", str(DATA / "lipset.csv"), "-k", "2", "--flags", "nope.csv"], "no such file"),
+])
+def test_errors_are_one_line_messages(capsys, args, message):
+    code, out, err = run(capsys, *args)
+    assert code == 2
+    assert err.startswith("qmethod: error: ") and message in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_broken_file_is_a_clear_error(capsys, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("A,B,C\n1,2,x\n0,0,1\n")
+    code, out, err = run(capsys, "analyze", bad, "-k", "1")
+    assert code == 2 and "Traceback" not in err and "qmethod: error:" in err
+
+
+def test_guidance_and_bootstrap(capsys, tmp_path):
+    code, out, err = run(capsys, "guidance", DATA / "lipset.csv", "--iterations", 50)
+    assert code == 0, err
+    assert "parallel_p95" in out and "Suggested number of factors: kaiser 4" in out
+    boot = tmp_path / "boot.json"
+    code, out, err = run(capsys, "bootstrap", DATA / "lipset.csv", "-k", 3, "--resamples", 30, "--seed", 1, "--out", boot)
+    assert code == 0, err
+    assert "flag_frequency" in out and json.loads(boot.read_text())["n_resamples"] == 30
+
+
+def test_help_and_version(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    assert "analyze" in out and "examples:" in out
+    assert main([]) == 0
+
+
+def test_console_script_installed():
+    assert shutil.which("qmethod") or Path(".venv/bin/qmethod").exists()
