@@ -164,8 +164,11 @@ def _step(db: Database, token: str, kind: str, payload: dict[str, Any], expected
             return state_of(study, p, r, rev)  # a double submit: still exactly one response
         if p.version != expected_version:
             trial = r.copy()
+            trial_kind = kind
+            if kind == "place" and r.score_of(payload.get("statement")) is not None:  # type: ignore[arg-type]
+                trial_kind = "move"  # a repeated "place": harmless if it is already exactly there
             try:
-                apply(study, trial, kind, payload)
+                apply(study, trial, trial_kind, payload)
             except QMethodError:
                 trial = None  # type: ignore[assignment]
             if trial == r:  # the same step arriving twice: already stored, nothing to do

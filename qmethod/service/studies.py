@@ -11,7 +11,7 @@ from ..errors import StudyError
 from ..store import repo
 from ..store.db import Database
 from ..store.models import ParticipantRow, StatementRow, StudyRow, utcnow
-from ..study.load import STUDY_FILE, load_study
+from ..study.load import STUDY_FILE, load_study, parse_study
 from ..study.model import Study, study_to_dict
 from .types import StudyInfo
 
@@ -22,10 +22,10 @@ def _structure(study: Study) -> dict:
     """What may not change once participants exist: statements, grid, comment columns, questions."""
     return {
         "statements": study.statement_ids,
-        "grid": [(c.score, c.count) for c in study.grid.columns],
-        "forced": study.grid.forced,
-        "postsort": study.postsort.columns,
-        "survey": [(q.id, q.type, q.option_values()) for q in study.survey],
+        "grid columns": [(c.score, c.count) for c in study.grid.columns],
+        "distribution (forced/free)": study.grid.forced,
+        "comment columns": study.postsort.columns,
+        "survey questions": [(q.id, q.type, q.option_values()) for q in study.survey],
     }
 
 
@@ -49,6 +49,7 @@ def publish_study(db: Database, study: Study, *, now: datetime | None = None) ->
     differs (publish under a new study id instead).
     """
     definition = study_to_dict(study)
+    parse_study(definition, source=f"study {study.id!r}")  # a Study built by hand is checked like a file
 
     def work(session: Session) -> StudyInfo:
         when = now or utcnow()

@@ -168,10 +168,10 @@ class _Validator:
         value = table[key]
         # bool is a subclass of int: keep them apart
         if isinstance(value, bool) and bool not in _tuple(kind):
-            self.problem(full, f"expected {_kind_name(kind)}, got {value!r}")
+            self.problem(full, f"expected {_kind_name(kind)}, got {_short(value)}")
             return default
         if not isinstance(value, kind):
-            self.problem(full, f"expected {_kind_name(kind)}, got {type(value).__name__} {value!r}")
+            self.problem(full, f"expected {_kind_name(kind)}, got {_short(value)}")
             return default
         return value
 
@@ -413,7 +413,7 @@ class _Validator:
                     options.append(Option(value=value, label=self.texts_of(o, opath, extra=("value",))))
                 if isinstance(raw, list) and len(raw) < 2 and "options" in item:
                     self.problem(f"{path}.options", "a choice question needs at least 2 options")
-            elif "options" in item:
+            elif "options" in item and qtype in QUESTION_TYPES:
                 self.problem(f"{path}.options", f"options only apply to single and multiple questions, not {qtype!r}")
             num = (int, float)
             qmin = self.get(item, path, "min", num, required=False)
@@ -430,6 +430,11 @@ class _Validator:
                 min_choices=min_choices, max_choices=max_choices,
             ))
         return out
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:

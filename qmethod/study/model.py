@@ -221,14 +221,15 @@ def study_to_dict(study: Study) -> dict[str, Any]:
         "grid": {
             "distribution": "forced" if study.grid.forced else "free",
             "columns": [
-                {"score": c.score, "count": c.count, "label": dict(c.label)} for c in study.grid.columns
+                {"score": c.score, "count": c.count, **({"label": dict(c.label)} if c.label else {})}
+                for c in study.grid.columns
             ],
         },
         "postsort": {
             "enabled": study.postsort.enabled,
             "columns": list(study.postsort.columns),
             "required": study.postsort.required,
-            "prompt": dict(study.postsort.prompt),
+            **({"prompt": dict(study.postsort.prompt)} if study.postsort.prompt else {}),
         },
         "survey": [question(q) for q in study.survey],
         "statements": [

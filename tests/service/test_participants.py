@@ -1,0 +1,403 @@
+"""Participant steps through the service layer, on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from qmethod import service as sv
+from qmethod.errors import (
+    CompletedError,
+    ConflictError,
+    IncompleteError,
+    PlacementError,
+    ResumeCodeError,
+    StudyError,
+)
+from qmethod.store.models import AccessTokenRow, EventRow, ParticipantRow
+from qmethod.store.tokens import ALPHABET
+from service_helpers import complete, consented, fill_grid
+
+
+def _events(db) -> int:
+    return db.read(lambda s: s.scalar(select(func.count()).select_from(EventRow)))
+
+
+def _snapshot(db, study_id: str, code: str):
+    """Stored state + number of audit events: what a failed step must leave unchanged."""
+    return sv.participant_state(db, study_id, code), _events(db)
+
+
+# -- the normal path -------------------------------------------------------------------------------
+
+def test_start_gives_token_and_unambiguous_resume_code(db, mini):
+    s = sv.start_participant(db, "mini")
+    assert len(s.token) >= 43  # 32 random bytes, URL-safe base64
+    raw = s.resume_code.replace("-", "")
+    assert len(raw) == 10 and set(raw) <= set(ALPHABET)
+    assert not set("0O1IL") & set(raw)
+    assert s.state.stage == "consent" and s.state.version == 0 and s.state.participant == "P001"
+    assert s.state.unplaced == mini.statement_ids and s.state.columns == {-2: (), -1: (), 0: (), 1: (), 2: ()}
+    # stored hashed only
+    stored = db.read(lambda ses: [t.token_hash for t in ses.scalars(select(AccessTokenRow))]
+                     + [p.resume_hash for p in ses.scalars(select(ParticipantRow))])
+    assert s.token not in stored and s.resume_code not in stored and raw not in stored
+
+
+def test_full_flow_gives_statements_by_sorts_dataframe(db, mini):
+    order_a = ["A", "B", "C", "D", "E", "F"]
+    order_b = ["F", "E", "D", "C", "B", "A"]
+    _, a = complete(db, mini, order=order_a, age=30)
+    _, b = complete(db, mini, order=order_b, age="45")
+    assert a.completed and a.stage == "done" and a.missing == ()
+    cs = sv.completed_sorts(db, "mini")
+    assert list(cs.sorts.index) == list(mini.statement_ids)
+    assert list(cs.sorts.columns) == ["P001", "P002"]
+    assert (cs.sorts.dtypes == "int64").all()
+    assert cs.sorts["P001"].tolist() == [-2, -1, 0, 0, 1, 2]
+    assert cs.sorts["P002"].tolist() == [2, 1, 0, 0, -1, -2]
+    assert cs.participants.loc["P001", "age"] == 30 and cs.participants.loc["P002", "age"] == 45
+    assert cs.participants.loc["P001", "consent_version"] == "v1"
+    assert cs.participants.loc["P002", "language"] == "nb"
+    comments = cs.long.dropna(subset=["comment"])
+    assert set(zip(comments.participant, comments.statement)) == {("P001", "A"), ("P001", "F"),
+                                                                  ("P002", "F"), ("P002", "A")}
+    assert sorted(cs.long.score[cs.long.participant == "P001"]) == [-2, -1, 0, 0, 1, 2]
+
+
+def test_only_completed_sorts_are_returned(db, mini):
+    complete(db, mini)
+    s, st = consented(db, mini)
+    fill_grid(db, s.token, mini, st)
+    cs = sv.completed_sorts(db, "mini")
+    assert list(cs.sorts.columns) == ["P001"]
+    assert list(cs.participants.index) == ["P001"]
+
+
+def test_every_step_is_saved_and_resume_restores_exactly(db, mini):
+    s, st = consented(db, mini)
+    st = sv.set_pile(db, s.token, "A", "agree", expected_version=st.version)
+    st = sv.set_pile(db, s.token, "B", "disagree", expected_version=st.version)
+    st = sv.set_pile(db, s.token, "B", None, expected_version=st.version)  # undo
+    st = sv.place_statement(db, s.token, "C", 0, expected_version=st.version)
+    st = sv.place_statement(db, s.token, "D", 0, 0, expected_version=st.version)  # on top of C
+    st = sv.save_comment(db, s.token, "D", "Viktig for meg – «sant»", expected_version=st.version)
+    st = sv.save_answer(db, s.token, "areas", ["c", "a"], expected_version=st.version)
+    st = sv.set_language(db, s.token, "en", expected_version=st.version)
+    assert st.piles == {"A": "agree"} and st.columns[0] == ("D", "C") and st.answers == {"areas": ["a", "c"]}
+    assert st.language == "en" and st.version == 9
+    # a reload: the same token
+    assert sv.resume(db, s.token) == st
+    # another device: the resume code, typed sloppily
+    typed = "  " + s.resume_code.lower().replace("-", " ") + " "
+    other = sv.resume_by_code(db, typed)
+    assert other.state == st and other.token != s.token
+    # both devices keep working on the same sort
+    st2 = sv.move_statement(db, other.token, "C", -2, expected_version=st.version)
+    assert sv.resume(db, s.token) == st2
+
+
+def test_replay_of_audit_trail_reproduces_stored_state(db, mini):
+    """Random steps (many of them invalid) on several participants; the trail replays to the stored state."""
+    rng = random.Random(20250901)
+    ids = list(mini.statement_ids)
+    people = [consented(db, mini) for _ in range(3)]
+    for s, st in people:
+        for _ in range(60):
+            kind = rng.choice(["pile", "place", "move", "remove", "swap", "comment", "answer", "stage"])
+            sid = rng.choice(ids)
+            try:
+                if kind == "pile":
+                    st = sv.set_pile(db, s.token, sid, rng.choice(["agree", "neutral", "disagree", None]),
+                                     expected_version=st.version)
+                elif kind == "place":
+                    st = sv.place_statement(db, s.token, sid, rng.randint(-2, 2), rng.choice([None, 0, 1]),
+                                            expected_version=st.version)
+                elif kind == "move":
+                    st = sv.move_statement(db, s.token, sid, rng.randint(-2, 2), rng.choice([None, 0, 1]),
+                                           expected_version=st.version)
+                elif kind == "remove":
+                    st = sv.remove_statement(db, s.token, sid, expected_version=st.version)
+                elif kind == "swap":
+                    st = sv.swap_statements(db, s.token, sid, rng.choice(ids), expected_version=st.version)
+                elif kind == "comment":
+                    st = sv.save_comment(db, s.token, sid, rng.choice(["", "ja", "nei"]), expected_version=st.version)
+                elif kind == "answer":
+                    st = sv.save_answer(db, s.token, "age", rng.choice([None, 20, "33", 200]),
+                                        expected_version=st.version)
+                else:
+                    st = sv.set_stage(db, s.token, rng.choice(["presort", "grid", "comments"]),
+                                      expected_version=st.version)
+            except StudyError:
+                pass
+        stored = sv.participant_state(db, "mini", st.participant)
+        assert stored == st
+        assert sv.replay_participant(db, "mini", st.participant) == stored
+        trail = sv.audit_trail(db, "mini", st.participant)
+        assert [e.version for e in trail] == list(range(stored.version + 1))
+        assert trail[0].kind == "start" and trail[1].kind == "consent"
+        assert all(e.at.tzinfo is not None for e in trail)
+        assert all(a.at <= b.at for a, b in zip(trail, trail[1:]))
+
+
+def test_replay_holds_for_completed_sorts(db, mini):
+    _, st = complete(db, mini)
+    assert sv.replay_participant(db, "mini", st.participant) == sv.participant_state(db, "mini", st.participant)
+
+
+# -- two tabs, duplicates, double submit -------------------------------------------------------------
+
+def test_reordered_saves_from_two_tabs_end_at_last_acknowledged_state(db, mini):
+    s, st = consented(db, mini)
+    st = sv.place_statement(db, s.token, "A", 0, expected_version=st.version)
+    tab1 = tab2 = st
+    acked = sv.move_statement(db, s.token, "A", 2, expected_version=tab1.version)  # tab 1 saves first
+    before = _snapshot(db, "mini", st.participant)
+    with pytest.raises(ConflictError) as exc:  # tab 2's older view arrives later
+        sv.move_statement(db, s.token, "A", -2, expected_version=tab2.version)
+    assert exc.value.state == acked  # the page is given the stored state to redraw
+    assert _snapshot(db, "mini", st.participant) == before
+    assert sv.resume(db, s.token).score_of("A") == 2
+
+
+def test_duplicated_save_is_applied_once(db, mini):
+    s, st = consented(db, mini)
+    first = sv.place_statement(db, s.token, "A", 1, expected_version=st.version)
+    again = sv.place_statement(db, s.token, "A", 1, expected_version=st.version)  # the same request resent
+    assert again == first
+    pile1 = sv.set_pile(db, s.token, "B", "agree", expected_version=first.version)
+    assert sv.set_pile(db, s.token, "B", "agree", expected_version=first.version) == pile1
+    assert [e.kind for e in sv.audit_trail(db, "mini", st.participant)] == ["start", "consent", "place", "pile"]
+
+
+def test_double_submit_makes_exactly_one_response(db, mini):
+    s, st = complete(db, mini)
+    again = sv.submit(db, s.token, expected_version=st.version - 1)
+    third = sv.submit(db, s.token, expected_version=st.version)
+    assert again == st == third
+    kinds = [e.kind for e in sv.audit_trail(db, "mini", st.participant)]
+    assert kinds.count("submit") == 1
+    assert sv.completed_sorts(db, "mini").sorts.shape == (6, 1)
+
+
+def test_completed_sort_is_immutable(db, mini):
+    s, st = complete(db, mini)
+    before = _snapshot(db, "mini", st.participant)
+    for call in (
+        lambda: sv.move_statement(db, s.token, "A", 2, expected_version=st.version),
+        lambda: sv.swap_statements(db, s.token, "A", "F", expected_version=st.version),
+        lambda: sv.save_comment(db, s.token, "A", "endret", expected_version=st.version),
+        lambda: sv.save_answer(db, s.token, "age", 50, expected_version=st.version),
+        lambda: sv.set_stage(db, s.token, "grid", expected_version=st.version),
+    ):
+        with pytest.raises(CompletedError, match="submitted"):
+            call()
+    assert _snapshot(db, "mini", st.participant) == before
+
+
+# -- bad input: a clear error and nothing stored changes ----------------------------------------------
+
+def test_placement_outside_grid(db, mini):
+    s, st = consented(db, mini)
+    before = _snapshot(db, "mini", st.participant)
+    with pytest.raises(PlacementError, match=r"Column 3 is outside the grid: columns run from -2 to \+2"):
+        sv.place_statement(db, s.token, "A", 3, expected_version=st.version)
+    with pytest.raises(PlacementError, match="outside the grid"):
+        sv.place_statement(db, s.token, "A", "1", expected_version=st.version)
+    with pytest.raises(StudyError, match="Statement 'Z' is not part of study 'mini'"):
+        sv.place_statement(db, s.token, "Z", 0, expected_version=st.version)
+    assert _snapshot(db, "mini", st.participant) == before
+
+
+def test_full_column(db, mini):
+    s, st = consented(db, mini)
+    st = sv.place_statement(db, s.token, "A", 2, expected_version=st.version)
+    st = sv.place_statement(db, s.token, "B", 0, expected_version=st.version)
+    before = _snapshot(db, "mini", st.participant)
+    with pytest.raises(PlacementError, match=r"Column \+2 is full \(1 of 1 places used\)"):
+        sv.place_statement(db, s.token, "C", 2, expected_version=st.version)
+    with pytest.raises(PlacementError, match=r"Column \+2 is full"):
+        sv.move_statement(db, s.token, "B", 2, expected_version=st.version)
+    assert _snapshot(db, "mini", st.participant) == before
+    # a swap works between full columns
+    st = sv.swap_statements(db, s.token, "A", "B", expected_version=st.version)
+    assert st.columns[2] == ("B",) and st.columns[0] == ("A",)
+
+
+def test_statement_placed_twice(db, mini):
+    s, st = consented(db, mini)
+    st = sv.place_statement(db, s.token, "A", 0, expected_version=st.version)
+    before = _snapshot(db, "mini", st.participant)
+    with pytest.raises(PlacementError, match=r"Statement A is already in column 0; move it"):
+        sv.place_statement(db, s.token, "A", 1, expected_version=st.version)
+    assert _snapshot(db, "mini", st.participant) == before
+
+
+def test_submit_of_incomplete_grid_says_what_is_missing(db, mini):
+    s, st = consented(db, mini)
+    for sid in mini.statement_ids:
+        st = sv.set_pile(db, s.token, sid, "agree", expected_version=st.version)
+    st = sv.place_statement(db, s.token, "A", -2, expected_version=st.version)
+    st = sv.place_statement(db, s.token, "B", 0, expected_version=st.version)
+    before = _snapshot(db, "mini", st.participant)
+    with pytest.raises(IncompleteError) as exc:
+        sv.submit(db, s.token, expected_version=st.version)
+    msg = str(exc.value)
+    assert "4 statement(s) are not placed in the grid yet: C, D, E, F." in msg
+    assert "Statement A in column -2 needs a comment." in msg
+    assert "Question 'age' is required and has no answer." in msg
+    assert {(m.kind, m.item) for m in exc.value.missing} == {("grid", None), ("comment", "A"), ("answer", "age")}
+    assert exc.value.missing == st.missing
+    assert _snapshot(db, "mini", st.participant) == before
+    assert sv.completed_sorts(db, "mini").sorts.shape == (6, 0)
+
+
+def test_unknown_resume_code_and_token(db, mini):
+    s, st = consented(db, mini)
+    before = _snapshot(db, "mini", st.participant)
+    tokens = db.read(lambda ses: ses.scalar(select(func.count()).select_from(AccessTokenRow)))
+    with pytest.raises(ResumeCodeError, match="No sort was found for resume code 22222-22222"):
+        sv.resume_by_code(db, "22222-22222")
+    with pytest.raises(ResumeCodeError, match="never contain 0, O, 1, I or L"):
+        sv.resume_by_code(db, "OOOOO-11111")
+    with pytest.raises(ResumeCodeError, match="not valid"):
+        sv.resume(db, "no-such-token")
+    with pytest.raises(ResumeCodeError, match="not valid"):
+        sv.place_statement(db, "no-such-token", "A", 0, expected_version=0)
+    assert db.read(lambda ses: ses.scalar(select(func.count()).select_from(AccessTokenRow))) == tokens
+    assert _snapshot(db, "mini", st.participant) == before
+
+
+def test_other_invalid_steps_change_nothing(db, mini):
+    s = sv.start_participant(db, "mini")
+    with pytest.raises(StudyError, match="Consent must be given before answers are saved"):
+        sv.place_statement(db, s.token, "A", 0, expected_version=0)
+    with pytest.raises(StudyError, match="Consent version 'v0' is not the current consent text"):
+        sv.give_consent(db, s.token, "v0", expected_version=0)
+    st = sv.give_consent(db, s.token, "v1", expected_version=0)
+    before = _snapshot(db, "mini", st.participant)
+    with pytest.raises(StudyError, match="'age': 12 is below the minimum 16"):
+        sv.save_answer(db, s.token, "age", 12, expected_version=st.version)
+    with pytest.raises(StudyError, match="'age': expected a whole number"):
+        sv.save_answer(db, s.token, "age", "33,5", expected_version=st.version)
+    with pytest.raises(StudyError, match="'role': 'admin' is not one of the options user, staff"):
+        sv.save_answer(db, s.token, "role", "admin", expected_version=st.version)
+    with pytest.raises(StudyError, match="'note': the answer has 51 characters; at most 50"):
+        sv.save_answer(db, s.token, "note", "x" * 51, expected_version=st.version)
+    with pytest.raises(StudyError, match="Pile 'maybe' does not exist"):
+        sv.set_pile(db, s.token, "A", "maybe", expected_version=st.version)
+    with pytest.raises(IncompleteError, match="Cannot go to 'grid' yet: 6 statement"):
+        sv.set_stage(db, s.token, "grid", expected_version=st.version)
+    with pytest.raises(StudyError, match="Language 'de' is not offered"):
+        sv.set_language(db, s.token, "de", expected_version=st.version)
+    with pytest.raises(StudyError, match="expected_version must be"):
+        sv.set_pile(db, s.token, "A", "agree", expected_version=None)  # type: ignore[arg-type]
+    assert _snapshot(db, "mini", st.participant) == before
+
+
+def test_stages_follow_the_study(db, mini):
+    s, st = consented(db, mini)
+    assert st.stages == ("consent", "presort", "grid", "comments", "survey", "done")
+    for sid in mini.statement_ids:
+        st = sv.set_pile(db, s.token, sid, "neutral", expected_version=st.version)
+    st = sv.set_stage(db, s.token, "grid", expected_version=st.version)
+    with pytest.raises(IncompleteError, match="not placed in the grid"):
+        sv.set_stage(db, s.token, "comments", expected_version=st.version)
+    st = fill_grid(db, s.token, mini, st)
+    st = sv.set_stage(db, s.token, "survey", expected_version=st.version)
+    st = sv.set_stage(db, s.token, "presort", expected_version=st.version)  # going back is fine
+    assert sv.resume(db, s.token).stage == "presort"
+    assert sv.participant_progress(db, "mini")[0].stage == "presort"
+
+
+# -- researcher side ------------------------------------------------------------------------------------
+
+def test_progress_overview(db, mini):
+    complete(db, mini)
+    s, st = consented(db, mini)
+    st = sv.place_statement(db, s.token, "A", 0, expected_version=st.version)
+    sv.start_participant(db, "mini", external_id="inv-17")
+    rows = sv.participant_progress(db, "mini")
+    assert [(r.participant, r.stage, r.placed, r.external_id) for r in rows] == [
+        ("P001", "done", 6, None), ("P002", "consent", 1, None), ("P003", "consent", 0, "inv-17")]
+    assert rows[0].submitted_at is not None and rows[1].submitted_at is None
+    assert rows[1].consented_at is not None and rows[2].consented_at is None
+    info = sv.study_info(db, "mini")
+    assert (info.participants, info.completed) == (3, 1)
+
+
+def test_export_and_delete_one_participant(db, mini):
+    s, st = complete(db, mini)
+    other, _ = complete(db, mini)
+    data = sv.export_participant(db, "mini", st.participant)
+    assert data["participant"]["code"] == "P001"
+    assert data["consent"]["version"] == "v1" and data["consent"]["text"]["nb"] == "Jeg samtykker."
+    assert data["sort"] == st.sort() and data["answers"] == {"age": 40}
+    assert data["comments"] == {"A": "fordi A", "F": "fordi F"}
+    assert [e["kind"] for e in data["events"]][:2] == ["start", "consent"]
+    text = sv.export_participant_json(db, "mini", st.participant)
+    assert s.token not in text and s.resume_code not in text and '"fordi A"' in text
+
+    sv.delete_participant(db, "mini", st.participant)
+    with pytest.raises(ResumeCodeError):
+        sv.resume(db, s.token)
+    with pytest.raises(ResumeCodeError):
+        sv.resume_by_code(db, s.resume_code)
+    assert [r.participant for r in sv.participant_progress(db, "mini")] == ["P002"]
+    assert list(sv.completed_sorts(db, "mini").sorts.columns) == ["P002"]
+    assert sv.resume(db, other.token).completed
+    # no rows of the deleted participant remain anywhere
+    left = db.read(lambda ses: ses.scalar(select(func.count()).select_from(EventRow)))
+    assert left == len(sv.audit_trail(db, "mini", "P002"))
+    # codes are never reused
+    assert sv.start_participant(db, "mini").state.participant == "P003"
+
+
+# -- studies ---------------------------------------------------------------------------------------------
+
+def test_publish_is_idempotent_and_protects_collected_data(db, mini):
+    from dataclasses import replace
+
+    assert sv.publish_study(db, mini).changed is False
+    fixed = replace(mini, title={"nb": "Ny tittel", "en": "New title"})
+    info = sv.publish_study(db, fixed)
+    assert info.changed and info.revision == 2
+    assert sv.get_study(db, "mini").title["nb"] == "Ny tittel"
+    complete(db, mini)
+    with pytest.raises(StudyError, match=r"already has 1 participant\(s\); its distribution \(forced/free\) cannot"):
+        sv.publish_study(db, replace(fixed, grid=replace(fixed.grid, forced=False)))
+    broken = replace(fixed, statements=fixed.statements[:5])
+    with pytest.raises(StudyError, match="the column counts sum to 6 but the study has 5 statements"):
+        sv.publish_study(db, broken)
+    new_consent = replace(fixed, consent=replace(fixed.consent, text={"nb": "Nytt", "en": "New"}))
+    with pytest.raises(StudyError, match="give the new text a new version"):
+        sv.publish_study(db, new_consent)
+    assert sv.get_study(db, "mini") == fixed
+    assert [i.id for i in sv.list_studies(db)] == ["mini"]
+
+
+def test_closed_and_not_yet_open_studies_refuse_new_participants(db, mini):
+    from dataclasses import replace
+
+    now = datetime(2025, 6, 1, tzinfo=timezone.utc)
+    sv.publish_study(db, replace(mini, opens=now + timedelta(days=1), closes=now + timedelta(days=30)))
+    with pytest.raises(StudyError, match="opens on 2025-06-02"):
+        sv.start_participant(db, "mini", now=now)
+    with pytest.raises(StudyError, match="closed on 2025-07-01"):
+        sv.start_participant(db, "mini", now=now + timedelta(days=31))
+    assert sv.start_participant(db, "mini", now=now + timedelta(days=2)).state.participant == "P001"
+
+
+def test_unknown_study(db):
+    from qmethod.errors import NotFoundError
+
+    with pytest.raises(NotFoundError, match="Study 'nope' is not published"):
+        sv.start_participant(db, "nope")
+
+
+def test_demo_study_publishes_from_studies_dir(db):
+    infos = sv.publish_studies_dir(db, "studies")
+    assert "brukermedvirkning" in [i.id for i in infos]
+    assert sv.publish_studies_dir(db, "studies")[0].changed is False
