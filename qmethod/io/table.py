@@ -32,6 +32,8 @@ _SORT_HEADER = re.compile(r"^\s*(participants?|names?|respondents?|ids?|sorts?|q
                           re.IGNORECASE)
 _STATEMENT_HEADER = re.compile(r"^\s*(statements?|items?|statement[ _]?(id|no|nr|number)|stmt|no\.?|nr\.?|#)\s*$",
                                re.IGNORECASE)
+_TEXT_HEADER = re.compile(r"^\s*(text|statement[ _]?text|wording|statement wording|item[ _]?text)\s*$",
+                          re.IGNORECASE)
 _LONG_SORT = ("participant", "participant_id", "participantid", "sort", "sort_id", "sortid", "qsort", "q-sort",
               "id", "name", "respondent", "person", "user", "uid")
 _LONG_STATEMENT = ("statement", "statement_id", "statementid", "statement_no", "statement_number", "item",
@@ -69,6 +71,9 @@ def read_wide_rows(rows: Sequence[Sequence[Any]], *, name: str, locate: Locate, 
     if rows_are not in ("auto", "statements", "sorts"):
         raise FormatError(f"rows must be 'auto', 'statements' or 'sorts', got {rows_are!r}.")
     keep = [i for i, r in enumerate(rows) if any(not _blank(c) for c in r)]
+    # title lines above the table (a single filled cell, as in our own result workbooks) are skipped
+    while len(keep) > 2 and sum(not _blank(c) for c in rows[keep[0]]) == 1:
+        keep.pop(0)
     if len(keep) < 2:
         raise FormatError(f"{name}: expected a header row and at least one row of Q-sort values, "
                           f"found {len(keep)} non-empty row(s).")
@@ -86,6 +91,17 @@ def read_wide_rows(rows: Sequence[Sequence[Any]], *, name: str, locate: Locate, 
                   or _blank(header[cols[0]]) or bool(_SORT_HEADER.match(str(header[cols[0]] or "")))
                   or bool(_STATEMENT_HEADER.match(str(header[cols[0]] or ""))))
     data_cols = cols[1:] if has_labels else cols
+    # a statement-text column ("text", "statement text", "wording") beside the statement ids
+    text_col = next((j for j in data_cols if _TEXT_HEADER.match(str(header[j] or ""))
+                     and any(not is_int_text(r[j]) and not _blank(r[j]) for r in body)), None)
+    texts_found = None
+    if text_col is not None:
+        data_cols = [j for j in data_cols if j != text_col]
+        texts_found = ["" if _blank(r[text_col]) else str(r[text_col]).strip() for r in body]
+        if rows_are == "auto":
+            rows_are = "statements"
+        if statements is None and rows_are == "statements":
+            statements = texts_found
     if not data_cols:
         raise FormatError(f"{name}: expected Q-sort values after the label column, found none.")
     labels = [r[cols[0]] for r in body] if has_labels else None
