@@ -27,7 +27,9 @@ __all__ = ["Database", "open_database", "database_url", "DEFAULT_SQLITE_PATH", "
 
 ENV_URL = "QMETHOD_DATABASE_URL"
 DEFAULT_SQLITE_PATH = Path("var") / "qmethod.sqlite"
-BUSY_TIMEOUT_S = 15.0
+#: how long one attempt waits for SQLite's write lock; with the retries in ``Database.write`` a
+#: participant gets an answer (saved, or a clear "busy, try again") within about 5 seconds
+BUSY_TIMEOUT_S = 2.0
 T = TypeVar("T")
 
 
@@ -75,7 +77,7 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    def write(self, fn: Callable[[Session], T], *, attempts: int = 5) -> T:
+    def write(self, fn: Callable[[Session], T], *, attempts: int = 2) -> T:
         """Run ``fn`` in one write transaction; commit, or roll back and re-raise.
 
         Transient lock/serialization errors are retried with a short random back-off; if the database

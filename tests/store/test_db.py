@@ -1,0 +1,95 @@
+"""The database layer: SQLite settings, migrations, the append-only audit trail, busy handling."""
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+import pytest
+from sqlalchemy import text, update
+from sqlalchemy.exc import OperationalError
+
+from qmethod import service as sv
+from qmethod.errors import StorageBusyError
+from qmethod.store import database_url, open_database
+from qmethod.store.migrate import current_revision, head_revision
+from qmethod.store.models import EventRow
+from qmethod.store.tokens import ALPHABET, new_resume_code, normalize_resume_code
+
+
+def test_sqlite_is_wal_full_sync_with_foreign_keys_and_busy_timeout(tmp_path):
+    db = open_database(f"sqlite:///{tmp_path / 'x' / 'q.sqlite'}")  # the folder is created
+    try:
+        def pragmas(s):
+            return [s.execute(text(f"PRAGMA {p}")).scalar() for p in
+                    ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")]
+        assert db.read(pragmas) == ["wal", 2, 1, 2000]  # synchronous 2 = FULL
+    finally:
+        db.dispose()
+
+
+def test_default_url_and_environment(monkeypatch):
+    monkeypatch.delenv("QMETHOD_DATABASE_URL", raising=False)
+    assert database_url() == "sqlite:///var/qmethod.sqlite"
+    monkeypatch.setenv("QMETHOD_DATABASE_URL", "postgresql+psycopg://u@h/db")
+    assert database_url() == "postgresql+psycopg://u@h/db"
+    assert database_url("sqlite:///x.sqlite") == "sqlite:///x.sqlite"
+
+
+def test_migrations_reach_head_and_rerun_is_harmless(db):
+    assert current_revision(db.engine) == head_revision() is not None
+    db.migrate()
+    assert current_revision(db.engine) == head_revision()
+
+
+def test_audit_trail_rows_cannot_be_updated(db):
+    sv.publish_study_file(db, "tests/data/studies/mini")
+    sv.start_participant(db, "mini")
+    with pytest.raises(Exception, match="append-only"):
+        db.write(lambda s: s.execute(update(EventRow).values(kind="forged")))
+    assert [e.kind for e in sv.audit_trail(db, "mini", "P001")] == ["start"]
+
+
+def test_write_lock_held_elsewhere_waits_instead_of_failing(tmp_path):
+    path = tmp_path / "q.sqlite"
+    db = open_database(f"sqlite:///{path}")
+    sv.publish_study_file(db, "tests/data/studies/mini")
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # another process holds the write lock for a moment
+    threading.Timer(0.5, other.rollback).start()
+    try:
+        assert sv.start_participant(db, "mini").state.participant == "P001"
+    finally:
+        other.close()
+        db.dispose()
+
+
+def test_lock_errors_are_retried_then_reported_clearly(tmp_path):
+    db = open_database(f"sqlite:///{tmp_path / 'q.sqlite'}")
+    calls = []
+
+    def locked(session):
+        calls.append(1)
+        raise OperationalError("BEGIN", {}, sqlite3.OperationalError("database is locked"))
+
+    with pytest.raises(StorageBusyError, match="busy right now and this step was not saved") as exc:
+        db.write(locked, attempts=3)
+    assert len(calls) == 3 and "database is locked" not in str(exc.value)
+
+    def flaky(session):
+        calls.append(1)
+        if len(calls) < 5:  # 3 calls above + 1 failing here, then success on the retry
+            raise OperationalError("BEGIN", {}, sqlite3.OperationalError("database is locked"))
+        return "saved"
+
+    assert db.write(flaky) == "saved"
+    db.dispose()
+
+
+def test_resume_codes():
+    codes = {new_resume_code() for _ in range(2000)}
+    assert len(codes) == 2000
+    for c in codes:
+        assert len(c) == 11 and c[5] == "-" and set(c.replace("-", "")) <= set(ALPHABET)
+    assert normalize_resume_code("abcde fghjk") == "ABCDE-FGHJK"
+    assert normalize_resume_code("ABCDE-FGHJ0") is None  # 0 never appears
+    assert normalize_resume_code("ABCD") is None
