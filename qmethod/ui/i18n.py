@@ -268,7 +268,7 @@ GRID_KEYS: tuple[str, ...] = (
 )
 PRESORT_KEYS: tuple[str, ...] = (
     "ps_progress", "ps_left", "ps_disagree", "ps_neutral", "ps_agree", "ps_keys", "ps_undo", "ps_undone",
-    "ps_put", "ps_done", "ps_counts", "ps_group",
+    "ps_put", "ps_done", "ps_counts", "ps_group", "saving", "saved",
 )
 
 

@@ -43,6 +43,7 @@ function createInstance(root) {
   const wrap = h("div", { class: "ps", "data-testid": "presort" });
   root.appendChild(wrap);
   const progress = h("p", { class: "ps-progress", "data-testid": "presort-progress" });
+  const saveStatus = h("p", { class: "ps-save", "data-testid": "presort-save" });
   const cardBox = h("div", { class: "ps-card", "data-testid": "presort-card" });
   const cardText = h("p", { class: "ps-text", id: "ps-text" });
   cardBox.appendChild(cardText);
@@ -59,7 +60,7 @@ function createInstance(root) {
   const keys = h("p", { class: "ps-keys" });
   const counts = h("div", { class: "ps-counts", "data-testid": "presort-counts" });
   const live = h("div", { class: "ps-sr", role: "status", "aria-live": "polite", "aria-atomic": "true", "data-testid": "presort-live" });
-  wrap.append(progress, cardBox, groupLabel, buttons, h("div", { class: "ps-row" }, undo, keys), counts, live);
+  wrap.append(h("div", { class: "ps-top" }, progress, saveStatus), cardBox, groupLabel, buttons, h("div", { class: "ps-row" }, undo, keys), counts, live);
 
   function update(data) {
     const first = s.data === null;
@@ -86,6 +87,11 @@ function createInstance(root) {
 
   function send() {
     s.seq += 1;
+    // Re-send until Python acknowledges: a save interrupted on the server is then redone.
+    clearTimeout(s.retry);
+    s.retry = setTimeout(() => {
+      if (s.acked < s.seq) send();
+    }, 2500);
     const piles = Object.fromEntries(s.piles);
     s.lastJson = JSON.stringify(piles);
     if (inst.setStateValue) inst.setStateValue("piles", { seq: s.seq, piles });
@@ -134,6 +140,9 @@ function createInstance(root) {
     undo.textContent = "\u21b6 " + S("ps_undo");
     undo.disabled = s.history.length === 0;
     keys.textContent = S("ps_keys");
+    const saving = s.seq > s.acked;
+    saveStatus.textContent = saving ? S("saving") : S("saved");
+    saveStatus.classList.toggle("is-saving", saving);
     counts.replaceChildren(
       h("h3", { class: "ps-counts-h", text: S("ps_counts") }),
       h(
@@ -161,6 +170,7 @@ function createInstance(root) {
 
   function teardown() {
     window.removeEventListener("keydown", onKey);
+    clearTimeout(s.retry);
     instances.delete(root);
   }
   return inst;

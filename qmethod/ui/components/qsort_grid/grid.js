@@ -133,6 +133,11 @@ function createInstance(root) {
 
   function send() {
     s.seq += 1;
+    // Re-send until Python acknowledges: a save interrupted on the server is then redone.
+    clearTimeout(s.retry);
+    s.retry = setTimeout(() => {
+      if (s.acked < s.seq) send();
+    }, 2500);
     const columns = layout();
     const placements = {};
     for (const [v, ids] of Object.entries(columns)) ids.forEach((id, i) => (placements[id] = [Number(v), i]));
@@ -643,6 +648,7 @@ function createInstance(root) {
 
   function teardown() {
     endPress();
+    clearTimeout(s.retry);
     instances.delete(root);
   }
 

@@ -1,0 +1,26 @@
+"""Streamlit entry point and router: one page file per screen, grouped by role.
+
+Run with ``make run`` (``streamlit run app.py``). The database is ``QMETHOD_DATABASE_URL`` or a
+SQLite file under ``var/``; every study under ``studies/`` is published at start.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from qmethod.ui.flow import PAGE_FILES, SCREENS
+
+st.set_page_config(page_title="qmethod", page_icon=":material/view_column:", layout="centered")
+
+participant = [
+    st.Page(PAGE_FILES[screen], url_path=screen, default=(screen == "welcome"),
+            title=screen.capitalize())
+    for screen in SCREENS
+]
+developer = [st.Page("qmethod/ui/pages/dev/component_demo.py", url_path="component-demo", title="Component demo")]
+# Researcher pages (study editor, progress, analysis) are added here as their own group.
+researcher: list = []
+
+pages = {"Participant": participant, "Developer": developer}
+if researcher:
+    pages["Researcher"] = researcher
+st.navigation(pages, position="hidden").run()

@@ -1,0 +1,330 @@
+"""The participant flow shared by all participant pages: who is this tab, which screen is due,
+calling the service layer and turning its errors into calm, translated messages.
+
+The database decides where a participant is (``ParticipantState.stage``); each page asks
+:func:`enter` for its context and is redirected to the right screen if it is not the due one. The
+tab remembers only its participant token, in ``st.session_state`` AND in the URL (``?p=``), so a
+reload or a second server process continues from the database.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+import streamlit as st
+
+from qmethod import service
+from qmethod.errors import (
+    CompletedError,
+    ConflictError,
+    IncompleteError,
+    NotFoundError,
+    QMethodError,
+    ResumeCodeError,
+    StorageBusyError,
+)
+from qmethod.service import Database, ParticipantState
+from qmethod.study import Study
+
+from .i18n import LANGUAGES, t
+from .text import plain, signed
+
+__all__ = [
+    "SCREENS", "PAGE_FILES", "Ctx", "database", "get_study", "enter", "go", "screen_for", "call",
+    "flash", "show_flash", "missing_messages", "lang_of", "study_text", "header", "remember_token",
+    "forget_token", "query_study", "ROOT",
+]
+
+ROOT = Path(__file__).resolve().parents[2]
+#: Participant screens in order; each is one page file.
+SCREENS: tuple[str, ...] = ("welcome", "consent", "instruction", "presort", "grid", "comments", "survey", "thanks")
+PAGE_FILES: dict[str, str] = {s: f"qmethod/ui/pages/participant/{s}.py" for s in SCREENS}
+TOKEN_PARAM = "p"
+STUDY_PARAM = "study"
+
+
+@st.cache_resource(show_spinner=False)
+def database() -> Database:
+    """The app's database (``QMETHOD_DATABASE_URL`` or SQLite under ``var/``), migrated, with every
+    study under ``studies/`` (or ``QMETHOD_STUDIES_DIR``) published."""
+    url = os.environ.get("QMETHOD_DATABASE_URL") or None
+    if url is None:
+        (Path.cwd() / "var").mkdir(exist_ok=True)
+    db = service.open_database(url)
+    studies = Path(os.environ.get("QMETHOD_STUDIES_DIR") or (Path.cwd() / "studies"))
+    if not studies.is_dir():
+        studies = ROOT / "studies"
+    service.publish_studies_dir(db, studies)
+    return db
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _study(study_id: str, revision: int) -> Study:
+    return service.get_study(database(), study_id)
+
+
+def get_study(study_id: str, revision: int | None = None) -> Study:
+    """The published study (cached per revision)."""
+    if revision is None:
+        revision = service.study_info(database(), study_id).revision
+    return _study(study_id, revision)
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """What a participant page draws from: the participant's state, the study and the language."""
+
+    db: Database
+    token: str
+    state: ParticipantState
+    study: Study
+
+    @property
+    def lang(self) -> str:
+        return self.state.language
+
+    def text(self, texts: dict[str, str]) -> str:
+        return study_text(texts, self.lang, self.study)
+
+    def statement_text(self, statement_id: str) -> str:
+        st_ = self.study.statement(statement_id)
+        return self.text(st_.text) if st_ is not None else statement_id
+
+
+def study_text(texts: dict[str, str], lang: str, study: Study | None = None) -> str:
+    """A study text in ``lang`` (falling back to the study's default language, then any)."""
+    if lang in texts:
+        return texts[lang]
+    if study is not None and study.default_language in texts:
+        return texts[study.default_language]
+    return next(iter(texts.values()), "")
+
+
+def lang_of(study: Study | None = None) -> str:
+    """The language for a page without a participant: ``?lang=``, else the study default, else nb."""
+    q = st.query_params.get("lang")
+    if q in LANGUAGES and (study is None or q in study.languages):
+        return q
+    if study is not None:
+        return study.default_language
+    return LANGUAGES[0]
+
+
+def query_study() -> str | None:
+    return st.query_params.get(STUDY_PARAM) or None
+
+
+def current_token() -> str | None:
+    """This tab's participant token: from the session, else from the URL (after a reload)."""
+    token = st.session_state.get("participant_token") or st.query_params.get(TOKEN_PARAM)
+    return token or None
+
+
+def remember_token(token: str, study_id: str) -> None:
+    st.session_state["participant_token"] = token
+    st.query_params[TOKEN_PARAM] = token
+    st.query_params[STUDY_PARAM] = study_id
+
+
+def forget_token() -> None:
+    st.session_state.pop("participant_token", None)
+    st.session_state.pop("resume_code", None)
+    if TOKEN_PARAM in st.query_params:
+        del st.query_params[TOKEN_PARAM]
+
+
+def screen_for(state: ParticipantState) -> str:
+    """The screen the participant is due to see, from the stored state."""
+    if state.completed or state.stage == "done":
+        return "thanks"
+    if state.stage == "consent":
+        return "consent" if state.consent_version is None else "instruction"
+    return state.stage if state.stage in SCREENS else "consent"
+
+
+def go(screen: str, token: str | None = None, study_id: str | None = None) -> NoReturn:
+    """Switch to ``screen``, keeping the study and the participant token in the URL."""
+    params: dict[str, str] = {}
+    sid = study_id or query_study()
+    if sid:
+        params[STUDY_PARAM] = sid
+    tok = token or current_token()
+    if tok:
+        params[TOKEN_PARAM] = tok
+    if "lang" in st.query_params and not tok:
+        params["lang"] = st.query_params["lang"]
+    st.switch_page(PAGE_FILES[screen], query_params=params)
+
+
+def enter(screen: str) -> Ctx:
+    """The context of a participant page; redirects if this tab has no participant or another
+    screen is due. Call it first on every participant page except the welcome page."""
+    token = current_token()
+    if token is None:
+        go("welcome")
+    db = database()
+    try:
+        state = service.resume(db, token)
+    except ResumeCodeError:
+        forget_token()
+        flash("unknown_link", "warning")
+        go("welcome")
+    except StorageBusyError:
+        st.error(t("error_busy", lang_of()))
+        st.stop()
+    st.session_state["participant_token"] = token
+    if st.query_params.get(TOKEN_PARAM) != token:
+        st.query_params[TOKEN_PARAM] = token
+    study = get_study(state.study_id, state.study_revision)
+    due = screen_for(state)
+    if due != screen:
+        go(due, token, state.study_id)
+    return Ctx(db=db, token=token, state=state, study=study)
+
+
+def flash(key: str, kind: str = "info", **values: Any) -> None:
+    """Queue a translated message for the next page render of this tab."""
+    st.session_state.setdefault("flash", []).append((key, kind, values))
+
+
+def show_flash(lang: str) -> None:
+    for key, kind, values in st.session_state.pop("flash", []):
+        text = t(key, lang, **values)
+        {"error": st.error, "warning": st.warning, "success": st.success}.get(kind, st.info)(text)
+
+
+def missing_messages(ctx: Ctx, missing: tuple | list) -> list[str]:
+    """Translated, specific messages for what a submit or a stage change still needs."""
+    lang = ctx.lang
+    out: list[str] = []
+    state = ctx.state
+    for m in missing:
+        if m.kind == "grid":
+            out.append(t("missing_unplaced", lang, n=len(state.unplaced) or "?"))
+        elif m.kind == "column":
+            col = ctx.study.grid.column(int(m.item))
+            used = len(state.columns.get(int(m.item), ()))
+            out.append(t("missing_column", lang, column=signed(int(m.item)), used=used,
+                         capacity=col.count if col else "?"))
+        elif m.kind == "presort":
+            out.append(t("missing_presort", lang, n=len(state.unpiled)))
+        elif m.kind == "consent":
+            out.append(t("missing_consent", lang))
+        elif m.kind == "comment":
+            out.append(t("missing_comment", lang, text=ctx.statement_text(str(m.item))))
+        elif m.kind == "answer":
+            q = ctx.study.question(str(m.item))
+            text = ctx.text(q.text) if q else str(m.item)
+            key = "missing_answer_choices" if "choices" in m.message else "missing_answer"
+            out.append(t(key, lang, text=text))
+        else:
+            out.append(m.message)
+    return out
+
+
+def call(ctx: Ctx, fn: Callable[..., ParticipantState], *args: Any, **kwargs: Any) -> ParticipantState | None:
+    """Run a service step for this participant with the current version; on failure show a calm,
+    specific, translated message and return ``None`` (nothing stored is lost)."""
+    lang = ctx.lang
+    try:
+        fresh = service.resume(ctx.db, ctx.token)
+        return fn(ctx.db, ctx.token, *args, expected_version=fresh.version, **kwargs)
+    except IncompleteError as exc:
+        fresh_ctx = Ctx(ctx.db, ctx.token, service.resume(ctx.db, ctx.token), ctx.study)
+        msgs = missing_messages(fresh_ctx, exc.missing)
+        st.error(t("submit_missing_heading", lang) + "\n\n" + "\n".join(f"- {plain(m)}" for m in msgs))
+    except ConflictError:
+        st.warning(t("error_conflict", lang))
+    except StorageBusyError:
+        st.error(t("error_busy", lang))
+    except CompletedError:
+        go("thanks", ctx.token, ctx.state.study_id)
+    except (NotFoundError, QMethodError):
+        st.error(t("error_generic", lang))
+    return None
+
+
+def header(ctx: Ctx | None, screen: str, lang: str, study: Study | None) -> None:
+    """Step indicator, study title and the language switch (same place on every page)."""
+    if study is not None:
+        order = [s for s in SCREENS if s != "presort" or study.presort]
+        order = [s for s in order if s != "comments" or study.postsort.enabled]
+        order = [s for s in order if s != "survey" or study.survey]
+        n = order.index(screen) + 1 if screen in order else len(order)
+        left, right = st.columns([3, 2], vertical_alignment="center")
+        left.caption(t("step", lang, n=n, total=len(order)) + " · " + t("stage_" + (
+            "done" if screen == "thanks" else screen), lang))
+        if len(study.languages) > 1 and screen != "thanks":
+            names = {"nb": "Norsk", "en": "English"}
+            choice = right.segmented_control(
+                t("language_label", lang), options=list(study.languages), default=lang,
+                format_func=lambda code: names.get(code, code), key=f"lang_switch_{screen}",
+                label_visibility="collapsed",
+            )
+            if choice and choice != lang:
+                if ctx is not None:
+                    call(ctx, service.set_language, choice)
+                else:
+                    st.query_params["lang"] = choice
+                st.rerun()
+    show_flash(lang)
+
+
+_STEP_FUNCS: dict[str, Callable[..., ParticipantState]] = {
+    "pile": lambda db, tok, p, v: service.set_pile(db, tok, p["statement"], p["pile"], expected_version=v),
+    "place": lambda db, tok, p, v: service.place_statement(db, tok, p["statement"], p["score"], p["position"],
+                                                           expected_version=v),
+    "move": lambda db, tok, p, v: service.move_statement(db, tok, p["statement"], p["score"], p["position"],
+                                                         expected_version=v),
+    "remove": lambda db, tok, p, v: service.remove_statement(db, tok, p["statement"], expected_version=v),
+}
+
+
+def apply_browser_change(token: str, seq_key: str, seq: int,
+                         plan: Callable[[ParticipantState, Study], list[tuple[str, dict]] | None]) -> None:
+    """Save a change sent by a browser component (called from its on-change callback).
+
+    ``plan(state, study)`` returns the steps from the stored state to the browser's layout (``None``
+    if the browser sent something malformed). If the stored version is not the one this tab last
+    showed, another tab or device saved in between: nothing is applied and the tab gets the stored
+    state back with a message. ``seq`` is acknowledged in every case so the browser redraws from
+    the database. The steps are recomputed from the database every time, so a run that stops half
+    way (the browser re-sends unacknowledged layouts) is completed by the next one.
+    """
+    db = database()
+    shown_key = f"shown_version:{token}"
+    try:
+        state = service.resume(db, token)
+        study = get_study(state.study_id, state.study_revision)
+        shown = st.session_state.get(shown_key)
+        if shown is not None and shown != state.version:
+            st.session_state["component_message"] = "error_conflict"
+        else:
+            steps = plan(state, study) or []
+            for kind, payload in steps:
+                state = _STEP_FUNCS[kind](db, token, payload, state.version)
+                st.session_state[shown_key] = state.version
+        st.session_state[shown_key] = state.version
+    except ConflictError as exc:
+        st.session_state["component_message"] = "error_conflict"
+        if isinstance(exc.state, ParticipantState):
+            st.session_state[shown_key] = exc.state.version
+    except StorageBusyError:
+        st.session_state["component_message"] = "error_busy"
+    except QMethodError:
+        st.session_state["component_message"] = "error_generic"
+        st.session_state.pop(shown_key, None)
+    st.session_state[seq_key] = seq
+
+
+def shown(ctx: Ctx) -> None:
+    """Record that this tab now shows ``ctx.state`` (the base for the next browser change)."""
+    st.session_state[f"shown_version:{ctx.token}"] = ctx.state.version
+
+
+def take_component_message(lang: str) -> str | None:
+    key = st.session_state.pop("component_message", None)
+    return t(key, lang) if key else None

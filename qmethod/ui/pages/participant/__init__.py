@@ -1,0 +1,1 @@
+"""Participant screens: welcome, consent, instruction, presort, grid, comments, survey, thanks."""

@@ -1,0 +1,65 @@
+"""Comments on the statements placed in the extreme columns (saved as soon as a box is left)."""
+from __future__ import annotations
+
+import streamlit as st
+
+from qmethod import service
+from qmethod.study.response import MAX_COMMENT
+from qmethod.ui import flow
+from qmethod.ui.i18n import t
+from qmethod.ui.text import plain, signed
+
+ctx = flow.enter("comments")
+lang = ctx.lang
+study = ctx.study
+st.set_page_config(page_title=f"{t('stage_comments', lang)} – {ctx.text(study.title)}")
+flow.header(ctx, "comments", lang, study)
+st.title(t("comments_heading", lang))
+required = study.postsort.required
+st.markdown(t("comments_intro_required" if required else "comments_intro", lang))
+if study.postsort.prompt:
+    st.markdown(ctx.text(study.postsort.prompt))
+
+
+def _save(statement_id: str, key: str) -> None:
+    state = flow.call(ctx, service.save_comment, statement_id, st.session_state.get(key) or "")
+    if state is None:
+        st.session_state[f"unsaved:{key}"] = True
+
+
+targets = [(score, sid) for score in study.postsort.columns for sid in ctx.state.columns.get(score, ())]
+if not targets:
+    st.info(t("comments_none", lang))
+for score, sid in targets:
+    key = f"comment_{sid}"
+    if key not in st.session_state:
+        st.session_state[key] = ctx.state.comments.get(sid, "")
+    text = ctx.statement_text(sid)
+    with st.container(border=True):
+        st.markdown(f"**{plain(text)}**")
+        st.caption(t("comment_column", lang, column=signed(score)))
+        label = t("comment_label", lang, text=plain(text))
+        if not required:
+            label += " " + t("comment_optional", lang)
+        st.text_area(label, key=key, max_chars=MAX_COMMENT, on_change=_save, args=(sid, key),
+                     label_visibility="visible", height=100)
+st.caption(t("saved_note", lang))
+stages = ctx.state.stages
+nxt = stages[stages.index("comments") + 1]
+back, forward = st.columns(2)
+if back.button(t("back", lang), key="comments_back"):
+    if flow.call(ctx, service.set_stage, "grid") is not None:
+        flow.go("grid", ctx.token, ctx.state.study_id)
+label = t("submit", lang) if nxt == "done" else t("save_and_continue", lang)
+if forward.button(label, type="primary", key="comments_continue"):
+    ok = True
+    for score, sid in targets:  # save every box once more: nothing typed is lost
+        key = f"comment_{sid}"
+        if (st.session_state.get(key) or "") != ctx.state.comments.get(sid, ""):
+            ok = flow.call(ctx, service.save_comment, sid, st.session_state.get(key) or "") is not None and ok
+    if ok:
+        if nxt == "done":
+            if flow.call(ctx, service.submit) is not None:
+                flow.go("thanks", ctx.token, ctx.state.study_id)
+        elif flow.call(ctx, service.set_stage, nxt) is not None:
+            flow.go(nxt, ctx.token, ctx.state.study_id)

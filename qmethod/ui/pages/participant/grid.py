@@ -1,0 +1,73 @@
+"""The grid: every statement into a column of the quasi-normal grid (drag, keyboard or list)."""
+from __future__ import annotations
+
+import streamlit as st
+
+from qmethod import service
+from qmethod.ui import flow
+from qmethod.ui.components.qsort_grid import qsort_grid
+from qmethod.ui.i18n import GRID_KEYS, strings_for, t
+from qmethod.ui.sync import layout_steps, parse_layout
+from qmethod.ui.text import plain
+
+ctx = flow.enter("grid")
+lang = ctx.lang
+study = ctx.study
+KEY = "grid_widget"
+SEQ = f"grid_ack:{ctx.token}"
+
+
+def _on_layout() -> None:
+    value = (st.session_state.get(KEY) or {}).get("layout") or {}
+    seq = int(value.get("seq") or 0)
+
+    def plan(state, study_):
+        desired = parse_layout(value.get("columns"), study_.grid.scores, study_.statement_ids)
+        if desired is None:
+            return None
+        return layout_steps(state.columns, desired, study_.grid.capacity)
+
+    flow.apply_browser_change(ctx.token, SEQ, seq, plan)
+
+
+st.set_page_config(page_title=f"{t('stage_grid', lang)} – {ctx.text(study.title)}", layout="wide")
+flow.header(ctx, "grid", lang, study)
+st.title(t("grid_page_heading", lang))
+with st.expander(t("instruction_heading", lang), expanded=False):
+    st.markdown(ctx.text(study.instruction))
+st.markdown(t("grid_page_intro" if study.grid.forced else "grid_page_intro_free", lang))
+message = flow.take_component_message(lang)
+if message:
+    st.warning(message)
+flow.shown(ctx)
+placements = {sid: (score, pos) for score, ids in ctx.state.columns.items() for pos, sid in enumerate(ids)}
+qsort_grid(
+    key=KEY,
+    statements=[{"id": s.id, "text": ctx.text(s.text), "pile": ctx.state.piles.get(s.id)} for s in study.statements],
+    columns=[{"value": c.score, "capacity": c.count, "label": ctx.text(c.label) if c.label else ""}
+             for c in study.grid.columns],
+    forced=study.grid.forced,
+    placements=placements,
+    ack=int(st.session_state.get(SEQ, 0)),
+    strings=strings_for(GRID_KEYS, lang),
+    on_layout_change=_on_layout,
+    message=message,
+)
+st.caption(t("saved_note", lang))
+grid_missing = [m for m in ctx.state.missing if m.kind in ("grid", "column")]
+if grid_missing:
+    with st.container(key="grid_status"):
+        st.info(t("grid_not_done", lang) + " " + " ".join(plain(m) for m in flow.missing_messages(ctx, grid_missing)))
+stages = ctx.state.stages
+nxt = stages[stages.index("grid") + 1]
+back, forward = st.columns(2)
+if ctx.study.presort and back.button(t("back", lang), key="grid_back"):
+    if flow.call(ctx, service.set_stage, "presort") is not None:
+        flow.go("presort", ctx.token, ctx.state.study_id)
+label = t("submit", lang) if nxt == "done" else t("continue", lang)
+if forward.button(label, type="primary", key="grid_continue"):
+    if nxt == "done":
+        if flow.call(ctx, service.submit) is not None:
+            flow.go("thanks", ctx.token, ctx.state.study_id)
+    elif flow.call(ctx, service.set_stage, nxt) is not None:
+        flow.go(nxt, ctx.token, ctx.state.study_id)

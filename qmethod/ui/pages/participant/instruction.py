@@ -1,0 +1,28 @@
+"""Instruction: the resume code (shown early, so the participant can come back) and the
+condition of instruction."""
+from __future__ import annotations
+
+import streamlit as st
+
+from qmethod import service
+from qmethod.ui import flow
+from qmethod.ui.i18n import t
+
+ctx = flow.enter("instruction")
+lang = ctx.lang
+st.set_page_config(page_title=f"{t('stage_instruction', lang)} – {ctx.text(ctx.study.title)}")
+flow.header(ctx, "instruction", lang, ctx.study)
+code = st.session_state.get("resume_code")
+if code:
+    with st.container(border=True):
+        st.subheader(t("code_heading", lang))
+        st.markdown(t("code_text", lang))
+        st.markdown(f"<p class='resume-code' data-testid='resume-code'>{code}</p>", unsafe_allow_html=True)
+st.title(t("instruction_heading", lang))
+with st.container(border=True):
+    st.markdown(ctx.text(ctx.study.instruction))
+st.caption(t("saved_note", lang))
+next_stage = "presort" if ctx.study.presort else "grid"
+if st.button(t("continue", lang), type="primary", key="instruction_continue"):
+    if flow.call(ctx, service.set_stage, next_stage) is not None:
+        flow.go(next_stage, ctx.token, ctx.state.study_id)

@@ -1,0 +1,79 @@
+"""Survey questions (each answer saved as soon as it is given), then submit."""
+from __future__ import annotations
+
+import streamlit as st
+
+from qmethod import service
+from qmethod.errors import ConflictError, QMethodError, StorageBusyError
+from qmethod.study import Question
+from qmethod.ui import flow
+from qmethod.ui.i18n import t
+from qmethod.ui.text import plain
+
+ctx = flow.enter("survey")
+lang = ctx.lang
+study = ctx.study
+st.set_page_config(page_title=f"{t('stage_survey', lang)} – {ctx.text(study.title)}")
+flow.header(ctx, "survey", lang, study)
+st.title(t("survey_heading", lang))
+st.markdown(t("survey_intro", lang))
+
+
+def _value(q: Question) -> object:
+    if q.type == "multiple":
+        return [o.value for o in q.options if st.session_state.get(f"answer_{q.id}_{o.value}")]
+    return st.session_state.get(f"answer_{q.id}")
+
+
+def _save(q: Question) -> None:
+    value = _value(q)
+    try:
+        fresh = service.resume(ctx.db, ctx.token)
+        service.save_answer(ctx.db, ctx.token, q.id, value, expected_version=fresh.version)
+        st.session_state.pop(f"answer_error_{q.id}", None)
+    except (ConflictError, StorageBusyError):
+        st.session_state[f"answer_error_{q.id}"] = t("error_busy", lang)
+    except QMethodError:
+        key = "number_invalid" if q.type == "number" else "error_generic"
+        st.session_state[f"answer_error_{q.id}"] = t(key, lang, value=value)
+
+
+answers = ctx.state.answers
+for q in study.survey:
+    label = plain(ctx.text(q.text)) + (" " + t("required_mark", lang) if q.required else "")
+    key = f"answer_{q.id}"
+    with st.container(border=True):
+        if q.type == "text":
+            st.session_state.setdefault(key, answers.get(q.id) or "")
+            st.text_area(label, key=key, max_chars=q.max_length, on_change=_save, args=(q,), height=100)
+        elif q.type == "number":
+            stored = answers.get(q.id)
+            st.session_state.setdefault(key, "" if stored is None else str(stored))
+            st.text_input(label, key=key, on_change=_save, args=(q,), max_chars=32)
+        elif q.type == "single":
+            values = list(q.option_values())
+            if key not in st.session_state:
+                st.session_state[key] = answers.get(q.id)
+            st.radio(label, options=values, key=key, on_change=_save, args=(q,), index=None,
+                     format_func=lambda v, q=q: plain(ctx.text(next(o.label for o in q.options if o.value == v))))
+        else:
+            st.markdown(f"**{label}**")
+            chosen = answers.get(q.id) or []
+            for o in q.options:
+                okey = f"{key}_{o.value}"
+                st.session_state.setdefault(okey, o.value in chosen)
+                st.checkbox(plain(ctx.text(o.label)), key=okey, on_change=_save, args=(q,))
+        error = st.session_state.get(f"answer_error_{q.id}")
+        if error:
+            st.error(error)
+
+st.caption(t("saved_note", lang))
+st.caption(t("submit_help", lang))
+back, forward = st.columns(2)
+prev = ctx.state.stages[ctx.state.stages.index("survey") - 1]
+if back.button(t("back", lang), key="survey_back"):
+    if flow.call(ctx, service.set_stage, prev) is not None:
+        flow.go(prev if prev != "consent" else "instruction", ctx.token, ctx.state.study_id)
+if forward.button(t("submit", lang), type="primary", key="survey_submit"):
+    if flow.call(ctx, service.submit) is not None:
+        flow.go("thanks", ctx.token, ctx.state.study_id)

@@ -1,0 +1,78 @@
+"""Welcome: the study's welcome text, the language choice, start, or continue with a code."""
+from __future__ import annotations
+
+import streamlit as st
+
+from qmethod import service
+from qmethod.errors import NotFoundError, QMethodError, ResumeCodeError, StorageBusyError
+from qmethod.ui import flow
+from qmethod.ui.i18n import t
+
+db = flow.database()
+token = flow.current_token()
+if token is not None:
+    flow.enter("welcome")  # a participant already: go to the screen that is due
+
+study_id = flow.query_study()
+if study_id is None:
+    published = service.list_studies(db)
+    if len(published) == 1:
+        study_id = published[0].id
+study = None
+if study_id is not None:
+    try:
+        study = flow.get_study(study_id)
+    except NotFoundError:
+        study = None
+lang = flow.lang_of(study)
+if study is None:
+    flow.show_flash(lang)
+    st.title(t("app_title", lang))
+    st.warning(t("no_study", lang))
+    st.stop()
+
+st.set_page_config(page_title=f"{t('stage_welcome', lang)} – {flow.study_text(study.title, lang, study)}")
+flow.header(None, "welcome", lang, study)
+st.title(flow.study_text(study.title, lang, study))
+st.markdown(flow.study_text(study.welcome, lang, study))
+
+
+def _start() -> None:
+    invite = st.query_params.get("invite") or st.query_params.get("id") or None
+    try:
+        session = service.start_participant(db, study.id, language=lang, external_id=invite)
+    except StorageBusyError:
+        flow.flash("error_busy", "error")
+        return
+    except QMethodError:
+        flow.flash("study_closed", "warning")
+        return
+    flow.remember_token(session.token, study.id)
+    st.session_state["resume_code"] = session.resume_code
+
+
+if st.button(t("start", lang), type="primary", key="start", on_click=_start, use_container_width=False):
+    if flow.current_token():
+        flow.go("consent", flow.current_token(), study.id)
+
+st.divider()
+st.subheader(t("resume_heading", lang))
+with st.form("resume", border=False, enter_to_submit=True):
+    code = st.text_input(t("resume_label", lang), key="resume_code_input",
+                         max_chars=20, autocomplete="off")
+    st.caption(t("resume_help", lang))
+    resumed = st.form_submit_button(t("resume_button", lang))
+if resumed:
+    if not code.strip():
+        st.error(t("resume_empty", lang))
+    else:
+        try:
+            session = service.resume_by_code(db, code)
+        except ResumeCodeError:
+            st.error(t("resume_wrong", lang))
+        except StorageBusyError:
+            st.error(t("error_busy", lang))
+        else:
+            flow.remember_token(session.token, session.state.study_id)
+            st.session_state["resume_code"] = session.resume_code
+            flow.go(flow.screen_for(session.state), session.token, session.state.study_id)
