@@ -31,32 +31,38 @@ def characteristics(
     100 x eigenvalue / number of Q-sorts (percent). Factors with no defining sort get NaN
     reliability and SE.
     """
-    a = loadings.to_numpy(dtype=float)
-    p = flags.to_numpy(bool).sum(axis=0).astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rel = np.where(p > 0, av_rel_coef * p / (1 + (p - 1) * av_rel_coef), np.nan)
-    ev = (a * a).sum(axis=0)
-    return pd.DataFrame(
-        {
-            "n_defining": p.astype(int),
-            "avg_rel_coef": np.full(p.size, av_rel_coef),
-            "composite_reliability": rel,
-            "se_zscores": np.sqrt(1 - rel),
-            "eigenvalue": ev,
-            "explained_variance": 100 * ev / a.shape[0],
-        },
-        index=loadings.columns,
-    )
+    return _characteristics_frame(loadings.to_numpy(dtype=float), flags.to_numpy(bool), loadings.columns, av_rel_coef)
+
+
+_CHAR_COLUMNS = pd.Index(
+    ["n_defining", "avg_rel_coef", "composite_reliability", "se_zscores", "eigenvalue", "explained_variance"]
+)
+
+
+def _characteristics_frame(a: np.ndarray, f: np.ndarray, factors: pd.Index, av_rel_coef: float) -> pd.DataFrame:
+    p = f.sum(axis=0)
+    safe = np.maximum(p, 1)
+    rel = np.where(p > 0, av_rel_coef * safe / (1 + (safe - 1) * av_rel_coef), np.nan)
+    ev = np.square(a).sum(axis=0)
+    values = np.column_stack([p, np.full(p.size, av_rel_coef), rel, np.sqrt(1 - rel), ev, 100 * ev / a.shape[0]])
+    out = pd.DataFrame(values, index=factors, columns=_CHAR_COLUMNS)
+    out["n_defining"] = p
+    return out
 
 
 def factor_correlations(z: pd.DataFrame) -> pd.DataFrame:
     """Pearson correlations between the factors' z-score vectors (factors x factors)."""
-    return z.corr(method="pearson")
+    v = z.to_numpy(dtype=float)
+    ok = ~np.isnan(v).any(axis=0)
+    r = np.full((v.shape[1], v.shape[1]), np.nan)
+    if ok.any():
+        r[np.ix_(ok, ok)] = np.atleast_2d(np.corrcoef(v[:, ok], rowvar=False))
+    return pd.DataFrame(r, index=z.columns, columns=z.columns)
 
 
 def sed(chars: pd.DataFrame) -> pd.DataFrame:
     """Standard errors of differences: SED_fg = sqrt(SE_f^2 + SE_g^2); diagonal = SE_f sqrt 2."""
-    se = chars["se_zscores"].to_numpy(dtype=float)
+    se = chars.to_numpy(dtype=float)[:, chars.columns.get_loc("se_zscores")]
     m = np.sqrt(se[:, None] ** 2 + se[None, :] ** 2)
     return pd.DataFrame(m, index=chars.index, columns=chars.index)
 
@@ -111,9 +117,12 @@ def compare_factors(z: pd.DataFrame, sed_matrix: pd.DataFrame, *, convention: st
     if convention not in CONVENTIONS:
         raise QMethodError(f"convention must be one of {', '.join(CONVENTIONS)}; got {convention!r}.")
     c05, c01, _ = CONVENTIONS[convention]
-    factors = [f for f in z.columns if not z[f].isna().any()]
+    zall = z.to_numpy(dtype=float)
+    keep = ~np.isnan(zall).any(axis=0)
+    factor_index = z.columns[keep]
+    factors = list(factor_index)
     k = len(factors)
-    zz = z[factors].to_numpy(dtype=float)
+    zz = zall[:, keep]
     pairs = list(combinations(range(k), 2))
     names = [f"{factors[i]}-{factors[j]}" for i, j in pairs]
     n = zz.shape[0]
@@ -121,7 +130,7 @@ def compare_factors(z: pd.DataFrame, sed_matrix: pd.DataFrame, *, convention: st
         ii = np.array([i for i, _ in pairs])
         jj = np.array([j for _, j in pairs])
         d = zz[:, ii] - zz[:, jj]
-        s = sed_matrix.loc[factors, factors].to_numpy()[ii, jj]
+        s = sed_matrix.to_numpy()[np.ix_(keep, keep)][ii, jj]
     else:
         d = np.zeros((n, 0))
         s = np.zeros(0)
@@ -151,42 +160,39 @@ def compare_factors(z: pd.DataFrame, sed_matrix: pd.DataFrame, *, convention: st
     if k < 2:
         cons[:] = ""
     labels = _qmethod_labels(sig05, inc, factors)
+    pair_index = pd.Index(names)
     return Comparison(
-        differences=pd.DataFrame(d, index=z.index, columns=names),
-        pair_significance=pd.DataFrame(codes, index=z.index, columns=names),
-        distinguishing=pd.DataFrame(dist, index=z.index, columns=factors),
-        consensus=pd.Series(cons, index=z.index, name="consensus"),
-        labels=pd.Series(labels, index=z.index, name="label"),
+        differences=pd.DataFrame(d, index=z.index, columns=pair_index),
+        pair_significance=pd.DataFrame(codes, index=z.index, columns=pair_index, dtype=object),
+        distinguishing=pd.DataFrame(dist, index=z.index, columns=factor_index, dtype=object),
+        consensus=pd.Series(cons.astype(object), index=z.index, name="consensus", dtype=object),
+        labels=pd.Series(labels, index=z.index, name="label", dtype=object),
         convention=convention,
         factors=factors,
     )
 
 
 def _qmethod_labels(sig: np.ndarray, inc: np.ndarray, factors: list) -> np.ndarray:
-    """R qmethod's ``dist.and.cons`` labels (its rules, B.7 of the qmethod notes)."""
+    """R qmethod's ``dist.and.cons`` labels (its rules, B.7 of the qmethod notes), vectorised."""
     n, npairs = sig.shape
     k = len(factors)
     out = np.full(n, "", dtype=object)
     if k < 2:
         return out
     nsig = sig.sum(axis=1)
-    for s in range(n):
-        if nsig[s] == 0:
-            out[s] = "Consensus"
-            continue
-        if k == 2:
-            out[s] = "Distinguishing"
-            continue
-        label = ""
+    if k == 2:
+        out[:] = "Distinguishing"
+    else:
+        si = sig.astype(int)
+        all_in = (si @ inc.astype(int)) == inc.sum(axis=0)
+        any_out = (si @ (~inc).astype(int)) > 0
+        every = nsig == npairs
         for i in range(k):
-            in_ = inc[:, i]
-            all_in_sig = sig[s, in_].all()
-            out_sig = sig[s, ~in_]
-            if all_in_sig and not out_sig.any():
-                label = f"Distinguishes {factors[i].lower()} only"
-            elif nsig[s] == npairs:
-                label = "Distinguishes all"
-            elif all_in_sig and out_sig.any():
-                label += f"Distinguishes {factors[i].lower()} "
-        out[s] = label
+            name = factors[i].lower()
+            only = all_in[:, i] & ~any_out[:, i]
+            also = ~only & ~every & all_in[:, i] & any_out[:, i]
+            out[only] = f"Distinguishes {name} only"
+            out[~only & every] = "Distinguishes all"
+            out[also] = out[also] + f"Distinguishes {name} "
+    out[nsig == 0] = "Consensus"
     return out

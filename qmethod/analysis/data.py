@@ -34,7 +34,7 @@ def check_sorts(sorts, *, min_statements: int = 2, min_sorts: int = 2) -> pd.Dat
     Ragged input (sorts of unequal length) is reported with the offending sort.
     """
     if isinstance(sorts, pd.DataFrame):
-        df = sorts.copy()
+        df = sorts  # never modified: the values are copied into a new frame below
     else:
         if isinstance(sorts, Sequence) and not isinstance(sorts, (str, bytes)) and sorts and all(
             isinstance(c, Sequence) and not isinstance(c, (str, bytes)) for c in sorts
@@ -69,11 +69,37 @@ def check_sorts(sorts, *, min_statements: int = 2, min_sorts: int = 2) -> pd.Dat
     if p < min_sorts:
         raise DataError(f"At least {min_sorts} Q-sorts are needed; the data have {p}.")
     for axis_name, labels in (("Q-sort", df.columns), ("statement", df.index)):
+        if labels.is_unique:
+            continue
         dup = labels[labels.duplicated()]
         if len(dup):
             raise DataError(
                 f"Duplicate {axis_name} id {_name(dup[0])!r}: every {axis_name} needs a unique id."
             )
+    values = None
+    dtypes = set(df.dtypes)
+    if all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in dtypes):
+        try:
+            values = df.to_numpy(dtype=float, na_value=np.nan)
+        except (TypeError, ValueError):
+            values = None
+        if values is not None and not np.all(np.isfinite(values)):
+            values = None  # diagnose below, naming the sort and statement
+    if values is None:
+        values = _diagnose(df)
+    sd = values.std(axis=0)
+    const = np.flatnonzero(sd == 0)
+    if const.size:
+        raise DataError(
+            f"Q-sort {_name(df.columns[const[0]])!r} gives every statement the same value "
+            f"({values[0, const[0]]:g}); a constant Q-sort cannot be correlated. Remove it."
+        )
+    return pd.DataFrame(values, index=df.index, columns=df.columns)
+
+
+def _diagnose(df: pd.DataFrame) -> np.ndarray:
+    """Column by column conversion that names the first bad cell."""
+    n, p = df.shape
     values = np.empty((n, p), dtype=float)
     for j, col in enumerate(df.columns):
         column = df[col]
@@ -92,14 +118,7 @@ def check_sorts(sorts, *, min_statements: int = 2, min_sorts: int = 2) -> pd.Dat
                 "Every statement must have a grid value in every Q-sort (drop or complete this Q-sort)."
             )
         values[:, j] = num.to_numpy(dtype=float)
-    sd = values.std(axis=0)
-    const = np.flatnonzero(sd == 0)
-    if const.size:
-        raise DataError(
-            f"Q-sort {_name(df.columns[const[0]])!r} gives every statement the same value "
-            f"({values[0, const[0]]:g}); a constant Q-sort cannot be correlated. Remove it."
-        )
-    return pd.DataFrame(values, index=df.index, columns=df.columns)
+    return values
 
 
 def check_distribution(sorts: pd.DataFrame, distribution: Sequence[float] | None, *, forced: bool) -> np.ndarray | None:
@@ -128,9 +147,11 @@ def check_distribution(sorts: pd.DataFrame, distribution: Sequence[float] | None
     if dist is not None:
         ref, ref_name = dist, "the declared distribution"
     else:
-        # the grid most Q-sorts follow (so a broken first sort is the one reported)
-        patterns, counts = np.unique(srt.T, axis=0, return_counts=True)
-        ref, ref_name = patterns[np.argmax(counts)], "the grid most Q-sorts follow"
+        ref, ref_name = srt[:, 0], "the grid most Q-sorts follow"
+        if np.any(srt != ref[:, None]):
+            # the grid most Q-sorts follow (so a broken first sort is the one reported)
+            patterns, counts = np.unique(srt.T, axis=0, return_counts=True)
+            ref = patterns[np.argmax(counts)]
     bad = np.flatnonzero(np.any(srt != ref[:, None], axis=0))
     if bad.size:
         j = bad[0]

@@ -137,8 +137,9 @@ def analyze(
                 )
     unrotated = ext.loadings
     k = unrotated.shape[1]
-    if np.any((unrotated**2).sum(axis=1) > 1 + 1e-9):
-        heywood = list(unrotated.index[(unrotated**2).sum(axis=1) > 1 + 1e-9])
+    h2 = np.square(unrotated.to_numpy()).sum(axis=1)
+    if np.any(h2 > 1 + 1e-9):
+        heywood = list(unrotated.index[h2 > 1 + 1e-9])
         notes.append(f"Heywood case: communality above 1 for {', '.join(map(str, heywood))}.")
 
     # rotate

@@ -85,8 +85,8 @@ def _series_to_dict(s: pd.Series | None):
 def _frame_from_dict(d, dtype=None):
     if d is None:
         return None
-    df = pd.DataFrame(d["data"], index=d["index"], columns=d["columns"])
-    if dtype is not None:
+    df = pd.DataFrame(d["data"], index=d["index"], columns=d["columns"], dtype=dtype if dtype is object else None)
+    if dtype is not None and dtype is not object:
         df = df.astype(dtype)
     return df
 
@@ -107,10 +107,10 @@ _TABLES = (
     ("factor_correlations", "frame", float),
     ("sed", "frame", float),
     ("differences", "frame", float),
-    ("pair_significance", "frame", None),
-    ("distinguishing", "frame", None),
-    ("consensus", "series", None),
-    ("labels", "series", None),
+    ("pair_significance", "frame", object),
+    ("distinguishing", "frame", object),
+    ("consensus", "series", object),
+    ("labels", "series", object),
 )
 
 

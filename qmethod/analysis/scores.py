@@ -18,9 +18,8 @@ def factor_weights(loadings: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
     """
     a = loadings.to_numpy(dtype=float)
     a2 = a * a
-    with np.errstate(divide="ignore", invalid="ignore"):
-        w = np.where(a2 < 1, a / (1 - a2), np.where(a2 == 1, a, a / (a2 - 1)))
-    w = np.where(flags.to_numpy(bool), w, 0.0)
+    denom = np.where(a2 < 1, 1 - a2, np.where(a2 == 1, 1.0, a2 - 1))
+    w = np.where(flags.to_numpy(bool), a / denom, 0.0)
     return pd.DataFrame(w, index=loadings.index, columns=loadings.columns)
 
 
@@ -64,20 +63,19 @@ def factor_arrays(z: pd.DataFrame, distribution, *, ties: str = "position") -> p
     n = z.shape[0]
     if q.size != n:
         raise QMethodError(f"The distribution has {q.size} slots for {n} statements.")
-    out = {}
     pos = np.arange(n)
-    for col in z.columns:
-        # z-scores equal to 10 decimals count as tied (robust against last-bit noise)
-        v = np.round(z[col].to_numpy(dtype=float), 10)
-        if np.isnan(v).any():
-            out[col] = pd.array([pd.NA] * n, dtype="Int64")
-            continue
-        arr = np.empty(n)
+    zv = np.round(z.to_numpy(dtype=float), 10)  # z equal to 10 decimals count as tied
+    arr = np.empty(zv.shape)
+    missing = np.isnan(zv).any(axis=0)
+    for j in np.flatnonzero(~missing):
+        v = zv[:, j]
         if ties == "position":
-            order = np.lexsort((-pos, v))  # by z ascending; among equal z, later statement first
-            arr[order] = q
+            arr[np.lexsort((-pos, v)), j] = q  # by z ascending; among equal z, later statement first
         else:
-            r = stats.rankdata(v, method="average")
-            arr = q[np.floor(r).astype(int) - 1]
-        out[col] = pd.array(np.round(arr).astype(int) if np.all(q == np.round(q)) else arr)
-    return pd.DataFrame(out, index=z.index)
+            arr[:, j] = q[np.floor(stats.rankdata(v, method="average")).astype(int) - 1]
+    integral = bool(np.all(q == np.round(q)))
+    if not missing.any():
+        return pd.DataFrame(arr.astype(int) if integral else arr, index=z.index, columns=z.columns)
+    arr[:, missing] = np.nan
+    out = pd.DataFrame(arr, index=z.index, columns=z.columns)
+    return out.astype("Int64") if integral else out
