@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,7 +31,27 @@ DEFAULT_SQLITE_PATH = Path("var") / "qmethod.sqlite"
 #: how long one attempt waits for SQLite's write lock; with the retries in ``Database.write`` a
 #: participant gets an answer (saved, or a clear "busy, try again") within about 5 seconds
 BUSY_TIMEOUT_S = 2.0
+#: longest wait for this process's own SQLite writers to queue up (200 autosaving participants)
+LOCAL_QUEUE_TIMEOUT_S = 30.0
 T = TypeVar("T")
+
+_SQLITE_WRITE_LOCKS: dict[str, threading.Lock] = {}
+_SQLITE_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def _sqlite_write_lock(url: str) -> threading.Lock | None:
+    """One lock per SQLite file shared by all threads of this process (``None`` for other databases).
+
+    SQLite admits one writer at a time and its busy handler polls with growing sleeps, which is unfair
+    under many threads: a writer can starve past any timeout. Queueing this process's writers on a lock
+    first leaves the busy timeout for other processes only.
+    """
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite":
+        return None
+    key = str(Path(u.database).resolve()) if u.database and u.database != ":memory:" else url
+    with _SQLITE_WRITE_LOCKS_GUARD:
+        return _SQLITE_WRITE_LOCKS.setdefault(key, threading.Lock())
 
 
 def database_url(url: str | None = None) -> str:
@@ -72,6 +93,7 @@ class Database:
         self._write_engine = self.engine.execution_options(qmethod_write=True)
         self.WriteSession = sessionmaker(bind=self._write_engine, expire_on_commit=False)
         self.ReadSession = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self._local_lock = _sqlite_write_lock(self.url)
 
     @property
     def dialect(self) -> str:
@@ -85,6 +107,11 @@ class Database:
         """
         last: BaseException | None = None
         for attempt in range(attempts):
+            lock = self._local_lock
+            if lock is not None and not lock.acquire(timeout=LOCAL_QUEUE_TIMEOUT_S):
+                raise StorageBusyError(
+                    "The database is busy right now and this step was not saved. Please try again in a moment."
+                )
             try:
                 with self.WriteSession.begin() as session:
                     return fn(session)
@@ -92,6 +119,10 @@ class Database:
                 if not _is_transient(exc):
                     raise
                 last = exc
+            finally:
+                if lock is not None:
+                    lock.release()
+            if attempt + 1 < attempts:
                 time.sleep(min(0.05 * 2**attempt, 1.0) * (0.5 + random.random()))
         raise StorageBusyError(
             "The database is busy right now and this step was not saved. Please try again in a moment."
