@@ -76,7 +76,7 @@ def open_zip(data: bytes, name: str, *, max_bytes: int | None, what: str = "ZIP 
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         raise FormatError(f"{name}: not a readable {what} ({exc}).") from exc
     if max_bytes is not None:
         total = sum(i.file_size for i in infos)
@@ -168,26 +168,35 @@ def read_csv_rows(text: str, name: str, delimiter: str | None = None) -> list[li
     return rows
 
 
-_INT = re.compile(r"^[+-]?\s*\d+(?:\.0*)?$")
+_INT = re.compile(r"^([+-]?)\s*(\d+)(?:\.0*)?$")
+
+#: Largest absolute Q-sort value accepted on import (grids are small; this keeps nonsense out).
+MAX_ABS_VALUE = 1000
 
 
 def parse_value(cell: Any, where: str, *, name: str) -> int:
     """A Q-sort value (integer, optional sign) from a text or spreadsheet cell, else FormatError."""
     if isinstance(cell, bool):
         raise FormatError(f"{name}, {where}: expected an integer Q-sort value, found {cell!r}.")
-    if isinstance(cell, int):
-        return cell
     if isinstance(cell, float):
-        if math.isfinite(cell) and cell == int(cell):
-            return int(cell)
-        raise FormatError(f"{name}, {where}: expected an integer Q-sort value, found {cell!r}.")
-    text = "" if cell is None else str(cell).strip()
-    if not text:
-        raise FormatError(f"{name}, {where}: the Q-sort value is missing (every statement needs a value).")
-    if _INT.match(text):
-        return int(float(text.replace(" ", "")))
-    shown = text if len(text) <= 30 else text[:27] + "..."
-    raise FormatError(f"{name}, {where}: expected an integer Q-sort value, found {shown!r}.")
+        if not (math.isfinite(cell) and cell == int(cell)):
+            raise FormatError(f"{name}, {where}: expected an integer Q-sort value, found {cell!r}.")
+        cell = int(cell)
+    if isinstance(cell, int):
+        value = cell
+    else:
+        text = "" if cell is None else str(cell).strip()
+        if not text:
+            raise FormatError(f"{name}, {where}: the Q-sort value is missing (every statement needs a value).")
+        m = _INT.match(text)
+        if m is None or len(m.group(2)) > 12:
+            shown = text if len(text) <= 30 else text[:27] + "..."
+            raise FormatError(f"{name}, {where}: expected an integer Q-sort value, found {shown!r}.")
+        value = int(m.group(1) + m.group(2))
+    if abs(value) > MAX_ABS_VALUE:
+        raise FormatError(f"{name}, {where}: expected a Q-sort value from -{MAX_ABS_VALUE} to {MAX_ABS_VALUE}, "
+                          f"found {value}.")
+    return value
 
 
 def is_int_text(cell: Any) -> bool:

@@ -28,7 +28,7 @@ def _cell_value(v: Any) -> Any:
         return None
     if isinstance(v, (np.bool_, bool)):
         return bool(v)
-    if isinstance(v, np.integer):
+    if isinstance(v, (int, np.integer)):
         return int(v)
     if isinstance(v, (np.floating, float)):
         return None if math.isnan(v) else float(v)

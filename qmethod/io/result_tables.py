@@ -107,6 +107,8 @@ def report_tables(result: Any, *, imported: Any = None) -> list[ReportTable]:
         add(ReportTable("statements", "Statements", "Statements",
                         pd.DataFrame({"statement": st.astype(object)}, index=st.index)))
     sorts = result.sorts.T.copy()
+    if np.isfinite(sorts.to_numpy(float)).all() and (sorts.to_numpy(float) % 1 == 0).all():
+        sorts = sorts.astype("int64")
     sorts.index.name = "sort"
     add(ReportTable("sorts", "Q-sorts", "Q-sorts (one row per participant; values by statement)", sorts, "0"))
     if result.correlations is not None:

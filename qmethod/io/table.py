@@ -86,7 +86,7 @@ def read_wide_rows(rows: Sequence[Sequence[Any]], *, name: str, locate: Locate, 
 
     first = [r[cols[0]] for r in body]
     first_is_seq = (all(is_int_text(c) for c in first) and len(first) >= 3
-                    and [int(float(str(c))) for c in first] == list(range(1, len(first) + 1)))
+                    and [int(re.sub(r"\s", "", str(c)).split(".")[0]) for c in first] == list(range(1, len(first) + 1)))
     has_labels = (any(not is_int_text(c) for c in first) or first_is_seq
                   or _blank(header[cols[0]]) or bool(_SORT_HEADER.match(str(header[cols[0]] or "")))
                   or bool(_STATEMENT_HEADER.match(str(header[cols[0]] or ""))))

@@ -61,3 +61,32 @@ def test_kade_csv_with_statement_file(data_dir):
     data = qio.read(data_dir / "lipset_qsorts_kade_csv.csv", statements=data_dir / "lipset_statements_kade.txt")
     assert len(data.statements) == 33
     assert data.statements[3] == "Success in life by a previously deprived person is resented"
+
+
+ALL_FIXTURES = sorted(FIXTURES) + ["ZIP", "HTMLQ", "JSON", "SHEETS", "NETLIFY", "LONG"]
+
+
+def _load(name, data_dir, lipset_sorts):
+    import io_builders as build
+    built = {"ZIP": (build.kade_zip, "l.zip"), "HTMLQ": (build.htmlq_csv, "h.csv"),
+             "JSON": (build.firebase_json, "f.json"), "SHEETS": (build.sheets_csv, "s.csv"),
+             "NETLIFY": (build.netlify_csv, "n.csv"), "LONG": (build.long_csv, "long.csv")}
+    if name in built:
+        fn, fname = built[name]
+        raw = fn(lipset_sorts, ["s"] * 33) if name == "ZIP" else fn(lipset_sorts)
+        return qio.read(raw, name=fname, **({"id_field": "partId"} if name in ("JSON", "SHEETS", "NETLIFY") else {}))
+    return qio.read(data_dir / name)
+
+
+@pytest.mark.parametrize("name", ALL_FIXTURES)
+def test_every_fixture_gives_the_reference_zscores(data_dir, lipset_sorts, name):
+    """Through qmethod.analyze (PCA, varimax, 3 factors) each import matches R qmethod 1.8.4 on Lipset."""
+    import json
+
+    import qmethod
+    ref = json.loads((data_dir / "lipset_3f_pca_varimax.json").read_text())
+    data = _load(name, data_dir, lipset_sorts)
+    result = qmethod.analyze(data.sorts, 3, distribution=data.distribution)
+    expected = np.array(ref["zscores"]["values"], dtype=float)
+    np.testing.assert_allclose(result.zscores.to_numpy(float), expected, atol=1e-4)
+    assert list(result.zscores.index) == list(range(1, 34))

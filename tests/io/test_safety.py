@@ -1,0 +1,78 @@
+"""Text a spreadsheet could run as a formula is neutralised in CSV and xlsx exports; numbers stay numbers."""
+import csv
+import io
+import re
+import zipfile
+
+import openpyxl
+import pytest
+
+import qmethod
+import qmethod.io as qio
+from qmethod.io.safe import DANGEROUS_STARTS, neutralise
+
+NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+PAYLOADS = ['=HYPERLINK("http://evil.example","click")', "+1+2", "-2+3", "@SUM(A1:A9)", "\t=1+1", "\r=1+1",
+            "\n=1+1", "=cmd|' /C calc'!A0"]
+
+
+@pytest.mark.parametrize("text", PAYLOADS)
+def test_neutralise_prefixes_an_apostrophe(text):
+    assert neutralise(text) == "'" + text
+
+
+@pytest.mark.parametrize("value", ["-3", "+1", "-0.25", "12", 3, -3.5, None, "plain text", "a=b"])
+def test_neutralise_leaves_numbers_and_plain_text(value):
+    assert neutralise(value) == value
+
+
+@pytest.fixture(scope="module")
+def hostile(lipset_sorts):
+    sorts = lipset_sorts.copy()
+    sorts.columns = ["=evil()", "+US2", "-US3", "@US4", "\tJP5", "CA6", "UK7", "US8", "-3"]
+    texts = [f"statement {k}" for k in range(1, 34)]
+    texts[: len(PAYLOADS)] = PAYLOADS
+    result = qmethod.analyze(sorts, 2, statements=texts)
+    return sorts, texts, result
+
+
+def _unsafe(value) -> bool:
+    return isinstance(value, str) and value.startswith(DANGEROUS_STARTS) and not NUMBER.match(value)
+
+
+def test_xlsx_has_no_formula_and_no_unsafe_text(hostile):
+    _, _, result = hostile
+    wb = openpyxl.load_workbook(io.BytesIO(qio.write_excel(result)))
+    seen_payload = False
+    numeric_negative = False
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+                assert not _unsafe(cell.value), (ws.title, cell.coordinate, cell.value)
+                seen_payload |= cell.value == "'" + PAYLOADS[0]
+                numeric_negative |= ws.title == "Q-sorts" and cell.value == -3 and cell.data_type == "n"
+    assert seen_payload and numeric_negative
+
+
+def test_csv_zip_has_no_unsafe_field(hostile):
+    _, _, result = hostile
+    raw = qio.write_csv_zip(result)
+    fields = 0
+    with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+        for name in zf.namelist():
+            text = zf.read(name).decode("utf-8-sig")
+            for row in csv.reader(io.StringIO(text, newline="")):
+                for field in row:
+                    fields += 1
+                    assert not _unsafe(field), (name, field)
+        sorts = list(csv.reader(io.StringIO(zf.read("03_sorts.csv").decode("utf-8-sig"), newline="")))
+    assert sorts[-1][0] == "-3" and "-4" in sorts[1]  # an id "-3" and values like -4 stay numbers
+    assert fields > 1000
+
+
+def test_sorts_csv_neutralised(hostile):
+    sorts, texts, _ = hostile
+    data = qio.read(qio.write_sorts_csv(sorts), name="s.csv")
+    assert data.sorts.columns[0] == "'=evil()"
+    assert data.sorts.columns[-1] == "-3"
