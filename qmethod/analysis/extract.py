@@ -77,17 +77,29 @@ def pca_from_sorts(standardized: np.ndarray, sort_ids, n_factors: int) -> Extrac
 
     With Z the column-standardised data (ddof=1), R = Z'Z/(N-1); the SVD Z/sqrt(N-1) = U S V'
     gives R's eigenvectors V and eigenvalues S^2 without forming the P x P matrix, so the cost
-    grows linearly in the number of Q-sorts. Same loadings and sign rule as :func:`pca`.
+    grows linearly in the number of Q-sorts (with more sorts than statements the N x N Gram
+    matrix Zs Zs' is decomposed instead, and Zs'U = VS are the loadings). Same loadings and sign
+    rule as :func:`pca`.
     """
     n, p = standardized.shape
     rank_limit = min(p, n - 1)
     _check_k(n_factors, rank_limit, f"the correlation matrix of {p} Q-sorts over {n} statements has rank <= {rank_limit}")
-    _, s, vt = np.linalg.svd(standardized / np.sqrt(n - 1), full_matrices=False)
-    vals = s**2
+    zs = standardized / np.sqrt(n - 1)
+    if p <= n:
+        _, s, vt = np.linalg.svd(zs, full_matrices=False)
+        vals = s**2
+        vecs_k = vt[:n_factors].T
+        a = vecs_k * np.sqrt(np.maximum(vals[:n_factors], np.finfo(float).eps))
+    else:
+        # more sorts than statements: eigenvectors U of the small N x N Gram matrix Zs Zs' give
+        # the loadings directly, Zs' U = V S (no P x P matrix, no division by small values)
+        vals, u = np.linalg.eigh(zs @ zs.T)
+        order = np.argsort(vals)[::-1]
+        vals, u = np.maximum(vals[order], 0.0), u[:, order]
+        a = zs.T @ u[:, :n_factors]
     full = np.zeros(p)
-    full[: vals.size] = vals
-    vals_c = np.maximum(vals[:n_factors], np.finfo(float).eps)
-    a = _sign_rule(vt[:n_factors].T * np.sqrt(vals_c))
+    full[: min(vals.size, p)] = vals[:p]
+    a = _sign_rule(a)
     ev = pd.Series(full, index=pd.RangeIndex(1, p + 1, name="component"), name="eigenvalue")
     return Extraction(pd.DataFrame(a, index=pd.Index(sort_ids), columns=factor_labels(n_factors)), ev, "pca")
 

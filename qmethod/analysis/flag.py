@@ -89,12 +89,14 @@ def flag(
     neg_mask = one & (a < 0)
     excluded = []
     if negative == "exclude":
-        excluded = [(loadings.index[i], loadings.columns[j]) for i, j in zip(*np.nonzero(neg_mask))]
+        r, c = np.nonzero(neg_mask)
+        excluded = list(zip(loadings.index[r], loadings.columns[c]))
         one = one & ~neg_mask
         neg_mask = np.zeros_like(neg_mask)
     flags = pd.DataFrame(one, index=loadings.index, columns=loadings.columns)
-    confounded = [loadings.index[i] for i in np.flatnonzero(sig.sum(axis=1) >= 2)]
-    negative_pairs = [(loadings.index[i], loadings.columns[j]) for i, j in zip(*np.nonzero(neg_mask))]
+    confounded = list(loadings.index[sig.sum(axis=1) >= 2])
+    r, c = np.nonzero(neg_mask)
+    negative_pairs = list(zip(loadings.index[r], loadings.columns[c]))
     msgs = flag_warnings(flags, loadings, confounded=confounded)
     if excluded:
         msgs.append(
@@ -136,28 +138,34 @@ def check_flags(flags, loadings: pd.DataFrame) -> pd.DataFrame:
         raise QMethodError("Flags must be True/False (or 1/0) for each Q-sort and factor.") from None
 
 
+def _names(items, limit: int = 20) -> str:
+    items = list(items)
+    text = ", ".join(map(str, items[:limit]))
+    return text + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
 def flag_warnings(flags: pd.DataFrame, loadings: pd.DataFrame, *, confounded=()) -> list[str]:
     """Warnings about a flag matrix: negative defining sorts, sorts on several factors, empty factors."""
     msgs = []
     f = flags.to_numpy(bool)
     a = loadings.to_numpy(dtype=float)
-    neg = [(loadings.index[i], loadings.columns[j]) for i, j in zip(*np.nonzero(f & (a < 0)))]
-    if neg:
+    rows, cols = np.nonzero(f & (a < 0))
+    if rows.size:
+        sorts, factors = loadings.index.to_numpy(), loadings.columns.to_numpy()
         msgs.append(
             "Flagged with a negative loading (the sort enters its factor reversed): "
-            + ", ".join(f"{s} on {c} ({a[loadings.index.get_loc(s), loadings.columns.get_loc(c)]:+.2f})" for s, c in neg)
+            + _names(f"{sorts[i]} on {factors[j]} ({a[i, j]:+.2f})" for i, j in zip(rows[:21], cols[:21]))
+            + (f" and {rows.size - 20} more" if rows.size > 20 else "")
             + ". Check these flags, or use negative='exclude' or split the factor."
         )
-    multi = [loadings.index[i] for i in np.flatnonzero(f.sum(axis=1) >= 2)]
-    if multi:
-        msgs.append("Flagged on more than one factor (confounded): " + ", ".join(map(str, multi)) + ".")
+    multi = np.flatnonzero(f.sum(axis=1) >= 2)
+    if multi.size:
+        msgs.append("Flagged on more than one factor (confounded): " + _names(loadings.index[multi]) + ".")
     if len(confounded):
-        msgs.append(
-            "Significant on two or more factors (confounded, not flagged automatically): "
-            + ", ".join(map(str, confounded)) + "."
-        )
-    empty = [c for j, c in enumerate(loadings.columns) if not f[:, j].any()]
-    if empty:
+        msgs.append("Significant on two or more factors (confounded, not flagged automatically): "
+                    + _names(confounded) + ".")
+    empty = loadings.columns[~f.any(axis=0)]
+    if len(empty):
         msgs.append(
             "No defining Q-sort on " + ", ".join(map(str, empty))
             + ": its z-scores and factor array cannot be computed (flag a sort by hand or extract fewer factors)."

@@ -114,8 +114,9 @@ def analyze(
 
     # correlate + extract
     keep = keep_correlations if keep_correlations is not None else p <= KEEP_CORRELATIONS_UP_TO
-    corr = None
-    if extraction == "pca" and correlation != "kendall" and not keep:
+    corr = correlate(data, method=correlation) if keep or extraction != "pca" or correlation == "kendall" else None
+    if extraction == "pca" and correlation != "kendall":
+        # thin SVD of the standardised sorts: same loadings as the P x P eigenproblem, linear in P
         x = data.to_numpy()
         if correlation == "spearman":
             from .correlate import _ranked
@@ -123,7 +124,6 @@ def analyze(
             x = _ranked(x)
         ext = pca_from_sorts(standardize(x), data.columns, n_factors)
     else:
-        corr = correlate(data, method=correlation)
         if extraction == "pca":
             ext = pca(corr, n_factors)
         elif extraction == "centroid":

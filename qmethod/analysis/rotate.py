@@ -52,8 +52,10 @@ def varimax_array(a: np.ndarray, *, normalize: bool = True, tolerance: float = 1
     """:func:`varimax` on a plain array: returns (rotated, rotation_matrix)."""
     if a.shape[1] < 2:
         return a.copy(), np.eye(a.shape[1])
-    rot = Rotator(method="varimax", normalize=normalize, max_iter=max_iter, tol=tolerance)
-    rotated = rot.fit_transform(a)
+    # Kaiser normalisation done here, vectorised (the Rotator's own normalises row by row in Python)
+    h = np.sqrt(np.square(a).sum(axis=1, keepdims=True)) if normalize else 1.0
+    rot = Rotator(method="varimax", normalize=False, max_iter=max_iter, tol=tolerance)
+    rotated = rot.fit_transform(a / h) * h
     return rotated, rot.rotation_
 
 

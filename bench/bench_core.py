@@ -1,0 +1,144 @@
+"""Benchmark of the numeric core: prints a table of sizes, stage times and ratios.
+
+Run: ``make bench`` (or ``.venv/bin/python bench/bench_core.py [--quick]``). Times are medians of
+repeated runs on this machine; nothing here is asserted.
+"""
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+import tracemalloc
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import qmethod
+from qmethod.analysis import correlate, varimax
+from qmethod.analysis.correlate import standardize
+from qmethod.analysis.extract import pca_from_sorts
+
+warnings.simplefilter("ignore")
+LIPSET = Path(__file__).resolve().parents[1] / "qmethod" / "data" / "lipset.csv"
+
+
+def median_time(fn, *, repeat: int, min_time: float = 0.0) -> float:
+    fn()
+    times = []
+    start = time.perf_counter()
+    while len(times) < repeat or time.perf_counter() - start < min_time:
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+        if len(times) > 10 * repeat:
+            break
+    return float(np.median(times))
+
+
+def peak_memory(fn) -> float:
+    tracemalloc.start()
+    fn()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 2**20
+
+
+def textbook(sorts: pd.DataFrame, k: int):
+    """A plain pipeline as a textbook writes it: P x P correlations, full eigendecomposition, loops."""
+    x = sorts.to_numpy(dtype=float)
+    r = np.corrcoef(x.T)
+    vals, vecs = np.linalg.eigh(r)
+    order = np.argsort(vals)[::-1][:k]
+    a = vecs[:, order] * np.sqrt(vals[order])
+    a, _ = varimax(pd.DataFrame(a))
+    a = a.to_numpy()
+    thr = 1.96 / np.sqrt(x.shape[0])
+    flags = np.zeros_like(a, dtype=bool)
+    for i in range(a.shape[0]):  # loop over sorts
+        for f in range(k):
+            if abs(a[i, f]) > thr and a[i, f] ** 2 > (a[i] ** 2).sum() - a[i, f] ** 2:
+                flags[i, f] = True
+    z = np.zeros((x.shape[0], k))
+    for f in range(k):  # loop over factors and sorts
+        s = np.zeros(x.shape[0])
+        for i in range(a.shape[0]):
+            if flags[i, f]:
+                s += a[i, f] / (1 - a[i, f] ** 2) * x[:, i]
+        z[:, f] = (s - s.mean()) / s.std(ddof=1)
+    return z
+
+
+def stages(sorts: pd.DataFrame, k: int, repeat: int) -> dict:
+    p = sorts.shape[1]
+    out = {}
+    data = qmethod.analysis.check_sorts(sorts)
+    # the pipeline forms the P x P correlations only to report them (up to 4,000 sorts);
+    # PCA itself runs on the standardised sorts
+    out["correlate"] = median_time(lambda: correlate(data), repeat=repeat) if p <= 4000 else float("nan")
+    out["extract"] = median_time(lambda: pca_from_sorts(standardize(data.to_numpy()), data.columns, k), repeat=repeat)
+    loadings = pca_from_sorts(standardize(data.to_numpy()), data.columns, k).loadings
+    out["rotate"] = median_time(lambda: varimax(loadings), repeat=repeat)
+    rotated = varimax(loadings)[0]
+    out["flag"] = median_time(lambda: qmethod.analysis.flag(rotated, sorts.shape[0]), repeat=repeat)
+    fl = qmethod.analysis.flag(rotated, sorts.shape[0]).flags
+    w = qmethod.analysis.factor_weights(rotated, fl)
+    out["scores"] = median_time(lambda: qmethod.analysis.zscores(data, w), repeat=repeat)
+    z = qmethod.analysis.zscores(data, w)
+    ch = qmethod.analysis.characteristics(rotated, fl)
+    s = qmethod.analysis.sed(ch)
+    out["compare"] = median_time(lambda: qmethod.analysis.compare_factors(z, s), repeat=repeat)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="fewer repetitions and no 10,000-sort study")
+    args = ap.parse_args()
+    lipset = pd.read_csv(LIPSET)
+    studies = [("Lipset", lipset, 3)]
+    sizes = [(100, 40), (1000, 60)] + ([] if args.quick else [(10_000, 60)])
+    for n_sorts, n_statements in sizes:
+        studies.append((f"{n_sorts:,} x {n_statements}", qmethod.simulate(n_sorts, n_statements, 7, seed=1).sorts, 7))
+    import threadpoolctl
+
+    blas = threadpoolctl.threadpool_info()
+    print(f"qmethod {qmethod.__version__}, numpy {np.__version__}, pandas {pd.__version__}, python "
+          f"{platform.python_version()}, {platform.machine()}, BLAS "
+          f"{blas[0]['internal_api'] if blas else '?'} {blas[0].get('num_threads') if blas else ''} thread(s)")
+    print()
+    header = (f"{'study (sorts x statements)':28s} {'k':>2s} {'correlate':>10s} {'extract':>9s} {'rotate':>8s} "
+              f"{'flag':>7s} {'scores':>7s} {'compare':>8s} {'pipeline':>10s} {'textbook':>10s} {'ratio':>6s} {'peak MiB':>9s}")
+    print(header)
+    print("-" * len(header))
+    for name, sorts, k in studies:
+        rep = 200 if sorts.shape[1] < 500 else 10 if sorts.shape[1] < 5000 else 3
+        if args.quick:
+            rep = max(3, rep // 10)
+        st = stages(sorts, k, rep)
+        whole = median_time(lambda: qmethod.analyze(sorts, k), repeat=rep)
+        mem = peak_memory(lambda: qmethod.analyze(sorts, k))
+        if sorts.shape[1] <= 1000:
+            tb = median_time(lambda: textbook(sorts, k), repeat=max(3, rep // 2))
+            ratio = f"{tb / whole:6.1f}"
+            tbs = f"{tb * 1e3:8.2f}ms"
+        else:
+            tbs, ratio = "       -  ", "     -"
+        ms = {k_: (f"{v * 1e3:7.2f}ms" if np.isfinite(v) else "      -  ") for k_, v in st.items()}
+        print(f"{name:28s} {k:2d} {ms['correlate']:>10s} {ms['extract']:>9s} {ms['rotate']:>8s} {ms['flag']:>7s} "
+              f"{ms['scores']:>7s} {ms['compare']:>8s} {whole * 1e3:8.2f}ms {tbs:>10s} {ratio:>6s} {mem:9.1f}")
+    n_boot = 200 if args.quick else 1000
+    t = time.perf_counter()
+    qmethod.bootstrap(lipset, 3, n_resamples=n_boot, seed=1)
+    boot = time.perf_counter() - t
+    print()
+    print(f"Bootstrap of Lipset, 3 factors, {n_boot} resamples (PCA + varimax, Procrustes): {boot:.2f} s "
+          f"({boot / n_boot * 1e3:.2f} ms per resample)")
+    t = time.perf_counter()
+    qmethod.factor_guidance(lipset, n_iter=500)
+    print(f"Factor guidance for Lipset (parallel analysis, 500 random studies): {time.perf_counter() - t:.3f} s")
+
+
+if __name__ == "__main__":
+    main()
