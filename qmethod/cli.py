@@ -17,6 +17,8 @@ EPILOG = """examples:
   qmethod analyze sorts.csv --factors 2 --rotate F1,F2,15 --flags myflags.csv
   qmethod guidance study.csv --max-factors 7
   qmethod bootstrap study.csv --factors 3 --resamples 1000 --seed 1
+  qmethod analyze export.json --statements statements.txt -k 3 --excel results.xlsx --report results.lis
+  qmethod convert sorts.csv STUDY.DAT
 """
 
 
@@ -54,7 +56,7 @@ def _load(args):
         raise QMethodError(f"{args.file}: no such file.")
     imported = io.read(
         path, format=args.format, statements=args.statements, id_field=args.id_field,
-        distribution=_parse_distribution(args.distribution),
+        distribution=_parse_distribution(args.distribution), max_bytes=int(args.max_mb * 1024 * 1024),
     )
     return imported
 
@@ -98,6 +100,7 @@ def _add_data_args(p):
     p.add_argument("--id-field", help="online-sorting exports: the field that names the participant")
     p.add_argument("--distribution", help="grid value of every slot, comma-separated (default: from the file)")
     p.add_argument("--unforced", action="store_true", help="do not require every sort to follow the grid")
+    p.add_argument("--max-mb", type=float, default=20, help="largest input file in MB (default 20)")
 
 
 def _add_analysis_args(p):
@@ -130,9 +133,38 @@ def cmd_analyze(args) -> int:
     print(imported.summary())
     print()
     print(res.summary())
+    from . import io
+
+    written = []
     if args.out:
         res.to_json(args.out)
-        print(f"\nFull results written to {args.out} (schema {res.to_dict()['schema']}).")
+        written.append(f"{args.out} (JSON, schema {res.to_dict()['schema']})")
+    if args.excel:
+        io.write_excel(res, args.excel, imported=imported)
+        written.append(f"{args.excel} (Excel workbook)")
+    if args.csv_zip:
+        io.write_csv_zip(res, args.csv_zip, imported=imported)
+        written.append(f"{args.csv_zip} (CSV files in a ZIP)")
+    if args.report:
+        io.write_text_report(res, args.report, imported=imported)
+        written.append(f"{args.report} (text report, PQMethod .LIS section order)")
+    if written:
+        print("\nWritten: " + "; ".join(written))
+    return 0
+
+
+def cmd_convert(args) -> int:
+    from . import io
+
+    imported = io.read(args.file, format=args.format, statements=args.statements, id_field=args.id_field,
+                       max_bytes=int(args.max_mb * 1024 * 1024))
+    if args.out.lower().endswith(".dat"):
+        for w in io.write_pqmethod(imported, args.out) or ():
+            print(f"qmethod: warning: {w}", file=sys.stderr)
+    else:
+        io.write_sorts_csv(imported, args.out)
+    print(imported.summary())
+    print(f"\nWritten: {args.out}")
     return 0
 
 
@@ -210,6 +242,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_args(p)
     _add_analysis_args(p)
     p.add_argument("--out", "-o", help="write the full result as JSON (schema qmethod.result/1)")
+    p.add_argument("--excel", help="write the full results as an Excel workbook (a sheet per table)")
+    p.add_argument("--csv-zip", help="write the full results as CSV files in a ZIP")
+    p.add_argument("--report", help="write a plain-text report in PQMethod .LIS section order")
     p.set_defaults(func=cmd_analyze)
     g = sub.add_parser("guidance", help="help choosing the number of factors (scree, Kaiser, parallel analysis, Humphrey)")
     _add_data_args(g)
@@ -224,6 +259,14 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--seed", type=int, default=None)
     b.add_argument("--out", "-o", help="write the summaries as JSON")
     b.set_defaults(func=cmd_bootstrap)
+    c = sub.add_parser("convert", help="convert Q-sort data to PQMethod .DAT/.STA or a generic CSV")
+    c.add_argument("file", help="data file in any readable format")
+    c.add_argument("out", help="STUDY.DAT (PQMethod, with STUDY.STA) or data.csv")
+    c.add_argument("--format")
+    c.add_argument("--statements")
+    c.add_argument("--id-field")
+    c.add_argument("--max-mb", type=float, default=20)
+    c.set_defaults(func=cmd_convert)
     f = sub.add_parser("formats", help="list the file formats that can be read")
     f.set_defaults(func=cmd_formats)
     for name, register in _EXTRA_COMMANDS:

@@ -83,3 +83,25 @@ def test_help_and_version(capsys):
 
 def test_console_script_installed():
     assert shutil.which("qmethod") or Path(".venv/bin/qmethod").exists()
+
+
+def test_analyze_writes_every_export(capsys, tmp_path):
+    import openpyxl
+
+    x, z, r = tmp_path / "r.xlsx", tmp_path / "r.zip", tmp_path / "r.lis"
+    code, out, err = run(capsys, "analyze", DATA / "lipset.csv", "-k", 3, "--excel", x, "--csv-zip", z, "--report", r)
+    assert code == 0, err
+    assert "Written:" in out
+    wb = openpyxl.load_workbook(x)
+    assert len(wb.sheetnames) > 10
+    assert r.read_text().count("\n") > 100 and z.stat().st_size > 1000
+
+
+def test_convert_to_pqmethod(capsys, tmp_path):
+    dat = tmp_path / "STUDY.DAT"
+    code, out, err = run(capsys, "convert", DATA / "lipset.csv", dat)
+    assert code == 0, err
+    lines = dat.read_bytes().split(b"\r\n")
+    assert lines[0].startswith(b"  0  9 33") and lines[2].startswith(b"US1       -1 0-2 0")
+    code, out, err = run(capsys, "analyze", dat, "-k", 2)
+    assert code == 0, err
