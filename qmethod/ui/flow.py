@@ -287,42 +287,33 @@ def apply_browser_change(token: str, seq_key: str, seq: int,
                          plan: Callable[[ParticipantState, Study], list[tuple[str, dict]] | None]) -> None:
     """Save a change sent by a browser component (called from its on-change callback).
 
-    ``plan(state, study)`` returns the steps from the stored state to the browser's layout (``None``
-    if the browser sent something malformed). If the stored version is not the one this tab last
-    showed, another tab or device saved in between: nothing is applied and the tab gets the stored
-    state back with a message. ``seq`` is acknowledged in every case so the browser redraws from
-    the database. The steps are recomputed from the database every time, so a run that stops half
-    way (the browser re-sends unacknowledged layouts) is completed by the next one.
+    The component sends the participant's whole layout; ``plan(state, study)`` returns the steps from
+    the stored state to it (``None`` if the browser sent something malformed). The steps are
+    recomputed from the database every time, so a run that stops half way is completed by the next
+    one (the browser re-sends until ``seq`` is acknowledged). The newest layout wins: a tab that
+    comes back into view asks for the stored state first, so an old tab does not undo newer work.
     """
     db = database()
-    shown_key = f"shown_version:{token}"
     try:
         state = service.resume(db, token)
         study = get_study(state.study_id, state.study_revision)
-        shown = st.session_state.get(shown_key)
-        if shown is not None and shown != state.version:
-            st.session_state["component_message"] = "error_conflict"
-        else:
-            steps = plan(state, study) or []
-            for kind, payload in steps:
+        steps = plan(state, study)
+        if steps is None:
+            st.session_state["component_message"] = "error_generic"
+        for kind, payload in steps or []:
+            try:
                 state = _STEP_FUNCS[kind](db, token, payload, state.version)
-                st.session_state[shown_key] = state.version
-        st.session_state[shown_key] = state.version
-    except ConflictError as exc:
+            except ConflictError as exc:  # another tab saved in between: continue from its state
+                if not isinstance(exc.state, ParticipantState):
+                    raise
+                state = _STEP_FUNCS[kind](db, token, payload, exc.state.version)
+    except ConflictError:
         st.session_state["component_message"] = "error_conflict"
-        if isinstance(exc.state, ParticipantState):
-            st.session_state[shown_key] = exc.state.version
     except StorageBusyError:
         st.session_state["component_message"] = "error_busy"
     except QMethodError:
         st.session_state["component_message"] = "error_generic"
-        st.session_state.pop(shown_key, None)
     st.session_state[seq_key] = seq
-
-
-def shown(ctx: Ctx) -> None:
-    """Record that this tab now shows ``ctx.state`` (the base for the next browser change)."""
-    st.session_state[f"shown_version:{ctx.token}"] = ctx.state.version
 
 
 def take_component_message(lang: str) -> str | None:

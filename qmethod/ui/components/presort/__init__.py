@@ -22,6 +22,10 @@ _COMPONENT = st.components.v2.component(
 )
 
 
+def _noop() -> None:
+    """A refresh request needs no saving; the rerun itself redraws from the database."""
+
+
 def presort(
     *,
     key: str,
@@ -33,4 +37,4 @@ def presort(
 ) -> Any:
     """Mount the presort; ``statements`` are ``{"id", "text"}`` in presentation order."""
     data = {"statements": list(statements), "piles": dict(piles), "ack": ack, "strings": dict(strings)}
-    return _COMPONENT(key=key, data=data, on_piles_change=on_piles_change)
+    return _COMPONENT(key=key, data=data, on_piles_change=on_piles_change, on_refresh_change=_noop)

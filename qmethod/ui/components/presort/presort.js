@@ -8,13 +8,14 @@ const instances = new WeakMap();
 const PILES = ["disagree", "neutral", "agree"];
 
 export default function presort(component) {
-  const { data, parentElement, setStateValue } = component;
+  const { data, parentElement, setStateValue, setTriggerValue } = component;
   let inst = instances.get(parentElement);
   if (!inst) {
     inst = createInstance(parentElement);
     instances.set(parentElement, inst);
   }
   inst.setStateValue = setStateValue;
+  inst.setTriggerValue = setTriggerValue;
   inst.update(data || {});
   return inst.cleanup;
 }
@@ -37,7 +38,7 @@ function fmt(template, values) {
 
 function createInstance(root) {
   const s = { data: null, piles: new Map(), history: [], seq: 0, acked: 0, lastJson: "" };
-  const inst = { setStateValue: null, update, cleanup: () => teardown() };
+  const inst = { setStateValue: null, setTriggerValue: null, update, cleanup: () => teardown() };
   const S = (k, v) => fmt((s.data && s.data.strings && s.data.strings[k]) || k, v || {});
 
   const wrap = h("div", { class: "ps", "data-testid": "presort" });
@@ -173,5 +174,16 @@ function createInstance(root) {
     clearTimeout(s.retry);
     instances.delete(root);
   }
+  // Coming back to this tab (e.g. after working on another device): fetch the stored state.
+  function onVisible() {
+    if (document.visibilityState === "visible" && inst.setTriggerValue) inst.setTriggerValue("refresh", Date.now());
+  }
+  document.addEventListener("visibilitychange", onVisible);
+  const baseTeardown = teardown;
+  inst.cleanup = () => {
+    document.removeEventListener("visibilitychange", onVisible);
+    baseTeardown();
+  };
+
   return inst;
 }

@@ -41,6 +41,10 @@ _COMPONENT = st.components.v2.component(
 )
 
 
+def _noop() -> None:
+    """The view mode and refresh requests need no saving; the rerun itself redraws the grid."""
+
+
 def qsort_grid(
     *,
     key: str,
@@ -65,4 +69,5 @@ def qsort_grid(
         "mode": mode,
         "message": message,
     }
-    return _COMPONENT(key=key, data=data, on_layout_change=on_layout_change, on_mode_change=lambda: None)
+    return _COMPONENT(key=key, data=data, on_layout_change=on_layout_change, on_mode_change=_noop,
+                      on_refresh_change=_noop)

@@ -14,13 +14,14 @@
 const instances = new WeakMap();
 
 export default function qsortGrid(component) {
-  const { data, parentElement, setStateValue } = component;
+  const { data, parentElement, setStateValue, setTriggerValue } = component;
   let inst = instances.get(parentElement);
   if (!inst) {
     inst = createInstance(parentElement);
     instances.set(parentElement, inst);
   }
   inst.setStateValue = setStateValue;
+  inst.setTriggerValue = setTriggerValue;
   inst.update(data || {});
   return inst.cleanup;
 }
@@ -60,7 +61,7 @@ function createInstance(root) {
     lastDataKey: "",
     message: "",
   };
-  const inst = { setStateValue: null, update, cleanup: () => teardown() };
+  const inst = { setStateValue: null, setTriggerValue: null, update, cleanup: () => teardown() };
 
   const wrap = h("div", { class: "qg", "data-testid": "qsort-grid" });
   root.appendChild(wrap);
@@ -651,6 +652,17 @@ function createInstance(root) {
     clearTimeout(s.retry);
     instances.delete(root);
   }
+
+  // Coming back to this tab (e.g. after working on another device): fetch the stored state.
+  function onVisible() {
+    if (document.visibilityState === "visible" && inst.setTriggerValue) inst.setTriggerValue("refresh", Date.now());
+  }
+  document.addEventListener("visibilitychange", onVisible);
+  const baseTeardown = teardown;
+  inst.cleanup = () => {
+    document.removeEventListener("visibilitychange", onVisible);
+    baseTeardown();
+  };
 
   return inst;
 }

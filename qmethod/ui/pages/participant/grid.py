@@ -39,7 +39,6 @@ st.markdown(t("grid_page_intro" if study.grid.forced else "grid_page_intro_free"
 message = flow.take_component_message(lang)
 if message:
     st.warning(message)
-flow.shown(ctx)
 placements = {sid: (score, pos) for score, ids in ctx.state.columns.items() for pos, sid in enumerate(ids)}
 qsort_grid(
     key=KEY,

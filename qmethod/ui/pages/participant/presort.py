@@ -34,7 +34,6 @@ st.markdown(t("presort_intro", lang))
 message = flow.take_component_message(lang)
 if message:
     st.warning(message)
-flow.shown(ctx)
 presort(
     key=KEY,
     statements=[{"id": s.id, "text": ctx.text(s.text)} for s in ctx.study.statements],

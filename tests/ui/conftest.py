@@ -1,0 +1,264 @@
+"""Browser-test fixtures: the app as a subprocess (one per test module), Debian's chromium through
+Playwright, axe-core, screenshots, and helpers that walk a participant through the flow.
+
+The app runs on a free port against a temporary SQLite file with two studies: the demo study
+``brukermedvirkning`` and ``ui-small`` (five statements, one with HTML in it). Tests read what was
+stored through the service layer (``app.db``). Screenshots go to ``tests/artifacts/`` (git-ignored).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 360, "height": 740}
+STARTUP_TIMEOUT_S = 90
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class App:
+    """A running app server."""
+
+    url: str
+    database_url: str
+    process: subprocess.Popen
+    log: Path
+
+    @property
+    def db(self):
+        from qmethod.service import open_database
+
+        if not hasattr(self, "_db"):
+            self._db = open_database(self.database_url)
+        return self._db
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("Debian's chromium is missing (apt-get install chromium)")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def app(chromium: str) -> Iterator[App]:
+    """The Streamlit app on a free port with a fresh SQLite database (one per test module)."""
+    tmp = Path(tempfile.mkdtemp(prefix="qmethod-ui-"))
+    studies = tmp / "studies"
+    shutil.copytree(ROOT / "studies" / "brukermedvirkning", studies / "brukermedvirkning")
+    shutil.copytree(Path(__file__).parent / "studies" / "ui-small", studies / "ui-small")
+    db_url = f"sqlite:///{tmp / 'app.sqlite'}"
+    port = _free_port()
+    env = dict(os.environ, QMETHOD_DATABASE_URL=db_url, QMETHOD_STUDIES_DIR=str(studies))
+    log = tmp / "streamlit.log"
+    streamlit = Path(sys.executable).parent / "streamlit"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [str(streamlit), "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--client.showErrorDetails", "full"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("the app did not start:\n" + log.read_text())
+        time.sleep(0.2)
+    server = App(url=url, database_url=db_url, process=proc, log=log)
+    yield server
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    if hasattr(server, "_db"):
+        server._db.dispose()
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: str):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, "rep_" + rep.when, rep)
+
+
+def _failure_shot(request, pg) -> None:
+    rep = getattr(request.node, "rep_call", None)
+    if rep is not None and rep.failed:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        try:
+            pg.screenshot(path=str(ARTIFACTS / f"failure-{request.node.name}.png"), full_page=True)
+        except Exception:  # the page may be gone; the failure itself is reported anyway
+            pass
+
+
+@pytest.fixture
+def page(browser, request):
+    """A desktop page in a fresh browser context; JS errors fail the test."""
+    context = browser.new_context(viewport=DESKTOP, locale="en-GB")
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.set_default_timeout(20_000)
+    yield pg
+    _failure_shot(request, pg)
+    context.close()
+    assert not errors, f"JavaScript errors: {errors}"
+
+
+@pytest.fixture
+def phone(browser, request):
+    """A 360 x 740 touch phone page in a fresh context."""
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
+                                  locale="nb-NO")
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.set_default_timeout(20_000)
+    yield pg
+    _failure_shot(request, pg)
+    context.close()
+    assert not errors, f"JavaScript errors: {errors}"
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def shot(page, name: str) -> Path:
+    """Save a full-page screenshot to tests/artifacts/<name>.png."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    settle(page)
+    # Streamlit scrolls inside its main container, so grow the viewport to the content height.
+    size = page.viewport_size
+    height = page.evaluate(
+        """() => Math.max(...[document.scrollingElement, document.querySelector('[data-testid="stMain"]')]
+                           .filter(Boolean).map(e => e.scrollHeight))"""
+    )
+    page.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), 6000)})
+    try:
+        settle(page)
+        page.screenshot(path=str(path), full_page=True)
+    finally:
+        page.set_viewport_size(size)
+    return path
+
+
+def settle(page) -> None:
+    """Wait until the app is idle: no script running and every component change acknowledged."""
+    page.wait_for_function(
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            const running = !app || app.getAttribute('data-test-script-state') !== 'notRunning';
+            const hosts = [...document.querySelectorAll('*')].filter(e => e.shadowRoot);
+            const pending = hosts.some(h => h.shadowRoot.querySelector('.is-saving'));
+            const lightPending = document.querySelector('.qg .is-saving, .ps .is-saving');
+            return !running && !pending && !lightPending;
+        }""",
+        polling=100,
+    )
+
+
+def axe_check(page, name: str) -> list[dict]:
+    """Run axe-core (WCAG 2.x A/AA rules); return the serious and critical violations."""
+    settle(page)
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """async () => {
+            const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}});
+            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                           nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' :: ' + n.failureSummary)}));
+        }"""
+    )
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / f"axe-{name}.json").write_text(json.dumps(result, indent=2))
+    return [v for v in result if v["impact"] in ("serious", "critical")]
+
+
+def token_of(page) -> str:
+    """The participant token from the page URL (``?p=``)."""
+    return parse_qs(urlparse(page.url).query)["p"][0]
+
+
+def wait_screen(page, screen: str, lang: str = "en") -> None:
+    """Wait for ``screen`` to be shown (its URL and its step caption) and the app to be idle."""
+    from qmethod.ui.i18n import t
+
+    page.wait_for_url(f"**/{screen}?**")
+    name = t("stage_" + ("done" if screen == "thanks" else screen), lang)
+    page.get_by_text(f" · {name}").first.wait_for()
+    settle(page)
+
+
+def start(page, app: App, study: str, lang: str = "en") -> None:
+    page.goto(f"{app.url}/?study={study}&lang={lang}")
+    page.get_by_role("button", name={"en": "Start", "nb": "Start"}[lang], exact=True).click()
+    wait_screen(page, "consent", lang)
+
+
+def give_consent(page, lang: str = "en") -> None:
+    label = {"en": "I have read the text above", "nb": "Jeg har lest teksten over"}[lang]
+    page.get_by_text(label).click()
+    page.get_by_role("button", name={"en": "Continue", "nb": "Gå videre"}[lang]).click()
+    wait_screen(page, "instruction", lang)
+
+
+def press_continue(page, lang: str = "en") -> None:
+    page.get_by_role("button", name={"en": "Continue", "nb": "Gå videre"}[lang]).click()
+
+
+def no_page_hscroll(page) -> bool:
+    """True if the page itself does not scroll sideways (the grid may scroll inside itself)."""
+    return page.evaluate(
+        """() => {
+            const els = [document.scrollingElement, document.querySelector('[data-testid="stMain"]'),
+                         document.querySelector('[data-testid="stAppViewContainer"]')].filter(Boolean);
+            return els.every(e => e.scrollWidth <= e.clientWidth + 1);
+        }"""
+    )

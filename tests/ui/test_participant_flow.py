@@ -1,0 +1,140 @@
+"""The demo study end to end in a real browser: by mouse drag, by keyboard only, on a phone.
+
+Each run checks that what is stored (read back through the service layer) is exactly what was
+placed, runs axe-core on every participant page and saves screenshots to tests/artifacts/.
+"""
+from __future__ import annotations
+
+import pytest
+
+from qmethod import service
+from qmethod.study import load_study
+
+from .conftest import ROOT, axe_check, give_consent, no_page_hscroll, press_continue, settle, shot, start, \
+    token_of, wait_screen
+from .flows import column_counts, next_free_column, presort_by_plan, source_ids, stored_layout
+
+pytestmark = pytest.mark.browser
+
+STUDY = load_study(ROOT / "studies" / "brukermedvirkning")
+CAPACITY = {c.score: c.count for c in STUDY.grid.columns}
+IDS = list(STUDY.statement_ids)
+PLAN = {sid: ("disagree", "neutral", "agree")[i % 3] for i, sid in enumerate(IDS)}
+
+
+def _axe_ok(page, name: str) -> None:
+    bad = axe_check(page, name)
+    assert not bad, f"axe serious/critical violations on {name}: {bad}"
+
+
+def _drag(page, sid: str, score: int) -> None:
+    """Drag card ``sid`` onto column ``score`` with the mouse (pointer events, small steps)."""
+    settle(page)
+    page.locator(".qg-source").first.evaluate("el => el.scrollIntoView({block: 'start'})")
+    card = page.get_by_test_id(f"card-{sid}")
+    card.scroll_into_view_if_needed()
+    head = page.get_by_test_id(f"col-{score}").locator(".qg-colhead")
+    head.scroll_into_view_if_needed()
+    a, b = card.bounding_box(), head.bounding_box()
+    page.mouse.move(a["x"] + a["width"] / 2, a["y"] + min(20, a["height"] / 2))
+    page.mouse.down()
+    page.mouse.move(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2, steps=8)
+    page.mouse.up()
+
+
+def _finish_after_grid(page, name: str, *, comments: dict[str, str], lang: str = "en") -> None:
+    """Comments (typed into every box), survey answers, submit; screenshots and axe on each page."""
+    wait_screen(page, "comments")
+    boxes = page.locator("textarea")
+    for i in range(boxes.count()):
+        sid = boxes.nth(i).get_attribute("aria-label") or str(i)
+        text = f"Comment {i} <b>ok</b>"
+        boxes.nth(i).fill(text)
+        comments[str(i)] = text
+        del sid
+    boxes.first.focus()
+    page.keyboard.press("Tab")
+    shot(page, f"{name}-6-comments")
+    _axe_ok(page, f"{name}-comments")
+    page.get_by_role("button", name={"en": "Save and continue", "nb": "Lagre og gå videre"}[lang]).click()
+    wait_screen(page, "survey")
+
+
+def _survey_and_submit(page, name: str, lang: str = "en") -> None:
+    role = {"en": "As a user of services", "nb": "Som bruker av tjenestene"}[lang]
+    page.get_by_text(role, exact=True).click()
+    settle(page)
+    areas = {"en": "Mental health care", "nb": "Psykisk helsevern"}[lang]
+    page.get_by_text(areas, exact=True).click()
+    settle(page)
+    years = page.get_by_label({"en": "For how many years", "nb": "Hvor mange år"}[lang])
+    years.fill("7")
+    years.press("Enter")
+    settle(page)
+    shot(page, f"{name}-7-survey")
+    _axe_ok(page, f"{name}-survey")
+    page.get_by_role("button", name={"en": "Submit", "nb": "Send inn"}[lang]).click()
+    wait_screen(page, "thanks")
+    shot(page, f"{name}-8-thanks")
+    _axe_ok(page, f"{name}-thanks")
+
+
+def test_demo_study_by_mouse_drag(app, page):
+    page.goto(f"{app.url}/?study=brukermedvirkning&lang=en")
+    page.get_by_role("button", name="Start", exact=True).wait_for()
+    shot(page, "desktop-1-welcome")
+    _axe_ok(page, "welcome")
+    start(page, app, "brukermedvirkning", "en")
+    shot(page, "desktop-2-consent")
+    _axe_ok(page, "consent")
+
+    give_consent(page)
+    page.get_by_test_id("resume-code").wait_for()
+    shot(page, "desktop-3-instruction")
+    _axe_ok(page, "instruction")
+    press_continue(page)
+    wait_screen(page, "presort")
+    shot(page, "desktop-4-presort-start")
+    _axe_ok(page, "presort")
+    presort_by_plan(page, PLAN, IDS, use_keys=False)
+    shot(page, "desktop-4-presort-done")
+    press_continue(page)
+    wait_screen(page, "grid")
+    shot(page, "desktop-5-grid-empty")
+    _axe_ok(page, "grid-empty")
+
+    expected: dict[str, int] = {}
+    while True:
+        remaining = source_ids(page)
+        if not remaining:
+            break
+        sid = remaining[0]
+        score = next_free_column(column_counts(page), CAPACITY)
+        _drag(page, sid, score)
+        page.get_by_test_id("qsort-counter").filter(has_text=f"{len(expected) + 1} of 34").wait_for()
+        expected[sid] = score
+        if len(expected) == 17:
+            settle(page)
+            shot(page, "desktop-5-grid-half")
+    settle(page)
+    assert page.get_by_test_id("qsort-counter").inner_text() == "34 of 34 placed"
+    shot(page, "desktop-5-grid-full")
+    _axe_ok(page, "grid-full")
+    token = token_of(page)
+    state = service.resume(app.db, token)
+    assert stored_layout(state) == expected
+    assert state.piles == PLAN
+    assert state.consent_version == STUDY.consent.version
+
+    press_continue(page)
+    comments: dict[str, str] = {}
+    _finish_after_grid(page, "desktop", comments=comments)
+    _survey_and_submit(page, "desktop")
+
+    state = service.resume(app.db, token)
+    assert state.completed
+    assert stored_layout(state) == expected
+    extremes = [sid for score in (-4, 4) for sid in state.columns[score]]
+    assert sorted(state.comments.values()) == sorted(comments.values())
+    assert set(state.comments) == set(extremes)
+    assert state.answers == {"role": "user", "areas": ["mental-health"], "years": 7}
