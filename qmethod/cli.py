@@ -218,6 +218,23 @@ def cmd_bootstrap(args) -> int:
     return 0
 
 
+def cmd_study_validate(args) -> int:
+    from .study import load_study
+
+    s = load_study(args.path)  # StudyError lists the line and field of every problem
+    print(f"{args.path}: OK: study {s.id!r}, {len(s.statements)} statements, "
+          f"grid {s.grid.scores[0]}..+{s.grid.scores[-1]}, languages {', '.join(s.languages)}")
+    return 0
+
+
+def cmd_study_publish(args) -> int:
+    from . import service as sv
+
+    info = sv.publish_study_file(sv.open_database(), args.path)
+    print(f"study {info.id!r} revision {info.revision}: {'published' if info.changed else 'unchanged'}")
+    return 0
+
+
 def cmd_formats(args) -> int:
     from .io import FORMATS
 
@@ -267,6 +284,14 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--id-field")
     c.add_argument("--max-mb", type=float, default=20)
     c.set_defaults(func=cmd_convert)
+    study = sub.add_parser("study", help="study definition files (validate, publish)")
+    ssub = study.add_subparsers(dest="study_command", metavar="ACTION", required=True)
+    v = ssub.add_parser("validate", help="check a study.toml or a folder holding one")
+    v.add_argument("path")
+    v.set_defaults(func=cmd_study_validate)
+    pub = ssub.add_parser("publish", help="validate and publish a study into the database ($QMETHOD_DATABASE_URL)")
+    pub.add_argument("path")
+    pub.set_defaults(func=cmd_study_publish)
     f = sub.add_parser("formats", help="list the file formats that can be read")
     f.set_defaults(func=cmd_formats)
     for name, register in _EXTRA_COMMANDS:

@@ -105,3 +105,24 @@ def test_convert_to_pqmethod(capsys, tmp_path):
     assert lines[0].startswith(b"  0  9 33") and lines[2].startswith(b"US1       -1 0-2 0")
     code, out, err = run(capsys, "analyze", dat, "-k", 2)
     assert code == 0, err
+
+
+def test_study_validate(capsys, tmp_path):
+    root = Path(__file__).resolve().parents[1]
+    code, out, err = run(capsys, "study", "validate", root / "studies" / "brukermedvirkning")
+    assert code == 0, err
+    assert "OK: study 'brukermedvirkning', 34 statements" in out
+    bad = tmp_path / "study.toml"
+    bad.write_text('id = "x"\n[grid]\nscores = "oops"\n')
+    code, out, err = run(capsys, "study", "validate", bad)
+    assert code == 2 and "line" in err and "Traceback" not in err
+
+
+def test_study_publish(capsys, tmp_path, monkeypatch):
+    root = Path(__file__).resolve().parents[1]
+    monkeypatch.setenv("QMETHOD_DATABASE_URL", f"sqlite:///{tmp_path / 'q.sqlite'}")
+    code, out, err = run(capsys, "study", "publish", root / "studies" / "brukermedvirkning")
+    assert code == 0, err
+    assert "published" in out
+    code, out, err = run(capsys, "study", "publish", root / "studies" / "brukermedvirkning")
+    assert "unchanged" in out
