@@ -8,6 +8,14 @@ def _table(df: pd.DataFrame) -> str:
     return df.to_string()
 
 
+def _statement_block(df: pd.DataFrame, width: int) -> str:
+    """Level and factor-array columns of a statement table, with texts cut to ``width``."""
+    show = df[[c for c in df.columns if c == "level" or c.endswith("array")]]
+    if "statement" in df:
+        show = pd.concat([df["statement"].str.slice(0, width), show], axis=1)
+    return _table(show)
+
+
 def summary(result, *, width: int = 60) -> str:
     s = result.settings
     n, p = result.sorts.shape
@@ -42,20 +50,12 @@ def summary(result, *, width: int = 60) -> str:
         out.append("")
         out.append(f"Distinguishing statements for {f} (* p < .05, ** p < .01): {len(ds)}")
         if len(ds):
-            cols = [c for c in ds.columns if c == "level" or c.endswith("array")]
-            show = ds[cols]
-            if "statement" in ds:
-                show = pd.concat([ds["statement"].str.slice(0, width), show], axis=1)
-            out.append(_table(show))
+            out.append(_statement_block(ds, width))
     cs = result.consensus_statements()
     out.append("")
     out.append(f"Consensus statements ({s.convention} convention): {len(cs)}")
     if len(cs):
-        cols = [c for c in cs.columns if c == "level" or c.endswith("array")]
-        show = cs[cols]
-        if "statement" in cs:
-            show = pd.concat([cs["statement"].str.slice(0, width), show], axis=1)
-        out.append(_table(show))
+        out.append(_statement_block(cs, width))
     if result.warnings:
         out.append("")
         out.append("Warnings")

@@ -162,32 +162,24 @@ class AnalysisResult:
             f"defining sorts {self.flags.sum().to_dict()}>"
         )
 
-    def distinguishing_statements(self, factor: str) -> pd.DataFrame:
-        """Statements distinguishing ``factor`` (p < .05; level in column ``level``), by z descending."""
-        mask = self.distinguishing[factor] != ""
-        ids = self.distinguishing.index[mask]
-        out = pd.DataFrame({"level": self.distinguishing.loc[ids, factor]})
-        for f in self.factors:
-            out[f"{f} array"] = self.factor_arrays.loc[ids, f]
-            out[f"{f} z"] = self.zscores.loc[ids, f]
-        if self.statements is not None:
-            out.insert(0, "statement", self.statements.reindex(ids))
-        return out.sort_values(f"{factor} z", ascending=False)
-
-    def consensus_statements(self) -> pd.DataFrame:
-        """Consensus statements under the result's convention (qmethod: C* only; pqmethod: C and C*)."""
-        if self.settings.convention == "qmethod":
-            mask = self.consensus == "C*"
-        else:
-            mask = self.consensus != ""
-        ids = self.consensus.index[mask]
-        out = pd.DataFrame({"level": self.consensus[ids]})
+    def _statement_table(self, ids, level: pd.Series) -> pd.DataFrame:
+        out = pd.DataFrame({"level": level.loc[ids]})
         for f in self.factors:
             out[f"{f} array"] = self.factor_arrays.loc[ids, f]
             out[f"{f} z"] = self.zscores.loc[ids, f]
         if self.statements is not None:
             out.insert(0, "statement", self.statements.reindex(ids))
         return out
+
+    def distinguishing_statements(self, factor: str) -> pd.DataFrame:
+        """Statements distinguishing ``factor`` (p < .05; level in column ``level``), by z descending."""
+        col = self.distinguishing[factor]
+        return self._statement_table(col.index[col != ""], col).sort_values(f"{factor} z", ascending=False)
+
+    def consensus_statements(self) -> pd.DataFrame:
+        """Consensus statements under the result's convention (qmethod: C* only; pqmethod: C and C*)."""
+        mask = self.consensus == "C*" if self.settings.convention == "qmethod" else self.consensus != ""
+        return self._statement_table(self.consensus.index[mask], self.consensus)
 
     def crib_sheets(self) -> dict[str, dict[str, pd.DataFrame]]:
         """Crib sheet per factor; see :func:`qmethod.analysis.crib.crib_sheet`."""
