@@ -31,6 +31,7 @@ def summary(result, *, width: int = 60) -> str:
     lf = result.loadings.copy().astype(object)
     for c in result.loadings.columns:
         lf[c] = [f"{v:7.4f}{'*' if f else ' '}" for v, f in zip(result.loadings[c], result.flags[c])]
+    lf["h2"] = result.communalities.round(4)
     out.append(_table(lf))
     ch = result.characteristics
     out.append("")

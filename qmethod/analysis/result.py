@@ -153,6 +153,16 @@ class AnalysisResult:
     def factors(self) -> list[str]:
         return list(self.loadings.columns)
 
+    @property
+    def communalities(self) -> pd.Series:
+        """h^2 of each Q-sort: the sum of its squared loadings over the factors (rotation keeps it)."""
+        return self.loadings.pow(2).sum(axis=1).rename("communality")
+
+    @property
+    def explained_variance(self) -> pd.Series:
+        """Percent of the total variance (P, the number of Q-sorts) on each eigenvalue, index 1..P."""
+        return (100 * self.eigenvalues / self.sorts.shape[1]).rename("explained_variance")
+
     def __repr__(self) -> str:
         s = self.settings
         n, p = self.sorts.shape

@@ -194,3 +194,14 @@ def test_unforced_data_use_documented_distribution():
         assert (np.sort(given.factor_arrays[f].to_numpy(dtype=float)) == np.sort(sim.distribution)).all()
     with pytest.raises(QMethodError, match="breaks the forced distribution"):
         qmethod.analyze(sim.sorts, 2)
+
+
+def test_communalities_and_explained_variance(lipset, reference_run):
+    name, ref, res = reference_run
+    h2 = (ref_frame(ref, "rotated_loadings") ** 2).sum(axis=1)
+    np.testing.assert_allclose(res.communalities.to_numpy(), h2.to_numpy(), atol=1e-12)
+    if name == "pca_varimax":
+        # the notes' table C.1: h2 of US1 0.6513, FR9 0.2758
+        assert res.communalities["US1"] == pytest.approx(0.6513, abs=5e-5)
+        assert res.communalities["FR9"] == pytest.approx(0.2758, abs=5e-5)
+    assert res.explained_variance.sum() == pytest.approx(100.0)
