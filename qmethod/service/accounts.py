@@ -1,0 +1,266 @@
+"""Researcher accounts and login sessions.
+
+* Passwords are hashed with Argon2id (argon2-cffi, RFC 9106 low-memory profile: m = 64 MiB, t = 3,
+  p = 4; above OWASP's m = 19 MiB, t = 2, p = 1). Hashes made with weaker parameters are upgraded at
+  the next login.
+* After :data:`MAX_FAILURES` wrong passwords in a row an account is locked for :data:`LOCK_TIME`;
+  while locked, no password is even checked. Unknown user names cost the same hashing time.
+* A login gives a session token of 256 random bits; only its SHA-256 is stored. A session ends after
+  :data:`IDLE_TIMEOUT` without a page view, after :data:`MAX_SESSION` in any case, or at logout.
+
+Accounts are created with ``qmethod user add NAME`` or, on a server without any account, from
+``QMETHOD_ADMIN_PASSWORD`` (see :func:`ensure_admin_from_env`).
+"""
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from ..errors import NotFoundError, QMethodError
+from ..store.db import Database
+from ..store.models import utcnow
+from ..store.tokens import digest
+from .rows import ResearcherRow, ResearcherSessionRow
+
+__all__ = [
+    "AuthenticationError", "AccountError", "Researcher", "ResearcherSession",
+    "create_account", "set_password", "delete_account", "list_accounts", "has_accounts",
+    "login", "session_user", "logout", "ensure_admin_from_env",
+    "IDLE_TIMEOUT", "MAX_SESSION", "MAX_FAILURES", "LOCK_TIME", "MIN_PASSWORD_LENGTH", "HASHER",
+]
+
+IDLE_TIMEOUT = timedelta(minutes=30)
+MAX_SESSION = timedelta(hours=12)
+MAX_FAILURES = 5
+LOCK_TIME = timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 1024
+#: how often a session's last-seen time is written (fewer writes; the idle timeout stays within this)
+TOUCH_EVERY = timedelta(seconds=60)
+HASHER = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4, hash_len=32, salt_len=16, type=Type.ID)
+_USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@\-]{1,63}$")
+_DUMMY_HASH = HASHER.hash("not a password of anyone " + secrets.token_hex(8))
+
+ENV_ADMIN_PASSWORD = "QMETHOD_ADMIN_PASSWORD"
+ENV_ADMIN_USER = "QMETHOD_ADMIN_USER"
+
+
+class AuthenticationError(QMethodError):
+    """A failed login: wrong name or password, or a locked account."""
+
+
+class AccountError(QMethodError):
+    """An account that cannot be created or changed (name taken, password too short...)."""
+
+
+@dataclass(frozen=True)
+class Researcher:
+    """A researcher account as pages see it (never the hash)."""
+
+    id: int
+    username: str
+    created_at: datetime
+    last_login_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ResearcherSession:
+    """A successful login: keep ``token`` in the browser session; it expires when idle."""
+
+    token: str = field(repr=False)
+    researcher: Researcher
+    expires_at: datetime
+
+
+def _researcher(row: ResearcherRow) -> Researcher:
+    return Researcher(id=row.id, username=row.username, created_at=row.created_at, last_login_at=row.last_login_at)
+
+
+def _check_username(username: str) -> str:
+    name = (username or "").strip()
+    if not _USERNAME.match(name):
+        raise AccountError(
+            f"{username!r} is not a usable user name: use 2 to 64 letters, digits, '.', '_', '-' or '@', "
+            "starting with a letter or digit."
+        )
+    return name
+
+
+def _check_password(password: str) -> None:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(f"The password may have at most {MAX_PASSWORD_LENGTH} characters.")
+    if not password.strip():
+        raise AccountError("The password must not be only spaces.")
+
+
+def _row(session: Session, username: str) -> ResearcherRow | None:
+    return session.scalars(select(ResearcherRow).where(func.lower(ResearcherRow.username) == username.lower())
+                           ).one_or_none()
+
+
+def create_account(db: Database, username: str, password: str, *, now: datetime | None = None) -> Researcher:
+    """Create a researcher account (user names are unique, ignoring letter case)."""
+    name = _check_username(username)
+    _check_password(password)
+    hashed = HASHER.hash(password)
+
+    def work(session: Session) -> Researcher:
+        if _row(session, name) is not None:
+            raise AccountError(f"There is already an account called {name!r}.")
+        row = ResearcherRow(username=name, password_hash=hashed, created_at=now or utcnow(), failed_logins=0)
+        session.add(row)
+        session.flush()
+        return _researcher(row)
+
+    return db.write(work)
+
+
+def set_password(db: Database, username: str, password: str) -> None:
+    """Give an account a new password; this also unlocks it and ends its sessions."""
+    _check_password(password)
+    hashed = HASHER.hash(password)
+
+    def work(session: Session) -> None:
+        row = _row(session, username)
+        if row is None:
+            raise NotFoundError(f"There is no account called {username!r}.")
+        row.password_hash, row.failed_logins, row.locked_until = hashed, 0, None
+        session.execute(delete(ResearcherSessionRow).where(ResearcherSessionRow.researcher_id == row.id))
+
+    db.write(work)
+
+
+def delete_account(db: Database, username: str) -> None:
+    """Delete an account and its sessions and analysis workspaces."""
+
+    def work(session: Session) -> None:
+        row = _row(session, username)
+        if row is None:
+            raise NotFoundError(f"There is no account called {username!r}.")
+        session.execute(delete(ResearcherSessionRow).where(ResearcherSessionRow.researcher_id == row.id))
+        from .rows import WorkspaceRow
+
+        session.execute(delete(WorkspaceRow).where(WorkspaceRow.researcher_id == row.id))
+        session.delete(row)
+
+    db.write(work)
+
+
+def list_accounts(db: Database) -> tuple[Researcher, ...]:
+    return db.read(lambda s: tuple(_researcher(r) for r in s.scalars(select(ResearcherRow).order_by(ResearcherRow.username))))
+
+
+def has_accounts(db: Database) -> bool:
+    return bool(db.read(lambda s: s.scalar(select(func.count()).select_from(ResearcherRow))))
+
+
+def login(db: Database, username: str, password: str, *, now: datetime | None = None) -> ResearcherSession:
+    """Check a user name and password and open a session.
+
+    Raises :class:`AuthenticationError` with the same message for an unknown name and a wrong
+    password, and a message with the unlock time for a locked account.
+    """
+    when = now or utcnow()
+    wrong = "Wrong user name or password."
+    if not isinstance(password, str) or not isinstance(username, str) or len(password) > MAX_PASSWORD_LENGTH:
+        raise AuthenticationError(wrong)
+
+    def work(session: Session) -> tuple[str, object]:
+        row = _row(session, username.strip())
+        if row is None:
+            try:
+                HASHER.verify(_DUMMY_HASH, password)
+            except VerificationError:
+                pass
+            return "wrong", None
+        if row.locked_until is not None and when < row.locked_until:
+            return "locked", row.locked_until
+        try:
+            HASHER.verify(row.password_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            row.failed_logins = (row.failed_logins or 0) + 1
+            if row.failed_logins >= MAX_FAILURES:
+                row.failed_logins, row.locked_until = 0, when + LOCK_TIME
+                return "locked", row.locked_until
+            return "wrong", None
+        if HASHER.check_needs_rehash(row.password_hash):
+            row.password_hash = HASHER.hash(password)
+        row.failed_logins, row.locked_until, row.last_login_at = 0, None, when
+        session.execute(delete(ResearcherSessionRow).where(
+            ResearcherSessionRow.last_seen_at < when - IDLE_TIMEOUT))
+        token = secrets.token_urlsafe(32)
+        session.add(ResearcherSessionRow(token_hash=digest(token), researcher_id=row.id, created_at=when,
+                                         last_seen_at=when))
+        return "ok", ResearcherSession(token=token, researcher=_researcher(row), expires_at=when + IDLE_TIMEOUT)
+
+    outcome, value = db.write(work)
+    if outcome == "ok":
+        return value  # type: ignore[return-value]
+    if outcome == "locked":
+        until = value.strftime("%H:%M UTC")  # type: ignore[union-attr]
+        raise AuthenticationError(
+            f"Too many wrong passwords: this account is locked until {until}. "
+            "Try again then, or ask an administrator to set a new password (qmethod user passwd)."
+        )
+    raise AuthenticationError(wrong)
+
+
+def session_user(db: Database, token: str | None, *, now: datetime | None = None) -> Researcher | None:
+    """The researcher holding ``token``, or ``None`` if the session is unknown, expired or ended.
+
+    A valid call counts as activity (the idle timer restarts).
+    """
+    if not isinstance(token, str) or not token or len(token) > 200:
+        return None
+    when = now or utcnow()
+    key = digest(token)
+
+    def work(session: Session) -> Researcher | None:
+        row = session.get(ResearcherSessionRow, key)
+        if row is None:
+            return None
+        if when - row.last_seen_at > IDLE_TIMEOUT or when - row.created_at > MAX_SESSION:
+            session.delete(row)
+            return None
+        if when - row.last_seen_at >= TOUCH_EVERY:
+            row.last_seen_at = when
+        user = session.get(ResearcherRow, row.researcher_id)
+        return _researcher(user) if user is not None else None
+
+    return db.write(work)
+
+
+def logout(db: Database, token: str | None) -> None:
+    """End a session (nothing happens for an unknown token)."""
+    if not isinstance(token, str) or not token:
+        return
+    db.write(lambda s: s.execute(delete(ResearcherSessionRow).where(ResearcherSessionRow.token_hash == digest(token))))
+
+
+def ensure_admin_from_env(db: Database, env: Mapping[str, str] | None = None) -> Researcher | None:
+    """On a server without any account, create one from ``QMETHOD_ADMIN_PASSWORD``.
+
+    The user name is ``QMETHOD_ADMIN_USER`` (default ``admin``). Once any account exists the
+    variable is ignored (it never resets a password), so it is safe to leave set.
+    """
+    env = os.environ if env is None else env
+    password = env.get(ENV_ADMIN_PASSWORD) or ""
+    if not password or has_accounts(db):
+        return None
+    try:
+        return create_account(db, env.get(ENV_ADMIN_USER) or "admin", password)
+    except AccountError as exc:
+        if "already" in str(exc):  # a second server process created it a moment ago
+            return None
+        raise
