@@ -189,19 +189,24 @@ def shot(page, name: str) -> Path:
     return path
 
 
-def settle(page) -> None:
+SETTLED_JS = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const state = app ? app.getAttribute('data-test-script-state') : 'none';
+    const hosts = [...document.querySelectorAll('*')].filter(e => e.shadowRoot);
+    const saving = hosts.some(h => h.shadowRoot.querySelector('.is-saving')) || !!document.querySelector('.qg .is-saving, .ps .is-saving');
+    return {state, saving};
+}"""
+
+
+def settle(page, timeout_ms: int = 30_000) -> None:
     """Wait until the app is idle: no script running and every component change acknowledged."""
-    page.wait_for_function(
-        """() => {
-            const app = document.querySelector('[data-testid="stApp"]');
-            const running = !app || app.getAttribute('data-test-script-state') !== 'notRunning';
-            const hosts = [...document.querySelectorAll('*')].filter(e => e.shadowRoot);
-            const pending = hosts.some(h => h.shadowRoot.querySelector('.is-saving'));
-            const lightPending = document.querySelector('.qg .is-saving, .ps .is-saving');
-            return !running && !pending && !lightPending;
-        }""",
-        polling=100,
-    )
+    try:
+        page.wait_for_function(
+            f"() => {{ const s = ({SETTLED_JS})(); return s.state === 'notRunning' && !s.saving; }}",
+            polling=100, timeout=timeout_ms,
+        )
+    except Exception as exc:
+        raise AssertionError(f"the app did not settle: {page.evaluate(SETTLED_JS)}") from exc
 
 
 def axe_check(page, name: str) -> list[dict]:

@@ -138,3 +138,84 @@ def test_demo_study_by_mouse_drag(app, page):
     assert sorted(state.comments.values()) == sorted(comments.values())
     assert set(state.comments) == set(extremes)
     assert state.answers == {"role": "user", "areas": ["mental-health"], "years": 7}
+
+
+def test_demo_study_by_keyboard_only(app, page):
+    from .flows import active, button_named, tab_to
+
+    page.goto(f"{app.url}/?study=brukermedvirkning&lang=en")
+    page.get_by_role("button", name="Start", exact=True).wait_for()
+    settle(page)
+    tab_to(page, button_named("Start"))
+    page.keyboard.press("Enter")
+    wait_screen(page, "consent")
+    tab_to(page, lambda el: el["type"] == "checkbox")
+    page.keyboard.press("Space")
+    settle(page)
+    tab_to(page, button_named("Continue"))
+    page.keyboard.press("Enter")
+    wait_screen(page, "instruction")
+    tab_to(page, button_named("Continue"))
+    page.keyboard.press("Enter")
+    wait_screen(page, "presort")
+    presort_by_plan(page, PLAN, IDS, use_keys=True)
+    assert page.get_by_test_id("count-disagree").inner_text().endswith(str(list(PLAN.values()).count("disagree")))
+    tab_to(page, button_named("Continue"))
+    page.keyboard.press("Enter")
+    wait_screen(page, "grid")
+
+    # Pick a card with Enter, move with the arrow keys, place with Enter; focus then moves on by itself.
+    first = tab_to(page, lambda el: el["testid"].startswith("card-"))
+    assert first["id"] == source_ids(page)[0]
+    expected: dict[str, int] = {}
+    for n in range(1, len(IDS) + 1):
+        el = active(page)
+        assert el is not None and el["testid"].startswith("card-"), f"focus left the cards: {el}"
+        sid = el["id"]
+        want = next_free_column(column_counts(page), CAPACITY)
+        page.keyboard.press("Enter")
+        target = int(page.locator(".qg-col.is-target").get_attribute("data-col"))
+        key = "ArrowLeft" if want < target else "ArrowRight"
+        for _ in range(abs(want - target)):
+            page.keyboard.press(key)
+        assert int(page.locator(".qg-col.is-target").get_attribute("data-col")) == want
+        page.keyboard.press("Enter")
+        page.get_by_test_id("qsort-counter").filter(has_text=f"{n} of 34").wait_for()
+        expected[sid] = want
+        if n == 3:
+            # Move a placed card with the keyboard too: the first card one column to the right and back.
+            first_id = next(iter(expected))
+            page.get_by_test_id(f"card-{first_id}").focus()
+            page.keyboard.press("Enter")
+            page.keyboard.press("ArrowRight")
+            page.keyboard.press("Enter")
+            page.get_by_test_id(f"col-{expected[first_id] + 1}").get_by_test_id(f"card-{first_id}").wait_for()
+            page.keyboard.press("Enter")
+            page.keyboard.press("ArrowLeft")
+            page.keyboard.press("Enter")
+            page.get_by_test_id(f"col-{expected[first_id]}").get_by_test_id(f"card-{first_id}").wait_for()
+            page.locator(".qg-source .qg-card").first.focus()
+    settle(page)
+    assert page.get_by_test_id("qsort-counter").inner_text() == "34 of 34 placed"
+    token = token_of(page)
+    assert stored_layout(service.resume(app.db, token)) == expected
+
+    tab_to(page, button_named("Continue"))
+    page.keyboard.press("Enter")
+    wait_screen(page, "comments")
+    tab_to(page, lambda el: el["tag"] == "textarea")
+    page.keyboard.type("Typed with the keyboard.")
+    tab_to(page, button_named("Save and continue"))
+    page.keyboard.press("Enter")
+    wait_screen(page, "survey")
+    tab_to(page, lambda el: el["type"] == "radio")
+    page.keyboard.press("Space")
+    settle(page)
+    tab_to(page, button_named("Submit"))
+    page.keyboard.press("Enter")
+    wait_screen(page, "thanks")
+    state = service.resume(app.db, token)
+    assert state.completed
+    assert stored_layout(state) == expected
+    assert list(state.comments.values()) == ["Typed with the keyboard."]
+    assert state.answers["role"] in {"user", "relative", "staff", "researcher", "other"}

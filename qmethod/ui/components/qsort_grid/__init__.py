@@ -57,6 +57,7 @@ def qsort_grid(
     on_layout_change: Callable[[], None],
     mode: str | None = None,
     message: str | None = None,
+    lang: str | None = None,
 ) -> Any:
     """Mount the grid; ``on_layout_change`` runs (before the page) whenever the layout changes."""
     data = {
@@ -68,6 +69,7 @@ def qsort_grid(
         "strings": dict(strings),
         "mode": mode,
         "message": message,
+        "lang": lang,
     }
     return _COMPONENT(key=key, data=data, on_layout_change=on_layout_change, on_mode_change=_noop,
                       on_refresh_change=_noop)

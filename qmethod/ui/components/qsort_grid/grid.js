@@ -90,6 +90,7 @@ function createInstance(root) {
       statementById: Object.fromEntries(statements.map((st) => [st.id, st])),
       columnByValue: Object.fromEntries(columns.map((c) => [c.value, c])),
     };
+    if (data.lang) wrap.setAttribute("lang", data.lang);
     const dataKey = JSON.stringify([statements, columns, data.forced, data.strings]);
     const ack = Number(data.ack || 0);
     if (first) {

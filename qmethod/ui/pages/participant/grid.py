@@ -37,8 +37,9 @@ with st.expander(t("instruction_heading", lang), expanded=False):
     st.markdown(ctx.text(study.instruction))
 st.markdown(t("grid_page_intro" if study.grid.forced else "grid_page_intro_free", lang))
 message = flow.take_component_message(lang)
+slot = st.empty()  # always present, so the component below keeps its place (and its state)
 if message:
-    st.warning(message)
+    slot.warning(message)
 placements = {sid: (score, pos) for score, ids in ctx.state.columns.items() for pos, sid in enumerate(ids)}
 qsort_grid(
     key=KEY,
@@ -51,6 +52,7 @@ qsort_grid(
     strings=strings_for(GRID_KEYS, lang),
     on_layout_change=_on_layout,
     message=message,
+    lang=lang,
 )
 st.caption(t("saved_note", lang))
 grid_missing = [m for m in ctx.state.missing if m.kind in ("grid", "column")]

@@ -32,8 +32,9 @@ flow.header(ctx, "presort", lang, ctx.study)
 st.title(t("presort_heading", lang))
 st.markdown(t("presort_intro", lang))
 message = flow.take_component_message(lang)
+slot = st.empty()  # always present, so the component below keeps its place (and its state)
 if message:
-    st.warning(message)
+    slot.warning(message)
 presort(
     key=KEY,
     statements=[{"id": s.id, "text": ctx.text(s.text)} for s in ctx.study.statements],

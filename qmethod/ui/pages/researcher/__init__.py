@@ -1,0 +1,1 @@
+"""Researcher pages: studies, design, responses, analysis (each behind the login gate)."""

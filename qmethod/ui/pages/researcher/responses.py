@@ -1,0 +1,129 @@
+"""Responses: how far each participant got, time taken, one participant's full response, deletion."""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from qmethod import service
+from qmethod.errors import NotFoundError, QMethodError
+from qmethod.study.response import stages
+from qmethod.ui import flow
+from qmethod.ui.researcher.auth import current_study, gate, page_path, run
+
+user = gate("Responses")
+db = flow.database()
+published = [s.id for s in service.list_studies(db)]
+if not published:
+    st.info("No study is published yet.")
+    st.stop()
+sid = current_study()
+if sid not in published:
+    sid = published[0]
+sid = st.selectbox("Study", published, index=published.index(sid), key="resp_study")
+if st.query_params.get("study") != sid:
+    st.query_params["study"] = sid
+try:
+    study = flow.get_study(sid)
+except NotFoundError:
+    st.stop()
+st.title(f"Responses: {flow.study_text(study.title, study.default_language, study)}")
+
+progress = service.participant_progress(db, sid)
+order = list(stages(study))
+
+
+def _minutes(a, b) -> float | None:
+    if a is None or b is None:
+        return None
+    return round((b - a).total_seconds() / 60, 1)
+
+
+rows = []
+for p in progress:
+    stage = "done" if p.submitted_at else p.stage
+    if stage == "consent" and p.consented_at is None:
+        stage = "not consented"
+    rows.append({
+        "participant": p.participant, "stage": stage, "placed": f"{p.placed}/{p.n_statements}",
+        "language": p.language, "started": p.created_at.strftime("%Y-%m-%d %H:%M"),
+        "last activity": p.updated_at.strftime("%Y-%m-%d %H:%M"),
+        "minutes": _minutes(p.created_at, p.submitted_at or p.updated_at),
+        "completed": p.submitted_at is not None, "invitation id": p.external_id or "",
+    })
+table = pd.DataFrame(rows, columns=["participant", "stage", "placed", "language", "started", "last activity",
+                                    "minutes", "completed", "invitation id"])
+done = int(table["completed"].sum()) if len(table) else 0
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Started", len(table))
+c2.metric("Consented", sum(p.consented_at is not None for p in progress))
+c3.metric("Completed", done)
+med = table.loc[table["completed"], "minutes"].median() if done else None
+c4.metric("Median minutes (completed)", "–" if med is None or pd.isna(med) else f"{med:.0f}")
+
+if not len(table):
+    st.info("No one has started yet. Share the participant link from the Design page.")
+    st.page_link(page_path("design"), label="Design · Publish & link", icon=":material/edit_note:",
+                 query_params={"study": sid})
+    st.stop()
+
+stage_order = ["not consented", *order]
+counts = table["stage"].value_counts().reindex(stage_order, fill_value=0).reset_index()
+counts.columns = ["stage", "participants"]
+chart = alt.Chart(counts).mark_bar(color="#1f6feb").encode(
+    x=alt.X("participants:Q", title="Participants", axis=alt.Axis(tickMinStep=1)),
+    y=alt.Y("stage:N", sort=stage_order, title="Where they are now"),
+    tooltip=["stage", "participants"],
+).properties(height=30 * len(stage_order) + 20)
+st.altair_chart(chart, use_container_width=True)
+st.dataframe(table, hide_index=True, use_container_width=True,
+             column_config={"minutes": st.column_config.NumberColumn("minutes", format="%.1f"),
+                            "completed": st.column_config.CheckboxColumn("completed")})
+st.caption("Minutes: from start to submission (or to the last activity, for those not done).")
+
+st.subheader("One participant")
+code = st.selectbox("Participant", table["participant"].tolist(), key="resp_participant")
+state = run(service.participant_state, db, sid, code)
+if state is not None:
+    left, right = st.columns([3, 2])
+    with left:
+        grid = {f"{'+' if s > 0 else ''}{s}": [f"{x}: {flow.study_text(study.statement(x).text, study.default_language, study)}"
+                                              for x in ids] for s, ids in state.columns.items()}
+        depth = max((len(v) for v in grid.values()), default=0)
+        frame = pd.DataFrame({k: v + [""] * (depth - len(v)) for k, v in grid.items()})
+        st.markdown("**Sort** (columns of the grid, top to bottom)")
+        st.dataframe(frame, hide_index=True, use_container_width=True)
+        if state.unplaced:
+            st.caption(f"Not placed yet: {', '.join(state.unplaced)}")
+    with right:
+        st.markdown(f"**Stage:** {state.stage} · **consent:** {state.consent_version or '–'} · "
+                    f"**submitted:** {state.submitted_at:%Y-%m-%d %H:%M} UTC" if state.submitted_at else
+                    f"**Stage:** {state.stage} · **consent:** {state.consent_version or '–'} · not submitted")
+        if state.comments:
+            st.markdown("**Comments**")
+            st.dataframe(pd.DataFrame([{"statement": k, "comment": v} for k, v in state.comments.items()]),
+                         hide_index=True, use_container_width=True)
+        if state.answers:
+            st.markdown("**Answers**")
+            st.dataframe(pd.DataFrame([{"question": k, "answer": ", ".join(v) if isinstance(v, list) else str(v)}
+                                       for k, v in state.answers.items()]), hide_index=True, use_container_width=True)
+        with st.expander("Audit trail"):
+            trail = service.audit_trail(db, sid, code)
+            st.dataframe(pd.DataFrame([{"version": e.version, "time (UTC)": e.at.strftime("%H:%M:%S"),
+                                        "step": e.kind, "details": str(e.payload)} for e in trail]),
+                         hide_index=True, use_container_width=True)
+        st.download_button("Everything stored about this participant (JSON)",
+                           service.export_participant_json(db, sid, code).encode("utf-8"),
+                           f"{sid}-{code}.json", "application/json", key="resp_export")
+        with st.expander("Delete this participant's data"):
+            st.warning("This erases the sort, comments, answers and audit trail for good. Only the code and the "
+                       "time of deletion are kept.")
+            typed = st.text_input(f"Type {code} to confirm", key="resp_confirm")
+            if st.button("Delete", type="primary", disabled=typed.strip() != code, key="resp_delete"):
+                try:
+                    service.delete_participant(db, sid, code)
+                except QMethodError as exc:
+                    st.error(str(exc))
+                else:
+                    st.toast(f"{code} was deleted.", icon=":material/delete:")
+                    st.rerun()

@@ -1,0 +1,1 @@
+"""Researcher workspace helpers: the login gate and navigation (:mod:`.auth`), plots (:mod:`.plots`)."""

@@ -1,0 +1,123 @@
+"""The login gate of every researcher page, the sidebar navigation and calm error display.
+
+The browser tab keeps only a session token (``st.session_state``); the session itself lives in the
+database (:mod:`qmethod.service.accounts`), so any server process accepts it until it expires (30
+minutes without a page view) or the researcher logs out.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import streamlit as st
+
+from qmethod.errors import QMethodError
+from qmethod.service import accounts
+from qmethod.service.accounts import Researcher
+from qmethod.ui import flow
+
+__all__ = ["gate", "PAGES", "page_path", "run", "current_study", "base_url"]
+
+TOKEN_KEY = "researcher_token"
+T = TypeVar("T")
+
+#: url path -> (page file, title, icon)
+PAGES: dict[str, tuple[str, str, str]] = {
+    "researcher": ("qmethod/ui/pages/researcher/studies.py", "Studies", ":material/folder_open:"),
+    "design": ("qmethod/ui/pages/researcher/design.py", "Design", ":material/edit_note:"),
+    "responses": ("qmethod/ui/pages/researcher/responses.py", "Responses", ":material/groups:"),
+    "analysis": ("qmethod/ui/pages/researcher/analysis.py", "Analysis", ":material/insights:"),
+}
+
+
+def page_path(name: str) -> str:
+    return PAGES[name][0]
+
+
+@st.cache_resource(show_spinner=False)
+def _bootstrap_admin() -> bool:
+    """Create the first account from QMETHOD_ADMIN_PASSWORD (once per process; ignored once accounts exist)."""
+    accounts.ensure_admin_from_env(flow.database())
+    return True
+
+
+def run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+    """Call a service function; show a QMethodError calmly and return None instead of raising."""
+    try:
+        return fn(*args, **kwargs)
+    except QMethodError as exc:
+        st.error(str(exc), icon=":material/info:")
+        return None
+
+
+def _login_form() -> None:
+    db = flow.database()
+    st.title("Researcher login")
+    if not accounts.has_accounts(db):
+        st.info(
+            "No researcher account exists yet. Create one on the server with\n\n"
+            "`qmethod user add NAME`\n\n"
+            "or start the app once with the environment variable `QMETHOD_ADMIN_PASSWORD` set "
+            "(user name `admin`, or `QMETHOD_ADMIN_USER`)."
+        )
+        return
+    with st.form("login", enter_to_submit=True):
+        name = st.text_input("User name", autocomplete="username", key="login_name")
+        password = st.text_input("Password", type="password", autocomplete="current-password", key="login_password")
+        submitted = st.form_submit_button("Log in", type="primary")
+    if submitted:
+        try:
+            session = accounts.login(db, name, password)
+        except QMethodError as exc:
+            st.error(str(exc))
+        else:
+            st.session_state[TOKEN_KEY] = session.token
+            st.rerun()
+    st.caption("Sessions end after 30 minutes without activity.")
+
+
+def _logout() -> None:
+    accounts.logout(flow.database(), st.session_state.pop(TOKEN_KEY, None))
+
+
+def gate(title: str) -> Researcher:
+    """The logged-in researcher; otherwise show the login form and stop the page."""
+    _bootstrap_admin()
+    st.set_page_config(page_title=f"{title} – qmethod", layout="wide")
+    user = accounts.session_user(flow.database(), st.session_state.get(TOKEN_KEY))
+    if user is None:
+        if st.session_state.pop(TOKEN_KEY, None):
+            st.warning("Your session has ended (30 minutes without activity). Please log in again.")
+        _login_form()
+        st.stop()
+    with st.sidebar:
+        st.markdown("**qmethod** · researcher")
+        study = current_study()
+        for name, (path, label, icon) in PAGES.items():
+            params = {"study": study} if study and name != "researcher" else None
+            st.page_link(path, label=label, icon=icon, query_params=params)
+        st.divider()
+        st.caption(f"Logged in as **{user.username}**")
+        st.button("Log out", on_click=_logout, key="logout")
+    return user
+
+
+def current_study() -> str | None:
+    """The study chosen in the URL (``?study=``)."""
+    return st.query_params.get("study") or None
+
+
+def base_url() -> str:
+    """This server's address as the browser sees it (for participant links)."""
+    import os
+
+    configured = os.environ.get("QMETHOD_PUBLIC_URL", "").strip()
+    if configured:
+        return configured.rstrip("/")
+    url = st.context.url or ""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme and parts.netloc:
+        return f"{parts.scheme}://{parts.netloc}"
+    return "http://localhost:8501"

@@ -1,0 +1,169 @@
+"""Pictures of an analysis: scree with parallel analysis, two-factor loading scatter, composite Q-sort.
+
+Charts are Altair (Vega-Lite, bundled with Streamlit); :func:`chart_png` / :func:`chart_svg` turn one
+into a file with vl-convert. The composite Q-sort is drawn as SVG here (:func:`composite_svg`), every
+statement text escaped; :func:`svg_png` rasterises it.
+"""
+from __future__ import annotations
+
+import html
+import textwrap
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+__all__ = ["scree_chart", "loadings_chart", "composite_svg", "grid_svg", "chart_png", "chart_svg", "svg_png"]
+
+FLAG_COLOURS = {"flagged on x": "#1f6feb", "flagged on y": "#d1242f", "not flagged": "#8c959f"}
+
+
+def scree_chart(table: pd.DataFrame, chosen: int | None = None) -> alt.LayerChart:
+    """Eigenvalues (scree) with the parallel-analysis 95th percentile and the Kaiser line at 1."""
+    df = table.reset_index()
+    df["number"] = np.arange(1, len(df) + 1)
+    long = pd.concat([
+        pd.DataFrame({"number": df["number"], "value": df["eigenvalue"], "series": "Eigenvalue (data)"}),
+        pd.DataFrame({"number": df["number"], "value": df["parallel_p95"], "series": "Random data, 95th percentile"}),
+    ])
+    colour = alt.Color("series:N", title=None, scale=alt.Scale(range=["#1f6feb", "#d1242f"]),
+                       legend=alt.Legend(orient="top"))
+    x = alt.X("number:O", title="Factor", axis=alt.Axis(labelAngle=0))
+    lines = alt.Chart(long).mark_line(point=True).encode(
+        x=x, y=alt.Y("value:Q", title="Eigenvalue"), color=colour,
+        strokeDash=alt.StrokeDash("series:N", legend=None, scale=alt.Scale(range=[[1, 0], [5, 3]])),
+        tooltip=["series", "number", alt.Tooltip("value:Q", format=".2f")],
+    )
+    kaiser = alt.Chart(pd.DataFrame({"y": [1.0]})).mark_rule(color="#57606a", strokeDash=[2, 2]).encode(y="y:Q")
+    layers = [lines, kaiser]
+    if chosen:
+        layers.append(alt.Chart(pd.DataFrame({"number": [chosen]})).mark_rule(color="#2da44e", size=2)
+                      .encode(x=alt.X("number:O")))
+    return alt.layer(*layers).properties(height=280, title="Scree plot (dashed grey: Kaiser, eigenvalue 1)")
+
+
+def loadings_chart(loadings: pd.DataFrame, flags: pd.DataFrame, x: str, y: str, threshold: float,
+                   *, title: str | None = None) -> alt.LayerChart:
+    """Q-sorts as points at their loadings on factors ``x`` and ``y``, coloured by flag."""
+    status = np.where(flags[x].to_numpy(bool), "flagged on x",
+                      np.where(flags[y].to_numpy(bool), "flagged on y", "not flagged"))
+    df = pd.DataFrame({"Q-sort": loadings.index.astype(str), x: loadings[x].to_numpy(),
+                       y: loadings[y].to_numpy(), "flag": status})
+    scale = alt.Scale(domain=[-1, 1], nice=False)
+    colour = alt.Color("flag:N", title=None, legend=alt.Legend(orient="top"),
+                       scale=alt.Scale(domain=list(FLAG_COLOURS), range=list(FLAG_COLOURS.values())))
+    base = alt.Chart(df)
+    points = base.mark_circle(size=90, opacity=0.85).encode(
+        x=alt.X(f"{x}:Q", scale=scale, title=f"{x} loading"),
+        y=alt.Y(f"{y}:Q", scale=scale, title=f"{y} loading"),
+        color=colour, tooltip=["Q-sort", alt.Tooltip(f"{x}:Q", format=".3f"), alt.Tooltip(f"{y}:Q", format=".3f"), "flag"],
+    )
+    labels = base.mark_text(dx=7, dy=-7, fontSize=10, align="left", color="#24292f").encode(
+        x=f"{x}:Q", y=f"{y}:Q", text="Q-sort:N")
+    axes = alt.Chart(pd.DataFrame({"v": [0.0]}))
+    zero_x = axes.mark_rule(color="#57606a").encode(x="v:Q")
+    zero_y = axes.mark_rule(color="#57606a").encode(y="v:Q")
+    t = pd.DataFrame({"v": [-threshold, threshold]})
+    thr_x = alt.Chart(t).mark_rule(color="#bf8700", strokeDash=[4, 3]).encode(x="v:Q")
+    thr_y = alt.Chart(t).mark_rule(color="#bf8700", strokeDash=[4, 3]).encode(y="v:Q")
+    return alt.layer(zero_x, zero_y, thr_x, thr_y, points, labels).properties(
+        width=460, height=460, title=title or f"Loadings on {x} (x) and {y} (y); dashed: significance")
+
+
+def _wrap(text: str, width: int, lines: int) -> list[str]:
+    out = textwrap.wrap(" ".join(str(text).split()), width=width) or [""]
+    if len(out) > lines:
+        out = out[:lines]
+        out[-1] = out[-1][: max(0, width - 1)].rstrip() + "…"
+    return out
+
+
+def composite_svg(columns: dict[int, list], *, statements: pd.Series | None = None,
+                  markers: dict | None = None, consensus: set | None = None, title: str = "",
+                  numbers_only: bool = False, labels: dict[int, str] | None = None) -> str:
+    """The composite Q-sort of a factor: the grid filled with statement numbers (and texts).
+
+    ``columns``: grid value -> statement ids top to bottom; ``markers``: id -> suffix shown after the
+    number (``*``/``**`` distinguishing, ``▲``/``▼`` higher/lower than in every other factor);
+    ``consensus``: ids drawn shaded. Everything is escaped.
+    """
+    markers = markers or {}
+    consensus = consensus or set()
+    values = sorted(columns)
+    number = {}
+    if statements is not None:
+        number = {sid: k + 1 for k, sid in enumerate(statements.index)}
+    cw, ch = (54, 30) if numbers_only else (132, 84)
+    gap, top, left = 4, 62 if title else 34, 10
+    depth = max((len(v) for v in columns.values()), default=0)
+    width = left * 2 + len(values) * (cw + gap)
+    height = top + depth * (ch + gap) + 40
+    e = html.escape
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="Helvetica, Arial, sans-serif" role="img" '
+           f'aria-label="{e(title or "Composite Q-sort")}">',
+           f'<rect width="{width}" height="{height}" fill="#ffffff"/>']
+    if title:
+        out.append(f'<text x="{left}" y="24" font-size="16" font-weight="bold" fill="#24292f">{e(title)}</text>')
+    for i, v in enumerate(values):
+        x = left + i * (cw + gap)
+        head = f"+{v}" if v > 0 else str(v)
+        label = (labels or {}).get(v)
+        out.append(f'<text x="{x + cw / 2}" y="{top - 10}" font-size="13" font-weight="bold" text-anchor="middle" '
+                   f'fill="#24292f">{e(head)}{(" " + e(label)) if label else ""}</text>')
+        for j, sid in enumerate(columns[v]):
+            y = top + j * (ch + gap)
+            fill = "#eaeef2" if sid in consensus else ("#ddf4ff" if v > 0 else "#ffebe9" if v < 0 else "#f6f8fa")
+            out.append(f'<rect x="{x}" y="{y}" width="{cw}" height="{ch}" rx="4" fill="{fill}" stroke="#8c959f"/>')
+            num = number.get(sid, sid)
+            mark = markers.get(sid, "")
+            out.append(f'<text x="{x + 5}" y="{y + 14}" font-size="12" font-weight="bold" fill="#24292f">'
+                       f'{e(str(num))}{e(mark)}</text>')
+            if not numbers_only and statements is not None:
+                for k, line in enumerate(_wrap(statements.get(sid, ""), 24, 5)):
+                    out.append(f'<text x="{x + 5}" y="{y + 28 + k * 11}" font-size="9.5" fill="#24292f">'
+                               f'{e(line)}</text>')
+    legend = "* p < .05, ** p < .01 distinguishing; ▲/▼ higher/lower than in every other factor; grey: consensus"
+    out.append(f'<text x="{left}" y="{height - 14}" font-size="10" fill="#57606a">{e(legend)}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def grid_svg(counts: dict[int, int], *, width: int = 520) -> str:
+    """The empty grid shape of a study design (one box per cell)."""
+    values = sorted(counts)
+    if not values:
+        return ""
+    depth = max(counts.values())
+    cw = max(18, min(48, (width - 20) // len(values) - 4))
+    chh = 16
+    h = 30 + depth * (chh + 3)
+    w = 20 + len(values) * (cw + 4)
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="Helvetica, Arial, sans-serif" '
+           f'role="img" aria-label="Grid shape">']
+    for i, v in enumerate(values):
+        x = 10 + i * (cw + 4)
+        out.append(f'<text x="{x + cw / 2}" y="14" font-size="11" text-anchor="middle">{"+" if v > 0 else ""}{v}</text>')
+        for j in range(int(counts[v])):
+            out.append(f'<rect x="{x}" y="{22 + j * (chh + 3)}" width="{cw}" height="{chh}" rx="2" '
+                       f'fill="#ddf4ff" stroke="#54aeff"/>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def chart_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
+    import vl_convert as vlc
+
+    return vlc.vegalite_to_png(chart.to_json(), scale=scale)
+
+
+def chart_svg(chart: alt.TopLevelMixin) -> str:
+    import vl_convert as vlc
+
+    return vlc.vegalite_to_svg(chart.to_json())
+
+
+def svg_png(svg: str, scale: float = 2.0) -> bytes:
+    import vl_convert as vlc
+
+    return vlc.svg_to_png(svg, scale=scale)
