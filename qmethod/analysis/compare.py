@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import combinations
 
 import numpy as np
@@ -62,7 +63,7 @@ def factor_correlations(z: pd.DataFrame) -> pd.DataFrame:
 
 def sed(chars: pd.DataFrame) -> pd.DataFrame:
     """Standard errors of differences: SED_fg = sqrt(SE_f^2 + SE_g^2); diagonal = SE_f sqrt 2."""
-    se = chars.to_numpy(dtype=float)[:, chars.columns.get_loc("se_zscores")]
+    se = chars["se_zscores"].to_numpy(dtype=float)
     m = np.sqrt(se[:, None] ** 2 + se[None, :] ** 2)
     return pd.DataFrame(m, index=chars.index, columns=chars.index)
 
@@ -119,8 +120,8 @@ def compare_factors(z: pd.DataFrame, sed_matrix: pd.DataFrame, *, convention: st
     c05, c01, _ = CONVENTIONS[convention]
     zall = z.to_numpy(dtype=float)
     keep = ~np.isnan(zall).any(axis=0)
-    factor_index = z.columns[keep]
-    factors = list(factor_index)
+    factor_index = z.columns if keep.all() else z.columns[keep]
+    factors = factor_index.tolist()
     k = len(factors)
     zz = zall[:, keep]
     pairs = list(combinations(range(k), 2))
@@ -130,7 +131,8 @@ def compare_factors(z: pd.DataFrame, sed_matrix: pd.DataFrame, *, convention: st
         ii = np.array([i for i, _ in pairs])
         jj = np.array([j for _, j in pairs])
         d = zz[:, ii] - zz[:, jj]
-        s = sed_matrix.to_numpy()[np.ix_(keep, keep)][ii, jj]
+        fi = np.flatnonzero(keep)
+        s = sed_matrix.to_numpy()[fi[ii], fi[jj]]
     else:
         d = np.zeros((n, 0))
         s = np.zeros(0)
@@ -160,7 +162,7 @@ def compare_factors(z: pd.DataFrame, sed_matrix: pd.DataFrame, *, convention: st
     if k < 2:
         cons[:] = ""
     labels = _qmethod_labels(sig05, inc, factors)
-    pair_index = pd.Index(names)
+    pair_index = _pair_index(tuple(names))
     return Comparison(
         differences=pd.DataFrame(d, index=z.index, columns=pair_index),
         pair_significance=pd.DataFrame(codes, index=z.index, columns=pair_index, dtype=object),
@@ -170,6 +172,16 @@ def compare_factors(z: pd.DataFrame, sed_matrix: pd.DataFrame, *, convention: st
         convention=convention,
         factors=factors,
     )
+
+
+@lru_cache(maxsize=64)
+def _pair_index_cached(names: tuple) -> pd.Index:
+    return pd.Index(list(names))
+
+
+def _pair_index(names: tuple) -> pd.Index:
+    """The factor-pair labels as an Index, built once per set of names (a view each call)."""
+    return _pair_index_cached(names).view()
 
 
 def _qmethod_labels(sig: np.ndarray, inc: np.ndarray, factors: list) -> np.ndarray:

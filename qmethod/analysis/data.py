@@ -8,18 +8,29 @@ statement labels ``S1..SN`` and Q-sort labels ``Q1..QP``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
 from ..errors import DataError
 
-__all__ = ["check_sorts", "check_distribution", "infer_distribution", "factor_labels"]
+__all__ = ["check_sorts", "check_distribution", "infer_distribution", "factor_labels", "factor_index"]
 
 
 def factor_labels(k: int) -> list[str]:
     """Factor column labels ``F1..Fk`` (plain strings, correct beyond 9)."""
     return [f"F{i}" for i in range(1, k + 1)]
+
+
+@lru_cache(maxsize=64)
+def _factor_index(k: int) -> pd.Index:
+    return pd.Index(factor_labels(k))
+
+
+def factor_index(k: int) -> pd.Index:
+    """``F1..Fk`` as a pandas Index, built once per k (a view each call, so renaming it is local)."""
+    return _factor_index(k).view()
 
 
 def _name(x) -> str:
@@ -77,8 +88,12 @@ def check_sorts(sorts, *, min_statements: int = 2, min_sorts: int = 2) -> pd.Dat
                 f"Duplicate {axis_name} id {_name(dup[0])!r}: every {axis_name} needs a unique id."
             )
     values = None
-    dtypes = set(df.dtypes)
-    if all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in dtypes):
+    plain = df.to_numpy()  # one numeric block is the common case: no per-column dtype inspection
+    if plain.dtype.kind in "iuf":
+        values = plain.astype(float)
+        if not np.all(np.isfinite(values)):
+            values = None  # diagnose below, naming the sort and statement
+    elif all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in set(df.dtypes)):
         try:
             values = df.to_numpy(dtype=float, na_value=np.nan)
         except (TypeError, ValueError):

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import QMethodError
-from .data import factor_labels
+from .data import factor_index, factor_labels
 
 __all__ = ["Extraction", "pca", "pca_from_sorts", "centroid", "horst", "eigenvalues"]
 
@@ -69,7 +69,7 @@ def pca(correlations: pd.DataFrame, n_factors: int) -> Extraction:
     vals_c = np.maximum(vals, np.finfo(float).eps)
     a = _sign_rule(vecs[:, :n_factors] * np.sqrt(vals_c[:n_factors]))
     ev = pd.Series(vals, index=pd.RangeIndex(1, p + 1, name="component"), name="eigenvalue")
-    return Extraction(pd.DataFrame(a, index=correlations.index, columns=factor_labels(n_factors)), ev, "pca")
+    return Extraction(pd.DataFrame(a, index=correlations.index, columns=factor_index(n_factors)), ev, "pca")
 
 
 def pca_from_sorts(standardized: np.ndarray, sort_ids, n_factors: int) -> Extraction:
@@ -101,7 +101,8 @@ def pca_from_sorts(standardized: np.ndarray, sort_ids, n_factors: int) -> Extrac
     full[: min(vals.size, p)] = vals[:p]
     a = _sign_rule(a)
     ev = pd.Series(full, index=pd.RangeIndex(1, p + 1, name="component"), name="eigenvalue")
-    return Extraction(pd.DataFrame(a, index=pd.Index(sort_ids), columns=factor_labels(n_factors)), ev, "pca")
+    ids = sort_ids.view() if isinstance(sort_ids, pd.Index) else pd.Index(sort_ids)
+    return Extraction(pd.DataFrame(a, index=ids, columns=factor_index(n_factors)), ev, "pca")
 
 
 def _kade_factor(t: np.ndarray, tolerance: float, max_iter: int) -> tuple[np.ndarray, int]:

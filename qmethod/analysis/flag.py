@@ -94,9 +94,9 @@ def flag(
         one = one & ~neg_mask
         neg_mask = np.zeros_like(neg_mask)
     flags = pd.DataFrame(one, index=loadings.index, columns=loadings.columns)
-    confounded = list(loadings.index[sig.sum(axis=1) >= 2])
+    confounded = _labels_at(loadings.index, np.flatnonzero(sig.sum(axis=1) >= 2))
     r, c = np.nonzero(neg_mask)
-    negative_pairs = list(zip(loadings.index[r], loadings.columns[c]))
+    negative_pairs = list(zip(_labels_at(loadings.index, r), _labels_at(loadings.columns, c)))
     msgs = flag_warnings(flags, loadings, confounded=confounded)
     if excluded:
         msgs.append(
@@ -138,6 +138,13 @@ def check_flags(flags, loadings: pd.DataFrame) -> pd.DataFrame:
         raise QMethodError("Flags must be True/False (or 1/0) for each Q-sort and factor.") from None
 
 
+def _labels_at(labels: pd.Index, positions: np.ndarray) -> list:
+    """The labels at integer ``positions`` as a list (scalar look-ups are cheapest for a few)."""
+    if positions.size <= 32:
+        return [labels[i] for i in positions]
+    return labels[positions].tolist()
+
+
 def _names(items, limit: int = 20) -> str:
     items = list(items)
     text = ", ".join(map(str, items[:limit]))
@@ -151,10 +158,10 @@ def flag_warnings(flags: pd.DataFrame, loadings: pd.DataFrame, *, confounded=())
     a = loadings.to_numpy(dtype=float)
     rows, cols = np.nonzero(f & (a < 0))
     if rows.size:
-        sorts, factors = loadings.index.to_numpy(), loadings.columns.to_numpy()
+        sorts, factors = _labels_at(loadings.index, rows[:21]), _labels_at(loadings.columns, cols[:21])
         msgs.append(
             "Flagged with a negative loading (the sort enters its factor reversed): "
-            + _names(f"{sorts[i]} on {factors[j]} ({a[i, j]:+.2f})" for i, j in zip(rows[:21], cols[:21]))
+            + _names(f"{s} on {f_} ({a[i, j]:+.2f})" for s, f_, i, j in zip(sorts, factors, rows[:21], cols[:21]))
             + (f" and {rows.size - 20} more" if rows.size > 20 else "")
             + ". Check these flags, or use negative='exclude' or split the factor."
         )
@@ -164,8 +171,9 @@ def flag_warnings(flags: pd.DataFrame, loadings: pd.DataFrame, *, confounded=())
     if len(confounded):
         msgs.append("Significant on two or more factors (confounded, not flagged automatically): "
                     + _names(confounded) + ".")
-    empty = loadings.columns[~f.any(axis=0)]
-    if len(empty):
+    has_sort = f.any(axis=0)
+    if not has_sort.all():
+        empty = loadings.columns[~has_sort]
         msgs.append(
             "No defining Q-sort on " + ", ".join(map(str, empty))
             + ": its z-scores and factor array cannot be computed (flag a sort by hand or extract fewer factors)."
