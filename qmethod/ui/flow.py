@@ -247,8 +247,19 @@ def call(ctx: Ctx, fn: Callable[..., ParticipantState], *args: Any, **kwargs: An
     return None
 
 
+_STYLE = """<style>
+/* Calm while saving: Streamlit would fade the page during each short save. */
+[data-stale="true"] { opacity: 1 !important; transition: none !important; }
+.statement { font-weight: 700; font-size: 1.1rem; margin: 0 0 0.25rem; overflow-wrap: anywhere; }
+.resume-code { font-size: 1.75rem; font-weight: 700; letter-spacing: 0.12em; font-family: ui-monospace, monospace;
+               margin: 0.25rem 0; }
+@media (max-width: 640px) { h1 { font-size: 1.9rem !important; } }
+</style>"""
+
+
 def header(ctx: Ctx | None, screen: str, lang: str, study: Study | None) -> None:
     """Step indicator, study title and the language switch (same place on every page)."""
+    st.html(_STYLE)
     if study is not None:
         order = [s for s in SCREENS if s != "presort" or study.presort]
         order = [s for s in order if s != "comments" or study.postsort.enabled]

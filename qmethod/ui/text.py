@@ -1,10 +1,12 @@
 """Showing participant-provided and statement texts safely in Streamlit markdown."""
 from __future__ import annotations
 
+import html
 import re
 
-__all__ = ["plain", "signed"]
+__all__ = ["plain", "signed", "as_html"]
 
+_AUTOLINK = re.compile(r"(?i)(:/|www\.|@)")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<&$:])")
 
 
@@ -13,8 +15,17 @@ def plain(text: str) -> str:
 
     ``<`` and ``&`` become entities so that ``<script>`` is shown as the characters typed.
     """
+    # Web and e-mail addresses would still become links (GFM autolinks); a zero-width space stops that.
+    text = _AUTOLINK.sub(lambda m: m.group(0)[:-1] + "\u200b" + m.group(0)[-1], text)
     out = _MD_SPECIAL.sub(lambda m: {"<": "&lt;", "&": "&amp;"}.get(m.group(1), "\\" + m.group(1)), text)
     return out.replace("\n", "  \n")
+
+
+def as_html(text: str, tag: str = "p", css_class: str = "statement") -> str:
+    """``text`` as an escaped HTML element for ``st.markdown(..., unsafe_allow_html=True)``:
+    shown exactly as typed (no markdown, no links, no tags)."""
+    body = html.escape(text, quote=True).replace("\r\n", "\n").replace("\n", "<br>")
+    return f'<{tag} class="{css_class}">{body}</{tag}>'
 
 
 def signed(score: int) -> str:

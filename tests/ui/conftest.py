@@ -169,11 +169,14 @@ def phone(browser, request):
 # ---------------------------------------------------------------- helpers
 
 
-def shot(page, name: str) -> Path:
-    """Save a full-page screenshot to tests/artifacts/<name>.png."""
+def shot(page, name: str, *, full: bool = True) -> Path:
+    """Save a screenshot to tests/artifacts/<name>.png (the whole page, or only the viewport)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     settle(page)
+    if not full:
+        page.screenshot(path=str(path))
+        return path
     # Streamlit scrolls inside its main container, so grow the viewport to the content height.
     size = page.viewport_size
     height = page.evaluate(
@@ -224,6 +227,16 @@ def axe_check(page, name: str) -> list[dict]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / f"axe-{name}.json").write_text(json.dumps(result, indent=2))
     return [v for v in result if v["impact"] in ("serious", "critical")]
+
+
+def eventually(check, *, timeout_s: float = 20.0):
+    """Poll ``check()`` (e.g. a read through the service layer) until it returns a truthy value."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.1)
 
 
 def token_of(page) -> str:

@@ -219,3 +219,93 @@ def test_demo_study_by_keyboard_only(app, page):
     assert stored_layout(state) == expected
     assert list(state.comments.values()) == ["Typed with the keyboard."]
     assert state.answers["role"] in {"user", "relative", "staff", "researcher", "other"}
+
+
+def test_demo_study_on_a_phone_by_touch_and_list(app, phone):
+    page = phone
+    page.goto(f"{app.url}/?study=brukermedvirkning&lang=nb")
+    page.get_by_role("button", name="Start", exact=True).wait_for()
+    shot(page, "phone-1-welcome")
+    assert no_page_hscroll(page)
+    _axe_ok(page, "phone-welcome")
+    page.get_by_role("button", name="Start", exact=True).tap()
+    wait_screen(page, "consent", "nb")
+    shot(page, "phone-2-consent")
+    assert no_page_hscroll(page)
+    page.get_by_text("Jeg har lest teksten over").tap()
+    page.get_by_role("button", name="Gå videre").tap()
+    wait_screen(page, "instruction", "nb")
+    page.get_by_test_id("resume-code").wait_for()
+    shot(page, "phone-3-instruction")
+    assert no_page_hscroll(page)
+    page.get_by_role("button", name="Gå videre").tap()
+    wait_screen(page, "presort", "nb")
+    page.get_by_test_id("presort-card").wait_for()
+    for sid in IDS:
+        page.get_by_test_id({"disagree": "presort-disagree", "neutral": "presort-neutral",
+                             "agree": "presort-agree"}[PLAN[sid]]).tap()
+        if sid == IDS[5]:
+            settle(page)
+            shot(page, "phone-4-presort")
+            assert no_page_hscroll(page)
+            _axe_ok(page, "phone-presort")
+    settle(page)
+    page.get_by_role("button", name="Gå videre").tap()
+    wait_screen(page, "grid", "nb")
+
+    # A narrow screen opens the list view: one column chooser per statement.
+    assert page.get_by_test_id("qsort-view-list").get_attribute("aria-pressed") == "true"
+    page.get_by_test_id("qsort-list").scroll_into_view_if_needed()
+    shot(page, "phone-5-grid-list", full=False)
+    assert no_page_hscroll(page)
+    _axe_ok(page, "phone-grid-list")
+    expected: dict[str, int] = {}
+    counts = {score: 0 for score in CAPACITY}
+    for sid in IDS[:30]:
+        score = next_free_column(counts, CAPACITY)
+        page.get_by_test_id(f"select-{sid}").select_option(str(score))
+        counts[score] += 1
+        expected[sid] = score
+    page.get_by_test_id("qsort-counter").filter(has_text="30 av 34").wait_for()
+
+    # The last four by touch in the grid view: tap a card, then tap its column.
+    page.get_by_test_id("qsort-view-grid").tap()
+    settle(page)
+    for sid in IDS[30:]:
+        score = next_free_column(counts, CAPACITY)
+        page.get_by_test_id(f"card-{sid}").tap()
+        page.get_by_test_id(f"col-{score}").locator(".qg-colhead").tap()
+        page.get_by_test_id(f"col-{score}").get_by_test_id(f"card-{sid}").wait_for()
+        counts[score] += 1
+        expected[sid] = score
+        if sid == IDS[31]:
+            settle(page)
+            page.get_by_test_id(f"card-{IDS[32]}").scroll_into_view_if_needed()
+            shot(page, "phone-5-grid-touch", full=False)
+            assert no_page_hscroll(page)
+    settle(page)
+    assert page.get_by_test_id("qsort-counter").inner_text() == "34 av 34 plassert"
+    token = token_of(page)
+    assert stored_layout(service.resume(app.db, token)) == expected
+    _axe_ok(page, "phone-grid-full")
+
+    page.get_by_role("button", name="Gå videre").tap()
+    wait_screen(page, "comments", "nb")
+    page.locator("textarea").first.fill("Skrevet på telefon.")
+    shot(page, "phone-6-comments")
+    assert no_page_hscroll(page)
+    page.get_by_role("button", name="Lagre og gå videre").tap()
+    wait_screen(page, "survey", "nb")
+    page.get_by_text("Som pårørende", exact=True).tap()
+    settle(page)
+    shot(page, "phone-7-survey")
+    assert no_page_hscroll(page)
+    page.get_by_role("button", name="Send inn").tap()
+    wait_screen(page, "thanks", "nb")
+    shot(page, "phone-8-thanks")
+    assert no_page_hscroll(page)
+    state = service.resume(app.db, token)
+    assert state.completed and state.language == "nb"
+    assert stored_layout(state) == expected
+    assert list(state.comments.values()) == ["Skrevet på telefon."]
+    assert state.answers == {"role": "relative"}

@@ -95,7 +95,13 @@ function createInstance(root) {
     const ack = Number(data.ack || 0);
     if (first) {
       s.seq = ack;
-      s.mode = data.mode || (wrap.getBoundingClientRect().width < 640 ? "list" : "grid");
+      let saved = null;
+      try {
+        saved = window.localStorage.getItem("qmethod.gridView");
+      } catch (e) {
+        /* storage may be blocked; the width decides then */
+      }
+      s.mode = data.mode || (saved === "grid" || saved === "list" ? saved : wrap.getBoundingClientRect().width < 640 ? "list" : "grid");
     }
     s.acked = Math.max(s.acked, ack);
     if (ack > s.seq) s.seq = ack;
@@ -265,6 +271,11 @@ function createInstance(root) {
         if (s.mode === m) return;
         s.mode = m;
         s.picked = null;
+        try {
+          window.localStorage.setItem("qmethod.gridView", m); // this device's choice survives a reload
+        } catch (e) {
+          /* not essential */
+        }
         if (inst.setStateValue) inst.setStateValue("mode", m);
         render();
         const again = wrap.querySelector('[data-key="view-' + m + '"]');

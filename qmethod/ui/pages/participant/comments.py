@@ -7,7 +7,7 @@ from qmethod import service
 from qmethod.study.response import MAX_COMMENT
 from qmethod.ui import flow
 from qmethod.ui.i18n import t
-from qmethod.ui.text import plain, signed
+from qmethod.ui.text import as_html, plain, signed
 
 ctx = flow.enter("comments")
 lang = ctx.lang
@@ -36,7 +36,7 @@ for score, sid in targets:
         st.session_state[key] = ctx.state.comments.get(sid, "")
     text = ctx.statement_text(sid)
     with st.container(border=True):
-        st.markdown(f"**{plain(text)}**")
+        st.markdown(as_html(text, "p", "statement"), unsafe_allow_html=True)
         st.caption(t("comment_column", lang, column=signed(score)))
         label = t("comment_label", lang, text=plain(text))
         if not required:
@@ -57,7 +57,12 @@ if forward.button(label, type="primary", key="comments_continue"):
         key = f"comment_{sid}"
         if (st.session_state.get(key) or "") != ctx.state.comments.get(sid, ""):
             ok = flow.call(ctx, service.save_comment, sid, st.session_state.get(key) or "") is not None and ok
-    if ok:
+    fresh = service.resume(ctx.db, ctx.token) if ok else None
+    gaps = [m for m in fresh.missing if m.kind == "comment"] if fresh is not None else []
+    if gaps:  # required comments: say which ones before moving on
+        msgs = flow.missing_messages(flow.Ctx(ctx.db, ctx.token, fresh, study), gaps)
+        st.error(t("submit_missing_heading", lang) + "\n\n" + "\n".join(f"- {plain(m)}" for m in msgs))
+    elif ok:
         if nxt == "done":
             if flow.call(ctx, service.submit) is not None:
                 flow.go("thanks", ctx.token, ctx.state.study_id)

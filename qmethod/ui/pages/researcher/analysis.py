@@ -3,6 +3,7 @@ bootstrap and downloads. Every choice is a :class:`~qmethod.service.analysis.Pla
 database for this researcher and data source, so the analysis survives reloads and server restarts."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 
@@ -18,7 +19,6 @@ from qmethod.service import analysis as an
 from qmethod.ui import flow
 from qmethod.ui.researcher import plots
 from qmethod.ui.researcher.auth import current_study, gate, run
-from qmethod.ui.text import plain
 
 user = gate("Analysis")
 db = flow.database()
@@ -46,6 +46,11 @@ def _guidance(key: str, _data: an.AnalysisData, max_factors: int):
 @st.cache_data(show_spinner="Analysing…", max_entries=64, ttl=3600)
 def _run(key: str, _data: an.AnalysisData, plan: an.Plan) -> an.Outcome:
     return an.run(_data, plan)
+
+
+@st.cache_data(show_spinner=False, max_entries=32, ttl=3600)
+def _export(key: str, plan: an.Plan, kind: str, _result, _data: an.AnalysisData) -> tuple[bytes, str, str]:
+    return an.export(_result, kind, _data)
 
 
 @st.cache_data(show_spinner=False, max_entries=32, ttl=3600)
@@ -187,8 +192,8 @@ with tab_r:
     if len(factors) < 2 or plan.split:
         st.info("Rotation by hand needs two or more factors (and no split factor).")
     else:
-        base_factors = list(_start(key, data, an.Plan(**{**plan.__dict__, "steps": (), "flags": None,
-                                                        "inverted": (), "split": ()})).columns)
+        unrotated_plan = dataclasses.replace(plan, steps=(), flags=None, inverted=(), split=())
+        base_factors = list(_start(key, data, unrotated_plan).columns)
         c1, c2, c3 = st.columns([1, 1, 3])
         fx = c1.selectbox("Factor on x", base_factors, index=0, key="rot_x")
         fy = c2.selectbox("Factor on y", [f for f in base_factors if f != fx], index=0, key="rot_y")
@@ -203,7 +208,7 @@ with tab_r:
             for col, delta in zip(b, (-10, -5, -1, 1, 5, 10)):
                 col.button(f"{delta:+d}°", on_click=_nudge, args=(delta,), key=f"rot_nudge_{delta}",
                            use_container_width=True)
-        start = _start(key, data, an.Plan(**{**plan.__dict__, "steps": (), "flags": None, "inverted": (), "split": ()}))
+        start = _start(key, data, unrotated_plan)
         pending = tuple(plan.steps) + (((fx, fy, float(angle)),) if angle else ())
         current = qmethod.JudgmentalRotation.replay(start, pending)
         pflags = an.preview_flags(current, data.n_statements, plan)
@@ -272,6 +277,17 @@ with tab_fl:
         column_config={**{f: st.column_config.NumberColumn(f, format="%.4f") for f in before.factors},
                        **{f"flag {f}": st.column_config.CheckboxColumn(f"flag {f}") for f in before.factors}},
     )
+    with st.form("flag_one", border=False):
+        st.caption("Or set one Q-sort's flag here (also works with the keyboard):")
+        f1, f2, f3 = st.columns([2, 2, 1], vertical_alignment="bottom")
+        one = f1.selectbox("Q-sort", list(table.index), key="flag_one_sort")
+        target = f2.selectbox("Flag on", ["(none)", *before.factors], key="flag_one_factor")
+        if f3.form_submit_button("Set flag"):
+            pairs = [p_ for p_ in an.flags_from_table(table, before.factors) if p_[0] != one]
+            if target != "(none)":
+                pairs.append((one, target))
+            set_plan(plan.change(flags=tuple(pairs)))
+            st.rerun()
     if plan.flags is not None and st.button("Back to automatic flags", key="flags_auto"):
         set_plan(plan.change(flags=None))
         st.rerun()
@@ -393,19 +409,10 @@ with tab_b:
 # ---------------------------------------------------------------- downloads
 with tab_d:
     st.markdown("Everything the analysis produced, in the formats other tools read.")
-    for kind_, (label, suffix, mime) in an.EXPORTS.items():
-        try:
-            blob_, fname, mime_ = an.export(result, kind_, data) if kind_ in ("xlsx",) else (None, None, None)
-        except QMethodError as exc:
-            st.caption(f"{label}: {plain(str(exc))}")
-            continue
-
-        def _make(k=kind_):
-            return an.export(result, k, data)[0]
-
-        stem = an._stem(data.name)
-        st.download_button(label, blob_ if blob_ is not None else _make, fname or (stem + suffix), mime,
-                           key=f"dl_{kind_}", icon=":material/download:")
+    for kind_, (label, _suffix, _mime) in an.EXPORTS.items():
+        made = run(_export, key, plan, kind_, result, data)
+        if made is not None:
+            st.download_button(label, made[0], made[1], made[2], key=f"dl_{kind_}", icon=":material/download:")
     st.download_button("Analysis choices (JSON: settings and rotation steps, replayable)",
                        json.dumps({"plan": plan.to_dict(), "settings": result.settings.to_dict()}, indent=1),
-                       f"{an._stem(data.name)}-choices.json", "application/json", key="dl_plan")
+                       f"{an.file_stem(data.name)}-choices.json", "application/json", key="dl_plan")

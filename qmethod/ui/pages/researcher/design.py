@@ -17,11 +17,17 @@ from qmethod.ui.text import plain
 
 user = gate("Design")
 db = flow.database()
+choices = sorted({s.id for s in service.list_studies(db)} | {x.id for x in design.list_drafts(db)})
 sid = current_study()
-if not sid:
-    st.info("Choose a study on the Studies page first.")
+if not choices:
+    st.info("There is no study yet: create one on the Studies page.")
     st.page_link(page_path("researcher"), label="Studies", icon=":material/folder_open:")
     st.stop()
+if sid not in choices:
+    sid = choices[0]
+sid = st.selectbox("Study", choices, index=choices.index(sid), key="design_study")
+if st.query_params.get("study") != sid:
+    st.query_params["study"] = sid
 
 try:
     draft = design.get_draft(db, sid)

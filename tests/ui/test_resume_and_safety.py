@@ -1,0 +1,146 @@
+"""Never losing a sort: reload in the middle of the grid, continue on another device with the
+resume code, a double submit, HTML in statements and comments shown as text and stored unchanged,
+and specific messages for what is missing."""
+from __future__ import annotations
+
+import pytest
+
+from qmethod import service
+
+from .conftest import DESKTOP, eventually, give_consent, press_continue, settle, shot, start, token_of, wait_screen
+from .flows import presort_by_plan, stored_layout
+
+pytestmark = pytest.mark.browser
+
+IDS = ["T1", "T2", "T3", "T4", "T5"]
+PLAN = {"T1": "disagree", "T2": "agree", "T3": "neutral", "T4": "neutral", "T5": "neutral"}
+T1 = "<script>window.__xss = 1</script> Shown as text"
+T2 = "<b>Bold?</b> & <i>italic</i> *star* [link](http://example.org)"
+
+
+def _to_grid(page, app) -> str:
+    """Start ui-small, consent, presort; return the resume code shown after consent."""
+    start(page, app, "ui-small", "en")
+    give_consent(page)
+    code = page.get_by_test_id("resume-code").inner_text().strip()
+    press_continue(page)
+    wait_screen(page, "presort")
+    presort_by_plan(page, PLAN, IDS, use_keys=True)
+    press_continue(page)
+    wait_screen(page, "grid")
+    return code
+
+
+def _place(page, sid: str, score: int) -> None:
+    """Place by the list view's column chooser."""
+    if page.get_by_test_id("qsort-view-list").get_attribute("aria-pressed") != "true":
+        page.get_by_test_id("qsort-view-list").click()
+    page.get_by_test_id(f"select-{sid}").select_option(str(score))
+
+
+def test_reload_mid_grid_then_resume_code_on_another_device(app, browser, page):
+    code = _to_grid(page, app)
+    assert len(code.replace("-", "")) == 10
+    _place(page, "T1", -1)
+    _place(page, "T3", 0)
+    settle(page)
+    token = token_of(page)
+    assert stored_layout(service.resume(app.db, token)) == {"T1": -1, "T3": 0}
+
+    page.reload()
+    wait_screen(page, "grid")
+    assert page.get_by_test_id("qsort-counter").inner_text() == "2 of 5 placed"
+    assert page.get_by_test_id("select-T1").input_value() == "-1"
+    assert page.get_by_test_id("select-T3").input_value() == "0"
+    _place(page, "T4", 0)
+    settle(page)
+    shot(page, "resume-1-after-reload")
+
+    # Another device: a new browser context that only knows the resume code.
+    other = browser.new_context(viewport=DESKTOP)
+    try:
+        pg = other.new_page()
+        pg.set_default_timeout(20_000)
+        pg.goto(f"{app.url}/?study=ui-small&lang=en")
+        pg.get_by_label("Your code").fill(code.lower())
+        pg.get_by_role("button", name="Continue with code").click()
+        wait_screen(pg, "grid")
+        assert pg.get_by_test_id("qsort-counter").inner_text() == "3 of 5 placed"
+        _place(pg, "T2", 1)
+        _place(pg, "T5", 0)
+        settle(pg)
+        shot(pg, "resume-2-other-device")
+        assert stored_layout(service.resume(app.db, token)) == {"T1": -1, "T2": 1, "T3": 0, "T4": 0, "T5": 0}
+
+        # Comments are required here: continuing without them says exactly which are missing.
+        press_continue(pg)
+        wait_screen(pg, "comments")
+        pg.get_by_role("button", name="Save and continue").click()
+        settle(pg)
+        alert = pg.get_by_text("Before you can submit, this is missing:")
+        alert.wait_for()
+        body = pg.locator('[data-testid="stAlert"]').inner_text()
+        assert "needs a comment" in body and "Shown as text" in body
+        shot(pg, "resume-3-missing-comments")
+        boxes = pg.locator("textarea")
+        for i in range(boxes.count()):
+            boxes.nth(i).fill(f"Because {i}.")
+        pg.get_by_role("button", name="Save and continue").click()
+        wait_screen(pg, "survey")
+
+        # The required question is missing: the submit says so and nothing is submitted.
+        pg.get_by_role("button", name="Submit").click()
+        pg.get_by_text("The question “Age” needs an answer.").wait_for()
+        assert not service.resume(app.db, token).completed
+        age = pg.get_by_label("Age *", exact=True)
+        age.fill("forty")
+        age.press("Enter")
+        pg.get_by_text("“forty” is not a number.").wait_for()
+        age.fill("40")
+        age.press("Enter")
+        settle(pg)
+        pg.get_by_role("button", name="Submit").dblclick()
+        wait_screen(pg, "thanks")
+    finally:
+        other.close()
+
+    state = service.resume(app.db, token)
+    assert state.completed and state.answers == {"age": 40}
+    submits = [e for e in service.audit_trail(app.db, state.study_id, state.participant) if e.kind == "submit"]
+    assert len(submits) == 1
+    done = service.completed_sorts(app.db, "ui-small")
+    assert list(done.sorts.columns).count(state.participant) == 1
+
+    # The first tab, reloaded, now shows the thank-you page instead of an editable grid.
+    page.reload()
+    wait_screen(page, "thanks")
+
+
+def test_html_in_statements_and_comments_is_text_and_stored_unchanged(app, page):
+    _to_grid(page, app)
+    assert page.get_by_test_id("card-T1").inner_text().startswith(T1)
+    assert page.get_by_test_id("card-T2").inner_text().startswith(T2)
+    assert page.evaluate("() => window.__xss") is None
+    for sid, score in [("T1", -1), ("T2", 1), ("T3", 0), ("T4", 0), ("T5", 0)]:
+        _place(page, sid, score)
+    settle(page)
+    assert page.get_by_text(T1, exact=True).count() >= 1  # the list view's label, as typed
+    press_continue(page)
+    wait_screen(page, "comments")
+    main = page.locator('[data-testid="stMain"]')
+    text = main.inner_text()
+    assert T1 in text and T2 in text
+    tags = main.locator("b, i, script, a[href='http://example.org']").evaluate_all("els => els.map(e => e.outerHTML)")
+    assert tags == [], tags
+    comment = "<script>window.__xss = 2</script><img src=x onerror=\"window.__xss=3\"> & *not bold* \\ ok"
+    box = page.locator("textarea").first
+    box.fill(comment)
+    page.locator("textarea").nth(1).click()  # leaving the box saves it
+    token = token_of(page)
+    assert eventually(lambda: comment in service.resume(app.db, token).comments.values())
+    settle(page)
+    page.reload()
+    wait_screen(page, "comments")
+    assert page.locator("textarea").first.input_value() == comment
+    assert page.evaluate("() => window.__xss") is None
+    shot(page, "safety-html-as-text")
