@@ -17,8 +17,12 @@ participant = [
     for screen in SCREENS
 ]
 developer = [st.Page("qmethod/ui/pages/dev/component_demo.py", url_path="component-demo", title="Component demo")]
-# Researcher pages (study editor, progress, analysis) are added here as their own group.
-researcher: list = []
+# Researcher pages (studies, design, responses, analysis): each starts with the login gate
+# (qmethod.ui.researcher.auth.gate), so without a valid session they show only the login form.
+from qmethod.ui.researcher.auth import PAGES as RESEARCHER_PAGES  # noqa: E402
+
+researcher: list = [st.Page(path, url_path=url, title=title, icon=icon)
+                    for url, (path, title, icon) in RESEARCHER_PAGES.items()]
 
 pages = {"Participant": participant, "Developer": developer}
 if researcher:

@@ -37,7 +37,7 @@ from .studies import get_study
 __all__ = [
     "AnalysisData", "Plan", "Outcome", "Workspace", "EXPORTS", "study_data", "upload_data", "guidance", "run",
     "start_loadings", "preview_flags", "flag_table", "flags_from_table", "flag_issues", "composite",
-    "export", "save_workspace", "load_workspace", "list_workspaces", "delete_workspace", "STRUCTURAL",
+    "export", "file_stem", "save_workspace", "load_workspace", "list_workspaces", "delete_workspace", "STRUCTURAL",
 ]
 
 #: Plan fields whose change makes hand-made flags, inversions and splits meaningless (they are reset).
@@ -328,7 +328,7 @@ EXPORTS: dict[str, tuple[str, str, str]] = {
 }
 
 
-def _stem(name: str) -> str:
+def file_stem(name: str) -> str:
     base = Path(name).stem if "." in name else name
     keep = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in base).strip("-")
     return (keep or "qmethod")[:60]
@@ -342,7 +342,7 @@ def export(result: AnalysisResult, kind: str, data: AnalysisData | None = None) 
         raise QMethodError(f"Unknown export {kind!r}; choose one of {', '.join(EXPORTS)}.")
     _, suffix, mime = EXPORTS[kind]
     imported = data.imported if data is not None else None
-    name = _stem(data.name if data is not None else "qmethod") + suffix
+    name = file_stem(data.name if data is not None else "qmethod") + suffix
     if kind == "xlsx":
         return qio.write_excel(result, imported=imported), name, mime
     if kind == "csv":
@@ -354,7 +354,7 @@ def export(result: AnalysisResult, kind: str, data: AnalysisData | None = None) 
     sorts = data.sorts if data is not None else result.sorts.astype(int)
     texts = data.statements if data is not None else result.statements
     dist = list(data.distribution) if data is not None and data.distribution else None
-    stem = _stem(data.name if data is not None else "qmethod")[:8].upper() or "STUDY"
+    stem = file_stem(data.name if data is not None else "qmethod")[:8].upper() or "STUDY"
     with tempfile.TemporaryDirectory() as tmp:
         dat = Path(tmp) / f"{stem}.DAT"
         notes = qio.write_pqmethod(sorts, dat, statements=texts, title=data.name if data else "",

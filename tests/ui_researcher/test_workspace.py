@@ -1,0 +1,202 @@
+"""The researcher workspace in Debian's chromium: login gate, design and publish a study, responses,
+analysis (flag by hand, rotation by hand), the Excel download opened with openpyxl.
+
+Participants: each of the three opens the participant link in its own browser context (the welcome
+page of the new study), then completes the sort through the service layer (the same calls the
+participant pages make), so this module does not depend on dragging cards in the grid.
+"""
+from __future__ import annotations
+
+import io
+import re
+
+import openpyxl
+import pytest
+
+from qmethod import service as sv
+
+from .conftest import ADMIN_PASSWORD, no_exception, settle, shot
+
+pytestmark = pytest.mark.browser
+
+STATEMENTS = [
+    "Users take part in planning the services",
+    "Staff listen to what I say",
+    "Research should be done with, not on, people",
+    "Lived experience counts as knowledge",
+    "Meetings are held at times that suit us",
+    "We are paid for our time in research",
+    "Decisions are explained to us",
+    "<b>Tags</b> & signs stay text",
+    "I can say no without losing help",
+]
+ORDERS = [  # statement positions, filling the grid from the left
+    [0, 1, 2, 3, 4, 5, 6, 7, 8],
+    [1, 0, 2, 4, 3, 5, 6, 8, 7],
+    [8, 7, 6, 5, 4, 3, 2, 1, 0],
+]
+
+
+def _sidebar(page, name: str) -> None:
+    page.locator('[data-testid="stSidebar"]').get_by_role("link", name=name, exact=True).click()
+    page.get_by_role("heading", name=re.compile(rf"^{name}")).first.wait_for()
+    settle(page)
+
+
+def _tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name, exact=True).click()
+    settle(page)
+
+
+def _login(page, app) -> None:
+    page.goto(app.url + "/researcher")
+    page.get_by_label("User name").fill("admin")
+    page.get_by_label("Password", exact=True).fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name="Studies").wait_for()
+    settle(page)
+
+
+def _complete(db, study_id: str, order: list[int]) -> str:
+    study = sv.get_study(db, study_id)
+    s = sv.start_participant(db, study_id)
+    st = sv.give_consent(db, s.token, study.consent.version, expected_version=s.state.version)
+    for sid in study.statement_ids:
+        st = sv.set_pile(db, s.token, sid, "neutral", expected_version=st.version)
+    ids = [study.statement_ids[k] for k in order]
+    for col in study.grid.columns:
+        for _ in range(col.count):
+            st = sv.place_statement(db, s.token, ids.pop(0), col.score, expected_version=st.version)
+    st = sv.submit(db, s.token, expected_version=st.version)
+    assert st.completed
+    return st.participant
+
+
+def test_researcher_pages_need_login(app, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    for path in ("researcher", "design?study=x", "responses", "analysis"):
+        page.goto(f"{app.url}/{path}")
+        page.get_by_role("heading", name="Researcher login").wait_for()
+        settle(page)
+        assert page.get_by_role("heading", name="Analysis").count() == 0
+    page.get_by_label("User name").fill("admin")
+    page.get_by_label("Password", exact=True).fill("wrong password")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_text("Wrong user name or password").wait_for()
+    shot(page, "login")
+    context.close()
+
+
+def test_design_collect_analyse_export(app, browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    js_errors: list[str] = []
+    page.on("pageerror", lambda e: js_errors.append(str(e)))
+    page.set_default_timeout(30_000)
+    _login(page, app)
+
+    # ---- create and design a small study (Norwegian only)
+    page.get_by_label("Study id (in the participant link)").fill("pilot")
+    page.get_by_label("Title").fill("Pilot: brukermedvirkning")
+    page.locator('[data-testid="stMultiSelect"]').get_by_role("button", name="Remove English (en)").first.click()
+    page.get_by_role("button", name="Create study").click()
+    page.get_by_role("heading", name=re.compile("^Design")).wait_for()
+    settle(page)
+    page.get_by_label(re.compile("^Statements, one per line")).fill("\n".join(f"{i + 1}. {t}" for i, t in enumerate(STATEMENTS)))
+    page.get_by_role("button", name="Use these statements").click()
+    page.get_by_text("9 statements.").first.wait_for()
+    settle(page)
+    no_exception(page)
+    _tab(page, "Grid")
+    page.get_by_label("Columns from −k to +k, k =").fill("2")
+    page.get_by_label("Columns from −k to +k, k =").press("Enter")
+    settle(page)
+    page.get_by_role("button", name="Suggest a grid").click()
+    page.get_by_text("The grid has 9 cells for 9 statements.").wait_for()
+    settle(page)
+    shot(page, "design-grid")
+    _tab(page, "Preview")
+    page.get_by_text("What participants see").wait_for()
+    assert page.get_by_text("<b>Tags</b> & signs stay text").count() >= 1  # shown as text, not HTML
+    _tab(page, "Publish & link")
+    page.get_by_text("The design is complete and can be published.").wait_for()
+    page.get_by_role("button", name="Publish").click()
+    page.get_by_text("Participant link").wait_for()
+    settle(page)
+    no_exception(page)
+    shot(page, "design-publish")
+    link = page.locator("code", has_text="study=pilot").first.inner_text().strip()
+    assert link.endswith("/?study=pilot")
+
+    # ---- three participants, each in their own browser context
+    codes = []
+    for order in ORDERS:
+        other = browser.new_context(viewport={"width": 390, "height": 800})
+        p = other.new_page()
+        p.goto(link)
+        p.get_by_role("heading", name="Pilot: brukermedvirkning").wait_for()
+        other.close()
+        codes.append(_complete(app.db, "pilot", order))
+    assert len(set(codes)) == 3
+
+    # ---- responses
+    _sidebar(page, "Responses")
+    page.get_by_text("Completed").first.wait_for()
+    settle(page)
+    no_exception(page)
+    assert sv.study_info(app.db, "pilot").completed == 3
+    shot(page, "responses")
+
+    # ---- analysis
+    _sidebar(page, "Analysis")
+    page.get_by_text("3 Q-sorts · 9 statements").wait_for()
+    settle(page)
+    no_exception(page)
+    page.get_by_label("Number of factors").fill("2")
+    page.get_by_role("button", name="Apply").click()
+    settle(page)
+    page.get_by_label("Number of factors").and_(page.locator('[value="2"]')).wait_for()
+    no_exception(page)
+    shot(page, "analysis-factors")
+
+    # rotate by hand: +5 twice, apply, log shows the step
+    _tab(page, "Rotation")
+    page.get_by_role("button", name="+5°").click()
+    settle(page)
+    page.get_by_role("button", name="+5°").click()
+    settle(page)
+    page.get_by_text("turning +10°").first.wait_for()
+    page.get_by_role("button", name="Apply rotation").click()
+    settle(page)
+    page.get_by_text("F1 and F2 rotated 10 degrees clockwise").wait_for()
+    no_exception(page)
+    shot(page, "analysis-rotation")
+
+    # toggle a flag by hand
+    _tab(page, "Flags")
+    page.get_by_text("Flags are automatic.").wait_for()
+    page.get_by_label("Flag on").click()
+    page.get_by_role("option", name="(none)").click()
+    page.get_by_role("button", name="Set flag").click()
+    page.get_by_text("Flags are set by hand.").wait_for()
+    settle(page)
+    no_exception(page)
+    shot(page, "analysis-flags")
+
+    _tab(page, "Results")
+    settle(page)
+    no_exception(page)
+    shot(page, "analysis-results")
+
+    # the Excel workbook
+    _tab(page, "Downloads")
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Excel workbook").click()
+    data = open(dl.value.path(), "rb").read()
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    assert len(wb.sheetnames) > 5
+    text = " ".join(str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None)
+    assert "Staff listen to what I say" in text
+    assert not js_errors, js_errors
+    context.close()
