@@ -300,7 +300,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # other parts of the package add commands here: (name, register(subparsers) -> None)
-_EXTRA_COMMANDS: list = []
+def _register_user(sub) -> None:
+    from .service.account_cli import register
+
+    register(sub)
+
+
+_EXTRA_COMMANDS: list = [("user", _register_user)]
 
 
 def main(argv=None) -> int:
