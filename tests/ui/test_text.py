@@ -1,0 +1,48 @@
+"""Statement and participant texts are shown exactly as typed (the browser test checks the
+rendering; here: every markdown character is escaped and nothing is lost)."""
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from qmethod.ui.text import as_html, plain, signed
+
+SPECIAL = set("\\`*_{}[]()#+-.!|>~<&$:")
+
+
+@pytest.mark.parametrize("text", [
+    "<script>alert(1)</script>", "*not bold* _nor this_", "[link](http://example.org)", "# not a heading",
+    "1. not a list", "a & b < c > d", "$x$ no maths", ":smile: no emoji", "back\\slash", "line one\nline two",
+    "mail me: a@b.no or www.example.org",
+])
+def test_plain_escapes_every_markdown_character(text):
+    out = plain(text)
+    i = 0
+    while i < len(out):
+        ch = out[i]
+        if ch == "\\":
+            assert out[i + 1] in SPECIAL, (out, i)
+            i += 2
+            continue
+        if ch == "&":
+            assert re.match(r"&(lt|amp);", out[i:]), (out, i)
+        else:
+            assert ch not in SPECIAL, (out, i)
+        i += 1
+    back = html.unescape(re.sub(r"\\(.)", r"\1", out)).replace("\u200b", "").replace("  \n", "\n")
+    assert back == text
+
+
+def test_addresses_do_not_become_links():
+    assert "http\\:\u200b//" in plain("http://example.org")
+    assert "\u200b@" in plain("a@b.no")
+
+
+def test_as_html_escapes_everything():
+    assert as_html('<b>x</b> & "y"\nz') == '<p class="statement">&lt;b&gt;x&lt;/b&gt; &amp; &quot;y&quot;<br>z</p>'
+
+
+def test_signed_uses_a_real_minus():
+    assert [signed(v) for v in (-4, 0, 3)] == ["\u22124", "0", "+3"]
