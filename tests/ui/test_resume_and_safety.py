@@ -7,7 +7,8 @@ import pytest
 
 from qmethod import service
 
-from .conftest import DESKTOP, eventually, give_consent, press_continue, settle, shot, start, token_of, wait_screen
+from .conftest import DESKTOP, eventually, give_consent, no_page_hscroll, press_continue, settle, shot, start, \
+    token_of, wait_screen
 from .flows import presort_by_plan, stored_layout
 
 pytestmark = pytest.mark.browser
@@ -144,3 +145,30 @@ def test_html_in_statements_and_comments_is_text_and_stored_unchanged(app, page)
     assert page.locator("textarea").first.input_value() == comment
     assert page.evaluate("() => window.__xss") is None
     shot(page, "safety-html-as-text")
+
+
+def test_200_percent_zoom_has_no_sideways_page_scrolling(app, page):
+    # 1280 x 900 at 200 % zoom lays out like a 640 x 450 window.
+    page.set_viewport_size({"width": 640, "height": 450})
+    start(page, app, "ui-small", "en")
+    assert no_page_hscroll(page)
+    give_consent(page)
+    assert no_page_hscroll(page)
+    press_continue(page)
+    wait_screen(page, "presort")
+    assert no_page_hscroll(page)
+    presort_by_plan(page, PLAN, IDS, use_keys=True)
+    press_continue(page)
+    wait_screen(page, "grid")
+    assert no_page_hscroll(page)
+    page.get_by_test_id("qsort-view-grid").click()
+    settle(page)
+    assert no_page_hscroll(page)
+    card = page.get_by_test_id("card-T3")
+    card.focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # the suggested column for a neutral card is 0
+    page.get_by_test_id("col-0").get_by_test_id("card-T3").wait_for()
+    settle(page)
+    shot(page, "zoom-200-grid", full=False)
+    assert stored_layout(service.resume(app.db, token_of(page))) == {"T3": 0}
