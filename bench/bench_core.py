@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import platform
+import resource
 import time
 import tracemalloc
 import warnings
@@ -94,13 +95,17 @@ def stages(sorts: pd.DataFrame, k: int, repeat: int) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true", help="fewer repetitions and no 10,000-sort study")
+    ap.add_argument("--quick", action="store_true", help="fewer repetitions and no 10,000- or 50,000-sort study")
+    ap.add_argument("--textbook-max", type=int, default=2000,
+                    help="largest number of sorts the reference pipeline is run on (default 2,000)")
     args = ap.parse_args()
     lipset = pd.read_csv(LIPSET)
     studies = [("Lipset", lipset, 3)]
-    sizes = [(100, 40), (1000, 60)] + ([] if args.quick else [(10_000, 60)])
+    sizes = [(100, 40), (1000, 60)] + ([] if args.quick else [(10_000, 60), (50_000, 60)])
     for n_sorts, n_statements in sizes:
-        studies.append((f"{n_sorts:,} x {n_statements}", qmethod.simulate(n_sorts, n_statements, 7, seed=1).sorts, 7))
+        sim = qmethod.simulate(n_sorts, n_statements, 7, seed=1).sorts
+        for k in (3, 7):
+            studies.append((f"{n_sorts:,} x {n_statements}", sim, k))
     import threadpoolctl
 
     blas = threadpoolctl.threadpool_info()
@@ -113,13 +118,13 @@ def main() -> None:
     print(header)
     print("-" * len(header))
     for name, sorts, k in studies:
-        rep = 200 if sorts.shape[1] < 500 else 10 if sorts.shape[1] < 5000 else 3
+        rep = 200 if sorts.shape[1] < 500 else 10 if sorts.shape[1] < 5000 else 3 if sorts.shape[1] < 20_000 else 1
         if args.quick:
             rep = max(3, rep // 10)
         st = stages(sorts, k, rep)
         whole = median_time(lambda: qmethod.analyze(sorts, k), repeat=rep)
         mem = peak_memory(lambda: qmethod.analyze(sorts, k))
-        if sorts.shape[1] <= 1000:
+        if sorts.shape[1] <= args.textbook_max:
             tb = median_time(lambda: textbook(sorts, k), repeat=max(3, rep // 2))
             ratio = f"{tb / whole:6.1f}"
             tbs = f"{tb * 1e3:8.2f}ms"
@@ -128,13 +133,27 @@ def main() -> None:
         ms = {k_: (f"{v * 1e3:7.2f}ms" if np.isfinite(v) else "      -  ") for k_, v in st.items()}
         print(f"{name:28s} {k:2d} {ms['correlate']:>10s} {ms['extract']:>9s} {ms['rotate']:>8s} {ms['flag']:>7s} "
               f"{ms['scores']:>7s} {ms['compare']:>8s} {whole * 1e3:8.2f}ms {tbs:>10s} {ratio:>6s} {mem:9.1f}")
+    print()
+    print("Peak memory (tracemalloc) of PCA alone and of the whole pipeline; no sorts x sorts matrix is formed "
+          f"above {qmethod.analysis.pipeline.KEEP_CORRELATIONS_UP_TO:,} sorts unless keep_correlations=True:")
+    for n_sorts in [1000] + ([] if args.quick else [10_000, 50_000]):
+        sim = qmethod.simulate(n_sorts, 60, 7, seed=1).sorts
+        x = sim.to_numpy(dtype=float)
+        pca_mem = peak_memory(lambda: pca_from_sorts(standardize(x), sim.columns, 7))
+        whole_mem = peak_memory(lambda: qmethod.analyze(sim, 7))
+        dense = n_sorts * n_sorts * 8 / 2**20
+        print(f"  {n_sorts:>6,} x 60, 7 factors: PCA {pca_mem:7.1f} MiB, pipeline {whole_mem:7.1f} MiB "
+              f"(one sorts x sorts matrix alone would be {dense:,.0f} MiB)")
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(f"  process peak RSS so far (all of the above, getrusage): {usage.ru_maxrss / 1024:,.0f} MiB")
     n_boot = 200 if args.quick else 1000
     t = time.perf_counter()
     qmethod.bootstrap(lipset, 3, n_resamples=n_boot, seed=1)
     boot = time.perf_counter() - t
+    boot_med = median_time(lambda: qmethod.bootstrap(lipset, 3, n_resamples=n_boot, seed=1), repeat=2)
     print()
     print(f"Bootstrap of Lipset, 3 factors, {n_boot} resamples (PCA + varimax, Procrustes): {boot:.2f} s "
-          f"({boot / n_boot * 1e3:.2f} ms per resample)")
+          f"({boot / n_boot * 1e3:.2f} ms per resample); median of 3 more runs {boot_med:.2f} s")
     t = time.perf_counter()
     qmethod.factor_guidance(lipset, n_iter=500)
     print(f"Factor guidance for Lipset (parallel analysis, 500 random studies): {time.perf_counter() - t:.3f} s")
