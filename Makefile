@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8501
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast bench venv test-deps clean
+.PHONY: run test test-fast bench venv test-deps clean admin
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_core.py
+
+admin: $(STAMP)
+	$(BIN)/qmethod user add $(or $(NAME),admin)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
