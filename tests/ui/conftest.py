@@ -186,6 +186,8 @@ def shot(page, name: str, *, full: bool = True) -> Path:
     page.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), 6000)})
     try:
         settle(page)
+        page.evaluate("""() => { const m = document.querySelector('[data-testid="stMain"]'); if (m) m.scrollTop = 0;
+                                window.scrollTo(0, 0); }""")
         page.screenshot(path=str(path), full_page=True)
     finally:
         page.set_viewport_size(size)

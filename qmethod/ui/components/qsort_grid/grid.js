@@ -209,6 +209,14 @@ function createInstance(root) {
     s.picked = id;
     s.target = defaultTarget(id);
     render();
+    // Bring the suggested column into view (the grid may scroll sideways on small screens).
+    const t = wrap.querySelector(".qg-col.is-target");
+    const scroller = wrap.querySelector(".qg-scroller");
+    if (t && scroller) {
+      const tr = t.getBoundingClientRect();
+      const sr = scroller.getBoundingClientRect();
+      if (tr.left < sr.left || tr.right > sr.right) scroller.scrollLeft += tr.left - sr.left - (sr.width - tr.width) / 2;
+    }
     announce(S("picked", { text: statement(id).text }) + " " + targetText());
   }
 
