@@ -114,9 +114,15 @@ def participant(i: int, apps: list[str], results: dict, errors: dict) -> None:
             settle(page)
             if len(apps) > 1:
                 moved_to = apps[(i + 1) % len(apps)]
+                db = results["db"]
+                deadline = time.monotonic() + 60
+                while len(sv.resume(db, token).sort()) < len(placed) and time.monotonic() < deadline:
+                    time.sleep(0.2)  # the last drop is saved in the background; wait for its commit
                 page.goto(f"{moved_to}/grid?study=brukermedvirkning&p={token}")
                 wait_screen(page, "grid")
-                assert len(source_ids(page)) == len(ids) - len(placed), "the other app shows another state"
+                # the other process draws the stored grid: same count, same cards left to place
+                page.get_by_test_id("qsort-counter").filter(has_text=f"{len(placed)} of {len(ids)}").wait_for()
+                assert set(source_ids(page)) == set(ids) - set(placed), "the other app shows another state"
             place_cards(len(ids))
             settle(page)
             tab_to(page, button_named("Continue"))
@@ -167,7 +173,7 @@ def main() -> None:
             base, proc = start_app(url, studies, tmp / f"app{n}.log")
             apps.append(base)
             procs.append(proc)
-        results: dict = {"study": sv.get_study(db, "brukermedvirkning")}
+        results: dict = {"study": sv.get_study(db, "brukermedvirkning"), "db": db}
         errors: dict = {}
         t0 = time.perf_counter()
         threads = [threading.Thread(target=participant, args=(i, apps, results, errors)) for i in range(args.contexts)]
@@ -176,7 +182,7 @@ def main() -> None:
         for t in threads:
             t.join(900)
         wall = time.perf_counter() - t0
-        done = [r for k, r in results.items() if k != "study"]
+        done = [r for k, r in results.items() if isinstance(k, int)]
         ok = 0
         for r in done:
             state = sv.resume(db, r["token"])
