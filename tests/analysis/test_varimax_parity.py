@@ -9,6 +9,7 @@ import qmethod
 from qmethod.analysis.rotate import varimax_array
 
 
+@pytest.mark.filterwarnings("ignore::qmethod.errors.QMethodWarning")
 @pytest.mark.parametrize("n_sorts,k,tol", [(9, 3, 1e-5), (120, 5, 1e-5), (400, 7, 1e-12), (60, 2, 1e-5)])
 def test_varimax_matches_factor_analyzer_bit_for_bit(n_sorts, k, tol):
     sorts = qmethod.simulate(n_sorts, 40, k, seed=n_sorts).sorts
