@@ -29,6 +29,7 @@ from qmethod.errors import (
 from qmethod.service import Database, ParticipantState
 from qmethod.study import Study
 
+from .components.page_lang import page_lang
 from .i18n import LANGUAGES, t
 from .text import plain, signed
 
@@ -281,6 +282,10 @@ def header(ctx: Ctx | None, screen: str, lang: str, study: Study | None) -> None
                 else:
                     st.query_params["lang"] = choice
                 st.rerun()
+        with right:
+            page_lang(lang)  # renders nothing; sets <html lang>
+    else:
+        page_lang(lang)
     show_flash(lang)
 
 

@@ -42,7 +42,7 @@ def _drag(page, sid: str, score: int) -> None:
     page.mouse.up()
 
 
-def _finish_after_grid(page, name: str, *, comments: dict[str, str], lang: str = "en") -> None:
+def _finish_after_grid(app, page, name: str, *, comments: dict[str, str], lang: str = "en") -> None:
     """Comments (typed into every box), survey answers, submit; screenshots and axe on each page."""
     wait_screen(page, "comments")
     boxes = page.locator("textarea")
@@ -58,6 +58,8 @@ def _finish_after_grid(page, name: str, *, comments: dict[str, str], lang: str =
     _axe_ok(page, f"{name}-comments")
     page.get_by_role("button", name={"en": "Save and continue", "nb": "Lagre og gå videre"}[lang]).click()
     wait_screen(page, "survey")
+    saved = service.resume(app.db, token_of(page)).comments
+    assert sorted(saved.values()) == sorted(comments.values()), saved
 
 
 def _survey_and_submit(page, name: str, lang: str = "en") -> None:
@@ -128,7 +130,7 @@ def test_demo_study_by_mouse_drag(app, page):
 
     press_continue(page)
     comments: dict[str, str] = {}
-    _finish_after_grid(page, "desktop", comments=comments)
+    _finish_after_grid(app, page, "desktop", comments=comments)
     _survey_and_submit(page, "desktop")
 
     state = service.resume(app.db, token)
@@ -305,6 +307,7 @@ def test_demo_study_on_a_phone_by_touch_and_list(app, phone):
     shot(page, "phone-8-thanks")
     assert no_page_hscroll(page)
     state = service.resume(app.db, token)
+    assert page.evaluate("() => document.documentElement.lang") == "nb"
     assert state.completed and state.language == "nb"
     assert stored_layout(state) == expected
     assert list(state.comments.values()) == ["Skrevet på telefon."]

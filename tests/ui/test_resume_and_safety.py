@@ -172,3 +172,57 @@ def test_200_percent_zoom_has_no_sideways_page_scrolling(app, page):
     settle(page)
     shot(page, "zoom-200-grid", full=False)
     assert stored_layout(service.resume(app.db, token_of(page))) == {"T3": 0}
+
+
+def test_an_incomplete_grid_says_what_is_missing_and_an_old_tab_catches_up(app, browser, page):
+    code = _to_grid(page, app)
+    assert page.evaluate("() => document.documentElement.lang") == "en"
+    _place(page, "T1", -1)
+    settle(page)
+    press_continue(page)
+    page.get_by_text("4 statements are not placed yet.").first.wait_for()
+    assert page.url.split("?")[0].endswith("/grid")
+
+    other = browser.new_context(viewport=DESKTOP)
+    try:
+        pg = other.new_page()
+        pg.set_default_timeout(20_000)
+        pg.goto(f"{app.url}/?study=ui-small&lang=en")
+        pg.get_by_label("Your code").fill(code)
+        pg.get_by_role("button", name="Continue with code").click()
+        wait_screen(pg, "grid")
+        _place(pg, "T2", 1)
+        settle(pg)
+    finally:
+        other.close()
+    # The first tab comes back into view: it shows the other device's work before anything else.
+    page.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")
+    page.get_by_test_id("qsort-counter").filter(has_text="2 of 5 placed").wait_for()
+    settle(page)
+    assert page.get_by_test_id("select-T2").input_value() == "1"
+    _place(page, "T3", 0)
+    settle(page)
+    assert stored_layout(service.resume(app.db, token_of(page))) == {"T1": -1, "T2": 1, "T3": 0}
+
+
+def test_touch_drag_after_a_short_press(app, phone):
+    page = phone
+    _to_grid(page, app)
+    page.get_by_test_id("qsort-view-grid").tap()
+    settle(page)
+    page.get_by_test_id("col-0").scroll_into_view_if_needed()
+    card = page.get_by_test_id("card-T2").bounding_box()  # the agree pile, just above the grid
+    col = page.get_by_test_id("col-1").locator(".qg-colhead").bounding_box()
+    assert 0 < card["y"] < col["y"] < 740
+    cdp = page.context.new_cdp_session(page)
+    x0, y0 = card["x"] + card["width"] / 2, card["y"] + min(15, card["height"] / 2)
+    x1, y1 = col["x"] + col["width"] / 2, col["y"] + col["height"] / 2
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x0, "y": y0}]})
+    page.wait_for_timeout(500)  # hold the finger still until the card lifts (350 ms)
+    for i in range(1, 9):
+        x, y = x0 + (x1 - x0) * i / 8, y0 + (y1 - y0) * i / 8
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    page.get_by_test_id("col-1").get_by_test_id("card-T2").wait_for()
+    settle(page)
+    assert stored_layout(service.resume(app.db, token_of(page))) == {"T2": 1}
