@@ -335,3 +335,13 @@ def apply_browser_change(token: str, seq_key: str, seq: int,
 def take_component_message(lang: str) -> str | None:
     key = st.session_state.pop("component_message", None)
     return t(key, lang) if key else None
+
+
+def saved_note(lang: str) -> None:
+    """"Everything is saved", plus the resume code while this tab still knows it (it is shown in
+    full after consent; the database keeps only its hash)."""
+    text = t("saved_note", lang)
+    code = st.session_state.get("resume_code")
+    if code:
+        text += " " + t("code_short", lang, code=code)
+    st.caption(text)

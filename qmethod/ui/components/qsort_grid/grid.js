@@ -380,7 +380,8 @@ function createInstance(root) {
       col.appendChild(list);
       grid.appendChild(col);
     }
-    const scroller = h("div", { class: "qg-scroller" }, grid);
+    // Focusable so that keyboard users can scroll it sideways when it is wider than the screen.
+    const scroller = h("div", { class: "qg-scroller", tabindex: "0", role: "region", "aria-labelledby": "qg-grid-h" }, grid);
     gridSec.appendChild(scroller);
     frag.appendChild(gridSec);
     return frag;

@@ -43,7 +43,7 @@ for score, sid in targets:
             label += " " + t("comment_optional", lang)
         st.text_area(label, key=key, max_chars=MAX_COMMENT, on_change=_save, args=(sid, key),
                      label_visibility="visible", height=100)
-st.caption(t("saved_note", lang))
+flow.saved_note(lang)
 stages = ctx.state.stages
 nxt = stages[stages.index("comments") + 1]
 back, forward = st.columns(2)

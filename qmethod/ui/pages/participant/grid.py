@@ -54,7 +54,7 @@ qsort_grid(
     message=message,
     lang=lang,
 )
-st.caption(t("saved_note", lang))
+flow.saved_note(lang)
 grid_missing = [m for m in ctx.state.missing if m.kind in ("grid", "column")]
 if grid_missing:
     with st.container(key="grid_status"):

@@ -44,7 +44,7 @@ presort(
     on_piles_change=_on_piles,
 )
 left = len(ctx.state.unpiled)
-st.caption(t("saved_note", lang))
+flow.saved_note(lang)
 if left == 0:
     st.success(t("presort_done_hint", lang))
 back, forward = st.columns(2)

@@ -67,7 +67,7 @@ for q in study.survey:
         if error:
             st.error(error)
 
-st.caption(t("saved_note", lang))
+flow.saved_note(lang)
 st.caption(t("submit_help", lang))
 back, forward = st.columns(2)
 prev = ctx.state.stages[ctx.state.stages.index("survey") - 1]
