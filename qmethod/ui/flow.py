@@ -254,7 +254,9 @@ _STYLE = """<style>
 .statement { font-weight: 700; font-size: 1.1rem; margin: 0 0 0.25rem; overflow-wrap: anywhere; }
 .resume-code { font-size: 1.75rem; font-weight: 700; letter-spacing: 0.12em; font-family: ui-monospace, monospace;
                margin: 0.25rem 0; }
-@media (max-width: 640px) { h1 { font-size: 1.9rem !important; } }
+[data-testid="stMainBlockContainer"] { padding-top: 3rem; }
+@media (max-width: 640px) { h1 { font-size: 1.9rem !important; }
+                            [data-testid="stMainBlockContainer"] { padding-top: 1.5rem; } }
 </style>"""
 
 

@@ -226,3 +226,12 @@ def test_touch_drag_after_a_short_press(app, phone):
     page.get_by_test_id("col-1").get_by_test_id("card-T2").wait_for()
     settle(page)
     assert stored_layout(service.resume(app.db, token_of(page))) == {"T2": 1}
+
+
+def test_component_demo_page_works_without_a_database_entry(app, page):
+    page.goto(f"{app.url}/component-demo?lang=en")
+    page.get_by_test_id("presort-card").wait_for()
+    page.keyboard.press("3")
+    page.get_by_test_id("count-agree").filter(has_text="Agree: 1").wait_for()
+    page.get_by_test_id("card-s02").wait_for()
+    assert "<script>" in page.get_by_test_id("card-s03").inner_text()
