@@ -235,3 +235,41 @@ def test_component_demo_page_works_without_a_database_entry(app, page):
     page.get_by_test_id("count-agree").filter(has_text="Agree: 1").wait_for()
     page.get_by_test_id("card-s02").wait_for()
     assert "<script>" in page.get_by_test_id("card-s03").inner_text()
+
+
+def test_forced_columns_refuse_a_card_and_free_grids_take_it(app, page):
+    page.goto(f"{app.url}/component-demo?lang=en")
+    page.get_by_test_id("card-s01").wait_for()
+    for sid in ("s01", "s02"):  # column −2 holds one card in this demo grid
+        page.get_by_test_id(f"card-{sid}").click()
+        page.get_by_test_id("col--2").locator(".qg-colhead").click()
+    page.get_by_test_id("qsort-live").filter(has_text="Column −2 is full (1 of 1)").wait_for()
+    assert page.get_by_test_id("col--2").locator(".qg-card").count() == 1
+    settle(page)
+
+    page.goto(f"{app.url}/component-demo?lang=en&free=1")
+    page.get_by_test_id("card-s01").wait_for()
+    for sid in ("s01", "s02"):
+        page.get_by_test_id(f"card-{sid}").click()
+        page.get_by_test_id("col--2").locator(".qg-colhead").click()
+        page.get_by_test_id("col--2").get_by_test_id(f"card-{sid}").wait_for()
+    assert "suggested 1" in page.get_by_test_id("col--2").inner_text()
+    settle(page)
+
+
+def test_language_can_be_switched_on_the_way(app, page):
+    start(page, app, "ui-small", "en")
+    page.get_by_role("radio", name="Norsk").click()
+    page.get_by_role("heading", name="Samtykke").wait_for()
+    settle(page)
+    assert page.evaluate("() => document.documentElement.lang") == "nb"
+    assert service.resume(app.db, token_of(page)).language == "nb"
+
+
+def test_invitation_id_from_the_link_is_stored(app, page):
+    page.goto(f"{app.url}/?study=ui-small&lang=en&invite=INV-42")
+    page.get_by_role("button", name="Start", exact=True).click()
+    wait_screen(page, "consent")
+    me = service.resume(app.db, token_of(page)).participant
+    rows = [p for p in service.participant_progress(app.db, "ui-small") if p.participant == me]
+    assert [p.external_id for p in rows] == ["INV-42"]
