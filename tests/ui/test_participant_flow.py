@@ -47,11 +47,9 @@ def _finish_after_grid(app, page, name: str, *, comments: dict[str, str], lang: 
     wait_screen(page, "comments")
     boxes = page.locator("textarea")
     for i in range(boxes.count()):
-        sid = boxes.nth(i).get_attribute("aria-label") or str(i)
         text = f"Comment {i} <b>ok</b>"
         boxes.nth(i).fill(text)
         comments[str(i)] = text
-        del sid
     boxes.first.focus()
     page.keyboard.press("Tab")
     shot(page, f"{name}-6-comments")
