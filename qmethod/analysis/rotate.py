@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from factor_analyzer.rotator import Rotator
 
 from ..errors import QMethodError, QMethodWarning
 
@@ -22,7 +23,7 @@ def varimax(
     """Kaiser-normalised varimax rotation.
 
     The algorithm is R's ``stats::varimax`` (SVD update; stop when the criterion grows by less
-    than a relative ``tolerance``), the iteration of factor-analyzer's ``Rotator``. With the default
+    than a relative ``tolerance``), through factor-analyzer's :class:`Rotator`. With the default
     ``tolerance=1e-5`` the result equals R's (and so R qmethod's) to about 1e-13; that rule stops
     before full convergence (up to ~1e-4 from the converged solution). Pass e.g. ``1e-12`` for a
     fully converged rotation, closer to PQMethod and Ken-Q.
@@ -53,30 +54,9 @@ def varimax_array(a: np.ndarray, *, normalize: bool = True, tolerance: float = 1
         return a.copy(), np.eye(a.shape[1])
     # Kaiser normalisation done here, vectorised (the Rotator's own normalises row by row in Python)
     h = np.sqrt(np.square(a).sum(axis=1, keepdims=True)) if normalize else 1.0
-    rotated, t = _varimax_r(a / h, max_iter=max_iter, tol=tolerance)
-    return rotated * h, t
-
-
-def _varimax_r(x: np.ndarray, *, max_iter: int, tol: float) -> tuple[np.ndarray, np.ndarray]:
-    """R's ``stats::varimax`` iteration on normalised loadings, operation for operation as
-    factor-analyzer's ``Rotator._varimax`` (same results to the last bit), without its per-call
-    object and copies. Returns (rotated, rotation matrix)."""
-    x = np.ascontiguousarray(x)  # the Rotator copies to C order; the same layout gives the same BLAS sums
-    n_rows, n_cols = x.shape
-    ones = np.repeat(1, n_rows)
-    t = np.eye(n_cols)
-    d = 0.0
-    for _ in range(max_iter):
-        old_d = d
-        basis = np.dot(x, t)
-        diagonal = np.diag(np.squeeze(ones.dot(basis**2)))
-        transformed = x.T.dot(basis**3 - basis.dot(diagonal) / n_rows)
-        u, s, v = np.linalg.svd(transformed)
-        t = np.dot(u, v)
-        d = np.sum(s)
-        if d < old_d * (1 + tol):
-            break
-    return np.dot(x, t), t
+    rot = Rotator(method="varimax", normalize=False, max_iter=max_iter, tol=tolerance)
+    rotated = rot.fit_transform(a / h) * h
+    return rotated, rot.rotation_
 
 
 def order_and_sign(loadings: pd.DataFrame) -> pd.DataFrame:
