@@ -12,13 +12,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import ConflictError, QMethodError, ResumeCodeError, StudyError
 from ..store import repo
 from ..store.db import Database
-from ..store.models import AccessTokenRow, ParticipantRow, SortItemRow, StudyRow, utcnow
+from ..store.models import AccessTokenRow, ParticipantRow, StudyRow, utcnow
+from ..store.repo import ParticipantRecord
 from ..store.tokens import digest, new_resume_code, new_token, normalize_resume_code
 from ..study.model import Study
 from ..study.response import Response, apply, missing, stages
@@ -34,8 +36,8 @@ _INVALID_TOKEN = ("This participant link is not valid (it may have been deleted)
                   "use it to continue.")
 
 
-def state_of(study: Study, p: ParticipantRow, r: Response, study_revision: int) -> ParticipantState:
-    """Build the frozen state a page draws from a participant row and its response."""
+def state_of(study: Study, p: ParticipantRow | ParticipantRecord, r: Response, study_revision: int) -> ParticipantState:
+    """Build the frozen state a page draws from a participant row (or record) and its response."""
     placed = r.placements()
     return ParticipantState(
         study_id=study.id,
@@ -60,13 +62,13 @@ def state_of(study: Study, p: ParticipantRow, r: Response, study_revision: int) 
     )
 
 
-def _load(session: Session, token: str, *, for_update: bool) -> tuple[ParticipantRow, Study, int, Response]:
-    p = repo.participant_by_token(session, token, for_update=for_update)
+def _load(conn: Connection, token: str, *, for_update: bool) -> tuple[ParticipantRecord, Study, Response]:
+    """The participant holding ``token`` (row locked with ``for_update``), the study and the response."""
+    p = repo.participant_record(conn, token, for_update=for_update)
     if p is None:
         raise ResumeCodeError(_INVALID_TOKEN)
-    row = session.get(StudyRow, p.study_id)
-    study = repo.study_from_row(session, row)
-    return p, study, row.revision, repo.load_response(session, p, study)
+    study = repo.study_by_id(conn, p.study_id, p.study_revision)
+    return p, study, repo.read_response(conn, p, study)
 
 
 def start_participant(db: Database, study_id: str, *, language: str | None = None,
@@ -100,8 +102,9 @@ def start_participant(db: Database, study_id: str, *, language: str | None = Non
         session.add(p)
         session.flush()
         session.add(AccessTokenRow(token_hash=digest(token), participant_id=p.id, created_at=when))
-        session.add_all([SortItemRow(participant_id=p.id, statement=sid) for sid in study.statement_ids])
-        repo.append_event(session, p.id, 0, when, "start",
+        conn = session.connection()
+        repo.add_sort_items(conn, p.id, study.statement_ids)
+        repo.append_event(conn, p.id, 0, when, "start",
                           {"language": lang, "study_revision": srow.revision, "external_id": external_id})
         r = Response.new(study, lang)
         return ParticipantSession(token=token, resume_code=code, state=state_of(study, p, r, srow.revision))
@@ -118,11 +121,11 @@ def start_participant(db: Database, study_id: str, *, language: str | None = Non
 def resume(db: Database, token: str) -> ParticipantState:
     """The current state of the participant holding ``token`` (after a reload, for example)."""
 
-    def work(session: Session) -> ParticipantState:
-        p, study, rev, r = _load(session, token, for_update=False)
-        return state_of(study, p, r, rev)
+    def work(conn: Connection) -> ParticipantState:
+        p, study, r = _load(conn, token, for_update=False)
+        return state_of(study, p, r, p.study_revision)
 
-    return db.read(work)
+    return db.read_connection(work)
 
 
 def resume_by_code(db: Database, code: str, *, now: datetime | None = None) -> ParticipantSession:
@@ -157,9 +160,10 @@ def _step(db: Database, token: str, kind: str, payload: dict[str, Any], expected
     if isinstance(expected_version, bool) or not isinstance(expected_version, int):
         raise StudyError(f"expected_version must be the version number of the shown state, got {expected_version!r}.")
 
-    def work(session: Session) -> ParticipantState:
+    def work(conn: Connection) -> ParticipantState:
         when = now or utcnow()
-        p, study, rev, r = _load(session, token, for_update=True)
+        p, study, r = _load(conn, token, for_update=True)
+        rev = p.study_revision
         if kind == "submit" and r.submitted:
             return state_of(study, p, r, rev)  # a double submit: still exactly one response
         if p.version != expected_version:
@@ -183,20 +187,20 @@ def _step(db: Database, token: str, kind: str, payload: dict[str, Any], expected
         apply(study, r, kind, payload)  # raises (and nothing is written) if the step is not allowed
         if r == before:
             return state_of(study, p, r, rev)
-        repo.write_response(session, p, study, before, r, when)
+        repo.write_response(conn, p.id, study, before, r, when)
         values: dict[str, Any] = {"updated_at": when, "stage": r.stage, "language": r.language}
         if r.consent_version != before.consent_version:
             values.update(consent_version=r.consent_version, consented_at=when)
         if r.submitted:
             values["submitted_at"] = when
-        version = repo.bump_version(session, p, values)
+        p = repo.bump_version(conn, p, values)
         stored = dict(payload)
         if kind == "answer":
             stored["value"] = r.answers.get(payload["question"])
-        repo.append_event(session, p.id, version, when, kind, stored)
+        repo.append_event(conn, p.id, p.version, when, kind, stored)
         return state_of(study, p, r, rev)
 
-    return db.write(work)
+    return db.write_connection(work)
 
 
 def give_consent(db: Database, token: str, consent_version: str, *, expected_version: int,

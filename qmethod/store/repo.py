@@ -1,10 +1,21 @@
-"""Data functions: read and write rows inside a caller's session (they never commit)."""
+"""Data functions: read and write rows inside a caller's session or connection (they never commit).
+
+A participant's save runs on the lean path: one Core ``select`` for the participant row (locked on
+PostgreSQL) with its study revision, one for the sort items and answers, the changed rows, the version
+bump and the audit event as prebuilt Core statements; the parsed :class:`Study` is cached per database
+engine, study and revision (immutable data).
+"""
 from __future__ import annotations
 
-from datetime import datetime
+import threading
+import weakref
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from ..errors import ConflictError, NotFoundError
@@ -21,11 +32,85 @@ from .models import (
 )
 from .tokens import digest
 
-__all__ = ["study_row", "study_from_row", "participant_by_token", "participant_by_resume_code",
-           "participant_by_code", "load_response", "write_response", "append_event", "events_of",
-           "bump_version", "next_participant_number"]
+__all__ = ["ParticipantRecord", "study_row", "study_from_row", "study_by_id", "participant_by_token",
+           "participant_record", "participant_by_resume_code", "participant_by_code", "load_response",
+           "read_response", "write_response", "append_event", "add_sort_items", "events_of", "bump_version",
+           "next_participant_number"]
 
-_STUDY_CACHE: dict[tuple[int, int, int], Study] = {}
+_P = ParticipantRow.__table__
+_T = AccessTokenRow.__table__
+_S = StudyRow.__table__
+_I = SortItemRow.__table__
+_A = AnswerRow.__table__
+_E = EventRow.__table__
+
+#: parsed studies per engine (dropped with the engine), keyed by (study row id, revision)
+_STUDIES: "weakref.WeakKeyDictionary[Engine, dict[tuple[int, int], Study]]" = weakref.WeakKeyDictionary()
+_STUDIES_GUARD = threading.Lock()
+_STUDIES_PER_ENGINE = 256
+
+
+@dataclass(frozen=True)
+class ParticipantRecord:
+    """A participant row as plain values (plus its study's revision), read for one step."""
+
+    id: int
+    study_id: int
+    study_revision: int
+    code: str
+    language: str
+    stage: str
+    version: int
+    consent_version: str | None
+    consented_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    submitted_at: datetime | None
+
+
+_RECORD = select(
+    _P.c.id, _P.c.study_id, _S.c.revision, _P.c.code, _P.c.language, _P.c.stage, _P.c.version,
+    _P.c.consent_version, _P.c.consented_at, _P.c.created_at, _P.c.updated_at, _P.c.submitted_at,
+).select_from(_T.join(_P, _P.c.id == _T.c.participant_id).join(_S, _S.c.id == _P.c.study_id)).where(
+    _T.c.token_hash == bindparam("token_hash")
+)
+_RECORD_LOCKED = _RECORD.with_for_update(of=_P)
+_DEFINITION = select(_S.c.slug, _S.c.revision, _S.c.definition).where(_S.c.id == bindparam("study_id"))
+_ITEMS = select(_I.c.statement, _I.c.pile, _I.c.score, _I.c.position, _I.c.comment).where(
+    _I.c.participant_id == bindparam("pid"))
+_ANSWERS = select(_A.c.question, _A.c.value).where(_A.c.participant_id == bindparam("pid"))
+_SET_ITEM = update(_I).where(_I.c.participant_id == bindparam("pid"), _I.c.statement == bindparam("sid")).values(
+    pile=bindparam("v_pile"), score=bindparam("v_score"), position=bindparam("v_position"),
+    comment=bindparam("v_comment"))
+_ADD_ITEMS = insert(_I)
+_ADD_ANSWER = insert(_A)
+_SET_ANSWER = update(_A).where(_A.c.participant_id == bindparam("pid"), _A.c.question == bindparam("qid")).values(
+    value=bindparam("v_value"), answered_at=bindparam("v_at"))
+_DROP_ANSWER = _A.delete().where(_A.c.participant_id == bindparam("pid"), _A.c.question == bindparam("qid"))
+_BUMP = update(_P).where(_P.c.id == bindparam("pid"), _P.c.version == bindparam("expected")).values(
+    version=bindparam("v_version"), updated_at=bindparam("v_updated_at"), stage=bindparam("v_stage"),
+    language=bindparam("v_language"), consent_version=bindparam("v_consent_version"),
+    consented_at=bindparam("v_consented_at"), submitted_at=bindparam("v_submitted_at"))
+_ADD_EVENT = insert(_E)
+_BUMP_FIELDS = ("updated_at", "stage", "language", "consent_version", "consented_at", "submitted_at")
+
+
+def _cached_study(engine: Engine, study_id: int, revision: int, load: Callable[[], tuple[str, int, Any]]) -> Study:
+    """The parsed study (study row ``study_id``, ``revision``) of this engine's database; ``load`` gives
+    ``(slug, revision, definition)`` when it is not cached yet."""
+    with _STUDIES_GUARD:
+        per = _STUDIES.get(engine)
+        study = per.get((study_id, revision)) if per is not None else None
+    if study is not None:
+        return study
+    slug, rev, definition = load()
+    study = parse_study(definition, source=f"study {slug!r} (stored revision {rev})")
+    with _STUDIES_GUARD:
+        per = _STUDIES.setdefault(engine, {})
+        if len(per) >= _STUDIES_PER_ENGINE:
+            per.clear()
+        per[(study_id, rev)] = study
+    return study
 
 
 def study_row(session: Session, slug: str, *, for_update: bool = False) -> StudyRow:
@@ -39,15 +124,20 @@ def study_row(session: Session, slug: str, *, for_update: bool = False) -> Study
 
 
 def study_from_row(session: Session, row: StudyRow) -> Study:
-    """The validated :class:`Study` of a row (parsed once per revision and database)."""
-    key = (id(session.get_bind().engine), row.id, row.revision)
-    study = _STUDY_CACHE.get(key)
-    if study is None:
-        study = parse_study(row.definition, source=f"study {row.slug!r} (stored revision {row.revision})")
-        if len(_STUDY_CACHE) > 256:
-            _STUDY_CACHE.clear()
-        _STUDY_CACHE[key] = study
-    return study
+    """The validated :class:`Study` of a row (parsed once per revision and database engine)."""
+    engine = session.get_bind().engine
+    return _cached_study(engine, row.id, row.revision, lambda: (row.slug, row.revision, row.definition))
+
+
+def study_by_id(conn: Connection, study_id: int, revision: int) -> Study:
+    """The validated :class:`Study` of study row ``study_id`` at ``revision`` (its definition is read
+    only when this revision is not cached yet)."""
+
+    def load() -> tuple[str, int, Any]:
+        slug, rev, definition = conn.execute(_DEFINITION, {"study_id": study_id}).one()
+        return slug, rev, definition
+
+    return _cached_study(conn.engine, study_id, revision, load)
 
 
 def participant_by_token(session: Session, token: str, *, for_update: bool = False) -> ParticipantRow | None:
@@ -58,6 +148,15 @@ def participant_by_token(session: Session, token: str, *, for_update: bool = Fal
     if for_update:
         q = q.with_for_update(of=ParticipantRow)
     return session.scalars(q).one_or_none()
+
+
+def participant_record(conn: Connection, token: str, *, for_update: bool = False) -> ParticipantRecord | None:
+    """The participant holding ``token`` as a :class:`ParticipantRecord` (row locked with ``for_update``
+    on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already excludes other writers)."""
+    if not isinstance(token, str) or not token:
+        return None
+    row = conn.execute(_RECORD_LOCKED if for_update else _RECORD, {"token_hash": digest(token)}).first()
+    return None if row is None else ParticipantRecord(*row)
 
 
 def participant_by_resume_code(session: Session, code: str) -> ParticipantRow | None:
@@ -77,28 +176,43 @@ def next_participant_number(session: Session, study: StudyRow) -> int:
     return number
 
 
-def load_response(session: Session, p: ParticipantRow, study: Study) -> Response:
-    """Rebuild the working :class:`Response` from the stored rows."""
-    r = Response.new(study, p.language)
-    r.stage = p.stage
-    r.consent_version = p.consent_version
-    r.submitted = p.submitted_at is not None
+def _response(study: Study, language: str, stage: str, consent_version: str | None, submitted: bool,
+              items: Iterable[Sequence[Any]], answers: Iterable[Sequence[Any]]) -> Response:
+    r = Response.new(study, language)
+    r.stage = stage
+    r.consent_version = consent_version
+    r.submitted = submitted
+    piles: dict[str, str] = {}
+    comments: dict[str, str] = {}
     placed: list[tuple[int, int, str]] = []
-    for item in session.scalars(select(SortItemRow).where(SortItemRow.participant_id == p.id)):
-        if item.pile is not None:
-            r.piles[item.statement] = item.pile
-        if item.score is not None:
-            placed.append((item.score, item.position if item.position is not None else 0, item.statement))
-        if item.comment is not None:
-            r.comments[item.statement] = item.comment
+    for sid, pile, score, position, comment in items:
+        if pile is not None:
+            piles[sid] = pile
+        if score is not None:
+            placed.append((score, position if position is not None else 0, sid))
+        if comment is not None:
+            comments[sid] = comment
     for score, _pos, sid in sorted(placed):
         r.columns.setdefault(score, []).append(sid)
-    for a in session.scalars(select(AnswerRow).where(AnswerRow.participant_id == p.id)):
-        r.answers[a.question] = a.value
+    for qid, value in answers:
+        r.answers[qid] = value
     # keep the study's pile / statement order in dicts so equal states compare and print alike
-    r.piles = {s: r.piles[s] for s in study.statement_ids if s in r.piles}
-    r.comments = {s: r.comments[s] for s in study.statement_ids if s in r.comments}
+    r.piles = {s: piles[s] for s in study.statement_ids if s in piles}
+    r.comments = {s: comments[s] for s in study.statement_ids if s in comments}
     return r
+
+
+def load_response(session: Session, p: ParticipantRow, study: Study) -> Response:
+    """Rebuild the working :class:`Response` from the stored rows."""
+    conn = session.connection()
+    return _response(study, p.language, p.stage, p.consent_version, p.submitted_at is not None,
+                     conn.execute(_ITEMS, {"pid": p.id}), conn.execute(_ANSWERS, {"pid": p.id}))
+
+
+def read_response(conn: Connection, p: ParticipantRecord, study: Study) -> Response:
+    """:func:`load_response` for a :class:`ParticipantRecord` on a Core connection."""
+    return _response(study, p.language, p.stage, p.consent_version, p.submitted_at is not None,
+                     conn.execute(_ITEMS, {"pid": p.id}), conn.execute(_ANSWERS, {"pid": p.id}))
 
 
 def _item_values(r: Response, sid: str, placements: dict[str, tuple[int, int]]) -> tuple[Any, ...]:
@@ -106,54 +220,64 @@ def _item_values(r: Response, sid: str, placements: dict[str, tuple[int, int]]) 
     return (r.piles.get(sid), score, pos, r.comments.get(sid))
 
 
-def write_response(session: Session, p: ParticipantRow, study: Study, before: Response, after: Response,
+def write_response(conn: Connection, participant_id: int, study: Study, before: Response, after: Response,
                    now: datetime) -> None:
     """Store the difference between ``before`` and ``after`` (rows of sort_item and answer)."""
     pb, pa = before.placements(), after.placements()
+    changed = []
     for sid in study.statement_ids:
         old, new = _item_values(before, sid, pb), _item_values(after, sid, pa)
         if old != new:
-            session.execute(
-                update(SortItemRow)
-                .where(SortItemRow.participant_id == p.id, SortItemRow.statement == sid)
-                .values(pile=new[0], score=new[1], position=new[2], comment=new[3])
-            )
-    for qid in set(before.answers) | set(after.answers):
+            changed.append({"pid": participant_id, "sid": sid, "v_pile": new[0], "v_score": new[1],
+                            "v_position": new[2], "v_comment": new[3]})
+    if changed:
+        conn.execute(_SET_ITEM, changed)
+    for qid in sorted(set(before.answers) | set(after.answers)):
         old, new = before.answers.get(qid), after.answers.get(qid)
         if old == new:
             continue
         if new is None:
-            session.execute(delete(AnswerRow).where(AnswerRow.participant_id == p.id, AnswerRow.question == qid))
+            conn.execute(_DROP_ANSWER, {"pid": participant_id, "qid": qid})
         elif old is None:
-            session.add(AnswerRow(participant_id=p.id, question=qid, value=new, answered_at=now))
+            conn.execute(_ADD_ANSWER, {"participant_id": participant_id, "question": qid, "value": new,
+                                       "answered_at": now})
         else:
-            session.execute(update(AnswerRow)
-                            .where(AnswerRow.participant_id == p.id, AnswerRow.question == qid)
-                            .values(value=new, answered_at=now))
+            conn.execute(_SET_ANSWER, {"pid": participant_id, "qid": qid, "v_value": new, "v_at": now})
 
 
-def bump_version(session: Session, p: ParticipantRow, values: dict[str, Any]) -> int:
-    """Set ``values`` on the participant and increase its version by one, only if nobody else did.
+def add_sort_items(conn: Connection, participant_id: int, statement_ids: Iterable[str]) -> None:
+    """One empty ``sort_item`` row per statement of a new participant."""
+    conn.execute(_ADD_ITEMS, [{"participant_id": participant_id, "statement": sid} for sid in statement_ids])
 
-    Returns the new version; raises :class:`ConflictError` if the stored version moved meanwhile.
+
+def bump_version(conn: Connection, p: ParticipantRecord, values: dict[str, Any]) -> ParticipantRecord:
+    """Set ``values`` (fields of :data:`_BUMP_FIELDS`) on the participant and increase its version by one,
+    only if nobody else did.
+
+    Returns the record as now stored; raises :class:`ConflictError` if the stored version moved meanwhile.
     """
-    new_version = p.version + 1
-    res = session.execute(
-        update(ParticipantRow)
-        .where(ParticipantRow.id == p.id, ParticipantRow.version == p.version)
-        .values(version=new_version, **values)
-        .execution_options(synchronize_session=False)
-    )
+    unknown = set(values) - set(_BUMP_FIELDS)
+    if unknown:
+        raise ValueError(f"bump_version cannot set {', '.join(sorted(unknown))}")
+    values = {k: (v.astimezone(timezone.utc) if isinstance(v, datetime) and v.tzinfo is not None else v)
+              for k, v in values.items()}
+    new = {f: values.get(f, getattr(p, f)) for f in _BUMP_FIELDS}
+    params = {"pid": p.id, "expected": p.version, "v_version": p.version + 1}
+    params.update({f"v_{f}": v for f, v in new.items()})
+    res = conn.execute(_BUMP, params)
     if res.rowcount != 1:
         raise ConflictError("Another tab or device saved at the same moment; the page shows the latest state.")
-    session.expire(p)
-    return new_version
+    return ParticipantRecord(
+        id=p.id, study_id=p.study_id, study_revision=p.study_revision, code=p.code, version=p.version + 1,
+        created_at=p.created_at, **new,
+    )
 
 
-def append_event(session: Session, participant_id: int, version: int, at: datetime, kind: str,
+def append_event(conn: Connection, participant_id: int, version: int, at: datetime, kind: str,
                  payload: dict[str, Any]) -> None:
-    session.add(EventRow(participant_id=participant_id, version=version, at=at, kind=kind, payload=payload))
-    session.flush()
+    """Append one step to the audit trail."""
+    conn.execute(_ADD_EVENT, {"participant_id": participant_id, "version": version, "at": at, "kind": kind,
+                              "payload": payload})
 
 
 def events_of(session: Session, participant_id: int) -> list[EventRow]:

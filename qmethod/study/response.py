@@ -70,7 +70,13 @@ class Response:
         return cls(language=language, columns={s: [] for s in study.grid.scores})
 
     def copy(self) -> "Response":
-        return copy.deepcopy(self)
+        """An independent copy (lists and dicts copied; answer lists copied, other values are immutable)."""
+        return Response(
+            language=self.language, stage=self.stage, consent_version=self.consent_version,
+            piles=dict(self.piles), columns={score: list(ids) for score, ids in self.columns.items()},
+            comments=dict(self.comments), answers={k: _copy_value(v) for k, v in self.answers.items()},
+            submitted=self.submitted,
+        )
 
     def score_of(self, statement_id: str) -> int | None:
         for score, ids in self.columns.items():
@@ -84,6 +90,20 @@ class Response:
 
     def placed_count(self) -> int:
         return sum(len(ids) for ids in self.columns.values())
+
+
+def _copy_value(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    return copy.deepcopy(value)
+
+
+def _unpiled(study: Study, r: Response) -> list[str]:
+    """Statements neither on a presort pile nor in the grid."""
+    placed = {sid for ids in r.columns.values() for sid in ids}
+    return [s for s in study.statement_ids if s not in r.piles and s not in placed]
 
 
 def stages(study: Study) -> tuple[str, ...]:
@@ -219,7 +239,7 @@ def missing(study: Study, r: Response) -> list[Missing]:
     if r.consent_version is None:
         out.append(Missing("consent", None, "Consent has not been given."))
     if study.presort:
-        unpiled = [s for s in study.statement_ids if s not in r.piles and r.score_of(s) is None]
+        unpiled = _unpiled(study, r)
         if unpiled:
             out.append(Missing("presort", None, f"{len(unpiled)} statement(s) are not sorted into a pile: "
                                                 f"{', '.join(unpiled)}."))
@@ -248,7 +268,7 @@ def _stage_blockers(study: Study, r: Response, stage: str) -> list[Missing]:
     if idx > 0 and r.consent_version is None:
         out.append(Missing("consent", None, "Consent has not been given."))
     if study.presort and idx > order.index("presort"):
-        unpiled = [s for s in study.statement_ids if s not in r.piles and r.score_of(s) is None]
+        unpiled = _unpiled(study, r)
         if unpiled:
             out.append(Missing("presort", None, f"{len(unpiled)} statement(s) are not sorted into a pile: "
                                                 f"{', '.join(unpiled)}."))
