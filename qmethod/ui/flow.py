@@ -226,12 +226,19 @@ def missing_messages(ctx: Ctx, missing: tuple | list) -> list[str]:
     return out
 
 
-def call(ctx: Ctx, fn: Callable[..., ParticipantState], *args: Any, **kwargs: Any) -> ParticipantState | None:
+def call(ctx: Ctx, fn: Callable[..., ParticipantState], *args: Any, only_at: str | None = None,
+         **kwargs: Any) -> ParticipantState | None:
     """Run a service step for this participant with the current version; on failure show a calm,
-    specific, translated message and return ``None`` (nothing stored is lost)."""
+    specific, translated message and return ``None`` (nothing stored is lost).
+
+    ``only_at``: do nothing unless the stored stage is this one (for widget callbacks, so that a
+    late event from a page the participant has left cannot change that page's answers).
+    """
     lang = ctx.lang
     try:
         fresh = service.resume(ctx.db, ctx.token)
+        if only_at is not None and fresh.stage != only_at:
+            return None
         return fn(ctx.db, ctx.token, *args, expected_version=fresh.version, **kwargs)
     except IncompleteError as exc:
         fresh_ctx = Ctx(ctx.db, ctx.token, service.resume(ctx.db, ctx.token), ctx.study)
@@ -302,7 +309,8 @@ _STEP_FUNCS: dict[str, Callable[..., ParticipantState]] = {
 
 
 def apply_browser_change(token: str, seq_key: str, seq: int,
-                         plan: Callable[[ParticipantState, Study], list[tuple[str, dict]] | None]) -> None:
+                         plan: Callable[[ParticipantState, Study], list[tuple[str, dict]] | None],
+                         stage: str) -> None:
     """Save a change sent by a browser component (called from its on-change callback).
 
     The component sends the participant's whole layout; ``plan(state, study)`` returns the steps from
@@ -314,6 +322,9 @@ def apply_browser_change(token: str, seq_key: str, seq: int,
     db = database()
     try:
         state = service.resume(db, token)
+        if state.stage != stage:  # a late message from a page the participant has left
+            st.session_state[seq_key] = seq
+            return
         study = get_study(state.study_id, state.study_revision)
         steps = plan(state, study)
         if steps is None:

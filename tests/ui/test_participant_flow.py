@@ -135,7 +135,9 @@ def test_demo_study_by_mouse_drag(app, page):
     assert state.completed
     assert stored_layout(state) == expected
     extremes = [sid for score in (-4, 4) for sid in state.columns[score]]
-    assert sorted(state.comments.values()) == sorted(comments.values())
+    trail = [(e.version, e.kind, e.payload) for e in service.audit_trail(app.db, state.study_id, state.participant)
+             if e.kind in ("comment", "answer", "stage", "submit")]
+    assert sorted(state.comments.values()) == sorted(comments.values()), trail
     assert set(state.comments) == set(extremes)
     assert state.answers == {"role": "user", "areas": ["mental-health"], "years": 7}
 

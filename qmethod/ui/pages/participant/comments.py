@@ -22,9 +22,10 @@ if study.postsort.prompt:
 
 
 def _save(statement_id: str, key: str) -> None:
-    state = flow.call(ctx, service.save_comment, statement_id, st.session_state.get(key) or "")
-    if state is None:
-        st.session_state[f"unsaved:{key}"] = True
+    value = st.session_state.get(key)
+    if value is None:
+        return
+    flow.call(ctx, service.save_comment, statement_id, value, only_at="comments")
 
 
 targets = [(score, sid) for score in study.postsort.columns for sid in ctx.state.columns.get(score, ())]

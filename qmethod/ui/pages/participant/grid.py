@@ -27,7 +27,7 @@ def _on_layout() -> None:
             return None
         return layout_steps(state.columns, desired, study_.grid.capacity)
 
-    flow.apply_browser_change(ctx.token, SEQ, seq, plan)
+    flow.apply_browser_change(ctx.token, SEQ, seq, plan, "grid")
 
 
 st.set_page_config(page_title=f"{t('stage_grid', lang)} – {ctx.text(study.title)}", layout="wide")

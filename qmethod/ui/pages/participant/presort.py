@@ -24,7 +24,7 @@ def _on_piles() -> None:
         desired = parse_piles(value.get("piles"), study.statement_ids, PILES)
         return None if desired is None else pile_steps(state.piles, desired)
 
-    flow.apply_browser_change(ctx.token, SEQ, seq, plan)
+    flow.apply_browser_change(ctx.token, SEQ, seq, plan, "presort")
 
 
 st.set_page_config(page_title=f"{t('stage_presort', lang)} – {ctx.text(ctx.study.title)}")

@@ -29,6 +29,8 @@ def _save(q: Question) -> None:
     value = _value(q)
     try:
         fresh = service.resume(ctx.db, ctx.token)
+        if fresh.stage != "survey":  # a late event from a page the participant has left
+            return
         service.save_answer(ctx.db, ctx.token, q.id, value, expected_version=fresh.version)
         st.session_state.pop(f"answer_error_{q.id}", None)
     except (ConflictError, StorageBusyError):
