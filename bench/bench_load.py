@@ -9,10 +9,13 @@ per participant, as Streamlit runs one thread per browser session.
     .venv/bin/python bench/bench_load.py --db sqlite --participants 200
     .venv/bin/python bench/bench_load.py --db postgres --participants 1000 --processes 2 --think 1
     .venv/bin/python bench/bench_load.py --db sqlite --participants 200 --fault   # SIGKILL mid-load
+    .venv/bin/python bench/bench_load.py --db sqlite --participants 200 --think 5 --stagger 60
 
 ``--think`` is the mean pause before each step (exponential; 0 = every participant saves flat out,
 far harsher than people, who pause 5-20 s between saves). PostgreSQL is a temporary cluster started
 for the run (Debian's binaries, the same start-up code as the test suite, but with fsync on).
+``--stagger S`` spreads the participants' starts uniformly over S seconds (default 0: all start in
+the same second, the harshest case).
 Prints throughput, latency percentiles per step kind and the correctness counts; asserts nothing.
 """
 from __future__ import annotations
@@ -60,13 +63,16 @@ def main() -> None:
     ap.add_argument("--participants", type=int, nargs="+", default=[50])
     ap.add_argument("--processes", type=int, default=1, help="serving processes (participants dealt round-robin)")
     ap.add_argument("--think", type=float, default=0.0, help="mean pause before each step, seconds")
+    ap.add_argument("--stagger", type=float, default=0.0,
+                    help="spread participants' starts uniformly over this many seconds (0 = all at once)")
     ap.add_argument("--fault", action="store_true", help="SIGKILL the serving processes mid-load, then restart")
     ap.add_argument("--timeout", type=float, default=600.0, help="give up after this many seconds per run")
     ap.add_argument("--replay-sample", type=int, default=50, help="participants replayed from the audit trail")
     args = ap.parse_args()
 
     print(f"python {platform.python_version()}, {os.cpu_count()} cores (shared with other work while measured), "
-          f"database {args.db}, {args.processes} serving process(es), think {args.think:g} s")
+          f"database {args.db}, {args.processes} serving process(es), think {args.think:g} s, "
+          f"starts {'spread over ' + format(args.stagger, 'g') + ' s' if args.stagger else 'all at once'}")
     cluster = postgres_cluster() if args.db == "postgres" else None
     tmp = Path(tempfile.mkdtemp(prefix="qmethod-load-"))
     try:
@@ -78,7 +84,7 @@ def main() -> None:
             steps_each = 1 + len(study.statement_ids) * 2 + 4 + 4 + 4 + 2  # about; printed exactly below
             kill_at = int(n * steps_each * 0.4) if args.fault else None
             run = loadlib.drive(url, study.id, n, run_id=f"n{n}", processes=args.processes, think=args.think,
-                                kill_after_acks=kill_at, timeout=args.timeout)
+                                kill_after_acks=kill_at, timeout=args.timeout, stagger=args.stagger)
             t = time.perf_counter()
             counts = loadlib.verify(db, study.id, f"n{n}", n, run.acks, replay_sample=args.replay_sample)
             check = time.perf_counter() - t

@@ -9,7 +9,7 @@ Run as a script this module is the *serving process* of the benchmark (``worker`
 participants it is given, one thread each, and writes one JSON line per acknowledged step to stdout
 (flushed, so a parent that kills it with SIGKILL knows exactly which steps were acknowledged)::
 
-    python bench/loadlib.py worker URL STUDY_ID RUN_ID THINK SEED DEADLINE < participants.jsonl
+    python bench/loadlib.py worker URL STUDY_ID RUN_ID THINK SEED DEADLINE [STAGGER] < participants.jsonl
 
 ``participants.jsonl`` has one ``{"i": number, "token": token or null}`` per participant.
 Acknowledgement lines: ``{"i", "k" (step kind), "v" (stored version), "p" (participant code),
@@ -123,10 +123,17 @@ def external_id(run_id: str, i: int) -> str:
 
 
 def run_participant(db, study: Study, run_id: str, i: int, token: str | None, *, think: float, seed: int,
-                    deadline: float, emit: Callable[[dict], None]) -> None:
-    """Drive participant ``i`` to a submitted sort (starting it if ``token`` is None)."""
+                    deadline: float, emit: Callable[[dict], None], stagger: float = 0.0) -> None:
+    """Drive participant ``i`` to a submitted sort (starting it if ``token`` is None).
+
+    ``stagger`` > 0: a new participant first waits a uniformly random 0..stagger seconds, as people do
+    not all press Start in the same second (the wait is not part of any latency).
+    """
     rng = random.Random(seed * 1_000_003 + i)
     plan = make_plan(study, seed * 1_000_003 + i)
+    if token is None and stagger > 0:
+        time.sleep(min(random.Random(-(seed * 1_000_003 + i)).uniform(0.0, stagger),
+                       max(0.0, deadline - time.monotonic())))
     if token is None:
         t0 = time.perf_counter()
         session = sv.start_participant(db, study.id, external_id=external_id(run_id, i))
@@ -158,7 +165,7 @@ def run_participant(db, study: Study, run_id: str, i: int, token: str | None, *,
 
 
 def worker(url: str, study_id: str, run_id: str, think: float, seed: int, deadline_s: float,
-           people: Iterable[dict]) -> None:
+           people: Iterable[dict], stagger: float = 0.0) -> None:
     """The serving process: one thread per participant, acknowledgements as JSON lines on stdout."""
     db = sv.open_database(url, migrate=False)
     study = sv.get_study(db, study_id)
@@ -177,7 +184,7 @@ def worker(url: str, study_id: str, run_id: str, think: float, seed: int, deadli
     def one(p: dict) -> None:
         try:
             run_participant(db, study, run_id, p["i"], p.get("token"), think=think, seed=seed, deadline=deadline,
-                            emit=emit)
+                            emit=emit, stagger=stagger)
         except Exception as exc:  # noqa: BLE001 - reported to the parent, which counts it
             errors.append(repr(exc))
             emit({"i": p["i"], "k": "error", "e": repr(exc)[:300]})
@@ -203,14 +210,15 @@ class LoadRun:
     restarts: int = 0
 
 
-def _spawn(url: str, study_id: str, run_id: str, think: float, seed: int, deadline: float, people: list[dict]):
+def _spawn(url: str, study_id: str, run_id: str, think: float, seed: int, deadline: float, people: list[dict],
+           stagger: float = 0.0):
     import os
     import subprocess
 
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     proc = subprocess.Popen(
         [sys.executable, str(Path(__file__).resolve()), "worker", url, study_id, run_id, str(think), str(seed),
-         str(deadline)],
+         str(deadline), str(stagger)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )
     assert proc.stdin is not None
@@ -220,13 +228,15 @@ def _spawn(url: str, study_id: str, run_id: str, think: float, seed: int, deadli
 
 
 def drive(url: str, study_id: str, n: int, *, run_id: str = "load", processes: int = 1, think: float = 0.0,
-          seed: int = 1, kill_after_acks: int | None = None, timeout: float = 600.0) -> LoadRun:
+          seed: int = 1, kill_after_acks: int | None = None, timeout: float = 600.0,
+          stagger: float = 0.0) -> LoadRun:
     """Run ``n`` participants through serving processes (``processes`` of them, participants dealt
     round-robin) until every one has submitted.
 
     With ``kill_after_acks`` the serving processes are killed with SIGKILL once that many steps have
     been acknowledged, then started again with the tokens acknowledged so far: participants with a
-    token resume from the database, the others start (again).
+    token resume from the database, the others start (again). ``stagger``: participants start at
+    uniformly random moments over that many seconds instead of all at once.
     """
     import signal
 
@@ -252,7 +262,7 @@ def drive(url: str, study_id: str, n: int, *, run_id: str = "load", processes: i
 
     def round_(people: list[dict], kill: bool) -> bool:
         shares = [people[j::processes] for j in range(processes)]
-        procs = [_spawn(url, study_id, run_id, think, seed, max(1.0, stop_at - time.monotonic()), share)
+        procs = [_spawn(url, study_id, run_id, think, seed, max(1.0, stop_at - time.monotonic()), share, stagger)
                  for share in shares if share]
         readers = [threading.Thread(target=reader, args=(p,), daemon=True) for p in procs]
         for r in readers:
@@ -373,8 +383,9 @@ def latency_table(acks: list[dict]) -> list[tuple[str, int, float, float, float,
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 8 or sys.argv[1] != "worker":
+    if len(sys.argv) not in (8, 9) or sys.argv[1] != "worker":
         sys.exit(__doc__)
-    _, _, url_, study_, run_, think_, seed_, deadline_ = sys.argv
+    _, _, url_, study_, run_, think_, seed_, deadline_ = sys.argv[:8]
     worker(url_, study_, run_, float(think_), int(seed_), float(deadline_),
-           [json.loads(line) for line in sys.stdin if line.strip()])
+           [json.loads(line) for line in sys.stdin if line.strip()],
+           stagger=float(sys.argv[8]) if len(sys.argv) == 9 else 0.0)

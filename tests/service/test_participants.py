@@ -1,6 +1,7 @@
 """Participant steps through the service layer, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import dataclasses
 import random
 from datetime import datetime, timedelta, timezone
 
@@ -401,3 +402,58 @@ def test_demo_study_publishes_from_studies_dir(db):
     infos = sv.publish_studies_dir(db, "studies")
     assert "brukermedvirkning" in [i.id for i in infos]
     assert sv.publish_studies_dir(db, "studies")[0].changed is False
+
+
+# -- the lean save path: returned state = stored state; parsed studies kept apart per database ----------
+
+def test_returned_state_equals_stored_state_after_every_kind_of_step(db, mini):
+    s = sv.start_participant(db, mini.id)
+    berlin = timezone(timedelta(hours=2))
+    st = sv.give_consent(db, s.token, mini.consent.version, expected_version=s.state.version,
+                         now=datetime(2026, 3, 1, 14, 0, 0, 123456, tzinfo=berlin))
+    assert st.consented_at == datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=timezone.utc)
+    assert st.consented_at.tzinfo == timezone.utc and st.updated_at.tzinfo == timezone.utc
+    assert st == sv.resume(db, s.token) == sv.participant_state(db, mini.id, st.participant)
+    steps = [
+        lambda v: sv.set_stage(db, s.token, "presort", expected_version=v),
+        lambda v: sv.set_pile(db, s.token, "A", "agree", expected_version=v),
+        lambda v: sv.place_statement(db, s.token, "A", 0, expected_version=v),
+        lambda v: sv.place_statement(db, s.token, "B", 0, 0, expected_version=v),
+        lambda v: sv.swap_statements(db, s.token, "A", "B", expected_version=v),
+        lambda v: sv.move_statement(db, s.token, "A", 1, expected_version=v),
+        lambda v: sv.remove_statement(db, s.token, "B", expected_version=v),
+        lambda v: sv.save_comment(db, s.token, "A", "fordi", expected_version=v),
+        lambda v: sv.save_answer(db, s.token, "areas", ["c", "a"], expected_version=v),
+        lambda v: sv.save_answer(db, s.token, "areas", ["b"], expected_version=v),
+        lambda v: sv.save_answer(db, s.token, "areas", None, expected_version=v),
+        lambda v: sv.set_language(db, s.token, "en", expected_version=v),
+    ]
+    for step in steps:
+        before = st
+        st = step(st.version)
+        assert st.version == before.version + 1
+        assert st == sv.resume(db, s.token) == sv.participant_state(db, mini.id, st.participant)
+    assert sv.replay_participant(db, mini.id, st.participant) == st
+
+
+def test_parsed_study_follows_revisions_and_databases(db, mini, tmp_path):
+    s, st = consented(db, mini)
+    renamed = dataclasses.replace(mini, consent=dataclasses.replace(mini.consent, version="v-next",
+                                                                     text={"nb": "Nytt samtykke.",
+                                                                           "en": "New consent."}))
+    assert sv.publish_study(db, renamed).changed
+    fresh = sv.start_participant(db, mini.id)
+    assert fresh.state.study_revision == 2
+    with pytest.raises(StudyError, match="v-next"):  # the stored revision 2 is used, not a cached revision 1
+        sv.give_consent(db, fresh.token, mini.consent.version, expected_version=0)
+    assert sv.give_consent(db, fresh.token, "v-next", expected_version=0).consent_version == "v-next"
+    # another database with the same study id and revision 1, but another definition
+    other = sv.open_database(f"sqlite:///{tmp_path / 'other.sqlite'}")
+    try:
+        sv.publish_study(other, renamed)
+        o = sv.start_participant(other, mini.id)
+        assert o.state.study_revision == 1
+        assert sv.give_consent(other, o.token, "v-next", expected_version=0).consent_version == "v-next"
+    finally:
+        other.dispose()
+    assert sv.resume(db, s.token).consent_version == mini.consent.version
