@@ -9,8 +9,6 @@ import streamlit as st
 
 from qmethod.ui.flow import PAGE_FILES, SCREENS
 
-st.set_page_config(page_title="qmethod", page_icon=":material/view_column:", layout="centered")
-
 participant = [
     st.Page(PAGE_FILES[screen], url_path=screen, default=(screen == "welcome"),
             title=screen.capitalize())
@@ -27,4 +25,8 @@ researcher: list = [st.Page(path, url_path=url, title=title, icon=icon)
 pages = {"Participant": participant, "Developer": developer}
 if researcher:
     pages["Researcher"] = researcher
-st.navigation(pages, position="hidden").run()
+page = st.navigation(pages, position="hidden")
+# participants read one column; researchers need the width for tables and plots
+st.set_page_config(page_title="qmethod", page_icon=":material/view_column:",
+                   layout="wide" if page in researcher else "centered")
+page.run()
