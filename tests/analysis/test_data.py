@@ -33,7 +33,7 @@ def test_unequal_length_sorts():
 def test_sort_breaking_declared_distribution(lipset):
     bad = lipset.copy()
     bad.loc["sta_2", "US1"] = 1  # the KADE "unforced" fixture's change
-    with pytest.raises(DataError, match="Q-sort 'US1' breaks the forced distribution: it has 4 statement.s. at \+0 where the grid most Q-sorts follow has 5"):
+    with pytest.raises(DataError, match=r"Q-sort 'US1' breaks the forced distribution: it has 4 statement.s. at \+0 where the grid most Q-sorts follow has 5"):
         qmethod.analyze(bad, 3)
     grid = np.sort(lipset["US2"].to_numpy())
     with pytest.raises(DataError, match="the declared distribution"):
