@@ -81,10 +81,10 @@ def start_participant(db: Database, study_id: str, *, language: str | None = Non
     if external_id is not None and (not isinstance(external_id, str) or len(external_id) > 200):
         raise StudyError("external_id must be a text of at most 200 characters.")
 
-    def work(session: Session) -> ParticipantSession:
+    def work(conn: Connection) -> ParticipantSession:
         when = now or utcnow()
-        srow = repo.study_row(session, study_id, for_update=True)
-        study = repo.study_from_row(session, srow)
+        sid, revision, number = repo.lock_study_for_start(conn, study_id)
+        study = repo.study_by_id(conn, sid, revision)
         if not study.is_open(when):
             if study.opens is not None and when < study.opens:
                 raise StudyError(f"Study {study_id!r} opens on {study.opens:%Y-%m-%d %H:%M} UTC.")
@@ -92,26 +92,25 @@ def start_participant(db: Database, study_id: str, *, language: str | None = Non
         lang = language or study.default_language
         if lang not in study.languages:
             raise StudyError(f"Language {lang!r} is not offered; choose one of {', '.join(study.languages)}.")
-        number = repo.next_participant_number(session, srow)
+        repo.take_participant_number(conn, sid, number)
         token, code = new_token(), new_resume_code()
-        p = ParticipantRow(
-            study_id=srow.id, number=number, code=f"P{number:03d}", resume_hash=digest(code),
-            external_id=external_id, language=lang, stage="consent", version=0, created_at=when,
-            updated_at=when,
-        )
-        session.add(p)
-        session.flush()
-        session.add(AccessTokenRow(token_hash=digest(token), participant_id=p.id, created_at=when))
-        conn = session.connection()
-        repo.add_sort_items(conn, p.id, study.statement_ids)
-        repo.append_event(conn, p.id, 0, when, "start",
-                          {"language": lang, "study_revision": srow.revision, "external_id": external_id})
+        values = dict(study_id=sid, number=number, code=f"P{number:03d}", resume_hash=digest(code),
+                      external_id=external_id, language=lang, stage="consent", version=0, created_at=when,
+                      updated_at=when)
+        pid = repo.add_participant(conn, values)
+        repo.add_token(conn, digest(token), pid, when)
+        repo.add_sort_items(conn, pid, study.statement_ids)
+        repo.append_event(conn, pid, 0, when, "start",
+                          {"language": lang, "study_revision": revision, "external_id": external_id})
+        p = ParticipantRecord(id=pid, study_id=sid, study_revision=revision, code=values["code"], language=lang,
+                              stage="consent", version=0, consent_version=None, consented_at=None,
+                              created_at=when, updated_at=when, submitted_at=None)
         r = Response.new(study, lang)
-        return ParticipantSession(token=token, resume_code=code, state=state_of(study, p, r, srow.revision))
+        return ParticipantSession(token=token, resume_code=code, state=state_of(study, p, r, revision))
 
     for attempt in range(5):
         try:
-            return db.write(work)
+            return db.write_connection(work)
         except IntegrityError:  # a resume-code collision or a concurrent participant number: try again
             if attempt == 4:
                 raise

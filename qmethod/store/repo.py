@@ -35,7 +35,8 @@ from .tokens import digest
 __all__ = ["ParticipantRecord", "study_row", "study_from_row", "study_by_id", "participant_by_token",
            "participant_record", "participant_by_resume_code", "participant_by_code", "load_response",
            "read_response", "write_response", "append_event", "add_sort_items", "events_of", "bump_version",
-           "next_participant_number"]
+           "next_participant_number", "lock_study_for_start", "take_participant_number", "add_participant",
+           "add_token"]
 
 _P = ParticipantRow.__table__
 _T = AccessTokenRow.__table__
@@ -92,6 +93,11 @@ _BUMP = update(_P).where(_P.c.id == bindparam("pid"), _P.c.version == bindparam(
     language=bindparam("v_language"), consent_version=bindparam("v_consent_version"),
     consented_at=bindparam("v_consented_at"), submitted_at=bindparam("v_submitted_at"))
 _ADD_EVENT = insert(_E)
+_STUDY_FOR_START = select(_S.c.id, _S.c.revision, _S.c.next_number).where(
+    _S.c.slug == bindparam("slug")).with_for_update()
+_TAKE_NUMBER = update(_S).where(_S.c.id == bindparam("sid")).values(next_number=bindparam("v_next"))
+_ADD_PARTICIPANT = insert(_P)
+_ADD_TOKEN = insert(_T)
 _BUMP_FIELDS = ("updated_at", "stage", "language", "consent_version", "consented_at", "submitted_at")
 
 
@@ -200,6 +206,30 @@ def _response(study: Study, language: str, stage: str, consent_version: str | No
     r.piles = {s: piles[s] for s in study.statement_ids if s in piles}
     r.comments = {s: comments[s] for s in study.statement_ids if s in comments}
     return r
+
+
+def lock_study_for_start(conn: Connection, slug: str) -> tuple[int, int, int]:
+    """Lock the study row ``slug`` (PostgreSQL; SQLite's write lock is already held) and return
+    ``(study row id, revision, next participant number)``."""
+    row = conn.execute(_STUDY_FOR_START, {"slug": slug}).first()
+    if row is None:
+        raise NotFoundError(f"Study {slug!r} is not published.")
+    return row[0], row[1], row[2]
+
+
+def take_participant_number(conn: Connection, study_row_id: int, number: int) -> None:
+    """Mark ``number`` as taken (the study row must be locked by :func:`lock_study_for_start`)."""
+    conn.execute(_TAKE_NUMBER, {"sid": study_row_id, "v_next": number + 1})
+
+
+def add_participant(conn: Connection, values: dict[str, Any]) -> int:
+    """Insert a participant row; returns its id."""
+    return int(conn.execute(_ADD_PARTICIPANT, values).inserted_primary_key[0])
+
+
+def add_token(conn: Connection, token_hash: str, participant_id: int, at: datetime) -> None:
+    """Store the hash of a participant's access token."""
+    conn.execute(_ADD_TOKEN, {"token_hash": token_hash, "participant_id": participant_id, "created_at": at})
 
 
 def load_response(session: Session, p: ParticipantRow, study: Study) -> Response:
