@@ -1,9 +1,9 @@
 """The researcher workspace in Debian's chromium: login gate, design and publish a study, responses,
 analysis (flag by hand, rotation by hand), the Excel download opened with openpyxl.
 
-Participants: each of the three opens the participant link in its own browser context (the welcome
-page of the new study), then completes the sort through the service layer (the same calls the
-participant pages make), so this module does not depend on dragging cards in the grid.
+Participants: each of the three completes the new study through the real participant pages in its
+own browser context (phone-sized, list view, bokmål): consent, presort, grid, submit; the stored
+sort is checked against what was chosen.
 """
 from __future__ import annotations
 
@@ -57,19 +57,52 @@ def _login(page, app) -> None:
     settle(page)
 
 
-def _complete(db, study_id: str, order: list[int]) -> str:
+def _complete_in_browser(browser, link: str, study_id: str, order: list[int], db) -> str:
+    """One participant through the real pages, on a phone-sized screen (list view), in bokmål."""
     study = sv.get_study(db, study_id)
-    s = sv.start_participant(db, study_id)
-    st = sv.give_consent(db, s.token, study.consent.version, expected_version=s.state.version)
-    for sid in study.statement_ids:
-        st = sv.set_pile(db, s.token, sid, "neutral", expected_version=st.version)
-    ids = [study.statement_ids[k] for k in order]
-    for col in study.grid.columns:
-        for _ in range(col.count):
-            st = sv.place_statement(db, s.token, ids.pop(0), col.score, expected_version=st.version)
-    st = sv.submit(db, s.token, expected_version=st.version)
-    assert st.completed
-    return st.participant
+    ids = list(study.statement_ids)
+    scores = [col.score for col in study.grid.columns for _ in range(col.count)]
+    target = {ids[k]: score for k, score in zip(order, scores)}
+    context = browser.new_context(viewport={"width": 390, "height": 800}, has_touch=True)
+    p = context.new_page()
+    p.set_default_timeout(30_000)
+    p.goto(link)
+    p.get_by_role("heading", name="Pilot: brukermedvirkning").wait_for()
+    nxt = p.get_by_role("button", name="Gå videre")
+    p.get_by_role("button", name="Start", exact=True).click()
+    p.wait_for_url("**/consent?**")
+    p.get_by_text("Jeg har lest teksten over").click()
+    nxt.click()
+    p.wait_for_url("**/instruction?**")
+    settle(p)
+    token = dict(part.split("=", 1) for part in p.url.split("?", 1)[1].split("&"))["p"]
+    nxt.click()
+    p.wait_for_url("**/presort?**")
+    settle(p)
+    for n in range(1, len(ids) + 1):
+        p.get_by_test_id("presort-neutral").click()
+        p.get_by_test_id("count-neutral").filter(has_text=re.compile(rf"\b{n}$")).wait_for()
+    settle(p)
+    nxt.click()
+    p.wait_for_url("**/grid?**")
+    settle(p)
+    for sid, score in target.items():
+        p.get_by_test_id(f"select-{sid}").select_option(str(score))
+    p.get_by_test_id("qsort-counter").filter(has_text=f"{len(ids)} av {len(ids)}").wait_for()
+    settle(p)
+    for _ in range(4):  # comments, survey (whichever the study has), then submit
+        submit = p.get_by_role("button", name="Send inn")
+        if submit.count():
+            submit.click()
+            break
+        nxt.click()
+        settle(p)
+    p.wait_for_url("**/thanks?**")
+    context.close()
+    state = sv.resume(db, token)
+    assert state.completed
+    assert {sid: state.score_of(sid) for sid in ids} == target
+    return state.participant
 
 
 def test_researcher_pages_need_login(app, browser):
@@ -132,12 +165,7 @@ def test_design_collect_analyse_export(app, browser):
     # ---- three participants, each in their own browser context
     codes = []
     for order in ORDERS:
-        other = browser.new_context(viewport={"width": 390, "height": 800})
-        p = other.new_page()
-        p.goto(link)
-        p.get_by_role("heading", name="Pilot: brukermedvirkning").wait_for()
-        other.close()
-        codes.append(_complete(app.db, "pilot", order))
+        codes.append(_complete_in_browser(browser, link, "pilot", order, app.db))
     assert len(set(codes)) == 3
 
     # ---- responses
