@@ -68,7 +68,7 @@ def _complete_in_browser(browser, link: str, study_id: str, order: list[int], db
     p.set_default_timeout(30_000)
     p.goto(link)
     p.get_by_role("heading", name="Pilot: brukermedvirkning").wait_for()
-    nxt = p.get_by_role("button", name="Gå videre")
+    nxt = p.get_by_role("button", name="Gå videre").locator("visible=true")
     p.get_by_role("button", name="Start", exact=True).click()
     p.wait_for_url("**/consent?**")
     p.get_by_text("Jeg har lest teksten over").click()
@@ -90,13 +90,16 @@ def _complete_in_browser(browser, link: str, study_id: str, order: list[int], db
         p.get_by_test_id(f"select-{sid}").select_option(str(score))
     p.get_by_test_id("qsort-counter").filter(has_text=f"{len(ids)} av {len(ids)}").wait_for()
     settle(p)
-    for _ in range(4):  # comments, survey (whichever the study has), then submit
-        submit = p.get_by_role("button", name="Send inn")
-        if submit.count():
-            submit.click()
-            break
+    nxt.click()
+    p.wait_for_url(re.compile(r"/(comments|survey)\?"))
+    settle(p)
+    p.get_by_role("button", name=re.compile("^(Send inn|Gå videre)$")).locator("visible=true").first.wait_for()
+    submit = p.get_by_role("button", name="Send inn")
+    if "/comments?" in p.url and submit.count() == 0:  # a survey follows the comments
         nxt.click()
+        p.wait_for_url("**/survey?**")
         settle(p)
+    submit.click()
     p.wait_for_url("**/thanks?**")
     context.close()
     state = sv.resume(db, token)
