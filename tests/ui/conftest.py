@@ -8,63 +8,27 @@ stored through the service layer (``app.db``). Screenshots go to ``tests/artifac
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from tests.app_server import CHROMIUM_ARGS, App, chromium_path, running_app
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 360, "height": 740}
-STARTUP_TIMEOUT_S = 90
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class App:
-    """A running app server."""
-
-    url: str
-    database_url: str
-    process: subprocess.Popen
-    log: Path
-
-    @property
-    def db(self):
-        from qmethod.service import open_database
-
-        if not hasattr(self, "_db"):
-            self._db = open_database(self.database_url)
-        return self._db
 
 
 @pytest.fixture(scope="session")
 def chromium() -> str:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail("Debian's chromium is missing (apt-get install chromium)")
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    return CHROMIUM
+    return chromium_path()
 
 
 @pytest.fixture(scope="module")
@@ -74,39 +38,8 @@ def app(chromium: str) -> Iterator[App]:
     studies = tmp / "studies"
     shutil.copytree(ROOT / "studies" / "brukermedvirkning", studies / "brukermedvirkning")
     shutil.copytree(Path(__file__).parent / "studies" / "ui-small", studies / "ui-small")
-    db_url = f"sqlite:///{tmp / 'app.sqlite'}"
-    port = _free_port()
-    env = dict(os.environ, QMETHOD_DATABASE_URL=db_url, QMETHOD_STUDIES_DIR=str(studies))
-    log = tmp / "streamlit.log"
-    streamlit = Path(sys.executable).parent / "streamlit"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [str(streamlit), "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--client.showErrorDetails", "full"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("the app did not start:\n" + log.read_text())
-        time.sleep(0.2)
-    server = App(url=url, database_url=db_url, process=proc, log=log)
-    yield server
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    if hasattr(server, "_db"):
-        server._db.dispose()
+    with running_app(tmp, QMETHOD_STUDIES_DIR=str(studies)) as server:
+        yield server
     shutil.rmtree(tmp, ignore_errors=True)
 
 

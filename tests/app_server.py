@@ -1,0 +1,96 @@
+"""Shared by the browser tests: Debian's chromium, and the Streamlit app as a subprocess on a free
+port with its own temporary SQLite database."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+STARTUP_TIMEOUT_S = 90
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def chromium_path() -> str:
+    """Debian's chromium; missing, it fails the test under CI and skips it elsewhere."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("Debian's chromium is missing (apt-get install chromium)")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    return CHROMIUM
+
+
+@dataclass
+class App:
+    """A running app server."""
+
+    url: str
+    database_url: str
+    process: subprocess.Popen
+    log: Path
+
+    @property
+    def db(self):
+        from qmethod.service import open_database
+
+        if not hasattr(self, "_db"):
+            self._db = open_database(self.database_url)
+        return self._db
+
+
+@contextmanager
+def running_app(tmp: Path, **env_extra: str) -> Iterator[App]:
+    """``streamlit run app.py`` with ``QMETHOD_DATABASE_URL`` in ``tmp``; stopped on exit."""
+    db_url = f"sqlite:///{tmp / 'app.sqlite'}"
+    port = free_port()
+    env = dict(os.environ, QMETHOD_DATABASE_URL=db_url, **env_extra)
+    env.pop("QMETHOD_PUBLIC_URL", None)
+    log = tmp / "streamlit.log"
+    streamlit = Path(sys.executable).parent / "streamlit"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [str(streamlit), "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--client.showErrorDetails", "full"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("the app did not start:\n" + log.read_text())
+        time.sleep(0.2)
+    server = App(url=url, database_url=db_url, process=proc, log=log)
+    try:
+        yield server
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        if hasattr(server, "_db"):
+            server._db.dispose()
