@@ -94,3 +94,24 @@ def running_app(tmp: Path, **env_extra: str) -> Iterator[App]:
             proc.kill()
         if hasattr(server, "_db"):
             server._db.dispose()
+
+
+def choose_in_list(page, statement_id: str, score: int, *, attempts: int = 50) -> None:
+    """Pick ``score`` in the list view's column chooser of ``statement_id``.
+
+    While Streamlit redraws the grid component, the old and the new chooser can both be in the page
+    for a moment; wait until exactly one is there.
+    """
+    from playwright.sync_api import Error
+
+    loc = page.get_by_test_id(f"select-{statement_id}")
+    for _ in range(attempts):
+        if loc.count() == 1:
+            try:
+                loc.select_option(str(score))
+                return
+            except Error as exc:
+                if "strict mode violation" not in str(exc):
+                    raise
+        page.wait_for_timeout(100)
+    loc.select_option(str(score))

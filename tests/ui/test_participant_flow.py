@@ -10,6 +10,7 @@ import pytest
 from qmethod import service
 from qmethod.study import load_study
 
+from tests.app_server import choose_in_list
 from .conftest import ROOT, axe_check, give_consent, no_page_hscroll, press_continue, settle, shot, start, \
     token_of, wait_screen
 from .flows import column_counts, next_free_column, presort_by_plan, source_ids, stored_layout
@@ -265,7 +266,7 @@ def test_demo_study_on_a_phone_by_touch_and_list(app, phone):
     counts = {score: 0 for score in CAPACITY}
     for sid in IDS[:30]:
         score = next_free_column(counts, CAPACITY)
-        page.get_by_test_id(f"select-{sid}").select_option(str(score))
+        choose_in_list(page, sid, score)
         counts[score] += 1
         expected[sid] = score
     page.get_by_test_id("qsort-counter").filter(has_text="30 av 34").wait_for()

@@ -7,6 +7,7 @@ import pytest
 
 from qmethod import service
 
+from tests.app_server import choose_in_list
 from .conftest import DESKTOP, eventually, give_consent, no_page_hscroll, press_continue, settle, shot, start, \
     token_of, wait_screen
 from .flows import presort_by_plan, stored_layout
@@ -36,7 +37,7 @@ def _place(page, sid: str, score: int) -> None:
     """Place by the list view's column chooser."""
     if page.get_by_test_id("qsort-view-list").get_attribute("aria-pressed") != "true":
         page.get_by_test_id("qsort-view-list").click()
-    page.get_by_test_id(f"select-{sid}").select_option(str(score))
+    choose_in_list(page, sid, score)
 
 
 def test_reload_mid_grid_then_resume_code_on_another_device(app, browser, page):

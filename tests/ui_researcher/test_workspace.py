@@ -15,6 +15,7 @@ import pytest
 
 from qmethod import service as sv
 
+from tests.app_server import choose_in_list
 from .conftest import ADMIN_PASSWORD, no_exception, settle, shot
 
 pytestmark = pytest.mark.browser
@@ -87,7 +88,7 @@ def _complete_in_browser(browser, link: str, study_id: str, order: list[int], db
     p.wait_for_url("**/grid?**")
     settle(p)
     for sid, score in target.items():
-        p.get_by_test_id(f"select-{sid}").select_option(str(score))
+        choose_in_list(p, sid, score)
     p.get_by_test_id("qsort-counter").filter(has_text=f"{len(ids)} av {len(ids)}").wait_for()
     settle(p)
     nxt.click()
