@@ -150,16 +150,22 @@ def _statements_sheet(sheets: dict[str, Any], name: str) -> list[str] | None:
     return out or None
 
 
+def _sorts_sheet(book: Any, src: Source, kind: str) -> tuple[dict, Any]:
+    """The workbook's sheets by lower-case name, and its 'sorts' sheet (or a FormatError)."""
+    sheets = _sheets(book)
+    ws = _find(sheets, _SORTS_SHEETS)
+    if ws is None:
+        raise FormatError(f"{src.name}: expected a sheet named 'sorts' (Ken-Q type {kind}); sheets: "
+                          f"{', '.join(book.sheetnames)}.")
+    return sheets, ws
+
+
 def read_type1(src: Source, *, statements: Sequence[str] | None = None,
                max_bytes: int | None = None) -> ImportedData:
     """Read a Ken-Q / KADE Excel type 1 workbook (data entered by pile: statement numbers per grid cell)."""
     book = load_workbook(src, max_bytes=max_bytes)
     try:
-        sheets = _sheets(book)
-        ws = _find(sheets, _SORTS_SHEETS)
-        if ws is None:
-            raise FormatError(f"{src.name}: expected a sheet named 'sorts' (Ken-Q type 1); sheets: "
-                              f"{', '.join(book.sheetnames)}.")
+        sheets, ws = _sorts_sheet(book, src, "1")
         rows = sheet_rows(ws, src.name, max_rows=5000)
         sheet = ws.title
         pattern_ws = sheets.get("pattern") or sheets.get("patterns")
@@ -258,11 +264,7 @@ def read_type2(src: Source, *, statements: Sequence[str] | None = None, distribu
     """Read a Ken-Q / KADE Excel type 2 workbook (one row per participant, values by statement)."""
     book = load_workbook(src, max_bytes=max_bytes)
     try:
-        sheets = _sheets(book)
-        ws = _find(sheets, _SORTS_SHEETS)
-        if ws is None:
-            raise FormatError(f"{src.name}: expected a sheet named 'sorts' (Ken-Q type 2); sheets: "
-                              f"{', '.join(book.sheetnames)}.")
+        sheets, ws = _sorts_sheet(book, src, "2")
         rows = sheet_rows(ws, src.name, max_rows=100_000)
         sheet = ws.title
         pattern_ws = sheets.get("pattern") or sheets.get("patterns")
