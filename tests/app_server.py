@@ -115,3 +115,16 @@ def choose_in_list(page, statement_id: str, score: int, *, attempts: int = 50) -
                     raise
         page.wait_for_timeout(100)
     loc.select_option(str(score))
+
+
+@contextmanager
+def chromium_browser(executable: str):
+    """Debian's chromium through Playwright, closed on exit."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app_server import CHROMIUM_ARGS, App, chromium_path, running_app
+from tests.app_server import App, chromium_browser, chromium_path, running_app
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
@@ -33,12 +33,8 @@ def app(chromium: str) -> Iterator[App]:
 
 @pytest.fixture(scope="module")
 def browser(chromium: str):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+    with chromium_browser(chromium) as b:
         yield b
-        b.close()
 
 
 def settle(page, timeout: float = 60_000) -> None:
