@@ -81,18 +81,27 @@ def start_participant(db: Database, study_id: str, *, language: str | None = Non
     if external_id is not None and (not isinstance(external_id, str) or len(external_id) > 200):
         raise StudyError("external_id must be a text of at most 200 characters.")
 
+    when = now or utcnow()
+    allocated: tuple[int, int, int] | None = None
+    if db.dialect == "postgresql":
+        # Check first (no lock), then take the number in a short transaction of its own, so that
+        # many people pressing Start at once do not queue behind one another's whole start.
+        def check(conn: Connection) -> None:
+            sid, revision = repo.study_revision(conn, study_id)
+            _startable(repo.study_by_id(conn, sid, revision), study_id, language, when)
+
+        db.read_connection(check)
+        allocated = db.write_connection(lambda conn: repo.allocate_participant_number(conn, study_id))
+
     def work(conn: Connection) -> ParticipantSession:
-        when = now or utcnow()
-        sid, revision, number = repo.lock_study_for_start(conn, study_id)
+        if allocated is None:  # SQLite: one writer at a time anyway; number and participant in one go
+            sid, revision, number = repo.lock_study_for_start(conn, study_id)
+        else:
+            sid, revision, number = allocated
         study = repo.study_by_id(conn, sid, revision)
-        if not study.is_open(when):
-            if study.opens is not None and when < study.opens:
-                raise StudyError(f"Study {study_id!r} opens on {study.opens:%Y-%m-%d %H:%M} UTC.")
-            raise StudyError(f"Study {study_id!r} closed on {study.closes:%Y-%m-%d %H:%M} UTC.")  # type: ignore[union-attr]
-        lang = language or study.default_language
-        if lang not in study.languages:
-            raise StudyError(f"Language {lang!r} is not offered; choose one of {', '.join(study.languages)}.")
-        repo.take_participant_number(conn, sid, number)
+        lang = _startable(study, study_id, language, when)
+        if allocated is None:
+            repo.take_participant_number(conn, sid, number)
         token, code = new_token(), new_resume_code()
         values = dict(study_id=sid, number=number, code=f"P{number:03d}", resume_hash=digest(code),
                       external_id=external_id, language=lang, stage="consent", version=0, created_at=when,
@@ -115,6 +124,19 @@ def start_participant(db: Database, study_id: str, *, language: str | None = Non
             if attempt == 4:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _startable(study: Study, study_id: str, language: str | None, when: datetime) -> str:
+    """The language a new participant of ``study`` starts in; :class:`StudyError` if the study is not
+    open at ``when`` or ``language`` is not offered."""
+    if not study.is_open(when):
+        if study.opens is not None and when < study.opens:
+            raise StudyError(f"Study {study_id!r} opens on {study.opens:%Y-%m-%d %H:%M} UTC.")
+        raise StudyError(f"Study {study_id!r} closed on {study.closes:%Y-%m-%d %H:%M} UTC.")  # type: ignore[union-attr]
+    lang = language or study.default_language
+    if lang not in study.languages:
+        raise StudyError(f"Language {lang!r} is not offered; choose one of {', '.join(study.languages)}.")
+    return lang
 
 
 def resume(db: Database, token: str) -> ParticipantState:

@@ -35,7 +35,8 @@ from .tokens import digest
 __all__ = ["ParticipantRecord", "study_row", "study_from_row", "study_by_id", "participant_by_token",
            "participant_record", "participant_by_resume_code", "participant_by_code", "load_response",
            "read_response", "write_response", "append_event", "add_sort_items", "events_of", "bump_version",
-           "next_participant_number", "lock_study_for_start", "take_participant_number", "add_participant",
+           "next_participant_number", "lock_study_for_start", "take_participant_number", "study_revision",
+           "allocate_participant_number", "add_participant",
            "add_token"]
 
 _P = ParticipantRow.__table__
@@ -96,6 +97,9 @@ _ADD_EVENT = insert(_E)
 _STUDY_FOR_START = select(_S.c.id, _S.c.revision, _S.c.next_number).where(
     _S.c.slug == bindparam("slug")).with_for_update()
 _TAKE_NUMBER = update(_S).where(_S.c.id == bindparam("sid")).values(next_number=bindparam("v_next"))
+_STUDY_REVISION = select(_S.c.id, _S.c.revision).where(_S.c.slug == bindparam("slug"))
+_ALLOCATE_NUMBER = (update(_S).where(_S.c.slug == bindparam("w_slug")).values(next_number=_S.c.next_number + 1)
+                    .returning(_S.c.id, _S.c.revision, _S.c.next_number))
 _ADD_PARTICIPANT = insert(_P)
 _ADD_TOKEN = insert(_T)
 _BUMP_FIELDS = ("updated_at", "stage", "language", "consent_version", "consented_at", "submitted_at")
@@ -215,6 +219,32 @@ def lock_study_for_start(conn: Connection, slug: str) -> tuple[int, int, int]:
     if row is None:
         raise NotFoundError(f"Study {slug!r} is not published.")
     return row[0], row[1], row[2]
+
+
+def study_revision(conn: Connection, slug: str) -> tuple[int, int]:
+    """``(study row id, current revision)`` of the published study ``slug`` (no lock)."""
+    row = conn.execute(_STUDY_REVISION, {"slug": slug}).first()
+    if row is None:
+        raise NotFoundError(f"Study {slug!r} is not published.")
+    return row[0], row[1]
+
+
+def allocate_participant_number(conn: Connection, slug: str) -> tuple[int, int, int]:
+    """Take the next participant number of study ``slug`` in a transaction of its own and return
+    ``(study row id, revision, number)``.
+
+    Meant for PostgreSQL, where it keeps the study row locked for one ``UPDATE ... RETURNING``
+    instead of a whole start. Its commit does not wait for the disk (``synchronous_commit`` off for
+    this transaction only): the write-ahead log is flushed in order, so the number is durable as
+    soon as the participant that uses it is committed; a number whose participant never commits is
+    skipped (codes are never reused; they can have gaps).
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+    row = conn.execute(_ALLOCATE_NUMBER, {"w_slug": slug}).first()
+    if row is None:
+        raise NotFoundError(f"Study {slug!r} is not published.")
+    return row[0], row[1], row[2] - 1
 
 
 def take_participant_number(conn: Connection, study_row_id: int, number: int) -> None:
