@@ -37,6 +37,17 @@ class ResumeCodeError(NotFoundError):
     """A resume code or participant token that matches no participant."""
 
 
+class ResumeLimitError(ResumeCodeError):
+    """Too many wrong resume codes: no code is checked until ``retry_at`` (a UTC datetime).
+
+    ``scope`` is ``"client"`` (this device tried too many) or ``"all"`` (everyone together did)."""
+
+    def __init__(self, message: str, retry_at: object = None, scope: str = "client") -> None:
+        super().__init__(message)
+        self.retry_at = retry_at
+        self.scope = scope
+
+
 class PlacementError(StudyError):
     """A grid move the study does not allow (outside the grid, a full column, a statement placed twice)."""
 

@@ -5,6 +5,10 @@ returns frozen dataclasses or DataFrames (never ORM objects). See ``docs/storage
 """
 from ..store.db import Database, open_database
 from .participants import (
+    RESUME_GLOBAL_WINDOW,
+    RESUME_MAX_FAILURES,
+    RESUME_MAX_FAILURES_ALL,
+    RESUME_WINDOW,
     give_consent,
     move_statement,
     place_statement,
@@ -45,7 +49,7 @@ __all__ = [
     "publish_study", "publish_study_file", "publish_studies_dir", "get_study", "list_studies", "study_info",
     "start_participant", "resume", "resume_by_code", "give_consent", "set_language", "set_stage", "set_pile",
     "place_statement", "move_statement", "remove_statement", "swap_statements", "save_comment", "save_answer",
-    "submit",
+    "submit", "RESUME_MAX_FAILURES", "RESUME_WINDOW", "RESUME_MAX_FAILURES_ALL", "RESUME_GLOBAL_WINDOW",
     "participant_progress", "participant_state", "audit_trail", "replay_participant", "completed_sorts",
     "export_participant", "export_participant_json", "delete_participant",
     "StudyInfo", "ParticipantState", "ParticipantSession", "ParticipantProgress", "AuditEvent", "CompletedSorts",

@@ -9,14 +9,14 @@ last acknowledged state instead of silently overwriting it.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..errors import ConflictError, QMethodError, ResumeCodeError, StudyError
+from ..errors import ConflictError, QMethodError, ResumeCodeError, ResumeLimitError, StudyError
 from ..store import repo
 from ..store.db import Database
 from ..store.models import AccessTokenRow, ParticipantRow, StudyRow, utcnow
@@ -29,7 +29,7 @@ from .types import ParticipantSession, ParticipantState
 __all__ = [
     "start_participant", "resume", "resume_by_code", "give_consent", "set_language", "set_stage", "set_pile",
     "place_statement", "move_statement", "remove_statement", "swap_statements", "save_comment", "save_answer",
-    "submit", "state_of",
+    "submit", "state_of", "RESUME_MAX_FAILURES", "RESUME_WINDOW", "RESUME_MAX_FAILURES_ALL", "RESUME_GLOBAL_WINDOW",
 ]
 
 _INVALID_TOKEN = ("This participant link is not valid (it may have been deleted). If you have a resume code, "
@@ -149,10 +149,26 @@ def resume(db: Database, token: str) -> ParticipantState:
     return db.read_connection(work)
 
 
-def resume_by_code(db: Database, code: str, *, now: datetime | None = None) -> ParticipantSession:
+#: wrong resume codes one client may try in :data:`RESUME_WINDOW` before it has to wait
+RESUME_MAX_FAILURES = 5
+RESUME_WINDOW = timedelta(minutes=15)
+#: wrong resume codes from all clients together per :data:`RESUME_GLOBAL_WINDOW` (bounds guessing
+#: from many addresses: at this rate a guess of one of 1,000 codes succeeds about once in 90,000 years)
+RESUME_MAX_FAILURES_ALL = 1000
+RESUME_GLOBAL_WINDOW = timedelta(hours=1)
+
+
+def resume_by_code(db: Database, code: str, *, client: str | None = None,
+                   now: datetime | None = None) -> ParticipantSession:
     """Continue on another device: a valid resume code gives a new token for this device.
 
-    Raises :class:`~qmethod.errors.ResumeCodeError` (nothing is stored) if the code matches no one.
+    ``client`` identifies who is asking (the page passes the browser's address); only its SHA-256 is
+    stored. Raises :class:`~qmethod.errors.ResumeCodeError` if the code matches no one (the attempt is
+    recorded, nothing else is stored) and :class:`~qmethod.errors.ResumeLimitError`, without checking
+    the code, after :data:`RESUME_MAX_FAILURES` wrong codes from ``client`` within
+    :data:`RESUME_WINDOW`, or :data:`RESUME_MAX_FAILURES_ALL` from everyone within
+    :data:`RESUME_GLOBAL_WINDOW`. A code that is not shaped like a resume code is refused without
+    counting (it cannot match anyone).
     """
     canonical = normalize_resume_code(code)
     if canonical is None:
@@ -160,20 +176,38 @@ def resume_by_code(db: Database, code: str, *, now: datetime | None = None) -> P
             f"{code!r} is not a resume code. Resume codes have 10 letters and digits, like ABCDE-23456 "
             "(they never contain 0, O, 1, I or L)."
         )
+    who = digest(f"resume-client:{client or ''}")
 
-    def work(session: Session) -> ParticipantSession:
+    def work(session: Session) -> ParticipantSession | QMethodError:
+        when = now or utcnow()
+        repo.forget_resume_attempts(session, before=when - max(RESUME_WINDOW, RESUME_GLOBAL_WINDOW))
+        mine = repo.resume_attempts(session, since=when - RESUME_WINDOW, client_hash=who)
+        if len(mine) >= RESUME_MAX_FAILURES:
+            retry_at = mine[-RESUME_MAX_FAILURES] + RESUME_WINDOW
+            minutes = max(1, -(-int((retry_at - when).total_seconds()) // 60))
+            return ResumeLimitError(
+                f"Too many wrong resume codes from this device. Try again in {minutes} minute"
+                f"{'s' if minutes != 1 else ''}, or use the link you started with.", retry_at=retry_at)
+        if repo.count_resume_attempts(session, since=when - RESUME_GLOBAL_WINDOW) >= RESUME_MAX_FAILURES_ALL:
+            return ResumeLimitError(
+                "Resuming by code is paused for a while because of many wrong codes. Use the link you "
+                "started with, or try again later.", retry_at=when + timedelta(minutes=10), scope="all")
         p = repo.participant_by_resume_code(session, canonical)
         if p is None:
-            raise ResumeCodeError(f"No sort was found for resume code {canonical}. Check the code and try again.")
+            repo.add_resume_attempt(session, who, when)
+            return ResumeCodeError(f"No sort was found for resume code {canonical}. Check the code and try again.")
         token = new_token()
-        session.add(AccessTokenRow(token_hash=digest(token), participant_id=p.id, created_at=now or utcnow()))
+        session.add(AccessTokenRow(token_hash=digest(token), participant_id=p.id, created_at=when))
         session.flush()
         row = session.get(StudyRow, p.study_id)
         study = repo.study_from_row(session, row)
         r = repo.load_response(session, p, study)
         return ParticipantSession(token=token, resume_code=canonical, state=state_of(study, p, r, row.revision))
 
-    return db.write(work)
+    outcome = db.write(work)  # a wrong code is committed (counted) before it is reported
+    if isinstance(outcome, QMethodError):
+        raise outcome
+    return outcome
 
 
 def _step(db: Database, token: str, kind: str, payload: dict[str, Any], expected_version: int,

@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = ["Base", "UTCDateTime", "StudyRow", "StatementRow", "ParticipantRow", "AccessTokenRow",
-           "SortItemRow", "AnswerRow", "EventRow", "DeletionRow", "utcnow"]
+           "SortItemRow", "AnswerRow", "EventRow", "DeletionRow", "ResumeAttemptRow", "utcnow"]
 
 
 def utcnow() -> datetime:
@@ -122,6 +122,18 @@ class AccessTokenRow(Base):
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime]
+
+
+class ResumeAttemptRow(Base):
+    """A resume code that matched no one: who tried (SHA-256 of the client's address), when.
+
+    Kept only as long as the rate limit looks back (see ``qmethod.service.participants``)."""
+
+    __tablename__ = "resume_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_hash: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(index=True)
 
 
 class SortItemRow(Base):

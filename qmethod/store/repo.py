@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,7 @@ from .models import (
     AnswerRow,
     EventRow,
     ParticipantRow,
+    ResumeAttemptRow,
     SortItemRow,
     StudyRow,
 )
@@ -36,7 +37,8 @@ __all__ = ["ParticipantRecord", "study_row", "study_from_row", "study_by_id", "p
            "participant_record", "participant_by_resume_code", "participant_by_code", "load_response",
            "read_response", "write_response", "append_event", "add_sort_items", "events_of", "bump_version",
            "next_participant_number", "lock_study_for_start", "take_participant_number", "study_revision",
-           "allocate_participant_number", "add_participant",
+           "allocate_participant_number", "add_participant", "forget_resume_attempts", "resume_attempts",
+           "count_resume_attempts", "add_resume_attempt",
            "add_token"]
 
 _P = ParticipantRow.__table__
@@ -171,6 +173,33 @@ def participant_record(conn: Connection, token: str, *, for_update: bool = False
 
 def participant_by_resume_code(session: Session, code: str) -> ParticipantRow | None:
     return session.scalars(select(ParticipantRow).where(ParticipantRow.resume_hash == digest(code))).one_or_none()
+
+
+def forget_resume_attempts(session: Session, *, before: datetime) -> None:
+    """Delete the wrong-resume-code records older than ``before``."""
+    session.execute(delete(ResumeAttemptRow).where(ResumeAttemptRow.at < before))
+
+
+def resume_attempts(session: Session, *, since: datetime, client_hash: str) -> list[datetime]:
+    """Times of the wrong resume codes from ``client_hash`` since ``since``, oldest first.
+
+    On PostgreSQL the client is locked first (a transaction-level advisory lock), so that attempts
+    sent at the same moment are counted one after another, as SQLite's single writer does anyway."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(int(client_hash[:15], 16))))
+    return list(session.scalars(select(ResumeAttemptRow.at).where(
+        ResumeAttemptRow.client_hash == client_hash, ResumeAttemptRow.at >= since).order_by(ResumeAttemptRow.at)))
+
+
+def count_resume_attempts(session: Session, *, since: datetime) -> int:
+    """Wrong resume codes from everyone since ``since``."""
+    return int(session.scalar(select(func.count()).select_from(ResumeAttemptRow).where(
+        ResumeAttemptRow.at >= since)) or 0)
+
+
+def add_resume_attempt(session: Session, client_hash: str, at: datetime) -> None:
+    """Record one wrong resume code."""
+    session.add(ResumeAttemptRow(client_hash=client_hash, at=at))
 
 
 def participant_by_code(session: Session, study_id: int, code: str) -> ParticipantRow | None:

@@ -124,6 +124,22 @@ def current_token() -> str | None:
     return token or None
 
 
+def client_key() -> str:
+    """Who is asking, for rate limits: the browser's address as the server sees it.
+
+    Behind a reverse proxy set ``QMETHOD_BEHIND_PROXY=1``: the address is then the last entry of
+    ``X-Forwarded-For`` (the one the proxy itself added). Without an address (rare) a random id of
+    this browser session is used."""
+    address = None
+    if os.environ.get("QMETHOD_BEHIND_PROXY", "").strip() not in ("", "0"):
+        forwarded = st.context.headers.get("X-Forwarded-For") or ""
+        address = forwarded.split(",")[-1].strip() or None
+    address = address or st.context.ip_address
+    if not address:
+        address = st.session_state.setdefault("_client_id", "session:" + os.urandom(16).hex())
+    return address
+
+
 def remember_token(token: str, study_id: str) -> None:
     st.session_state["participant_token"] = token
     st.query_params[TOKEN_PARAM] = token

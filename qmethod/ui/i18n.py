@@ -34,6 +34,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "resume_button": "Fortsett med kode",
         "resume_wrong": "Vi fant ingen sortering med denne koden. Sjekk at du har skrevet den riktig.",
         "resume_empty": "Skriv inn koden først.",
+        "resume_limited": "For mange feil koder er prøvd fra denne enheten. Vent {minutes} min og prøv igjen, "
+                          "eller bruk lenken du startet med.",
+        "resume_paused": "Det er prøvd så mange feil koder at fortsett med kode er satt på pause en stund. "
+                         "Bruk lenken du startet med, eller prøv igjen senere.",
         # consent
         "consent_heading": "Samtykke",
         "consent_check": "Jeg har lest teksten over og vil være med",
@@ -161,6 +165,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "resume_button": "Continue with code",
         "resume_wrong": "We found no sort with this code. Check that it is typed correctly.",
         "resume_empty": "Please type the code first.",
+        "resume_limited": "Too many wrong codes have been tried from this device. Wait {minutes} min and try "
+                          "again, or use the link you started with.",
+        "resume_paused": "So many wrong codes have been tried that continuing with a code is paused for a "
+                         "while. Use the link you started with, or try again later.",
         "consent_heading": "Consent",
         "consent_check": "I have read the text above and want to take part",
         "consent_needed": "Please tick the consent box to continue.",

@@ -15,6 +15,7 @@ from qmethod.errors import (
     IncompleteError,
     PlacementError,
     ResumeCodeError,
+    ResumeLimitError,
     StudyError,
 )
 from qmethod.store.models import AccessTokenRow, EventRow, ParticipantRow
@@ -457,3 +458,52 @@ def test_parsed_study_follows_revisions_and_databases(db, mini, tmp_path):
     finally:
         other.dispose()
     assert sv.resume(db, s.token).consent_version == mini.consent.version
+
+
+def _wrong_code(i: int) -> str:
+    return f"{ALPHABET[i % len(ALPHABET)] * 5}-{ALPHABET[(i * 7 + 3) % len(ALPHABET)] * 5}"
+
+
+def test_wrong_resume_codes_are_rate_limited_per_client(db, mini):
+    s, _ = consented(db, mini)
+    t0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+    for i in range(sv.RESUME_MAX_FAILURES):
+        with pytest.raises(ResumeCodeError, match="No sort was found") as info:
+            sv.resume_by_code(db, _wrong_code(i), client="10.0.0.1", now=t0 + timedelta(minutes=i))
+        assert not isinstance(info.value, ResumeLimitError)
+    # a sixth try from the same address is refused without looking at the code, even a right one
+    tokens = db.read(lambda ses: ses.scalar(select(func.count()).select_from(AccessTokenRow)))
+    with pytest.raises(ResumeLimitError, match="Try again in 10 minutes") as info:
+        sv.resume_by_code(db, s.resume_code, client="10.0.0.1", now=t0 + timedelta(minutes=5))
+    assert info.value.scope == "client" and info.value.retry_at == t0 + sv.RESUME_WINDOW
+    assert db.read(lambda ses: ses.scalar(select(func.count()).select_from(AccessTokenRow))) == tokens
+    # malformed codes are refused as before and do not count; other addresses are not affected
+    with pytest.raises(ResumeCodeError, match="never contain"):
+        sv.resume_by_code(db, "OOOOO-11111", client="10.0.0.2", now=t0 + timedelta(minutes=5))
+    assert sv.resume_by_code(db, s.resume_code, client="10.0.0.2", now=t0 + timedelta(minutes=5)).state.participant == "P001"
+    # once the oldest failure is older than the window, one more try is allowed
+    assert sv.resume_by_code(db, s.resume_code, client="10.0.0.1",
+                             now=t0 + sv.RESUME_WINDOW + timedelta(seconds=1)).state.participant == "P001"
+    # only hashes of the addresses are stored, and records older than the look-back are deleted
+    from qmethod.store.models import ResumeAttemptRow
+    rows = db.read(lambda ses: list(ses.scalars(select(ResumeAttemptRow.client_hash))))
+    assert len(rows) == sv.RESUME_MAX_FAILURES and all("10.0.0" not in h and len(h) == 64 for h in rows)
+    with pytest.raises(ResumeCodeError):
+        sv.resume_by_code(db, _wrong_code(99), client="10.0.0.3", now=t0 + timedelta(hours=2))
+    assert db.read(lambda ses: ses.scalar(select(func.count()).select_from(ResumeAttemptRow))) == 1
+
+
+def test_wrong_resume_codes_from_everyone_pause_resuming(db, mini, monkeypatch):
+    from qmethod.service import participants
+
+    s, _ = consented(db, mini)
+    monkeypatch.setattr(participants, "RESUME_MAX_FAILURES_ALL", 3)
+    t0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+    for i in range(3):  # three addresses, one wrong code each
+        with pytest.raises(ResumeCodeError, match="No sort was found"):
+            sv.resume_by_code(db, _wrong_code(i), client=f"192.0.2.{i}", now=t0)
+    with pytest.raises(ResumeLimitError, match="paused") as info:
+        sv.resume_by_code(db, s.resume_code, client="192.0.2.200", now=t0 + timedelta(minutes=1))
+    assert info.value.scope == "all"
+    later = t0 + sv.RESUME_GLOBAL_WINDOW + timedelta(seconds=1)
+    assert sv.resume_by_code(db, s.resume_code, client="192.0.2.200", now=later).state.participant == "P001"

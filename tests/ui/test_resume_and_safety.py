@@ -274,3 +274,27 @@ def test_invitation_id_from_the_link_is_stored(app, page):
     me = service.resume(app.db, token_of(page)).participant
     rows = [p for p in service.participant_progress(app.db, "ui-small") if p.participant == me]
     assert [p.external_id for p in rows] == ["INV-42"]
+
+
+def test_wrong_resume_codes_then_the_limit(app, page):
+    """A wrong code says so; after five wrong codes from this address the page says how long to wait,
+    in the participant's language, and a right code is not checked until then."""
+    from sqlalchemy import delete
+
+    from qmethod.store.models import ResumeAttemptRow
+
+    right = service.start_participant(app.db, "ui-small").resume_code
+    try:
+        page.goto(f"{app.url}/?study=ui-small&lang=en")
+        for wrong in ("AAAAA-22222", "BBBBB-33333", "CCCCC-44444", "DDDDD-55555", "EEEEE-66666"):
+            page.get_by_label("Your code").fill(wrong)
+            page.get_by_role("button", name="Continue with code").click()
+            page.get_by_text("We found no sort with this code").wait_for()
+            settle(page)
+        page.get_by_label("Your code").fill(right)
+        page.get_by_role("button", name="Continue with code").click()
+        page.get_by_text("Too many wrong codes have been tried from this device. Wait 15 min").wait_for()
+        shot(page, "resume-3-rate-limit")
+        assert "/consent" not in page.url and "/grid" not in page.url  # still on the welcome page
+    finally:
+        app.db.write(lambda ses: ses.execute(delete(ResumeAttemptRow)))

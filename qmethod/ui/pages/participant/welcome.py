@@ -1,10 +1,12 @@
 """Welcome: the study's welcome text, the language choice, start, or continue with a code."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import streamlit as st
 
 from qmethod import service
-from qmethod.errors import NotFoundError, QMethodError, ResumeCodeError, StorageBusyError
+from qmethod.errors import NotFoundError, QMethodError, ResumeCodeError, ResumeLimitError, StorageBusyError
 from qmethod.ui import flow
 from qmethod.ui.i18n import t
 
@@ -67,7 +69,13 @@ if resumed:
         st.error(t("resume_empty", lang))
     else:
         try:
-            session = service.resume_by_code(db, code)
+            session = service.resume_by_code(db, code, client=flow.client_key())
+        except ResumeLimitError as exc:
+            if exc.scope == "client" and exc.retry_at is not None:
+                minutes = max(1, -(-int((exc.retry_at - datetime.now(timezone.utc)).total_seconds()) // 60))
+                st.error(t("resume_limited", lang, minutes=minutes))
+            else:
+                st.error(t("resume_paused", lang))
         except ResumeCodeError:
             st.error(t("resume_wrong", lang))
         except StorageBusyError:
