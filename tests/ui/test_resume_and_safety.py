@@ -283,9 +283,10 @@ def test_wrong_resume_codes_then_the_limit(app, page):
 
     from qmethod.store.models import ResumeAttemptRow
 
+    page.goto(f"{app.url}/?study=ui-small&lang=en")
+    page.get_by_role("button", name="Continue with code").wait_for()  # the app has published its studies
     right = service.start_participant(app.db, "ui-small").resume_code
     try:
-        page.goto(f"{app.url}/?study=ui-small&lang=en")
         for wrong in ("AAAAA-22222", "BBBBB-33333", "CCCCC-44444", "DDDDD-55555", "EEEEE-66666"):
             page.get_by_label("Your code").fill(wrong)
             page.get_by_role("button", name="Continue with code").click()

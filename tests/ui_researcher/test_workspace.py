@@ -122,6 +122,47 @@ def test_researcher_pages_need_login(app, browser):
     page.get_by_role("button", name="Log in").click()
     page.get_by_text("Wrong user name or password").wait_for()
     shot(page, "login")
+
+    # A login survives a reload and holds in a second tab; logging out ends it everywhere.
+    page.get_by_label("Password", exact=True).fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name="Analysis").first.wait_for()  # the page that asked for the login
+    settle(page)
+    assert any(c["name"] == "qmethod_researcher" and c["sameSite"] == "Strict" for c in context.cookies())
+    page.reload()
+    page.get_by_role("heading", name="Analysis").first.wait_for()
+    second = context.new_page()
+    second.goto(f"{app.url}/researcher")
+    second.get_by_role("heading", name="Studies").wait_for()
+    settle(second)
+    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("heading", name="Researcher login").wait_for()
+    settle(page)
+    assert not any(c["name"] == "qmethod_researcher" for c in context.cookies())
+    page.reload()
+    page.get_by_role("heading", name="Researcher login").wait_for()
+    second.reload()
+    second.get_by_role("heading", name="Researcher login").wait_for()
+
+    # A session that timed out on the server is not revived by the cookie.
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import update
+
+    from qmethod.service.rows import ResearcherSessionRow
+
+    page.get_by_label("User name").fill("admin")
+    page.get_by_label("Password", exact=True).fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name="Analysis").first.wait_for()
+    settle(page)
+    long_ago = datetime.now(timezone.utc) - timedelta(hours=1)
+    app.db.write(lambda ses: ses.execute(update(ResearcherSessionRow).values(last_seen_at=long_ago)))
+    page.reload()
+    page.get_by_text("Your session has ended").wait_for()
+    page.get_by_role("heading", name="Researcher login").wait_for()
+    settle(page)
+    assert not any(c["name"] == "qmethod_researcher" for c in context.cookies())
     context.close()
 
 

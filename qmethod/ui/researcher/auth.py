@@ -1,8 +1,9 @@
 """The login gate of every researcher page, the sidebar navigation and calm error display.
 
-The browser tab keeps only a session token (``st.session_state``); the session itself lives in the
-database (:mod:`qmethod.service.accounts`), so any server process accepts it until it expires (30
-minutes without a page view) or the researcher logs out.
+The browser keeps only a session token (in ``st.session_state`` and, so that a reload or a second
+tab stays logged in, in a ``SameSite=Strict`` cookie); the session itself lives in the database
+(:mod:`qmethod.service.accounts`), so any server process accepts it until it expires (30 minutes
+without a page view) or the researcher logs out.
 """
 from __future__ import annotations
 
@@ -15,10 +16,12 @@ from qmethod.errors import QMethodError
 from qmethod.service import accounts
 from qmethod.service.accounts import Researcher
 from qmethod.ui import flow
+from qmethod.ui.components.session_cookie import COOKIE, clear_session_cookie, set_session_cookie
 
 __all__ = ["gate", "PAGES", "page_path", "run", "current_study", "base_url"]
 
 TOKEN_KEY = "researcher_token"
+LOGGED_OUT_KEY = "researcher_logged_out"
 T = TypeVar("T")
 
 #: url path -> (page file, title, icon)
@@ -72,25 +75,45 @@ def _login_form() -> None:
             st.error(str(exc))
         else:
             st.session_state[TOKEN_KEY] = session.token
+            st.session_state.pop(LOGGED_OUT_KEY, None)
             st.rerun()
     st.caption("Sessions end after 30 minutes without activity.")
 
 
 def _logout() -> None:
     accounts.logout(flow.database(), st.session_state.pop(TOKEN_KEY, None))
+    st.session_state[LOGGED_OUT_KEY] = True  # the cookie this page was opened with no longer counts
+
+
+def _token() -> tuple[str | None, bool]:
+    """The session token of this tab, else of the cookie sent when the page was opened; and whether
+    it came from the cookie."""
+    token = st.session_state.get(TOKEN_KEY)
+    if token:
+        return token, False
+    if st.session_state.get(LOGGED_OUT_KEY):
+        return None, False
+    cookie = st.context.cookies.get(COOKIE)
+    return (cookie, True) if cookie else (None, False)
 
 
 def gate(title: str) -> Researcher:
     """The logged-in researcher; otherwise show the login form and stop the page."""
     _bootstrap_admin()
     st.set_page_config(page_title=f"{title} – qmethod", layout="wide")
-    user = accounts.session_user(flow.database(), st.session_state.get(TOKEN_KEY))
+    token, from_cookie = _token()
+    user = accounts.session_user(flow.database(), token)
     if user is None:
-        if st.session_state.pop(TOKEN_KEY, None):
+        if st.session_state.pop(TOKEN_KEY, None) or (from_cookie and not st.session_state.get(LOGGED_OUT_KEY)):
             st.warning("Your session has ended (30 minutes without activity). Please log in again.")
+            st.session_state[LOGGED_OUT_KEY] = True
+        if token or st.session_state.get(LOGGED_OUT_KEY):
+            clear_session_cookie()
         _login_form()
         st.stop()
+    st.session_state[TOKEN_KEY] = token
     with st.sidebar:
+        set_session_cookie(token)
         st.markdown("**qmethod** · researcher")
         study = current_study()
         for name, (path, label, icon) in PAGES.items():
