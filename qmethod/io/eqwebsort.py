@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import pandas as pd
 
@@ -126,6 +126,25 @@ def read_firebase_json(src: Source, *, encoding: str | None = None, id_field: st
                             statements=statements, distribution=distribution)
 
 
+def _csv_records(src: Source, encoding: str | None,
+                 row_fields: Callable[[list[str]], tuple[dict[str, Any] | None, bool]],
+                 expected: str) -> list[tuple[str, dict[str, Any], str]]:
+    """The responses of a one-response-per-line CSV export as ``(line, fields, where)`` records.
+
+    ``row_fields(row)`` gives the row's fields (with a ``sort`` entry), or ``None`` and whether the
+    row still looks like a response (an error once responses have begun; otherwise skipped)."""
+    text = decode_text(src.data, src.name, encoding)
+    records = []
+    for i, row in enumerate(read_csv_rows(text, src.name, ","), start=1):
+        fields, is_response = row_fields(row)
+        if fields is None:
+            if is_response and records:
+                raise FormatError(f"{src.name}, line {i}: expected {expected} in this response.")
+            continue
+        records.append((str(i), fields, f"line {i}"))
+    return records
+
+
 _LABELLED = re.compile(r"^\s*\(?([A-Za-z][\w .-]{0,60}?)\)?\s*:\s?(.*)$", re.DOTALL)
 
 
@@ -133,10 +152,7 @@ def read_sheets_csv(src: Source, *, encoding: str | None = None, id_field: str |
                     statements: Sequence[str] | None = None,
                     distribution: Sequence[int] | None = None) -> ImportedData:
     """Read an EQ Web Sort Google Sheets CSV (or Quince Baserow CSV): cells labelled ``key: value``."""
-    text = decode_text(src.data, src.name, encoding)
-    rows = read_csv_rows(text, src.name, ",")
-    records = []
-    for i, row in enumerate(rows, start=1):
+    def row_fields(row: list[str]) -> tuple[dict[str, Any] | None, bool]:
         fields: dict[str, Any] = {}
         for cell in row:
             m = _LABELLED.match(cell)
@@ -144,11 +160,11 @@ def read_sheets_csv(src: Source, *, encoding: str | None = None, id_field: str |
                 fields[m.group(1).strip()] = m.group(2).strip()
         sort_key = next((k for k in fields if k.lower() == "sort"), None)
         if sort_key is None:
-            if fields and records:
-                raise FormatError(f"{src.name}, line {i}: expected a cell 'sort: v1|v2|...' in this response.")
-            continue  # the header row ("1,2,3,...") or an empty line
+            return None, bool(fields)  # the header row ("1,2,3,...") or an empty line is skipped
         fields["sort"] = fields.pop(sort_key)
-        records.append((str(i), fields, f"line {i}"))
+        return fields, True
+
+    records = _csv_records(src, encoding, row_fields, "a cell 'sort: v1|v2|...'")
     return _records_to_data(records, name=src.name, fmt="eqwebsort-sheets", id_field=id_field, key_label="line",
                             statements=statements, distribution=distribution)
 
@@ -174,16 +190,10 @@ def read_netlify_csv(src: Source, *, encoding: str | None = None, id_field: str 
                      statements: Sequence[str] | None = None,
                      distribution: Sequence[int] | None = None) -> ImportedData:
     """Read an EQ Web Sort Netlify forms CSV (``key:| value | ... | sort:|v1|v2|...|`` in one cell)."""
-    text = decode_text(src.data, src.name, encoding)
-    rows = read_csv_rows(text, src.name, ",")
-    records = []
-    for i, row in enumerate(rows, start=1):
+    def row_fields(row: list[str]) -> tuple[dict[str, Any] | None, bool]:
         cell = next((c for c in row if re.search(r"(^|\|)\s*sort:\s*\|", c)), None)
-        if cell is None:
-            if any(row) and records:
-                raise FormatError(f"{src.name}, line {i}: expected a cell with '... | sort:|v1|v2|...|'.")
-            continue
-        fields = _parse_netlify(cell)
-        records.append((str(i), fields, f"line {i}"))
+        return (None, any(row)) if cell is None else (_parse_netlify(cell), True)
+
+    records = _csv_records(src, encoding, row_fields, "a cell with '... | sort:|v1|v2|...|'")
     return _records_to_data(records, name=src.name, fmt="eqwebsort-netlify", id_field=id_field,
                             key_label="line", statements=statements, distribution=distribution)
