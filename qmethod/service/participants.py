@@ -82,26 +82,13 @@ def start_participant(db: Database, study_id: str, *, language: str | None = Non
         raise StudyError("external_id must be a text of at most 200 characters.")
 
     when = now or utcnow()
-    allocated: tuple[int, int, int] | None = None
-    if db.dialect == "postgresql":
-        # Check first (no lock), then take the number in a short transaction of its own, so that
-        # many people pressing Start at once do not queue behind one another's whole start.
-        def check(conn: Connection) -> None:
-            sid, revision = repo.study_revision(conn, study_id)
-            _startable(repo.study_by_id(conn, sid, revision), study_id, language, when)
-
-        db.read_connection(check)
-        allocated = db.write_connection(lambda conn: repo.allocate_participant_number(conn, study_id))
 
     def work(conn: Connection) -> ParticipantSession:
-        if allocated is None:  # SQLite: one writer at a time anyway; number and participant in one go
-            sid, revision, number = repo.lock_study_for_start(conn, study_id)
-        else:
-            sid, revision, number = allocated
+        # One UPDATE ... RETURNING takes the number and locks the study row until this start commits;
+        # a refusal below rolls it back, so no number is used up.
+        sid, revision, number = repo.allocate_participant_number(conn, study_id)
         study = repo.study_by_id(conn, sid, revision)
         lang = _startable(study, study_id, language, when)
-        if allocated is None:
-            repo.take_participant_number(conn, sid, number)
         token, code = new_token(), new_resume_code()
         values = dict(study_id=sid, number=number, code=f"P{number:03d}", resume_hash=digest(code),
                       external_id=external_id, language=lang, stage="consent", version=0, created_at=when,

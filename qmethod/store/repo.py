@@ -36,7 +36,6 @@ from .tokens import digest
 __all__ = ["ParticipantRecord", "study_row", "study_from_row", "study_by_id", "participant_by_token",
            "participant_record", "participant_by_resume_code", "participant_by_code", "load_response",
            "read_response", "write_response", "append_event", "add_sort_items", "events_of", "bump_version",
-           "next_participant_number", "lock_study_for_start", "take_participant_number", "study_revision",
            "allocate_participant_number", "add_participant", "forget_resume_attempts", "resume_attempts",
            "count_resume_attempts", "add_resume_attempt",
            "add_token"]
@@ -96,10 +95,6 @@ _BUMP = update(_P).where(_P.c.id == bindparam("pid"), _P.c.version == bindparam(
     language=bindparam("v_language"), consent_version=bindparam("v_consent_version"),
     consented_at=bindparam("v_consented_at"), submitted_at=bindparam("v_submitted_at"))
 _ADD_EVENT = insert(_E)
-_STUDY_FOR_START = select(_S.c.id, _S.c.revision, _S.c.next_number).where(
-    _S.c.slug == bindparam("slug")).with_for_update()
-_TAKE_NUMBER = update(_S).where(_S.c.id == bindparam("sid")).values(next_number=bindparam("v_next"))
-_STUDY_REVISION = select(_S.c.id, _S.c.revision).where(_S.c.slug == bindparam("slug"))
 _ALLOCATE_NUMBER = (update(_S).where(_S.c.slug == bindparam("w_slug")).values(next_number=_S.c.next_number + 1)
                     .returning(_S.c.id, _S.c.revision, _S.c.next_number))
 _ADD_PARTICIPANT = insert(_P)
@@ -208,13 +203,6 @@ def participant_by_code(session: Session, study_id: int, code: str) -> Participa
     ).one_or_none()
 
 
-def next_participant_number(session: Session, study: StudyRow) -> int:
-    """Take the next participant number of a study (lock the study row first)."""
-    number = study.next_number
-    study.next_number = number + 1
-    return number
-
-
 def _response(study: Study, language: str, stage: str, consent_version: str | None, submitted: bool,
               items: Iterable[Sequence[Any]], answers: Iterable[Sequence[Any]]) -> Response:
     r = Response.new(study, language)
@@ -241,44 +229,17 @@ def _response(study: Study, language: str, stage: str, consent_version: str | No
     return r
 
 
-def lock_study_for_start(conn: Connection, slug: str) -> tuple[int, int, int]:
-    """Lock the study row ``slug`` (PostgreSQL; SQLite's write lock is already held) and return
-    ``(study row id, revision, next participant number)``."""
-    row = conn.execute(_STUDY_FOR_START, {"slug": slug}).first()
-    if row is None:
-        raise NotFoundError(f"Study {slug!r} is not published.")
-    return row[0], row[1], row[2]
-
-
-def study_revision(conn: Connection, slug: str) -> tuple[int, int]:
-    """``(study row id, current revision)`` of the published study ``slug`` (no lock)."""
-    row = conn.execute(_STUDY_REVISION, {"slug": slug}).first()
-    if row is None:
-        raise NotFoundError(f"Study {slug!r} is not published.")
-    return row[0], row[1]
-
-
 def allocate_participant_number(conn: Connection, slug: str) -> tuple[int, int, int]:
-    """Take the next participant number of study ``slug`` in a transaction of its own and return
-    ``(study row id, revision, number)``.
+    """Take the next participant number of study ``slug``: ``(study row id, revision, number)``.
 
-    Meant for PostgreSQL, where it keeps the study row locked for one ``UPDATE ... RETURNING``
-    instead of a whole start. Its commit does not wait for the disk (``synchronous_commit`` off for
-    this transaction only): the write-ahead log is flushed in order, so the number is durable as
-    soon as the participant that uses it is committed; a number whose participant never commits is
-    skipped (codes are never reused; they can have gaps).
+    One ``UPDATE ... RETURNING``: the study row stays locked until the transaction ends (SQLite's
+    ``BEGIN IMMEDIATE`` already excludes other writers), so two starts never get the same number,
+    and a rolled-back start gives its number back.
     """
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
     row = conn.execute(_ALLOCATE_NUMBER, {"w_slug": slug}).first()
     if row is None:
         raise NotFoundError(f"Study {slug!r} is not published.")
     return row[0], row[1], row[2] - 1
-
-
-def take_participant_number(conn: Connection, study_row_id: int, number: int) -> None:
-    """Mark ``number`` as taken (the study row must be locked by :func:`lock_study_for_start`)."""
-    conn.execute(_TAKE_NUMBER, {"sid": study_row_id, "v_next": number + 1})
 
 
 def add_participant(conn: Connection, values: dict[str, Any]) -> int:
