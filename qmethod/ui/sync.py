@@ -4,13 +4,21 @@ The grid and presort components send the participant's WHOLE current layout afte
 (so a lost or merged update can never lose a placement). The page compares it with the stored state
 and saves only the difference, as ordinary steps (``place``, ``move``, ``remove``, ``pile``), in an
 order that never overfills a forced column on the way.
+
+With the layout the browser also sends its *base*: the stored layout it last showed. Normally the
+stored layout still equals the base and the browser's layout is saved as it is. If it does not
+(another tab or device saved in between), the browser's changes since its base are merged into the
+stored layout instead (:func:`merge_layouts`, :func:`merge_piles`), so the other device's work is
+kept; a merge that cannot fit (a forced column would overflow) is reported as a conflict and nothing
+is saved.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["Step", "layout_steps", "pile_steps", "parse_layout", "parse_piles"]
+__all__ = ["Step", "layout_steps", "pile_steps", "parse_layout", "parse_piles", "parse_placements",
+           "merge_layouts", "merge_piles"]
 
 Step = tuple[str, dict[str, Any]]
 
@@ -38,6 +46,75 @@ def parse_layout(raw: Any, scores: Sequence[int], statement_ids: Sequence[str]) 
                 return None
             seen.add(sid)
             out[score].append(sid)
+    return out
+
+
+def parse_placements(raw: Any, scores: Sequence[int], statement_ids: Sequence[str]) -> dict[int, list[str]] | None:
+    """Validate a ``{id: [score, position]}`` mapping (the stored layout as the page sent it to the
+    browser) and return it as columns; ``None`` if malformed."""
+    if not isinstance(raw, Mapping):
+        return None
+    known = set(statement_ids)
+    cells: dict[int, list[tuple[float, str]]] = {s: [] for s in scores}
+    for sid, where in raw.items():
+        if sid not in known or not isinstance(where, (list, tuple)) or len(where) != 2:
+            return None
+        score, pos = where
+        if isinstance(score, bool) or not isinstance(score, (int, float)) or int(score) != score \
+                or int(score) not in cells or isinstance(pos, bool) or not isinstance(pos, (int, float)):
+            return None
+        cells[int(score)].append((pos, sid))
+    return {score: [sid for _, sid in sorted(items)] for score, items in cells.items()}
+
+
+def merge_layouts(base: Mapping[int, Sequence[str]], mine: Mapping[int, Sequence[str]],
+                  stored: Mapping[int, Sequence[str]],
+                  capacity: Callable[[int], int | None]) -> dict[int, list[str]] | None:
+    """Three-way merge of grid layouts: the browser's changes from ``base`` to ``mine`` applied to
+    ``stored`` (which another tab or device changed since ``base``).
+
+    A statement the browser moved (to another column, into or out of the grid) goes where the browser
+    put it; every other statement stays where ``stored`` has it. A column only the browser changed
+    takes the browser's order; a column both changed keeps the stored order with the browser's
+    arrivals at their positions. Returns ``None`` if the result would overfill a forced column.
+    """
+    scores = list(dict.fromkeys([*stored, *mine, *base]))
+    col_of = lambda layout: {sid: s for s, ids in layout.items() for sid in ids}  # noqa: E731
+    base_at, mine_at = col_of(base), col_of(mine)
+    moved = {sid for sid in set(base_at) | set(mine_at) if base_at.get(sid) != mine_at.get(sid)}
+    out: dict[int, list[str]] = {}
+    for s in scores:
+        b, m, st = list(base.get(s, ())), list(mine.get(s, ())), list(stored.get(s, ()))
+        if m == b:  # the browser did not touch this column
+            out[s] = [sid for sid in st if sid not in moved]
+        elif st == b:  # only the browser did
+            out[s] = m
+        else:  # both did: stored order, the browser's arrivals at their places
+            col = [sid for sid in st if sid not in moved]
+            for i, sid in enumerate(m):
+                if sid in moved:
+                    col.insert(min(i, len(col)), sid)
+            out[s] = col
+    seen: set[str] = set()
+    for s, ids in out.items():
+        if seen & set(ids):  # cannot happen by construction; refuse rather than save a broken layout
+            return None
+        seen |= set(ids)
+        cap = capacity(s)
+        if cap is not None and len(ids) > cap:
+            return None
+    return out
+
+
+def merge_piles(base: Mapping[str, str], mine: Mapping[str, str], stored: Mapping[str, str]) -> dict[str, str]:
+    """Three-way merge of presort piles: what the browser changed since ``base`` applied to ``stored``."""
+    out = dict(stored)
+    for sid in set(base) | set(mine):
+        if base.get(sid) != mine.get(sid):
+            if sid in mine:
+                out[sid] = mine[sid]
+            else:
+                out.pop(sid, None)
     return out
 
 

@@ -47,6 +47,8 @@ def _finish_after_grid(app, page, name: str, *, comments: dict[str, str], lang: 
     """Comments (typed into every box), survey answers, submit; screenshots and axe on each page."""
     wait_screen(page, "comments")
     boxes = page.locator("textarea")
+    boxes.first.wait_for()  # the page is drawn (every study here has statements in the end columns)
+    settle(page)
     for i in range(boxes.count()):
         text = f"Comment {i} <b>ok</b>"
         boxes.nth(i).fill(text)

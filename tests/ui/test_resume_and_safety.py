@@ -136,10 +136,19 @@ def test_html_in_statements_and_comments_is_text_and_stored_unchanged(app, page)
     assert tags == [], tags
     comment = "<script>window.__xss = 2</script><img src=x onerror=\"window.__xss=3\"> & *not bold* \\ ok"
     box = page.locator("textarea").first
+    page.locator("textarea").nth(1).wait_for()
+    settle(page)
     box.fill(comment)
     page.locator("textarea").nth(1).click()  # leaving the box saves it
     token = token_of(page)
-    assert eventually(lambda: comment in service.resume(app.db, token).comments.values())
+    saved = eventually(lambda: comment in service.resume(app.db, token).comments.values())
+    if not saved:  # say what happened, for a failure that is hard to reproduce
+        state = service.resume(app.db, token)
+        trail = [(e.version, e.kind, e.payload) for e in service.audit_trail(app.db, "ui-small", state.participant)]
+        print("state:", state.stage, state.version, state.comments, "\ntrail tail:", trail[-6:])
+        print("server log tail:", app.log.read_text()[-3000:])
+        print("active element:", page.evaluate("() => document.activeElement && document.activeElement.outerHTML.slice(0, 200)"))
+    assert saved
     settle(page)
     page.reload()
     wait_screen(page, "comments")
@@ -204,6 +213,32 @@ def test_an_incomplete_grid_says_what_is_missing_and_an_old_tab_catches_up(app, 
     _place(page, "T3", 0)
     settle(page)
     assert stored_layout(service.resume(app.db, token_of(page))) == {"T1": -1, "T2": 1, "T3": 0}
+
+
+def test_two_devices_at_the_same_moment_keep_both_changes(app, browser, page):
+    """A tab that has not caught up (no reload, no focus change) saves a change: the other device's
+    newer placement is kept, not overwritten by the older view, and the tab then shows both."""
+    code = _to_grid(page, app)
+    _place(page, "T1", -1)
+    settle(page)
+    other = browser.new_context(viewport=DESKTOP)
+    try:
+        pg = other.new_page()
+        pg.set_default_timeout(20_000)
+        pg.goto(f"{app.url}/?study=ui-small&lang=en")
+        pg.get_by_label("Your code").fill(code)
+        pg.get_by_role("button", name="Continue with code").click()
+        wait_screen(pg, "grid")
+        _place(pg, "T2", 1)
+        settle(pg)
+    finally:
+        other.close()
+    assert page.get_by_test_id("qsort-counter").inner_text() == "1 of 5 placed"  # still the old view
+    _place(page, "T3", 0)
+    settle(page)
+    assert stored_layout(service.resume(app.db, token_of(page))) == {"T1": -1, "T2": 1, "T3": 0}
+    page.get_by_test_id("qsort-counter").filter(has_text="3 of 5 placed").wait_for()
+    assert page.get_by_test_id("select-T2").input_value() == "1"
 
 
 def test_touch_drag_after_a_short_press(app, phone):

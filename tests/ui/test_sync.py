@@ -6,7 +6,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qmethod.study import Response, apply, load_study
-from qmethod.ui.sync import layout_steps, parse_layout, parse_piles, pile_steps
+from qmethod.ui.sync import (
+    layout_steps,
+    merge_layouts,
+    merge_piles,
+    parse_layout,
+    parse_piles,
+    parse_placements,
+    pile_steps,
+)
 
 from .conftest import ROOT
 
@@ -90,3 +98,64 @@ def test_piles_round_trip():
     for kind, payload in pile_steps(current, desired):
         apply(STUDY, r, kind, payload)
     assert r.piles == desired
+
+
+def _col_of(layout):
+    return {sid: s for s, ids in layout.items() for sid in ids}
+
+
+@settings(max_examples=200, deadline=None)
+@given(layouts(), layouts(), layouts())
+def test_merge_keeps_both_devices_work_or_refuses(base, mine, stored):
+    merged = merge_layouts(base, mine, stored, STUDY.grid.capacity)
+    if merged is None:  # only when a forced column would overflow
+        return
+    at = _col_of(merged)
+    assert sum(len(ids) for ids in merged.values()) == len(at)  # no statement twice
+    assert all(len(merged[s]) <= STUDY.grid.capacity(s) for s in SCORES)
+    b, m, st_ = _col_of(base), _col_of(mine), _col_of(stored)
+    for sid in IDS:
+        expected = m.get(sid) if b.get(sid) != m.get(sid) else st_.get(sid)
+        assert at.get(sid) == expected, sid  # the browser's moves, the stored place for the rest
+    # and the steps that reach it are valid on the stored response
+    r = _build(stored)
+    for kind, payload in layout_steps(r.columns, merged, STUDY.grid.capacity):
+        apply(STUDY, r, kind, payload)
+    assert {s: ids for s, ids in r.columns.items()} == merged
+
+
+@settings(max_examples=100, deadline=None)
+@given(layouts(), layouts())
+def test_merge_is_the_plain_save_when_nothing_else_changed(base, mine):
+    assert merge_layouts(base, mine, base, STUDY.grid.capacity) == mine
+    assert merge_layouts(base, base, mine, STUDY.grid.capacity) == mine  # an unchanged page changes nothing
+
+
+def test_merge_of_a_stale_tab_and_a_newer_device():
+    empty = {s: [] for s in SCORES}
+    stored = {**empty, 2: ["S05"], 0: ["S01", "S02"]}  # the phone placed S05 and S02 meanwhile
+    base = {**empty, 0: ["S01"]}  # the laptop's view before that
+    mine = {**empty, 0: ["S03", "S01"], -4: ["S04"]}  # the laptop then placed S03 at the top and S04
+    merged = merge_layouts(base, mine, stored, STUDY.grid.capacity)
+    assert merged == {**empty, 2: ["S05"], 0: ["S03", "S01", "S02"], -4: ["S04"]}
+    # both moved S05: the laptop's move wins for S05, the phone's S02 stays
+    mine2 = {**empty, 0: ["S01"], -3: ["S05"]}
+    base2 = {**empty, 0: ["S01"], 1: ["S05"]}
+    assert merge_layouts(base2, mine2, stored, STUDY.grid.capacity) == {**empty, 0: ["S01", "S02"], -3: ["S05"]}
+    # a column that both filled to more than its capacity is refused
+    cap = STUDY.grid.capacity(-4)
+    full_stored = {**empty, -4: IDS[:cap]}
+    over = {**empty, -4: [IDS[cap]]}
+    assert merge_layouts(empty, over, full_stored, STUDY.grid.capacity) is None
+
+
+def test_placements_and_pile_merges():
+    assert parse_placements({"S01": [0, 1], "S02": [0, 0], "S03": [-4, 0]}, SCORES, IDS) == \
+        {**{s: [] for s in SCORES}, 0: ["S02", "S01"], -4: ["S03"]}
+    for bad in ({"S01": [9, 0]}, {"S01": 0}, {"nope": [0, 0]}, {"S01": [True, 0]}, ["S01"], {"S01": [0.5, 0]}):
+        assert parse_placements(bad, SCORES, IDS) is None
+    stored = {"S01": "agree", "S02": "neutral", "S03": "disagree"}  # the other device sorted S03
+    base = {"S01": "agree", "S02": "neutral"}
+    mine = {"S01": "disagree", "S04": "agree"}  # this tab changed S01, undid S02, sorted S04
+    assert merge_piles(base, mine, stored) == {"S01": "disagree", "S03": "disagree", "S04": "agree"}
+    assert merge_piles(base, base, stored) == stored

@@ -3,6 +3,7 @@ free port with a temporary SQLite database and an admin account from ``QMETHOD_A
 Debian's chromium through Playwright."""
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -13,7 +14,8 @@ import pytest
 from tests.app_server import App, chromium_browser, chromium_path, running_app
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# Screenshots go to tests/artifacts/; with QMETHOD_DOC_SCREENSHOTS=1 they refresh docs/screenshots/.
+SCREENSHOTS = ROOT / ("docs/screenshots" if os.environ.get("QMETHOD_DOC_SCREENSHOTS") == "1" else "tests/artifacts")
 ADMIN_PASSWORD = "research-secret-1"
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import streamlit as st
 
-from .. import asset
+from .. import asset, module_js
 
 __all__ = ["presort"]
 
@@ -18,7 +18,7 @@ _COMPONENT = st.components.v2.component(
     "qmethod_presort",
     html="",
     css=asset("presort", "presort.css"),
-    js=asset("presort", "presort.js"),
+    js=module_js("presort", "presort.js"),
 )
 
 

@@ -8,36 +8,11 @@ const instances = new WeakMap();
 const PILES = ["disagree", "neutral", "agree"];
 
 export default function presort(component) {
-  const { data, parentElement, setStateValue, setTriggerValue } = component;
-  let inst = instances.get(parentElement);
-  if (!inst) {
-    inst = createInstance(parentElement);
-    instances.set(parentElement, inst);
-  }
-  inst.setStateValue = setStateValue;
-  inst.setTriggerValue = setTriggerValue;
-  inst.update(data || {});
-  return inst.cleanup;
-}
-
-function h(tag, attrs, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (v === null || v === undefined || v === false) continue;
-    if (k === "text") node.textContent = v;
-    else if (k === "class") node.className = v;
-    else node.setAttribute(k, v === true ? "" : String(v));
-  }
-  for (const c of children) if (c) node.appendChild(c);
-  return node;
-}
-
-function fmt(template, values) {
-  return String(template || "").replace(/\{(\w+)\}/g, (_, k) => (k in values ? String(values[k]) : ""));
+  return mountInstance(instances, createInstance, component);
 }
 
 function createInstance(root) {
-  const s = { data: null, piles: new Map(), history: [], seq: 0, acked: 0, lastJson: "" };
+  const s = { data: null, piles: new Map(), history: [], seq: 0, acked: 0, lastJson: "", base: null };
   const inst = { setStateValue: null, setTriggerValue: null, update, cleanup: () => teardown() };
   const S = (k, v) => fmt((s.data && s.data.strings && s.data.strings[k]) || k, v || {});
 
@@ -71,6 +46,7 @@ function createInstance(root) {
     s.acked = Math.max(s.acked, ack);
     if (ack > s.seq) s.seq = ack;
     if (s.acked >= s.seq) {
+      s.base = data.piles || {}; // what our next changes start from (sent along with them)
       const incoming = JSON.stringify(data.piles || {});
       if (first || incoming !== s.lastJson) {
         s.piles = new Map(Object.entries(data.piles || {}));
@@ -95,7 +71,7 @@ function createInstance(root) {
     }, 2500);
     const piles = Object.fromEntries(s.piles);
     s.lastJson = JSON.stringify(piles);
-    if (inst.setStateValue) inst.setStateValue("piles", { seq: s.seq, piles });
+    if (inst.setStateValue) inst.setStateValue("piles", { seq: s.seq, piles, base: s.base });
   }
 
   function put(pile) {
@@ -174,16 +150,7 @@ function createInstance(root) {
     clearTimeout(s.retry);
     instances.delete(root);
   }
-  // Coming back to this tab (e.g. after working on another device): fetch the stored state.
-  function onVisible() {
-    if (document.visibilityState === "visible" && inst.setTriggerValue) inst.setTriggerValue("refresh", Date.now());
-  }
-  document.addEventListener("visibilitychange", onVisible);
-  const baseTeardown = teardown;
-  inst.cleanup = () => {
-    document.removeEventListener("visibilitychange", onVisible);
-    baseTeardown();
-  };
+  refreshWhenVisible(inst, teardown);
 
   return inst;
 }

@@ -12,7 +12,7 @@ from typing import Any, TypedDict
 
 import streamlit as st
 
-from .. import asset
+from .. import asset, module_js
 
 __all__ = ["GridStatement", "GridColumn", "qsort_grid"]
 
@@ -37,7 +37,7 @@ _COMPONENT = st.components.v2.component(
     "qmethod_qsort_grid",
     html="",
     css=asset("qsort_grid", "grid.css"),
-    js=asset("qsort_grid", "grid.js"),
+    js=module_js("qsort_grid", "grid.js"),
 )
 
 

@@ -7,39 +7,16 @@
 //
 // Data flow: Python sends the stored layout (`data.placements`) and the sequence number of
 // the last layout it saved (`data.ack`). Every local change bumps `seq` and sends the WHOLE
-// layout as the state value `layout` ({seq, columns}); Python saves the difference and echoes
-// `seq` back as `ack`. Sending the whole layout makes lost or merged updates harmless: the
-// newest one always carries everything. Statement texts are only ever set with textContent.
+// layout as the state value `layout` ({seq, columns, base}); Python saves the difference and
+// echoes `seq` back as `ack`. Sending the whole layout makes lost or merged updates harmless: the
+// newest one always carries everything. `base` is the stored layout the changes started from:
+// if another tab or device saved in between, Python merges our changes into the stored layout
+// instead of overwriting it. Statement texts are only ever set with textContent.
 
 const instances = new WeakMap();
 
 export default function qsortGrid(component) {
-  const { data, parentElement, setStateValue, setTriggerValue } = component;
-  let inst = instances.get(parentElement);
-  if (!inst) {
-    inst = createInstance(parentElement);
-    instances.set(parentElement, inst);
-  }
-  inst.setStateValue = setStateValue;
-  inst.setTriggerValue = setTriggerValue;
-  inst.update(data || {});
-  return inst.cleanup;
-}
-
-function h(tag, attrs, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (v === null || v === undefined || v === false) continue;
-    if (k === "text") node.textContent = v;
-    else if (k === "class") node.className = v;
-    else node.setAttribute(k, v === true ? "" : String(v));
-  }
-  for (const c of children) if (c) node.appendChild(c);
-  return node;
-}
-
-function fmt(template, values) {
-  return String(template || "").replace(/\{(\w+)\}/g, (_, k) => (k in values ? String(values[k]) : ""));
+  return mountInstance(instances, createInstance, component);
 }
 
 function signed(v) {
@@ -52,6 +29,7 @@ function createInstance(root) {
     cols: new Map(), // column value -> [statement ids] in display order
     seq: 0,
     acked: 0,
+    base: null, // the stored layout our unsent or unacknowledged changes started from
     picked: null,
     target: null,
     mode: null,
@@ -109,6 +87,7 @@ function createInstance(root) {
     s.lastDataKey = dataKey;
     // Adopt the stored layout unless a newer local change is still on its way.
     if (s.acked >= s.seq) {
+      s.base = data.placements || {}; // what our next changes start from (sent along with them)
       const incoming = JSON.stringify(data.placements || {});
       if (first || incoming !== s.lastJson) {
         adopt(data.placements || {});
@@ -150,7 +129,7 @@ function createInstance(root) {
     const placements = {};
     for (const [v, ids] of Object.entries(columns)) ids.forEach((id, i) => (placements[id] = [Number(v), i]));
     s.lastJson = JSON.stringify(placements);
-    if (inst.setStateValue) inst.setStateValue("layout", { seq: s.seq, columns });
+    if (inst.setStateValue) inst.setStateValue("layout", { seq: s.seq, columns, base: s.base });
   }
 
   // ---------------------------------------------------------------- actions
@@ -674,16 +653,7 @@ function createInstance(root) {
     instances.delete(root);
   }
 
-  // Coming back to this tab (e.g. after working on another device): fetch the stored state.
-  function onVisible() {
-    if (document.visibilityState === "visible" && inst.setTriggerValue) inst.setTriggerValue("refresh", Date.now());
-  }
-  document.addEventListener("visibilitychange", onVisible);
-  const baseTeardown = teardown;
-  inst.cleanup = () => {
-    document.removeEventListener("visibilitychange", onVisible);
-    baseTeardown();
-  };
+  refreshWhenVisible(inst, teardown);
 
   return inst;
 }

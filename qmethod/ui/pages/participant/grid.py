@@ -7,7 +7,8 @@ from qmethod import service
 from qmethod.ui import flow
 from qmethod.ui.components.qsort_grid import qsort_grid
 from qmethod.ui.i18n import GRID_KEYS, strings_for, t
-from qmethod.ui.sync import layout_steps, parse_layout
+from qmethod.errors import ConflictError
+from qmethod.ui.sync import layout_steps, merge_layouts, parse_layout, parse_placements
 from qmethod.ui.text import plain
 
 ctx = flow.enter("grid")
@@ -22,9 +23,16 @@ def _on_layout() -> None:
     seq = int(value.get("seq") or 0)
 
     def plan(state, study_):
-        desired = parse_layout(value.get("columns"), study_.grid.scores, study_.statement_ids)
+        scores, ids = study_.grid.scores, study_.statement_ids
+        desired = parse_layout(value.get("columns"), scores, ids)
         if desired is None:
             return None
+        stored = {s: list(state.columns.get(s, ())) for s in scores}
+        base = parse_placements(value["base"], scores, ids) if value.get("base") is not None else None
+        if base is not None and base != stored:  # another tab or device saved since this page's view
+            desired = merge_layouts(base, desired, stored, study_.grid.capacity)
+            if desired is None:
+                raise ConflictError("The changes of two devices do not fit together.", state)
         return layout_steps(state.columns, desired, study_.grid.capacity)
 
     flow.apply_browser_change(ctx.token, SEQ, seq, plan, "grid")

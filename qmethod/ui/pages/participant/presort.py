@@ -8,7 +8,7 @@ from qmethod.study import PILES
 from qmethod.ui import flow
 from qmethod.ui.components.presort import presort
 from qmethod.ui.i18n import PRESORT_KEYS, strings_for, t
-from qmethod.ui.sync import parse_piles, pile_steps
+from qmethod.ui.sync import merge_piles, parse_piles, pile_steps
 
 ctx = flow.enter("presort")
 lang = ctx.lang
@@ -22,7 +22,12 @@ def _on_piles() -> None:
 
     def plan(state, study):
         desired = parse_piles(value.get("piles"), study.statement_ids, PILES)
-        return None if desired is None else pile_steps(state.piles, desired)
+        if desired is None:
+            return None
+        base = parse_piles(value["base"], study.statement_ids, PILES) if value.get("base") is not None else None
+        if base is not None and base != dict(state.piles):  # another tab or device saved in between
+            desired = merge_piles(base, desired, state.piles)
+        return pile_steps(state.piles, desired)
 
     flow.apply_browser_change(ctx.token, SEQ, seq, plan, "presort")
 
