@@ -78,6 +78,17 @@ def _is_transient(exc: BaseException) -> bool:
     return False
 
 
+def _reconnecting(read: Callable[[], T]) -> T:
+    """Run a read; if its pooled connection turns out to be broken (the database server restarted
+    since it was opened), run it once more: the pool has then replaced its connections."""
+    try:
+        return read()
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+    return read()
+
+
 @dataclass
 class Database:
     """An engine plus session factories. Build it with :func:`open_database`.
@@ -140,15 +151,23 @@ class Database:
 
     def read(self, fn: Callable[[Session], T]) -> T:
         """Run ``fn`` in a read transaction (no writes are committed)."""
-        with self.ReadSession() as session:
-            with session.begin():
-                return fn(session)
+
+        def once() -> T:
+            with self.ReadSession() as session:
+                with session.begin():
+                    return fn(session)
+
+        return _reconnecting(once)
 
     def read_connection(self, fn: Callable[[Connection], T]) -> T:
         """Run ``fn`` with a Core connection in a read transaction (nothing is committed)."""
-        with self.engine.connect() as conn:
-            with conn.begin():
-                return fn(conn)
+
+        def once() -> T:
+            with self.engine.connect() as conn:
+                with conn.begin():
+                    return fn(conn)
+
+        return _reconnecting(once)
 
     def migrate(self) -> None:
         """Create or upgrade the schema to the newest Alembic revision."""
@@ -197,7 +216,9 @@ def open_database(url: str | None = None, *, migrate: bool = True, echo: bool = 
     if backend == "sqlite":
         engine = _sqlite_engine(resolved, echo=echo)
     else:
-        engine = create_engine(resolved, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=40)
+        # No pool_pre_ping (one more round trip per transaction, a third of a save's time): a
+        # connection broken by a server restart is noticed when used, and writes and reads retry.
+        engine = create_engine(resolved, echo=echo, pool_size=10, max_overflow=40)
     db = Database(engine=engine, url=resolved)
     if migrate:
         db.migrate()

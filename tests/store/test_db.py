@@ -105,3 +105,28 @@ def test_migrations_create_exactly_the_tables_of_the_models(db):
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
+
+
+@pytest.mark.postgres
+def test_postgres_restart_under_open_connections_costs_no_step(postgres_cluster):
+    """The server restarts while the pool holds connections: the next read and the next save work
+    (the broken connections are replaced), and nothing acknowledged before is lost."""
+    from pathlib import Path
+
+    db = open_database(postgres_cluster.new_database(), migrate=False)
+    try:
+        sv.publish_study_file(db, Path(__file__).parents[1] / "data" / "studies" / "mini")
+        s = sv.start_participant(db, "mini")
+        st = sv.give_consent(db, s.token, sv.get_study(db, "mini").consent.version, expected_version=0)
+        postgres_cluster._run(str(postgres_cluster.bindir / "pg_ctl"), "-D", str(postgres_cluster.data),
+                              "-l", str(postgres_cluster.base / "log"), "-m", "fast", "-w", "restart")
+        assert sv.resume(db, s.token) == st  # a page reload right after the restart
+        st = sv.set_stage(db, s.token, "presort", expected_version=st.version)
+        st = sv.set_pile(db, s.token, st.unpiled[0], "agree", expected_version=st.version)
+        assert sv.resume(db, s.token) == st and st.version == 3
+        # again, and this time an ORM write transaction comes first (another device resumes by code)
+        postgres_cluster._run(str(postgres_cluster.bindir / "pg_ctl"), "-D", str(postgres_cluster.data),
+                              "-l", str(postgres_cluster.base / "log"), "-m", "fast", "-w", "restart")
+        assert sv.resume_by_code(db, s.resume_code).state == st
+    finally:
+        db.dispose()
