@@ -40,6 +40,22 @@ def _place(page, sid: str, score: int) -> None:
     choose_in_list(page, sid, score)
 
 
+def _place_on_other_device(app, browser, code: str, sid: str, score: int) -> None:
+    """Another device (a new browser context) continues with the resume code and places one card."""
+    other = browser.new_context(viewport=DESKTOP)
+    try:
+        pg = other.new_page()
+        pg.set_default_timeout(20_000)
+        pg.goto(f"{app.url}/?study=ui-small&lang=en")
+        pg.get_by_label("Your code").fill(code)
+        pg.get_by_role("button", name="Continue with code").click()
+        wait_screen(pg, "grid")
+        _place(pg, sid, score)
+        settle(pg)
+    finally:
+        other.close()
+
+
 def test_reload_mid_grid_then_resume_code_on_another_device(app, browser, page):
     code = _to_grid(page, app)
     assert len(code.replace("-", "")) == 10
@@ -193,18 +209,7 @@ def test_an_incomplete_grid_says_what_is_missing_and_an_old_tab_catches_up(app, 
     page.get_by_text("4 statements are not placed yet.").first.wait_for()
     assert page.url.split("?")[0].endswith("/grid")
 
-    other = browser.new_context(viewport=DESKTOP)
-    try:
-        pg = other.new_page()
-        pg.set_default_timeout(20_000)
-        pg.goto(f"{app.url}/?study=ui-small&lang=en")
-        pg.get_by_label("Your code").fill(code)
-        pg.get_by_role("button", name="Continue with code").click()
-        wait_screen(pg, "grid")
-        _place(pg, "T2", 1)
-        settle(pg)
-    finally:
-        other.close()
+    _place_on_other_device(app, browser, code, "T2", 1)
     # The first tab comes back into view: it shows the other device's work before anything else.
     page.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")
     page.get_by_test_id("qsort-counter").filter(has_text="2 of 5 placed").wait_for()
@@ -221,18 +226,7 @@ def test_two_devices_at_the_same_moment_keep_both_changes(app, browser, page):
     code = _to_grid(page, app)
     _place(page, "T1", -1)
     settle(page)
-    other = browser.new_context(viewport=DESKTOP)
-    try:
-        pg = other.new_page()
-        pg.set_default_timeout(20_000)
-        pg.goto(f"{app.url}/?study=ui-small&lang=en")
-        pg.get_by_label("Your code").fill(code)
-        pg.get_by_role("button", name="Continue with code").click()
-        wait_screen(pg, "grid")
-        _place(pg, "T2", 1)
-        settle(pg)
-    finally:
-        other.close()
+    _place_on_other_device(app, browser, code, "T2", 1)
     assert page.get_by_test_id("qsort-counter").inner_text() == "1 of 5 placed"  # still the old view
     _place(page, "T3", 0)
     settle(page)
