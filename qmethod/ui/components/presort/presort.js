@@ -63,6 +63,7 @@ function createInstance(root) {
   }
 
   function send() {
+    if (!wrap.isConnected) return; // an instance whose grid left the page never sends (or re-sends)
     s.seq += 1;
     // Re-send until Python acknowledges: a save interrupted on the server is then redone.
     clearTimeout(s.retry);

@@ -119,6 +119,7 @@ function createInstance(root) {
   }
 
   function send() {
+    if (!wrap.isConnected) return; // an instance whose grid left the page never sends (or re-sends)
     s.seq += 1;
     // Re-send until Python acknowledges: a save interrupted on the server is then redone.
     clearTimeout(s.retry);
@@ -470,7 +471,7 @@ function createInstance(root) {
     focusCard(id);
   }
 
-  wrap.addEventListener("keydown", (ev) => {
+  function onGridKey(ev) {
     if (s.mode !== "grid" || !s.picked) return;
     const id = s.picked;
     if (ev.key === "ArrowLeft" || ev.key === "ArrowRight") {
@@ -499,7 +500,18 @@ function createInstance(root) {
       render();
       focusCard(id);
     }
-  });
+  }
+  wrap.addEventListener("keydown", onGridKey);
+  // Focus can fall back to the page itself (e.g. while Streamlit redraws around the grid): the keys
+  // then still act on the picked card instead of scrolling the page.
+  function onStrayKey(ev) {
+    if (!wrap.isConnected) {
+      document.removeEventListener("keydown", onStrayKey); // a grid no longer in the page
+      return;
+    }
+    if (ev.target === document.body && s.picked && s.mode === "grid") onGridKey(ev);
+  }
+  document.addEventListener("keydown", onStrayKey);
 
   // Dragging: pointer events cover mouse, pen and touch. On touch a short press (350 ms)
   // arms the drag so that ordinary swipes still scroll the page.
@@ -648,6 +660,7 @@ function createInstance(root) {
   });
 
   function teardown() {
+    document.removeEventListener("keydown", onStrayKey);
     endPress();
     clearTimeout(s.retry);
     instances.delete(root);
