@@ -8,6 +8,8 @@ with :class:`QMethodWarning` through :mod:`warnings`, and are also collected in 
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 
 class QMethodError(ValueError):
     """Invalid input or settings. The message says what is wrong and where."""
@@ -42,10 +44,26 @@ class ResumeLimitError(ResumeCodeError):
 
     ``scope`` is ``"client"`` (this device tried too many) or ``"all"`` (everyone together did)."""
 
-    def __init__(self, message: str, retry_at: object = None, scope: str = "client") -> None:
+    def __init__(self, message: str, retry_at: datetime | None = None, scope: str = "client") -> None:
         super().__init__(message)
         self.retry_at = retry_at
         self.scope = scope
+
+    @classmethod
+    def for_client(cls, retry_at: datetime, now: datetime) -> "ResumeLimitError":
+        """The refusal for one device that tried too many codes, saying how long to wait."""
+        minutes = _minutes_between(now, retry_at)
+        return cls(f"Too many wrong resume codes from this device. Try again in {minutes} minute"
+                   f"{'s' if minutes != 1 else ''}, or use the link you started with.", retry_at=retry_at)
+
+    def minutes_left(self, now: datetime | None = None) -> int:
+        """Whole minutes (at least 1) from ``now`` (default: the current UTC time) to ``retry_at``."""
+        return 1 if self.retry_at is None else _minutes_between(now or datetime.now(timezone.utc), self.retry_at)
+
+
+def _minutes_between(start: datetime, end: datetime) -> int:
+    """Whole minutes from ``start`` to ``end``, rounded up, at least 1."""
+    return max(1, -(-int((end - start).total_seconds()) // 60))
 
 
 class PlacementError(StudyError):

@@ -170,11 +170,7 @@ def resume_by_code(db: Database, code: str, *, client: str | None = None,
         repo.forget_resume_attempts(session, before=when - max(RESUME_WINDOW, RESUME_GLOBAL_WINDOW))
         mine = repo.resume_attempts(session, since=when - RESUME_WINDOW, client_hash=who)
         if len(mine) >= RESUME_MAX_FAILURES:
-            retry_at = mine[-RESUME_MAX_FAILURES] + RESUME_WINDOW
-            minutes = max(1, -(-int((retry_at - when).total_seconds()) // 60))
-            return ResumeLimitError(
-                f"Too many wrong resume codes from this device. Try again in {minutes} minute"
-                f"{'s' if minutes != 1 else ''}, or use the link you started with.", retry_at=retry_at)
+            return ResumeLimitError.for_client(mine[-RESUME_MAX_FAILURES] + RESUME_WINDOW, when)
         if repo.count_resume_attempts(session, since=when - RESUME_GLOBAL_WINDOW) >= RESUME_MAX_FAILURES_ALL:
             return ResumeLimitError(
                 "Resuming by code is paused for a while because of many wrong codes. Use the link you "

@@ -37,8 +37,7 @@ __all__ = ["ParticipantRecord", "study_row", "study_from_row", "study_by_id", "p
            "participant_record", "participant_by_resume_code", "participant_by_code", "load_response",
            "read_response", "write_response", "append_event", "add_sort_items", "events_of", "bump_version",
            "allocate_participant_number", "add_participant", "forget_resume_attempts", "resume_attempts",
-           "count_resume_attempts", "add_resume_attempt",
-           "add_token"]
+           "count_resume_attempts", "add_resume_attempt", "add_token"]
 
 _P = ParticipantRow.__table__
 _T = AccessTokenRow.__table__
@@ -120,11 +119,8 @@ def _cached_study(engine: Engine, study_id: int, revision: int, load: Callable[[
     return study
 
 
-def study_row(session: Session, slug: str, *, for_update: bool = False) -> StudyRow:
-    q = select(StudyRow).where(StudyRow.slug == slug)
-    if for_update:
-        q = q.with_for_update()
-    row = session.scalars(q).one_or_none()
+def study_row(session: Session, slug: str) -> StudyRow:
+    row = session.scalars(select(StudyRow).where(StudyRow.slug == slug)).one_or_none()
     if row is None:
         raise NotFoundError(f"Study {slug!r} is not published.")
     return row

@@ -104,7 +104,7 @@ def gate(title: str) -> Researcher:
     token, from_cookie = _token()
     user = accounts.session_user(flow.database(), token)
     if user is None:
-        if st.session_state.pop(TOKEN_KEY, None) or (from_cookie and not st.session_state.get(LOGGED_OUT_KEY)):
+        if st.session_state.pop(TOKEN_KEY, None) or from_cookie:  # (a cookie counts only before a logout)
             st.warning("Your session has ended (30 minutes without activity). Please log in again.")
             st.session_state[LOGGED_OUT_KEY] = True
         if token or st.session_state.get(LOGGED_OUT_KEY):

@@ -1,8 +1,6 @@
 """Welcome: the study's welcome text, the language choice, start, or continue with a code."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import streamlit as st
 
 from qmethod import service
@@ -72,8 +70,7 @@ if resumed:
             session = service.resume_by_code(db, code, client=flow.client_key())
         except ResumeLimitError as exc:
             if exc.scope == "client" and exc.retry_at is not None:
-                minutes = max(1, -(-int((exc.retry_at - datetime.now(timezone.utc)).total_seconds()) // 60))
-                st.error(t("resume_limited", lang, minutes=minutes))
+                st.error(t("resume_limited", lang, minutes=exc.minutes_left()))
             else:
                 st.error(t("resume_paused", lang))
         except ResumeCodeError:
