@@ -1,7 +1,6 @@
 """Crib sheets for interpreting a factor, and splitting a bipolar factor into its poles."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from ..errors import QMethodError

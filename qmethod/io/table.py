@@ -16,7 +16,6 @@ import re
 from collections import Counter
 from typing import Any, Callable, Sequence
 
-import pandas as pd
 
 from qmethod.errors import FormatError
 from qmethod.io._text import (Source, cell_ref, decode_text, is_int_text, open_zip, parse_value,

@@ -1,6 +1,5 @@
 """Bad input raises one package error naming the sort or statement."""
 import numpy as np
-import pandas as pd
 import pytest
 
 import qmethod

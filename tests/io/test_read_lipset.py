@@ -1,6 +1,5 @@
 """Every Lipset fixture imports to the same Q-sorts as tests/data/lipset.csv."""
 import numpy as np
-import pandas as pd
 import pytest
 
 import qmethod.io as qio

@@ -10,7 +10,6 @@ import openpyxl
 import pytest
 
 import qmethod
-from qmethod import service as sv
 from qmethod.errors import DataError
 from qmethod.service import accounts as ac
 from qmethod.service import analysis as an
