@@ -10,8 +10,8 @@ import pandas as pd
 from ..errors import QMethodError
 from .correlate import _ranked, correlate, standardize
 from .extract import centroid, horst, pca
-from .flag import z_critical
-from .scores import factor_arrays
+from .flag import flag_array, z_critical
+from .scores import factor_arrays, weights_array, zscores_array
 
 __all__ = ["BootstrapResult", "bootstrap", "procrustes_align"]
 
@@ -135,25 +135,10 @@ def bootstrap(
         if manual:
             fb = full_flags[idx]
         else:
-            a2 = lb * lb
-            ok = np.abs(lb) > thr
-            if s.majority:
-                ok &= a2 > a2.sum(axis=1, keepdims=True) - a2
-            best = np.argmax(np.where(ok, np.abs(lb), -np.inf), axis=1)
-            fb = np.zeros_like(ok)
-            rows = np.flatnonzero(ok.any(axis=1))
-            fb[rows, best[rows]] = True
+            fb = flag_array(lb, thr, majority=s.majority)[0]
             if s.negative == "exclude":
                 fb &= lb > 0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            a2 = lb * lb
-            w = np.where(fb, np.where(a2 < 1, lb / (1 - a2), lb), 0.0)
-            xb = x_all[:, idx]
-            if s.standardize_sorts:
-                xb = standardize(xb)
-            sums = xb @ w
-            zb_ = (sums - sums.mean(axis=0)) / sums.std(axis=0, ddof=1)
-        zb_[:, ~fb.any(axis=0)] = np.nan
+        zb_ = zscores_array(x_all[:, idx], weights_array(lb, fb), standardize_sorts=s.standardize_sorts)
         zs[b] = zb_
         np.add.at(sum_l, idx, lb)
         np.add.at(sum_l2, idx, lb * lb)

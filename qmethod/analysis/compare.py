@@ -9,11 +9,17 @@ import numpy as np
 import pandas as pd
 
 from ..errors import QMethodError
+from .tables import frame, mixed_frame
 
-__all__ = ["characteristics", "factor_correlations", "sed", "compare_factors", "Comparison", "CONVENTIONS"]
+__all__ = [
+    "characteristics", "factor_correlations", "sed", "compare_factors", "Comparison", "CONVENTIONS",
+    "characteristics_array", "factor_correlations_array", "sed_array", "compare_array",
+]
 
 # significance codes of pairwise differences: (code, critical z), strictest last
 _STARS = (("*", 1.96), ("**", 2.576), ("***", 3.291), ("6*", 4.8916))
+_CODES = np.array([""] + [code for code, _ in _STARS], dtype=object)
+_OBJECT = np.dtype(object)  # a dtype instance: pandas resolves it without a look-up
 CONVENTIONS = {
     # name: (z for p < .05, z for p < .01, strict comparison)
     "qmethod": (1.96, 2.576, True),
@@ -32,7 +38,8 @@ def characteristics(
     100 x eigenvalue / number of Q-sorts (percent). Factors with no defining sort get NaN
     reliability and SE.
     """
-    return _characteristics_frame(loadings.to_numpy(dtype=float), flags.to_numpy(bool), loadings.columns, av_rel_coef)
+    values = characteristics_array(loadings.to_numpy(dtype=float), flags.to_numpy(bool), av_rel_coef)
+    return characteristics_table(values, loadings.columns)
 
 
 _CHAR_COLUMNS = pd.Index(
@@ -40,32 +47,46 @@ _CHAR_COLUMNS = pd.Index(
 )
 
 
-def _characteristics_frame(a: np.ndarray, f: np.ndarray, factors: pd.Index, av_rel_coef: float) -> pd.DataFrame:
+def characteristics_array(a: np.ndarray, f: np.ndarray, av_rel_coef: float = 0.8) -> np.ndarray:
+    """:func:`characteristics` on plain arrays: factors x the six columns, as floats."""
     p = f.sum(axis=0)
     safe = np.maximum(p, 1)
     rel = np.where(p > 0, av_rel_coef * safe / (1 + (safe - 1) * av_rel_coef), np.nan)
     ev = np.square(a).sum(axis=0)
-    values = np.column_stack([p, np.full(p.size, av_rel_coef), rel, np.sqrt(1 - rel), ev, 100 * ev / a.shape[0]])
-    out = pd.DataFrame(values, index=factors, columns=_CHAR_COLUMNS)
-    out["n_defining"] = p
-    return out
+    return np.column_stack([p, np.full(p.size, av_rel_coef), rel, np.sqrt(1 - rel), ev, 100 * ev / a.shape[0]])
+
+
+def characteristics_table(values: np.ndarray, factors: pd.Index) -> pd.DataFrame:
+    return mixed_frame(values[:, 0].astype(np.int64), values[:, 1:], factors, _CHAR_COLUMNS)  # n_defining: a count
 
 
 def factor_correlations(z: pd.DataFrame) -> pd.DataFrame:
     """Pearson correlations between the factors' z-score vectors (factors x factors)."""
-    v = z.to_numpy(dtype=float)
+    return frame(factor_correlations_array(z.to_numpy(dtype=float)), z.columns, z.columns)
+
+
+def factor_correlations_array(v: np.ndarray) -> np.ndarray:
+    """:func:`factor_correlations` on a plain z-score array; NaN for factors without z-scores."""
     ok = ~np.isnan(v).any(axis=0)
+    if ok.all():
+        # z-scores are standardised (mean 0, SD 1 with divisor N - 1): r = z'z / (N - 1)
+        r = (v.T @ v) / (v.shape[0] - 1)
+        np.fill_diagonal(r, 1.0)
+        return np.clip(r, -1.0, 1.0)
     r = np.full((v.shape[1], v.shape[1]), np.nan)
     if ok.any():
         r[np.ix_(ok, ok)] = np.atleast_2d(np.corrcoef(v[:, ok], rowvar=False))
-    return pd.DataFrame(r, index=z.columns, columns=z.columns)
+    return r
 
 
 def sed(chars: pd.DataFrame) -> pd.DataFrame:
     """Standard errors of differences: SED_fg = sqrt(SE_f^2 + SE_g^2); diagonal = SE_f sqrt 2."""
-    se = chars["se_zscores"].to_numpy(dtype=float)
-    m = np.sqrt(se[:, None] ** 2 + se[None, :] ** 2)
-    return pd.DataFrame(m, index=chars.index, columns=chars.index)
+    return frame(sed_array(chars["se_zscores"].to_numpy(dtype=float)), chars.index, chars.index)
+
+
+def sed_array(se: np.ndarray) -> np.ndarray:
+    """:func:`sed` from the factors' standard errors of z-scores."""
+    return np.sqrt(se[:, None] ** 2 + se[None, :] ** 2)
 
 
 @dataclass(frozen=True)
@@ -115,62 +136,110 @@ def compare_factors(z: pd.DataFrame, sed_matrix: pd.DataFrame, *, convention: st
     consensus lists all statements non-significant at .01 (starred when also at .05). Factors
     without z-scores (no defining sort) are left out of the comparison rather than aborting.
     """
+    d, codes, dist, cons, labels, keep, names = compare_array(
+        z.to_numpy(dtype=float), sed_matrix.to_numpy(dtype=float), z.columns.tolist(), convention=convention
+    )
+    return comparison(d, codes, dist, cons, labels, keep, names, z.index, z.columns, convention)
+
+
+def compare_array(zall: np.ndarray, sed_m: np.ndarray, factor_names: list, *, convention: str = "qmethod"):
+    """:func:`compare_factors` on plain arrays.
+
+    Returns (differences, pair codes, distinguishing codes, consensus codes, labels, which
+    factors were compared, pair names); the codes are object arrays of strings.
+    """
     if convention not in CONVENTIONS:
         raise QMethodError(f"convention must be one of {', '.join(CONVENTIONS)}; got {convention!r}.")
     c05, c01, _ = CONVENTIONS[convention]
-    zall = z.to_numpy(dtype=float)
     keep = ~np.isnan(zall).any(axis=0)
-    factor_index = z.columns if keep.all() else z.columns[keep]
-    factors = factor_index.tolist()
+    every_factor = bool(keep.all())
+    factors = tuple(factor_names) if every_factor else tuple(f for f, ok in zip(factor_names, keep) if ok)
     k = len(factors)
-    zz = zall[:, keep]
-    pairs = list(combinations(range(k), 2))
-    names = [f"{factors[i]}-{factors[j]}" for i, j in pairs]
-    n = zz.shape[0]
-    if pairs:
-        ii = np.array([i for i, _ in pairs])
-        jj = np.array([j for _, j in pairs])
-        d = zz[:, ii] - zz[:, jj]
-        fi = np.flatnonzero(keep)
-        s = sed_matrix.to_numpy()[fi[ii], fi[jj]]
-    else:
-        d = np.zeros((n, 0))
-        s = np.zeros(0)
-    ad = np.abs(d)
-    codes = np.full(d.shape, "", dtype=object)
-    for code, c in _STARS:
-        crit = {1.96: c05, 2.576: c01}.get(c, c)
-        codes[ad > crit * s] = code
-    sig05 = ad > c05 * s
-    sig01 = ad > c01 * s
-    # incidence of each factor in each pair
-    inc = np.zeros((len(pairs), k), dtype=bool)
-    for p_, (i, j) in enumerate(pairs):
-        inc[p_, i] = inc[p_, j] = True
-    n_in = inc.sum(axis=0)
-
-    def all_in(sig):
-        return (sig.astype(int) @ inc.astype(int)) == n_in  # statements x factors
-
-    dist = np.full((n, k), "", dtype=object)
-    if k >= 2:
-        dist[all_in(sig05)] = "*"
-        dist[all_in(sig01)] = "**"
-    any05 = sig05.any(axis=1)
-    any01 = sig01.any(axis=1)
-    cons = np.where(~any05, "C*", np.where(~any01, "C", ""))
+    n = zall.shape[0]
     if k < 2:
-        cons[:] = ""
-    labels = _qmethod_labels(sig05, inc, factors)
-    pair_index = _pair_index(tuple(names))
+        empty = np.full(n, "", dtype=object)
+        return np.zeros((n, 0)), np.full((n, 0), "", dtype=object), np.full((n, k), "", dtype=object), \
+            empty, empty.copy(), keep, ()
+    ii, jj = _pairs(k)
+    names = tuple(f"{factors[i]}-{factors[j]}" for i, j in zip(ii.tolist(), jj.tolist()))
+    zz = zall if every_factor else zall[:, keep]
+    d = zz[:, ii] - zz[:, jj]
+    fi = np.flatnonzero(keep)
+    s = sed_m[fi[ii], fi[jj]]
+    # how many of the critical values each |d| exceeds (strictly, as |d| > c SED): 0 .. 4
+    crit = np.array([c05, c01] + [c for _, c in _STARS[2:]])
+    above = np.abs(d)[:, :, None] > s[None, :, None] * crit
+    codes = _CODES[above.sum(axis=2)]
+    # a statement's distinguishing codes, consensus code and label follow from which pairs differ
+    # at .05 and at .01: work them out once per pattern (a few per study), then look them up
+    patterns, width = np.ascontiguousarray(above[:, :, :2]).tobytes(), 2 * len(ii)
+    found = [_verdict(patterns[i * width:(i + 1) * width], factors) for i in range(n)]
+    dist = np.empty((n, k), dtype=object)
+    dist[:] = [f[0] for f in found]
+    cons = np.array([f[1] for f in found], dtype=object)
+    labels = np.array([f[2] for f in found], dtype=object)
+    return d, codes, dist, cons, labels, keep, names
+
+
+@lru_cache(maxsize=64)
+def _pairs(k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (first, second) of the factor pairs, in the order F1-F2, F1-F3, ..., F2-F3, ..."""
+    ii, jj = np.array(list(combinations(range(k), 2))).T
+    return ii, jj
+
+
+@lru_cache(maxsize=4096)
+def _verdict(pattern: bytes, factors: tuple) -> tuple[tuple, str, str]:
+    """Distinguishing codes (one per factor), consensus code and R qmethod's label for one
+    pattern of significant pairs (``pattern``: per pair, significant at .05 and at .01)."""
+    k = len(factors)
+    sig = np.frombuffer(pattern, dtype=bool).reshape(-1, 2).tolist()
+    pairs = list(combinations(range(k), 2))
+    sig05 = [a for a, _ in sig]
+    sig01 = [b for _, b in sig]
+    dist = []
+    for f in range(k):
+        mine = [p for p, pair in enumerate(pairs) if f in pair]
+        dist.append("**" if all(sig01[p] for p in mine) else "*" if all(sig05[p] for p in mine) else "")
+    cons = "C*" if not any(sig05) else "C" if not any(sig01) else ""
+    return tuple(dist), cons, _qmethod_label(sig05, pairs, factors)
+
+
+def _qmethod_label(sig: list, pairs: list, factors: tuple) -> str:
+    """R qmethod's ``dist.and.cons`` label of one statement (its rules, B.7 of the qmethod notes);
+    ``sig`` says which factor pairs differ at .05."""
+    k = len(factors)
+    nsig = sum(sig)
+    if nsig == 0:
+        return "Consensus"
+    if k == 2:
+        return "Distinguishing"
+    every = nsig == len(pairs)
+    out = ""
+    for f in range(k):
+        all_in = all(s for s, pair in zip(sig, pairs) if f in pair)
+        any_out = any(s for s, pair in zip(sig, pairs) if f not in pair)
+        only = all_in and not any_out
+        if only:
+            out = f"Distinguishes {factors[f].lower()} only"
+        elif every:
+            out = "Distinguishes all"
+        elif all_in and any_out:
+            out += f"Distinguishes {factors[f].lower()} "
+    return out
+
+
+def comparison(d, codes, dist, cons, labels, keep, names, statements: pd.Index, factors: pd.Index, convention: str) -> Comparison:
+    pair_index = _pair_index(names)
+    factor_index = factors if keep.all() else factors[keep]
     return Comparison(
-        differences=pd.DataFrame(d, index=z.index, columns=pair_index),
-        pair_significance=pd.DataFrame(codes, index=z.index, columns=pair_index, dtype=object),
-        distinguishing=pd.DataFrame(dist, index=z.index, columns=factor_index, dtype=object),
-        consensus=pd.Series(cons.astype(object), index=z.index, name="consensus", dtype=object),
-        labels=pd.Series(labels, index=z.index, name="label", dtype=object),
+        differences=frame(d, statements, pair_index),
+        pair_significance=frame(codes, statements, pair_index),
+        distinguishing=frame(dist, statements, factor_index),
+        consensus=pd.Series(cons, index=statements, name="consensus", dtype=_OBJECT),
+        labels=pd.Series(labels, index=statements, name="label", dtype=_OBJECT),
         convention=convention,
-        factors=factors,
+        factors=factor_index.tolist(),
     )
 
 
@@ -182,29 +251,3 @@ def _pair_index_cached(names: tuple) -> pd.Index:
 def _pair_index(names: tuple) -> pd.Index:
     """The factor-pair labels as an Index, built once per set of names (a view each call)."""
     return _pair_index_cached(names).view()
-
-
-def _qmethod_labels(sig: np.ndarray, inc: np.ndarray, factors: list) -> np.ndarray:
-    """R qmethod's ``dist.and.cons`` labels (its rules, B.7 of the qmethod notes), vectorised."""
-    n, npairs = sig.shape
-    k = len(factors)
-    out = np.full(n, "", dtype=object)
-    if k < 2:
-        return out
-    nsig = sig.sum(axis=1)
-    if k == 2:
-        out[:] = "Distinguishing"
-    else:
-        si = sig.astype(int)
-        all_in = (si @ inc.astype(int)) == inc.sum(axis=0)
-        any_out = (si @ (~inc).astype(int)) > 0
-        every = nsig == npairs
-        for i in range(k):
-            name = factors[i].lower()
-            only = all_in[:, i] & ~any_out[:, i]
-            also = ~only & ~every & all_in[:, i] & any_out[:, i]
-            out[only] = f"Distinguishes {name} only"
-            out[~only & every] = "Distinguishes all"
-            out[also] = out[also] + f"Distinguishes {name} "
-    out[nsig == 0] = "Consensus"
-    return out

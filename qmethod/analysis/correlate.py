@@ -6,8 +6,9 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import QMethodError
+from .tables import frame
 
-__all__ = ["correlate", "CORRELATIONS", "standardize"]
+__all__ = ["correlate", "CORRELATIONS", "standardize", "correlations_from_standardized"]
 
 CORRELATIONS = ("pearson", "spearman", "kendall")
 
@@ -44,7 +45,12 @@ def correlate(sorts: pd.DataFrame, *, method: str = "pearson") -> pd.DataFrame:
     else:
         if method == "spearman":
             x = _ranked(x)
-        z = standardize(x)
-        r = (z.T @ z) / (x.shape[0] - 1)
-        np.fill_diagonal(r, 1.0)
-    return pd.DataFrame(r, index=sorts.columns, columns=sorts.columns)
+        r = correlations_from_standardized(standardize(x))
+    return frame(r, sorts.columns, sorts.columns)
+
+
+def correlations_from_standardized(z: np.ndarray) -> np.ndarray:
+    """Pearson correlations (Q-sorts x Q-sorts) of columns already standardised by :func:`standardize`."""
+    r = (z.T @ z) / (z.shape[0] - 1)
+    np.fill_diagonal(r, 1.0)
+    return r

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from .tables import frame
 
 __all__ = ["check_sorts", "check_distribution", "infer_distribution", "factor_labels", "factor_index"]
 
@@ -91,7 +92,7 @@ def check_sorts(sorts, *, min_statements: int = 2, min_sorts: int = 2) -> pd.Dat
     plain = df.to_numpy()  # one numeric block is the common case: no per-column dtype inspection
     if plain.dtype.kind in "iuf":
         values = plain.astype(float)
-        if not np.all(np.isfinite(values)):
+        if plain.dtype.kind == "f" and not np.isfinite(values).all():
             values = None  # diagnose below, naming the sort and statement
     elif all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in set(df.dtypes)):
         try:
@@ -102,14 +103,13 @@ def check_sorts(sorts, *, min_statements: int = 2, min_sorts: int = 2) -> pd.Dat
             values = None  # diagnose below, naming the sort and statement
     if values is None:
         values = _diagnose(df)
-    sd = values.std(axis=0)
-    const = np.flatnonzero(sd == 0)
+    const = np.flatnonzero((values == values[0]).all(axis=0))
     if const.size:
         raise DataError(
             f"Q-sort {_name(df.columns[const[0]])!r} gives every statement the same value "
             f"({values[0, const[0]]:g}); a constant Q-sort cannot be correlated. Remove it."
         )
-    return pd.DataFrame(values, index=df.index, columns=df.columns)
+    return frame(values, df.index, df.columns)
 
 
 def _diagnose(df: pd.DataFrame) -> np.ndarray:

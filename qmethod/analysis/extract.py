@@ -13,7 +13,7 @@ import pandas as pd
 from ..errors import QMethodError
 from .data import factor_index, factor_labels
 
-__all__ = ["Extraction", "pca", "pca_from_sorts", "centroid", "horst", "eigenvalues"]
+__all__ = ["Extraction", "pca", "pca_from_sorts", "pca_array", "centroid", "horst", "eigenvalues"]
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,14 @@ def pca_from_sorts(standardized: np.ndarray, sort_ids, n_factors: int) -> Extrac
     matrix Zs Zs' is decomposed instead, and Zs'U = VS are the loadings). Same loadings and sign
     rule as :func:`pca`.
     """
+    a, full = pca_array(standardized, n_factors)
+    ev = pd.Series(full, index=pd.RangeIndex(1, full.size + 1, name="component"), name="eigenvalue")
+    ids = sort_ids.view() if isinstance(sort_ids, pd.Index) else pd.Index(sort_ids)
+    return Extraction(pd.DataFrame(a, index=ids, columns=factor_index(n_factors)), ev, "pca")
+
+
+def pca_array(standardized: np.ndarray, n_factors: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`pca_from_sorts` on a plain array: returns (loadings, all P eigenvalues descending)."""
     n, p = standardized.shape
     rank_limit = min(p, n - 1)
     _check_k(n_factors, rank_limit, f"the correlation matrix of {p} Q-sorts over {n} statements has rank <= {rank_limit}")
@@ -88,8 +96,7 @@ def pca_from_sorts(standardized: np.ndarray, sort_ids, n_factors: int) -> Extrac
     if p <= n:
         _, s, vt = np.linalg.svd(zs, full_matrices=False)
         vals = s**2
-        vecs_k = vt[:n_factors].T
-        a = vecs_k * np.sqrt(np.maximum(vals[:n_factors], np.finfo(float).eps))
+        a = vt[:n_factors].T * np.sqrt(np.maximum(vals[:n_factors], np.finfo(float).eps))
     else:
         # more sorts than statements: eigenvectors U of the small N x N Gram matrix Zs Zs' give
         # the loadings directly, Zs' U = V S (no P x P matrix, no division by small values)
@@ -99,10 +106,7 @@ def pca_from_sorts(standardized: np.ndarray, sort_ids, n_factors: int) -> Extrac
         a = zs.T @ u[:, :n_factors]
     full = np.zeros(p)
     full[: min(vals.size, p)] = vals[:p]
-    a = _sign_rule(a)
-    ev = pd.Series(full, index=pd.RangeIndex(1, p + 1, name="component"), name="eigenvalue")
-    ids = sort_ids.view() if isinstance(sort_ids, pd.Index) else pd.Index(sort_ids)
-    return Extraction(pd.DataFrame(a, index=ids, columns=factor_index(n_factors)), ev, "pca")
+    return _sign_rule(a), full
 
 
 def _kade_factor(t: np.ndarray, tolerance: float, max_iter: int) -> tuple[np.ndarray, int]:

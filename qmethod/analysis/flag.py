@@ -8,8 +8,9 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import QMethodError
+from .tables import frame
 
-__all__ = ["Flagging", "flag", "z_critical", "check_flags"]
+__all__ = ["Flagging", "flag", "flag_array", "z_critical", "check_flags", "flag_warnings"]
 
 # Two-sided critical values used by PQMethod, KADE and R qmethod (rounded as they print them).
 _Z_TABLE = {0.2: 1.28, 0.15: 1.44, 0.1: 1.645, 0.05: 1.96, 0.01: 2.576, 0.005: 2.807,
@@ -78,33 +79,60 @@ def flag(
         raise QMethodError(f"negative must be 'include' or 'exclude'; got {negative!r}.")
     a = loadings.to_numpy(dtype=float)
     thr = z_critical(significance) / np.sqrt(n_statements)
+    one, sig = flag_array(a, thr, majority=majority)
+    flags, msgs, confounded, negative_pairs, excluded = flag_outcome(
+        one, sig, a, loadings.index, loadings.columns, negative
+    )
+    return Flagging(
+        frame(flags, loadings.index, loadings.columns), float(thr),
+        confounded, negative_pairs, excluded, msgs,
+    )
+
+
+def flag_array(a: np.ndarray, threshold: float, *, majority: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`flag`'s rule on a plain loadings array (Q-sorts x factors).
+
+    Returns ``(flags, significant)``: the boolean flags (at most one factor per sort, sign
+    ignored) and where |a| > ``threshold``.
+    """
     a2 = a * a
-    sig = np.abs(a) > thr
-    ok = sig & (a2 > a2.sum(axis=1, keepdims=True) - a2) if majority else sig.copy()
+    sig = np.abs(a) > threshold
+    ok = sig & (a2 > a2.sum(axis=1, keepdims=True) - a2) if majority else sig
     # at most one factor per sort: keep the largest |loading| among candidates
     best = np.argmax(np.where(ok, np.abs(a), -np.inf), axis=1)
-    one = np.zeros_like(ok)
+    one = np.zeros(a.shape, dtype=bool)
     rows = np.flatnonzero(ok.any(axis=1))
     one[rows, best[rows]] = True
+    return one, sig
+
+
+def flag_outcome(one: np.ndarray, sig: np.ndarray, a: np.ndarray, sorts, factors, negative: str):
+    """Apply ``negative`` to automatic flags and word the warnings.
+
+    ``sorts`` and ``factors`` are the labels (Index or list). Returns (flags, messages,
+    confounded sorts, negative (sort, factor) pairs, excluded pairs).
+    """
     neg_mask = one & (a < 0)
+    multiple = np.flatnonzero(sig.sum(axis=1) >= 2)
+    if neg_mask.any() or multiple.size:
+        sorts, factors = _as_list(sorts), _as_list(factors)
     excluded = []
     if negative == "exclude":
         r, c = np.nonzero(neg_mask)
-        excluded = list(zip(loadings.index[r], loadings.columns[c]))
+        excluded = [(sorts[i], factors[j]) for i, j in zip(r, c)]
         one = one & ~neg_mask
         neg_mask = np.zeros_like(neg_mask)
-    flags = pd.DataFrame(one, index=loadings.index, columns=loadings.columns)
-    confounded = _labels_at(loadings.index, np.flatnonzero(sig.sum(axis=1) >= 2))
+    confounded = [sorts[i] for i in multiple]
     r, c = np.nonzero(neg_mask)
-    negative_pairs = list(zip(_labels_at(loadings.index, r), _labels_at(loadings.columns, c)))
-    msgs = flag_warnings(flags, loadings, confounded=confounded)
+    negative_pairs = [(sorts[i], factors[j]) for i, j in zip(r, c)]
+    msgs = flag_messages(one, a, sorts, factors, confounded)
     if excluded:
         msgs.append(
             "Not flagged because the loading is negative (negative='exclude'): "
             + ", ".join(f"{s} on {f}" for s, f in excluded)
             + ". Consider splitting the factor into its poles if these sorts matter."
         )
-    return Flagging(flags, float(thr), confounded, negative_pairs, excluded, msgs)
+    return one, msgs, confounded, negative_pairs, excluded
 
 
 def check_flags(flags, loadings: pd.DataFrame) -> pd.DataFrame:
@@ -128,7 +156,7 @@ def check_flags(flags, loadings: pd.DataFrame) -> pd.DataFrame:
                 f"The flag matrix is {'x'.join(map(str, arr.shape))} but there are {loadings.shape[0]} "
                 f"Q-sorts x {loadings.shape[1]} factors."
             )
-        f = pd.DataFrame(arr, index=loadings.index, columns=loadings.columns)
+        f = frame(arr, loadings.index, loadings.columns)
     try:
         vals = f.to_numpy()
         if not np.all(np.isin(vals, [0, 1, True, False])):
@@ -138,44 +166,46 @@ def check_flags(flags, loadings: pd.DataFrame) -> pd.DataFrame:
         raise QMethodError("Flags must be True/False (or 1/0) for each Q-sort and factor.") from None
 
 
-def _labels_at(labels: pd.Index, positions: np.ndarray) -> list:
-    """The labels at integer ``positions`` as a list (scalar look-ups are cheapest for a few)."""
-    if positions.size <= 32:
-        return [labels[i] for i in positions]
-    return labels[positions].tolist()
+def _as_list(labels) -> list:
+    """Labels as a plain list: one conversion instead of many slow scalar look-ups in an Index."""
+    return labels if isinstance(labels, list) else labels.tolist()
 
 
-def _names(items, limit: int = 20) -> str:
-    items = list(items)
+def _names(items: list, limit: int = 20, total: int | None = None) -> str:
+    """The first ``limit`` items joined, then "and N more" (``total`` counts them all when
+    ``items`` holds only the first ones)."""
+    total = len(items) if total is None else total
     text = ", ".join(map(str, items[:limit]))
-    return text + (f" and {len(items) - limit} more" if len(items) > limit else "")
+    return text + (f" and {total - limit} more" if total > limit else "")
 
 
 def flag_warnings(flags: pd.DataFrame, loadings: pd.DataFrame, *, confounded=()) -> list[str]:
     """Warnings about a flag matrix: negative defining sorts, sorts on several factors, empty factors."""
+    return flag_messages(flags.to_numpy(bool), loadings.to_numpy(dtype=float), loadings.index, loadings.columns, confounded)
+
+
+def flag_messages(f: np.ndarray, a: np.ndarray, sorts, factors, confounded=()) -> list[str]:
+    """:func:`flag_warnings` on plain arrays; ``sorts`` and ``factors`` are labels (Index or list)."""
     msgs = []
-    f = flags.to_numpy(bool)
-    a = loadings.to_numpy(dtype=float)
     rows, cols = np.nonzero(f & (a < 0))
+    multi = np.flatnonzero(f.sum(axis=1) >= 2)
+    has_sort = f.any(axis=0)
+    if rows.size or multi.size or not has_sort.all():
+        sorts, factors = _as_list(sorts), _as_list(factors)
     if rows.size:
-        sorts, factors = _labels_at(loadings.index, rows[:21]), _labels_at(loadings.columns, cols[:21])
         msgs.append(
             "Flagged with a negative loading (the sort enters its factor reversed): "
-            + _names(f"{s} on {f_} ({a[i, j]:+.2f})" for s, f_, i, j in zip(sorts, factors, rows[:21], cols[:21]))
-            + (f" and {rows.size - 20} more" if rows.size > 20 else "")
+            + _names([f"{sorts[i]} on {factors[j]} ({a[i, j]:+.2f})" for i, j in zip(rows[:20], cols[:20])], total=rows.size)
             + ". Check these flags, or use negative='exclude' or split the factor."
         )
-    multi = np.flatnonzero(f.sum(axis=1) >= 2)
     if multi.size:
-        msgs.append("Flagged on more than one factor (confounded): " + _names(loadings.index[multi]) + ".")
+        msgs.append("Flagged on more than one factor (confounded): " + _names([sorts[i] for i in multi]) + ".")
     if len(confounded):
         msgs.append("Significant on two or more factors (confounded, not flagged automatically): "
                     + _names(confounded) + ".")
-    has_sort = f.any(axis=0)
     if not has_sort.all():
-        empty = loadings.columns[~has_sort]
         msgs.append(
-            "No defining Q-sort on " + ", ".join(map(str, empty))
+            "No defining Q-sort on " + ", ".join(str(factors[j]) for j in np.flatnonzero(~has_sort))
             + ": its z-scores and factor array cannot be computed (flag a sort by hand or extract fewer factors)."
         )
     return msgs

@@ -8,13 +8,34 @@ import pandas as pd
 
 from ..errors import QMethodError, QMethodWarning
 from . import compare as _compare
-from .correlate import CORRELATIONS, correlate, standardize
-from .data import check_distribution, check_sorts, infer_distribution
-from .extract import centroid, horst, pca, pca_from_sorts
-from .flag import check_flags, flag, flag_warnings
+from .correlate import (
+    CORRELATIONS,
+    _ranked,
+    correlate,
+    correlations_from_standardized,
+    standardize,
+)
+from .data import check_distribution, check_sorts, factor_index, factor_labels, infer_distribution
+from .extract import centroid, horst, pca, pca_array
+from .flag import (
+    check_flags,
+    flag,
+    flag_array,
+    flag_messages,
+    flag_outcome,
+    flag_warnings,
+    z_critical,
+)
 from .result import AnalysisResult, AnalysisSettings
-from .rotate import JudgmentalRotation, RotationStep, order_and_sign, varimax
-from .scores import factor_arrays, factor_weights, zscores
+from .rotate import (
+    JudgmentalRotation,
+    RotationStep,
+    check_normalisable,
+    order_and_sign_array,
+    varimax_array,
+)
+from .scores import arrays_table, factor_arrays_array, weights_array, zscores_array
+from .tables import frame
 
 __all__ = ["analyze", "rescore", "EXTRACTIONS", "ROTATIONS"]
 
@@ -100,7 +121,9 @@ def analyze(
     _choice("ties", ties, ("position", "qmethod"))
     _choice("convention", convention, tuple(_compare.CONVENTIONS))
     data = check_sorts(sorts)
-    n, p = data.shape
+    x = data.to_numpy()
+    sort_ids = data.columns
+    n, p = x.shape
     dist = check_distribution(data, distribution, forced=forced)
     if dist is None:
         dist = infer_distribution(data)
@@ -112,18 +135,22 @@ def analyze(
             raise QMethodError(f"{len(texts)} statement texts were given for {n} statements.")
     notes: list[str] = []
 
-    # correlate + extract
+    # correlate + extract (on plain arrays; the labelled tables are made once, at the end)
     keep = keep_correlations if keep_correlations is not None else p <= KEEP_CORRELATIONS_UP_TO
-    corr = correlate(data, method=correlation) if keep or extraction != "pca" or correlation == "kendall" else None
+    corr = None
     if extraction == "pca" and correlation != "kendall":
         # thin SVD of the standardised sorts: same loadings as the P x P eigenproblem, linear in P
-        x = data.to_numpy()
-        if correlation == "spearman":
-            from .correlate import _ranked
-
-            x = _ranked(x)
-        ext = pca_from_sorts(standardize(x), data.columns, n_factors)
+        xs = standardize(_ranked(x) if correlation == "spearman" else x)
+        if keep:
+            corr = frame(correlations_from_standardized(xs), sort_ids, sort_ids)
+        unrotated, all_eigenvalues = pca_array(xs, n_factors)
+        eigenvalues = pd.Series(
+            all_eigenvalues, index=pd.RangeIndex(1, p + 1, name="component"), name="eigenvalue"
+        )
+        factors, factor_names = factor_index(unrotated.shape[1]), factor_labels(unrotated.shape[1])
+        extraction_details: dict = {}
     else:
+        corr = correlate(data, method=correlation)
         if extraction == "pca":
             ext = pca(corr, n_factors)
         elif extraction == "centroid":
@@ -135,36 +162,43 @@ def analyze(
                     f"Horst centroid did not converge in {ext.details['passes']} passes "
                     f"(largest change {ext.details['max_change']:.2g}); the last pass is used."
                 )
-    unrotated = ext.loadings
+        unrotated, eigenvalues, factors = ext.loadings.to_numpy(), ext.eigenvalues, ext.loadings.columns
+        factor_names = factors.tolist()
+        extraction_details = ext.details
     k = unrotated.shape[1]
-    h2 = np.square(unrotated.to_numpy()).sum(axis=1)
+    h2 = np.square(unrotated).sum(axis=1)
     if np.any(h2 > 1 + 1e-9):
-        heywood = list(unrotated.index[h2 > 1 + 1e-9])
+        heywood = list(sort_ids[h2 > 1 + 1e-9])
         notes.append(f"Heywood case: communality above 1 for {', '.join(map(str, heywood))}.")
 
     # rotate
     if rotation == "varimax" and k > 1:
-        rotated, _ = varimax(unrotated, tolerance=varimax_tolerance)
+        check_normalisable(unrotated, sort_ids)
+        rotated = varimax_array(unrotated, tolerance=varimax_tolerance)[0]
     else:
-        rotated = unrotated.copy()
+        rotated = unrotated
     if order == "variance" or (order == "auto" and extraction == "pca"):
-        rotated = order_and_sign(rotated)
+        rotated = order_and_sign_array(rotated)
     steps = tuple(s if isinstance(s, RotationStep) else RotationStep(*s) for s in rotation_steps)
+    loadings = frame(rotated, sort_ids, factors)
     if steps:
-        rotated = JudgmentalRotation.replay(rotated, steps)
+        loadings = JudgmentalRotation.replay(loadings, steps)
+        rotated = loadings.to_numpy()
 
     # flag
     if isinstance(flags, str):
         if flags != "auto":
             raise QMethodError(f"flags must be 'auto' or a True/False matrix; got {flags!r}.")
-        fl = flag(rotated, n, significance=significance, majority=majority, negative=negative)
-        flag_matrix = fl.flags
-        notes.extend(fl.warnings)
+        one, sig = flag_array(rotated, z_critical(significance) / np.sqrt(n), majority=majority)
+        flag_values, flag_notes, *_ = flag_outcome(one, sig, rotated, sort_ids, factor_names, negative)
+        flag_matrix = frame(flag_values, sort_ids, factors)
         flags_source = "auto"
     else:
-        flag_matrix = check_flags(flags, rotated)
-        notes.extend(flag_warnings(flag_matrix, rotated))
+        flag_matrix = check_flags(flags, loadings)
+        flag_values = flag_matrix.to_numpy(bool)
+        flag_notes = flag_messages(flag_values, rotated, sort_ids, factor_names)
         flags_source = "manual"
+    notes.extend(flag_notes)
 
     settings = AnalysisSettings(
         n_factors=int(n_factors), extraction=extraction, rotation=rotation, correlation=correlation,
@@ -175,19 +209,29 @@ def analyze(
         convention=convention, standardize_sorts=bool(standardize_sorts), av_rel_coef=float(av_rel_coef),
     )
     return _finish(
-        settings, data, texts, corr, ext.eigenvalues, unrotated, rotated, flag_matrix, dist, notes,
-        {"extraction": ext.details},
+        settings, data, texts, corr, eigenvalues, frame(unrotated, sort_ids, factors),
+        loadings, flag_matrix, rotated, flag_values, dist, notes, {"extraction": extraction_details}, factor_names,
     )
 
 
-def _finish(settings, data, texts, corr, eigenvalues, unrotated, rotated, flag_matrix, dist, notes, details):
-    """Weights, z-scores, factor arrays, characteristics and comparisons from flagged loadings."""
-    weights = factor_weights(rotated, flag_matrix)
-    z = zscores(data, weights, standardize_sorts=settings.standardize_sorts)
-    arrays = factor_arrays(z, dist, ties=settings.ties)
-    chars = _compare.characteristics(rotated, flag_matrix, av_rel_coef=settings.av_rel_coef)
-    sed_m = _compare.sed(chars)
-    comp = _compare.compare_factors(z, sed_m, convention=settings.convention)
+def _finish(settings, data, texts, corr, eigenvalues, unrotated, loadings, flag_matrix, a, f, dist, notes, details,
+            factor_names=None):
+    """Weights, z-scores, factor arrays, characteristics and comparisons from flagged loadings.
+
+    ``a`` and ``f`` are the values of ``loadings`` and ``flag_matrix`` (``factor_names`` its
+    column labels as a list, when at hand); every step works on plain arrays and the labelled
+    tables are made once here.
+    """
+    statement_ids, factors = data.index, loadings.columns
+    w = weights_array(a, f)
+    z = zscores_array(data.to_numpy(), w, standardize_sorts=settings.standardize_sorts)
+    arrays, missing, integral = factor_arrays_array(z, dist, ties=settings.ties)
+    chars = _compare.characteristics_array(a, f, settings.av_rel_coef)
+    sed_m = _compare.sed_array(chars[:, 3])
+    comp = _compare.comparison(
+        *_compare.compare_array(z, sed_m, factor_names or factors.tolist(), convention=settings.convention),
+        statement_ids, factors, settings.convention,
+    )
     for msg in notes:
         _warnings.warn(msg, QMethodWarning, stacklevel=3)
     return AnalysisResult(
@@ -197,20 +241,20 @@ def _finish(settings, data, texts, corr, eigenvalues, unrotated, rotated, flag_m
         correlations=corr,
         eigenvalues=eigenvalues,
         unrotated_loadings=unrotated,
-        loadings=rotated,
+        loadings=loadings,
         flags=flag_matrix,
-        weights=weights,
-        zscores=z,
-        factor_arrays=arrays,
-        characteristics=chars,
-        factor_correlations=_compare.factor_correlations(z),
-        sed=sed_m,
+        weights=frame(w, loadings.index, factors),
+        zscores=frame(z, statement_ids, factors),
+        factor_arrays=arrays_table(arrays, missing, integral, statement_ids, factors),
+        characteristics=_compare.characteristics_table(chars, factors),
+        factor_correlations=frame(_compare.factor_correlations_array(z), factors, factors),
+        sed=frame(sed_m, factors, factors),
         differences=comp.differences,
         pair_significance=comp.pair_significance,
         distinguishing=comp.distinguishing,
         consensus=comp.consensus,
         labels=comp.labels,
-        distribution=tuple(float(v) for v in dist),
+        distribution=tuple(np.asarray(dist, dtype=float).tolist()),
         warnings=tuple(notes),
         details=details,
     )
@@ -242,6 +286,6 @@ def rescore(result: AnalysisResult, *, loadings: pd.DataFrame | None = None, fla
     settings = replace(s, flags=source, n_factors=new_loadings.shape[1])
     return _finish(
         settings, result.sorts, result.statements, result.correlations, result.eigenvalues,
-        result.unrotated_loadings, new_loadings, flag_matrix, np.asarray(result.distribution), notes,
-        dict(result.details),
+        result.unrotated_loadings, new_loadings, flag_matrix, new_loadings.to_numpy(dtype=float),
+        flag_matrix.to_numpy(bool), np.asarray(result.distribution), notes, dict(result.details),
     )

@@ -9,8 +9,12 @@ import pandas as pd
 from factor_analyzer.rotator import Rotator
 
 from ..errors import QMethodError, QMethodWarning
+from .tables import frame
 
-__all__ = ["varimax", "rotate_pair", "RotationStep", "JudgmentalRotation", "order_and_sign"]
+__all__ = [
+    "varimax", "varimax_array", "rotate_pair", "RotationStep", "JudgmentalRotation", "order_and_sign",
+    "order_and_sign_array",
+]
 
 
 def varimax(
@@ -36,16 +40,23 @@ def varimax(
     a = loadings.to_numpy(dtype=float)
     k = a.shape[1]
     if k < 2:
-        return loadings.copy(), pd.DataFrame(np.eye(k), index=loadings.columns, columns=loadings.columns)
-    h = np.sqrt((a * a).sum(axis=1))
-    if normalize and np.any(h == 0):
-        bad = loadings.index[np.flatnonzero(h == 0)[0]]
-        raise QMethodError(f"Q-sort {bad!r} has zero loadings on every factor; varimax cannot normalise it.")
+        return loadings.copy(), frame(np.eye(k), loadings.columns, loadings.columns)
+    if normalize:
+        check_normalisable(a, loadings.index)
     rotated, t = varimax_array(a, normalize=normalize, tolerance=tolerance, max_iter=max_iter)
     return (
-        pd.DataFrame(rotated, index=loadings.index, columns=loadings.columns),
-        pd.DataFrame(t, index=loadings.columns, columns=loadings.columns),
+        frame(rotated, loadings.index, loadings.columns),
+        frame(t, loadings.columns, loadings.columns),
     )
+
+
+def check_normalisable(a: np.ndarray, sort_ids) -> None:
+    """Raise :class:`QMethodError` naming the first Q-sort whose loadings are all zero."""
+    zero = np.flatnonzero(~np.any(a != 0, axis=1))
+    if zero.size:
+        raise QMethodError(
+            f"Q-sort {sort_ids[zero[0]]!r} has zero loadings on every factor; varimax cannot normalise it."
+        )
 
 
 def varimax_array(a: np.ndarray, *, normalize: bool = True, tolerance: float = 1e-5, max_iter: int = 1000):
@@ -64,11 +75,13 @@ def order_and_sign(loadings: pd.DataFrame) -> pd.DataFrame:
 
     The columns are relabelled ``F1..Fk`` in the new order.
     """
-    a = loadings.to_numpy(dtype=float)
-    order = np.argsort(-(a * a).sum(axis=0), kind="stable")
-    a = a[:, order]
-    a = a * np.where(a.sum(axis=0) < 0, -1.0, 1.0)
-    return pd.DataFrame(a, index=loadings.index, columns=loadings.columns)
+    return frame(order_and_sign_array(loadings.to_numpy(dtype=float)), loadings.index, loadings.columns)
+
+
+def order_and_sign_array(a: np.ndarray) -> np.ndarray:
+    """:func:`order_and_sign` on a plain array (Q-sorts x factors)."""
+    a = a[:, np.argsort(-(a * a).sum(axis=0), kind="stable")]
+    return a * np.where(a.sum(axis=0) < 0, -1.0, 1.0)
 
 
 def rotate_pair(loadings: pd.DataFrame, first: str, second: str, degrees: float) -> pd.DataFrame:

@@ -6,8 +6,9 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import QMethodError
+from .tables import frame
 
-__all__ = ["factor_weights", "zscores", "factor_arrays"]
+__all__ = ["factor_weights", "zscores", "factor_arrays", "weights_array", "zscores_array", "factor_arrays_array"]
 
 
 def factor_weights(loadings: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
@@ -16,11 +17,15 @@ def factor_weights(loadings: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
     The weight keeps the sign of the loading. For |a| = 1 the weight is a, and for |a| > 1 (a
     Heywood case) a / (a^2 - 1), as KADE does, instead of dividing by zero.
     """
-    a = loadings.to_numpy(dtype=float)
+    w = weights_array(loadings.to_numpy(dtype=float), flags.to_numpy(bool))
+    return frame(w, loadings.index, loadings.columns)
+
+
+def weights_array(a: np.ndarray, flags: np.ndarray) -> np.ndarray:
+    """:func:`factor_weights` on plain arrays (loadings, boolean flags; Q-sorts x factors)."""
     a2 = a * a
     denom = np.where(a2 < 1, 1 - a2, np.where(a2 == 1, 1.0, a2 - 1))
-    w = np.where(flags.to_numpy(bool), a / denom, 0.0)
-    return pd.DataFrame(w, index=loadings.index, columns=loadings.columns)
+    return np.where(flags, a / denom, 0.0)
 
 
 def zscores(sorts: pd.DataFrame, weights: pd.DataFrame, *, standardize_sorts: bool = False) -> pd.DataFrame:
@@ -31,17 +36,19 @@ def zscores(sorts: pd.DataFrame, weights: pd.DataFrame, *, standardize_sorts: bo
     ``standardize_sorts=True`` first standardises each Q-sort (KADE's way); for forced
     distributions both give the same z-scores. A factor with no defining sort gets NaN.
     """
-    x = sorts.to_numpy(dtype=float)
+    z = zscores_array(sorts.to_numpy(dtype=float), weights.to_numpy(dtype=float), standardize_sorts=standardize_sorts)
+    return frame(z, sorts.index, weights.columns)
+
+
+def zscores_array(x: np.ndarray, w: np.ndarray, *, standardize_sorts: bool = False) -> np.ndarray:
+    """:func:`zscores` on plain arrays (sorts: statements x Q-sorts; weights: Q-sorts x factors)."""
     if standardize_sorts:
         x = (x - x.mean(axis=0)) / x.std(axis=0, ddof=1)
-    w = weights.to_numpy(dtype=float)
-    s = x @ w
-    sd = s.std(axis=0, ddof=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = (s - s.mean(axis=0)) / sd
-    empty = ~np.any(w != 0, axis=0)
-    z[:, empty] = np.nan
-    return pd.DataFrame(z, index=sorts.index, columns=weights.columns)
+    c = x @ w
+    c -= c.mean(axis=0)
+    sd = np.sqrt((c * c).sum(axis=0) / (x.shape[0] - 1))
+    sd[sd == 0] = np.nan  # a factor without defining sorts (all weights 0) gets NaN z-scores
+    return c / sd
 
 
 def factor_arrays(z: pd.DataFrame, distribution, *, ties: str = "position") -> pd.DataFrame:
@@ -57,25 +64,39 @@ def factor_arrays(z: pd.DataFrame, distribution, *, ties: str = "position") -> p
     issue #196), kept only to reproduce qmethod.
     Factors whose z-scores are NaN get a column of missing values (pandas ``Int64``).
     """
+    arr, missing, integral = factor_arrays_array(z.to_numpy(dtype=float), distribution, ties=ties)
+    return arrays_table(arr, missing, integral, z.index, z.columns)
+
+
+def factor_arrays_array(z: np.ndarray, distribution, *, ties: str = "position") -> tuple[np.ndarray, np.ndarray, bool]:
+    """:func:`factor_arrays` on a plain z-score array (statements x factors).
+
+    Returns ``(arrays, missing, integral)``: the grid values as floats (NaN in the columns of
+    factors without z-scores), which columns are missing, and whether every grid value is whole.
+    """
     if ties not in ("position", "qmethod"):
         raise QMethodError(f"ties must be 'position' or 'qmethod'; got {ties!r}.")
     q = np.sort(np.asarray(distribution, dtype=float))
     n = z.shape[0]
     if q.size != n:
         raise QMethodError(f"The distribution has {q.size} slots for {n} statements.")
-    pos = np.arange(n)
-    zv = np.round(z.to_numpy(dtype=float), 10)  # z equal to 10 decimals count as tied
-    arr = np.empty(zv.shape)
+    zv = np.round(z, 10)  # z equal to 10 decimals count as tied
     missing = np.isnan(zv).any(axis=0)
-    for j in np.flatnonzero(~missing):
-        v = zv[:, j]
-        if ties == "position":
-            arr[np.lexsort((-pos, v)), j] = q  # by z ascending; among equal z, later statement first
-        else:
-            arr[:, j] = q[np.floor(stats.rankdata(v, method="average")).astype(int) - 1]
-    integral = bool(np.all(q == np.round(q)))
-    if not missing.any():
-        return pd.DataFrame(arr.astype(int) if integral else arr, index=z.index, columns=z.columns)
+    if ties == "position":
+        # by z ascending; among equal z the later statement first: a stable sort of the rows in
+        # reverse order, mapped back to positions
+        order = (n - 1) - np.argsort(zv[::-1], axis=0, kind="stable")
+        arr = np.empty(zv.shape)
+        arr[order, np.arange(zv.shape[1])] = q[:, None]
+    else:
+        arr = q[np.floor(stats.rankdata(np.where(missing, 0.0, zv), method="average", axis=0)).astype(int) - 1]
     arr[:, missing] = np.nan
-    out = pd.DataFrame(arr, index=z.index, columns=z.columns)
+    return arr, missing, bool(np.all(q == np.round(q)))
+
+
+def arrays_table(arr: np.ndarray, missing: np.ndarray, integral: bool, index, columns) -> pd.DataFrame:
+    """Factor arrays as a frame: int when the grid is whole, ``Int64`` when a factor is missing."""
+    if not missing.any():
+        return frame(arr.astype(int) if integral else arr, index, columns)
+    out = frame(arr, index, columns)
     return out.astype("Int64") if integral else out
