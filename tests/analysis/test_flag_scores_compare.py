@@ -120,3 +120,86 @@ def test_crib_sheet_and_split(lipset):
     inv = qmethod.invert_factor(res, "F2")
     np.testing.assert_allclose(inv.zscores["F2"], -res.zscores["F2"], atol=1e-12)
     assert "F2 was inverted." in inv.warnings
+
+
+def _qdc_reference(z: np.ndarray, se: np.ndarray, c05: float, c01: float):
+    """Distinguishing/consensus codes and R qmethod's labels, statement by statement, as written
+    in B.7 of the qmethod notes (plain loops; the library works per pattern, vectorised)."""
+    n, k = z.shape
+    pairs = [(f, g) for f in range(k) for g in range(f + 1, k)]
+    dist, cons, labels = [], [], []
+    for i in range(n):
+        d = {p: abs(z[i, p[0]] - z[i, p[1]]) for p in pairs}
+        sed = {p: np.sqrt(se[p[0]] ** 2 + se[p[1]] ** 2) for p in pairs}
+        s05 = {p: d[p] > c05 * sed[p] for p in pairs}
+        s01 = {p: d[p] > c01 * sed[p] for p in pairs}
+        row = []
+        for f in range(k):
+            mine = [p for p in pairs if f in p]
+            row.append("**" if all(s01[p] for p in mine) else "*" if all(s05[p] for p in mine) else "")
+        dist.append(row)
+        cons.append("C*" if not any(s05.values()) else "C" if not any(s01.values()) else "")
+        if not any(s05.values()):
+            label = "Consensus"
+        elif k == 2:
+            label = "Distinguishing"
+        else:
+            label = ""
+            for f in range(k):
+                inside = [s05[p] for p in pairs if f in p]
+                outside = [s05[p] for p in pairs if f not in p]
+                if all(inside) and not any(outside):
+                    label = f"Distinguishes f{f + 1} only"
+                elif all(s05.values()):
+                    label = "Distinguishes all"
+                elif all(inside) and any(outside):
+                    label += f"Distinguishes f{f + 1} "
+        labels.append(label)
+    return dist, cons, labels
+
+
+@pytest.mark.parametrize("convention", ["qmethod", "pqmethod"])
+def test_comparisons_follow_the_written_rules_statement_by_statement(convention):
+    rng = np.random.default_rng(7)
+    c05, c01, _ = qmethod.analysis.compare.CONVENTIONS[convention]
+    for _ in range(60):
+        k, n = int(rng.integers(2, 7)), int(rng.integers(5, 40))
+        z = rng.normal(size=(n, k)) * rng.uniform(0.3, 3.0)
+        se = rng.uniform(0.1, 0.6, size=k)
+        factors = pd.Index([f"F{i + 1}" for i in range(k)])
+        zf = pd.DataFrame(z, index=[f"S{i}" for i in range(n)], columns=factors)
+        sed = pd.DataFrame(np.sqrt(se[:, None] ** 2 + se[None, :] ** 2), index=factors, columns=factors)
+        got = compare_factors(zf, sed, convention=convention)
+        dist, cons, labels = _qdc_reference(z, se, c05, c01)
+        assert got.distinguishing.to_numpy().tolist() == dist
+        assert got.consensus.tolist() == cons
+        assert got.labels.tolist() == labels
+        stars = np.abs(got.differences.to_numpy())
+        assert ((got.pair_significance != "").to_numpy() == (stars > c05 * np.array(
+            [np.sqrt(se[f] ** 2 + se[g] ** 2) for f in range(k) for g in range(f + 1, k)]))).all()
+
+
+def test_factor_without_z_scores_is_left_out_of_the_comparison():
+    rng = np.random.default_rng(3)
+    z = pd.DataFrame(rng.normal(size=(20, 4)), columns=["F1", "F2", "F3", "F4"])
+    z["F2"] = np.nan
+    sed = pd.DataFrame(np.full((4, 4), 0.5), index=z.columns, columns=z.columns)
+    got = compare_factors(z, sed)
+    assert got.factors == ["F1", "F3", "F4"]
+    assert list(got.differences.columns) == ["F1-F3", "F1-F4", "F3-F4"]
+    ref = compare_factors(z.drop(columns="F2"), sed.drop(index="F2", columns="F2"))
+    pd.testing.assert_series_equal(got.labels, ref.labels)
+    pd.testing.assert_frame_equal(got.distinguishing, ref.distinguishing)
+
+
+def test_factor_arrays_match_a_sort_by_z_then_later_statement_first():
+    rng = np.random.default_rng(5)
+    for _ in range(40):
+        n, k = int(rng.integers(5, 40)), int(rng.integers(1, 6))
+        z = np.round(rng.normal(size=(n, k)), 1)  # rounding makes ties
+        dist = np.sort(rng.integers(-4, 5, size=n))
+        got = factor_arrays(pd.DataFrame(z), dist).to_numpy()
+        for j in range(k):
+            want = np.empty(n)
+            want[np.lexsort((-np.arange(n), z[:, j]))] = dist
+            assert (got[:, j] == want).all()
