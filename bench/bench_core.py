@@ -71,6 +71,31 @@ def textbook(sorts: pd.DataFrame, k: int):
     return z
 
 
+def lipset_spread(lipset: pd.DataFrame, runs: int) -> None:
+    """Distribution of the whole Lipset analysis over many runs, wall and CPU time.
+
+    A shared virtual machine runs the same code at different speeds from one moment to the next;
+    the best run is the code's own cost (the convention of Python's ``timeit``), the median
+    includes the host's slower moments. CPU time equal to wall time means no time was taken
+    from this process, only the speed of the CPU changed.
+    """
+    for _ in range(50):
+        qmethod.analyze(lipset, 3)
+    wall, cpu = [], []
+    for _ in range(runs):
+        t, c = time.perf_counter(), time.thread_time()
+        qmethod.analyze(lipset, 3)
+        cpu.append(time.thread_time() - c)
+        wall.append(time.perf_counter() - t)
+    wall_ms, cpu_ms = np.array(wall) * 1e3, np.array(cpu) * 1e3
+    q = [1, 10, 50, 90]
+    print(f"Lipset whole pipeline (3 factors), {runs:,} runs: best {wall_ms.min():.2f} ms, "
+          + ", ".join(f"p{p} {v:.2f}" for p, v in zip(q, np.percentile(wall_ms, q))) + " ms (wall); "
+          + f"CPU time median {np.median(cpu_ms):.2f} ms")
+    blocks = np.array_split(wall_ms, 10)
+    print("  medians of ten consecutive blocks (ms): " + " ".join(f"{np.median(b):.2f}" for b in blocks))
+
+
 def stages(sorts: pd.DataFrame, k: int, repeat: int) -> dict:
     p = sorts.shape[1]
     out = {}
@@ -133,6 +158,8 @@ def main() -> None:
         ms = {k_: (f"{v * 1e3:7.2f}ms" if np.isfinite(v) else "      -  ") for k_, v in st.items()}
         print(f"{name:28s} {k:2d} {ms['correlate']:>10s} {ms['extract']:>9s} {ms['rotate']:>8s} {ms['flag']:>7s} "
               f"{ms['scores']:>7s} {ms['compare']:>8s} {whole * 1e3:8.2f}ms {tbs:>10s} {ratio:>6s} {mem:9.1f}")
+    print()
+    lipset_spread(lipset, runs=300 if args.quick else 3000)
     print()
     print("Peak memory (tracemalloc) of PCA alone and of the whole pipeline; no sorts x sorts matrix is formed "
           f"above {qmethod.analysis.pipeline.KEEP_CORRELATIONS_UP_TO:,} sorts unless keep_correlations=True:")

@@ -112,20 +112,20 @@ def flag_outcome(one: np.ndarray, sig: np.ndarray, a: np.ndarray, sorts, factors
     ``sorts`` and ``factors`` are the labels (Index or list). Returns (flags, messages,
     confounded sorts, negative (sort, factor) pairs, excluded pairs).
     """
-    neg_mask = one & (a < 0)
-    multiple = np.flatnonzero(sig.sum(axis=1) >= 2)
-    if neg_mask.any() or multiple.size:
+    rows, cols = np.nonzero(one & (a < 0))
+    multiple = np.flatnonzero(np.count_nonzero(sig, axis=1) >= 2)
+    if rows.size or multiple.size:
         sorts, factors = _as_list(sorts), _as_list(factors)
     excluded = []
-    if negative == "exclude":
-        r, c = np.nonzero(neg_mask)
-        excluded = [(sorts[i], factors[j]) for i, j in zip(r, c)]
-        one = one & ~neg_mask
-        neg_mask = np.zeros_like(neg_mask)
+    if negative == "exclude" and rows.size:
+        excluded = [(sorts[i], factors[j]) for i, j in zip(rows, cols)]
+        one = one.copy()
+        one[rows, cols] = False
+        rows = cols = rows[:0]
     confounded = [sorts[i] for i in multiple]
-    r, c = np.nonzero(neg_mask)
-    negative_pairs = [(sorts[i], factors[j]) for i, j in zip(r, c)]
-    msgs = flag_messages(one, a, sorts, factors, confounded)
+    negative_pairs = [(sorts[i], factors[j]) for i, j in zip(rows, cols)]
+    # automatic flags put a sort on one factor at most: no "flagged on more than one factor"
+    msgs = flag_messages(one, a, sorts, factors, confounded, negative=(rows, cols), single=True)
     if excluded:
         msgs.append(
             "Not flagged because the loading is negative (negative='exclude'): "
@@ -184,11 +184,16 @@ def flag_warnings(flags: pd.DataFrame, loadings: pd.DataFrame, *, confounded=())
     return flag_messages(flags.to_numpy(bool), loadings.to_numpy(dtype=float), loadings.index, loadings.columns, confounded)
 
 
-def flag_messages(f: np.ndarray, a: np.ndarray, sorts, factors, confounded=()) -> list[str]:
-    """:func:`flag_warnings` on plain arrays; ``sorts`` and ``factors`` are labels (Index or list)."""
+def flag_messages(f: np.ndarray, a: np.ndarray, sorts, factors, confounded=(), *, negative=None,
+                  single: bool = False) -> list[str]:
+    """:func:`flag_warnings` on plain arrays; ``sorts`` and ``factors`` are labels (Index or list).
+
+    ``negative`` gives the (rows, columns) of flags on negative loadings when already known;
+    ``single`` says no sort is flagged on two factors (automatic flags).
+    """
     msgs = []
-    rows, cols = np.nonzero(f & (a < 0))
-    multi = np.flatnonzero(f.sum(axis=1) >= 2)
+    rows, cols = np.nonzero(f & (a < 0)) if negative is None else negative
+    multi = rows[:0] if single else np.flatnonzero(np.count_nonzero(f, axis=1) >= 2)
     has_sort = f.any(axis=0)
     if rows.size or multi.size or not has_sort.all():
         sorts, factors = _as_list(sorts), _as_list(factors)
