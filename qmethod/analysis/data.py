@@ -163,11 +163,13 @@ def check_distribution(sorts: pd.DataFrame, distribution: Sequence[float] | None
         ref, ref_name = dist, "the declared distribution"
     else:
         ref, ref_name = srt[:, 0], "the grid most Q-sorts follow"
-        if np.any(srt != ref[:, None]):
-            # the grid most Q-sorts follow (so a broken first sort is the one reported)
-            patterns, counts = np.unique(srt.T, axis=0, return_counts=True)
-            ref = patterns[np.argmax(counts)]
-    bad = np.flatnonzero(np.any(srt != ref[:, None], axis=0))
+    off = (srt != ref[:, None]).any(axis=0)
+    if dist is None and off.any():
+        # the grid most Q-sorts follow (so a broken first sort is the one reported)
+        patterns, counts = np.unique(srt.T, axis=0, return_counts=True)
+        ref = patterns[np.argmax(counts)]
+        off = (srt != ref[:, None]).any(axis=0)
+    bad = np.flatnonzero(off)
     if bad.size:
         j = bad[0]
         got = pd.Series(sorts.iloc[:, j]).value_counts()

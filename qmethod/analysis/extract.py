@@ -34,6 +34,9 @@ class Extraction:
     details: dict = field(default_factory=dict)
 
 
+_EPS = float(np.finfo(float).eps)
+
+
 def _check_k(n_factors: int, limit: int, what: str) -> None:
     if not isinstance(n_factors, (int, np.integer)) or isinstance(n_factors, bool) or n_factors < 1:
         raise QMethodError(f"n_factors must be a positive whole number; got {n_factors!r}.")
@@ -73,13 +76,13 @@ def pca(correlations: pd.DataFrame, n_factors: int) -> Extraction:
 
 
 def pca_from_sorts(standardized: np.ndarray, sort_ids, n_factors: int) -> Extraction:
-    """Principal components from the standardised data (statements x Q-sorts) by a thin SVD.
+    """Principal components from the standardised data (statements x Q-sorts).
 
-    With Z the column-standardised data (ddof=1), R = Z'Z/(N-1); the SVD Z/sqrt(N-1) = U S V'
-    gives R's eigenvectors V and eigenvalues S^2 without forming the P x P matrix, so the cost
-    grows linearly in the number of Q-sorts (with more sorts than statements the N x N Gram
-    matrix Zs Zs' is decomposed instead, and Zs'U = VS are the loadings). Same loadings and sign
-    rule as :func:`pca`.
+    With Z the column-standardised data (ddof=1), R = Z'Z/(N-1). With no more Q-sorts than
+    statements R (P x P, small) is decomposed; with more, the N x N Gram matrix Zs Zs' (Zs =
+    Z/sqrt(N-1)) is, and Zs'U = VS are the loadings: R's eigenvectors and eigenvalues without
+    forming the P x P matrix, so the cost grows linearly in the number of Q-sorts. Same loadings
+    and sign rule as :func:`pca`.
     """
     a, full = pca_array(standardized, n_factors)
     ev = pd.Series(full, index=pd.RangeIndex(1, full.size + 1, name="component"), name="eigenvalue")
@@ -87,19 +90,25 @@ def pca_from_sorts(standardized: np.ndarray, sort_ids, n_factors: int) -> Extrac
     return Extraction(pd.DataFrame(a, index=ids, columns=factor_index(n_factors)), ev, "pca")
 
 
-def pca_array(standardized: np.ndarray, n_factors: int) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`pca_from_sorts` on a plain array: returns (loadings, all P eigenvalues descending)."""
+def pca_array(standardized: np.ndarray, n_factors: int, correlations: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`pca_from_sorts` on a plain array: returns (loadings, all P eigenvalues descending).
+
+    With no more sorts than statements the P x P correlation matrix is small: it is decomposed
+    directly (``correlations``, when the caller has it, else Z'Z/(N-1)), as R's ``eigen`` does.
+    With more sorts than statements the N x N Gram matrix is decomposed instead (linear in P).
+    """
     n, p = standardized.shape
     rank_limit = min(p, n - 1)
     _check_k(n_factors, rank_limit, f"the correlation matrix of {p} Q-sorts over {n} statements has rank <= {rank_limit}")
-    zs = standardized / np.sqrt(n - 1)
     if p <= n:
-        _, s, vt = np.linalg.svd(zs, full_matrices=False)
-        vals = s**2
-        a = vt[:n_factors].T * np.sqrt(np.maximum(vals[:n_factors], np.finfo(float).eps))
+        r = correlations if correlations is not None else (standardized.T @ standardized) / (n - 1)
+        vals, vecs = np.linalg.eigh(r)
+        vals, vecs = np.maximum(vals[::-1], 0.0), vecs[:, ::-1]
+        a = vecs[:, :n_factors] * np.sqrt(np.maximum(vals[:n_factors], _EPS))
     else:
         # more sorts than statements: eigenvectors U of the small N x N Gram matrix Zs Zs' give
         # the loadings directly, Zs' U = V S (no P x P matrix, no division by small values)
+        zs = standardized / np.sqrt(n - 1)
         vals, u = np.linalg.eigh(zs @ zs.T)
         order = np.argsort(vals)[::-1]
         vals, u = np.maximum(vals[order], 0.0), u[:, order]

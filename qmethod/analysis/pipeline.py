@@ -139,11 +139,13 @@ def analyze(
     keep = keep_correlations if keep_correlations is not None else p <= KEEP_CORRELATIONS_UP_TO
     corr = None
     if extraction == "pca" and correlation != "kendall":
-        # thin SVD of the standardised sorts: same loadings as the P x P eigenproblem, linear in P
+        # from the standardised sorts: the P x P correlations when there are few sorts, the N x N
+        # Gram matrix when there are more sorts than statements (linear in P, no P x P matrix)
         xs = standardize(_ranked(x) if correlation == "spearman" else x)
+        r = correlations_from_standardized(xs) if keep else None
         if keep:
-            corr = frame(correlations_from_standardized(xs), sort_ids, sort_ids)
-        unrotated, all_eigenvalues = pca_array(xs, n_factors)
+            corr = frame(r, sort_ids, sort_ids)
+        unrotated, all_eigenvalues = pca_array(xs, n_factors, r if p <= n else None)
         eigenvalues = pd.Series(
             all_eigenvalues, index=pd.RangeIndex(1, p + 1, name="component"), name="eigenvalue"
         )
