@@ -15,7 +15,13 @@ from .correlate import (
     correlations_from_standardized,
     standardize,
 )
-from .data import check_distribution, check_sorts, factor_index, factor_labels, infer_distribution
+from .data import (
+    check_distribution,
+    check_sorts,
+    factor_index,
+    factor_labels,
+    infer_distribution,
+)
 from .extract import centroid, horst, pca, pca_array
 from .flag import (
     check_flags,
