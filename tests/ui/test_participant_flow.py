@@ -145,6 +145,29 @@ def test_demo_study_by_mouse_drag(app, page):
     assert state.answers == {"role": "user", "areas": ["mental-health"], "years": 7}
 
 
+def _report_lost_placement(app, page, sid: str, column: int, expected: dict) -> None:
+    """Print the browser's and the server's view of a placement that did not show up."""
+    from .flows import active
+
+    print("placing", sid, "in", column, "; focus now on:", active(page))
+    print("targets:", page.locator(".qg-col.is-target").evaluate_all("els => els.map(e => e.dataset.col)"),
+          "; counters:", page.get_by_test_id("qsort-counter").all_inner_texts(),
+          "; save status:", page.get_by_test_id("qsort-save").all_inner_texts(),
+          "; live:", page.get_by_test_id("qsort-live").all_inner_texts(),
+          "; alerts:", page.get_by_role("alert").all_inner_texts())
+    print("card", sid, "in column:", page.get_by_test_id(f"card-{sid}").evaluate_all(
+        "els => els.map(e => (e.closest('.qg-col') || {dataset: {col: 'source'}}).dataset.col)"))
+    token = token_of(page)
+    state = service.resume(app.db, token)
+    stored = stored_layout(state)
+    print("stored:", len(stored), "placed; missing from it:",
+          sorted(set(expected) - set(stored)), f"; {sid} stored in:", stored.get(sid),
+          "; stage/version:", state.stage, state.version)
+    trail = [(e.version, e.kind, e.payload) for e in service.audit_trail(app.db, state.study_id, state.participant)]
+    print("trail tail:", trail[-5:])
+    print("server log tail:", app.log.read_text()[-3000:])
+
+
 def test_demo_study_by_keyboard_only(app, page):
     from .flows import active, button_named, tab_to
 
@@ -190,10 +213,8 @@ def test_demo_study_by_keyboard_only(app, page):
         page.keyboard.press("Enter")
         try:
             page.get_by_test_id("qsort-counter").filter(has_text=f"{n} of 34").wait_for()
-        except Exception:  # say where the keyboard focus was, for a failure seen rarely under load
-            print("placing", sid, "in", want, "; focus now on:", active(page),
-                  "; target:", page.locator(".qg-col.is-target").get_attribute("data-col")
-                  if page.locator(".qg-col.is-target").count() else None)
+        except Exception:  # say what happened, for a failure seen rarely under load
+            _report_lost_placement(app, page, sid, want, expected)
             raise
         expected[sid] = want
         if n == 3:
