@@ -334,6 +334,8 @@ def apply_browser_change(token: str, seq_key: str, seq: int,
     recomputed from the database every time, so a run that stops half way is completed by the next
     one (the browser re-sends until ``seq`` is acknowledged). The newest layout wins: a tab that
     comes back into view asks for the stored state first, so an old tab does not undo newer work.
+    A save refused because the database is busy is not acknowledged: the browser keeps the
+    participant's layout and sends it again (every 2.5 s) until it is stored.
     """
     db = database()
     try:
@@ -355,7 +357,8 @@ def apply_browser_change(token: str, seq_key: str, seq: int,
     except ConflictError:
         st.session_state["component_message"] = "error_conflict"
     except StorageBusyError:
-        st.session_state["component_message"] = "error_busy"
+        st.session_state["component_message"] = "save_retrying"
+        return  # not acknowledged: the browser keeps its layout and sends it again
     except QMethodError:
         st.session_state["component_message"] = "error_generic"
     st.session_state[seq_key] = seq

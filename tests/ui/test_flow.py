@@ -45,3 +45,40 @@ def test_due_screen_follows_the_stored_state(tmp_path):
         assert screen_for(state) == "thanks"
     finally:
         db.dispose()
+
+
+def test_a_busy_database_leaves_a_browser_change_unacknowledged(tmp_path, monkeypatch):
+    """The component re-sends until its change is acknowledged; a busy database must not ack it."""
+    import streamlit as st
+
+    from qmethod.errors import StorageBusyError
+    from qmethod.ui import flow
+
+    db = service.open_database(f"sqlite:///{tmp_path / 'busy.sqlite'}")
+    try:
+        service.publish_study_file(db, SMALL)
+        s = service.start_participant(db, "ui-small")
+        state = service.give_consent(db, s.token, "test-1", expected_version=s.state.version)
+        service.set_stage(db, s.token, "presort", expected_version=state.version)
+        monkeypatch.setattr(flow, "database", lambda: db)
+        real, calls = flow._STEP_FUNCS["pile"], []
+
+        def busy_once(*args):
+            calls.append(args)
+            if len(calls) == 1:
+                raise StorageBusyError("The database is busy right now and this step was not saved.")
+            return real(*args)
+
+        monkeypatch.setitem(flow._STEP_FUNCS, "pile", busy_once)
+        st.session_state.clear()
+        plan = lambda state, study: [("pile", {"statement": "T1", "pile": "agree"})]  # noqa: E731
+        flow.apply_browser_change(s.token, "ack", 7, plan, "presort")
+        assert "ack" not in st.session_state
+        assert flow.take_component_message("en").startswith("Saving is slow just now")
+        assert service.resume(db, s.token).piles == {}
+        flow.apply_browser_change(s.token, "ack", 8, plan, "presort")  # the browser's re-send
+        assert st.session_state["ack"] == 8
+        assert service.resume(db, s.token).piles == {"T1": "agree"}
+    finally:
+        st.session_state.clear()
+        db.dispose()
