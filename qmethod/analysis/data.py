@@ -90,8 +90,10 @@ def check_sorts(sorts, *, min_statements: int = 2, min_sorts: int = 2) -> pd.Dat
             )
     values = None
     plain = df.to_numpy()  # one numeric block is the common case: no per-column dtype inspection
+    owned = False  # whether values is a new array (not a view of the caller's data)
     if plain.dtype.kind in "iuf":
-        values = plain.astype(float)
+        values = plain.astype(float)  # always a copy
+        owned = True
         if plain.dtype.kind == "f" and not np.isfinite(values).all():
             values = None  # diagnose below, naming the sort and statement
     elif all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in set(df.dtypes)):
@@ -102,14 +104,14 @@ def check_sorts(sorts, *, min_statements: int = 2, min_sorts: int = 2) -> pd.Dat
         if values is not None and not np.all(np.isfinite(values)):
             values = None  # diagnose below, naming the sort and statement
     if values is None:
-        values = _diagnose(df)
+        values, owned = _diagnose(df), True
     const = np.flatnonzero((values == values[0]).all(axis=0))
     if const.size:
         raise DataError(
             f"Q-sort {_name(df.columns[const[0]])!r} gives every statement the same value "
             f"({values[0, const[0]]:g}); a constant Q-sort cannot be correlated. Remove it."
         )
-    return frame(values, df.index, df.columns)
+    return frame(values, df.index, df.columns, copy=not owned)
 
 
 def _diagnose(df: pd.DataFrame) -> np.ndarray:

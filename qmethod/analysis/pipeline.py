@@ -150,7 +150,7 @@ def analyze(
         xs = standardize(_ranked(x) if correlation == "spearman" else x)
         r = correlations_from_standardized(xs) if keep else None
         if keep:
-            corr = frame(r, sort_ids, sort_ids)
+            corr = frame(r, sort_ids, sort_ids, copy=False)  # r is only read from here on
         unrotated, all_eigenvalues = pca_array(xs, n_factors, r if p <= n else None)
         eigenvalues = pd.Series(
             all_eigenvalues, index=pd.RangeIndex(1, p + 1, name="component"), name="eigenvalue"

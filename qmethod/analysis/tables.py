@@ -20,12 +20,14 @@ except ImportError:  # pragma: no cover - pandas 2.x
 __all__ = ["frame", "mixed_frame"]
 
 
-def frame(values: np.ndarray, index: pd.Index, columns: pd.Index) -> pd.DataFrame:
+def frame(values: np.ndarray, index: pd.Index, columns: pd.Index, *, copy: bool = True) -> pd.DataFrame:
     """A DataFrame holding a copy of the 2-D array ``values`` (one dtype), rows ``index``.
 
     ``index`` and ``columns`` must be pandas Index objects of the right lengths (not checked).
+    ``copy=False`` hands the array itself to the frame: only for an array nothing else will change
+    (it saves a second copy of a large matrix).
     """
-    data = np.array(values, copy=True)  # the frame owns its data, as pd.DataFrame's copy does
+    data = np.array(values, copy=True) if copy else values  # the frame owns its data
     if _from_blocks is None:  # pragma: no cover
         return pd.DataFrame(data, index=index, columns=columns)
     return _from_blocks([(data.T, np.arange(data.shape[1]))], index=index, columns=columns)

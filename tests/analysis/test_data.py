@@ -1,5 +1,6 @@
 """Bad input raises one package error naming the sort or statement."""
 import numpy as np
+import pandas as pd
 import pytest
 
 import qmethod
@@ -81,3 +82,13 @@ def test_array_input_gets_labels():
         warnings.simplefilter("ignore")
         res = qmethod.analyze(sim.sorts.to_numpy(), 2)
     assert list(res.loadings.index[:2]) == ["Q1", "Q2"] and list(res.zscores.index[:2]) == ["S1", "S2"]
+
+
+def test_checked_sorts_never_share_memory_with_the_input():
+    from qmethod.analysis import check_sorts
+
+    for values in (np.arange(12.0).reshape(4, 3) % 5, (np.arange(12).reshape(4, 3) % 5)):
+        given = pd.DataFrame(values, columns=["a", "b", "c"])
+        checked = check_sorts(given)
+        given.iloc[0, 0] = 99
+        assert checked.iloc[0, 0] == 0 and not np.shares_memory(checked.to_numpy(), given.to_numpy())

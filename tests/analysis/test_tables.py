@@ -28,3 +28,9 @@ def test_mixed_frame_has_an_int_first_column():
                       pd.Index(["n", "a", "b"]))
     assert got.dtypes.tolist() == [np.dtype("int64"), np.dtype(float), np.dtype(float)]
     assert got.loc["F1", "n"] == 3 and np.isnan(got.loc["F2", "b"])
+
+
+def test_frame_without_copy_uses_the_array_itself():
+    values = np.zeros((2, 2))
+    got = frame(values, pd.Index(["a", "b"]), pd.Index(["x", "y"]), copy=False)
+    assert np.shares_memory(got.to_numpy(), values)
