@@ -3,7 +3,13 @@
 
 // One instance per mount point: create it on the first render, then hand it each new render's
 // data and the latest state/trigger setters. Returns the cleanup Streamlit calls on unmount.
-function mountInstance(instances, createInstance, component) {
+//
+// While Streamlit redraws it can mount a new copy of a component beside the old one, and only the
+// copy that receives data reaches Python. So the copy rendered last owns the component (`owners`,
+// one per component module; one such component per page): when ownership passes, the new owner
+// inherits the old copy's unsaved change, its selection and the keyboard focus, and the old copy is
+// retired (inert, no more sending), so nothing done on either copy is lost or sent twice.
+function mountInstance(instances, createInstance, component, owners) {
   const { data, parentElement, setStateValue, setTriggerValue } = component;
   let inst = instances.get(parentElement);
   if (!inst) {
@@ -12,8 +18,41 @@ function mountInstance(instances, createInstance, component) {
   }
   inst.setStateValue = setStateValue;
   inst.setTriggerValue = setTriggerValue;
+  const previous = owners.current;
+  owners.current = inst;
+  inst.revive();
   inst.update(data || {});
+  if (previous && previous !== inst) {
+    const handed = previous.handover();
+    previous.retire();
+    inst.inherit(handed);
+  }
   return inst.cleanup;
+}
+
+// Retiring and reviving a copy (see mountInstance): the element stays until Streamlit removes
+// it, but cannot be focused or used meanwhile.
+function setRetired(s, wrap, retired) {
+  s.retired = retired;
+  wrap.inert = retired;
+  wrap.classList.toggle("is-retired", retired);
+  if (retired) {
+    clearTimeout(s.retry);
+    s.acked = s.seq; // its unsaved change, if any, went to the new owner
+  }
+}
+
+// Whether a copy belongs to this visit of the page: still on it, or in use moments ago (Streamlit
+// removes the old copy of a redrawn component within a rerun). A copy from an earlier visit (the
+// participant went on and came back) hands nothing over.
+function isCurrent(s, wrap) {
+  return wrap.isConnected || Date.now() - (s.lastSeen || 0) < 10000;
+}
+
+// The data-key of the focused element if it is inside `wrap` (to focus the same one elsewhere).
+function focusedKey(wrap, activeEl) {
+  const a = activeEl();
+  return a && wrap.contains(a) && a.dataset ? a.dataset.key || null : null;
 }
 
 // Coming back to this tab (e.g. after working on another device) fetches the stored state first:
@@ -21,7 +60,7 @@ function mountInstance(instances, createInstance, component) {
 // remove the listener and then run teardown.
 function refreshWhenVisible(inst, teardown) {
   function onVisible() {
-    if (document.visibilityState === "visible" && inst.setTriggerValue) inst.setTriggerValue("refresh", Date.now());
+    if (document.visibilityState === "visible" && inst.setTriggerValue && !inst.retired()) inst.setTriggerValue("refresh", Date.now());
   }
   document.addEventListener("visibilitychange", onVisible);
   inst.cleanup = () => {

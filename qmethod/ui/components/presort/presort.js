@@ -5,15 +5,26 @@
 // Python saves the difference and echoes `seq` as `ack`. Texts are set with textContent only.
 
 const instances = new WeakMap();
+const owners = { current: null }; // the copy of the presort that reaches Python (see mountInstance)
 const PILES = ["disagree", "neutral", "agree"];
 
 export default function presort(component) {
-  return mountInstance(instances, createInstance, component);
+  return mountInstance(instances, createInstance, component, owners);
 }
 
 function createInstance(root) {
-  const s = { data: null, piles: new Map(), history: [], seq: 0, acked: 0, lastJson: "", base: null };
-  const inst = { setStateValue: null, setTriggerValue: null, update, cleanup: () => teardown() };
+  const s = { data: null, piles: new Map(), history: [], seq: 0, acked: 0, lastJson: "", base: null, retired: false };
+  const inst = {
+    setStateValue: null,
+    setTriggerValue: null,
+    update,
+    handover,
+    inherit,
+    retire: () => setRetired(s, wrap, true),
+    revive: () => setRetired(s, wrap, false),
+    retired: () => s.retired,
+    cleanup: () => teardown(),
+  };
   const S = (k, v) => fmt((s.data && s.data.strings && s.data.strings[k]) || k, v || {});
 
   const wrap = h("div", { class: "ps", "data-testid": "presort" });
@@ -26,12 +37,12 @@ function createInstance(root) {
   const buttons = h("div", { class: "ps-buttons", role: "group", "aria-labelledby": "ps-group" });
   const groupLabel = h("p", { id: "ps-group", class: "ps-group" });
   const pileButtons = PILES.map((pile, i) => {
-    const b = h("button", { type: "button", class: "ps-btn ps-" + pile, "data-pile": pile, "data-testid": "presort-" + pile, "aria-describedby": "ps-text", "aria-keyshortcuts": String(i + 1) });
+    const b = h("button", { type: "button", class: "ps-btn ps-" + pile, "data-pile": pile, "data-key": "pile-" + pile, "data-testid": "presort-" + pile, "aria-describedby": "ps-text", "aria-keyshortcuts": String(i + 1) });
     b.addEventListener("click", () => put(pile));
     buttons.appendChild(b);
     return b;
   });
-  const undo = h("button", { type: "button", class: "ps-undo", "data-testid": "presort-undo" });
+  const undo = h("button", { type: "button", class: "ps-undo", "data-key": "undo", "data-testid": "presort-undo" });
   undo.addEventListener("click", () => undoLast());
   const keys = h("p", { class: "ps-keys" });
   const counts = h("div", { class: "ps-counts", "data-testid": "presort-counts" });
@@ -40,6 +51,7 @@ function createInstance(root) {
 
   function update(data) {
     const first = s.data === null;
+    s.lastSeen = Date.now();
     s.data = { ...data, statements: data.statements || [] };
     const ack = Number(data.ack || 0);
     if (first) s.seq = ack;
@@ -62,8 +74,36 @@ function createInstance(root) {
     return s.data.statements.find((st) => !s.piles.has(st.id)) || null;
   }
 
+  // Ownership (see mountInstance): an unsaved change and the focus move to the newest copy.
+  function handover() {
+    const active = () => (root.activeElement !== undefined ? root.activeElement : document.activeElement);
+    return {
+      pending: s.data && s.acked < s.seq ? { piles: Object.fromEntries(s.piles), history: [...s.history], base: s.base, seq: s.seq } : null,
+      focusKey: focusedKey(wrap, active),
+      current: isCurrent(s, wrap),
+    };
+  }
+
+  function inherit(h) {
+    if (!h.current) return; // a copy from an earlier visit to this page: nothing to take over
+    if (h.pending) {
+      const known = (id) => s.data.statements.some((st) => st.id === id);
+      s.piles = new Map(Object.entries(h.pending.piles).filter(([id]) => known(id)));
+      s.history = h.pending.history.filter((id) => s.piles.has(id));
+      s.base = h.pending.base;
+      s.seq = Math.max(s.seq, h.pending.seq); // our next send supersedes everything the old copy sent
+      render();
+      send();
+    }
+    if (h.focusKey) {
+      const el = wrap.querySelector('[data-key="' + CSS.escape(h.focusKey) + '"]');
+      if (el) el.focus({ preventScroll: true });
+    }
+  }
+
   function send() {
-    if (!wrap.isConnected) return; // an instance whose grid left the page never sends (or re-sends)
+    if (!wrap.isConnected || s.retired) return; // a copy that left the page or was retired never sends
+    s.lastSeen = Date.now();
     s.seq += 1;
     // Re-send until Python acknowledges: a save interrupted on the server is then redone.
     clearTimeout(s.retry);
@@ -132,6 +172,7 @@ function createInstance(root) {
   }
 
   function onKey(ev) {
+    if (!wrap.isConnected || s.retired) return; // keys go to the copy of the presort that is in use
     if (ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey) return;
     const t = ev.composedPath ? ev.composedPath()[0] : ev.target;
     const tag = t && t.tagName ? t.tagName.toLowerCase() : "";

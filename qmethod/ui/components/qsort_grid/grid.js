@@ -14,9 +14,10 @@
 // instead of overwriting it. Statement texts are only ever set with textContent.
 
 const instances = new WeakMap();
+const owners = { current: null }; // the copy of the grid that reaches Python (see mountInstance)
 
 export default function qsortGrid(component) {
-  return mountInstance(instances, createInstance, component);
+  return mountInstance(instances, createInstance, component, owners);
 }
 
 function signed(v) {
@@ -38,8 +39,19 @@ function createInstance(root) {
     lastJson: "",
     lastDataKey: "",
     message: "",
+    retired: false,
   };
-  const inst = { setStateValue: null, setTriggerValue: null, update, cleanup: () => teardown() };
+  const inst = {
+    setStateValue: null,
+    setTriggerValue: null,
+    update,
+    handover,
+    inherit,
+    retire: () => setRetired(s, wrap, true),
+    revive: () => setRetired(s, wrap, false),
+    retired: () => s.retired,
+    cleanup: () => teardown(),
+  };
 
   const wrap = h("div", { class: "qg", "data-testid": "qsort-grid" });
   root.appendChild(wrap);
@@ -59,6 +71,7 @@ function createInstance(root) {
   // ---------------------------------------------------------------- data from Python
   function update(data) {
     const first = s.data === null;
+    s.lastSeen = Date.now();
     const statements = data.statements || [];
     const columns = data.columns || [];
     s.data = {
@@ -118,8 +131,45 @@ function createInstance(root) {
     return columns;
   }
 
+  // ---------------------------------------------------------------- ownership (see mountInstance)
+  function handover() {
+    return {
+      pending: s.data && s.acked < s.seq ? { columns: layout(), base: s.base, seq: s.seq } : null,
+      picked: s.picked,
+      target: s.target,
+      mode: s.mode,
+      focusKey: focusedKey(wrap, activeEl),
+      current: isCurrent(s, wrap),
+    };
+  }
+
+  function inherit(h) {
+    if (!h.current) return; // a copy from an earlier visit to this page: nothing to take over
+    if (h.pending) {
+      s.cols = new Map(s.data.columns.map((c) => [c.value, []]));
+      for (const [v, ids] of Object.entries(h.pending.columns)) {
+        const col = s.cols.get(Number(v));
+        if (col) for (const id of ids) if (s.data.statementById[id] && columnOf(id) === null) col.push(id);
+      }
+      s.base = h.pending.base;
+      s.seq = Math.max(s.seq, h.pending.seq); // our next send supersedes everything the old copy sent
+    }
+    if (h.mode) s.mode = h.mode;
+    if (h.picked && s.data.statementById[h.picked]) {
+      s.picked = h.picked;
+      s.target = h.target;
+    }
+    render();
+    if (h.pending) send();
+    if (h.focusKey) {
+      const el = wrap.querySelector('[data-key="' + CSS.escape(h.focusKey) + '"]');
+      if (el) el.focus({ preventScroll: true });
+    }
+  }
+
   function send() {
-    if (!wrap.isConnected) return; // an instance whose grid left the page never sends (or re-sends)
+    if (!wrap.isConnected || s.retired) return; // a copy that left the page or was retired never sends
+    s.lastSeen = Date.now();
     s.seq += 1;
     // Re-send until Python acknowledges: a save interrupted on the server is then redone.
     clearTimeout(s.retry);
@@ -509,7 +559,7 @@ function createInstance(root) {
       document.removeEventListener("keydown", onStrayKey); // a grid no longer in the page
       return;
     }
-    if (ev.target === document.body && s.picked && s.mode === "grid") onGridKey(ev);
+    if (ev.target === document.body && s.picked && s.mode === "grid" && !s.retired) onGridKey(ev);
   }
   document.addEventListener("keydown", onStrayKey);
 
