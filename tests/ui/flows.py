@@ -5,14 +5,17 @@ from .conftest import settle
 
 PILE_BUTTON = {"disagree": "presort-disagree", "neutral": "presort-neutral", "agree": "presort-agree"}
 
+# The copy of the grid in use (Streamlit can briefly show a retired copy beside it while it redraws).
+LIVE_GRID = ".qg:not(.is-retired)"
+
 
 def source_ids(page) -> list[str]:
     """Ids of the unplaced cards in the grid's source piles, in display order."""
-    return page.locator(".qg-source .qg-card").evaluate_all("els => els.map(e => e.dataset.id)")
+    return page.locator(f"{LIVE_GRID} .qg-source .qg-card").evaluate_all("els => els.map(e => e.dataset.id)")
 
 
 def column_counts(page) -> dict[int, int]:
-    return {int(k): v for k, v in page.locator(".qg-col").evaluate_all(
+    return {int(k): v for k, v in page.locator(f"{LIVE_GRID} .qg-col").evaluate_all(
         "els => Object.fromEntries(els.map(c => [c.dataset.col, c.querySelectorAll('.qg-card').length]))"
     ).items()}
 

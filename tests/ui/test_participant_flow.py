@@ -13,7 +13,7 @@ from qmethod.study import load_study
 from tests.app_server import choose_in_list
 from .conftest import ROOT, axe_check, give_consent, no_page_hscroll, press_continue, settle, shot, start, \
     token_of, wait_screen
-from .flows import column_counts, next_free_column, presort_by_plan, source_ids, stored_layout
+from .flows import LIVE_GRID, column_counts, next_free_column, presort_by_plan, source_ids, stored_layout
 
 pytestmark = pytest.mark.browser
 
@@ -205,11 +205,11 @@ def test_demo_study_by_keyboard_only(app, page):
         if n == 5:  # focus falls back to the page while a card is picked: the keys still work
             page.evaluate("() => document.activeElement.blur()")
             assert active(page) is None or not active(page)["testid"].startswith("card-")
-        target = int(page.locator(".qg-col.is-target").get_attribute("data-col"))
+        target = int(page.locator(f"{LIVE_GRID} .qg-col.is-target").get_attribute("data-col"))
         key = "ArrowLeft" if want < target else "ArrowRight"
         for _ in range(abs(want - target)):
             page.keyboard.press(key)
-        assert int(page.locator(".qg-col.is-target").get_attribute("data-col")) == want
+        assert int(page.locator(f"{LIVE_GRID} .qg-col.is-target").get_attribute("data-col")) == want
         page.keyboard.press("Enter")
         try:
             page.get_by_test_id("qsort-counter").filter(has_text=f"{n} of 34").wait_for()
@@ -220,16 +220,17 @@ def test_demo_study_by_keyboard_only(app, page):
         if n == 3:
             # Move a placed card with the keyboard too: the first card one column to the right and back.
             first_id = next(iter(expected))
-            page.get_by_test_id(f"card-{first_id}").focus()
+            page.locator(LIVE_GRID).get_by_test_id(f"card-{first_id}").focus()
             page.keyboard.press("Enter")
             page.keyboard.press("ArrowRight")
             page.keyboard.press("Enter")
-            page.get_by_test_id(f"col-{expected[first_id] + 1}").get_by_test_id(f"card-{first_id}").wait_for()
+            grid = page.locator(LIVE_GRID)
+            grid.get_by_test_id(f"col-{expected[first_id] + 1}").get_by_test_id(f"card-{first_id}").wait_for()
             page.keyboard.press("Enter")
             page.keyboard.press("ArrowLeft")
             page.keyboard.press("Enter")
-            page.get_by_test_id(f"col-{expected[first_id]}").get_by_test_id(f"card-{first_id}").wait_for()
-            page.locator(".qg-source .qg-card").first.focus()
+            grid.get_by_test_id(f"col-{expected[first_id]}").get_by_test_id(f"card-{first_id}").wait_for()
+            page.locator(f"{LIVE_GRID} .qg-source .qg-card").first.focus()
     settle(page)
     assert page.get_by_test_id("qsort-counter").inner_text() == "34 of 34 placed"
     token = token_of(page)
