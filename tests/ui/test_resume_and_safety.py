@@ -168,7 +168,9 @@ def test_html_in_statements_and_comments_is_text_and_stored_unchanged(app, page)
     settle(page)
     page.reload()
     wait_screen(page, "comments")
-    assert page.locator("textarea").first.input_value() == comment
+    # the boxes fill in as the page draws: wait for the stored comment to show, as typed
+    values = lambda: page.locator("textarea").evaluate_all("els => els.map(e => e.value)")  # noqa: E731
+    assert eventually(lambda: comment in values()), values()
     assert page.evaluate("() => window.__xss") is None
     shot(page, "safety-html-as-text")
 
