@@ -111,3 +111,24 @@ def test_presort_keys_go_to_the_copy_in_use_only(page):
     assert piles == [{"S1": "disagree", "S2": "agree"}], json.dumps(_sent(page, "piles"))
     assert page.locator("#b").get_by_test_id("count-agree").inner_text().endswith("1")
     assert page.locator("#a").get_by_test_id("count-agree").inner_text().endswith("0")
+
+
+def test_a_new_copy_drawn_from_older_data_keeps_the_newer_layout(page):
+    _load(page, "qsort_grid", "grid.js")
+    page.evaluate("d => window.mount('a', d)", grid_data())
+    page.locator("#a").get_by_test_id("card-S1").click()
+    page.locator("#a").get_by_test_id("col-1").click()
+    stored = {"S1": [1, 0]}
+    page.evaluate("d => window.mount('a', d)", grid_data(ack=1, placements=stored))  # saved and acknowledged
+    before = len(_sent(page, "layout"))
+    page.evaluate("d => window.mount('b', d)", grid_data())  # a redraw replays the data of an earlier run
+    b = page.locator("#b")
+    assert b.get_by_test_id("col-1").get_by_test_id("card-S1").count() == 1
+    assert b.get_by_test_id("qsort-save").inner_text().endswith("Saved")
+    page.evaluate("d => window.mount('b', d)", grid_data())  # the old data again: still ignored
+    assert b.get_by_test_id("col-1").get_by_test_id("card-S1").count() == 1
+    assert len(_sent(page, "layout")) == before  # nothing unsaved, nothing sent
+    b.get_by_test_id("card-S2").click()
+    b.get_by_test_id("col-0").click()
+    last = _sent(page, "layout")[-1]["value"]
+    assert last["seq"] == 2 and last["columns"] == {"-1": [], "0": ["S2"], "1": ["S1"]} and last["base"] == stored

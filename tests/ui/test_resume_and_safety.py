@@ -317,10 +317,18 @@ def test_wrong_resume_codes_then_the_limit(app, page):
     page.goto(f"{app.url}/?study=ui-small&lang=en")
     page.get_by_role("button", name="Continue with code").wait_for()  # the app has published its studies
     right = service.start_participant(app.db, "ui-small").resume_code
+    from sqlalchemy import func, select
+
+    def attempts() -> int:
+        return app.db.read(lambda ses: ses.execute(select(func.count()).select_from(ResumeAttemptRow)).scalar_one())
+
+    app.db.write(lambda ses: ses.execute(delete(ResumeAttemptRow)))  # no wrong codes from other tests count
     try:
-        for wrong in ("AAAAA-22222", "BBBBB-33333", "CCCCC-44444", "DDDDD-55555", "EEEEE-66666"):
+        for n, wrong in enumerate(("AAAAA-22222", "BBBBB-33333", "CCCCC-44444", "DDDDD-55555", "EEEEE-66666"), 1):
             page.get_by_label("Your code").fill(wrong)
             page.get_by_role("button", name="Continue with code").click()
+            # the same message stays on the page from the code before: wait for this try to be counted
+            assert eventually(lambda: attempts() >= n), attempts()
             page.get_by_text("We found no sort with this code").wait_for()
             settle(page)
         page.get_by_label("Your code").fill(right)

@@ -55,9 +55,11 @@ function createInstance(root) {
     s.data = { ...data, statements: data.statements || [] };
     const ack = Number(data.ack || 0);
     if (first) s.seq = ack;
+    // Data older than data already seen (a redraw can replay an earlier run's) never replaces piles.
+    const stale = !first && ack < s.acked;
     s.acked = Math.max(s.acked, ack);
     if (ack > s.seq) s.seq = ack;
-    if (s.acked >= s.seq) {
+    if (!stale && s.acked >= s.seq) {
       s.base = data.piles || {}; // what our next changes start from (sent along with them)
       const incoming = JSON.stringify(data.piles || {});
       if (first || incoming !== s.lastJson) {
@@ -78,22 +80,28 @@ function createInstance(root) {
   function handover() {
     const active = () => (root.activeElement !== undefined ? root.activeElement : document.activeElement);
     return {
-      pending: s.data && s.acked < s.seq ? { piles: Object.fromEntries(s.piles), history: [...s.history], base: s.base, seq: s.seq } : null,
+      layout: s.data ? { piles: Object.fromEntries(s.piles), history: [...s.history], base: s.base, seq: s.seq, acked: s.acked } : null,
       focusKey: focusedKey(wrap, active),
       current: isCurrent(s, wrap),
     };
   }
 
+  // As in the grid: the old copy's piles are taken when it has an unsaved change or had seen newer
+  // stored data than this copy was drawn from.
   function inherit(h) {
-    if (!h.current) return; // a copy from an earlier visit to this page: nothing to take over
-    if (h.pending) {
+    if (!h.current || !h.layout) return; // a copy from an earlier visit to this page: nothing to take over
+    const old = h.layout;
+    const pending = old.acked < old.seq;
+    if (pending || old.acked > s.acked) {
       const known = (id) => s.data.statements.some((st) => st.id === id);
-      s.piles = new Map(Object.entries(h.pending.piles).filter(([id]) => known(id)));
-      s.history = h.pending.history.filter((id) => s.piles.has(id));
-      s.base = h.pending.base;
-      s.seq = Math.max(s.seq, h.pending.seq); // our next send supersedes everything the old copy sent
+      s.piles = new Map(Object.entries(old.piles).filter(([id]) => known(id)));
+      s.history = old.history.filter((id) => s.piles.has(id));
+      s.lastJson = "";
+      s.base = old.base;
+      s.acked = Math.max(s.acked, old.acked);
+      s.seq = Math.max(s.seq, old.seq, s.acked); // our next send supersedes everything the old copy sent
       render();
-      send();
+      if (pending) send();
     }
     if (h.focusKey) {
       const el = wrap.querySelector('[data-key="' + CSS.escape(h.focusKey) + '"]');

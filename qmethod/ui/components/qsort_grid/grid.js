@@ -94,12 +94,14 @@ function createInstance(root) {
       }
       s.mode = data.mode || (saved === "grid" || saved === "list" ? saved : wrap.getBoundingClientRect().width < 640 ? "list" : "grid");
     }
+    // Data older than data already seen (a redraw can replay an earlier run's) never replaces a layout.
+    const stale = !first && ack < s.acked;
     s.acked = Math.max(s.acked, ack);
     if (ack > s.seq) s.seq = ack;
     let changed = first || dataKey !== s.lastDataKey;
     s.lastDataKey = dataKey;
     // Adopt the stored layout unless a newer local change is still on its way.
-    if (s.acked >= s.seq) {
+    if (!stale && s.acked >= s.seq) {
       s.base = data.placements || {}; // what our next changes start from (sent along with them)
       const incoming = JSON.stringify(data.placements || {});
       if (first || incoming !== s.lastJson) {
@@ -134,7 +136,7 @@ function createInstance(root) {
   // ---------------------------------------------------------------- ownership (see mountInstance)
   function handover() {
     return {
-      pending: s.data && s.acked < s.seq ? { columns: layout(), base: s.base, seq: s.seq } : null,
+      layout: s.data ? { columns: layout(), base: s.base, seq: s.seq, acked: s.acked } : null,
       picked: s.picked,
       target: s.target,
       mode: s.mode,
@@ -143,16 +145,22 @@ function createInstance(root) {
     };
   }
 
+  // The old copy's layout is taken when it has an unsaved change, or when it had seen newer stored
+  // data than this copy was drawn from (a redraw can start a copy from an earlier run's data).
   function inherit(h) {
-    if (!h.current) return; // a copy from an earlier visit to this page: nothing to take over
-    if (h.pending) {
+    if (!h.current || !h.layout) return; // a copy from an earlier visit to this page: nothing to take over
+    const old = h.layout;
+    const pending = old.acked < old.seq;
+    if (pending || old.acked > s.acked) {
       s.cols = new Map(s.data.columns.map((c) => [c.value, []]));
-      for (const [v, ids] of Object.entries(h.pending.columns)) {
+      for (const [v, ids] of Object.entries(old.columns)) {
         const col = s.cols.get(Number(v));
         if (col) for (const id of ids) if (s.data.statementById[id] && columnOf(id) === null) col.push(id);
       }
-      s.base = h.pending.base;
-      s.seq = Math.max(s.seq, h.pending.seq); // our next send supersedes everything the old copy sent
+      s.lastJson = "";
+      s.base = old.base;
+      s.acked = Math.max(s.acked, old.acked);
+      s.seq = Math.max(s.seq, old.seq, s.acked); // our next send supersedes everything the old copy sent
     }
     if (h.mode) s.mode = h.mode;
     if (h.picked && s.data.statementById[h.picked]) {
@@ -160,7 +168,7 @@ function createInstance(root) {
       s.target = h.target;
     }
     render();
-    if (h.pending) send();
+    if (pending) send();
     if (h.focusKey) {
       const el = wrap.querySelector('[data-key="' + CSS.escape(h.focusKey) + '"]');
       if (el) el.focus({ preventScroll: true });
