@@ -7,6 +7,7 @@ PILE_BUTTON = {"disagree": "presort-disagree", "neutral": "presort-neutral", "ag
 
 # The copy of the grid in use (Streamlit can briefly show a retired copy beside it while it redraws).
 LIVE_GRID = ".qg:not(.is-retired)"
+LIVE_PRESORT = ".ps:not(.is-retired)"
 
 
 def source_ids(page) -> list[str]:
@@ -26,13 +27,13 @@ def next_free_column(counts: dict[int, int], capacity: dict[int, int]) -> int:
 
 def presort_by_plan(page, plan: dict[str, str], order: list[str], *, use_keys: bool) -> None:
     """Put the statements on piles in presentation ``order`` by key (1/2/3) or by click."""
-    page.get_by_test_id("presort-card").wait_for()
+    page.locator(LIVE_PRESORT).get_by_test_id("presort-card").wait_for()
     for sid in order:
         pile = plan[sid]
         if use_keys:
             page.keyboard.press({"disagree": "1", "neutral": "2", "agree": "3"}[pile])
         else:
-            page.get_by_test_id(PILE_BUTTON[pile]).click()
+            page.locator(LIVE_PRESORT).get_by_test_id(PILE_BUTTON[pile]).click()
     settle(page)
 
 

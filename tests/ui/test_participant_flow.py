@@ -13,7 +13,8 @@ from qmethod.study import load_study
 from tests.app_server import choose_in_list
 from .conftest import ROOT, axe_check, give_consent, no_page_hscroll, press_continue, settle, shot, start, \
     token_of, wait_screen
-from .flows import LIVE_GRID, column_counts, next_free_column, presort_by_plan, source_ids, stored_layout
+from .flows import (LIVE_GRID, LIVE_PRESORT, column_counts, next_free_column, presort_by_plan, source_ids,
+                    stored_layout)
 
 pytestmark = pytest.mark.browser
 
@@ -114,13 +115,13 @@ def test_demo_study_by_mouse_drag(app, page):
         sid = remaining[0]
         score = next_free_column(column_counts(page), CAPACITY)
         _drag(page, sid, score)
-        page.get_by_test_id("qsort-counter").filter(has_text=f"{len(expected) + 1} of 34").wait_for()
+        page.locator(LIVE_GRID).get_by_test_id("qsort-counter").filter(has_text=f"{len(expected) + 1} of 34").wait_for()
         expected[sid] = score
         if len(expected) == 17:
             settle(page)
             shot(page, "desktop-5-grid-half")
     settle(page)
-    assert page.get_by_test_id("qsort-counter").inner_text() == "34 of 34 placed"
+    assert page.locator(LIVE_GRID).get_by_test_id("qsort-counter").inner_text() == "34 of 34 placed"
     shot(page, "desktop-5-grid-full")
     _axe_ok(page, "grid-full")
     token = token_of(page)
@@ -187,7 +188,7 @@ def test_demo_study_by_keyboard_only(app, page):
     page.keyboard.press("Enter")
     wait_screen(page, "presort")
     presort_by_plan(page, PLAN, IDS, use_keys=True)
-    assert page.get_by_test_id("count-disagree").inner_text().endswith(str(list(PLAN.values()).count("disagree")))
+    assert page.locator(LIVE_PRESORT).get_by_test_id("count-disagree").inner_text().endswith(str(list(PLAN.values()).count("disagree")))
     tab_to(page, button_named("Continue"))
     page.keyboard.press("Enter")
     wait_screen(page, "grid")
@@ -212,7 +213,7 @@ def test_demo_study_by_keyboard_only(app, page):
         assert int(page.locator(f"{LIVE_GRID} .qg-col.is-target").get_attribute("data-col")) == want
         page.keyboard.press("Enter")
         try:
-            page.get_by_test_id("qsort-counter").filter(has_text=f"{n} of 34").wait_for()
+            page.locator(LIVE_GRID).get_by_test_id("qsort-counter").filter(has_text=f"{n} of 34").wait_for()
         except Exception:  # say what happened, for a failure seen rarely under load
             _report_lost_placement(app, page, sid, want, expected)
             raise
@@ -232,7 +233,7 @@ def test_demo_study_by_keyboard_only(app, page):
             grid.get_by_test_id(f"col-{expected[first_id]}").get_by_test_id(f"card-{first_id}").wait_for()
             page.locator(f"{LIVE_GRID} .qg-source .qg-card").first.focus()
     settle(page)
-    assert page.get_by_test_id("qsort-counter").inner_text() == "34 of 34 placed"
+    assert page.locator(LIVE_GRID).get_by_test_id("qsort-counter").inner_text() == "34 of 34 placed"
     token = token_of(page)
     assert stored_layout(service.resume(app.db, token)) == expected
 
@@ -276,9 +277,9 @@ def test_demo_study_on_a_phone_by_touch_and_list(app, phone):
     assert no_page_hscroll(page)
     page.get_by_role("button", name="Gå videre").tap()
     wait_screen(page, "presort", "nb")
-    page.get_by_test_id("presort-card").wait_for()
+    page.locator(LIVE_PRESORT).get_by_test_id("presort-card").wait_for()
     for sid in IDS:
-        page.get_by_test_id({"disagree": "presort-disagree", "neutral": "presort-neutral",
+        page.locator(LIVE_PRESORT).get_by_test_id({"disagree": "presort-disagree", "neutral": "presort-neutral",
                              "agree": "presort-agree"}[PLAN[sid]]).tap()
         if sid == IDS[5]:
             settle(page)
@@ -302,7 +303,7 @@ def test_demo_study_on_a_phone_by_touch_and_list(app, phone):
         choose_in_list(page, sid, score)
         counts[score] += 1
         expected[sid] = score
-    page.get_by_test_id("qsort-counter").filter(has_text="30 av 34").wait_for()
+    page.locator(LIVE_GRID).get_by_test_id("qsort-counter").filter(has_text="30 av 34").wait_for()
 
     # The last four by touch in the grid view: tap a card, then tap its column.
     page.get_by_test_id("qsort-view-grid").tap()
@@ -320,7 +321,7 @@ def test_demo_study_on_a_phone_by_touch_and_list(app, phone):
             shot(page, "phone-5-grid-touch", full=False)
             assert no_page_hscroll(page)
     settle(page)
-    assert page.get_by_test_id("qsort-counter").inner_text() == "34 av 34 plassert"
+    assert page.locator(LIVE_GRID).get_by_test_id("qsort-counter").inner_text() == "34 av 34 plassert"
     token = token_of(page)
     assert stored_layout(service.resume(app.db, token)) == expected
     _axe_ok(page, "phone-grid-full")

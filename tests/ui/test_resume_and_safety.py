@@ -10,7 +10,7 @@ from qmethod import service
 from tests.app_server import choose_in_list
 from .conftest import DESKTOP, eventually, give_consent, no_page_hscroll, press_continue, settle, shot, start, \
     token_of, wait_screen
-from .flows import presort_by_plan, stored_layout
+from .flows import LIVE_GRID, presort_by_plan, stored_layout
 
 pytestmark = pytest.mark.browser
 
@@ -67,7 +67,7 @@ def test_reload_mid_grid_then_resume_code_on_another_device(app, browser, page):
 
     page.reload()
     wait_screen(page, "grid")
-    assert page.get_by_test_id("qsort-counter").inner_text() == "2 of 5 placed"
+    assert page.locator(LIVE_GRID).get_by_test_id("qsort-counter").inner_text() == "2 of 5 placed"
     assert page.get_by_test_id("select-T1").input_value() == "-1"
     assert page.get_by_test_id("select-T3").input_value() == "0"
     _place(page, "T4", 0)
@@ -214,7 +214,7 @@ def test_an_incomplete_grid_says_what_is_missing_and_an_old_tab_catches_up(app, 
     _place_on_other_device(app, browser, code, "T2", 1)
     # The first tab comes back into view: it shows the other device's work before anything else.
     page.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")
-    page.get_by_test_id("qsort-counter").filter(has_text="2 of 5 placed").wait_for()
+    page.locator(LIVE_GRID).get_by_test_id("qsort-counter").filter(has_text="2 of 5 placed").wait_for()
     settle(page)
     assert page.get_by_test_id("select-T2").input_value() == "1"
     _place(page, "T3", 0)
@@ -229,11 +229,11 @@ def test_two_devices_at_the_same_moment_keep_both_changes(app, browser, page):
     _place(page, "T1", -1)
     settle(page)
     _place_on_other_device(app, browser, code, "T2", 1)
-    assert page.get_by_test_id("qsort-counter").inner_text() == "1 of 5 placed"  # still the old view
+    assert page.locator(LIVE_GRID).get_by_test_id("qsort-counter").inner_text() == "1 of 5 placed"  # still the old view
     _place(page, "T3", 0)
     settle(page)
     assert stored_layout(service.resume(app.db, token_of(page))) == {"T1": -1, "T2": 1, "T3": 0}
-    page.get_by_test_id("qsort-counter").filter(has_text="3 of 5 placed").wait_for()
+    page.locator(LIVE_GRID).get_by_test_id("qsort-counter").filter(has_text="3 of 5 placed").wait_for()
     assert page.get_by_test_id("select-T2").input_value() == "1"
 
 

@@ -30,6 +30,19 @@ function mountInstance(instances, createInstance, component, owners) {
   return inst.cleanup;
 }
 
+// What mountInstance needs of an instance: its own `update`, `handover`, `inherit` and `cleanup`,
+// plus retiring and reviving (`wrap()` gives its element, which may be made after this call).
+function instanceApi(s, wrap, own) {
+  return {
+    setStateValue: null,
+    setTriggerValue: null,
+    ...own,
+    retire: () => setRetired(s, wrap(), true),
+    revive: () => setRetired(s, wrap(), false),
+    retired: () => s.retired,
+  };
+}
+
 // Retiring and reviving a copy (see mountInstance): the element stays until Streamlit removes
 // it, but cannot be focused or used meanwhile.
 function setRetired(s, wrap, retired) {
@@ -47,6 +60,29 @@ function setRetired(s, wrap, retired) {
 // participant went on and came back) hands nothing over.
 function isCurrent(s, wrap) {
   return wrap.isConnected || Date.now() - (s.lastSeen || 0) < 10000;
+}
+
+// A new owner takes the old copy's layout (`h.layout`: seq, acked, base and the layout itself) when
+// the old copy has an unsaved change, or had seen newer stored data than this copy was drawn from
+// (a redraw can start a copy from an earlier run's data); `take(old)` copies the layout itself.
+// Returns whether there is an unsaved change to send.
+function takeLayout(s, h, take) {
+  const old = h.layout;
+  const pending = old.acked < old.seq;
+  if (pending || old.acked > s.acked) {
+    take(old);
+    s.lastJson = "";
+    s.base = old.base;
+    s.acked = Math.max(s.acked, old.acked);
+    s.seq = Math.max(s.seq, old.seq, s.acked); // our next send supersedes everything the old copy sent
+  }
+  return pending;
+}
+
+// Focus the element with this data-key in `wrap`, if there is one.
+function focusByKey(wrap, key) {
+  const el = key ? wrap.querySelector('[data-key="' + CSS.escape(key) + '"]') : null;
+  if (el) el.focus({ preventScroll: true });
 }
 
 // The data-key of the focused element if it is inside `wrap` (to focus the same one elsewhere).

@@ -14,17 +14,7 @@ export default function presort(component) {
 
 function createInstance(root) {
   const s = { data: null, piles: new Map(), history: [], seq: 0, acked: 0, lastJson: "", base: null, retired: false };
-  const inst = {
-    setStateValue: null,
-    setTriggerValue: null,
-    update,
-    handover,
-    inherit,
-    retire: () => setRetired(s, wrap, true),
-    revive: () => setRetired(s, wrap, false),
-    retired: () => s.retired,
-    cleanup: () => teardown(),
-  };
+  const inst = instanceApi(s, () => wrap, { update, handover, inherit, cleanup: () => teardown() });
   const S = (k, v) => fmt((s.data && s.data.strings && s.data.strings[k]) || k, v || {});
 
   const wrap = h("div", { class: "ps", "data-testid": "presort" });
@@ -86,27 +76,16 @@ function createInstance(root) {
     };
   }
 
-  // As in the grid: the old copy's piles are taken when it has an unsaved change or had seen newer
-  // stored data than this copy was drawn from.
   function inherit(h) {
     if (!h.current || !h.layout) return; // a copy from an earlier visit to this page: nothing to take over
-    const old = h.layout;
-    const pending = old.acked < old.seq;
-    if (pending || old.acked > s.acked) {
-      const known = (id) => s.data.statements.some((st) => st.id === id);
+    const known = (id) => s.data.statements.some((st) => st.id === id);
+    const pending = takeLayout(s, h, (old) => {
       s.piles = new Map(Object.entries(old.piles).filter(([id]) => known(id)));
       s.history = old.history.filter((id) => s.piles.has(id));
-      s.lastJson = "";
-      s.base = old.base;
-      s.acked = Math.max(s.acked, old.acked);
-      s.seq = Math.max(s.seq, old.seq, s.acked); // our next send supersedes everything the old copy sent
-      render();
-      if (pending) send();
-    }
-    if (h.focusKey) {
-      const el = wrap.querySelector('[data-key="' + CSS.escape(h.focusKey) + '"]');
-      if (el) el.focus({ preventScroll: true });
-    }
+    });
+    render();
+    if (pending) send();
+    focusByKey(wrap, h.focusKey);
   }
 
   function send() {

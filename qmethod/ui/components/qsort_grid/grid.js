@@ -41,17 +41,7 @@ function createInstance(root) {
     message: "",
     retired: false,
   };
-  const inst = {
-    setStateValue: null,
-    setTriggerValue: null,
-    update,
-    handover,
-    inherit,
-    retire: () => setRetired(s, wrap, true),
-    revive: () => setRetired(s, wrap, false),
-    retired: () => s.retired,
-    cleanup: () => teardown(),
-  };
+  const inst = instanceApi(s, () => wrap, { update, handover, inherit, cleanup: () => teardown() });
 
   const wrap = h("div", { class: "qg", "data-testid": "qsort-grid" });
   root.appendChild(wrap);
@@ -145,23 +135,15 @@ function createInstance(root) {
     };
   }
 
-  // The old copy's layout is taken when it has an unsaved change, or when it had seen newer stored
-  // data than this copy was drawn from (a redraw can start a copy from an earlier run's data).
   function inherit(h) {
     if (!h.current || !h.layout) return; // a copy from an earlier visit to this page: nothing to take over
-    const old = h.layout;
-    const pending = old.acked < old.seq;
-    if (pending || old.acked > s.acked) {
+    const pending = takeLayout(s, h, (old) => {
       s.cols = new Map(s.data.columns.map((c) => [c.value, []]));
       for (const [v, ids] of Object.entries(old.columns)) {
         const col = s.cols.get(Number(v));
         if (col) for (const id of ids) if (s.data.statementById[id] && columnOf(id) === null) col.push(id);
       }
-      s.lastJson = "";
-      s.base = old.base;
-      s.acked = Math.max(s.acked, old.acked);
-      s.seq = Math.max(s.seq, old.seq, s.acked); // our next send supersedes everything the old copy sent
-    }
+    });
     if (h.mode) s.mode = h.mode;
     if (h.picked && s.data.statementById[h.picked]) {
       s.picked = h.picked;
@@ -169,10 +151,7 @@ function createInstance(root) {
     }
     render();
     if (pending) send();
-    if (h.focusKey) {
-      const el = wrap.querySelector('[data-key="' + CSS.escape(h.focusKey) + '"]');
-      if (el) el.focus({ preventScroll: true });
-    }
+    focusByKey(wrap, h.focusKey);
   }
 
   function send() {
