@@ -85,13 +85,19 @@ def test_a_change_on_the_old_copy_is_sent_by_the_new_one_and_the_old_one_goes_qu
     assert all(m["copy"] == "b" for m in _sent(page, "layout")[count:])
 
 
-def test_nothing_is_taken_over_when_every_change_was_stored(page):
+def _place_s1_stored(page, column: int) -> dict:
+    """Copy a places S1 in ``column``; Python stores it and acknowledges. Returns the stored layout."""
     _load(page, "qsort_grid", "grid.js")
     page.evaluate("d => window.mount('a', d)", grid_data())
     page.locator("#a").get_by_test_id("card-S1").click()
-    page.locator("#a").get_by_test_id("col-0").click()
-    stored = {"S1": [0, 0]}
-    page.evaluate("d => window.mount('a', d)", grid_data(ack=1, placements=stored))  # Python acknowledged
+    page.locator("#a").get_by_test_id(f"col-{column}").click()
+    stored = {"S1": [column, 0]}
+    page.evaluate("d => window.mount('a', d)", grid_data(ack=1, placements=stored))  # saved and acknowledged
+    return stored
+
+
+def test_nothing_is_taken_over_when_every_change_was_stored(page):
+    stored = _place_s1_stored(page, 0)
     before = len(_sent(page, "layout"))
     page.evaluate("d => window.mount('b', d)", grid_data(ack=1, placements=stored))
     assert len(_sent(page, "layout")) == before  # nothing pending: the new copy sends nothing
@@ -114,12 +120,7 @@ def test_presort_keys_go_to_the_copy_in_use_only(page):
 
 
 def test_a_new_copy_drawn_from_older_data_keeps_the_newer_layout(page):
-    _load(page, "qsort_grid", "grid.js")
-    page.evaluate("d => window.mount('a', d)", grid_data())
-    page.locator("#a").get_by_test_id("card-S1").click()
-    page.locator("#a").get_by_test_id("col-1").click()
-    stored = {"S1": [1, 0]}
-    page.evaluate("d => window.mount('a', d)", grid_data(ack=1, placements=stored))  # saved and acknowledged
+    stored = _place_s1_stored(page, 1)
     before = len(_sent(page, "layout"))
     page.evaluate("d => window.mount('b', d)", grid_data())  # a redraw replays the data of an earlier run
     b = page.locator("#b")
