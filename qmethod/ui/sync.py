@@ -5,12 +5,15 @@ The grid and presort components send the participant's WHOLE current layout afte
 and saves only the difference, as ordinary steps (``place``, ``move``, ``remove``, ``pile``), in an
 order that never overfills a forced column on the way.
 
-With the layout the browser also sends its *base*: the stored layout it last showed. Normally the
-stored layout still equals the base and the browser's layout is saved as it is. If it does not
-(another tab or device saved in between), the browser's changes since its base are merged into the
-stored layout instead (:func:`merge_layouts`, :func:`merge_piles`), so the other device's work is
+Whether another tab or device saved in between is judged against what *this page session* last
+left stored (``ours``: the stored layout right after its previous save). While it is unchanged, the
+browser's layout is saved as it is. If it changed, the browser's changes since ``ours`` are merged
+into the stored layout (:func:`merge_layouts`, :func:`merge_piles`), so the other device's work is
 kept; a merge that cannot fit (a forced column would overflow) is reported as a conflict and nothing
-is saved.
+is saved. Before a session's first save (a new tab, a reload) the browser's *base*, the stored
+layout it last showed, stands in for ``ours``. The browser's base alone is not enough later on:
+the browser learns of its own saves only now and then, so its base lags behind them, and a change
+it then took back (a card moved right and back) would look like another device's work and be kept.
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 __all__ = ["Step", "layout_steps", "pile_steps", "parse_layout", "parse_piles", "parse_placements",
-           "merge_layouts", "merge_piles"]
+           "merge_layouts", "merge_piles", "plan_layout", "plan_piles", "MergeConflict"]
 
 Step = tuple[str, dict[str, Any]]
 
@@ -206,3 +209,55 @@ def pile_steps(current: Mapping[str, str], desired: Mapping[str, str]) -> list[S
         if current.get(sid) != pile:
             steps.append(("pile", {"statement": sid, "pile": pile}))
     return steps
+
+
+class MergeConflict(Exception):
+    """The browser's changes and another device's do not fit together (a column would overflow)."""
+
+
+def plan_layout(
+    value: Mapping[str, Any],
+    stored: Mapping[int, Sequence[str]],
+    ours: Mapping[int, Sequence[str]] | None,
+    scores: Sequence[int],
+    statement_ids: Sequence[str],
+    capacity: Callable[[int], int | None],
+) -> list[Step] | None:
+    """Steps that save a grid message ``value`` (``{"seq", "columns", "base"}``) over ``stored``.
+
+    ``ours`` is the layout this page session last left stored (``None`` before its first save; the
+    browser's ``base`` is used then). ``None`` if the message is malformed; raises
+    :class:`MergeConflict` if a needed merge cannot fit.
+    """
+    desired = parse_layout(value.get("columns"), scores, statement_ids)
+    if desired is None:
+        return None
+    current = {s: list(stored.get(s, ())) for s in scores}
+    reference = {s: list(ours.get(s, ())) for s in scores} if ours is not None else None
+    if reference is None and value.get("base") is not None:
+        reference = parse_placements(value["base"], scores, statement_ids)
+    if reference is not None and reference != current:  # another tab or device saved in between
+        desired = merge_layouts(reference, desired, current, capacity)
+        if desired is None:
+            raise MergeConflict
+    return layout_steps(current, desired, capacity)
+
+
+def plan_piles(
+    value: Mapping[str, Any],
+    stored: Mapping[str, str],
+    ours: Mapping[str, str] | None,
+    statement_ids: Sequence[str],
+    piles: Sequence[str],
+) -> list[Step] | None:
+    """Steps that save a presort message ``value`` (``{"seq", "piles", "base"}``) over ``stored``;
+    ``ours`` as in :func:`plan_layout`. ``None`` if the message is malformed."""
+    desired = parse_piles(value.get("piles"), statement_ids, piles)
+    if desired is None:
+        return None
+    reference = dict(ours) if ours is not None else None
+    if reference is None and value.get("base") is not None:
+        reference = parse_piles(value["base"], statement_ids, piles)
+    if reference is not None and reference != dict(stored):  # another tab or device saved in between
+        desired = merge_piles(reference, desired, stored)
+    return pile_steps(stored, desired)

@@ -14,6 +14,8 @@ from qmethod.ui.sync import (
     parse_piles,
     parse_placements,
     pile_steps,
+    plan_layout,
+    plan_piles,
 )
 
 from .conftest import ROOT
@@ -159,3 +161,90 @@ def test_placements_and_pile_merges():
     mine = {"S01": "disagree", "S04": "agree"}  # this tab changed S01, undid S02, sorted S04
     assert merge_piles(base, mine, stored) == {"S01": "disagree", "S03": "disagree", "S04": "agree"}
     assert merge_piles(base, base, stored) == stored
+
+
+# ---------------------------------------------------------------- the page's protocol
+
+
+def _placements(layout: dict[int, list[str]]) -> dict[str, list[int]]:
+    """A layout as the page sends it to the browser (``{id: [score, position]}``)."""
+    return {sid: [score, i] for score, ids in layout.items() for i, sid in enumerate(ids)}
+
+
+class _Page:
+    """The grid page's callback over one stored response: what ``grid.py`` does on each message."""
+
+    def __init__(self, stored: Response):
+        self.stored, self.ours = stored, None
+
+    def receive(self, columns: dict[int, list[str]], base: dict[int, list[str]] | None) -> None:
+        value = {"columns": {str(k): v for k, v in columns.items()},
+                 "base": None if base is None else _placements(base)}
+        steps = plan_layout(value, self.stored.columns, self.ours, SCORES, IDS, STUDY.grid.capacity)
+        for kind, payload in steps:
+            apply(STUDY, self.stored, kind, payload)
+        self.ours = {k: list(v) for k, v in self.stored.columns.items()}
+
+
+def test_a_card_moved_and_moved_back_stays_back_though_the_browser_base_lags():
+    # The browser adopted the stored layout once (A, B in -4), then placed C, moved A to -3 and A
+    # back to -4, each sent at once; it heard of none of these saves yet, so its base is still the
+    # first layout. The page must store what the browser shows, not keep A in -3.
+    empty = {s: [] for s in SCORES}
+    r = _build({**empty, -4: ["S01", "S02"]})
+    page, base = _Page(r), {**empty, -4: ["S01", "S02"]}
+    page.receive({**empty, -4: ["S01", "S02"], -3: ["S03"]}, base)
+    page.receive({**empty, -4: ["S02"], -3: ["S03", "S01"]}, base)
+    page.receive({**empty, -4: ["S02", "S01"], -3: ["S03"]}, base)
+    assert r.columns == {**empty, -4: ["S02", "S01"], -3: ["S03"]}
+
+
+@st.composite
+def sessions(draw):
+    """A browser's changes (place/move/return) as whole layouts, each sent, with the layouts the
+    page acknowledged back to it at random moments (the base it sends with each change)."""
+    layout = {s: [] for s in SCORES}
+    out = []
+    for _ in range(draw(st.integers(1, 25))):
+        sid = draw(st.sampled_from(IDS[:12]))
+        at = next((s for s, ids in layout.items() if sid in ids), None)
+        free = [s for s in SCORES if len(layout[s]) < STUDY.grid.capacity(s) and s != at]
+        choice = draw(st.sampled_from(free + ([None] if at is not None else [])))
+        if at is not None:
+            layout[at].remove(sid)
+        if choice is not None:
+            layout[choice].insert(draw(st.integers(0, len(layout[choice]))), sid)
+        out.append(({k: list(v) for k, v in layout.items()}, draw(st.booleans())))
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(sessions())
+def test_one_device_always_ends_with_exactly_what_it_shows(changes):
+    r = _consented()
+    page = _Page(r)
+    base = {s: [] for s in SCORES}
+    for columns, heard_back in changes:
+        page.receive(columns, base)
+        if heard_back:  # a rerun reached the browser: it adopts the stored layout as its new base
+            base = {k: list(v) for k, v in r.columns.items()}
+    assert r.columns == changes[-1][0]
+
+
+def test_a_new_page_session_merges_against_the_browser_base():
+    # After a reload (no save by this session yet) the browser's base decides: another device's
+    # placement made after the browser's view is kept.
+    empty = {s: [] for s in SCORES}
+    r = _build({**empty, 0: ["S01"], 2: ["S05"]})  # the phone placed S05 meanwhile
+    _Page(r).receive({**empty, 0: ["S01"], -4: ["S04"]}, base={**empty, 0: ["S01"]})
+    assert r.columns == {**empty, 0: ["S01"], 2: ["S05"], -4: ["S04"]}
+
+
+def test_piles_planned_against_this_sessions_last_save():
+    stored = {"S01": "agree"}  # this session's own earlier save
+    steps = plan_piles({"piles": {}, "base": {}}, stored, {"S01": "agree"}, IDS, ("disagree", "neutral", "agree"))
+    assert steps == [("pile", {"statement": "S01", "pile": None})]  # taken back, not kept as another's
+    other = {"S01": "agree", "S02": "neutral"}  # another device sorted S02 since
+    steps = plan_piles({"piles": {}, "base": {}}, other, {"S01": "agree"}, IDS, ("disagree", "neutral", "agree"))
+    assert steps == [("pile", {"statement": "S01", "pile": None})]
+    assert plan_piles({"piles": {"S01": "bad"}}, stored, None, IDS, ("disagree", "neutral", "agree")) is None

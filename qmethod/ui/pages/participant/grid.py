@@ -7,8 +7,7 @@ from qmethod import service
 from qmethod.ui import flow
 from qmethod.ui.components.qsort_grid import qsort_grid
 from qmethod.ui.i18n import GRID_KEYS, strings_for, t
-from qmethod.errors import ConflictError
-from qmethod.ui.sync import layout_steps, merge_layouts, parse_layout, parse_placements
+from qmethod.ui.sync import plan_layout
 from qmethod.ui.text import plain
 
 ctx = flow.enter("grid")
@@ -16,26 +15,19 @@ lang = ctx.lang
 study = ctx.study
 KEY = "grid_widget"
 SEQ = f"grid_ack:{ctx.token}"
+OURS = f"grid_ours:{ctx.token}"  # the layout this session last left stored
 
 
 def _on_layout() -> None:
     value = (st.session_state.get(KEY) or {}).get("layout") or {}
     seq = int(value.get("seq") or 0)
 
-    def plan(state, study_):
-        scores, ids = study_.grid.scores, study_.statement_ids
-        desired = parse_layout(value.get("columns"), scores, ids)
-        if desired is None:
-            return None
-        stored = {s: list(state.columns.get(s, ())) for s in scores}
-        base = parse_placements(value["base"], scores, ids) if value.get("base") is not None else None
-        if base is not None and base != stored:  # another tab or device saved since this page's view
-            desired = merge_layouts(base, desired, stored, study_.grid.capacity)
-            if desired is None:
-                raise ConflictError("The changes of two devices do not fit together.", state)
-        return layout_steps(state.columns, desired, study_.grid.capacity)
+    def plan(state, study_, ours):
+        grid = study_.grid
+        return plan_layout(value, state.columns, ours, grid.scores, study_.statement_ids, grid.capacity)
 
-    flow.apply_browser_change(ctx.token, SEQ, seq, plan, "grid")
+    flow.apply_browser_change(ctx.token, SEQ, seq, plan, "grid", ours_key=OURS,
+                              snapshot=lambda state: {s: list(ids) for s, ids in state.columns.items()})
 
 
 st.set_page_config(page_title=f"{t('stage_grid', lang)} – {ctx.text(study.title)}", layout="wide")

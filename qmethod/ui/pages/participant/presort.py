@@ -8,28 +8,24 @@ from qmethod.study import PILES
 from qmethod.ui import flow
 from qmethod.ui.components.presort import presort
 from qmethod.ui.i18n import PRESORT_KEYS, strings_for, t
-from qmethod.ui.sync import merge_piles, parse_piles, pile_steps
+from qmethod.ui.sync import plan_piles
 
 ctx = flow.enter("presort")
 lang = ctx.lang
 KEY = "presort_widget"
 SEQ = f"presort_ack:{ctx.token}"
+OURS = f"presort_ours:{ctx.token}"  # the piles this session last left stored
 
 
 def _on_piles() -> None:
     value = (st.session_state.get(KEY) or {}).get("piles") or {}
     seq = int(value.get("seq") or 0)
 
-    def plan(state, study):
-        desired = parse_piles(value.get("piles"), study.statement_ids, PILES)
-        if desired is None:
-            return None
-        base = parse_piles(value["base"], study.statement_ids, PILES) if value.get("base") is not None else None
-        if base is not None and base != dict(state.piles):  # another tab or device saved in between
-            desired = merge_piles(base, desired, state.piles)
-        return pile_steps(state.piles, desired)
+    def plan(state, study, ours):
+        return plan_piles(value, state.piles, ours, study.statement_ids, PILES)
 
-    flow.apply_browser_change(ctx.token, SEQ, seq, plan, "presort")
+    flow.apply_browser_change(ctx.token, SEQ, seq, plan, "presort", ours_key=OURS,
+                              snapshot=lambda state: dict(state.piles))
 
 
 st.set_page_config(page_title=f"{t('stage_presort', lang)} – {ctx.text(ctx.study.title)}")
