@@ -30,13 +30,16 @@ async ([source, name]) => {
       el.id = id;
       document.body.appendChild(el);
     }
-    mod.default({
+    return mod.default({
       data,
       parentElement: el,
       setStateValue: (key, value) => window.sent.push({ copy: id, key, value: JSON.parse(JSON.stringify(value)) }),
       setTriggerValue: () => {},
     });
   };
+  // Streamlit's way of overtaking a render: the render for `old` data finishes after newer data
+  // came, so its cleanup is called at once while the component stays on the page.
+  window.overtaken = (id, old) => window.mount(id, old)();
 }
 """
 
@@ -133,3 +136,29 @@ def test_a_new_copy_drawn_from_older_data_keeps_the_newer_layout(page):
     b.get_by_test_id("col-0").click()
     last = _sent(page, "layout")[-1]["value"]
     assert last["seq"] == 2 and last["columns"] == {"-1": [], "0": ["S2"], "1": ["S1"]} and last["base"] == stored
+
+
+def test_an_overtaken_render_leaves_one_live_grid_that_keeps_working(page):
+    _load(page, "qsort_grid", "grid.js")
+    page.evaluate("d => window.mount('a', d)", grid_data())
+    a = page.locator("#a")
+    a.get_by_test_id("card-S1").click()
+    a.get_by_test_id("col-0").click()
+    page.evaluate("d => window.overtaken('a', d)", grid_data())  # an earlier run's render, overtaken
+    page.evaluate("d => window.mount('a', d)", grid_data(ack=1, placements={"S1": [0, 0]}))
+    assert a.locator(".qg").count() == 1 and a.locator(".qg.is-retired").count() == 0
+    assert a.get_by_test_id("col-0").get_by_test_id("card-S1").count() == 1
+    # the keys still reach it when focus falls back to the page (its document listener is kept)
+    a.get_by_test_id("card-S2").click()
+    page.evaluate("() => document.activeElement.blur()")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    last = _sent(page, "layout")[-1]["value"]
+    assert last["columns"]["1"] == ["S2"] and last["columns"]["0"] == ["S1"]
+    # leaving the page (the element removed, then the cleanup) does tear it down: no more sending
+    count = len(_sent(page, "layout"))
+    page.evaluate("""d => { const cleanup = window.mount('a', d); document.getElementById('a').remove(); cleanup(); }""",
+                  grid_data(ack=1, placements={"S1": [0, 0]}))
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(3000)
+    assert len(_sent(page, "layout")) == count

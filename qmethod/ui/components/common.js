@@ -93,13 +93,19 @@ function focusedKey(wrap, activeEl) {
 
 // Coming back to this tab (e.g. after working on another device) fetches the stored state first:
 // the trigger "refresh" reruns the page, which draws from the database. Sets inst.cleanup to
-// remove the listener and then run teardown.
-function refreshWhenVisible(inst, teardown) {
+// remove the listener and then run teardown, once the component has left the page (`root` no
+// longer connected). Streamlit also calls the cleanup of a render that a newer render overtook
+// while the module was still being loaded; the component is still on the page then and gets the
+// newer data next, so the instance must live on (else a second copy would be drawn beside it).
+function refreshWhenVisible(inst, root, teardown) {
   function onVisible() {
-    if (document.visibilityState === "visible" && inst.setTriggerValue && !inst.retired()) inst.setTriggerValue("refresh", Date.now());
+    if (document.visibilityState === "visible" && root.isConnected && inst.setTriggerValue && !inst.retired()) {
+      inst.setTriggerValue("refresh", Date.now());
+    }
   }
   document.addEventListener("visibilitychange", onVisible);
   inst.cleanup = () => {
+    if (root.isConnected) return; // an overtaken render, not an unmount
     document.removeEventListener("visibilitychange", onVisible);
     teardown();
   };

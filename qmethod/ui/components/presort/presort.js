@@ -179,7 +179,7 @@ function createInstance(root) {
     clearTimeout(s.retry);
     instances.delete(root);
   }
-  refreshWhenVisible(inst, teardown);
+  refreshWhenVisible(inst, root, teardown);
 
   return inst;
 }

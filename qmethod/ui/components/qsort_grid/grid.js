@@ -703,7 +703,7 @@ function createInstance(root) {
     instances.delete(root);
   }
 
-  refreshWhenVisible(inst, teardown);
+  refreshWhenVisible(inst, root, teardown);
 
   return inst;
 }
