@@ -326,15 +326,16 @@ _STEP_FUNCS: dict[str, Callable[..., ParticipantState]] = {
 
 
 def apply_browser_change(token: str, seq_key: str, seq: int,
-                         plan: Callable[[ParticipantState, Study, Any], list[tuple[str, dict]] | None],
-                         stage: str, *, ours_key: str, snapshot: Callable[[ParticipantState], Any]) -> None:
+                         plan: Callable[[ParticipantState, Study, ParticipantState | None],
+                                        list[tuple[str, dict]] | None],
+                         stage: str) -> None:
     """Save a change sent by a browser component (called from its on-change callback).
 
     The component sends the participant's whole layout; ``plan(state, study, ours)`` returns the
     steps from the stored state to it (``None`` if the browser sent something malformed), where
-    ``ours`` is what this page session last left stored (``snapshot(state)`` after its previous
-    save, kept under ``ours_key``; ``None`` before the first), so that another device's saves in
-    between are recognised and merged (:mod:`qmethod.ui.sync`). The steps are recomputed from the
+    ``ours`` is the state this page session last left stored (kept beside ``seq_key``; ``None``
+    before its first save), so that another device's saves in between are recognised and merged
+    (:mod:`qmethod.ui.sync`). The steps are recomputed from the
     database every time, so a run that stops half way is completed by the next one (the browser
     re-sends until ``seq`` is acknowledged). A save refused because the database is busy is not
     acknowledged: the browser keeps the participant's layout and sends it again (every 2.5 s)
@@ -347,6 +348,7 @@ def apply_browser_change(token: str, seq_key: str, seq: int,
             st.session_state[seq_key] = seq
             return
         study = get_study(state.study_id, state.study_revision)
+        ours_key = f"{seq_key}:ours"
         steps = plan(state, study, st.session_state.get(ours_key))
         if steps is None:
             st.session_state["component_message"] = "error_generic"
@@ -357,7 +359,7 @@ def apply_browser_change(token: str, seq_key: str, seq: int,
                 if not isinstance(exc.state, ParticipantState):
                     raise
                 state = _STEP_FUNCS[kind](db, token, payload, exc.state.version)
-        st.session_state[ours_key] = snapshot(state)
+        st.session_state[ours_key] = state
     except (ConflictError, MergeConflict):
         st.session_state["component_message"] = "error_conflict"
     except StorageBusyError:

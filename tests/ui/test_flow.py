@@ -72,13 +72,12 @@ def test_a_busy_database_leaves_a_browser_change_unacknowledged(tmp_path, monkey
         monkeypatch.setitem(flow._STEP_FUNCS, "pile", busy_once)
         st.session_state.clear()
         plan = lambda state, study, ours: [("pile", {"statement": "T1", "pile": "agree"})]  # noqa: E731
-        snap = lambda state: dict(state.piles)  # noqa: E731
-        flow.apply_browser_change(s.token, "ack", 7, plan, "presort", ours_key="ours", snapshot=snap)
+        flow.apply_browser_change(s.token, "ack", 7, plan, "presort")
         assert "ack" not in st.session_state
         assert flow.take_component_message("en").startswith("Saving is slow just now")
         assert service.resume(db, s.token).piles == {}
-        flow.apply_browser_change(s.token, "ack", 8, plan, "presort", ours_key="ours", snapshot=snap)  # re-send
-        assert st.session_state["ack"] == 8 and st.session_state["ours"] == {"T1": "agree"}
+        flow.apply_browser_change(s.token, "ack", 8, plan, "presort")  # the browser's re-send
+        assert st.session_state["ack"] == 8 and st.session_state["ack:ours"].piles == {"T1": "agree"}
         assert service.resume(db, s.token).piles == {"T1": "agree"}
     finally:
         st.session_state.clear()

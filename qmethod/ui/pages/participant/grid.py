@@ -15,7 +15,6 @@ lang = ctx.lang
 study = ctx.study
 KEY = "grid_widget"
 SEQ = f"grid_ack:{ctx.token}"
-OURS = f"grid_ours:{ctx.token}"  # the layout this session last left stored
 
 
 def _on_layout() -> None:
@@ -24,10 +23,10 @@ def _on_layout() -> None:
 
     def plan(state, study_, ours):
         grid = study_.grid
-        return plan_layout(value, state.columns, ours, grid.scores, study_.statement_ids, grid.capacity)
+        return plan_layout(value, state.columns, ours and ours.columns, grid.scores, study_.statement_ids,
+                           grid.capacity)
 
-    flow.apply_browser_change(ctx.token, SEQ, seq, plan, "grid", ours_key=OURS,
-                              snapshot=lambda state: {s: list(ids) for s, ids in state.columns.items()})
+    flow.apply_browser_change(ctx.token, SEQ, seq, plan, "grid")
 
 
 st.set_page_config(page_title=f"{t('stage_grid', lang)} – {ctx.text(study.title)}", layout="wide")

@@ -14,7 +14,6 @@ ctx = flow.enter("presort")
 lang = ctx.lang
 KEY = "presort_widget"
 SEQ = f"presort_ack:{ctx.token}"
-OURS = f"presort_ours:{ctx.token}"  # the piles this session last left stored
 
 
 def _on_piles() -> None:
@@ -22,10 +21,9 @@ def _on_piles() -> None:
     seq = int(value.get("seq") or 0)
 
     def plan(state, study, ours):
-        return plan_piles(value, state.piles, ours, study.statement_ids, PILES)
+        return plan_piles(value, state.piles, ours and ours.piles, study.statement_ids, PILES)
 
-    flow.apply_browser_change(ctx.token, SEQ, seq, plan, "presort", ours_key=OURS,
-                              snapshot=lambda state: dict(state.piles))
+    flow.apply_browser_change(ctx.token, SEQ, seq, plan, "presort")
 
 
 st.set_page_config(page_title=f"{t('stage_presort', lang)} – {ctx.text(ctx.study.title)}")
