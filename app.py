@@ -1,32 +1,14 @@
-"""Streamlit entry point and router: one page file per screen, grouped by role.
+"""Entry point: ``streamlit run app.py`` (``make run``).
 
-Run with ``make run`` (``streamlit run app.py``). The database is ``QMETHOD_DATABASE_URL`` or a
-SQLite file under ``var/``; every study under ``studies/`` is published at start.
+``st.App`` serves the Streamlit pages of ``app_pages.py`` and, beside them on the same server and
+port, the application's own HTTP routes and middleware (``qmethod.web``). The database is
+``QMETHOD_DATABASE_URL`` or a SQLite file under ``var/``; every study under ``studies/`` is
+published at start.
 """
 from __future__ import annotations
 
 import streamlit as st
 
-from qmethod.ui.flow import PAGE_FILES, SCREENS
+from qmethod.web import middleware, routes
 
-participant = [
-    st.Page(PAGE_FILES[screen], url_path=screen, default=(screen == "welcome"),
-            title=screen.capitalize())
-    for screen in SCREENS
-]
-developer = [st.Page("qmethod/ui/pages/dev/component_demo.py", url_path="component-demo", title="Component demo")]
-# Researcher pages (studies, design, responses, analysis): each starts with the login gate
-# (qmethod.ui.researcher.auth.gate), so without a valid session they show only the login form.
-from qmethod.ui.researcher.auth import PAGES as RESEARCHER_PAGES  # noqa: E402
-
-researcher: list = [st.Page(path, url_path=url, title=title, icon=icon)
-                    for url, (path, title, icon) in RESEARCHER_PAGES.items()]
-
-pages = {"Participant": participant, "Developer": developer}
-if researcher:
-    pages["Researcher"] = researcher
-page = st.navigation(pages, position="hidden")
-# participants read one column; researchers need the width for tables and plots
-st.set_page_config(page_title="qmethod", page_icon=":material/view_column:",
-                   layout="wide" if page in researcher else "centered")
-page.run()
+app = st.App("app_pages.py", routes=routes(), middleware=middleware())

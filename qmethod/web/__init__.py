@@ -1,0 +1,19 @@
+"""HTTP served beside the Streamlit pages by ``st.App`` (``app.py``): routes and middleware.
+
+One list of routes and one of middleware, each entry from the module of its concern; ``app.py``
+passes them to ``st.App``. Nothing here imports Streamlit's page code.
+"""
+from __future__ import annotations
+
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute
+
+
+def routes() -> list[BaseRoute]:
+    """The application's own HTTP routes (participant operations, cookies, ...)."""
+    return []
+
+
+def middleware() -> list[Middleware]:
+    """Middleware applied to every request, pages and routes alike (headers, compression, ...)."""
+    return []
