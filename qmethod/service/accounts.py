@@ -29,7 +29,7 @@ from ..errors import NotFoundError, QMethodError
 from ..store.db import Database
 from ..store.models import utcnow
 from ..store.tokens import digest
-from .rows import ResearcherRow, ResearcherSessionRow
+from ..store.models import ResearcherRow, ResearcherSessionRow
 
 __all__ = [
     "AuthenticationError", "AccountError", "Researcher", "ResearcherSession",
@@ -149,7 +149,7 @@ def delete_account(db: Database, username: str) -> None:
         if row is None:
             raise NotFoundError(f"There is no account called {username!r}.")
         session.execute(delete(ResearcherSessionRow).where(ResearcherSessionRow.researcher_id == row.id))
-        from .rows import WorkspaceRow
+        from ..store.models import WorkspaceRow
 
         session.execute(delete(WorkspaceRow).where(WorkspaceRow.researcher_id == row.id))
         session.delete(row)

@@ -31,7 +31,7 @@ from ..errors import DataError, NotFoundError, QMethodError
 from ..store.db import Database
 from ..store.models import utcnow
 from .research import completed_sorts
-from .rows import WorkspaceRow
+from ..store.models import WorkspaceRow
 from .studies import get_study
 
 __all__ = [

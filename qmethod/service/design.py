@@ -26,7 +26,7 @@ from ..store.db import Database
 from ..store.models import StudyRow, utcnow
 from ..study.load import parse_study
 from ..study.model import Study, study_to_dict
-from .rows import StudyDraftRow
+from ..store.models import StudyDraftRow
 from .studies import get_study, publish_study
 from .types import StudyInfo
 

@@ -1,11 +1,14 @@
 """SQLAlchemy table models (typed declarative).
 
-Tables: ``study`` (the published definition as JSON + revision), ``statement`` (one row per statement
+Participant side: ``study`` (the published definition as JSON + revision), ``statement`` (one row per statement
 of a study), ``participant`` (stage, version counter, consent, times), ``access_token`` (hashed
 participant tokens; one per device that resumed), ``sort_item`` (current pile / column / position /
 comment of each statement for a participant), ``answer`` (survey answers), ``event`` (the append-only
 audit trail: every step with its time and the participant version it produced) and ``deletion`` (a
-record, without personal data, that a participant was deleted on request).
+record, without personal data, that a participant was deleted on request) and ``resume_attempt``.
+Researcher side: ``researcher`` (accounts), ``researcher_session`` (logins), ``study_draft`` (studies
+being designed) and ``analysis_workspace`` (a researcher's analysis choices of one data source).
+This module is the whole schema; migrations are checked against it.
 
 All times are stored in UTC (:class:`UTCDateTime`).
 """
@@ -16,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    LargeBinary,
     DateTime,
     ForeignKey,
     Integer,
@@ -28,7 +32,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = ["Base", "UTCDateTime", "StudyRow", "StatementRow", "ParticipantRow", "AccessTokenRow",
-           "SortItemRow", "AnswerRow", "EventRow", "DeletionRow", "ResumeAttemptRow", "utcnow"]
+           "SortItemRow", "AnswerRow", "EventRow", "DeletionRow", "ResumeAttemptRow", "ResearcherRow", "ResearcherSessionRow",
+           "StudyDraftRow", "WorkspaceRow", "utcnow"]
 
 
 def utcnow() -> datetime:
@@ -183,3 +188,56 @@ class DeletionRow(Base):
     study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), index=True)
     participant_code: Mapped[str] = mapped_column(String(32))
     deleted_at: Mapped[datetime]
+
+
+class ResearcherRow(Base):
+    """A researcher account: Argon2id password hash, failure counter and lock time."""
+
+    __tablename__ = "researcher"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime]
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+
+
+class ResearcherSessionRow(Base):
+    """A login session; only the SHA-256 of its 256-bit token is stored."""
+
+    __tablename__ = "researcher_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    researcher_id: Mapped[int] = mapped_column(ForeignKey("researcher.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+
+
+class StudyDraftRow(Base):
+    """A study being designed in the browser (possibly incomplete): the study-file structure as JSON."""
+
+    __tablename__ = "study_draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    definition: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class WorkspaceRow(Base):
+    """A researcher's analysis of one data source: the choices made (JSON) and, for uploads, the file."""
+
+    __tablename__ = "analysis_workspace"
+    __table_args__ = (UniqueConstraint("researcher_id", "source", name="uq_analysis_workspace_researcher_source"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    researcher_id: Mapped[int] = mapped_column(ForeignKey("researcher.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(300))
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    plan: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from qmethod.errors import QMethodError
 from qmethod.service import accounts as ac
-from qmethod.service.rows import ResearcherRow, ResearcherSessionRow
+from qmethod.store.models import ResearcherRow, ResearcherSessionRow
 from qmethod.store.models import utcnow
 
 PASSWORD = "correct horse battery"

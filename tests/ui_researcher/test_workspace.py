@@ -149,7 +149,7 @@ def test_researcher_pages_need_login(app, browser):
 
     from sqlalchemy import update
 
-    from qmethod.service.rows import ResearcherSessionRow
+    from qmethod.store.models import ResearcherSessionRow
 
     page.get_by_label("User name").fill("admin")
     page.get_by_label("Password", exact=True).fill(ADMIN_PASSWORD)
