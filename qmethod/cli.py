@@ -235,6 +235,17 @@ def cmd_study_publish(args) -> int:
     return 0
 
 
+def cmd_study_print(args) -> int:
+    from .io.paper import PARTS, print_pack
+    from .study import load_study
+
+    s = load_study(args.path)
+    parts = args.parts.split(",") if args.parts else PARTS
+    print_pack(s, language=args.lang, url=args.url, parts=parts, path=args.out)
+    print(f"{args.out}: {', '.join(parts)} of study {s.id!r} ({len(s.statements)} cards)")
+    return 0
+
+
 def cmd_formats(args) -> int:
     from .io import FORMATS
 
@@ -292,6 +303,13 @@ def build_parser() -> argparse.ArgumentParser:
     pub = ssub.add_parser("publish", help="validate and publish a study into the database ($QMETHOD_DATABASE_URL)")
     pub.add_argument("path")
     pub.set_defaults(func=cmd_study_publish)
+    pr = ssub.add_parser("print", help="print material for sorting on paper: cards, score sheet, instructions (PDF)")
+    pr.add_argument("path")
+    pr.add_argument("--out", "-o", required=True, help="the PDF to write")
+    pr.add_argument("--lang", help="language (default: the study's default language)")
+    pr.add_argument("--url", help="the study's participant link, printed with a QR code")
+    pr.add_argument("--parts", help="comma-separated: instructions,score_sheet,cards (default all)")
+    pr.set_defaults(func=cmd_study_print)
     f = sub.add_parser("formats", help="list the file formats that can be read")
     f.set_defaults(func=cmd_formats)
     for name, register in _EXTRA_COMMANDS:

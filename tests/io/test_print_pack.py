@@ -45,3 +45,14 @@ def test_unknown_language_or_part_is_refused():
         print_pack(DEMO, language="de")
     with pytest.raises(QMethodError, match="Unknown part"):
         print_pack(DEMO, parts=["poster"])
+
+
+def test_the_command_line_prints_the_pack(tmp_path, capsys):
+    from qmethod.cli import main
+
+    out = tmp_path / "pack.pdf"
+    assert main(["study", "print", str(Path(__file__).parents[2] / "studies" / "brukermedvirkning"),
+                 "--out", str(out), "--lang", "en", "--parts", "cards"]) == 0
+    assert "34 cards" in capsys.readouterr().out
+    pages = [p for p in _text(out.read_bytes(), tmp_path) if p.strip()]
+    assert len(pages) == 5 and "Statement cards 1 of 5" in pages[0]

@@ -30,6 +30,7 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "design": ("qmethod/ui/pages/researcher/design.py", "Design", ":material/edit_note:"),
     "responses": ("qmethod/ui/pages/researcher/responses.py", "Responses", ":material/groups:"),
     "analysis": ("qmethod/ui/pages/researcher/analysis.py", "Analysis", ":material/insights:"),
+    "paper": ("qmethod/ui/pages/researcher/paper.py", "Paper sorts", ":material/print:"),
 }
 
 

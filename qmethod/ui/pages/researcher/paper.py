@@ -1,0 +1,122 @@
+"""Paper sorts: print the cards and the score sheet, and type a sort from a score sheet into the study.
+
+The entry is made for the keyboard: one field per grid column (Tab moves to the next), card numbers
+separated by spaces; every field is checked as soon as it is left (a card twice, a number that is no
+card, a column over- or under-filled, cards not placed), then the participant's code and answers, and
+Save. A saved sort is a submitted response of the study like any other.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from qmethod import service
+from qmethod.errors import NotFoundError
+from qmethod.io.paper import print_pack
+from qmethod.service.design import participant_link
+from qmethod.service.paper import SOURCES, enter_paper_sort
+from qmethod.study.paper import check_paper_sort, parse_numbers
+from qmethod.ui import flow
+from qmethod.ui.text import plain
+from qmethod.ui.researcher.auth import base_url, current_study, gate, run
+
+user = gate("Paper sorts")
+db = flow.database()
+published = [s.id for s in service.list_studies(db)]
+if not published:
+    st.info("No study is published yet.")
+    st.stop()
+sid = current_study()
+if sid not in published:
+    sid = published[0]
+sid = st.selectbox("Study", published, index=published.index(sid), key="paper_study")
+if st.query_params.get("study") != sid:
+    st.query_params["study"] = sid
+try:
+    study = flow.get_study(sid)
+except NotFoundError:
+    st.stop()
+st.title(f"Paper sorts: {flow.study_text(study.title, study.default_language, study)}")
+
+st.subheader("1. Print the material")
+st.caption("Statement cards (numbered, large print, cut lines), the score sheet of the grid, and an "
+           "instruction sheet with the study's link and QR code.")
+lang_names = {"nb": "Norsk bokmål", "en": "English"}
+c1, c2 = st.columns([1, 2])
+print_lang = c1.selectbox("Language", study.languages, format_func=lambda c: lang_names.get(c, c),
+                          key="paper_print_lang")
+c2.download_button(
+    "Download cards, score sheet and instructions (PDF)",
+    data=lambda: print_pack(study, language=print_lang, url=participant_link(base_url(), sid, lang=print_lang)),
+    file_name=f"{sid}-paper-{print_lang}.pdf", mime="application/pdf", key="paper_pdf",
+    on_click="ignore", icon=":material/print:",
+)
+
+st.subheader("2. Type in a score sheet")
+if saved := st.session_state.pop("paper_saved", None):
+    st.success(f"Saved as participant {saved}. It is part of the study's completed sorts.", icon=":material/check:")
+n = len(study.statements)
+st.caption(f"Type the card numbers (1 to {n}) written in each column, separated by spaces. Tab moves to "
+           "the next column; each column is checked when you leave it.")
+form = st.session_state.setdefault("paper_form", 0)  # a new number clears the fields after a save
+lang = study.default_language
+cols = st.columns(len(study.grid.columns))
+typed: dict[int, list[int | str]] = {}
+for box, col in zip(cols, study.grid.columns):
+    label = f"{col.score:+d}" if col.score else "0"
+    text = box.text_input(f"{label} ({col.count})", key=f"paper_{form}_{col.score}",
+                          placeholder=flow.study_text(col.label, lang, study) if col.label else None)
+    typed[col.score] = parse_numbers(text)
+check = check_paper_sort(study, typed)
+placed = n - len(check.missing)
+if any(typed.values()):
+    if check.ok:
+        st.success(f"All {n} cards are placed and every column holds the right number.", icon=":material/check:")
+    else:
+        st.progress(placed / n, text=f"{placed} of {n} cards placed")
+        st.markdown("\n".join(f"- {plain(p)}" for p in check.problems))
+
+c1, c2, c3 = st.columns(3)
+code = c1.text_input("Participant's code (from the sheet)", key=f"paper_{form}_code", max_chars=200)
+source = c2.selectbox("How the sort was made", list(SOURCES), format_func=lambda s: SOURCES[s].capitalize(),
+                      key=f"paper_{form}_source")
+language = c3.selectbox("Participant's language", study.languages, format_func=lambda c: lang_names.get(c, c),
+                        key=f"paper_{form}_lang")
+
+answers: dict[str, object] = {}
+if study.survey:
+    st.markdown("**Answers**")
+    for q in study.survey:
+        label = flow.study_text(q.text, lang, study) + (" *" if q.required else "")
+        key = f"paper_{form}_q_{q.id}"
+        if q.type == "number":
+            answers[q.id] = st.number_input(label, value=None, step=1 if q.integer else None, key=key)
+        elif q.type == "single":
+            answers[q.id] = st.selectbox(label, q.option_values(), index=None, key=key,
+                                         format_func=lambda v, q=q: flow.study_text(
+                                             next(o.label for o in q.options if o.value == v), lang, study))
+        elif q.type == "multiple":
+            answers[q.id] = st.multiselect(label, q.option_values(), key=key,
+                                           format_func=lambda v, q=q: flow.study_text(
+                                               next(o.label for o in q.options if o.value == v), lang, study))
+        else:
+            answers[q.id] = st.text_input(label, key=key, max_chars=q.max_length)
+    answers = {k: (int(v) if isinstance(v, float) and v.is_integer() else v) for k, v in answers.items()}
+
+comments: dict[int, str] = {}
+if study.postsort.enabled:
+    text = st.text_area("Comments written on the cards (one per line: card number, colon, comment)",
+                        key=f"paper_{form}_comments", placeholder="12: Dette er det viktigste for meg.")
+    for line in text.splitlines():
+        number, sep, comment = line.partition(":")
+        if sep and number.strip().isdigit():
+            comments[int(number)] = comment.strip()
+        elif line.strip():
+            st.warning(f"This line is not 'card number: comment': {line[:80]}")
+
+if st.button("Save the sort", type="primary", disabled=not check.ok, key=f"paper_{form}_save"):
+    state = run(enter_paper_sort, db, sid, typed, researcher=user.username, code=code.strip() or None,
+                answers=answers, comments=comments, language=language, source=source)
+    if state is not None:
+        st.session_state["paper_form"] = form + 1
+        st.session_state["paper_saved"] = state.participant
+        st.rerun()
