@@ -72,6 +72,22 @@ def test_guidance_and_bootstrap(capsys, tmp_path):
     assert "flag_frequency" in out and json.loads(boot.read_text())["n_resamples"] == 30
 
 
+def test_bootstrap_reports_nonzero_standard_errors(capsys, tmp_path):
+    """``qmethod bootstrap LIPSET.DAT -k 3``: SEs of the size R qmethod's qmboots gives, not 0.000."""
+    import pandas as pd
+
+    boot = tmp_path / "boot.json"
+    code, out, err = run(capsys, "bootstrap", DATA / "LIPSET.DAT", "-k", 3, "--resamples", 100, "--seed", 1,
+                         "--out", boot)
+    assert code == 0, err
+    d = json.loads(boot.read_text())
+    z = pd.DataFrame(d["zscores"]["data"], columns=pd.MultiIndex.from_tuples(d["zscores"]["columns"]))
+    loads = pd.DataFrame(d["loadings"]["data"], columns=pd.MultiIndex.from_tuples(d["loadings"]["columns"]))
+    assert 0.35 < z.xs("se", axis=1, level=1).to_numpy().mean() < 0.75
+    assert 0.10 < loads.xs("se", axis=1, level=1).to_numpy().mean() < 0.25
+    assert "with replacement" in out
+
+
 def test_help_and_version(capsys):
     with pytest.raises(SystemExit) as e:
         main(["--help"])

@@ -13,7 +13,7 @@ import pandas as pd
 from ..errors import QMethodError
 from .data import factor_index, factor_labels
 
-__all__ = ["Extraction", "pca", "pca_from_sorts", "pca_array", "centroid", "horst", "eigenvalues"]
+__all__ = ["Extraction", "pca", "pca_from_sorts", "centroid", "horst", "eigenvalues"]
 
 
 @dataclass(frozen=True)
@@ -84,13 +84,13 @@ def pca_from_sorts(standardized: np.ndarray, sort_ids, n_factors: int) -> Extrac
     forming the P x P matrix, so the cost grows linearly in the number of Q-sorts. Same loadings
     and sign rule as :func:`pca`.
     """
-    a, full = pca_array(standardized, n_factors)
+    a, full = _pca_array(standardized, n_factors)
     ev = pd.Series(full, index=pd.RangeIndex(1, full.size + 1, name="component"), name="eigenvalue")
     ids = sort_ids.view() if isinstance(sort_ids, pd.Index) else pd.Index(sort_ids)
     return Extraction(pd.DataFrame(a, index=ids, columns=factor_index(n_factors)), ev, "pca")
 
 
-def pca_array(standardized: np.ndarray, n_factors: int, correlations: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _pca_array(standardized: np.ndarray, n_factors: int, correlations: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """:func:`pca_from_sorts` on a plain array: returns (loadings, all P eigenvalues descending).
 
     With no more sorts than statements the P x P correlation matrix is small: it is decomposed

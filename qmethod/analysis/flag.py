@@ -10,7 +10,7 @@ from scipy import stats
 from ..errors import QMethodError
 from .tables import frame
 
-__all__ = ["Flagging", "flag", "flag_array", "z_critical", "check_flags", "flag_warnings"]
+__all__ = ["Flagging", "flag", "z_critical", "check_flags", "flag_warnings"]
 
 # Two-sided critical values used by PQMethod, KADE and R qmethod (rounded as they print them).
 _Z_TABLE = {0.2: 1.28, 0.15: 1.44, 0.1: 1.645, 0.05: 1.96, 0.01: 2.576, 0.005: 2.807,
@@ -79,7 +79,7 @@ def flag(
         raise QMethodError(f"negative must be 'include' or 'exclude'; got {negative!r}.")
     a = loadings.to_numpy(dtype=float)
     thr = z_critical(significance) / np.sqrt(n_statements)
-    one, sig = flag_array(a, thr, majority=majority)
+    one, sig = _flag_array(a, thr, majority=majority)
     flags, msgs, confounded, negative_pairs, excluded = flag_outcome(
         one, sig, a, loadings.index, loadings.columns, negative
     )
@@ -89,7 +89,7 @@ def flag(
     )
 
 
-def flag_array(a: np.ndarray, threshold: float, *, majority: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def _flag_array(a: np.ndarray, threshold: float, *, majority: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """:func:`flag`'s rule on a plain loadings array (Q-sorts x factors).
 
     Returns ``(flags, significant)``: the boolean flags (at most one factor per sort, sign

@@ -12,8 +12,7 @@ from ..errors import QMethodError, QMethodWarning
 from .tables import frame
 
 __all__ = [
-    "varimax", "varimax_array", "rotate_pair", "RotationStep", "JudgmentalRotation", "order_and_sign",
-    "order_and_sign_array",
+    "varimax", "rotate_pair", "RotationStep", "JudgmentalRotation", "order_and_sign",
 ]
 
 
@@ -43,7 +42,7 @@ def varimax(
         return loadings.copy(), frame(np.eye(k), loadings.columns, loadings.columns)
     if normalize:
         check_normalisable(a, loadings.index)
-    rotated, t = varimax_array(a, normalize=normalize, tolerance=tolerance, max_iter=max_iter)
+    rotated, t = _varimax_array(a, normalize=normalize, tolerance=tolerance, max_iter=max_iter)
     return (
         frame(rotated, loadings.index, loadings.columns),
         frame(t, loadings.columns, loadings.columns),
@@ -59,7 +58,7 @@ def check_normalisable(a: np.ndarray, sort_ids) -> None:
         )
 
 
-def varimax_array(a: np.ndarray, *, normalize: bool = True, tolerance: float = 1e-5, max_iter: int = 1000):
+def _varimax_array(a: np.ndarray, *, normalize: bool = True, tolerance: float = 1e-5, max_iter: int = 1000):
     """:func:`varimax` on a plain array: returns (rotated, rotation_matrix)."""
     if a.shape[1] < 2:
         return a.copy(), np.eye(a.shape[1])
@@ -75,10 +74,10 @@ def order_and_sign(loadings: pd.DataFrame) -> pd.DataFrame:
 
     The columns are relabelled ``F1..Fk`` in the new order.
     """
-    return frame(order_and_sign_array(loadings.to_numpy(dtype=float)), loadings.index, loadings.columns)
+    return frame(_order_and_sign_array(loadings.to_numpy(dtype=float)), loadings.index, loadings.columns)
 
 
-def order_and_sign_array(a: np.ndarray) -> np.ndarray:
+def _order_and_sign_array(a: np.ndarray) -> np.ndarray:
     """:func:`order_and_sign` on a plain array (Q-sorts x factors)."""
     a = a[:, np.argsort(-(a * a).sum(axis=0), kind="stable")]
     return a * np.where(a.sum(axis=0) < 0, -1.0, 1.0)
