@@ -46,12 +46,18 @@ _CHAR_COLUMNS = pd.Index(
 )
 
 
-def _characteristics_array(a: np.ndarray, f: np.ndarray, av_rel_coef: float = 0.8) -> np.ndarray:
-    """:func:`characteristics` on plain arrays: factors x the six columns, as floats."""
+def _characteristics_array(a: np.ndarray, f: np.ndarray, av_rel_coef: float = 0.8, counted=None) -> np.ndarray:
+    """:func:`characteristics` on plain arrays: factors x the six columns, as floats.
+
+    ``counted`` (bool, Q-sorts x factors) says which sorts' squared loadings count towards each
+    factor's eigenvalue and explained variance (default: all); the poles of a split bipolar
+    factor each count only their own side, so the factors' variances still add up.
+    """
     p = f.sum(axis=0)
     safe = np.maximum(p, 1)
     rel = np.where(p > 0, av_rel_coef * safe / (1 + (safe - 1) * av_rel_coef), np.nan)
-    ev = np.square(a).sum(axis=0)
+    a2 = np.square(a)
+    ev = (a2 if counted is None else np.where(counted, a2, 0.0)).sum(axis=0)
     return np.column_stack([p, np.full(p.size, av_rel_coef), rel, np.sqrt(1 - rel), ev, 100 * ev / a.shape[0]])
 
 

@@ -253,7 +253,7 @@ def _finish(settings, data, texts, corr, eigenvalues, unrotated, loadings, flag_
     w = _weights_array(a, f)
     z = _zscores_array(data.to_numpy(), w, standardize_sorts=settings.standardize_sorts)
     arrays, missing, integral = _factor_arrays_array(z, dist, ties=settings.ties)
-    chars = _compare._characteristics_array(a, f, settings.av_rel_coef)
+    chars = _compare._characteristics_array(a, f, settings.av_rel_coef, split_counted(details.get("split"), a, factors))
     sed_m = _compare._sed_array(chars[:, 3])
     comp = _compare.comparison(
         *_compare._compare_array(z, sed_m, factor_names or factors.tolist(), convention=settings.convention),
@@ -287,7 +287,28 @@ def _finish(settings, data, texts, corr, eigenvalues, unrotated, loadings, flag_
     )
 
 
-def rescore(result: AnalysisResult, *, loadings: pd.DataFrame | None = None, flags=None, note: str | None = None) -> AnalysisResult:
+def split_counted(split, a: np.ndarray, factors) -> np.ndarray | None:
+    """Which sorts count towards each factor's variance when bipolar factors were split.
+
+    ``split`` maps each split factor to its two poles, ``{"F1": ["F1a", "F1b"]}`` (a result's
+    ``details["split"]``). A sort's squared loading is counted once: on the first pole when its
+    loading there is >= 0, else on the second; every other factor counts all sorts. Returns None
+    when nothing was split (then every sort counts everywhere).
+    """
+    if not split:
+        return None
+    names = list(factors)
+    counted = np.ones(a.shape, dtype=bool)
+    for first, second in split.values():
+        if first in names and second in names:
+            i, j = names.index(first), names.index(second)
+            counted[:, i] = a[:, i] >= 0
+            counted[:, j] = ~counted[:, i]
+    return counted
+
+
+def rescore(result: AnalysisResult, *, loadings: pd.DataFrame | None = None, flags=None, note: str | None = None,
+            details: dict | None = None) -> AnalysisResult:
     """Recompute everything after the rotation from new ``loadings`` and/or ``flags``.
 
     The route for manual flags, inverted or split factors and loadings rotated elsewhere (R
@@ -314,5 +335,6 @@ def rescore(result: AnalysisResult, *, loadings: pd.DataFrame | None = None, fla
     return _finish(
         settings, result.sorts, result.statements, result.correlations, result.eigenvalues,
         result.unrotated_loadings, new_loadings, flag_matrix, new_loadings.to_numpy(dtype=float),
-        flag_matrix.to_numpy(bool), np.asarray(result.distribution), notes, dict(result.details),
+        flag_matrix.to_numpy(bool), np.asarray(result.distribution), notes,
+        dict(result.details if details is None else details),
     )

@@ -155,8 +155,13 @@ class AnalysisResult:
 
     @property
     def communalities(self) -> pd.Series:
-        """h^2 of each Q-sort: the sum of its squared loadings over the factors (rotation keeps it)."""
-        return self.loadings.pow(2).sum(axis=1).rename("communality")
+        """h^2 of each Q-sort: the sum of its squared loadings over the factors (rotation keeps it).
+
+        A split bipolar factor counts once (its second pole repeats the first's loadings).
+        """
+        seconds = [poles[1] for poles in self.details.get("split", {}).values()]
+        kept = [f for f in self.loadings.columns if f not in seconds]
+        return self.loadings[kept].pow(2).sum(axis=1).rename("communality")
 
     @property
     def explained_variance(self) -> pd.Series:
