@@ -45,6 +45,11 @@ def test_analyze_with_rotation_and_manual_flags(capsys, tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["analyze", "missing.csv", "-k", "3"], "missing.csv: no such file"),
     (["analyze", str(DATA / "lipset.csv"), "-k", "12"], "n_factors=12 is more than these data allow"),
+    (["analyze", str(DATA / "lipset.csv"), "-k", "9"], "at most 8 factors from 9 Q-sorts"),
+    (["analyze", str(DATA / "lipset.csv"), "-k", "9", "--extraction", "centroid"], "at most 8 factors from 9 Q-sorts"),
+    (["bootstrap", str(DATA / "lipset.csv"), "-k", "2", "--resamples", "20", "--varimax-tolerance", "-1"],
+     "varimax_tolerance must be a number between 0 and 1"),
+    (["analyze", str(DATA / "lipset.csv"), "-k", "2", "--significance", "5"], "significance must be a number between 0 and 1"),
     (["analyze", str(DATA / "lipset.csv"), "-k", "2", "--rotate", "F1,F2"], "--rotate takes FIRST,SECOND,DEGREES"),
     (["analyze", str(DATA / "lipset.csv"), "-k", "2", "--flags", "nope.csv"], "no such file"),
 ])

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-
-from ..errors import QMethodError
 from scipy.linalg import orthogonal_procrustes
 
+from ..errors import QMethodError
 from .flag import _flag_array, z_critical
+from .params import validate_params
 from .scores import _weights_array, _zscores_array, factor_arrays
 
 __all__ = ["BootstrapResult", "bootstrap"]
@@ -39,6 +39,7 @@ class BootstrapResult:
     method: str
 
 
+@validate_params
 def bootstrap(
     sorts,
     n_factors: int,
@@ -99,10 +100,6 @@ def bootstrap(
     """
     from .pipeline import _extract, _rotate, analyze
 
-    if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)) or n_resamples < 2:
-        raise QMethodError(f"n_resamples must be a whole number >= 2; got {n_resamples!r}.")
-    if not (isinstance(confidence, (int, float)) and 0 < confidence < 1):
-        raise QMethodError(f"confidence must be a number between 0 and 1 (e.g. 0.95); got {confidence!r}.")
     full = analyze(sorts, n_factors, **settings)
     s = full.settings
     x_all = full.sorts.to_numpy()

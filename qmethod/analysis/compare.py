@@ -8,7 +8,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from ..errors import QMethodError
+from .params import validate_params
 from .tables import frame, mixed_frame
 
 __all__ = [
@@ -26,6 +26,7 @@ CONVENTIONS = {
 }
 
 
+@validate_params
 def characteristics(
     loadings: pd.DataFrame, flags: pd.DataFrame, *, av_rel_coef: float = 0.8
 ) -> pd.DataFrame:
@@ -133,6 +134,7 @@ class Comparison:
         return list(self.consensus.index[self.consensus != ""])
 
 
+@validate_params
 def compare_factors(z: pd.DataFrame, sed_matrix: pd.DataFrame, *, convention: str = "qmethod") -> Comparison:
     """Pairwise differences of z-scores tested against their SED, for every statement at once.
 
@@ -153,8 +155,6 @@ def _compare_array(zall: np.ndarray, sed_m: np.ndarray, factor_names: list, *, c
     Returns (differences, pair codes, distinguishing codes, consensus codes, labels, which
     factors were compared, pair names); the codes are object arrays of strings.
     """
-    if convention not in CONVENTIONS:
-        raise QMethodError(f"convention must be one of {', '.join(CONVENTIONS)}; got {convention!r}.")
     c05, c01, _ = CONVENTIONS[convention]
     keep = ~np.isnan(zall).any(axis=0)
     every_factor = bool(keep.all())

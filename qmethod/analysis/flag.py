@@ -8,6 +8,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import QMethodError
+from .params import validate_params
 from .tables import frame
 
 __all__ = ["Flagging", "flag", "z_critical", "check_flags", "flag_warnings"]
@@ -54,6 +55,7 @@ class Flagging:
     warnings: list
 
 
+@validate_params
 def flag(
     loadings: pd.DataFrame,
     n_statements: int,
@@ -75,8 +77,6 @@ def flag(
     negatively loading sort enters the factor reversed, with a warning) or ``"exclude"`` (only
     positive loadings are flagged; the excluded sorts are reported).
     """
-    if negative not in ("include", "exclude"):
-        raise QMethodError(f"negative must be 'include' or 'exclude'; got {negative!r}.")
     a = loadings.to_numpy(dtype=float)
     thr = z_critical(significance) / np.sqrt(n_statements)
     one, sig = _flag_array(a, thr, majority=majority)

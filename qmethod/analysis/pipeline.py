@@ -9,7 +9,6 @@ import pandas as pd
 from ..errors import QMethodError, QMethodWarning
 from . import compare as _compare
 from .correlate import (
-    CORRELATIONS,
     _ranked,
     correlate,
     correlations_from_standardized,
@@ -22,39 +21,34 @@ from .data import (
     factor_labels,
     infer_distribution,
 )
-from .extract import centroid, horst, pca, _pca_array
+from .extract import _pca_array, centroid, horst, pca
 from .flag import (
+    _flag_array,
     check_flags,
     flag,
-    _flag_array,
     flag_messages,
     flag_outcome,
     flag_warnings,
     z_critical,
 )
+from .params import EXTRACTIONS, ROTATIONS, check_n_factors, validate_params
 from .result import AnalysisResult, AnalysisSettings
 from .rotate import (
     JudgmentalRotation,
     RotationStep,
-    check_normalisable,
     _order_and_sign_array,
     _varimax_array,
+    check_normalisable,
 )
-from .scores import arrays_table, _factor_arrays_array, _weights_array, _zscores_array
+from .scores import _factor_arrays_array, _weights_array, _zscores_array, arrays_table
 from .tables import frame
 
 __all__ = ["analyze", "rescore", "EXTRACTIONS", "ROTATIONS"]
 
-EXTRACTIONS = ("pca", "centroid", "horst")
-ROTATIONS = ("varimax", "none")
 KEEP_CORRELATIONS_UP_TO = 4000  # Q-sorts; above this the P x P matrix is only formed on request
 
 
-def _choice(name, value, options):
-    if value not in options:
-        raise QMethodError(f"{name} must be one of {', '.join(map(repr, options))}; got {value!r}.")
-
-
+@validate_params
 def analyze(
     sorts,
     n_factors: int,
@@ -119,17 +113,11 @@ def analyze(
     -------
     AnalysisResult
     """
-    _choice("extraction", extraction, EXTRACTIONS)
-    _choice("rotation", rotation, ROTATIONS)
-    _choice("correlation", correlation, CORRELATIONS)
-    _choice("order", order, ("auto", "variance", "extraction"))
-    _choice("negative", negative, ("include", "exclude"))
-    _choice("ties", ties, ("position", "qmethod"))
-    _choice("convention", convention, tuple(_compare.CONVENTIONS))
     data = check_sorts(sorts)
     x = data.to_numpy()
     sort_ids = data.columns
     n, p = x.shape
+    check_n_factors(n_factors, p, n if extraction == "pca" else None)
     dist = check_distribution(data, distribution, forced=forced)
     if dist is None:
         dist = infer_distribution(data)

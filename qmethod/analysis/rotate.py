@@ -9,6 +9,7 @@ import pandas as pd
 from factor_analyzer.rotator import Rotator
 
 from ..errors import QMethodError, QMethodWarning
+from .params import validate_params
 from .tables import frame
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
 ]
 
 
+@validate_params
 def varimax(
     loadings: pd.DataFrame,
     *,
@@ -83,6 +85,7 @@ def _order_and_sign_array(a: np.ndarray) -> np.ndarray:
     return a * np.where(a.sum(axis=0) < 0, -1.0, 1.0)
 
 
+@validate_params
 def rotate_pair(loadings: pd.DataFrame, first: str, second: str, degrees: float) -> pd.DataFrame:
     """Rotate the factor pair (``first``, ``second``) by ``degrees``, rigidly (orthogonally).
 

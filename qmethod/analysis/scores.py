@@ -6,6 +6,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import QMethodError
+from .params import validate_params
 from .tables import frame
 
 __all__ = ["factor_weights", "zscores", "factor_arrays"]
@@ -28,6 +29,7 @@ def _weights_array(a: np.ndarray, flags: np.ndarray) -> np.ndarray:
     return np.where(flags, a / denom, 0.0)
 
 
+@validate_params
 def zscores(sorts: pd.DataFrame, weights: pd.DataFrame, *, standardize_sorts: bool = False) -> pd.DataFrame:
     """Statement z-scores of each factor (statements x factors).
 
@@ -51,6 +53,7 @@ def _zscores_array(x: np.ndarray, w: np.ndarray, *, standardize_sorts: bool = Fa
     return c / sd
 
 
+@validate_params
 def factor_arrays(z: pd.DataFrame, distribution, *, ties: str = "position") -> pd.DataFrame:
     """Factor arrays: the grid value of each statement in each factor's idealised Q-sort.
 
@@ -74,8 +77,6 @@ def _factor_arrays_array(z: np.ndarray, distribution, *, ties: str = "position")
     Returns ``(arrays, missing, integral)``: the grid values as floats (NaN in the columns of
     factors without z-scores), which columns are missing, and whether every grid value is whole.
     """
-    if ties not in ("position", "qmethod"):
-        raise QMethodError(f"ties must be 'position' or 'qmethod'; got {ties!r}.")
     q = np.sort(np.asarray(distribution, dtype=float))
     n = z.shape[0]
     if q.size != n:

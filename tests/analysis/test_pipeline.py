@@ -205,3 +205,41 @@ def test_communalities_and_explained_variance(lipset, reference_run):
         assert res.communalities["US1"] == pytest.approx(0.6513, abs=5e-5)
         assert res.communalities["FR9"] == pytest.approx(0.2758, abs=5e-5)
     assert res.explained_variance.sum() == pytest.approx(100.0)
+
+
+@pytest.mark.parametrize("bad, match", [
+    ({"av_rel_coef": 2.0}, r"av_rel_coef must be a number between 0 and 1 \(excluding 0\); got 2.0"),
+    ({"av_rel_coef": 0}, "av_rel_coef must be"),
+    ({"varimax_tolerance": -1}, "varimax_tolerance must be a number between 0 and 1"),
+    ({"majority": "no"}, "majority must be True or False; got 'no'"),
+    ({"forced": "yes"}, "forced must be True or False"),
+    ({"standardize_sorts": 1}, "standardize_sorts must be True or False"),
+    ({"keep_correlations": "no"}, "keep_correlations must be None or True or False"),
+    ({"significance": True}, "significance must be a number between 0 and 1"),
+    ({"centroid_tolerance": float("nan")}, "centroid_tolerance must be None or a number"),
+])
+def test_every_option_is_validated(lipset, bad, match):
+    """Options outside their range, non-booleans and unknown names are refused, naming the option
+    (they used to be accepted: av_rel_coef=2.0 gave a composite reliability of 1.2)."""
+    with pytest.raises(QMethodError, match=match):
+        qmethod.analyze(lipset, 3, **bad)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda d: qmethod.bootstrap(d, 3, n_resamples=20, confidence=1.5), "confidence must be a number between 0 and 1"),
+    (lambda d: qmethod.bootstrap(d, 3, n_resamples=20, seed=-1), "seed must be None or a whole number >= 0"),
+    (lambda d: qmethod.bootstrap(d, 3, n_resamples=20.0), "n_resamples must be a whole number >= 2"),
+    (lambda d: qmethod.bootstrap(d, 3, n_resamples=20, majority="no"), "majority must be True or False"),
+    (lambda d: qmethod.factor_guidance(d, max_factors=0), "max_factors must be a whole number >= 1"),
+    (lambda d: qmethod.factor_guidance(d, n_iter=0), "n_iter must be a whole number >= 1"),
+    (lambda d: qmethod.analysis.parallel_analysis([-1, 0, 0, 1], 4, percentile=150), "percentile must be a number between 0 and 100"),
+    (lambda d: qmethod.analysis.flag(qmethod.analyze(d, 2).loadings, 33, majority="no"), "majority must be True or False"),
+    (lambda d: qmethod.analysis.characteristics(qmethod.analyze(d, 2).loadings, qmethod.analyze(d, 2).flags, av_rel_coef=2.0),
+     "av_rel_coef must be"),
+    (lambda d: qmethod.analysis.varimax(qmethod.analyze(d, 2).unrotated_loadings, tolerance=-1), "tolerance must be"),
+])
+def test_every_function_validates_its_options(lipset, call, match):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(QMethodError, match=match):
+            call(lipset)
