@@ -12,12 +12,13 @@ from ..errors import QMethodError
 from .flag import _flag_array, z_critical
 from .params import validate_params
 from .scores import _weights_array, _zscores_array, factor_arrays
+from .tables import ReadOnlyTables
 
 __all__ = ["BootstrapResult", "bootstrap"]
 
 
 @dataclass(frozen=True)
-class BootstrapResult:
+class BootstrapResult(ReadOnlyTables):
     """Summaries of a bootstrap (see :func:`bootstrap`).
 
     Attributes

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .params import validate_params
-from .tables import frame, mixed_frame
+from .tables import ReadOnlyTables, frame, mixed_frame
 
 __all__ = [
     "characteristics", "factor_correlations", "sed", "compare_factors", "Comparison", "CONVENTIONS",
@@ -96,7 +96,7 @@ def _sed_array(se: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class Comparison:
+class Comparison(ReadOnlyTables):
     """Distinguishing and consensus statements.
 
     Attributes

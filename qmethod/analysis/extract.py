@@ -13,12 +13,13 @@ import pandas as pd
 from ..errors import QMethodError
 from .data import factor_index, factor_labels
 from .params import check_n_factors, validate_params
+from .tables import ReadOnlyTables
 
 __all__ = ["Extraction", "pca", "pca_from_sorts", "centroid", "horst", "eigenvalues"]
 
 
 @dataclass(frozen=True)
-class Extraction:
+class Extraction(ReadOnlyTables):
     """Unrotated factors.
 
     Attributes

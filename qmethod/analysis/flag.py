@@ -9,7 +9,7 @@ from scipy import stats
 
 from ..errors import QMethodError
 from .params import validate_params
-from .tables import frame
+from .tables import ReadOnlyTables, frame
 
 __all__ = ["Flagging", "flag", "z_critical", "check_flags", "flag_warnings"]
 
@@ -33,7 +33,7 @@ def z_critical(p: float) -> float:
 
 
 @dataclass(frozen=True)
-class Flagging:
+class Flagging(ReadOnlyTables):
     """Result of :func:`flag`.
 
     Attributes

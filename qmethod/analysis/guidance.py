@@ -11,6 +11,7 @@ from .data import check_distribution, check_sorts, infer_distribution
 from .flag import z_critical
 from .params import max_factors as _max_factors
 from .params import validate_params
+from .tables import ReadOnlyTables
 
 __all__ = ["FactorGuidance", "factor_guidance", "parallel_analysis", "random_sorts"]
 
@@ -64,7 +65,7 @@ def parallel_analysis(
 
 
 @dataclass(frozen=True)
-class FactorGuidance:
+class FactorGuidance(ReadOnlyTables):
     """Evidence for the number of factors, one row per candidate factor (1..max_factors).
 
     ``table`` columns: ``eigenvalue`` (of the correlation matrix; the scree), ``explained_variance``

@@ -243,10 +243,10 @@ def _finish(settings, data, texts, corr, eigenvalues, unrotated, loadings, flag_
     arrays, missing, integral = _factor_arrays_array(z, dist, ties=settings.ties)
     chars = _compare._characteristics_array(a, f, settings.av_rel_coef, split_counted(details.get("split"), a, factors))
     sed_m = _compare._sed_array(chars[:, 3])
-    comp = _compare.comparison(
+    comp = vars(_compare.comparison(
         *_compare._compare_array(z, sed_m, factor_names or factors.tolist(), convention=settings.convention),
         statement_ids, factors, settings.convention,
-    )
+    ))  # its tables as made, not copies
     for msg in notes:
         _warnings.warn(msg, QMethodWarning, stacklevel=3)
     return AnalysisResult(
@@ -264,11 +264,11 @@ def _finish(settings, data, texts, corr, eigenvalues, unrotated, loadings, flag_
         characteristics=_compare.characteristics_table(chars, factors),
         factor_correlations=frame(_compare._factor_correlations_array(z), factors, factors),
         sed=frame(sed_m, factors, factors),
-        differences=comp.differences,
-        pair_significance=comp.pair_significance,
-        distinguishing=comp.distinguishing,
-        consensus=comp.consensus,
-        labels=comp.labels,
+        differences=comp["differences"],
+        pair_significance=comp["pair_significance"],
+        distinguishing=comp["distinguishing"],
+        consensus=comp["consensus"],
+        labels=comp["labels"],
         distribution=tuple(np.asarray(dist, dtype=float).tolist()),
         warnings=tuple(notes),
         details=details,

@@ -10,7 +10,7 @@ from factor_analyzer.rotator import Rotator
 
 from ..errors import QMethodError, QMethodWarning
 from .params import validate_params
-from .tables import frame
+from .tables import ReadOnlyTables, frame
 
 __all__ = [
     "varimax", "rotate_pair", "RotationStep", "JudgmentalRotation", "order_and_sign",
@@ -122,7 +122,7 @@ class RotationStep:
 
 
 @dataclass(frozen=True)
-class JudgmentalRotation:
+class JudgmentalRotation(ReadOnlyTables):
     """A replayable history of pairwise rotations applied to a starting loading matrix.
 
     Immutable: :meth:`rotate` and :meth:`undo` return new objects, so an interface can keep every

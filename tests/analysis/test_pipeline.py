@@ -243,3 +243,41 @@ def test_every_function_validates_its_options(lipset, call, match):
         warnings.simplefilter("ignore")
         with pytest.raises(QMethodError, match=match):
             call(lipset)
+
+
+def test_result_tables_are_read_only(lipset):
+    """Changing a table taken from a result never changes the result (frozen results)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = qmethod.analyze(lipset, 3)
+    before = res.to_json()
+    res.loadings.iloc[0, 0] = 99
+    res.zscores.loc["sta_1", "F1"] = 99
+    res.flags["F1"] = True
+    res.characteristics.loc["F1", "eigenvalue"] = 99
+    res.sorts.iloc[:, 0] = 0
+    res.eigenvalues.iloc[0] = 99
+    res.consensus.iloc[0] = "x"
+    res.details["extraction"] = "changed"
+    lf = res.loadings
+    lf["extra"] = 1.0
+    try:
+        res.loadings.to_numpy()[0, 0] = 99
+    except ValueError:
+        pass  # a read-only view: refusing the write is as good
+    assert res.loadings.iloc[0, 0] != 99 and list(res.loadings.columns) == ["F1", "F2", "F3"]
+    assert res.to_json() == before
+    with pytest.raises(AttributeError):
+        res.loadings = lf
+
+
+def test_bootstrap_and_stage_results_are_read_only(lipset):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        b = qmethod.bootstrap(lipset, 2, n_resamples=20, seed=1)
+        fl = qmethod.analysis.flag(qmethod.analyze(lipset, 2).loadings, 33)
+    se = b.zscores.iloc[0, 2]
+    b.zscores.iloc[0, 2] = 99
+    fl.flags.iloc[:, :] = True
+    fl.warnings.append("x")
+    assert b.zscores.iloc[0, 2] == se and not fl.flags.to_numpy().all() and "x" not in fl.warnings
