@@ -52,6 +52,30 @@ def main() -> None:
     ref = json.loads((DATA / "lipset_3f_pca_varimax.json").read_text())
     gap = np.abs(conv.loadings.to_numpy() - frame(ref, "rotated_loadings")).max()
     print(f"Converged varimax (1e-14) vs R's stopping rule on Lipset: max |difference| in loadings {gap:.1e}")
+    bootstrap_vs_qmboots(sorts)
+
+
+def bootstrap_vs_qmboots(sorts: pd.DataFrame) -> None:
+    """Mean standard errors of the Lipset bootstrap (3 factors, PCA + varimax) against qmboots."""
+    ref = json.loads((DATA / "lipset_3f_boot50.json").read_text())["bootstrap"]
+
+    def ref_se(table):
+        t = ref[table]
+        return float(np.mean([[row[t["columns"].index(f"f{i}.SE")] for i in (1, 2, 3)] for row in t["values"]]))
+
+    print()
+    print("Bootstrap, Lipset, 3 factors, PCA + varimax: mean SE of loadings / of z-scores")
+    print(f"  R qmethod qmboots, 50 steps, seed 1 ({ref['steps_with_order_swap_error']} of 50 steps discarded): "
+          f"{ref_se('qsorts_summary'):.3f} / {ref_se('statements_summary'):.3f}")
+    for n in (50, 1000):
+        vals = []
+        for seed in range(1, 6):
+            b = qmethod.bootstrap(sorts, 3, n_resamples=n, seed=seed)
+            vals.append((b.loadings.xs("se", axis=1, level=1).to_numpy().mean(),
+                         b.zscores.xs("se", axis=1, level=1).to_numpy().mean(), b.skipped))
+        v = np.array(vals)
+        print(f"  qmethod (this package), {n} resamples, seeds 1-5: {v[:, 0].min():.3f}-{v[:, 0].max():.3f} / "
+              f"{v[:, 1].min():.3f}-{v[:, 1].max():.3f} (resamples skipped: {int(v[:, 2].sum())} of {5 * n})")
 
 
 if __name__ == "__main__":

@@ -45,6 +45,11 @@ def test_analyze_with_rotation_and_manual_flags(capsys, tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["analyze", "missing.csv", "-k", "3"], "missing.csv: no such file"),
     (["analyze", str(DATA / "lipset.csv"), "-k", "12"], "n_factors=12 is more than these data allow"),
+    (["analyze", str(DATA / "lipset.csv"), "-k", "9"], "at most 8 factors from 9 Q-sorts"),
+    (["analyze", str(DATA / "lipset.csv"), "-k", "9", "--extraction", "centroid"], "at most 8 factors from 9 Q-sorts"),
+    (["bootstrap", str(DATA / "lipset.csv"), "-k", "2", "--resamples", "20", "--varimax-tolerance", "-1"],
+     "varimax_tolerance must be a number between 0 and 1"),
+    (["analyze", str(DATA / "lipset.csv"), "-k", "2", "--significance", "5"], "significance must be a number between 0 and 1"),
     (["analyze", str(DATA / "lipset.csv"), "-k", "2", "--rotate", "F1,F2"], "--rotate takes FIRST,SECOND,DEGREES"),
     (["analyze", str(DATA / "lipset.csv"), "-k", "2", "--flags", "nope.csv"], "no such file"),
 ])
@@ -70,6 +75,22 @@ def test_guidance_and_bootstrap(capsys, tmp_path):
     code, out, err = run(capsys, "bootstrap", DATA / "lipset.csv", "-k", 3, "--resamples", 30, "--seed", 1, "--out", boot)
     assert code == 0, err
     assert "flag_frequency" in out and json.loads(boot.read_text())["n_resamples"] == 30
+
+
+def test_bootstrap_reports_nonzero_standard_errors(capsys, tmp_path):
+    """``qmethod bootstrap LIPSET.DAT -k 3``: SEs of the size R qmethod's qmboots gives, not 0.000."""
+    import pandas as pd
+
+    boot = tmp_path / "boot.json"
+    code, out, err = run(capsys, "bootstrap", DATA / "LIPSET.DAT", "-k", 3, "--resamples", 100, "--seed", 1,
+                         "--out", boot)
+    assert code == 0, err
+    d = json.loads(boot.read_text())
+    z = pd.DataFrame(d["zscores"]["data"], columns=pd.MultiIndex.from_tuples(d["zscores"]["columns"]))
+    loads = pd.DataFrame(d["loadings"]["data"], columns=pd.MultiIndex.from_tuples(d["loadings"]["columns"]))
+    assert 0.35 < z.xs("se", axis=1, level=1).to_numpy().mean() < 0.75
+    assert 0.10 < loads.xs("se", axis=1, level=1).to_numpy().mean() < 0.25
+    assert "with replacement" in out
 
 
 def test_help_and_version(capsys):

@@ -6,28 +6,19 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.linalg import orthogonal_procrustes
 
 from ..errors import QMethodError
-from .correlate import _ranked, correlate, standardize
-from .extract import centroid, horst, pca
-from .flag import flag_array, z_critical
-from .scores import factor_arrays, weights_array, zscores_array
+from .flag import _flag_array, z_critical
+from .params import validate_params
+from .scores import _weights_array, _zscores_array, factor_arrays
+from .tables import ReadOnlyTables
 
-__all__ = ["BootstrapResult", "bootstrap", "procrustes_align"]
-
-
-def procrustes_align(loadings: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Orthogonal Procrustes: the rotation R minimising ||loadings R - target|| (Frobenius).
-
-    R = U V' from the SVD loadings' target = U S V'. It settles factor order, reflection and any
-    remaining rotation of a resample against the full solution in one step.
-    """
-    u, _, vt = np.linalg.svd(loadings.T @ target)
-    return u @ vt
+__all__ = ["BootstrapResult", "bootstrap"]
 
 
 @dataclass(frozen=True)
-class BootstrapResult:
+class BootstrapResult(ReadOnlyTables):
     """Summaries of a bootstrap (see :func:`bootstrap`).
 
     Attributes
@@ -49,6 +40,7 @@ class BootstrapResult:
     method: str
 
 
+@validate_params
 def bootstrap(
     sorts,
     n_factors: int,
@@ -59,29 +51,56 @@ def bootstrap(
     confidence: float = 0.95,
     **settings,
 ) -> BootstrapResult:
-    """Bootstrap the whole analysis by resampling Q-sorts.
+    """Bootstrap the whole analysis by resampling Q-sorts with replacement.
 
-    Method
+    Method (Zabala & Pascual 2016, as R qmethod's ``qmboots``, with Procrustes alignment)
     ------
     1. Analyse the full data with ``settings`` (as :func:`qmethod.analyze`): the target loadings.
-    2. Balanced resampling: ``n_resamples`` blocks of P sorts cut from ``n_resamples`` shuffled
-       copies of the P sort indices, so every sort appears equally often overall.
-    3. Each resample is correlated, extracted and rotated with the same settings; its loadings
-       are then aligned to the target rows of the sorts drawn by an orthogonal Procrustes
-       rotation (this resolves factor order, sign and rotational indeterminacy together, and
-       never discards a resample, unlike R qmethod's order/sign tests).
-    4. Sorts are flagged automatically with the same rule (or, for manual flags, keep the flags
-       of the full solution), and z-scores are computed on the resample.
-    5. Reported: per sort and factor, the mean and SE (SD over resamples, counting every copy)
-       of the aligned loadings and the flag frequency; per statement and factor, the mean and SE
-       of the z-scores and a percentile interval; the factor arrays of the mean z-scores.
+    2. Balanced resampling with replacement: the P sort indices are repeated ``n_resamples``
+       times, the concatenation is shuffled and cut into ``n_resamples`` blocks of P. A block
+       may hold a sort twice and miss another; over the whole run every sort is drawn exactly
+       ``n_resamples`` times.
+    3. Each resample is correlated, extracted and rotated with the same settings (the same code
+       as :func:`qmethod.analyze`); its loadings are aligned to the target rows of the sorts
+       drawn by an orthogonal Procrustes rotation (:func:`scipy.linalg.orthogonal_procrustes`;
+       Schönemann 1966). This settles factor order, sign and rotational indeterminacy together
+       and never discards a resample (R qmethod's order/sign tests discard some).
+    4. Sorts are flagged automatically with the same rule (manual flags: the flags of the full
+       solution are kept for every copy), and the z-scores are computed on the resample.
+    5. Reported: per sort and factor, the mean and SE (SD over the resamples that drew the sort,
+       counted once per resample, as ``qmboots``) of the aligned loadings and the flag frequency
+       (resamples flagging the sort / resamples drawing it); per statement and factor, the mean
+       and SE of the z-scores and a ``confidence`` percentile interval; the factor arrays of the
+       mean z-scores.
 
-    ``progress(done, total)`` is called about a hundred times. ``seed`` makes runs reproducible.
+    Parameters
+    ----------
+    sorts : array-like or DataFrame, statements x Q-sorts (see :func:`qmethod.analyze`).
+    n_factors : int, 1 <= n_factors < number of Q-sorts.
+    n_resamples : int >= 2, default 1000.
+    seed : int or None. The same seed gives the same result.
+    progress : callable ``progress(done, total)``, called about a hundred times.
+    confidence : float in (0, 1), default 0.95, the level of the percentile intervals.
+    **settings : any option of :func:`qmethod.analyze` (extraction, rotation, flags, ...).
+
+    Returns
+    -------
+    BootstrapResult
+
+    Raises
+    ------
+    QMethodError
+        For an invalid option, or when fewer than two resamples could be analysed.
+
+    References
+    ----------
+    Zabala, A. & Pascual, U. (2016). Bootstrapping Q methodology to improve the understanding of
+    human perspectives. PLoS ONE 11(2): e0148087. https://doi.org/10.1371/journal.pone.0148087
+    Schönemann, P. H. (1966). A generalized solution of the orthogonal Procrustes problem.
+    Psychometrika 31(1), 1-10.
     """
-    from .pipeline import analyze
+    from .pipeline import _extract, _rotate, analyze
 
-    if not isinstance(n_resamples, (int, np.integer)) or n_resamples < 2:
-        raise QMethodError(f"n_resamples must be a whole number >= 2; got {n_resamples!r}.")
     full = analyze(sorts, n_factors, **settings)
     s = full.settings
     x_all = full.sorts.to_numpy()
@@ -91,14 +110,9 @@ def bootstrap(
     manual = s.flags == "manual"
     full_flags = full.flags.to_numpy(bool)
     thr = z_critical(s.significance) / np.sqrt(n)
-    if s.correlation == "spearman":
-        x_corr = _ranked(x_all)
-    else:
-        x_corr = x_all
     rng = np.random.default_rng(seed)
-    idx_all = np.concatenate([rng.permutation(p) for _ in range(n_resamples)]).reshape(n_resamples, p)
-
-    from .rotate import varimax_array
+    # balanced bootstrap: every sort drawn n_resamples times in all, any number of times per resample
+    idx_all = rng.permutation(np.tile(np.arange(p), n_resamples)).reshape(n_resamples, p)
 
     sum_l = np.zeros((p, k))
     sum_l2 = np.zeros((p, k))
@@ -107,43 +121,35 @@ def bootstrap(
     zs = np.full((n_resamples, n, k), np.nan)
     skipped = 0
     step = max(1, n_resamples // 100)
-    cols = [f"Q{i}" for i in range(p)]
+    cols = pd.RangeIndex(p)
     for b in range(n_resamples):
         idx = idx_all[b]
         try:
-            if len(np.unique(idx)) <= k:
+            if np.unique(idx).size <= k:
                 raise np.linalg.LinAlgError("too few distinct sorts")
-            if s.extraction == "pca" and s.correlation != "kendall":
-                zb = standardize(x_corr[:, idx])
-                _, sv, vt = np.linalg.svd(zb / np.sqrt(n - 1), full_matrices=False)
-                lb = vt[:k].T * sv[:k]
-            else:
-                frame = pd.DataFrame(x_all[:, idx], columns=cols)
-                r = correlate(frame, method=s.correlation)
-                if s.extraction == "pca":
-                    lb = pca(r, k).loadings.to_numpy()
-                elif s.extraction == "centroid":
-                    lb = centroid(r, k, start=s.centroid_start, tolerance=s.centroid_tolerance).loadings.to_numpy()
-                else:
-                    lb = horst(r, k, n_statements=n).loadings.to_numpy()
-            if s.rotation == "varimax" and k > 1:
-                lb = varimax_array(lb, tolerance=s.varimax_tolerance)[0]
-            lb = lb @ procrustes_align(lb, target[idx])
-        except (np.linalg.LinAlgError, QMethodError, ZeroDivisionError, FloatingPointError):
+            xb = x_all[:, idx]
+            lb = _extract(xb, cols, k, extraction=s.extraction, correlation=s.correlation,
+                          centroid_start=s.centroid_start, centroid_tolerance=s.centroid_tolerance,
+                          keep_correlations=False)[0]
+            lb = _rotate(lb, rotation=s.rotation, varimax_tolerance=s.varimax_tolerance, order=s.order,
+                         extraction=s.extraction)
+            lb = lb @ orthogonal_procrustes(lb, target[idx])[0]
+        except (np.linalg.LinAlgError, QMethodError, ZeroDivisionError, FloatingPointError, ValueError):
             skipped += 1
             continue
         if manual:
             fb = full_flags[idx]
         else:
-            fb = flag_array(lb, thr, majority=s.majority)[0]
+            fb = _flag_array(lb, thr, majority=s.majority)[0]
             if s.negative == "exclude":
                 fb &= lb > 0
-        zb_ = zscores_array(x_all[:, idx], weights_array(lb, fb), standardize_sorts=s.standardize_sorts)
-        zs[b] = zb_
-        np.add.at(sum_l, idx, lb)
-        np.add.at(sum_l2, idx, lb * lb)
-        np.add.at(count, idx, 1)
-        np.add.at(flag_count, idx, fb)
+        zs[b] = _zscores_array(xb, _weights_array(lb, fb), standardize_sorts=s.standardize_sorts)
+        # per sort: once per resample that drew it (its copies have the same loadings)
+        first, at = np.unique(idx, return_index=True)
+        sum_l[first] += lb[at]
+        sum_l2[first] += lb[at] ** 2
+        count[first] += 1
+        flag_count[first] += fb[at]
         if progress is not None and (b + 1) % step == 0:
             progress(b + 1, n_resamples)
     if progress is not None and n_resamples % step:
@@ -180,6 +186,6 @@ def bootstrap(
         n_resamples=used,
         skipped=skipped,
         seed=seed,
-        method="balanced resampling of Q-sorts; same extraction and rotation; orthogonal Procrustes "
-        "alignment to the full solution; flags by the same rule; every copy counted",
+        method="balanced bootstrap of Q-sorts with replacement (Zabala & Pascual 2016); same extraction "
+        "and rotation; orthogonal Procrustes alignment to the full solution; flags by the same rule",
     )

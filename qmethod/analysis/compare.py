@@ -8,12 +8,11 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from ..errors import QMethodError
-from .tables import frame, mixed_frame
+from .params import validate_params
+from .tables import ReadOnlyTables, frame, mixed_frame
 
 __all__ = [
     "characteristics", "factor_correlations", "sed", "compare_factors", "Comparison", "CONVENTIONS",
-    "characteristics_array", "factor_correlations_array", "sed_array", "compare_array",
 ]
 
 # significance codes of pairwise differences: (code, critical z), strictest last
@@ -27,6 +26,7 @@ CONVENTIONS = {
 }
 
 
+@validate_params
 def characteristics(
     loadings: pd.DataFrame, flags: pd.DataFrame, *, av_rel_coef: float = 0.8
 ) -> pd.DataFrame:
@@ -38,7 +38,7 @@ def characteristics(
     100 x eigenvalue / number of Q-sorts (percent). Factors with no defining sort get NaN
     reliability and SE.
     """
-    values = characteristics_array(loadings.to_numpy(dtype=float), flags.to_numpy(bool), av_rel_coef)
+    values = _characteristics_array(loadings.to_numpy(dtype=float), flags.to_numpy(bool), av_rel_coef)
     return characteristics_table(values, loadings.columns)
 
 
@@ -47,12 +47,18 @@ _CHAR_COLUMNS = pd.Index(
 )
 
 
-def characteristics_array(a: np.ndarray, f: np.ndarray, av_rel_coef: float = 0.8) -> np.ndarray:
-    """:func:`characteristics` on plain arrays: factors x the six columns, as floats."""
+def _characteristics_array(a: np.ndarray, f: np.ndarray, av_rel_coef: float = 0.8, counted=None) -> np.ndarray:
+    """:func:`characteristics` on plain arrays: factors x the six columns, as floats.
+
+    ``counted`` (bool, Q-sorts x factors) says which sorts' squared loadings count towards each
+    factor's eigenvalue and explained variance (default: all); the poles of a split bipolar
+    factor each count only their own side, so the factors' variances still add up.
+    """
     p = f.sum(axis=0)
     safe = np.maximum(p, 1)
     rel = np.where(p > 0, av_rel_coef * safe / (1 + (safe - 1) * av_rel_coef), np.nan)
-    ev = np.square(a).sum(axis=0)
+    a2 = np.square(a)
+    ev = (a2 if counted is None else np.where(counted, a2, 0.0)).sum(axis=0)
     return np.column_stack([p, np.full(p.size, av_rel_coef), rel, np.sqrt(1 - rel), ev, 100 * ev / a.shape[0]])
 
 
@@ -62,10 +68,10 @@ def characteristics_table(values: np.ndarray, factors: pd.Index) -> pd.DataFrame
 
 def factor_correlations(z: pd.DataFrame) -> pd.DataFrame:
     """Pearson correlations between the factors' z-score vectors (factors x factors)."""
-    return frame(factor_correlations_array(z.to_numpy(dtype=float)), z.columns, z.columns)
+    return frame(_factor_correlations_array(z.to_numpy(dtype=float)), z.columns, z.columns)
 
 
-def factor_correlations_array(v: np.ndarray) -> np.ndarray:
+def _factor_correlations_array(v: np.ndarray) -> np.ndarray:
     """:func:`factor_correlations` on a plain z-score array; NaN for factors without z-scores."""
     ok = ~np.isnan(v).any(axis=0)
     if ok.all():
@@ -81,16 +87,16 @@ def factor_correlations_array(v: np.ndarray) -> np.ndarray:
 
 def sed(chars: pd.DataFrame) -> pd.DataFrame:
     """Standard errors of differences: SED_fg = sqrt(SE_f^2 + SE_g^2); diagonal = SE_f sqrt 2."""
-    return frame(sed_array(chars["se_zscores"].to_numpy(dtype=float)), chars.index, chars.index)
+    return frame(_sed_array(chars["se_zscores"].to_numpy(dtype=float)), chars.index, chars.index)
 
 
-def sed_array(se: np.ndarray) -> np.ndarray:
+def _sed_array(se: np.ndarray) -> np.ndarray:
     """:func:`sed` from the factors' standard errors of z-scores."""
     return np.sqrt(se[:, None] ** 2 + se[None, :] ** 2)
 
 
 @dataclass(frozen=True)
-class Comparison:
+class Comparison(ReadOnlyTables):
     """Distinguishing and consensus statements.
 
     Attributes
@@ -128,6 +134,7 @@ class Comparison:
         return list(self.consensus.index[self.consensus != ""])
 
 
+@validate_params
 def compare_factors(z: pd.DataFrame, sed_matrix: pd.DataFrame, *, convention: str = "qmethod") -> Comparison:
     """Pairwise differences of z-scores tested against their SED, for every statement at once.
 
@@ -136,20 +143,18 @@ def compare_factors(z: pd.DataFrame, sed_matrix: pd.DataFrame, *, convention: st
     consensus lists all statements non-significant at .01 (starred when also at .05). Factors
     without z-scores (no defining sort) are left out of the comparison rather than aborting.
     """
-    d, codes, dist, cons, labels, keep, names = compare_array(
+    d, codes, dist, cons, labels, keep, names = _compare_array(
         z.to_numpy(dtype=float), sed_matrix.to_numpy(dtype=float), z.columns.tolist(), convention=convention
     )
     return comparison(d, codes, dist, cons, labels, keep, names, z.index, z.columns, convention)
 
 
-def compare_array(zall: np.ndarray, sed_m: np.ndarray, factor_names: list, *, convention: str = "qmethod"):
+def _compare_array(zall: np.ndarray, sed_m: np.ndarray, factor_names: list, *, convention: str = "qmethod"):
     """:func:`compare_factors` on plain arrays.
 
     Returns (differences, pair codes, distinguishing codes, consensus codes, labels, which
     factors were compared, pair names); the codes are object arrays of strings.
     """
-    if convention not in CONVENTIONS:
-        raise QMethodError(f"convention must be one of {', '.join(CONVENTIONS)}; got {convention!r}.")
     c05, c01, _ = CONVENTIONS[convention]
     keep = ~np.isnan(zall).any(axis=0)
     every_factor = bool(keep.all())

@@ -5,12 +5,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import QMethodError
+from .params import CORRELATIONS, validate_params
 from .tables import frame
 
 __all__ = ["correlate", "CORRELATIONS", "standardize", "correlations_from_standardized"]
 
-CORRELATIONS = ("pearson", "spearman", "kendall")
 
 
 def standardize(values: np.ndarray) -> np.ndarray:
@@ -23,6 +22,7 @@ def _ranked(values: np.ndarray) -> np.ndarray:
     return stats.rankdata(values, axis=0)  # average ranks for ties, as R's cor(method="spearman")
 
 
+@validate_params
 def correlate(sorts: pd.DataFrame, *, method: str = "pearson") -> pd.DataFrame:
     """Correlation matrix between Q-sorts (P x P), labelled by Q-sort id.
 
@@ -33,8 +33,6 @@ def correlate(sorts: pd.DataFrame, *, method: str = "pearson") -> pd.DataFrame:
         Pearson's r on the grid values; Spearman's rho (Pearson on average ranks); Kendall's
         tau-b (as R's ``cor(method="kendall")``).
     """
-    if method not in CORRELATIONS:
-        raise QMethodError(f"correlation must be one of {', '.join(CORRELATIONS)}; got {method!r}.")
     x = sorts.to_numpy(dtype=float)
     if method == "kendall":
         p = x.shape[1]

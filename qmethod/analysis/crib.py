@@ -77,7 +77,10 @@ def split_bipolar(result, factor: str):
     loading stay flagged) and ``Fkb`` (the negated loadings; the sorts flagged with a negative
     loading move here, now positive). Each pole then gets its own z-scores and factor array, so
     the two opposite viewpoints can be read separately (as KADE does). Other factors keep their
-    flags. Raises :class:`QMethodError` when the factor has no negatively flagged sort.
+    flags. The factor's variance is not counted twice: in the characteristics, ``Fka``'s
+    eigenvalue and explained variance are the squared loadings of the sorts loading >= 0 on
+    ``Fk``, ``Fkb``'s those of the sorts loading < 0, so the poles add up to ``Fk``'s figures
+    (recorded in ``details["split"]`` and said in the result's warnings). Raises :class:`QMethodError` when the factor has no negatively flagged sort.
     """
     from .pipeline import rescore
 
@@ -100,7 +103,11 @@ def split_bipolar(result, factor: str):
             cols[c], fcols[c] = load[c], fl[c]
     new_load = pd.DataFrame(cols, index=load.index)
     new_flags = pd.DataFrame(fcols, index=load.index).astype(bool)
+    details = dict(result.details)
+    details["split"] = {**details.get("split", {}), factor: [f"{factor}a", f"{factor}b"]}
     return rescore(
-        result, loadings=new_load, flags=new_flags,
-        note=f"Bipolar factor {factor} was split into {factor}a and {factor}b.",
+        result, loadings=new_load, flags=new_flags, details=details,
+        note=f"Bipolar factor {factor} was split into {factor}a and {factor}b; its variance is counted once: "
+        f"{factor}a's eigenvalue and explained variance hold the sorts loading >= 0 on {factor}, "
+        f"{factor}b's those loading < 0.",
     )

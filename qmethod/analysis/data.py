@@ -16,6 +16,10 @@ import pandas as pd
 from ..errors import DataError
 from .tables import frame
 
+#: the largest grid value (in absolute value) that can be analysed: the squares of sums of such
+#: values stay far from floating-point overflow (about 1.8e308), so no correlation is lost
+MAX_VALUE = 1e100
+
 __all__ = ["check_sorts", "check_distribution", "infer_distribution", "factor_labels", "factor_index"]
 
 
@@ -41,31 +45,34 @@ def _name(x) -> str:
 def check_sorts(sorts, *, min_statements: int = 2, min_sorts: int = 2) -> pd.DataFrame:
     """Return ``sorts`` as a float DataFrame (statements x Q-sorts) or raise :class:`DataError`.
 
-    Checks: a 2-D table; at least 2 statements and 2 Q-sorts; numeric, finite values; unique
+    ``sorts`` is a DataFrame (labels kept) or any array-like, read as :func:`numpy.asarray` reads
+    it: a nested list ``[[...], [...]]`` is a list of **rows**, one per statement, exactly like the
+    2-D array made from it (transpose a list of Q-sorts first, e.g. ``np.transpose(columns)``).
+
+    Checks: a 2-D table; at least 2 statements and 2 Q-sorts; numeric, finite values no larger
+    than :data:`MAX_VALUE` (1e100) in absolute value; unique
     statement and Q-sort labels; no constant Q-sort (it has no correlation with anything).
     Ragged input (sorts of unequal length) is reported with the offending sort.
     """
     if isinstance(sorts, pd.DataFrame):
         df = sorts  # never modified: the values are copied into a new frame below
     else:
+        # any array-like, read as np.asarray reads it: rows are statements, columns Q-sorts
         if isinstance(sorts, Sequence) and not isinstance(sorts, (str, bytes)) and sorts and all(
-            isinstance(c, Sequence) and not isinstance(c, (str, bytes)) for c in sorts
+            isinstance(r, Sequence) and not isinstance(r, (str, bytes)) for r in sorts
         ):
-            # a list of columns (one per Q-sort): lengths must agree
-            lengths = [len(c) for c in sorts]
-            if len(set(lengths)) > 1:
-                first = lengths[0]
-                bad = next(i for i, n in enumerate(lengths) if n != first)
+            lengths = [len(r) for r in sorts]
+            bad = next((i for i, n in enumerate(lengths) if n != lengths[0]), None)
+            if bad is not None:
                 raise DataError(
-                    f"Q-sorts have unequal length: Q-sort Q{bad + 1} has {lengths[bad]} values, "
-                    f"Q-sort Q1 has {first}. Every Q-sort must rank the same statements."
+                    f"Rows have unequal length: row {bad + 1} (statement S{bad + 1}) has {lengths[bad]} values, "
+                    f"row 1 has {lengths[0]}. Give one row per statement and one value per Q-sort in each "
+                    "(statements x Q-sorts)."
                 )
-            arr = np.array(sorts, dtype=object).T
-        else:
-            try:
-                arr = np.asarray(sorts, dtype=object)
-            except ValueError as exc:  # ragged nested input
-                raise DataError(f"Q-sorts have unequal length ({exc}).") from None
+        try:
+            arr = np.asarray(sorts)
+        except (ValueError, TypeError) as exc:  # ragged nested input
+            raise DataError(f"sorts is not a table of statements x Q-sorts ({exc}).") from None
         if arr.ndim != 2:
             raise DataError(
                 f"sorts must be a 2-D table of statements x Q-sorts; got an array with {arr.ndim} dimension(s)."
@@ -89,22 +96,32 @@ def check_sorts(sorts, *, min_statements: int = 2, min_sorts: int = 2) -> pd.Dat
                 f"Duplicate {axis_name} id {_name(dup[0])!r}: every {axis_name} needs a unique id."
             )
     values = None
-    plain = df.to_numpy()  # one numeric block is the common case: no per-column dtype inspection
-    owned = False  # whether values is a new array (not a view of the caller's data)
-    if plain.dtype.kind in "iuf":
-        values = plain.astype(float)  # always a copy
-        owned = True
-        if plain.dtype.kind == "f" and not np.isfinite(values).all():
-            values = None  # diagnose below, naming the sort and statement
-    elif all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in set(df.dtypes)):
-        try:
-            values = df.to_numpy(dtype=float, na_value=np.nan)
-        except (TypeError, ValueError):
-            values = None
-        if values is not None and not np.all(np.isfinite(values)):
-            values = None  # diagnose below, naming the sort and statement
+    try:
+        plain = df.to_numpy()  # one numeric block is the common case: no per-column dtype inspection
+        owned = False  # whether values is a new array (not a view of the caller's data)
+        if plain.dtype.kind in "iuf":
+            values = plain.astype(float)  # always a copy
+            owned = True
+            if plain.dtype.kind == "f" and not np.isfinite(values).all():
+                values = None  # diagnose below, naming the sort and statement
+        elif all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in set(df.dtypes)):
+            try:
+                values = df.to_numpy(dtype=float, na_value=np.nan)
+            except (TypeError, ValueError):
+                values = None
+            if values is not None and not np.all(np.isfinite(values)):
+                values = None  # diagnose below, naming the sort and statement
+    except OverflowError:
+        values = None
     if values is None:
         values, owned = _diagnose(df), True
+    big = np.abs(values) > MAX_VALUE
+    if big.any():
+        i, j = np.argwhere(big)[0]
+        raise DataError(
+            f"Q-sort {_name(df.columns[j])!r}, statement {_name(df.index[i])!r}: value {values[i, j]:g} is too "
+            f"large to analyse (at most {MAX_VALUE:g} in absolute value; grid values are small numbers such as -4..+4)."
+        )
     const = np.flatnonzero((values == values[0]).all(axis=0))
     if const.size:
         raise DataError(
@@ -114,20 +131,37 @@ def check_sorts(sorts, *, min_statements: int = 2, min_sorts: int = 2) -> pd.Dat
     return frame(values, df.index, df.columns, copy=not owned)
 
 
+def _as_float(v):
+    """A cell as a float; a number too large for one (a huge integer) becomes infinity."""
+    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+        try:
+            return float(v)
+        except OverflowError:
+            return float("inf") if v > 0 else float("-inf")
+    return v
+
+
 def _diagnose(df: pd.DataFrame) -> np.ndarray:
     """Column by column conversion that names the first bad cell."""
     n, p = df.shape
     values = np.empty((n, p), dtype=float)
     for j, col in enumerate(df.columns):
         column = df[col]
-        num = pd.to_numeric(column, errors="coerce")
+        num = pd.to_numeric(column.map(_as_float), errors="coerce")
         bad_mask = num.isna() & column.notna()
         if bad_mask.any():
             stmt = column.index[bad_mask.to_numpy()][0]
             raise DataError(
                 f"Q-sort {_name(col)!r}, statement {_name(stmt)!r}: value {column[stmt]!r} is not a number."
             )
-        missing = num.isna().to_numpy() | ~np.isfinite(num.to_numpy(dtype=float, na_value=np.nan))
+        infinite = np.isinf(num.to_numpy(dtype=float, na_value=np.nan))
+        if infinite.any():
+            stmt = column.index[infinite][0]
+            raise DataError(
+                f"Q-sort {_name(col)!r}, statement {_name(stmt)!r}: the value is too large to analyse "
+                f"(at most {MAX_VALUE:g} in absolute value; grid values are small numbers such as -4..+4)."
+            )
+        missing = num.isna().to_numpy()
         if missing.any():
             stmt = column.index[missing][0]
             raise DataError(

@@ -12,12 +12,14 @@ import pandas as pd
 
 from ..errors import QMethodError
 from .data import factor_index, factor_labels
+from .params import check_n_factors, validate_params
+from .tables import ReadOnlyTables
 
-__all__ = ["Extraction", "pca", "pca_from_sorts", "pca_array", "centroid", "horst", "eigenvalues"]
+__all__ = ["Extraction", "pca", "pca_from_sorts", "centroid", "horst", "eigenvalues"]
 
 
 @dataclass(frozen=True)
-class Extraction:
+class Extraction(ReadOnlyTables):
     """Unrotated factors.
 
     Attributes
@@ -37,13 +39,6 @@ class Extraction:
 _EPS = float(np.finfo(float).eps)
 
 
-def _check_k(n_factors: int, limit: int, what: str) -> None:
-    if not isinstance(n_factors, (int, np.integer)) or isinstance(n_factors, bool) or n_factors < 1:
-        raise QMethodError(f"n_factors must be a positive whole number; got {n_factors!r}.")
-    if n_factors > limit:
-        raise QMethodError(f"n_factors={n_factors} is more than these data allow: {what}.")
-
-
 def eigenvalues(correlations: pd.DataFrame) -> pd.Series:
     """All eigenvalues of a correlation matrix, descending, index 1..P."""
     ev = np.linalg.eigvalsh(correlations.to_numpy(dtype=float))[::-1]
@@ -56,6 +51,7 @@ def _sign_rule(a: np.ndarray) -> np.ndarray:
     return a * np.where(s < 0, -1.0, 1.0)
 
 
+@validate_params
 def pca(correlations: pd.DataFrame, n_factors: int) -> Extraction:
     """Principal components of the correlation matrix.
 
@@ -65,7 +61,7 @@ def pca(correlations: pd.DataFrame, n_factors: int) -> Extraction:
     """
     r = correlations.to_numpy(dtype=float)
     p = r.shape[0]
-    _check_k(n_factors, p, f"at most {p} components from {p} Q-sorts")
+    check_n_factors(n_factors, p)
     vals, vecs = np.linalg.eigh(r)
     order = np.argsort(vals)[::-1]
     vals, vecs = vals[order], vecs[:, order]
@@ -75,6 +71,7 @@ def pca(correlations: pd.DataFrame, n_factors: int) -> Extraction:
     return Extraction(pd.DataFrame(a, index=correlations.index, columns=factor_index(n_factors)), ev, "pca")
 
 
+@validate_params
 def pca_from_sorts(standardized: np.ndarray, sort_ids, n_factors: int) -> Extraction:
     """Principal components from the standardised data (statements x Q-sorts).
 
@@ -84,13 +81,13 @@ def pca_from_sorts(standardized: np.ndarray, sort_ids, n_factors: int) -> Extrac
     forming the P x P matrix, so the cost grows linearly in the number of Q-sorts. Same loadings
     and sign rule as :func:`pca`.
     """
-    a, full = pca_array(standardized, n_factors)
+    a, full = _pca_array(standardized, n_factors)
     ev = pd.Series(full, index=pd.RangeIndex(1, full.size + 1, name="component"), name="eigenvalue")
     ids = sort_ids.view() if isinstance(sort_ids, pd.Index) else pd.Index(sort_ids)
     return Extraction(pd.DataFrame(a, index=ids, columns=factor_index(n_factors)), ev, "pca")
 
 
-def pca_array(standardized: np.ndarray, n_factors: int, correlations: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _pca_array(standardized: np.ndarray, n_factors: int, correlations: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """:func:`pca_from_sorts` on a plain array: returns (loadings, all P eigenvalues descending).
 
     With no more sorts than statements the P x P correlation matrix is small: it is decomposed
@@ -98,8 +95,7 @@ def pca_array(standardized: np.ndarray, n_factors: int, correlations: np.ndarray
     With more sorts than statements the N x N Gram matrix is decomposed instead (linear in P).
     """
     n, p = standardized.shape
-    rank_limit = min(p, n - 1)
-    _check_k(n_factors, rank_limit, f"the correlation matrix of {p} Q-sorts over {n} statements has rank <= {rank_limit}")
+    check_n_factors(n_factors, p, n)
     if p <= n:
         r = correlations if correlations is not None else (standardized.T @ standardized) / (n - 1)
         vals, vecs = np.linalg.eigh(r)
@@ -142,6 +138,7 @@ def _kade_factor(t: np.ndarray, tolerance: float, max_iter: int) -> tuple[np.nda
         d = a2
 
 
+@validate_params
 def centroid(
     correlations: pd.DataFrame,
     n_factors: int = 7,
@@ -174,11 +171,9 @@ def centroid(
     Centroid factors are not re-ordered and get no sign rule: a factor can come out with mostly
     negative loadings, and later factors can have larger sums of squares (KADE issue #25).
     """
-    if start not in ("pqmethod", "qmethod"):
-        raise QMethodError(f"centroid start must be 'pqmethod' or 'qmethod'; got {start!r}.")
     r0 = correlations.to_numpy(dtype=float).copy()
     p = r0.shape[0]
-    _check_k(n_factors, p, f"at most {p} centroid factors from {p} Q-sorts")
+    check_n_factors(n_factors, p)
     kade = start == "pqmethod"
     if tolerance is None:
         tolerance = 0.001 if kade else 1e-5
@@ -238,6 +233,7 @@ def centroid(
     )
 
 
+@validate_params
 def horst(
     correlations: pd.DataFrame,
     n_factors: int | None = None,
@@ -261,8 +257,8 @@ def horst(
     r0 = correlations.to_numpy(dtype=float)
     p = r0.shape[0]
     if n_factors is not None:
-        _check_k(n_factors, p, f"at most {p} factors from {p} Q-sorts")
-    kmax = n_factors if n_factors is not None else min(8, p)
+        check_n_factors(n_factors, p)
+    kmax = n_factors if n_factors is not None else min(8, p - 1)
     u = np.ones(p)
     converged = False
     passes = 0

@@ -8,9 +8,10 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import QMethodError
-from .tables import frame
+from .params import validate_params
+from .tables import ReadOnlyTables, frame
 
-__all__ = ["Flagging", "flag", "flag_array", "z_critical", "check_flags", "flag_warnings"]
+__all__ = ["Flagging", "flag", "z_critical", "check_flags", "flag_warnings"]
 
 # Two-sided critical values used by PQMethod, KADE and R qmethod (rounded as they print them).
 _Z_TABLE = {0.2: 1.28, 0.15: 1.44, 0.1: 1.645, 0.05: 1.96, 0.01: 2.576, 0.005: 2.807,
@@ -32,7 +33,7 @@ def z_critical(p: float) -> float:
 
 
 @dataclass(frozen=True)
-class Flagging:
+class Flagging(ReadOnlyTables):
     """Result of :func:`flag`.
 
     Attributes
@@ -54,6 +55,7 @@ class Flagging:
     warnings: list
 
 
+@validate_params
 def flag(
     loadings: pd.DataFrame,
     n_statements: int,
@@ -75,11 +77,9 @@ def flag(
     negatively loading sort enters the factor reversed, with a warning) or ``"exclude"`` (only
     positive loadings are flagged; the excluded sorts are reported).
     """
-    if negative not in ("include", "exclude"):
-        raise QMethodError(f"negative must be 'include' or 'exclude'; got {negative!r}.")
     a = loadings.to_numpy(dtype=float)
     thr = z_critical(significance) / np.sqrt(n_statements)
-    one, sig = flag_array(a, thr, majority=majority)
+    one, sig = _flag_array(a, thr, majority=majority)
     flags, msgs, confounded, negative_pairs, excluded = flag_outcome(
         one, sig, a, loadings.index, loadings.columns, negative
     )
@@ -89,7 +89,7 @@ def flag(
     )
 
 
-def flag_array(a: np.ndarray, threshold: float, *, majority: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def _flag_array(a: np.ndarray, threshold: float, *, majority: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """:func:`flag`'s rule on a plain loadings array (Q-sorts x factors).
 
     Returns ``(flags, significant)``: the boolean flags (at most one factor per sort, sign

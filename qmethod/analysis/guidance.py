@@ -6,10 +6,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import QMethodError
 from .correlate import standardize
 from .data import check_distribution, check_sorts, infer_distribution
 from .flag import z_critical
+from .params import max_factors as _max_factors
+from .params import validate_params
+from .tables import ReadOnlyTables
 
 __all__ = ["FactorGuidance", "factor_guidance", "parallel_analysis", "random_sorts"]
 
@@ -36,6 +38,7 @@ def _eigs_from_data(x: np.ndarray) -> np.ndarray:
     return out
 
 
+@validate_params
 def parallel_analysis(
     distribution, n_sorts: int, *, n_iter: int = 500, percentile: float = 95, seed: int | None = 0
 ) -> pd.DataFrame:
@@ -46,8 +49,6 @@ def parallel_analysis(
     and the ``percentile`` (column ``p95`` by default) of each eigenvalue. A factor is worth
     keeping when its eigenvalue is above the random one (commonly the 95th percentile).
     """
-    if n_iter < 1:
-        raise QMethodError("parallel analysis needs at least one iteration.")
     rng = np.random.default_rng(seed)
     eigs = []
     chunk = max(1, min(n_iter, int(2e7 // (len(distribution) * n_sorts + 1))))
@@ -64,7 +65,7 @@ def parallel_analysis(
 
 
 @dataclass(frozen=True)
-class FactorGuidance:
+class FactorGuidance(ReadOnlyTables):
     """Evidence for the number of factors, one row per candidate factor (1..max_factors).
 
     ``table`` columns: ``eigenvalue`` (of the correlation matrix; the scree), ``explained_variance``
@@ -84,6 +85,7 @@ class FactorGuidance:
         return {"table": self.table.reset_index().to_dict(orient="list"), "suggested": dict(self.suggested)}
 
 
+@validate_params
 def factor_guidance(
     sorts,
     *,
@@ -104,7 +106,7 @@ def factor_guidance(
     dist = check_distribution(data, distribution, forced=forced)
     if dist is None:
         dist = infer_distribution(data)
-    kmax = int(min(max_factors, p, n - 1))
+    kmax = int(min(max_factors, _max_factors(p, n)))
     ext = pca_from_sorts(standardize(data.to_numpy()), data.columns, kmax)
     ev = ext.eigenvalues.to_numpy()[:kmax]
     pa = parallel_analysis(dist, p, n_iter=n_iter, seed=seed)

@@ -9,7 +9,6 @@ import pandas as pd
 from ..errors import QMethodError, QMethodWarning
 from . import compare as _compare
 from .correlate import (
-    CORRELATIONS,
     _ranked,
     correlate,
     correlations_from_standardized,
@@ -22,39 +21,34 @@ from .data import (
     factor_labels,
     infer_distribution,
 )
-from .extract import centroid, horst, pca, pca_array
+from .extract import _pca_array, centroid, horst, pca
 from .flag import (
+    _flag_array,
     check_flags,
     flag,
-    flag_array,
     flag_messages,
     flag_outcome,
     flag_warnings,
     z_critical,
 )
+from .params import EXTRACTIONS, ROTATIONS, check_n_factors, validate_params
 from .result import AnalysisResult, AnalysisSettings
 from .rotate import (
     JudgmentalRotation,
     RotationStep,
+    _order_and_sign_array,
+    _varimax_array,
     check_normalisable,
-    order_and_sign_array,
-    varimax_array,
 )
-from .scores import arrays_table, factor_arrays_array, weights_array, zscores_array
+from .scores import _factor_arrays_array, _weights_array, _zscores_array, arrays_table
 from .tables import frame
 
 __all__ = ["analyze", "rescore", "EXTRACTIONS", "ROTATIONS"]
 
-EXTRACTIONS = ("pca", "centroid", "horst")
-ROTATIONS = ("varimax", "none")
 KEEP_CORRELATIONS_UP_TO = 4000  # Q-sorts; above this the P x P matrix is only formed on request
 
 
-def _choice(name, value, options):
-    if value not in options:
-        raise QMethodError(f"{name} must be one of {', '.join(map(repr, options))}; got {value!r}.")
-
-
+@validate_params
 def analyze(
     sorts,
     n_factors: int,
@@ -119,17 +113,11 @@ def analyze(
     -------
     AnalysisResult
     """
-    _choice("extraction", extraction, EXTRACTIONS)
-    _choice("rotation", rotation, ROTATIONS)
-    _choice("correlation", correlation, CORRELATIONS)
-    _choice("order", order, ("auto", "variance", "extraction"))
-    _choice("negative", negative, ("include", "exclude"))
-    _choice("ties", ties, ("position", "qmethod"))
-    _choice("convention", convention, tuple(_compare.CONVENTIONS))
     data = check_sorts(sorts)
     x = data.to_numpy()
     sort_ids = data.columns
     n, p = x.shape
+    check_n_factors(n_factors, p, n if extraction == "pca" else None)
     dist = check_distribution(data, distribution, forced=forced)
     if dist is None:
         dist = infer_distribution(data)
@@ -141,38 +129,11 @@ def analyze(
             raise QMethodError(f"{len(texts)} statement texts were given for {n} statements.")
     notes: list[str] = []
 
-    # correlate + extract (on plain arrays; the labelled tables are made once, at the end)
-    keep = keep_correlations if keep_correlations is not None else p <= KEEP_CORRELATIONS_UP_TO
-    corr = None
-    if extraction == "pca" and correlation != "kendall":
-        # from the standardised sorts: the P x P correlations when there are few sorts, the N x N
-        # Gram matrix when there are more sorts than statements (linear in P, no P x P matrix)
-        xs = standardize(_ranked(x) if correlation == "spearman" else x)
-        r = correlations_from_standardized(xs) if keep else None
-        if keep:
-            corr = frame(r, sort_ids, sort_ids, copy=False)  # r is only read from here on
-        unrotated, all_eigenvalues = pca_array(xs, n_factors, r if p <= n else None)
-        eigenvalues = pd.Series(
-            all_eigenvalues, index=pd.RangeIndex(1, p + 1, name="component"), name="eigenvalue"
-        )
-        factors, factor_names = factor_index(unrotated.shape[1]), factor_labels(unrotated.shape[1])
-        extraction_details: dict = {}
-    else:
-        corr = correlate(data, method=correlation)
-        if extraction == "pca":
-            ext = pca(corr, n_factors)
-        elif extraction == "centroid":
-            ext = centroid(corr, n_factors, start=centroid_start, tolerance=centroid_tolerance)
-        else:
-            ext = horst(corr, n_factors, n_statements=n)
-            if not ext.details["converged"]:
-                notes.append(
-                    f"Horst centroid did not converge in {ext.details['passes']} passes "
-                    f"(largest change {ext.details['max_change']:.2g}); the last pass is used."
-                )
-        unrotated, eigenvalues, factors = ext.loadings.to_numpy(), ext.eigenvalues, ext.loadings.columns
-        factor_names = factors.tolist()
-        extraction_details = ext.details
+    unrotated, eigenvalues, corr, factors, factor_names, extraction_details, more_notes = _extract(
+        x, sort_ids, n_factors, extraction=extraction, correlation=correlation, centroid_start=centroid_start,
+        centroid_tolerance=centroid_tolerance, keep_correlations=keep_correlations,
+    )
+    notes.extend(more_notes)
     k = unrotated.shape[1]
     h2 = np.square(unrotated).sum(axis=1)
     if np.any(h2 > 1 + 1e-9):
@@ -182,11 +143,8 @@ def analyze(
     # rotate
     if rotation == "varimax" and k > 1:
         check_normalisable(unrotated, sort_ids)
-        rotated = varimax_array(unrotated, tolerance=varimax_tolerance)[0]
-    else:
-        rotated = unrotated
-    if order == "variance" or (order == "auto" and extraction == "pca"):
-        rotated = order_and_sign_array(rotated)
+    rotated = _rotate(unrotated, rotation=rotation, varimax_tolerance=varimax_tolerance, order=order,
+                      extraction=extraction)
     steps = tuple(s if isinstance(s, RotationStep) else RotationStep(*s) for s in rotation_steps)
     loadings = frame(rotated, sort_ids, factors)
     if steps:
@@ -197,7 +155,7 @@ def analyze(
     if isinstance(flags, str):
         if flags != "auto":
             raise QMethodError(f"flags must be 'auto' or a True/False matrix; got {flags!r}.")
-        one, sig = flag_array(rotated, z_critical(significance) / np.sqrt(n), majority=majority)
+        one, sig = _flag_array(rotated, z_critical(significance) / np.sqrt(n), majority=majority)
         flag_values, flag_notes, *_ = flag_outcome(one, sig, rotated, sort_ids, factor_names, negative)
         flag_matrix = frame(flag_values, sort_ids, factors)
         flags_source = "auto"
@@ -222,6 +180,55 @@ def analyze(
     )
 
 
+def _extract(x, sort_ids, n_factors, *, extraction, correlation, centroid_start, centroid_tolerance,
+             keep_correlations=None):
+    """Correlate and extract on the plain data array ``x`` (statements x Q-sorts).
+
+    The one extraction path of :func:`analyze` and :func:`qmethod.analysis.bootstrap.bootstrap`.
+    Returns (unrotated loadings, eigenvalues Series, correlations frame or None, factor Index,
+    factor names, extraction details, notes).
+    """
+    n, p = x.shape
+    keep = keep_correlations if keep_correlations is not None else p <= KEEP_CORRELATIONS_UP_TO
+    notes = []
+    if extraction == "pca" and correlation != "kendall":
+        # from the standardised sorts: the P x P correlations when there are few sorts, the N x N
+        # Gram matrix when there are more sorts than statements (linear in P, no P x P matrix)
+        xs = standardize(_ranked(x) if correlation == "spearman" else x)
+        r = correlations_from_standardized(xs) if keep else None
+        corr = frame(r, sort_ids, sort_ids, copy=False) if keep else None  # r is only read from here on
+        unrotated, all_eigenvalues = _pca_array(xs, n_factors, r if p <= n else None)
+        eigenvalues = pd.Series(
+            all_eigenvalues, index=pd.RangeIndex(1, p + 1, name="component"), name="eigenvalue"
+        )
+        k = unrotated.shape[1]
+        return unrotated, eigenvalues, corr, factor_index(k), factor_labels(k), {}, notes
+    corr = correlate(frame(x, pd.RangeIndex(n), sort_ids, copy=False), method=correlation)
+    if extraction == "pca":
+        ext = pca(corr, n_factors)
+    elif extraction == "centroid":
+        ext = centroid(corr, n_factors, start=centroid_start, tolerance=centroid_tolerance)
+    else:
+        ext = horst(corr, n_factors, n_statements=n)
+        if not ext.details["converged"]:
+            notes.append(
+                f"Horst centroid did not converge in {ext.details['passes']} passes "
+                f"(largest change {ext.details['max_change']:.2g}); the last pass is used."
+            )
+    factors = ext.loadings.columns
+    return (ext.loadings.to_numpy(), ext.eigenvalues, corr, factors, factors.tolist(), ext.details, notes)
+
+
+def _rotate(unrotated, *, rotation, varimax_tolerance, order, extraction):
+    """Varimax (or none) and the factor order/sign rule on a plain loadings array."""
+    rotated = unrotated
+    if rotation == "varimax" and unrotated.shape[1] > 1:
+        rotated = _varimax_array(unrotated, tolerance=varimax_tolerance)[0]
+    if order == "variance" or (order == "auto" and extraction == "pca"):
+        rotated = _order_and_sign_array(rotated)
+    return rotated
+
+
 def _finish(settings, data, texts, corr, eigenvalues, unrotated, loadings, flag_matrix, a, f, dist, notes, details,
             factor_names=None):
     """Weights, z-scores, factor arrays, characteristics and comparisons from flagged loadings.
@@ -231,15 +238,15 @@ def _finish(settings, data, texts, corr, eigenvalues, unrotated, loadings, flag_
     tables are made once here.
     """
     statement_ids, factors = data.index, loadings.columns
-    w = weights_array(a, f)
-    z = zscores_array(data.to_numpy(), w, standardize_sorts=settings.standardize_sorts)
-    arrays, missing, integral = factor_arrays_array(z, dist, ties=settings.ties)
-    chars = _compare.characteristics_array(a, f, settings.av_rel_coef)
-    sed_m = _compare.sed_array(chars[:, 3])
-    comp = _compare.comparison(
-        *_compare.compare_array(z, sed_m, factor_names or factors.tolist(), convention=settings.convention),
+    w = _weights_array(a, f)
+    z = _zscores_array(data.to_numpy(), w, standardize_sorts=settings.standardize_sorts)
+    arrays, missing, integral = _factor_arrays_array(z, dist, ties=settings.ties)
+    chars = _compare._characteristics_array(a, f, settings.av_rel_coef, split_counted(details.get("split"), a, factors))
+    sed_m = _compare._sed_array(chars[:, 3])
+    comp = vars(_compare.comparison(
+        *_compare._compare_array(z, sed_m, factor_names or factors.tolist(), convention=settings.convention),
         statement_ids, factors, settings.convention,
-    )
+    ))  # its tables as made, not copies
     for msg in notes:
         _warnings.warn(msg, QMethodWarning, stacklevel=3)
     return AnalysisResult(
@@ -255,20 +262,41 @@ def _finish(settings, data, texts, corr, eigenvalues, unrotated, loadings, flag_
         zscores=frame(z, statement_ids, factors),
         factor_arrays=arrays_table(arrays, missing, integral, statement_ids, factors),
         characteristics=_compare.characteristics_table(chars, factors),
-        factor_correlations=frame(_compare.factor_correlations_array(z), factors, factors),
+        factor_correlations=frame(_compare._factor_correlations_array(z), factors, factors),
         sed=frame(sed_m, factors, factors),
-        differences=comp.differences,
-        pair_significance=comp.pair_significance,
-        distinguishing=comp.distinguishing,
-        consensus=comp.consensus,
-        labels=comp.labels,
+        differences=comp["differences"],
+        pair_significance=comp["pair_significance"],
+        distinguishing=comp["distinguishing"],
+        consensus=comp["consensus"],
+        labels=comp["labels"],
         distribution=tuple(np.asarray(dist, dtype=float).tolist()),
         warnings=tuple(notes),
         details=details,
     )
 
 
-def rescore(result: AnalysisResult, *, loadings: pd.DataFrame | None = None, flags=None, note: str | None = None) -> AnalysisResult:
+def split_counted(split, a: np.ndarray, factors) -> np.ndarray | None:
+    """Which sorts count towards each factor's variance when bipolar factors were split.
+
+    ``split`` maps each split factor to its two poles, ``{"F1": ["F1a", "F1b"]}`` (a result's
+    ``details["split"]``). A sort's squared loading is counted once: on the first pole when its
+    loading there is >= 0, else on the second; every other factor counts all sorts. Returns None
+    when nothing was split (then every sort counts everywhere).
+    """
+    if not split:
+        return None
+    names = list(factors)
+    counted = np.ones(a.shape, dtype=bool)
+    for first, second in split.values():
+        if first in names and second in names:
+            i, j = names.index(first), names.index(second)
+            counted[:, i] = a[:, i] >= 0
+            counted[:, j] = ~counted[:, i]
+    return counted
+
+
+def rescore(result: AnalysisResult, *, loadings: pd.DataFrame | None = None, flags=None, note: str | None = None,
+            details: dict | None = None) -> AnalysisResult:
     """Recompute everything after the rotation from new ``loadings`` and/or ``flags``.
 
     The route for manual flags, inverted or split factors and loadings rotated elsewhere (R
@@ -295,5 +323,6 @@ def rescore(result: AnalysisResult, *, loadings: pd.DataFrame | None = None, fla
     return _finish(
         settings, result.sorts, result.statements, result.correlations, result.eigenvalues,
         result.unrotated_loadings, new_loadings, flag_matrix, new_loadings.to_numpy(dtype=float),
-        flag_matrix.to_numpy(bool), np.asarray(result.distribution), notes, dict(result.details),
+        flag_matrix.to_numpy(bool), np.asarray(result.distribution), notes,
+        dict(result.details if details is None else details),
     )

@@ -37,6 +37,9 @@ def summary(result, *, width: int = 60) -> str:
     out.append("")
     out.append("Factor characteristics")
     out.append(_table(ch.T.round(4)))
+    for factor, (first, second) in result.details.get("split", {}).items():
+        out.append(f"({factor} was split into {first} and {second}: its variance is counted once, {first} holding "
+                   f"the sorts loading >= 0 on {factor}, {second} those loading < 0.)")
     out.append("")
     out.append("Factor arrays")
     fa = result.factor_arrays.copy()

@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass, field, fields
 import numpy as np
 import pandas as pd
 
+from .tables import ReadOnlyTables
+
 __all__ = ["AnalysisSettings", "AnalysisResult", "SCHEMA"]
 
 SCHEMA = "qmethod.result/1"
@@ -115,14 +117,15 @@ _TABLES = (
 
 
 @dataclass(frozen=True)
-class AnalysisResult:
+class AnalysisResult(ReadOnlyTables):
     """A complete by-person Q factor analysis.
 
     Orientation and labels: ``sorts``, ``zscores``, ``factor_arrays``, ``differences``,
     ``distinguishing`` are statements x ...; ``loadings``, ``flags``, ``weights`` are Q-sorts x
     factors; factors are labelled ``F1..Fk``. ``correlations`` is None when it was not kept (very
     many Q-sorts). See :func:`qmethod.analyze` for the conventions (factor order and sign, flags,
-    ties). Tables are copies: changing them does not change the result.
+    ties). Frozen: every table, list and dict is handed out as a copy (shallow under pandas'
+    copy-on-write), so changing what you got never changes the result.
     """
 
     settings: AnalysisSettings
@@ -155,8 +158,13 @@ class AnalysisResult:
 
     @property
     def communalities(self) -> pd.Series:
-        """h^2 of each Q-sort: the sum of its squared loadings over the factors (rotation keeps it)."""
-        return self.loadings.pow(2).sum(axis=1).rename("communality")
+        """h^2 of each Q-sort: the sum of its squared loadings over the factors (rotation keeps it).
+
+        A split bipolar factor counts once (its second pole repeats the first's loadings).
+        """
+        seconds = [poles[1] for poles in self.details.get("split", {}).values()]
+        kept = [f for f in self.loadings.columns if f not in seconds]
+        return self.loadings[kept].pow(2).sum(axis=1).rename("communality")
 
     @property
     def explained_variance(self) -> pd.Series:

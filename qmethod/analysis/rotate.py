@@ -9,14 +9,15 @@ import pandas as pd
 from factor_analyzer.rotator import Rotator
 
 from ..errors import QMethodError, QMethodWarning
-from .tables import frame
+from .params import validate_params
+from .tables import ReadOnlyTables, frame
 
 __all__ = [
-    "varimax", "varimax_array", "rotate_pair", "RotationStep", "JudgmentalRotation", "order_and_sign",
-    "order_and_sign_array",
+    "varimax", "rotate_pair", "RotationStep", "JudgmentalRotation", "order_and_sign",
 ]
 
 
+@validate_params
 def varimax(
     loadings: pd.DataFrame,
     *,
@@ -43,7 +44,7 @@ def varimax(
         return loadings.copy(), frame(np.eye(k), loadings.columns, loadings.columns)
     if normalize:
         check_normalisable(a, loadings.index)
-    rotated, t = varimax_array(a, normalize=normalize, tolerance=tolerance, max_iter=max_iter)
+    rotated, t = _varimax_array(a, normalize=normalize, tolerance=tolerance, max_iter=max_iter)
     return (
         frame(rotated, loadings.index, loadings.columns),
         frame(t, loadings.columns, loadings.columns),
@@ -59,7 +60,7 @@ def check_normalisable(a: np.ndarray, sort_ids) -> None:
         )
 
 
-def varimax_array(a: np.ndarray, *, normalize: bool = True, tolerance: float = 1e-5, max_iter: int = 1000):
+def _varimax_array(a: np.ndarray, *, normalize: bool = True, tolerance: float = 1e-5, max_iter: int = 1000):
     """:func:`varimax` on a plain array: returns (rotated, rotation_matrix)."""
     if a.shape[1] < 2:
         return a.copy(), np.eye(a.shape[1])
@@ -75,15 +76,16 @@ def order_and_sign(loadings: pd.DataFrame) -> pd.DataFrame:
 
     The columns are relabelled ``F1..Fk`` in the new order.
     """
-    return frame(order_and_sign_array(loadings.to_numpy(dtype=float)), loadings.index, loadings.columns)
+    return frame(_order_and_sign_array(loadings.to_numpy(dtype=float)), loadings.index, loadings.columns)
 
 
-def order_and_sign_array(a: np.ndarray) -> np.ndarray:
+def _order_and_sign_array(a: np.ndarray) -> np.ndarray:
     """:func:`order_and_sign` on a plain array (Q-sorts x factors)."""
     a = a[:, np.argsort(-(a * a).sum(axis=0), kind="stable")]
     return a * np.where(a.sum(axis=0) < 0, -1.0, 1.0)
 
 
+@validate_params
 def rotate_pair(loadings: pd.DataFrame, first: str, second: str, degrees: float) -> pd.DataFrame:
     """Rotate the factor pair (``first``, ``second``) by ``degrees``, rigidly (orthogonally).
 
@@ -120,7 +122,7 @@ class RotationStep:
 
 
 @dataclass(frozen=True)
-class JudgmentalRotation:
+class JudgmentalRotation(ReadOnlyTables):
     """A replayable history of pairwise rotations applied to a starting loading matrix.
 
     Immutable: :meth:`rotate` and :meth:`undo` return new objects, so an interface can keep every

@@ -6,9 +6,10 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import QMethodError
+from .params import validate_params
 from .tables import frame
 
-__all__ = ["factor_weights", "zscores", "factor_arrays", "weights_array", "zscores_array", "factor_arrays_array"]
+__all__ = ["factor_weights", "zscores", "factor_arrays"]
 
 
 def factor_weights(loadings: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
@@ -17,17 +18,18 @@ def factor_weights(loadings: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
     The weight keeps the sign of the loading. For |a| = 1 the weight is a, and for |a| > 1 (a
     Heywood case) a / (a^2 - 1), as KADE does, instead of dividing by zero.
     """
-    w = weights_array(loadings.to_numpy(dtype=float), flags.to_numpy(bool))
+    w = _weights_array(loadings.to_numpy(dtype=float), flags.to_numpy(bool))
     return frame(w, loadings.index, loadings.columns)
 
 
-def weights_array(a: np.ndarray, flags: np.ndarray) -> np.ndarray:
+def _weights_array(a: np.ndarray, flags: np.ndarray) -> np.ndarray:
     """:func:`factor_weights` on plain arrays (loadings, boolean flags; Q-sorts x factors)."""
     a2 = a * a
     denom = np.where(a2 < 1, 1 - a2, np.where(a2 == 1, 1.0, a2 - 1))
     return np.where(flags, a / denom, 0.0)
 
 
+@validate_params
 def zscores(sorts: pd.DataFrame, weights: pd.DataFrame, *, standardize_sorts: bool = False) -> pd.DataFrame:
     """Statement z-scores of each factor (statements x factors).
 
@@ -36,11 +38,11 @@ def zscores(sorts: pd.DataFrame, weights: pd.DataFrame, *, standardize_sorts: bo
     ``standardize_sorts=True`` first standardises each Q-sort (KADE's way); for forced
     distributions both give the same z-scores. A factor with no defining sort gets NaN.
     """
-    z = zscores_array(sorts.to_numpy(dtype=float), weights.to_numpy(dtype=float), standardize_sorts=standardize_sorts)
+    z = _zscores_array(sorts.to_numpy(dtype=float), weights.to_numpy(dtype=float), standardize_sorts=standardize_sorts)
     return frame(z, sorts.index, weights.columns)
 
 
-def zscores_array(x: np.ndarray, w: np.ndarray, *, standardize_sorts: bool = False) -> np.ndarray:
+def _zscores_array(x: np.ndarray, w: np.ndarray, *, standardize_sorts: bool = False) -> np.ndarray:
     """:func:`zscores` on plain arrays (sorts: statements x Q-sorts; weights: Q-sorts x factors)."""
     if standardize_sorts:
         x = (x - x.mean(axis=0)) / x.std(axis=0, ddof=1)
@@ -51,6 +53,7 @@ def zscores_array(x: np.ndarray, w: np.ndarray, *, standardize_sorts: bool = Fal
     return c / sd
 
 
+@validate_params
 def factor_arrays(z: pd.DataFrame, distribution, *, ties: str = "position") -> pd.DataFrame:
     """Factor arrays: the grid value of each statement in each factor's idealised Q-sort.
 
@@ -64,18 +67,16 @@ def factor_arrays(z: pd.DataFrame, distribution, *, ties: str = "position") -> p
     issue #196), kept only to reproduce qmethod.
     Factors whose z-scores are NaN get a column of missing values (pandas ``Int64``).
     """
-    arr, missing, integral = factor_arrays_array(z.to_numpy(dtype=float), distribution, ties=ties)
+    arr, missing, integral = _factor_arrays_array(z.to_numpy(dtype=float), distribution, ties=ties)
     return arrays_table(arr, missing, integral, z.index, z.columns)
 
 
-def factor_arrays_array(z: np.ndarray, distribution, *, ties: str = "position") -> tuple[np.ndarray, np.ndarray, bool]:
+def _factor_arrays_array(z: np.ndarray, distribution, *, ties: str = "position") -> tuple[np.ndarray, np.ndarray, bool]:
     """:func:`factor_arrays` on a plain z-score array (statements x factors).
 
     Returns ``(arrays, missing, integral)``: the grid values as floats (NaN in the columns of
     factors without z-scores), which columns are missing, and whether every grid value is whole.
     """
-    if ties not in ("position", "qmethod"):
-        raise QMethodError(f"ties must be 'position' or 'qmethod'; got {ties!r}.")
     q = np.sort(np.asarray(distribution, dtype=float))
     n = z.shape[0]
     if q.size != n:

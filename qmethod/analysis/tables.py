@@ -17,7 +17,36 @@ try:  # pandas >= 3.0
 except ImportError:  # pragma: no cover - pandas 2.x
     _from_blocks = None
 
-__all__ = ["frame", "mixed_frame"]
+__all__ = ["frame", "mixed_frame", "ReadOnlyTables"]
+
+# pandas >= 3 copies on write: a shallow copy is then an independent table at almost no cost
+_COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3
+
+
+class ReadOnlyTables:
+    """Mixin for the frozen result classes: every table (DataFrame, Series) and dict attribute is
+    handed out as a copy, so changing what a caller got (``res.loadings.iloc[0, 0] = 99``, a new
+    column, ``res.details["x"] = 1``, a list's ``append``) never changes the result.
+
+    With pandas >= 3 (copy-on-write) the copy of a table is shallow: no data is copied until the
+    caller writes to it. Dataclass ``frozen=True`` already refuses re-binding the attributes.
+    """
+
+    __slots__ = ()
+
+    def __getattribute__(self, name):
+        value = object.__getattribute__(self, name)
+        if name[0] == "_":  # __dict__ and private attributes: as stored (library code only)
+            return value
+        if isinstance(value, (pd.DataFrame, pd.Series)):
+            return value.copy(deep=not _COPY_ON_WRITE)
+        if isinstance(value, dict):
+            import copy
+
+            return copy.deepcopy(value)
+        if isinstance(value, list):
+            return list(value)
+        return value
 
 
 def frame(values: np.ndarray, index: pd.Index, columns: pd.Index, *, copy: bool = True) -> pd.DataFrame:

@@ -25,9 +25,23 @@ def test_missing_value(lipset):
         qmethod.analyze(bad, 3)
 
 
-def test_unequal_length_sorts():
-    with pytest.raises(DataError, match="Q-sort Q3 has 4 values, Q-sort Q1 has 5"):
-        qmethod.analyze([[1, 0, -1, 0, 0], [0, 1, -1, 0, 0], [0, 0, 1, -1]], 1)
+def test_unequal_length_rows():
+    with pytest.raises(DataError, match=r"row 3 \(statement S3\) has 2 values, row 1 has 3"):
+        qmethod.analyze([[1, 0, -1], [0, 1, -1], [0, 0], [1, -1, 0]], 1)
+
+
+def test_nested_list_reads_as_the_array_made_from_it():
+    """np.asarray semantics: a nested list is rows (statements), as the numpy array of it."""
+    import warnings
+
+    sim = qmethod.simulate(6, 15, 2, seed=2).sorts.to_numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from_list = qmethod.analyze(sim.tolist(), 2)
+        from_array = qmethod.analyze(sim, 2)
+    assert from_list.sorts.shape == (15, 6) == from_array.sorts.shape
+    np.testing.assert_array_equal(from_list.zscores.to_numpy(), from_array.zscores.to_numpy())
+    np.testing.assert_array_equal(from_list.loadings.to_numpy(), from_array.loadings.to_numpy())
 
 
 def test_sort_breaking_declared_distribution(lipset):
@@ -92,3 +106,19 @@ def test_checked_sorts_never_share_memory_with_the_input():
         checked = check_sorts(given)
         given.iloc[0, 0] = 99
         assert checked.iloc[0, 0] == 0 and not np.shares_memory(checked.to_numpy(), given.to_numpy())
+
+
+@pytest.mark.parametrize("value", [1e155, -1e300, 10**400])
+def test_value_too_large_is_a_clear_error(lipset, value):
+    """A huge value in an unforced sort used to zero that sort's correlations silently."""
+    bad = lipset.astype(object)
+    bad.loc["sta_4", "US2"] = value
+    with pytest.raises(DataError, match=r"Q-sort 'US2', statement 'sta_4'.*too large to analyse"):
+        qmethod.analyze(bad, 2, forced=False, rotation="none")
+
+
+@pytest.mark.parametrize("extraction", ["pca", "centroid", "horst"])
+def test_as_many_factors_as_sorts_is_refused(lipset, extraction):
+    """The API, like the web page, allows at most one factor fewer than there are Q-sorts."""
+    with pytest.raises(QMethodError, match="n_factors=9 is more than these data allow: at most 8 factors from 9 Q-sorts"):
+        qmethod.analyze(lipset, 9, extraction=extraction)

@@ -203,3 +203,23 @@ def test_factor_arrays_match_a_sort_by_z_then_later_statement_first():
             want = np.empty(n)
             want[np.lexsort((-np.arange(n), z[:, j]))] = dist
             assert (got[:, j] == want).all()
+
+
+def test_split_factor_variance_adds_up(lipset):
+    """Splitting a bipolar factor counts its variance once: the poles add up to the factor, the
+    explained variance stays the same total, and the table's note says how it is counted."""
+    res = _res(lipset)
+    split = qmethod.split_bipolar(res, "F1")
+    before, after = res.characteristics, split.characteristics
+    assert after.loc[["F1a", "F1b"], "eigenvalue"].sum() == pytest.approx(before.loc["F1", "eigenvalue"])
+    assert after["explained_variance"].sum() == pytest.approx(before["explained_variance"].sum())
+    assert after["explained_variance"].sum() < 100
+    # F1b holds the sorts loading negatively on F1 (JP5 among them)
+    f1 = res.loadings["F1"]
+    assert after.loc["F1b", "eigenvalue"] == pytest.approx((f1[f1 < 0] ** 2).sum())
+    np.testing.assert_allclose(split.communalities, res.communalities, atol=1e-12)
+    assert any("counted once" in w for w in split.warnings)
+    assert "F1 was split into F1a and F1b: its variance is counted once" in split.summary()
+    # still so after a further rescore (manual flags) and through JSON
+    again = qmethod.AnalysisResult.from_json(split.to_json())
+    assert again.details["split"] == {"F1": ["F1a", "F1b"]}

@@ -7,6 +7,8 @@ import qmethod
 from qmethod import QMethodError
 from qmethod.analysis import parallel_analysis
 
+from .conftest import DATA
+
 
 def test_factor_guidance_on_lipset(lipset):
     g = qmethod.factor_guidance(lipset, max_factors=8, n_iter=300, seed=1)
@@ -67,3 +69,43 @@ def test_bootstrap_se_shrinks_with_clear_viewpoints():
 def test_bootstrap_bad_arguments(lipset):
     with pytest.raises(QMethodError, match="n_resamples"):
         qmethod.bootstrap(lipset, 3, n_resamples=1)
+
+
+def _mean_se(table):
+    return float(table.xs("se", axis=1, level=1).to_numpy().mean())
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_bootstrap_resamples_with_replacement_like_qmboots(lipset, seed):
+    """Lipset, 3 factors, PCA + varimax: SEs of the size R qmethod's qmboots reports (50 steps:
+    mean loading SE 0.152, mean z-score SE 0.498), so a bootstrap that redraws the same data
+    (SE 0) cannot pass."""
+    import json
+
+    ref = json.loads((DATA / "lipset_3f_boot50.json").read_text())["bootstrap"]
+    qs, st = ref["qsorts_summary"], ref["statements_summary"]
+    ref_load_se = np.mean([[row[qs["columns"].index(f"f{i}.SE")] for i in (1, 2, 3)] for row in qs["values"]])
+    ref_z_se = np.mean([[row[st["columns"].index(f"f{i}.SE")] for i in (1, 2, 3)] for row in st["values"]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        b = qmethod.bootstrap(lipset, 3, n_resamples=200, seed=seed)
+    load_se, z_se = _mean_se(b.loadings), _mean_se(b.zscores)
+    assert 0.10 < load_se < 0.25 and 0.7 < load_se / ref_load_se < 1.4
+    assert 0.35 < z_se < 0.75 and 0.7 < z_se / ref_z_se < 1.4
+    # every sort has a spread, and the unstable sort (UK7, FR9) is not flagged in every resample
+    assert (b.loadings.xs("se", axis=1, level=1).max(axis=1) > 0.05).all()
+    freq = b.loadings.xs("flag_frequency", axis=1, level=1)
+    assert 0.2 < freq.loc["FR9", "F3"] < 0.95
+    assert ((freq > 0) & (freq < 1)).to_numpy().sum() >= 4
+    # percentile intervals have width
+    width = b.zscores.xs("ci_high", axis=1, level=1) - b.zscores.xs("ci_low", axis=1, level=1)
+    assert width.to_numpy().mean() > 0.8
+
+
+def test_bootstrap_skips_a_resample_with_too_few_distinct_sorts():
+    sim = qmethod.simulate(4, 20, 1, seed=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        b = qmethod.bootstrap(sim.sorts, 2, n_resamples=200, seed=0)
+    # with 4 sorts and 2 factors, drawing only 1 or 2 distinct sorts happens (about 1 in 11)
+    assert b.skipped > 0 and b.n_resamples + b.skipped == 200

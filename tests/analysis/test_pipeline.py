@@ -205,3 +205,79 @@ def test_communalities_and_explained_variance(lipset, reference_run):
         assert res.communalities["US1"] == pytest.approx(0.6513, abs=5e-5)
         assert res.communalities["FR9"] == pytest.approx(0.2758, abs=5e-5)
     assert res.explained_variance.sum() == pytest.approx(100.0)
+
+
+@pytest.mark.parametrize("bad, match", [
+    ({"av_rel_coef": 2.0}, r"av_rel_coef must be a number between 0 and 1 \(excluding 0\); got 2.0"),
+    ({"av_rel_coef": 0}, "av_rel_coef must be"),
+    ({"varimax_tolerance": -1}, "varimax_tolerance must be a number between 0 and 1"),
+    ({"majority": "no"}, "majority must be True or False; got 'no'"),
+    ({"forced": "yes"}, "forced must be True or False"),
+    ({"standardize_sorts": 1}, "standardize_sorts must be True or False"),
+    ({"keep_correlations": "no"}, "keep_correlations must be None or True or False"),
+    ({"significance": True}, "significance must be a number between 0 and 1"),
+    ({"centroid_tolerance": float("nan")}, "centroid_tolerance must be None or a number"),
+])
+def test_every_option_is_validated(lipset, bad, match):
+    """Options outside their range, non-booleans and unknown names are refused, naming the option
+    (they used to be accepted: av_rel_coef=2.0 gave a composite reliability of 1.2)."""
+    with pytest.raises(QMethodError, match=match):
+        qmethod.analyze(lipset, 3, **bad)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda d: qmethod.bootstrap(d, 3, n_resamples=20, confidence=1.5), "confidence must be a number between 0 and 1"),
+    (lambda d: qmethod.bootstrap(d, 3, n_resamples=20, seed=-1), "seed must be None or a whole number >= 0"),
+    (lambda d: qmethod.bootstrap(d, 3, n_resamples=20.0), "n_resamples must be a whole number >= 2"),
+    (lambda d: qmethod.bootstrap(d, 3, n_resamples=20, majority="no"), "majority must be True or False"),
+    (lambda d: qmethod.factor_guidance(d, max_factors=0), "max_factors must be a whole number >= 1"),
+    (lambda d: qmethod.factor_guidance(d, n_iter=0), "n_iter must be a whole number >= 1"),
+    (lambda d: qmethod.analysis.parallel_analysis([-1, 0, 0, 1], 4, percentile=150), "percentile must be a number between 0 and 100"),
+    (lambda d: qmethod.analysis.flag(qmethod.analyze(d, 2).loadings, 33, majority="no"), "majority must be True or False"),
+    (lambda d: qmethod.analysis.characteristics(qmethod.analyze(d, 2).loadings, qmethod.analyze(d, 2).flags, av_rel_coef=2.0),
+     "av_rel_coef must be"),
+    (lambda d: qmethod.analysis.varimax(qmethod.analyze(d, 2).unrotated_loadings, tolerance=-1), "tolerance must be"),
+])
+def test_every_function_validates_its_options(lipset, call, match):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(QMethodError, match=match):
+            call(lipset)
+
+
+def test_result_tables_are_read_only(lipset):
+    """Changing a table taken from a result never changes the result (frozen results)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = qmethod.analyze(lipset, 3)
+    before = res.to_json()
+    res.loadings.iloc[0, 0] = 99
+    res.zscores.loc["sta_1", "F1"] = 99
+    res.flags["F1"] = True
+    res.characteristics.loc["F1", "eigenvalue"] = 99
+    res.sorts.iloc[:, 0] = 0
+    res.eigenvalues.iloc[0] = 99
+    res.consensus.iloc[0] = "x"
+    res.details["extraction"] = "changed"
+    lf = res.loadings
+    lf["extra"] = 1.0
+    try:
+        res.loadings.to_numpy()[0, 0] = 99
+    except ValueError:
+        pass  # a read-only view: refusing the write is as good
+    assert res.loadings.iloc[0, 0] != 99 and list(res.loadings.columns) == ["F1", "F2", "F3"]
+    assert res.to_json() == before
+    with pytest.raises(AttributeError):
+        res.loadings = lf
+
+
+def test_bootstrap_and_stage_results_are_read_only(lipset):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        b = qmethod.bootstrap(lipset, 2, n_resamples=20, seed=1)
+        fl = qmethod.analysis.flag(qmethod.analyze(lipset, 2).loadings, 33)
+    se = b.zscores.iloc[0, 2]
+    b.zscores.iloc[0, 2] = 99
+    fl.flags.iloc[:, :] = True
+    fl.warnings.append("x")
+    assert b.zscores.iloc[0, 2] == se and not fl.flags.to_numpy().all() and "x" not in fl.warnings
