@@ -177,6 +177,7 @@ def analyze(
     return _finish(
         settings, data, texts, corr, eigenvalues, frame(unrotated, sort_ids, factors),
         loadings, flag_matrix, rotated, flag_values, dist, notes, {"extraction": extraction_details}, factor_names,
+        stacklevel=4,  # the caller of analyze (past the option-checking wrapper)
     )
 
 
@@ -230,7 +231,7 @@ def _rotate(unrotated, *, rotation, varimax_tolerance, order, extraction):
 
 
 def _finish(settings, data, texts, corr, eigenvalues, unrotated, loadings, flag_matrix, a, f, dist, notes, details,
-            factor_names=None):
+            factor_names=None, stacklevel=3):
     """Weights, z-scores, factor arrays, characteristics and comparisons from flagged loadings.
 
     ``a`` and ``f`` are the values of ``loadings`` and ``flag_matrix`` (``factor_names`` its
@@ -248,7 +249,7 @@ def _finish(settings, data, texts, corr, eigenvalues, unrotated, loadings, flag_
         statement_ids, factors, settings.convention,
     ))  # its tables as made, not copies
     for msg in notes:
-        _warnings.warn(msg, QMethodWarning, stacklevel=3)
+        _warnings.warn(msg, QMethodWarning, stacklevel=stacklevel)
     return AnalysisResult(
         settings=settings,
         sorts=data,
