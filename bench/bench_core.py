@@ -96,6 +96,62 @@ def lipset_spread(lipset: pd.DataFrame, runs: int) -> None:
     print("  medians of ten consecutive blocks (ms): " + " ".join(f"{np.median(b):.2f}" for b in blocks))
 
 
+def _busy() -> None:  # pragma: no cover - runs in the neighbour process
+    x = 0
+    while True:
+        x += 1
+
+
+def neighbour(runs: int) -> None:
+    """Whole analyses idle and beside one busy neighbour process, with the BLAS thread limit for
+    small problems (qmethod.analysis.threads) and without it: median wall time of ``runs`` runs."""
+    import multiprocessing
+
+    from qmethod.analysis import threads
+
+    lipset = pd.read_csv(LIPSET)
+    cases = [("Lipset (9 sorts x 33 statements)", lipset, 3),
+             ("60 sorts x 47 statements", qmethod.simulate(60, 47, 3, seed=1).sorts, 3),
+             ("1,000 sorts x 60 statements", qmethod.simulate(1000, 60, 7, seed=1).sorts, 7)]
+    limit = threads.SMALL_PROBLEM
+
+    def measure() -> dict:
+        out = {}
+        for mode, small in (("limit", limit), ("no limit", -1)):
+            threads.SMALL_PROBLEM = small
+            for name, sorts, k in cases:
+                out[mode, name] = median_time(lambda: qmethod.analyze(sorts, k), repeat=runs if sorts.shape[1] < 500 else runs // 10)
+        threads.SMALL_PROBLEM = limit
+        return out
+
+    idle = measure()
+    proc = multiprocessing.get_context("spawn").Process(target=_busy, daemon=True)
+    proc.start()
+    try:
+        time.sleep(0.5)
+        busy = measure()
+    finally:
+        proc.terminate()
+        proc.join()
+    print(f"Whole analysis, median of {runs} runs, idle and with one busy neighbour process "
+          f"(one BLAS thread up to {limit:,} cells, or the BLAS default of "
+          f"{threadpool_threads()} thread(s)):")
+    print(f"  {'study':34s} {'idle':>9s} {'busy':>9s} {'busy/idle':>9s} | {'idle, no limit':>14s} {'busy, no limit':>14s} {'busy/idle':>9s}")
+    for name, _, _ in cases:
+        a, b = idle["limit", name], busy["limit", name]
+        c, d = idle["no limit", name], busy["no limit", name]
+        print(f"  {name:34s} {a * 1e3:7.2f}ms {b * 1e3:7.2f}ms {b / a:9.1f} | {c * 1e3:12.2f}ms {d * 1e3:12.2f}ms {d / c:9.1f}")
+    print("  R qmethod: 63 ms per Lipset analysis (its notes, C.5; R is not installed here): "
+          f"{0.063 / busy['limit', cases[0][0]]:.0f}x the busy-neighbour time above")
+
+
+def threadpool_threads() -> str:
+    import threadpoolctl
+
+    info = threadpoolctl.threadpool_info()
+    return ", ".join(str(i.get("num_threads")) for i in info if i.get("user_api") == "blas") or "?"
+
+
 def stages(sorts: pd.DataFrame, k: int, repeat: int) -> dict:
     p = sorts.shape[1]
     out = {}
@@ -121,9 +177,14 @@ def stages(sorts: pd.DataFrame, k: int, repeat: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="fewer repetitions and no 10,000- or 50,000-sort study")
+    ap.add_argument("--neighbour-only", action="store_true",
+                    help="only the idle / busy-neighbour comparison of whole analyses")
     ap.add_argument("--textbook-max", type=int, default=2000,
                     help="largest number of sorts the reference pipeline is run on (default 2,000)")
     args = ap.parse_args()
+    if args.neighbour_only:
+        neighbour(runs=200 if args.quick else 1000)
+        return
     lipset = pd.read_csv(LIPSET)
     studies = [("Lipset", lipset, 3)]
     sizes = [(100, 40), (1000, 60)] + ([] if args.quick else [(10_000, 60), (50_000, 60)])
@@ -184,6 +245,11 @@ def main() -> None:
     t = time.perf_counter()
     qmethod.factor_guidance(lipset, n_iter=500)
     print(f"Factor guidance for Lipset (parallel analysis, 500 random studies): {time.perf_counter() - t:.3f} s")
+    x = qmethod.simulate(300, 60, 3, seed=1).sorts
+    kendall = median_time(lambda: correlate(x, method="kendall"), repeat=3)
+    print(f"Kendall's tau-b, 300 sorts x 60 statements (all pairs): {kendall * 1e3:.0f} ms")
+    print()
+    neighbour(runs=200 if args.quick else 1000)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from .flag import _flag_array, z_critical
 from .params import validate_params
 from .scores import _weights_array, _zscores_array, factor_arrays
 from .tables import ReadOnlyTables
+from .threads import blas_limited
 
 __all__ = ["BootstrapResult", "bootstrap"]
 
@@ -40,6 +41,7 @@ class BootstrapResult(ReadOnlyTables):
     method: str
 
 
+@blas_limited
 @validate_params
 def bootstrap(
     sorts,

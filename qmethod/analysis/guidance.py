@@ -12,6 +12,7 @@ from .flag import z_critical
 from .params import max_factors as _max_factors
 from .params import validate_params
 from .tables import ReadOnlyTables
+from .threads import blas_limited
 
 __all__ = ["FactorGuidance", "factor_guidance", "parallel_analysis", "random_sorts"]
 
@@ -85,6 +86,7 @@ class FactorGuidance(ReadOnlyTables):
         return {"table": self.table.reset_index().to_dict(orient="list"), "suggested": dict(self.suggested)}
 
 
+@blas_limited
 @validate_params
 def factor_guidance(
     sorts,

@@ -42,12 +42,14 @@ from .rotate import (
 )
 from .scores import _factor_arrays_array, _weights_array, _zscores_array, arrays_table
 from .tables import frame
+from .threads import blas_limited
 
 __all__ = ["analyze", "rescore", "EXTRACTIONS", "ROTATIONS"]
 
 KEEP_CORRELATIONS_UP_TO = 4000  # Q-sorts; above this the P x P matrix is only formed on request
 
 
+@blas_limited
 @validate_params
 def analyze(
     sorts,
@@ -229,6 +231,19 @@ def _rotate(unrotated, *, rotation, varimax_tolerance, order, extraction):
     return rotated
 
 
+def _outside_stacklevel() -> int:
+    """The ``stacklevel`` that makes a warning point at the first caller outside this package
+    (past the option-checking and thread-limiting wrappers)."""
+    import os
+    import sys
+
+    here = os.path.dirname(__file__)
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.dirname(frame.f_code.co_filename) == here:
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def _finish(settings, data, texts, corr, eigenvalues, unrotated, loadings, flag_matrix, a, f, dist, notes, details,
             factor_names=None):
     """Weights, z-scores, factor arrays, characteristics and comparisons from flagged loadings.
@@ -248,7 +263,7 @@ def _finish(settings, data, texts, corr, eigenvalues, unrotated, loadings, flag_
         statement_ids, factors, settings.convention,
     ))  # its tables as made, not copies
     for msg in notes:
-        _warnings.warn(msg, QMethodWarning, stacklevel=3)
+        _warnings.warn(msg, QMethodWarning, stacklevel=_outside_stacklevel())
     return AnalysisResult(
         settings=settings,
         sorts=data,

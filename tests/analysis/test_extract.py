@@ -2,6 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import qmethod
+
 from qmethod import QMethodError
 from qmethod.analysis import centroid, correlate, horst, pca
 from qmethod.analysis.correlate import standardize
@@ -73,3 +75,16 @@ def test_horst_reproduces_its_own_properties(lipset):
 def test_invalid_centroid_option(lipset):
     with pytest.raises(QMethodError, match="start must be one of .pqmethod., .qmethod."):
         centroid(correlate(lipset), 3, start="brown")
+
+
+def test_kendall_tau_b_matches_scipy_for_every_pair():
+    from scipy import stats
+
+    sorts = qmethod.simulate(12, 25, 2, seed=4).sorts  # forced grid: many ties in every sort
+    sorts.iloc[:3, 0] = [4, 4, 4]  # and an unforced sort with more
+    r = correlate(sorts, method="kendall").to_numpy()
+    x = sorts.to_numpy(dtype=float)
+    for a in range(12):
+        for b in range(12):
+            expected = 1.0 if a == b else stats.kendalltau(x[:, a], x[:, b]).statistic
+            assert r[a, b] == pytest.approx(expected, abs=1e-14)
