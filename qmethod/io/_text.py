@@ -210,15 +210,8 @@ def is_int_text(cell: Any) -> bool:
     return cell is not None and bool(_INT.match(str(cell).strip()))
 
 
-def column_letter(index: int) -> str:
-    """Spreadsheet column letter for a 1-based column index."""
-    letters = ""
-    while index > 0:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def cell_ref(row: int, col: int) -> str:
     """``B7`` for 1-based row 7, column 2."""
-    return f"{column_letter(col)}{row}"
+    from openpyxl.utils import get_column_letter
+
+    return f"{get_column_letter(col)}{row}"
