@@ -230,15 +230,17 @@ def sniff_delimiter(text: str, candidates: str = ",;\t|") -> str:
     return best
 
 
-def read_csv_rows(text: str, name: str, delimiter: str | None = None) -> list[list[str]]:
-    """Rows of a delimited text as lists of stripped strings (trailing empty rows removed)."""
+def read_csv_rows(text: str, name: str, delimiter: str | None = None, *, strip: bool = True) -> list[list[str]]:
+    """Rows of a delimited text as lists of strings, stripped unless ``strip=False`` (trailing empty rows
+    removed)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     delim = delimiter or sniff_delimiter(text)
     try:
-        rows = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delim)]
+        rows = [[c.strip() if strip else c for c in row]
+                for row in csv.reader(io.StringIO(text, newline=""), delimiter=delim)]
     except csv.Error as exc:
         raise FormatError(f"{name}: not a readable delimited text file ({exc}).") from exc
-    while rows and not any(rows[-1]):
+    while rows and not any(c.strip() for c in rows[-1]):
         rows.pop()
     return rows
 
