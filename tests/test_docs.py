@@ -119,7 +119,7 @@ ALL_BLOCKS = [b for p in doc_files() for b in find_blocks(p)]
 
 
 @pytest.fixture
-def doc_dir(tmp_path, monkeypatch):
+def doc_dir(tmp_path, monkeypatch, cheap_password_hasher):
     """A folder with the files the documentation names; the documented commands run in it."""
     for name, src in DOC_FILES.items():
         if src.is_dir():
