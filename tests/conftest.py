@@ -6,6 +6,12 @@ cluster made with Debian's ``postgresql`` binaries (``/usr/lib/postgresql/*/bin`
 test session as an unprivileged user on a unix socket in a temporary directory and stopped at the end.
 Without those binaries the PostgreSQL variants are skipped with a reason, except when ``CI=true``:
 then they fail, so CI never passes without having run them.
+
+Passwords: tests hash with :data:`TEST_HASHER_PARAMS` (Argon2id at its lowest cost, microseconds per
+hash) instead of the production parameters of :data:`qmethod.service.accounts.HASHER` (about 0.2 s of
+CPU per hash). ``cheap_password_hasher`` does it, automatically for every test that uses a database
+or has the accounts module loaded; a test marked ``production_hasher`` keeps the production hasher. The
+production parameters are never changed by this: the hasher is swapped in the test process only.
 """
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ import os
 import pwd
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -135,3 +142,36 @@ def db(database_url: str):
     database = open_database(database_url, migrate=False)
     yield database
     database.dispose()
+
+
+#: Argon2id parameters for tests only: the lowest cost argon2 accepts (never used outside tests).
+TEST_HASHER_PARAMS = {"time_cost": 1, "memory_cost": 8, "parallelism": 1, "hash_len": 16, "salt_len": 16}
+
+
+@pytest.fixture(scope="session")
+def _test_hasher():
+    from argon2 import PasswordHasher, Type
+
+    hasher = PasswordHasher(type=Type.ID, **TEST_HASHER_PARAMS)
+    return hasher, hasher.hash("not a password of anyone")
+
+
+@pytest.fixture
+def cheap_password_hasher(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, _test_hasher):
+    """Researcher passwords hashed with :data:`TEST_HASHER_PARAMS` in this test (unless it is marked
+    ``production_hasher``). Yields the hasher in use."""
+    from qmethod.service import accounts
+
+    if request.node.get_closest_marker("production_hasher"):
+        yield accounts.HASHER
+        return
+    hasher, dummy = _test_hasher
+    monkeypatch.setattr(accounts, "HASHER", hasher)
+    monkeypatch.setattr(accounts, "_DUMMY_HASH", dummy)
+    yield hasher
+
+
+@pytest.fixture(autouse=True)
+def _cheap_hasher_where_accounts_are_used(request: pytest.FixtureRequest) -> None:
+    if "qmethod.service.accounts" in sys.modules or {"db", "database_url"} & set(request.fixturenames):
+        request.getfixturevalue("cheap_password_hasher")

@@ -72,11 +72,11 @@ FORMATS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     "htmlq-csv": ("htmlq", "read_htmlq_csv", "HtmlQ / FlashQ CSV", ("encoding", "id_field", "statements",
                                                                     "distribution")),
     "eqwebsort-json": ("eqwebsort", "read_firebase_json", "EQ Web Sort / Easy HtmlQ Firebase JSON",
-                       ("encoding", "id_field", "statements", "distribution")),
+                       ("encoding", "id_field", "statements", "distribution", "strict")),
     "eqwebsort-sheets": ("eqwebsort", "read_sheets_csv", "EQ Web Sort Google Sheets CSV (key: value cells)",
-                         ("encoding", "id_field", "statements", "distribution")),
+                         ("encoding", "id_field", "statements", "distribution", "strict")),
     "eqwebsort-netlify": ("eqwebsort", "read_netlify_csv", "EQ Web Sort Netlify CSV",
-                          ("encoding", "id_field", "statements", "distribution")),
+                          ("encoding", "id_field", "statements", "distribution", "strict")),
 }
 
 _ALIASES = {"dat": "pqmethod", "kade-csv": "kenq-csv", "kade": "kade-zip", "zip": "kade-zip",
@@ -93,7 +93,8 @@ def detect(source: Any, *, name: str | None = None, max_bytes: int | None = DEFA
 def read(source: Any, *, format: str | None = None, name: str | None = None,
          statements: Any = None, distribution: Sequence[int] | None = None, id_field: str | None = None,
          rows: str = "auto", sheet: str | int | None = None, encoding: str | None = None,
-         delimiter: str | None = None, max_bytes: int | None = DEFAULT_MAX_BYTES) -> ImportedData:
+         delimiter: str | None = None, max_bytes: int | None = DEFAULT_MAX_BYTES,
+         strict: bool | None = None) -> ImportedData:
     """Read Q-sorts (and statements) from a file in any supported format.
 
     Parameters
@@ -124,6 +125,10 @@ def read(source: Any, *, format: str | None = None, name: str | None = None,
     max_bytes : int or None
         Largest accepted file, default :data:`DEFAULT_MAX_BYTES` (20 MB); ZIP/xlsx content may unpack to
         10 times that. None disables the limit.
+    strict : bool, optional
+        Online-sorting exports (EQ Web Sort, Easy HtmlQ): True refuses a file with an incomplete record
+        (a participant who left before the sort); by default such records are skipped, each named in
+        :attr:`ImportedData.warnings`.
 
     Returns
     -------
@@ -145,7 +150,7 @@ def read(source: Any, *, format: str | None = None, name: str | None = None,
         fmt = detect_format(src)
     module, func, _, accepted = FORMATS[fmt]
     given = {"statements": statements, "distribution": distribution, "id_field": id_field,
-             "sheet": sheet, "encoding": encoding, "delimiter": delimiter}
+             "sheet": sheet, "encoding": encoding, "delimiter": delimiter, "strict": strict}
     if rows != "auto":
         given["rows"] = rows
     opts: dict[str, Any] = {}

@@ -6,6 +6,7 @@ import io
 import math
 import os
 import re
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,9 +96,15 @@ def _looks_japanese(text: str) -> bool:
     return kana > 0 and cjk / len(non_ascii) >= 0.9
 
 
-def decode_text(data: bytes, name: str, encoding: str | None = None) -> str:
+def decode_text(data: bytes, name: str, encoding: str | None = None, *,
+                single_byte: tuple[str, ...] = ("cp1252",)) -> str:
     """Decode a text file: the named encoding, else UTF-8 (with or without BOM), UTF-16 with BOM,
-    Shift_JIS (only if the result reads as Japanese) or cp1252. Line endings are left as they are."""
+    Shift_JIS (only if the result reads as Japanese), else one of the ``single_byte`` code pages.
+
+    With one code page (default cp1252) that one is used. With several (e.g. :data:`PQMETHOD_CODEPAGES`
+    for PQMethod files, written under DOS in cp437, cp850 or cp865, or in Windows' cp1252) the one whose
+    reading looks most like text is chosen (see :func:`guess_single_byte`); ties go to the first.
+    Line endings are left as they are."""
     if encoding:
         try:
             return data.decode(encoding)
@@ -121,8 +128,76 @@ def decode_text(data: bytes, name: str, encoding: str | None = None) -> str:
             return text
     except UnicodeDecodeError:
         pass
+    if len(single_byte) > 1:
+        best = guess_single_byte(data, single_byte)
+        if best is not None:
+            return data.decode(best)
     # cp1252 leaves five bytes undefined; decode them as Latin-1 so any byte string reads.
     return data.decode("cp1252", errors="ignore") if _cp1252_ok(data) else data.decode("latin-1")
+
+
+#: Code pages of PQMethod files, in order of preference: DOS Nordic, DOS Western Europe, DOS US
+#: (PQMethod is a DOS program), and Windows' cp1252 for a .STA saved by a Windows editor.
+PQMETHOD_CODEPAGES = ("cp865", "cp850", "cp437", "cp1252")
+
+#: Letters of the languages Q studies are run in (Nordic, German, French, Spanish, Portuguese, Italian).
+_COMMON_LETTERS = frozenset("æøåÆØÅäöüÄÖÜßéèêëàâáíìîïóòôúùûñçÉÈÊÀÂÁÍÓÔÚÑÇœŒÿ")
+_OPENING = frozenset("“‘«„‚")
+_CLOSING = frozenset("”’»")
+_DASHES = frozenset("–—…·•°§")
+
+
+def _text_score(text: str) -> int:
+    """How much a decoded text looks like prose, judged on its non-ASCII characters only.
+
+    Letters of common European languages score, letters of other scripts, box drawing and control
+    characters cost; typographic quotes and dashes score where such a mark stands (at the edge of a
+    word) and cost inside one; a capital inside a word costs."""
+    score = 0
+    n = len(text)
+    for i, c in enumerate(text):
+        if c < "\x80":
+            continue
+        prev = text[i - 1] if i else " "
+        nxt = text[i + 1] if i + 1 < n else " "
+        if c.isalpha():
+            if c in _COMMON_LETTERS:
+                score += 2
+            elif "LATIN" in unicodedata.name(c, ""):
+                score += 1
+            else:
+                score -= 3
+            if ((c.isupper() and (prev.islower() or (prev.isalpha() and nxt.islower())))
+                    or (c.islower() and nxt.isupper())):
+                score -= 4  # a capital inside a word
+        elif c in _OPENING:
+            score += 2 if not nxt.isspace() and not prev.isalnum() else -2
+        elif c in _CLOSING:
+            score += 2 if not prev.isspace() and not nxt.isalnum() or (c == "’" and prev.isalpha()) else -2
+        elif c in _DASHES:
+            score += 1 if not (prev.isalpha() and nxt.isalpha()) else -2
+        elif c == "\xa0":
+            score += 0
+        else:
+            score -= 3
+    return score
+
+
+def guess_single_byte(data: bytes, codepages: tuple[str, ...]) -> str | None:
+    """The code page among ``codepages`` whose reading of ``data`` looks most like text.
+
+    Pure ASCII gives the first. Code pages that cannot decode every byte are left out; None when none can.
+    """
+    best, best_score = None, None
+    for cp in codepages:
+        try:
+            text = data.decode(cp)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        score = _text_score(text)
+        if best_score is None or score > best_score:
+            best, best_score = cp, score
+    return best
 
 
 def _cp1252_ok(data: bytes) -> bool:
@@ -155,15 +230,17 @@ def sniff_delimiter(text: str, candidates: str = ",;\t|") -> str:
     return best
 
 
-def read_csv_rows(text: str, name: str, delimiter: str | None = None) -> list[list[str]]:
-    """Rows of a delimited text as lists of stripped strings (trailing empty rows removed)."""
+def read_csv_rows(text: str, name: str, delimiter: str | None = None, *, strip: bool = True) -> list[list[str]]:
+    """Rows of a delimited text as lists of strings, stripped unless ``strip=False`` (trailing empty rows
+    removed)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     delim = delimiter or sniff_delimiter(text)
     try:
-        rows = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delim)]
+        rows = [[c.strip() if strip else c for c in row]
+                for row in csv.reader(io.StringIO(text, newline=""), delimiter=delim)]
     except csv.Error as exc:
         raise FormatError(f"{name}: not a readable delimited text file ({exc}).") from exc
-    while rows and not any(rows[-1]):
+    while rows and not any(c.strip() for c in rows[-1]):
         rows.pop()
     return rows
 
@@ -210,15 +287,8 @@ def is_int_text(cell: Any) -> bool:
     return cell is not None and bool(_INT.match(str(cell).strip()))
 
 
-def column_letter(index: int) -> str:
-    """Spreadsheet column letter for a 1-based column index."""
-    letters = ""
-    while index > 0:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def cell_ref(row: int, col: int) -> str:
     """``B7`` for 1-based row 7, column 2."""
-    return f"{column_letter(col)}{row}"
+    from openpyxl.utils import get_column_letter
+
+    return f"{get_column_letter(col)}{row}"

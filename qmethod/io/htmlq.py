@@ -24,12 +24,61 @@ __all__ = ["read_htmlq_csv", "parse_statements_xml", "parse_map_xml", "to_statem
 _STATEMENT_COL = re.compile(r"^s(\d+)$", re.IGNORECASE)
 
 
+#: Columns whose content HtmlQ writes itself (numbers, dates): never a participant's free text.
+_STRUCTURED = re.compile(r"^(sid|uid|npos|nneu|nneg|dur\d*|datetime)$", re.IGNORECASE)
+_INTEGER = re.compile(r"^\s*[+-]?\s*\d+\s*$")
+
+
+def _fits(header: list[str], st_set: set[int], fields: list[str]) -> bool:
+    """Whether a row's fields look right under ``header``: integer sort values and counts/durations,
+    a date-time, nothing in the unnamed column after the trailing separator."""
+    for j, (h, v) in enumerate(zip(header, fields)):
+        name = h.strip().lower()
+        if j in st_set or name in ("npos", "nneu", "nneg") or re.fullmatch(r"dur\d*", name):
+            if v.strip() and not _INTEGER.match(v):
+                return False
+        elif name == "datetime" and v.strip() and not re.match(r"^\s*\d{4}-\d\d-\d\d", v):
+            return False
+        elif not name and v.strip():
+            return False
+    return True
+
+
+def _realign(header: list[str], st_set: set[int], row: list[str]) -> tuple[list[str], list[str]]:
+    """A row with more fields than the header, fitted to it: one free-text column (a survey answer or a
+    comment, which HtmlQ writes without quotes) takes the surplus fields, joined by the ``;`` they were
+    split at. Returns the fields and the names of the columns that make the row fit, the likeliest first
+    (the one used; none when no column does: then the surplus goes to the last free-text column, or is
+    dropped)."""
+    extra = len(row) - len(header)
+    texts = [j for j, h in enumerate(header) if j not in st_set and h.strip() and not _STRUCTURED.match(h.strip())]
+
+    def merged(t: int) -> list[str]:
+        return row[:t] + [";".join(row[t:t + extra + 1])] + row[t + extra + 1:]
+
+    fitting = [t for t in texts if _fits(header, st_set, merged(t))]
+    if fitting:
+        # people type "; " in prose: pieces that start with a blank continue the answer before them
+        def continued(t: int) -> int:
+            return sum(1 for piece in row[t + 1:t + extra + 1] if piece[:1].isspace())
+        best = max(continued(t) for t in fitting)
+        fitting = [t for t in fitting if continued(t) == best]
+        return merged(fitting[0]), [header[t] for t in fitting]
+    return (merged(texts[-1]) if texts else row[:len(header)]), []
+
+
 def read_htmlq_csv(src: Source, *, encoding: str | None = None, id_field: str | None = None,
                    statements: Sequence[str] | None = None,
                    distribution: Sequence[int] | None = None) -> ImportedData:
-    """Read an HtmlQ / FlashQ response CSV (``;``-separated, statement columns ``s1..sN``)."""
+    """Read an HtmlQ / FlashQ response CSV (``;``-separated, statement columns ``s1..sN``).
+
+    HtmlQ does not quote answers, so a free-text answer or comment containing ``;`` gives its row more
+    fields than the header. Such a row is fitted back (the surplus fields rejoin the one free-text column
+    that makes every sort value, count, duration and date fit), its sort is kept, and a warning names the
+    line, the participant and the column.
+    """
     text = decode_text(src.data, src.name, encoding)
-    rows = read_csv_rows(text, src.name, ";")
+    rows = read_csv_rows(text, src.name, ";", strip=False)
     if not rows:
         raise FormatError(f"{src.name}: the file is empty; expected a header row with sid, uid, s1, s2, ...")
     header = [h.strip() for h in rows[0]]
@@ -41,13 +90,18 @@ def read_htmlq_csv(src: Source, *, encoding: str | None = None, id_field: str | 
         raise FormatError(f"{src.name}, line 1: expected statement columns s1..s{len(numbers)} without gaps "
                           "or repeats.")
     st_cols.sort(key=lambda t: t[1])
-    other = [j for j in range(len(header)) if j not in {j for j, _ in st_cols}]
-    body = [(i, r) for i, r in enumerate(rows[1:], start=2) if any(r)]
+    st_set = {j for j, _ in st_cols}
+    other = [j for j in range(len(header)) if j not in st_set]
+    body = [(i, r) for i, r in enumerate(rows[1:], start=2) if any(c.strip() for c in r)]
     if not body:
         raise FormatError(f"{src.name}: expected one row per participant below the header, found none.")
-    values, extra_rows = [], []
-    for i, r in body:
-        r = r + [""] * (len(header) - len(r))
+    values, extra_rows, realigned = [], [], []
+    for k, (i, r) in enumerate(body):
+        if len(r) > len(header):
+            surplus = len(r) - len(header)
+            r, columns = _realign(header, st_set, r)
+            realigned.append((k, i, surplus, columns))
+        r = [c.strip() for c in r] + [""] * (len(header) - len(r))
         values.append([parse_value(r[j], f"line {i}, column {header[j]}", name=src.name) for j, _ in st_cols])
         extra_rows.append({header[j] or f"column{j + 1}": r[j] for j in other})
     lower = {h.lower(): h for h in header}
@@ -63,9 +117,22 @@ def read_htmlq_csv(src: Source, *, encoding: str | None = None, id_field: str | 
             raise FormatError(f"{src.name}, line 1: no column {id_field!r} to use as participant id; columns: "
                               f"{', '.join(header[j] for j in other)}.")
         ids = [e[col] for e in extra_rows]
+    warns = []
+    for k, i, surplus, columns in realigned:
+        where = f"{src.name}, line {i} (participant {ids[k]!r})"
+        what = (f"{surplus} more field{'s' if surplus > 1 else ''} than the header: an answer containing ';', "
+                "which HtmlQ writes without quotes")
+        if columns:
+            doubt = (f" (the ';' may belong to {', '.join(map(repr, columns[1:]))} instead: check)"
+                     if len(columns) > 1 else "")
+            warns.append(f"{where}: {what}. The sort is read; the answer {columns[0]!r} was rejoined "
+                         f"({extra_rows[k][columns[0]]!r}) and the later fields kept in their columns{doubt}.")
+        else:
+            warns.append(f"{where}: {what}. The sort is read, but the other fields of this participant could "
+                         "not be placed with certainty: check them in the file.")
     extra = pd.DataFrame(extra_rows) if other else None
     return build_imported(sort_ids=ids, values=values, statements=statements, distribution=distribution,
-                          format="htmlq-csv", source=src.name, extra=extra)
+                          format="htmlq-csv", source=src.name, extra=extra, warnings=warns)
 
 
 def _parse_xml(text: str, name: str) -> ET.Element:

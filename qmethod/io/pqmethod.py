@@ -8,10 +8,17 @@
 
 ``.STA``: one statement per line, in statement order, padded to 60 characters, CRLF.
 Writing the Lipset files read by :func:`read_dat` reproduces them byte for byte.
+
+Text encoding: PQMethod is a DOS program, so its files are in a DOS (OEM) code page: cp437 (US), cp850
+(Western Europe) or cp865 (Nordic: æ ø å Æ Ø Å). :func:`write_pqmethod` picks one that holds every
+character (cp865 for Nordic text, else cp437, else cp850) and names in a warning any character none of
+them holds; :func:`read_dat` detects the code page of the ``.DAT`` and ``.STA`` (also cp1252 or UTF-8,
+as a Windows editor saves them).
 """
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from pathlib import Path
 from typing import Any, Sequence
@@ -19,11 +26,12 @@ from typing import Any, Sequence
 import pandas as pd
 
 from qmethod.errors import FormatError, QMethodError
-from qmethod.io._text import Source, decode_text, load_source, split_lines
+from qmethod.io._text import PQMETHOD_CODEPAGES, Source, decode_text, load_source, split_lines
 from qmethod.io.imported import ImportedData, build_imported
-from qmethod.io.statements import parse_statements_text, sibling
+from qmethod.io.statements import parse_statements_text, sibling, statement_codepages
 
-__all__ = ["read_dat", "to_dat", "to_sta", "write_pqmethod", "PQMETHOD_MIN", "PQMETHOD_MAX"]
+__all__ = ["read_dat", "to_dat", "to_sta", "write_pqmethod", "choose_codepage", "PQMETHOD_MIN", "PQMETHOD_MAX",
+           "WRITE_CODEPAGES"]
 
 PQMETHOD_MIN, PQMETHOD_MAX = -6, 13
 _COLUMNS = tuple(range(PQMETHOD_MIN, PQMETHOD_MAX + 1))
@@ -39,9 +47,12 @@ def _int(text: str, where: str, what: str, name: str) -> int:
 
 def read_dat(src: Source, *, encoding: str | None = None,
              statements: Sequence[str] | None = None) -> ImportedData:
-    """Read a PQMethod ``.DAT`` file (and the ``.STA`` beside it, unless ``statements`` are given)."""
+    """Read a PQMethod ``.DAT`` file (and the ``.STA`` beside it, unless ``statements`` are given).
+
+    Without ``encoding`` the code page of each file is detected (cp865, cp850, cp437, cp1252 or UTF-8).
+    """
     name = src.name
-    text = decode_text(src.data, name, encoding)
+    text = decode_text(src.data, name, encoding, single_byte=PQMETHOD_CODEPAGES)
     lines = split_lines(text)
     while lines and not lines[-1].strip(" \x1a"):
         lines.pop()
@@ -107,7 +118,9 @@ def read_dat(src: Source, *, encoding: str | None = None,
         sta = sibling(src.path, (".sta",))
         if sta is not None:
             sta_src = load_source(sta)
-            texts = parse_statements_text(decode_text(sta_src.data, sta_src.name, encoding), sta_src.name)
+            texts = parse_statements_text(decode_text(sta_src.data, sta_src.name, encoding,
+                                                      single_byte=statement_codepages(sta_src.name)),
+                                          sta_src.name)
             if len(texts) != n_st:
                 raise FormatError(f"{sta_src.name}: expected {n_st} statements (one per line, as in {name}), "
                                   f"found {len(texts)}.")
@@ -181,9 +194,65 @@ def to_sta(statements: Sequence[str], *, width: int = 60) -> str:
     return "\r\n".join(out) + "\r\n"
 
 
+#: DOS code pages :func:`write_pqmethod` chooses from (PQMethod's own; cp865 is the Nordic one).
+WRITE_CODEPAGES = ("cp437", "cp850", "cp865")
+_NORDIC = frozenset("æøåÆØÅ")
+#: Plain stand-ins for typographic characters no DOS code page holds; anything else becomes '?'.
+_STAND_INS = {"\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2018": "'", "\u2019": "'", "\u201a": "'",
+              "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2026": "...", "\u2022": "*", "\u00a0": " "}
+
+
+def _holds(codepage: str, char: str) -> bool:
+    try:
+        char.encode(codepage)
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def _stand_in(char: str, encoding: str) -> str:
+    sub = _STAND_INS.get(char, "?")
+    return sub if _holds(encoding, sub) else "?"
+
+
+def choose_codepage(text: str) -> str:
+    """The DOS code page for a PQMethod project with this text: the one that holds the most of its
+    characters, preferring cp865 for Nordic text (æ ø å) and cp437, then cp850, otherwise."""
+    chars = set(text)
+    order = ("cp865", "cp850", "cp437") if chars & _NORDIC else WRITE_CODEPAGES
+    return min(order, key=lambda cp: sum(1 for c in chars if not _holds(cp, c)))
+
+
+def _encode_texts(parts: list[tuple[str, str]], encoding: str, warns: list[str]) -> dict[str, str]:
+    """Replace in every (where, text) the characters ``encoding`` lacks, with one warning per character
+    naming where it occurs. Returns where -> text that encodes."""
+    lacking: dict[str, list[str]] = {}
+    out = {}
+    for where, text in parts:
+        fixed = []
+        for c in text:
+            if _holds(encoding, c):
+                fixed.append(c)
+                continue
+            places = lacking.setdefault(c, [])
+            if where not in places:
+                places.append(where)
+            fixed.append(_stand_in(c, encoding))
+        out[where] = "".join(fixed)
+    for c, places in lacking.items():
+        shown = ", ".join(places[:5]) + (f" and {len(places) - 5} more" if len(places) > 5 else "")
+        name = unicodedata.name(c, f"U+{ord(c):04X}")
+        held = [cp for cp in WRITE_CODEPAGES if _holds(cp, c)]
+        why = (f"is not in {encoding} (the code page chosen for the other characters; {', '.join(held)} has it)"
+               if held else f"exists in none of PQMethod's code pages ({', '.join(WRITE_CODEPAGES)})"
+               if encoding in WRITE_CODEPAGES else f"does not exist in {encoding}")
+        warns.append(f"The character {c!r} ({name}) in {shown} {why}; it was written as {_stand_in(c, encoding)!r}.")
+    return out
+
+
 def write_pqmethod(data: ImportedData | pd.DataFrame, dat_path: str | Path, *, statements: Any = None,
                    title: str | None = None, distribution: Sequence[int] | None = None,
-                   encoding: str = "cp437") -> list[str]:
+                   encoding: str | None = None) -> list[str]:
     """Write ``<study>.DAT`` and, when there are statements, ``<study>.STA`` beside it.
 
     Parameters
@@ -192,13 +261,28 @@ def write_pqmethod(data: ImportedData | pd.DataFrame, dat_path: str | Path, *, s
         The Q-sorts (statements x sorts); an ImportedData also brings statements, title and distribution.
     dat_path : path
         Where to write the ``.DAT``; the ``.STA`` gets the same name with suffix ``.STA``/``.sta``.
-    encoding : str
-        PQMethod is a DOS program: code page 437 by default; characters it lacks become ``?``.
+    statements : sequence of str or Series, optional
+        Statement texts (default: those of ``data``).
+    title : str, optional
+        Study title for line 1 of the ``.DAT`` (default: that of ``data``).
+    distribution : sequence of int, optional
+        The grid (default: that of ``data``, else the first Q-sort's values).
+    encoding : str, optional
+        Code page of both files. Default: chosen by :func:`choose_codepage` among the DOS code pages
+        PQMethod uses (cp865 for Nordic text, else cp437 or cp850), the one that holds every character.
+        A character that the code page lacks is written as a plain stand-in ('-' for a dash, straight
+        quotes for curly ones) or '?', with a warning naming it and where it occurs.
+        :func:`read_dat` detects the code page when reading back.
 
     Returns
     -------
     list of str
-        Warnings (shortened ids, replaced characters).
+        Warnings (shortened ids, characters the code page lacks, long statements).
+
+    Raises
+    ------
+    QMethodError
+        Values or a grid outside PQMethod's limits (see :func:`to_dat`), or an unknown ``encoding``.
     """
     warns: list[str] = []
     if isinstance(data, ImportedData):
@@ -208,25 +292,30 @@ def write_pqmethod(data: ImportedData | pd.DataFrame, dat_path: str | Path, *, s
         distribution = distribution if distribution is not None else data.distribution
     else:
         sorts = data
-    _, id_warns = _pqmethod_ids([str(c) for c in sorts.columns])
+    ids, id_warns = _pqmethod_ids([str(c) for c in sorts.columns])
     warns.extend(id_warns)
-    dat = to_dat(sorts, distribution=distribution, title=title or "")
-    dat_path = Path(dat_path)
-    dat_path.write_bytes(_encode(dat, encoding, warns, "title or ids"))
+    texts = None
     if statements is not None:
-        texts = list(statements.astype(str)) if isinstance(statements, pd.Series) else list(statements)
+        texts = list(statements.astype(str)) if isinstance(statements, pd.Series) else [str(t) for t in statements]
+    title = " ".join(str(title or "").split())[:68]
+    parts = [("the title", title)] + [(f"Q-sort id {i!r}", i) for i in ids]
+    parts += [(f"statement {k}", t) for k, t in enumerate(texts or [], start=1)]
+    if encoding is None:
+        encoding = choose_codepage("".join(t for _, t in parts))
+    else:
+        try:
+            "".encode(encoding)
+        except LookupError as exc:
+            raise QMethodError(f"Unknown encoding {encoding!r}.") from exc
+    fixed = _encode_texts(parts, encoding, warns)
+    sorts = sorts.set_axis([fixed[f"Q-sort id {i!r}"] for i in ids], axis=1)
+    dat = to_dat(sorts, distribution=distribution, title=fixed["the title"])
+    dat_path = Path(dat_path)
+    dat_path.write_bytes(dat.encode(encoding))
+    if texts is not None:
+        texts = [fixed[f"statement {k}"] for k in range(1, len(texts) + 1)]
         if any(len(t) > 60 for t in texts):
             warns.append("Some statements are longer than 60 characters; PQMethod may cut them when it prints.")
         sta_path = dat_path.with_suffix(".STA" if dat_path.suffix.isupper() else ".sta")
-        sta_path.write_bytes(_encode(to_sta(texts), encoding, warns, "statements"))
+        sta_path.write_bytes(to_sta(texts).encode(encoding))
     return warns
-
-
-def _encode(text: str, encoding: str, warns: list[str], what: str) -> bytes:
-    try:
-        return text.encode(encoding)
-    except UnicodeEncodeError:
-        warns.append(f"Some characters of the {what} do not exist in {encoding} and were written as '?'.")
-        return text.encode(encoding, errors="replace")
-    except LookupError as exc:
-        raise QMethodError(f"Unknown encoding {encoding!r}.") from exc

@@ -1,7 +1,8 @@
 """Statement files: plain text (one statement per line), CSV (a text column) or HtmlQ ``statements.xml``.
 
-Text may be UTF-8 (with or without BOM), UTF-16 (with BOM), cp1252 or Shift_JIS, with any line ending;
-see :func:`qmethod.io._text.decode_text`.
+Text may be UTF-8 (with or without BOM), UTF-16 (with BOM), Shift_JIS, Windows cp1252 or a DOS code page
+(cp865, cp850, cp437: PQMethod ``.STA`` files), with any line ending; the single-byte code page is
+detected (see :func:`qmethod.io._text.decode_text`), DOS first for a ``.STA``.
 """
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from qmethod.errors import FormatError
-from qmethod.io._text import DEFAULT_MAX_BYTES, Source, decode_text, load_source, read_csv_rows, split_lines
+from qmethod.io._text import (DEFAULT_MAX_BYTES, PQMETHOD_CODEPAGES, Source, decode_text, load_source, read_csv_rows,
+                              split_lines)
 
 __all__ = ["read_statements", "parse_statements_text"]
 
@@ -47,14 +49,25 @@ def read_statements(source: Any, *, encoding: str | None = None, name: str | Non
                     max_bytes: int | None = DEFAULT_MAX_BYTES) -> list[str]:
     """Read a statement file (path, bytes or binary file object) into a list of texts in statement order.
 
-    Blank lines are skipped; surrounding spaces are removed.
+    Blank lines are skipped; surrounding spaces are removed. Without ``encoding`` the text encoding is
+    detected: UTF-8/UTF-16 by their marks, else Shift_JIS, Windows cp1252 or a DOS code page (cp865,
+    cp850, cp437), whichever reads as text (see :func:`statement_codepages`).
     """
     src = source if isinstance(source, Source) else load_source(source, name=name, max_bytes=max_bytes)
-    text = decode_text(src.data, src.name, encoding)
+    text = decode_text(src.data, src.name, encoding, single_byte=statement_codepages(src.name))
     statements = parse_statements_text(text, src.name)
     if not statements:
         raise FormatError(f"{src.name}: expected one statement per line, found no text.")
     return statements
+
+
+def statement_codepages(name: str) -> tuple[str, ...]:
+    """Single-byte code pages a statement file may be in, the likeliest first: a PQMethod ``.STA`` was
+    written by a DOS program (cp865, cp850, cp437) or re-saved by a Windows editor (cp1252); other
+    statement files the other way round."""
+    if name.lower().endswith(".sta"):
+        return PQMETHOD_CODEPAGES
+    return PQMETHOD_CODEPAGES[-1:] + PQMETHOD_CODEPAGES[:-1]
 
 
 def sibling(path: Path | None, suffixes: tuple[str, ...]) -> Path | None:

@@ -3,8 +3,11 @@ every participant finishes with every acknowledged step stored and exactly one w
 from __future__ import annotations
 
 import loadlib
+import pytest
 
 from qmethod import service as sv
+
+pytestmark = pytest.mark.slow  # drives the load benchmark's serving processes; make test runs it
 
 
 def test_sigkill_mid_load_loses_no_acknowledged_step(db, database_url):

@@ -18,6 +18,7 @@ import pytest
 
 from qmethod import service as sv
 
+pytestmark = pytest.mark.slow  # spawns serving processes; make test runs it, make test-fast does not
 CHILD = Path(__file__).with_name("step_child.py")
 SEED = 11
 

@@ -15,12 +15,32 @@ from qmethod.store.models import utcnow
 PASSWORD = "correct horse battery"
 
 
+@pytest.mark.production_hasher
 def test_password_is_hashed_with_argon2id_at_or_above_owasp(db):
     ac.create_account(db, "anna", PASSWORD)
     stored = db.read(lambda s: s.scalars(select(ResearcherRow.password_hash)).one())
     assert PASSWORD not in stored and stored.startswith("$argon2id$")
     p = extract_parameters(stored)
     assert p.memory_cost >= 19456 and p.time_cost >= 2 and p.parallelism >= 1
+
+
+@pytest.mark.production_hasher
+def test_production_hasher_is_not_the_cheap_test_one():
+    """The hasher the app uses (module attribute, untouched in a test marked production_hasher) is Argon2id
+    at or above OWASP's minimum, far above the parameters the other tests use to save time."""
+    from tests.conftest import TEST_HASHER_PARAMS
+
+    p = extract_parameters(ac.HASHER.hash(PASSWORD))
+    assert p.type.name == "ID" and p.memory_cost >= 19456 and p.time_cost >= 2 and p.parallelism >= 1
+    assert p.memory_cost > 1000 * TEST_HASHER_PARAMS["memory_cost"]
+    assert extract_parameters(ac._DUMMY_HASH) == p  # unknown user names cost as much as known ones
+
+
+def test_tests_hash_with_the_cheap_parameters(db):
+    ac.create_account(db, "anna", PASSWORD)
+    p = extract_parameters(db.read(lambda s: s.scalars(select(ResearcherRow.password_hash)).one()))
+    assert p.memory_cost == 8 and p.time_cost == 1
+    assert ac.login(db, "anna", PASSWORD).researcher.username == "anna"
 
 
 def test_account_rules(db):

@@ -1,0 +1,298 @@
+"""Every code block of README.md and docs/*.md runs as written (or is checked as far as it can be here).
+
+Each fenced block is one test, named ``FILE:LINE`` (the line of its opening fence); a failure names the
+file, the line of the block or of the failing command, and the error. What happens to a block depends on
+its language tag:
+
+``python``
+    Run as written by this venv's Python, in a fresh interpreter (so ``import qmethod`` alone must be
+    enough), in a temporary folder holding the data files the documentation names (see :data:`DOC_FILES`:
+    ``LIPSET.DAT``/``.STA``, ``sorts.csv``, ``export.json``, ``statements.txt``, ``myflags.csv``, the
+    ``studies`` folder) and with ``QMETHOD_DATABASE_URL`` pointing at a new SQLite file in that folder.
+``sh`` / ``bash`` / ``shell`` / ``console``
+    Every line that calls the command line (``qmethod ...`` or ``.venv/bin/qmethod ...``, after an optional
+    ``cd``-free prefix such as ``echo "$PW" |``) is run in that folder, in order, and must exit with 0.
+    ``.venv/bin/`` means this venv. A plain ``qmethod ARGS`` line runs in this process
+    (``qmethod.cli.main``); a password prompt is answered with :data:`PASSWORD`; a line with shell syntax
+    (pipe, ``$VAR``) runs under bash with ``PW`` set to :data:`PASSWORD`. The other lines cannot run here
+    (``make run``, ``sudo``, ``systemctl``, ``curl``...) and are checked as far as possible: ``make T``
+    needs a target ``T`` in the Makefile, ``.venv/bin/python path/x.py`` and ``python -m pytest PATHS``
+    need those paths in the repository.
+``toml``
+    Must parse; a block with a ``[study]`` table is a whole study definition and must validate
+    (:func:`qmethod.study.loads_study`).
+``ini``
+    Must parse (:mod:`configparser`, as systemd unit files are written).
+any other tag, or none (program output, nginx, crontab lines)
+    Shown only; nothing to run.
+
+Marker convention: a block that cannot be run or checked here, although its tag says it could, is excluded
+by an HTML comment, invisible on GitHub but visible in the source, on the line directly above its opening
+fence::
+
+    <!-- docs-test: skip REASON -->
+
+The reason is required; such blocks are reported as skipped with it (``pytest -rs``).
+"""
+from __future__ import annotations
+
+import configparser
+import getpass
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data"
+VENV_BIN = Path(sys.executable).parent
+PASSWORD = "a documented example password"
+
+#: file name used in the documentation -> the file copied under that name into the folder the blocks run in
+DOC_FILES = {
+    "LIPSET.DAT": DATA / "LIPSET.DAT",
+    "LIPSET.STA": DATA / "LIPSET.STA",
+    "sorts.csv": ROOT / "qmethod" / "data" / "lipset.csv",
+    "statements.txt": ROOT / "qmethod" / "data" / "lipset_statements.txt",
+    "export.json": DATA / "docs" / "export.json",  # Lipset as an EQ Web Sort Firebase export
+    "myflags.csv": DATA / "docs" / "myflags.csv",  # manual flags for Lipset, F1 and F2
+    "studies": ROOT / "studies",
+}
+
+SKIP_MARK = re.compile(r"<!--\s*docs-test:\s*skip\b\s*(.*?)\s*-->")
+FENCE = re.compile(r"^(\s*)(```+|~~~+)\s*([\w+-]*)")
+SHELL_TAGS = {"sh", "bash", "shell", "console"}
+SHELL_SYNTAX = re.compile(r"[|&;<>`$()]")
+
+
+@dataclass(frozen=True)
+class Block:
+    file: str      # path relative to the repository
+    line: int      # 1-based line of the opening fence
+    lang: str
+    code: str
+    skip: str | None  # the reason given by a skip marker
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+def doc_files() -> list[Path]:
+    return [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+def find_blocks(path: Path) -> list[Block]:
+    """The fenced code blocks of a Markdown file (indented fences inside list items too)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    rel = str(path.relative_to(ROOT))
+    blocks, i = [], 0
+    while i < len(lines):
+        m = FENCE.match(lines[i])
+        if not m:
+            i += 1
+            continue
+        indent, fence, lang = m.group(1), m.group(2), m.group(3).lower()
+        j = i + 1
+        while j < len(lines) and not lines[j].strip().startswith(fence[:3]):
+            j += 1
+        if j == len(lines):
+            raise AssertionError(f"{rel}:{i + 1}: code block is never closed")
+        body = [ln[len(indent):] if ln.startswith(indent) else ln.lstrip() for ln in lines[i + 1:j]]
+        prev = lines[i - 1] if i else ""
+        mark = SKIP_MARK.search(prev)
+        if mark and not mark.group(1):
+            raise AssertionError(f"{rel}:{i}: a docs-test skip marker needs a reason")
+        blocks.append(Block(rel, i + 1, lang, "\n".join(body) + "\n", mark.group(1) if mark else None))
+        i = j + 1
+    return blocks
+
+
+ALL_BLOCKS = [b for p in doc_files() for b in find_blocks(p)]
+
+
+@pytest.fixture
+def doc_dir(tmp_path, monkeypatch, cheap_password_hasher):
+    """A folder with the files the documentation names; the documented commands run in it."""
+    for name, src in DOC_FILES.items():
+        if src.is_dir():
+            shutil.copytree(src, tmp_path / name)
+        else:
+            shutil.copyfile(src, tmp_path / name)
+    (tmp_path / "var").mkdir()
+    monkeypatch.setenv("QMETHOD_DATABASE_URL", f"sqlite:///{tmp_path / 'var' / 'qmethod.sqlite'}")
+    monkeypatch.setenv("PW", PASSWORD)
+    monkeypatch.setenv("PATH", f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    monkeypatch.delenv("QMETHOD_ADMIN_PASSWORD", raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _fail(where: str, what: str) -> None:
+    pytest.fail(f"{where}: {what}", pytrace=False)
+
+
+def _run_python(block: Block, folder: Path) -> None:
+    script = folder / "doc_block.py"
+    script.write_text(block.code, encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), MPLBACKEND="Agg")
+    res = subprocess.run([sys.executable, str(script)], cwd=folder, env=env, capture_output=True, text=True,
+                         timeout=300)
+    if res.returncode != 0:
+        tb = res.stderr.strip().splitlines()
+        # the block's own line numbers map to lines of the Markdown file
+        lines = [int(n) for n in re.findall(r'doc_block\.py", line (\d+)', res.stderr)]
+        at = f"{block.file}:{block.line + lines[-1]}" if lines else block.where
+        _fail(at, f"the python block fails: {tb[-1] if tb else 'exit ' + str(res.returncode)}\n{res.stderr}")
+
+
+def _run_cli_line(where: str, line: str, folder: Path, capsys) -> None:
+    from qmethod.cli import main
+
+    command = re.sub(r"(^|\s)\.venv/bin/", r"\1", line)
+    if SHELL_SYNTAX.search(command):
+        res = subprocess.run(["bash", "-c", command], cwd=folder, capture_output=True, text=True, timeout=300,
+                             env=dict(os.environ, PYTHONPATH=str(ROOT)), stdin=subprocess.DEVNULL)
+        if res.returncode != 0:
+            _fail(where, f"`{line}` exits with {res.returncode}: {res.stderr.strip() or res.stdout.strip()}")
+        return
+    argv = shlex.split(command)
+    assert argv[0] == "qmethod", f"{where}: not a qmethod command: {line}"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(getpass, "getpass", lambda prompt="": PASSWORD)
+        try:
+            code = main(argv[1:])
+        except SystemExit as exc:  # argparse errors
+            code = exc.code if isinstance(exc.code, int) else 2
+    out, err = capsys.readouterr()
+    if code != 0:
+        _fail(where, f"`{line}` exits with {code}: {err.strip() or out.strip()}")
+
+
+def _check_other_line(where: str, line: str) -> None:
+    """Lines that cannot run here: the things they name must exist."""
+    try:
+        words = shlex.split(line)
+    except ValueError:  # unbalanced quotes in a shown-only line
+        return
+    if not words:
+        return
+    if words[0] == "make":
+        makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+        for target in (w for w in words[1:] if "=" not in w and not w.startswith("-")):
+            if not re.search(rf"^{re.escape(target)}\s*:", makefile, re.MULTILINE):
+                _fail(where, f"`{line}`: the Makefile has no target {target!r}")
+    elif words[0].endswith("python") and words[0].startswith(".venv/"):
+        if len(words) > 2 and words[1:3] == ["-m", "pytest"]:
+            paths = [w for w in words[3:] if w.startswith("tests")]
+        else:
+            paths = [w for w in words[1:2] if w.endswith(".py")]
+        for p in paths:
+            if not (ROOT / p.split("::")[0]).exists():
+                _fail(where, f"`{line}`: {p} does not exist in the repository")
+
+
+def _strip_comment(line: str) -> str:
+    """The line without a trailing shell comment (a '#' after a blank, outside quotes)."""
+    quote = None
+    for k, c in enumerate(line):
+        if quote:
+            quote = None if c == quote else quote
+        elif c in "'\"":
+            quote = c
+        elif c == "#" and (k == 0 or line[k - 1].isspace()):
+            return line[:k].rstrip()
+    return line.rstrip()
+
+
+def _logical_lines(block: Block) -> list[tuple[int, str]]:
+    """(Markdown line, command) for each command of a shell block (comments removed, continuations joined)."""
+    out, pending, start = [], "", 0
+    for k, raw in enumerate(block.code.splitlines(), start=1):
+        if not pending:
+            start = block.line + k
+        text = _strip_comment(raw)
+        if text.endswith("\\"):
+            pending += text[:-1] + " "
+            continue
+        command = (pending + text).strip()
+        pending = ""
+        if command.startswith("$ "):
+            command = command[2:]
+        if command:
+            out.append((start, command))
+    return out
+
+
+def _calls_cli(command: str) -> bool:
+    """True when a command (or a part of a pipeline or list) starts with qmethod or .venv/bin/qmethod."""
+    return any(re.match(r"(\.venv/bin/)?qmethod(\s|$)", part.strip())
+               for part in re.split(r"\|\|?|&&|;", command))
+
+
+@pytest.mark.parametrize("block", ALL_BLOCKS, ids=[b.where for b in ALL_BLOCKS])
+def test_documented_code_block(block: Block, doc_dir: Path, capsys) -> None:
+    if block.skip:
+        pytest.skip(f"{block.where}: {block.skip}")
+    if block.lang == "python":
+        _run_python(block, doc_dir)
+    elif block.lang in SHELL_TAGS:
+        for line_no, command in _logical_lines(block):
+            where = f"{block.file}:{line_no}"
+            if _calls_cli(command):
+                _run_cli_line(where, command, doc_dir, capsys)
+            else:
+                _check_other_line(where, command)
+    elif block.lang == "toml":
+        try:
+            data = tomllib.loads(block.code)
+        except tomllib.TOMLDecodeError as exc:
+            _fail(block.where, f"the toml block does not parse: {exc}")
+        if "study" in data:
+            from qmethod.errors import StudyError
+            from qmethod.study import loads_study
+
+            try:
+                loads_study(block.code, source=block.where)
+            except StudyError as exc:
+                _fail(block.where, f"the study definition does not validate: {exc}")
+    elif block.lang == "ini":
+        parser = configparser.ConfigParser(strict=False, interpolation=None)
+        parser.optionxform = str  # type: ignore[assignment,method-assign]
+        try:
+            parser.read_string(block.code, source=block.where)
+        except configparser.Error as exc:
+            _fail(block.where, f"the ini block does not parse: {exc}")
+    else:
+        pytest.skip(f"{block.where}: a ```{block.lang or 'plain'} block is shown only")
+
+
+def test_blocks_are_found():
+    """The parser sees the blocks it must check (a broken fence would silently skip them)."""
+    langs = {(b.file, b.lang) for b in ALL_BLOCKS}
+    assert ("README.md", "python") in langs and ("README.md", "sh") in langs
+    assert all(not b.code.lstrip().startswith("```") for b in ALL_BLOCKS)
+
+
+def test_import_qmethod_gives_the_public_api(tmp_path):
+    """``import qmethod`` alone is enough for qmethod.io, qmethod.study and the app layers (fresh interpreter)."""
+    shutil.copyfile(DATA / "LIPSET.DAT", tmp_path / "LIPSET.DAT")
+    shutil.copyfile(DATA / "LIPSET.STA", tmp_path / "LIPSET.STA")
+    code = ("import sys, qmethod\n"
+            "data = qmethod.io.read('LIPSET.DAT')\n"
+            "texts = qmethod.io.read_statements('LIPSET.STA')\n"
+            "assert data.n_sorts == 9 and len(texts) == 33\n"
+            "assert 'qmethod.store' not in sys.modules  # the app layers load on first use\n"
+            "assert callable(qmethod.study.load_study) and callable(qmethod.service.open_database)\n"
+            "assert {'io', 'study', 'service', 'analysis'} <= set(dir(qmethod))\n"
+            "print('ok')\n")
+    res = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                         env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert res.returncode == 0 and res.stdout.strip() == "ok", res.stderr
