@@ -29,6 +29,7 @@ from qmethod.errors import (
 from qmethod.service import Database, ParticipantState
 from qmethod.study import Study
 
+from .components.access_tools import access_tools
 from .components.page_lang import page_lang
 from .i18n import LANGUAGES, t
 from .sync import MergeConflict
@@ -312,6 +313,7 @@ def header(ctx: Ctx | None, screen: str, lang: str, study: Study | None) -> None
             page_lang(lang)  # renders nothing; sets <html lang>
     else:
         page_lang(lang)
+    access_tools(lang)
     show_flash(lang)
 
 

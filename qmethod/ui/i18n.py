@@ -145,6 +145,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "ps_done": "Alle utsagnene er fordelt.",
         "ps_counts": "Hauger",
         "ps_group": "Hvor passer utsagnet?",
+        "access_label": "Hjelp til å lese:",
+        "access_large": "Større tekst",
+        "access_contrast": "Sterkere kontrast",
+        "access_speak": "Les opp",
+        "access_read_page": "Les siden høyt",
+        "access_no_voice": "Denne enheten kan ikke lese opp tekst.",
     },
     "en": {
         "app_title": "Sorting statements",
@@ -266,6 +272,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "ps_done": "All statements are in a pile.",
         "ps_counts": "Piles",
         "ps_group": "Where does the statement fit?",
+        "access_label": "Reading help:",
+        "access_large": "Larger text",
+        "access_contrast": "High contrast",
+        "access_speak": "Read aloud",
+        "access_read_page": "Read the page aloud",
+        "access_no_voice": "This device cannot read text aloud.",
     },
 }
 

@@ -1,0 +1,37 @@
+"""Reading and seeing aids on every participant page: larger text, high contrast and read aloud.
+
+A small toolbar under the step indicator. Each aid is a toggle the participant can switch on at any
+step; the choice is kept in the browser (``localStorage``) for the rest of the sort, reloads included.
+
+* **Larger text** scales the whole page (and the grid, presort and list view, which size their text
+  in ``rem``) by 1.3.
+* **High contrast** shows black text on white with strong borders and underlined links, also inside
+  the grid and presort.
+* **Read aloud**: "Read the page" reads the page's headings and texts; while read aloud is on, every
+  statement card, pile button or text the participant focuses (Tab or keys) or taps is read aloud
+  once, so one tap or key per card is enough. The browser's own speech synthesis is used, with a voice
+  of the page's language (``nb-NO`` for bokmål) where the device has one; nothing is sent anywhere.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from .. import asset
+from ...i18n import strings_for
+
+__all__ = ["access_tools", "STRING_KEYS"]
+
+STRING_KEYS: tuple[str, ...] = ("access_label", "access_large", "access_contrast", "access_speak",
+                                "access_read_page", "access_no_voice")
+
+_COMPONENT = st.components.v2.component(
+    "qmethod_access_tools",
+    html="",
+    css=asset("access_tools", "access.css"),
+    js=asset("access_tools", "access.js"),
+)
+
+
+def access_tools(lang: str) -> None:
+    """Draw the toolbar in ``lang`` (the page's language)."""
+    _COMPONENT(key="access_tools", data={"lang": lang, "strings": strings_for(STRING_KEYS, lang)})

@@ -1,0 +1,162 @@
+// Reading and seeing aids (larger text, high contrast, read aloud), remembered in localStorage.
+// Page-wide effects are classes on <html>; the rules live in one <style> in <head>. The grid and
+// presort draw in shadow roots: their colours read the custom properties --qa-* (which inherit
+// into shadow roots) with their own colours as fallbacks, and their text is sized in rem.
+const KEY = "qmethod.access";
+const STYLE_ID = "qmethod-access-style";
+const PAGE_CSS = `
+html.qa-large { font-size: 130% !important; }
+html.qa-large [data-testid="stMarkdownContainer"] p, html.qa-large [data-testid="stMarkdownContainer"] li,
+html.qa-large label, html.qa-large button, html.qa-large input, html.qa-large textarea { font-size: 1.3rem !important; }
+html.qa-contrast, html.qa-contrast body, html.qa-contrast [data-testid="stApp"], html.qa-contrast [data-testid="stMain"] {
+  background: #fff !important; color: #000 !important; }
+html.qa-contrast * { color: #000 !important; border-color: #000 !important; }
+html.qa-contrast a { text-decoration: underline !important; }
+html.qa-contrast button[kind="primary"], html.qa-contrast button[aria-pressed="true"] { background: #000 !important; }
+html.qa-contrast button[kind="primary"] *, html.qa-contrast button[aria-pressed="true"], html.qa-contrast button[aria-pressed="true"] * { color: #fff !important; }
+html.qa-contrast { --qa-ink: #000; --qa-muted: #000; --qa-line: #000; --qa-bg: #fff; --qa-card: #fff;
+  --qa-disagree: #fff; --qa-neutral: #fff; --qa-agree: #fff; }
+`;
+
+function load() {
+  try { return JSON.parse(localStorage.getItem(KEY) || "{}") || {}; } catch (e) { return {}; }
+}
+function save(prefs) {
+  try { localStorage.setItem(KEY, JSON.stringify(prefs)); } catch (e) { /* private mode: this page only */ }
+}
+
+function applyPage(prefs) {
+  if (!document.getElementById(STYLE_ID)) {
+    const st = document.createElement("style");
+    st.id = STYLE_ID;
+    st.textContent = PAGE_CSS;
+    document.head.appendChild(st);
+  }
+  const root = document.documentElement;
+  root.classList.toggle("qa-large", !!prefs.large);
+  root.classList.toggle("qa-contrast", !!prefs.contrast);
+  root.classList.toggle("qa-speak", !!prefs.speak);
+}
+
+const speech = { lang: "nb", bound: false, last: "", lastAt: 0 };
+
+function voiceFor(lang) {
+  const synth = window.speechSynthesis;
+  if (!synth || !synth.getVoices) return null;
+  const want = lang === "nb" ? ["nb", "no", "nn"] : [lang];
+  return synth.getVoices().find((v) => want.some((w) => (v.lang || "").toLowerCase().startsWith(w))) || null;
+}
+
+export function speak(text) {
+  const synth = window.speechSynthesis;
+  const clean = (text || "").replace(/\s+/g, " ").trim();
+  if (!synth || !clean) return false;
+  const u = new SpeechSynthesisUtterance(clean);
+  u.lang = speech.lang === "nb" ? "nb-NO" : speech.lang === "en" ? "en-GB" : speech.lang;
+  const v = voiceFor(speech.lang);
+  if (v) u.voice = v;
+  synth.cancel();
+  synth.speak(u);
+  return true;
+}
+
+// The element a focus or tap is about: a statement card, a presort card, a button, a heading or text.
+function readable(path) {
+  for (const el of path) {
+    if (!(el instanceof Element)) continue;
+    if (el.closest && el.closest(".qa")) return null; // the toolbar itself
+    if (el.matches("[data-id], .ps-card, .ps-btn, button, [role='button'], h1, h2, h3, h4, p, li, label, option, select")) {
+      if (el.matches("select")) {
+        const opt = el.options && el.options[el.selectedIndex];
+        return (el.getAttribute("aria-label") || "") + " " + (opt ? opt.text : "");
+      }
+      return el.getAttribute("aria-label") && !el.textContent.trim() ? el.getAttribute("aria-label") : el.innerText || el.textContent;
+    }
+  }
+  return null;
+}
+
+function onAct(event) {
+  if (!document.documentElement.classList.contains("qa-speak")) return;
+  const text = readable(event.composedPath ? event.composedPath() : [event.target]);
+  if (!text) return;
+  const now = Date.now();
+  if (text === speech.last && now - speech.lastAt < 800) return; // focus and click of one tap: once
+  speech.last = text;
+  speech.lastAt = now;
+  speak(text);
+}
+
+function pageText() {
+  const main = document.querySelector('[data-testid="stMain"]') || document.body;
+  const parts = [];
+  for (const el of main.querySelectorAll("h1, h2, h3, [data-testid='stMarkdownContainer'] p, [data-testid='stMarkdownContainer'] li, [data-testid='stCaptionContainer']")) {
+    if (el.closest(".qa")) continue;
+    const t = (el.innerText || "").trim();
+    if (t && !parts.includes(t)) parts.push(t);
+  }
+  return parts.join(". ");
+}
+
+export default function accessTools(component) {
+  const { data, parentElement } = component;
+  const S = (k) => (data && data.strings && data.strings[k]) || k;
+  speech.lang = (data && data.lang) || "nb";
+  const prefs = load();
+  applyPage(prefs);
+  if (!speech.bound) {
+    document.addEventListener("focusin", onAct, true);
+    document.addEventListener("click", onAct, true);
+    speech.bound = true;
+  }
+  parentElement.textContent = "";
+  const bar = document.createElement("div");
+  bar.className = "qa";
+  bar.setAttribute("role", "group");
+  bar.setAttribute("aria-label", S("access_label"));
+  bar.setAttribute("data-testid", "access-tools");
+  const label = document.createElement("p");
+  label.className = "qa-label";
+  label.textContent = S("access_label");
+  bar.appendChild(label);
+  const note = document.createElement("p");
+  note.className = "qa-note";
+  note.hidden = true;
+  note.setAttribute("role", "status");
+  const toggle = (name, text) => {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = text;
+    b.setAttribute("aria-pressed", String(!!prefs[name]));
+    b.setAttribute("data-testid", "access-" + name);
+    b.addEventListener("click", () => {
+      prefs[name] = !prefs[name];
+      save(prefs);
+      applyPage(prefs);
+      b.setAttribute("aria-pressed", String(!!prefs[name]));
+      if (name === "speak") {
+        readBtn.hidden = !prefs.speak;
+        note.hidden = !prefs.speak || !!window.speechSynthesis;
+      }
+    });
+    bar.appendChild(b);
+    return b;
+  };
+  toggle("large", S("access_large"));
+  toggle("contrast", S("access_contrast"));
+  toggle("speak", S("access_speak"));
+  const readBtn = document.createElement("button");
+  readBtn.type = "button";
+  readBtn.textContent = S("access_read_page");
+  readBtn.setAttribute("data-testid", "access-read-page");
+  readBtn.hidden = !prefs.speak;
+  readBtn.addEventListener("click", (e) => {
+    e.stopPropagation();
+    if (!speak(pageText())) note.hidden = false;
+  });
+  bar.appendChild(readBtn);
+  note.textContent = S("access_no_voice");
+  note.hidden = !prefs.speak || !!window.speechSynthesis;
+  bar.appendChild(note);
+  parentElement.appendChild(bar);
+}
