@@ -131,15 +131,16 @@ def test_pdf_pages_render(lipset, tmp_path):
               "Figure 1. Composite Q-sort of F1: Egalitarian", "Merit, not birth.", "Æ, ø and å survive"):
         assert s in text
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(tmp_path / "page")], check=True)
+    subprocess.run(["pdftoppm", "-r", "80", "-png", str(pdf), str(tmp_path / "page")], check=True)
     pages = sorted(tmp_path.glob("page-*.png"))
     assert len(pages) >= 5
     from PIL import Image
 
-    for k, p in enumerate(pages[:3], 1):  # first pages kept for a look (report-page-1.png ...)
+    for p in pages:
         img = Image.open(p)
-        assert img.size[0] > 400 and len(img.convert("L").getcolors(maxcolors=256 * 256) or []) > 2  # not blank
-        shutil.copy(p, ARTIFACTS / f"report-page-{k}.png")
+        assert img.size[0] > 600 and len(img.convert("L").getcolors(maxcolors=256 * 256) or []) > 2  # not blank
+    shutil.copy(pages[2], ARTIFACTS / "report-tables.png")  # the first results page, kept to look at
+    shutil.copy(pages[-1], ARTIFACTS / "report-narratives.png")
 
 
 def test_report_of_a_study_with_comments_has_the_team_and_the_participants_words(db):

@@ -97,7 +97,6 @@ def test_co_researcher_interprets_and_sees_only_what_is_shared(app, browser, dat
     settle(page)
     (member,) = it.members(db, admin, STUDY)
     assert (member.username, member.added_by, member.active) == ("kari", "admin", True)
-    shot(page, "interpretation")
 
     # the co-researcher, in a browser of their own
     kctx = browser.new_context(viewport={"width": 1280, "height": 1000})
@@ -108,6 +107,7 @@ def test_co_researcher_interprets_and_sees_only_what_is_shared(app, browser, dat
     kp.locator("blockquote").first.wait_for()
     settle(kp)
     no_exception(kp)
+    shot(kp, "interpretation")
     assert _sidebar_links(kp) == ["Interpretation", "Viewpoints", "Guide"]  # the app's own navigation
     kari = next(a for a in accounts.list_accounts(db) if a.username == "kari")
     view = it.interpretation(db, kari, it.analyses(db, kari)[0].id)

@@ -123,7 +123,8 @@ with t1:
             mark = f" {s.level}" if s.level else ""
             arrow = {"higher": " ▲ higher than elsewhere", "lower": " ▼ lower than elsewhere"}.get(s.direction, "")
             text = texts.get(s.id, s.text)
-            st.markdown(f"**{s.number}.** {html.escape(str(text))} — *{s.array:+d}* (z {s.z:.2f}){mark}{arrow}")
+            column = f"{s.array:+d}" if s.array else "0"
+            st.markdown(f"**{s.number}.** {html.escape(str(text))} — *{column}* (z {s.z:.2f}){mark}{arrow}")
             if s.quotes:
                 st.markdown(_quote_html(s.quotes), unsafe_allow_html=True)
 with t2:
