@@ -48,7 +48,7 @@ from . import accounts
 from .accounts import CO_RESEARCHER, RESEARCHER, Researcher
 
 __all__ = [
-    "AccessDenied", "FIELDS", "Member", "SharedAnalysis", "TextVersion", "Note", "FactorTexts", "Quote",
+    "AccessDenied", "FIELDS", "ALL", "Member", "SharedAnalysis", "TextVersion", "Note", "FactorTexts", "Quote",
     "Statement", "SurveySummary", "FactorView", "Interpretation", "ViewpointCard",
     "can_see_study", "visible_studies", "invite", "remove_member", "members", "analyses",
     "write_text", "accept", "add_note", "factor_texts", "interpretation", "viewpoint_card", "report_content",
@@ -58,7 +58,10 @@ __all__ = [
 #: the texts of a factor, with their longest length in characters
 FIELDS: dict[str, int] = {"name": 200, "summary": 2000, "narrative": 50_000}
 NOTE_LENGTH = 10_000
-_FACTOR = re.compile(r"^F[1-9][0-9]?[ab]?$")
+_FACTOR = re.compile(r"^(F[1-9][0-9]?[ab]?|all)$")
+#: the pseudo-factor of texts about the whole solution; its ``summary`` is the team's reason for the
+#: number of factors (it goes into the methods paragraph of the report)
+ALL = "all"
 
 
 class AccessDenied(QMethodError):
@@ -458,7 +461,8 @@ def _digest(plan: dict[str, Any] | None) -> str:
 
 def _check_factor(factor: str) -> str:
     if not isinstance(factor, str) or not _FACTOR.match(factor):
-        raise QMethodError(f"{factor!r} is not a factor name (F1, F2, … or F1a/F1b after a split).")
+        raise QMethodError(f"{factor!r} is not a factor name (F1, F2, … or F1a/F1b after a split, or "
+                           f"{ALL!r} for the whole solution).")
     return factor
 
 
@@ -834,10 +838,26 @@ def report_content(db: Database, actor: Researcher, workspace_id: int, *, bootst
             quotes=tuple((str(number.get(q.statement, q.statement)), q.score, q.text) for q in fv.quotes[:6]),
             authors=tuple(dict.fromkeys(v.author for v in (t.history if t else ()) if v.status == "accepted")))
     ws_plan = _plan_of(db, workspace_id)
+    whole = view.team.get(ALL)
     return ReportContent(result=result, title=view.title, study=summary, narratives=narratives,
                          inverted=tuple(ws_plan.inverted), split=tuple(ws_plan.split),
                          flags_by_hand=ws_plan.flags is not None, bootstrap=bootstrap,
-                         co_researchers=team_names)
+                         co_researchers=team_names, suggested=_suggested(result),
+                         reason=whole.summary if whole else "")
+
+
+def _suggested(result: AnalysisResult) -> dict[str, int]:
+    """The number of factors each rule suggests for the result's sorts (as on the Analysis page)."""
+    from ..analysis import factor_guidance
+
+    p = result.sorts.shape[1]
+    if p < 3:
+        return {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        g = factor_guidance(result.sorts, max_factors=min(8, p - 1), distribution=list(result.distribution) or None,
+                            forced=result.settings.forced, n_iter=200, significance=result.settings.significance)
+    return {k: int(v) for k, v in g.suggested.items() if v is not None}
 
 
 def _plan_of(db: Database, workspace_id: int):

@@ -162,6 +162,7 @@ def test_report_of_a_study_with_comments_has_the_team_and_the_participants_words
     it.write_text(db, anna, w, "F1", "narrative", "Dette synet ser brukermedvirkning som et skinn.")
     p = it.write_text(db, kari, w, "F1", "summary", "De har sett at de blir brukt som alibi.")
     it.accept(db, anna, p.id)
+    it.write_text(db, anna, w, it.ALL, "summary", "Two factors were clear and made sense to the team")
     blob, name, mime = it.report(db, anna, w, "docx")
     assert name.endswith("-report.docx") and "wordprocessingml" in mime
     doc = Document(BytesIO(blob))
@@ -173,6 +174,8 @@ def test_report_of_a_study_with_comments_has_the_team_and_the_participants_words
     assert "De har sett at de blir brukt som alibi." in text and "Written by anna, kari." in text
     assert "6 of 6 participants who started completed the sort" in text
     assert "columns −4, +4" in text and "1 co-researcher" in text
+    assert "Two factors were clear and made sense to the team." in text
+    assert re.search(r"parallel analysis suggested \d, the Kaiser criterion \(eigenvalue > 1\) suggested \d", text)
     assert len(doc.tables) == 1 + 6 + 2
     statements = doc.tables[0]
     assert statements.cell(1, 1).text == "Jeg blir tatt på alvor når jeg forteller hva som er viktig for meg."

@@ -93,7 +93,7 @@ def test_co_researcher_interprets_and_sees_only_what_is_shared(app, browser, dat
     page.get_by_label("User name").fill("kari")
     page.get_by_label("First password (for a new account)").fill(CO_PASSWORD)
     page.get_by_role("button", name="Invite").click()
-    page.get_by_text(f"kari is on the team of {STUDY}.").wait_for()
+    page.get_by_text("kari · invited by admin").wait_for()
     settle(page)
     (member,) = it.members(db, admin, STUDY)
     assert (member.username, member.added_by, member.active) == ("kari", "admin", True)
@@ -189,6 +189,10 @@ def test_co_researcher_interprets_and_sees_only_what_is_shared(app, browser, dat
     page.get_by_role("button", name="Save").click()
     page.get_by_role("heading", name="F1: Mer pynt enn medvirkning").wait_for()
     settle(page)
+    page.get_by_text("Why these factors (for the methods paragraph of the report)").click()
+    page.get_by_label("The team's reason for keeping these factors").fill("Both viewpoints were recognised by the team")
+    page.get_by_role("button", name="Save the reason").click()
+    settle(page)
     page.get_by_role("button", name="Report (Word, .docx)").click()
     settle(page)
     with page.expect_download() as dl:
@@ -198,6 +202,7 @@ def test_co_researcher_interprets_and_sees_only_what_is_shared(app, browser, dat
     assert "F1: Mer pynt enn medvirkning" in text and "De har sett at medvirkning blir brukt som pynt." in text
     assert "Written by admin, kari." in text or "Written by kari, admin." in text
     assert "8 of 8 participants who started completed the sort" in text and len(doc.tables) >= 7
+    assert "Both viewpoints were recognised by the team." in text
 
     # the named card as the co-researcher sees it (the README's picture)
     kp.goto(f"{app.url}/viewpoints")

@@ -109,6 +109,21 @@ with right:
             if run(it.add_note, db, user, analysis.id, factor, note) is not None:
                 st.rerun()
 
+whole = view.team.get(it.ALL) or it.FactorTexts(it.ALL)
+with st.expander("Why these factors (for the methods paragraph of the report)"):
+    with st.form(f"reason_{analysis.id}"):
+        reason = st.text_area("The team's reason for keeping these factors", value=whole.summary, height=90,
+                              max_chars=it.FIELDS["summary"])
+        if st.form_submit_button("Save the reason" if user.is_researcher else "Propose a reason"):
+            if run(it.write_text, db, user, analysis.id, it.ALL, "summary", reason) is not None:
+                st.rerun()
+    for p in whole.proposals:
+        st.markdown(f"Proposal by **{p.author}**, {p.created_at:%Y-%m-%d %H:%M} UTC")
+        st.text(p.text)
+        if user.is_researcher and st.button("Accept", key=f"accept_{p.id}"):
+            if run(it.accept, db, user, p.id) is not None:
+                st.rerun()
+
 t1, t2, t3 = st.tabs(["Statements and comments", "Defining participants", "Crib sheet"])
 with t1:
     heads = {"highest": "Ranked highest", "lowest": "Ranked lowest",
@@ -165,7 +180,8 @@ if user.is_researcher:
                 if st.form_submit_button("Invite"):
                     m = run(it.invite, db, user, analysis.study_id, who, password=pw or None)
                     if m is not None:
-                        st.success(f"{m.username} is on the team of {analysis.study_id}.")
+                        st.toast(f"{m.username} is on the team of {analysis.study_id}.")
+                        st.rerun()
     st.subheader("Report")
     st.caption("Study summary, methods written from the analysis choices, journal tables, composite Q-sorts and "
                "the team's narratives.")
