@@ -139,7 +139,7 @@ def test_co_researcher_interprets_and_sees_only_what_is_shared(app, browser, dat
     settle(kp)
     no_exception(kp)
     cards = kp.locator("article.qcard")
-    assert cards.count() == len(view.factors)
+    assert cards.count() == len(view.factors) and cards.first.get_attribute("lang") == "nb"
     first = cards.first
     assert first.get_by_role("heading", name="Folk som deler dette synet, er mest enige i").count() == 1
     assert first.locator("li").count() >= 6

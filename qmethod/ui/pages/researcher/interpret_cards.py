@@ -46,7 +46,8 @@ def card_html(card: it.ViewpointCard, t: dict[str, str]) -> str:
     """One card as semantic HTML (every text escaped)."""
     e = html.escape
     title = card.name or t["unnamed"].format(f=card.factor)
-    out = [f'<article class="qcard" aria-labelledby="card-{card.factor}"><h2 id="card-{card.factor}">{e(title)}</h2>']
+    out = [f'<article class="qcard" lang="{e(card.language)}" aria-labelledby="card-{card.factor}">'
+           f'<h2 id="card-{card.factor}">{e(title)}</h2>']
     if card.summary:
         out.append(f"<p><strong>{e(card.summary)}</strong></p>")
     out.append(f"<p>{e(t['people'].format(n=card.n_people))}</p>")

@@ -6,6 +6,7 @@ import dataclasses
 
 import streamlit as st
 
+from qmethod import service
 from qmethod.service import interpretation as it
 from qmethod.service.accounts import Researcher
 from qmethod.ui import flow
@@ -15,7 +16,8 @@ LANG_NAMES = {"nb": "Norsk (bokmål)", "en": "English"}
 
 
 @st.cache_data(show_spinner="Loading the analysis…", max_entries=16, ttl=3600)
-def _view(workspace_id: int, updated: str, user_id: int, language: str, _user: Researcher) -> it.Interpretation:
+def _view(workspace_id: int, updated: str, completed: int, user_id: int, language: str,
+          _user: Researcher) -> it.Interpretation:
     return it.interpretation(flow.database(), _user, workspace_id, language=language)
 
 
@@ -50,5 +52,6 @@ def load_view(user: Researcher, analysis: it.SharedAnalysis, language: str) -> i
     team = run(it.factor_texts, db, user, analysis.id)
     if team is None:
         return None
-    view = run(_view, analysis.id, analysis.updated_at.isoformat(), user.id, language, user)
+    completed = service.study_info(db, analysis.study_id).completed if analysis.study_id else 0
+    view = run(_view, analysis.id, analysis.updated_at.isoformat(), completed, user.id, language, user)
     return None if view is None else dataclasses.replace(view, team=team)
