@@ -58,6 +58,9 @@ __all__ = [
 #: the texts of a factor, with their longest length in characters
 FIELDS: dict[str, int] = {"name": 200, "summary": 2000, "narrative": 50_000}
 NOTE_LENGTH = 10_000
+#: co-researchers see the survey answers of a factor's defining participants only when at least this
+#: many define it (fewer could single a person out)
+MIN_GROUP = 3
 _FACTOR = re.compile(r"^(F[1-9][0-9]?[ab]?|all)$")
 #: the pseudo-factor of texts about the whole solution; its ``summary`` is the team's reason for the
 #: number of factors (it goes into the methods paragraph of the report)
@@ -192,7 +195,8 @@ class Statement:
 @dataclass(frozen=True)
 class SurveySummary:
     """The defining participants' answers to one survey question: counts per answer (choices) or the
-    median (numbers); free-text answers are only counted (they may name people)."""
+    median (numbers); free-text answers are only counted (they may name people). Co-researchers get
+    none for a factor with fewer than :data:`MIN_GROUP` defining participants."""
 
     question: str
     text: str
@@ -214,6 +218,7 @@ class FactorView:
     survey: tuple[SurveySummary, ...]
     crib: pd.DataFrame | None
     composite: dict[int, list[str]]
+    survey_hidden: bool = False
 
     def of_kind(self, kind: str) -> tuple[Statement, ...]:
         return tuple(s for s in self.statements if s.kind == kind)
@@ -684,10 +689,11 @@ def _factor_view(result: AnalysisResult, f: str, *, valid: list[str], texts: pd.
         crib = crib.copy()
         crib["statement"] = [texts.get(s, t) for s, t in zip(crib.index, crib["statement"])]
     all_quotes = sorted((q for qs in quotes.values() for q in qs), key=lambda q: (-abs(q.score), -q.score * z[q.statement]))
+    hidden = not full and len(defining) < MIN_GROUP
     return FactorView(factor=f, n_defining=len(defining), defining=tuple(defining) if full else (),
                       statements=tuple(out), quotes=tuple(all_quotes),
-                      survey=_survey(study, participants, defining, lang) if study is not None else (),
-                      crib=crib, composite=composite(result, f))
+                      survey=_survey(study, participants, defining, lang) if study is not None and not hidden else (),
+                      crib=crib, composite=composite(result, f), survey_hidden=hidden)
 
 
 def interpretation(db: Database, actor: Researcher, workspace_id: int, *, language: str | None = None) -> Interpretation:

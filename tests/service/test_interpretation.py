@@ -66,6 +66,10 @@ def test_co_researcher_sees_only_invited_studies_and_only_anonymised_results(db,
         assert all(q.participant is None for q in fv_them.quotes)
         assert all(q.participant in fv_me.defining for q in fv_me.quotes)
     assert sum(len(v.quotes) for v in theirs.factor_views.values()) > 0
+    for f in theirs.factors:  # survey answers: the same summaries, unless too few people define the factor
+        small = mine.factor_views[f].n_defining < it.MIN_GROUP
+        assert theirs.factor_views[f].survey == (() if small else mine.factor_views[f].survey)
+        assert theirs.factor_views[f].survey_hidden == small and not mine.factor_views[f].survey_hidden
 
     # removal: recorded with who and when, and the study is gone for the co-researcher
     it.remove_member(db, anna, "brukermedvirkning", "kari")
@@ -172,3 +176,12 @@ def test_an_uploaded_analysis_is_its_owners_only(db):
     assert view.factors == ("F1", "F2", "F3") and view.study_id is None
     with pytest.raises(it.AccessDenied, match="another account"):
         it.interpretation(db, other, w)
+
+
+def test_a_small_factors_survey_answers_stay_hidden_from_co_researchers(db, team, monkeypatch):
+    anna, kari, ws = team
+    monkeypatch.setattr(it, "MIN_GROUP", 100)
+    mine, theirs = (it.interpretation(db, who, ws["brukermedvirkning"]) for who in (anna, kari))
+    for f in theirs.factors:
+        assert theirs.factor_views[f].survey == () and theirs.factor_views[f].survey_hidden
+        assert mine.factor_views[f].survey and not mine.factor_views[f].survey_hidden

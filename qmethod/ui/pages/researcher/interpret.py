@@ -143,7 +143,10 @@ with t1:
             if s.quotes:
                 st.markdown(_quote_html(s.quotes), unsafe_allow_html=True)
 with t2:
-    if not fv.survey:
+    if fv.survey_hidden:
+        st.caption(f"Fewer than {it.MIN_GROUP} people define this factor, so their answers are not shown "
+                   "(they could tell who they are).")
+    elif not fv.survey:
         st.caption("No survey answers for this analysis.")
     for q in fv.survey:
         st.markdown(f"**{html.escape(q.text)}** ({q.n} answered)")
