@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8501
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast bench venv test-deps clean admin
+.PHONY: run demo test test-fast bench venv test-deps clean admin
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ run: $(STAMP)
 	else \
 		$(BIN)/qmethod analyze qmethod/data/lipset.csv --factors 3; \
 	fi
+
+# the demo study with 12 synthetic completed sorts and comments (added once), then the app
+demo: $(STAMP)
+	@test -f var/.demo-seeded || ($(BIN)/qmethod demo seed -n 12 && touch var/.demo-seeded)
+	$(MAKE) run
 
 test-deps: $(STAMP)
 	bash scripts/test-deps.sh

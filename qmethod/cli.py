@@ -19,6 +19,7 @@ EPILOG = """examples:
   qmethod bootstrap study.csv --factors 3 --resamples 1000 --seed 1
   qmethod analyze export.json --statements statements.txt -k 3 --excel results.xlsx --report results.lis
   qmethod convert sorts.csv STUDY.DAT
+  qmethod demo seed -n 12
 """
 
 
@@ -324,7 +325,39 @@ def _register_user(sub) -> None:
     register(sub)
 
 
-_EXTRA_COMMANDS: list = [("user", _register_user)]
+def cmd_demo_seed(args) -> int:
+    from . import service as sv
+    from .service.demo import seed_demo
+
+    db = sv.open_database(args.database)
+    try:
+        study_dir = Path(args.study_dir)
+        if study_dir.exists():
+            info = sv.publish_study_file(db, study_dir)
+            print(f"study {info.id!r} revision {info.revision}: {'published' if info.changed else 'unchanged'}")
+        report = seed_demo(db, n=args.n, study_id=args.study, seed=args.seed)
+    finally:
+        db.dispose()
+    views = ", ".join(f"{code} ({view})" for code, view in report.participants)
+    print(f"{report.n} demo participants completed {report.study_id!r}: {views}")
+    return 0
+
+
+def _register_demo(sub) -> None:
+    d = sub.add_parser("demo", help="demo data: synthetic completed sorts with comments in the demo study")
+    ds = d.add_subparsers(dest="demo_command", metavar="ACTION", required=True)
+    seed = ds.add_parser("seed", help="publish the demo study and add synthetic completed responses "
+                         "(sorts, Norwegian comments, survey answers)")
+    seed.add_argument("--database", help="database URL (default: QMETHOD_DATABASE_URL or var/qmethod.sqlite)")
+    seed.add_argument("-n", type=int, default=12, help="number of participants to add (default 12)")
+    seed.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    seed.add_argument("--study", default="brukermedvirkning", help="study id (default brukermedvirkning)")
+    seed.add_argument("--study-dir", default=str(Path(__file__).resolve().parents[1] / "studies" / "brukermedvirkning"),
+                      help="folder of the demo study, published first when it exists")
+    seed.set_defaults(func=cmd_demo_seed)
+
+
+_EXTRA_COMMANDS: list = [("user", _register_user), ("demo", _register_demo)]
 
 
 def main(argv=None) -> int:

@@ -147,3 +147,24 @@ def test_study_publish(capsys, tmp_path, monkeypatch):
     assert "published" in out
     code, out, err = run(capsys, "study", "publish", root / "studies" / "brukermedvirkning")
     assert "unchanged" in out
+
+
+def test_demo_seed_fills_the_demo_study_with_completed_sorts_and_comments(capsys, tmp_path):
+    from qmethod import service as sv
+
+    url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+    assert main(["demo", "seed", "--database", url, "-n", "8"]) == 0
+    out = capsys.readouterr().out
+    assert "study 'brukermedvirkning' revision 1: published" in out and "8 demo participants completed" in out
+    db = sv.open_database(url)
+    try:
+        done = sv.completed_sorts(db, "brukermedvirkning")
+        assert done.sorts.shape == (34, 8)
+        comments = done.long.dropna(subset=["comment"])
+        assert len(comments) >= 8 and set(comments.score) <= {-4, 4}
+        assert comments.comment.str.contains("[æøå]").any()  # Norwegian
+        assert done.participants.role.notna().all()
+    finally:
+        db.dispose()
+    assert main(["demo", "seed", "--database", url, "--study", "nope", "--study-dir", str(tmp_path / "none")]) == 2
+    assert "not published" in capsys.readouterr().err

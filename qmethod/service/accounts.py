@@ -36,6 +36,7 @@ __all__ = [
     "create_account", "set_password", "delete_account", "list_accounts", "has_accounts",
     "login", "session_user", "logout", "ensure_admin_from_env",
     "IDLE_TIMEOUT", "MAX_SESSION", "MAX_FAILURES", "LOCK_TIME", "MIN_PASSWORD_LENGTH", "HASHER",
+    "RESEARCHER", "CO_RESEARCHER", "ROLES",
 ]
 
 IDLE_TIMEOUT = timedelta(minutes=30)
@@ -49,6 +50,11 @@ TOUCH_EVERY = timedelta(seconds=60)
 HASHER = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4, hash_len=32, salt_len=16, type=Type.ID)
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@\-]{1,63}$")
 _DUMMY_HASH = HASHER.hash("not a password of anyone " + secrets.token_hex(8))
+
+#: the roles of an account: a researcher sees every study; a co-researcher only the studies it is invited
+#: to, and there only anonymised results (see :mod:`qmethod.service.interpretation`)
+RESEARCHER, CO_RESEARCHER = "researcher", "co-researcher"
+ROLES = (RESEARCHER, CO_RESEARCHER)
 
 ENV_ADMIN_PASSWORD = "QMETHOD_ADMIN_PASSWORD"
 ENV_ADMIN_USER = "QMETHOD_ADMIN_USER"
@@ -70,6 +76,11 @@ class Researcher:
     username: str
     created_at: datetime
     last_login_at: datetime | None = None
+    role: str = RESEARCHER
+
+    @property
+    def is_researcher(self) -> bool:
+        return self.role == RESEARCHER
 
 
 @dataclass(frozen=True)
@@ -82,7 +93,8 @@ class ResearcherSession:
 
 
 def _researcher(row: ResearcherRow) -> Researcher:
-    return Researcher(id=row.id, username=row.username, created_at=row.created_at, last_login_at=row.last_login_at)
+    return Researcher(id=row.id, username=row.username, created_at=row.created_at, last_login_at=row.last_login_at,
+                      role=row.role or RESEARCHER)
 
 
 def _check_username(username: str) -> str:
@@ -109,8 +121,11 @@ def _row(session: Session, username: str) -> ResearcherRow | None:
                            ).one_or_none()
 
 
-def create_account(db: Database, username: str, password: str, *, now: datetime | None = None) -> Researcher:
-    """Create a researcher account (user names are unique, ignoring letter case)."""
+def create_account(db: Database, username: str, password: str, *, now: datetime | None = None,
+                   role: str = RESEARCHER) -> Researcher:
+    """Create an account (user names are unique, ignoring letter case); ``role`` is one of :data:`ROLES`."""
+    if role not in ROLES:
+        raise AccountError(f"Unknown role {role!r}; choose {' or '.join(ROLES)}.")
     name = _check_username(username)
     _check_password(password)
     hashed = HASHER.hash(password)
@@ -118,7 +133,8 @@ def create_account(db: Database, username: str, password: str, *, now: datetime 
     def work(session: Session) -> Researcher:
         if _row(session, name) is not None:
             raise AccountError(f"There is already an account called {name!r}.")
-        row = ResearcherRow(username=name, password_hash=hashed, created_at=now or utcnow(), failed_logins=0)
+        row = ResearcherRow(username=name, password_hash=hashed, created_at=now or utcnow(), failed_logins=0,
+                            role=role)
         session.add(row)
         session.flush()
         return _researcher(row)

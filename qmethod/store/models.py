@@ -8,6 +8,9 @@ audit trail: every step with its time and the participant version it produced) a
 record, without personal data, that a participant was deleted on request) and ``resume_attempt``.
 Researcher side: ``researcher`` (accounts), ``researcher_session`` (logins), ``study_draft`` (studies
 being designed) and ``analysis_workspace`` (a researcher's analysis choices of one data source).
+Co-interpretation: ``study_member`` (co-researchers invited to a study, with who added and removed them
+and when), ``factor_text`` (every version of a factor's name, summary and narrative, proposed or
+accepted, with author and time) and ``factor_note`` (the team's notes on a factor).
 This module is the whole schema; migrations are checked against it.
 
 All times are stored in UTC (:class:`UTCDateTime`).
@@ -33,7 +36,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = ["Base", "UTCDateTime", "StudyRow", "StatementRow", "ParticipantRow", "AccessTokenRow",
            "SortItemRow", "AnswerRow", "EventRow", "DeletionRow", "ResumeAttemptRow", "ResearcherRow", "ResearcherSessionRow",
-           "StudyDraftRow", "WorkspaceRow", "utcnow"]
+           "StudyDraftRow", "WorkspaceRow", "StudyMemberRow", "FactorTextRow", "FactorNoteRow", "utcnow"]
 
 
 def utcnow() -> datetime:
@@ -202,6 +205,8 @@ class ResearcherRow(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
+    #: ``researcher`` (sees every study) or ``co-researcher`` (sees only the studies it is invited to)
+    role: Mapped[str] = mapped_column(String(16), default="researcher", server_default="researcher")
 
 
 class ResearcherSessionRow(Base):
@@ -241,3 +246,50 @@ class WorkspaceRow(Base):
     data: Mapped[bytes | None] = mapped_column(LargeBinary)
     plan: Mapped[dict[str, Any]]
     updated_at: Mapped[datetime]
+
+
+class StudyMemberRow(Base):
+    """A co-researcher invited to a study; removal keeps the row (``removed_at``/``removed_by``)."""
+
+    __tablename__ = "study_member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), index=True)
+    researcher_id: Mapped[int] = mapped_column(ForeignKey("researcher.id", ondelete="CASCADE"), index=True)
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[datetime]
+    removed_by: Mapped[str | None] = mapped_column(String(64))
+    removed_at: Mapped[datetime | None]
+
+
+class FactorTextRow(Base):
+    """One version of a factor's name, summary or narrative (rows are only added, never changed,
+    except that a proposal records who accepted it)."""
+
+    __tablename__ = "factor_text"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("analysis_workspace.id", ondelete="CASCADE"), index=True)
+    factor: Mapped[str] = mapped_column(String(16))
+    field: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    #: ``accepted`` (a version of the team's text) or ``proposed`` (by a co-researcher, not yet accepted)
+    status: Mapped[str] = mapped_column(String(16))
+    author: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    plan_digest: Mapped[str] = mapped_column(String(16))
+    accepted_by: Mapped[str | None] = mapped_column(String(64))
+    accepted_at: Mapped[datetime | None]
+
+
+class FactorNoteRow(Base):
+    """A team member's note on a factor of an analysis."""
+
+    __tablename__ = "factor_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("analysis_workspace.id", ondelete="CASCADE"), index=True)
+    factor: Mapped[str] = mapped_column(String(16))
+    author: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]

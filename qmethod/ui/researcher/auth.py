@@ -31,7 +31,12 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "responses": ("qmethod/ui/pages/researcher/responses.py", "Responses", ":material/groups:"),
     "analysis": ("qmethod/ui/pages/researcher/analysis.py", "Analysis", ":material/insights:"),
     "paper": ("qmethod/ui/pages/researcher/paper.py", "Paper sorts", ":material/print:"),
+    "interpret": ("qmethod/ui/pages/researcher/interpret.py", "Interpretation", ":material/forum:"),
+    "viewpoints": ("qmethod/ui/pages/researcher/interpret_cards.py", "Viewpoints", ":material/diversity_3:"),
+    "guide": ("qmethod/ui/pages/researcher/guide.py", "Guide", ":material/menu_book:"),
 }
+#: the pages a co-researcher may open (every other page refuses them; see gate)
+CO_RESEARCHER_PAGES = ("interpret", "viewpoints", "guide")
 
 
 def page_path(name: str) -> str:
@@ -98,8 +103,12 @@ def _token() -> tuple[str | None, bool]:
     return (cookie, True) if cookie else (None, False)
 
 
-def gate(title: str) -> Researcher:
-    """The logged-in researcher; otherwise show the login form and stop the page."""
+def gate(title: str, *, co_researchers: bool = False) -> Researcher:
+    """The logged-in researcher; otherwise show the login form and stop the page.
+
+    Co-researcher accounts pass only where ``co_researchers`` is True (the pages of
+    :data:`CO_RESEARCHER_PAGES`); elsewhere they get a refusal and links to their pages.
+    """
     _bootstrap_admin()
     st.set_page_config(page_title=f"{title} – qmethod", layout="wide")
     token, from_cookie = _token()
@@ -117,13 +126,25 @@ def gate(title: str) -> Researcher:
         set_session_cookie(token)
         st.markdown("**qmethod** · researcher")
         study = current_study()
-        for name, (path, label, icon) in PAGES.items():
+        for name, (path, label, icon) in _pages_of(user).items():
             params = {"study": study} if study and name != "researcher" else None
             st.page_link(path, label=label, icon=icon, query_params=params)
         st.divider()
-        st.caption(f"Logged in as **{user.username}**")
+        st.caption(f"Logged in as **{user.username}**" + ("" if user.is_researcher else " (co-researcher)"))
         st.button("Log out", on_click=_logout, key="logout")
+    if not user.is_researcher and not co_researchers:
+        st.title(title)
+        st.error("This page is for researchers only. As a co-researcher you can open the pages below.",
+                 icon=":material/lock:")
+        for path, label, icon in _pages_of(user).values():
+            st.page_link(path, label=label, icon=icon)
+        st.stop()
     return user
+
+
+def _pages_of(user: Researcher) -> dict[str, tuple[str, str, str]]:
+    """The navigation of ``user``: every page for researchers, the co-researcher pages otherwise."""
+    return PAGES if user.is_researcher else {k: v for k, v in PAGES.items() if k in CO_RESEARCHER_PAGES}
 
 
 def current_study() -> str | None:

@@ -1,0 +1,121 @@
+"""The report as one self-contained HTML page (for the web, printable) and as Markdown.
+
+Same content as the DOCX (:mod:`qmethod.io.manuscript`); every text is escaped; nothing is loaded
+from another host. Tables have captions and header cells for screen readers.
+"""
+from __future__ import annotations
+
+import html
+
+from .manuscript import COMPOSITE_NOTE, ReportContent, composite_rows, sections, table_rows
+
+__all__ = ["write_html", "write_markdown"]
+
+_CSS = """
+body{font-family:Georgia,'Times New Roman',serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1f2328;line-height:1.5}
+h1,h2,h3{font-family:Helvetica,Arial,sans-serif}
+table{border-collapse:collapse;margin:.5rem 0 1.5rem;font-size:.85rem}
+th,td{border:1px solid #8c959f;padding:.2rem .45rem;vertical-align:top;text-align:left}
+caption{caption-side:top;text-align:left;font-weight:bold;padding:.3rem 0}
+td.num{text-align:right} .note{font-style:italic;font-size:.85rem}
+blockquote{margin:.3rem 0 .3rem 1rem;padding-left:.7rem;border-left:3px solid #8c959f}
+@media print{body{margin:0;max-width:none}table,blockquote,figure{break-inside:avoid}h2{break-before:page}}
+"""
+
+
+def _e(x) -> str:
+    return html.escape(str(x))
+
+
+def _html_table(caption: str, header: list[str], rows: list[list[str]], *, bold=frozenset(), note: str = "") -> str:
+    out = [f"<table><caption>{_e(caption)}</caption><thead><tr>"]
+    out += [f'<th scope="col">{_e(h)}</th>' for h in header]
+    out.append("</tr></thead><tbody>")
+    for i, row in enumerate(rows):
+        cells = [f'<th scope="row">{_e(row[0])}</th>']
+        for j, v in enumerate(row[1:], 1):
+            text = f"<strong>{_e(v)}</strong>" if (i, j) in bold else _e(v)
+            cells.append(f"<td>{text}</td>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</tbody></table>")
+    if note:
+        out.append(f'<p class="note">{_e(note)}</p>')
+    return "".join(out)
+
+
+def write_html(content: ReportContent) -> str:
+    """The report as a standalone HTML page (inline CSS with print rules)."""
+    parts = sections(content)
+    out = ['<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
+           f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{_e(parts["title"])}</title>',
+           f"<style>{_CSS}</style></head><body><main>", f"<h1>{_e(parts['title'])}</h1>",
+           "<section><h2>Study summary</h2><ul>", *[f"<li>{_e(x)}</li>" for x in parts["summary"]], "</ul>",
+           "<h3>Statements</h3><ol>", *[f"<li>{_e(t)}</li>" for _, t in parts["statements"]], "</ol></section>",
+           "<section><h2>Method</h2>", *[f"<p>{_e(p)}</p>" for p in parts["methods"]], "</section>",
+           "<section><h2>Results</h2>"]
+    for tab in parts["tables"]:
+        header, rows, bold = table_rows(tab)
+        out.append(_html_table(tab.caption, header, rows, bold=bold, note=tab.note))
+    out.append("</section><section><h2>Composite Q-sorts</h2>")
+    for k, (f, cols) in enumerate(parts["composites"].items(), 1):
+        header, rows = composite_rows(cols)
+        out.append("<figure>" + _html_table(f"Figure {k}. Composite Q-sort of {content.factor_title(f)}",
+                                            [header[0], *header[1:]], rows, note=COMPOSITE_NOTE) + "</figure>")
+    out.append("</section><section><h2>Factor interpretations</h2>")
+    for n in parts["narratives"]:
+        out.append(f"<article><h3>{_e(content.factor_title(n.factor))}</h3>")
+        if n.summary:
+            out.append(f"<p><em>{_e(n.summary)}</em></p>")
+        out += [f"<p>{_e(p.strip())}</p>" for p in n.narrative.split("\n\n") if p.strip()]
+        if n.quotes:
+            out.append("<h4>In the participants' own words</h4>")
+            out += [f"<blockquote>“{_e(t)}” <small>(statement {_e(s)}, placed at {sc:+d})</small></blockquote>"
+                    for s, sc, t in n.quotes]
+        if n.authors:
+            out.append(f'<p class="note">Written by {_e(", ".join(n.authors))}.</p>')
+        out.append("</article>")
+    out.append("</section></main></body></html>")
+    return "\n".join(out)
+
+
+def _md(x) -> str:
+    return str(x).replace("|", "\\|").replace("\n", " ")
+
+
+def _md_table(header: list[str], rows: list[list[str]], bold=frozenset()) -> list[str]:
+    out = ["| " + " | ".join(_md(h) for h in header) + " |", "|" + "---|" * len(header)]
+    for i, row in enumerate(rows):
+        out.append("| " + " | ".join(f"**{_md(v)}**" if (i, j) in bold else _md(v) for j, v in enumerate(row)) + " |")
+    return out + [""]
+
+
+def write_markdown(content: ReportContent) -> str:
+    """The report as Markdown (pipe tables)."""
+    parts = sections(content)
+    out = [f"# {parts['title']}", "", "## Study summary", ""]
+    out += [f"* {x}" for x in parts["summary"]] + ["", "### Statements", ""]
+    out += [f"{k}. {_md(t)}" for k, t in parts["statements"]] + ["", "## Method", ""]
+    for p in parts["methods"]:
+        out += [p, ""]
+    out += ["## Results", ""]
+    for tab in parts["tables"]:
+        header, rows, bold = table_rows(tab)
+        out += [f"**{tab.caption}**", ""] + _md_table(header, rows, bold)
+        if tab.note:
+            out += [f"*{tab.note}*", ""]
+    out += ["## Composite Q-sorts", ""]
+    for k, (f, cols) in enumerate(parts["composites"].items(), 1):
+        header, rows = composite_rows(cols)
+        out += [f"**Figure {k}. Composite Q-sort of {content.factor_title(f)}**", ""] + _md_table(header, rows)
+        out += [f"*{COMPOSITE_NOTE}*", ""]
+    out += ["## Factor interpretations", ""]
+    for n in parts["narratives"]:
+        out += [f"### {content.factor_title(n.factor)}", ""]
+        if n.summary:
+            out += [f"*{n.summary}*", ""]
+        out += [p.strip() + "\n" for p in n.narrative.split("\n\n") if p.strip()]
+        for s, sc, t in n.quotes:
+            out += [f"> “{t}” (statement {s}, placed at {sc:+d})", ""]
+        if n.authors:
+            out += [f"*Written by {', '.join(n.authors)}.*", ""]
+    return "\n".join(out)

@@ -1,0 +1,88 @@
+"""Viewpoint cards: each factor in plain language, in bokmål or English, for everyone on the team.
+
+A card has no numbers (they are behind "Details"), uses headings and lists so that a screen reader
+can move through it, and prints one card per page (print CSS hides the app around it).
+"""
+from __future__ import annotations
+
+import html
+
+import streamlit as st
+
+from qmethod.service import interpretation as it
+from qmethod.ui.pages.researcher.interpret_common import LANG_NAMES, choose_analysis, load_view
+from qmethod.ui.researcher.auth import gate, run
+
+T = {
+    "nb": {"title": "Synspunkter", "intro": "Hvert kort viser ett synspunkt som flere deltakere deler, med vanlige "
+           "ord. Skriv ut med nettleserens utskrift (Ctrl+P): ett kort per side.",
+           "unnamed": "Synspunkt {f} (uten navn ennå)", "people": "{n} deltakere deler dette synet tydelig.",
+           "agree": "Folk som deler dette synet, er mest enige i", "disagree": "… og mest uenige i",
+           "apart": "Det som skiller dette synet fra de andre", "more": "legger mer vekt på", "less": "legger mindre vekt på",
+           "none_apart": "Ingen utsagn skiller seg tydelig ut fra de andre synspunktene.",
+           "words": "Med deltakernes egne ord", "details": "Detaljer (tall for den som vil se dem)",
+           "details_note": "Kolonne: plassen i den samlede sorteringen (−4 til +4). z: faktorskåren.",
+           "language": "Språk"},
+    "en": {"title": "Viewpoints", "intro": "Each card shows one viewpoint that several participants share, in plain "
+           "words. Print with the browser's print (Ctrl+P): one card per page.",
+           "unnamed": "Viewpoint {f} (not named yet)", "people": "{n} participants clearly share this view.",
+           "agree": "People who share this view agree most with", "disagree": "… and disagree most with",
+           "apart": "What sets this view apart from the others", "more": "give more weight to",
+           "less": "give less weight to", "none_apart": "No statement sets this view clearly apart from the others.",
+           "words": "In the participants' own words", "details": "Details (numbers, for those who want them)",
+           "details_note": "Column: the place in the composite sort (−4 to +4). z: the factor score.",
+           "language": "Language"},
+}
+PRINT_CSS = """<style>
+.qcard{border:1px solid #8c959f;border-radius:8px;padding:1rem 1.3rem;margin:0 0 1rem;break-inside:avoid}
+.qcard h2{margin-top:0;font-size:1.6rem}.qcard h3{font-size:1.1rem;margin:1rem 0 .3rem}.qcard blockquote{margin:.4rem 0;padding-left:.8rem;border-left:4px solid #1f6feb;color:inherit}
+@media print{[data-testid="stSidebar"],[data-testid="stHeader"],[data-testid="stToolbar"],
+[data-testid="stExpander"],.stRadio,.stSelectbox,[data-testid="stDecoration"]{display:none!important}
+.qcard{break-after:page;border:none;padding:0}}
+</style>"""
+
+
+def card_html(card: it.ViewpointCard, t: dict[str, str]) -> str:
+    """One card as semantic HTML (every text escaped)."""
+    e = html.escape
+    title = card.name or t["unnamed"].format(f=card.factor)
+    out = [f'<article class="qcard" lang="{e(card.language)}" aria-labelledby="card-{card.factor}">'
+           f'<h2 id="card-{card.factor}">{e(title)}</h2>']
+    if card.summary:
+        out.append(f"<p><strong>{e(card.summary)}</strong></p>")
+    out.append(f"<p>{e(t['people'].format(n=card.n_people))}</p>")
+    out.append(f"<h3>{e(t['agree'])}</h3><ul>" + "".join(f"<li>{e(x)}</li>" for x in card.agree) + "</ul>")
+    out.append(f"<h3>{e(t['disagree'])}</h3><ul>" + "".join(f"<li>{e(x)}</li>" for x in card.disagree) + "</ul>")
+    out.append(f"<h3>{e(t['apart'])}</h3>")
+    if card.higher or card.lower:
+        out.append("<ul>" + "".join(f"<li>{e(t['more'].capitalize())}: {e(x)}</li>" for x in card.higher)
+                   + "".join(f"<li>{e(t['less'].capitalize())}: {e(x)}</li>" for x in card.lower) + "</ul>")
+    else:
+        out.append(f"<p>{e(t['none_apart'])}</p>")
+    if card.words:
+        out.append(f"<h3>{e(t['words'])}</h3>" + "".join(f"<blockquote>“{e(q.text)}”</blockquote>" for q in card.words))
+    out.append("</article>")
+    return "".join(out)
+
+
+user = gate("Viewpoints", co_researchers=True)
+language = st.radio("Språk / Language", ["nb", "en"], format_func=LANG_NAMES.get, horizontal=True, key="card_lang")
+t = T[language]
+st.title(t["title"])
+st.caption(t["intro"])
+analysis = choose_analysis(user, key="card_analysis")
+if analysis is None:
+    st.stop()
+view = load_view(user, analysis, language)
+if view is None:
+    st.stop()
+st.markdown(PRINT_CSS, unsafe_allow_html=True)
+for f in view.factors:
+    card = run(it.viewpoint_card, view, f, language)
+    if card is None:
+        continue
+    st.markdown(card_html(card, t), unsafe_allow_html=True)
+    with st.expander(t["details"]):
+        st.caption(t["details_note"])
+        st.dataframe(card.details.rename(columns={"array": "kolonne" if language == "nb" else "column"}),
+                     use_container_width=True)

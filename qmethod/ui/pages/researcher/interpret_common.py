@@ -1,0 +1,57 @@
+"""Shared by the interpretation pages: choosing a saved analysis the account may see, and loading it
+(cached; the team's texts are always read fresh, which also re-checks the account's access)."""
+from __future__ import annotations
+
+import dataclasses
+
+import streamlit as st
+
+from qmethod import service
+from qmethod.service import interpretation as it
+from qmethod.service.accounts import Researcher
+from qmethod.ui import flow
+from qmethod.ui.researcher.auth import run
+
+LANG_NAMES = {"nb": "Norsk (bokmål)", "en": "English"}
+
+
+@st.cache_data(show_spinner="Loading the analysis…", max_entries=16, ttl=3600)
+def _view(workspace_id: int, updated: str, completed: int, user_id: int, language: str,
+          _user: Researcher) -> it.Interpretation:
+    return it.interpretation(flow.database(), _user, workspace_id, language=language)
+
+
+def choose_analysis(user: Researcher, *, key: str) -> it.SharedAnalysis | None:
+    """A select box of the saved analyses ``user`` may interpret (``?study=`` preselects); None, with a
+    message, when there is none."""
+    db = flow.database()
+    found = run(it.analyses, db, user)
+    if not found:
+        if user.is_researcher:
+            st.info("No saved analysis yet. Open a study on the **Analysis** page first: its choices are saved "
+                    "and appear here for the team.")
+        else:
+            st.info("No analysis has been shared with you yet. The researcher invites you to a study and saves "
+                    "its analysis; it then appears here.")
+        return None
+    wanted = st.query_params.get("study")
+    labels = {a.id: f"{a.name} · {a.n_factors} factors · saved by {a.owner} {a.updated_at:%Y-%m-%d %H:%M}"
+              for a in found}
+    ids = list(labels)
+    index = next((k for k, a in enumerate(found) if a.study_id == wanted), 0)
+    chosen = st.selectbox("Analysis", ids, index=index, format_func=labels.get, key=key)
+    analysis = next(a for a in found if a.id == chosen)
+    if analysis.study_id and st.query_params.get("study") != analysis.study_id:
+        st.query_params["study"] = analysis.study_id
+    return analysis
+
+
+def load_view(user: Researcher, analysis: it.SharedAnalysis, language: str) -> it.Interpretation | None:
+    """The interpretation of ``analysis`` with the team's current texts."""
+    db = flow.database()
+    team = run(it.factor_texts, db, user, analysis.id)
+    if team is None:
+        return None
+    completed = service.study_info(db, analysis.study_id).completed if analysis.study_id else 0
+    view = run(_view, analysis.id, analysis.updated_at.isoformat(), completed, user.id, language, user)
+    return None if view is None else dataclasses.replace(view, team=team)

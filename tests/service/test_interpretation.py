@@ -1,0 +1,187 @@
+"""Co-interpretation at the service level (SQLite and PostgreSQL): who sees what, texts with history
+and proposals, notes, the comments and survey answers of defining participants, viewpoint cards."""
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+from qmethod import service as sv
+from qmethod.errors import NotFoundError, QMethodError
+from qmethod.service import accounts, interpretation as it
+from qmethod.service import analysis as an
+from qmethod.service.demo import seed_demo
+
+from tests.service.service_helpers import complete
+
+PW = "password-1234"
+
+
+@pytest.fixture
+def team(db, demo, mini):
+    """The demo study with 6 seeded responses, a researcher's 2-factor analysis of it, a co-researcher
+    invited to it, and a 2-factor analysis of the mini study the co-researcher is not invited to."""
+    seed_demo(db, n=6, seed=3)
+    for order in (None, list(reversed(mini.statement_ids)), None):
+        complete(db, mini, order=order)
+    anna = accounts.create_account(db, "anna", PW)
+    ws = {}
+    for sid in ("brukermedvirkning", "mini"):
+        data = an.study_data(db, sid)
+        ws[sid] = an.save_workspace(db, anna.id, data.source, data.name, an.Plan(n_factors=2)).id
+    it.invite(db, anna, "brukermedvirkning", "kari", password=PW)
+    kari = accounts.login(db, "kari", PW).researcher
+    return anna, kari, ws
+
+
+def test_co_researcher_sees_only_invited_studies_and_only_anonymised_results(db, team):
+    anna, kari, ws = team
+    assert kari.role == accounts.CO_RESEARCHER and anna.role == accounts.RESEARCHER
+    assert it.visible_studies(db, kari) == ("brukermedvirkning",)
+    assert it.visible_studies(db, anna) == ("brukermedvirkning", "mini")
+    assert [a.id for a in it.analyses(db, kari)] == [ws["brukermedvirkning"]]
+    with pytest.raises(it.AccessDenied, match="not been invited"):
+        it.analyses(db, kari, "mini")
+    with pytest.raises(it.AccessDenied):
+        it.interpretation(db, kari, ws["mini"])
+    with pytest.raises(it.AccessDenied):
+        it.add_note(db, kari, ws["mini"], "F1", "sneaking in")
+    with pytest.raises(it.AccessDenied):
+        it.members(db, kari, "mini")
+    assert not it.can_see_study(db, kari, "mini") and it.can_see_study(db, kari, "brukermedvirkning")
+    assert not it.can_see_study(db, kari, "no-such-study")
+    # researcher-only steps, refused in the service whatever page calls them
+    for call in (lambda: it.invite(db, kari, "brukermedvirkning", "ola", password=PW),
+                 lambda: it.remove_member(db, kari, "brukermedvirkning", "kari"),
+                 lambda: it.report(db, kari, ws["brukermedvirkning"], "docx")):
+        with pytest.raises(it.AccessDenied, match="Only researchers"):
+            call()
+
+    mine, theirs = (it.interpretation(db, who, ws["brukermedvirkning"]) for who in (anna, kari))
+    assert theirs.result is None and not theirs.full and mine.result is not None
+    for f in theirs.factors:
+        fv_them, fv_me = theirs.factor_views[f], mine.factor_views[f]
+        assert fv_them.defining == () and len(fv_me.defining) == fv_them.n_defining > 0
+        assert [q.text for q in fv_them.quotes] == [q.text for q in fv_me.quotes]
+        assert all(q.participant is None for q in fv_them.quotes)
+        assert all(q.participant in fv_me.defining for q in fv_me.quotes)
+    assert sum(len(v.quotes) for v in theirs.factor_views.values()) > 0
+    for f in theirs.factors:  # survey answers: the same summaries, unless too few people define the factor
+        small = mine.factor_views[f].n_defining < it.MIN_GROUP
+        assert theirs.factor_views[f].survey == (() if small else mine.factor_views[f].survey)
+        assert theirs.factor_views[f].survey_hidden == small and not mine.factor_views[f].survey_hidden
+
+    # removal: recorded with who and when, and the study is gone for the co-researcher
+    it.remove_member(db, anna, "brukermedvirkning", "kari")
+    (m,) = it.members(db, anna, "brukermedvirkning")
+    assert (m.username, m.added_by, m.removed_by, m.active) == ("kari", "anna", "anna", False)
+    assert it.visible_studies(db, kari) == ()
+    with pytest.raises(it.AccessDenied):
+        it.interpretation(db, kari, ws["brukermedvirkning"])
+    it.invite(db, anna, "brukermedvirkning", "kari")  # the account exists: no password needed
+    assert it.visible_studies(db, kari) == ("brukermedvirkning",)
+    assert [x.active for x in it.members(db, anna, "brukermedvirkning")] == [False, True]
+    with pytest.raises(QMethodError, match="researcher account"):
+        it.invite(db, anna, "brukermedvirkning", "anna")
+    with pytest.raises(QMethodError, match="first password"):
+        it.invite(db, anna, "brukermedvirkning", "ola")
+    with pytest.raises(NotFoundError):
+        it.remove_member(db, anna, "mini", "kari")
+
+
+def test_texts_keep_their_history_proposals_need_a_researcher_and_notes_are_attributed(db, team):
+    anna, kari, ws = team
+    w = ws["brukermedvirkning"]
+    it.write_text(db, anna, w, "F1", "name", "Skepsis")
+    it.write_text(db, anna, w, "F1", "name", "  Mer pynt enn medvirkning  ")
+    it.write_text(db, anna, w, "F1", "name", "Mer pynt enn medvirkning")  # unchanged: no new version
+    proposal = it.write_text(db, kari, w, "F1", "summary", "De som deler dette synet, har sett at de blir brukt.")
+    it.add_note(db, kari, w, "F1", "Kommentarene om S16 sier mest.")
+    it.add_note(db, anna, w, "F2", "Se på S02.")
+    t = it.factor_texts(db, kari, w)
+    f1 = t["F1"]
+    assert f1.name == "Mer pynt enn medvirkning" and f1.summary == ""  # a proposal is not current
+    assert [(v.field, v.text, v.author, v.status) for v in f1.history] == [
+        ("name", "Skepsis", "anna", "accepted"), ("name", "Mer pynt enn medvirkning", "anna", "accepted"),
+        ("summary", proposal.text, "kari", "proposed")]
+    assert [p.id for p in f1.proposals] == [proposal.id]
+    assert [(n.author, n.text) for n in f1.notes] == [("kari", "Kommentarene om S16 sier mest.")]
+    assert [(n.author, n.factor) for n in t["F2"].notes] == [("anna", "F2")]
+    assert all(v.created_at is not None for v in f1.history)
+    with pytest.raises(it.AccessDenied, match="Only researchers"):
+        it.accept(db, kari, proposal.id)
+    done = it.accept(db, anna, proposal.id)
+    assert (done.author, done.accepted_by, done.status) == ("kari", "anna", "accepted")
+    f1 = it.factor_texts(db, anna, w)["F1"]
+    assert f1.summary == proposal.text and f1.proposals == ()
+    with pytest.raises(QMethodError, match="not an open proposal"):
+        it.accept(db, anna, proposal.id)
+    for bad in (lambda: it.write_text(db, anna, w, "F1", "title", "x"),
+                lambda: it.write_text(db, anna, w, "X1", "name", "x"),
+                lambda: it.write_text(db, anna, w, "F1", "name", "x" * 201),
+                lambda: it.write_text(db, kari, w, "F1", "name", "  "),
+                lambda: it.add_note(db, kari, w, "F1", "")):
+        with pytest.raises(QMethodError):
+            bad()
+    # the analysis changes (a third factor): earlier texts are marked as written for other choices
+    data = an.study_data(db, "brukermedvirkning")
+    an.save_workspace(db, anna.id, data.source, data.name, an.Plan(n_factors=3))
+    f1 = it.factor_texts(db, anna, w)["F1"]
+    assert f1.name == "Mer pynt enn medvirkning" and not f1.current["name"].same_analysis
+    # the card carries the team's name and summary, no participant code
+    view = it.interpretation(db, kari, w, language="en")
+    card = it.viewpoint_card(view, "F1", "en")
+    assert card.name == "Mer pynt enn medvirkning" and card.summary == proposal.text
+    assert len(card.agree) == len(card.disagree) == 3
+    assert set(card.agree) <= set(view.texts["en"]) and all(q.participant is None for q in card.words)
+
+
+def test_comments_and_survey_answers_are_those_of_the_defining_participants(db, team):
+    anna, _kari, ws = team
+    view = it.interpretation(db, anna, ws["brukermedvirkning"])
+    done = sv.completed_sorts(db, "brukermedvirkning")
+    long = done.long
+    study = sv.get_study(db, "brukermedvirkning")
+    for f, fv in view.factor_views.items():
+        defining = set(fv.defining)
+        expected = long[long.participant.isin(defining) & long.comment.notna()
+                        & long.score.isin(list(study.postsort.columns))]
+        got = sorted((q.participant, q.statement, q.text) for q in fv.quotes)
+        assert got == sorted(zip(expected.participant, expected.statement, expected.comment))
+        for s in fv.statements:
+            assert all(q.statement == s.id for q in s.quotes)
+        role = next(x for x in fv.survey if x.question == "role")
+        answers = done.participants.loc[sorted(defining), "role"]
+        labels = {o.value: o.label["nb"] for o in study.question("role").options}
+        assert {k: v for k, v in role.counts.items() if v} == {labels[k]: v for k, v in answers.value_counts().items()}
+        years = next(x for x in fv.survey if x.question == "years")
+        assert years.median == float(done.participants.loc[sorted(defining), "years"].astype(float).median())
+        # characterising statements: the top two columns of the factor array, highest z first
+        arr = view.arrays[f]
+        top = [s.id for s in fv.of_kind("highest")]
+        assert set(top) == set(arr.index[arr >= sorted(set(arr))[-2]])
+        assert [view.zscores.loc[s, f] for s in top] == sorted((view.zscores.loc[s, f] for s in top), reverse=True)
+        assert fv.crib is not None and len(fv.crib)
+
+
+def test_an_uploaded_analysis_is_its_owners_only(db):
+    anna = accounts.create_account(db, "anna", PW)
+    other = accounts.create_account(db, "bo", PW)
+    blob = open("tests/data/lipset.csv", "rb").read()
+    data = an.upload_data(blob, "lipset.csv")
+    w = an.save_workspace(db, anna.id, data.source, data.name, an.Plan(n_factors=3), data=blob).id
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        view = it.interpretation(db, anna, w)
+    assert view.factors == ("F1", "F2", "F3") and view.study_id is None
+    with pytest.raises(it.AccessDenied, match="another account"):
+        it.interpretation(db, other, w)
+
+
+def test_a_small_factors_survey_answers_stay_hidden_from_co_researchers(db, team, monkeypatch):
+    anna, kari, ws = team
+    monkeypatch.setattr(it, "MIN_GROUP", 100)
+    mine, theirs = (it.interpretation(db, who, ws["brukermedvirkning"]) for who in (anna, kari))
+    for f in theirs.factors:
+        assert theirs.factor_views[f].survey == () and theirs.factor_views[f].survey_hidden
+        assert mine.factor_views[f].survey and not mine.factor_views[f].survey_hidden
