@@ -13,8 +13,9 @@ its language tag:
     Every line that calls the command line (``qmethod ...`` or ``.venv/bin/qmethod ...``, after an optional
     ``cd``-free prefix such as ``echo "$PW" |``) is run in that folder, in order, and must exit with 0.
     ``.venv/bin/`` means this venv. A plain ``qmethod ARGS`` line runs in this process
-    (``qmethod.cli.main``); a password prompt is answered with :data:`PASSWORD`; a line with shell syntax
-    (pipe, ``$VAR``) runs under bash with ``PW`` set to :data:`PASSWORD`. The other lines cannot run here
+    (``qmethod.cli.main``); a password prompt is answered with :data:`PASSWORD`; ``echo TEXT | qmethod ...``
+    runs in this process with TEXT on standard input; a line with other shell syntax runs under bash.
+    ``$PW`` is :data:`PASSWORD`. The other lines cannot run here
     (``make run``, ``sudo``, ``systemctl``, ``curl``...) and are checked as far as possible: ``make T``
     needs a target ``T`` in the Makefile, ``.venv/bin/python path/x.py`` and ``python -m pytest PATHS``
     need those paths in the repository.
@@ -38,6 +39,7 @@ from __future__ import annotations
 
 import configparser
 import getpass
+import io
 import os
 import re
 import shlex
@@ -157,6 +159,12 @@ def _run_cli_line(where: str, line: str, folder: Path, capsys) -> None:
     from qmethod.cli import main
 
     command = re.sub(r"(^|\s)\.venv/bin/", r"\1", line)
+    stdin = None
+    piped = re.fullmatch(r"""echo\s+("[^"`]*"|'[^']*'|[^\s|;&`]+)\s*\|\s*(qmethod\s.*)""", command)
+    if piped:  # `echo TEXT | qmethod ...`: the command in this process, TEXT (variables expanded) on stdin
+        text = shlex.split(piped.group(1))[0]
+        stdin = (text if piped.group(1).startswith("'") else os.path.expandvars(text)) + "\n"
+        command = piped.group(2)
     if SHELL_SYNTAX.search(command):
         res = subprocess.run(["bash", "-c", command], cwd=folder, capture_output=True, text=True, timeout=300,
                              env=dict(os.environ, PYTHONPATH=str(ROOT)), stdin=subprocess.DEVNULL)
@@ -167,6 +175,8 @@ def _run_cli_line(where: str, line: str, folder: Path, capsys) -> None:
     assert argv[0] == "qmethod", f"{where}: not a qmethod command: {line}"
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(getpass, "getpass", lambda prompt="": PASSWORD)
+        if stdin is not None:
+            mp.setattr(sys, "stdin", io.StringIO(stdin))
         try:
             code = main(argv[1:])
         except SystemExit as exc:  # argparse errors
