@@ -8,7 +8,8 @@ its language tag:
     Run as written by this venv's Python, in a fresh interpreter (so ``import qmethod`` alone must be
     enough), in a temporary folder holding the data files the documentation names (see :data:`DOC_FILES`:
     ``LIPSET.DAT``/``.STA``, ``sorts.csv``, ``export.json``, ``statements.txt``, ``myflags.csv``, the
-    ``studies`` folder) and with ``QMETHOD_DATABASE_URL`` pointing at a new SQLite file in that folder.
+    ``studies`` folder; a new example that names another file adds it there) and with
+    ``QMETHOD_DATABASE_URL`` pointing at a new SQLite file in that folder.
 ``sh`` / ``bash`` / ``shell`` / ``console``
     Every line that calls the command line (``qmethod ...`` or ``.venv/bin/qmethod ...``, after an optional
     ``cd``-free prefix such as ``echo "$PW" |``) is run in that folder, in order, and must exit with 0.
