@@ -25,7 +25,9 @@ its language tag:
     (:func:`qmethod.study.loads_study`).
 ``ini``
     Must parse (:mod:`configparser`, as systemd unit files are written).
-any other tag, or none (program output, nginx, crontab lines)
+``nginx``
+    Its braces must balance.
+any other tag, or none (program output, crontab lines)
     Shown only; nothing to run.
 
 Marker convention: a block that cannot be run or checked here, although its tag says it could, is excluded
@@ -92,10 +94,11 @@ def doc_files() -> list[Path]:
     return [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
-def find_blocks(path: Path) -> list[Block]:
-    """The fenced code blocks of a Markdown file (indented fences inside list items too)."""
+def find_blocks(path: Path, root: Path = ROOT) -> list[Block]:
+    """The fenced code blocks of a Markdown file (indented fences inside list items too), named by the
+    file's path relative to ``root``."""
     lines = path.read_text(encoding="utf-8").splitlines()
-    rel = str(path.relative_to(ROOT))
+    rel = str(path.relative_to(root))
     blocks, i = [], 0
     while i < len(lines):
         m = FENCE.match(lines[i])
@@ -248,17 +251,17 @@ def _calls_cli(command: str) -> bool:
                for part in re.split(r"\|\|?|&&|;", command))
 
 
-@pytest.mark.parametrize("block", ALL_BLOCKS, ids=[b.where for b in ALL_BLOCKS])
-def test_documented_code_block(block: Block, doc_dir: Path, capsys) -> None:
+def check_block(block: Block, folder: Path, capsys) -> None:
+    """Run or check one block (see the module docstring); a failure names file, line and error."""
     if block.skip:
         pytest.skip(f"{block.where}: {block.skip}")
     if block.lang == "python":
-        _run_python(block, doc_dir)
+        _run_python(block, folder)
     elif block.lang in SHELL_TAGS:
         for line_no, command in _logical_lines(block):
             where = f"{block.file}:{line_no}"
             if _calls_cli(command):
-                _run_cli_line(where, command, doc_dir, capsys)
+                _run_cli_line(where, command, folder, capsys)
             else:
                 _check_other_line(where, command)
     elif block.lang == "toml":
@@ -281,8 +284,72 @@ def test_documented_code_block(block: Block, doc_dir: Path, capsys) -> None:
             parser.read_string(block.code, source=block.where)
         except configparser.Error as exc:
             _fail(block.where, f"the ini block does not parse: {exc}")
+    elif block.lang == "nginx":
+        depth = 0
+        for k, text in enumerate(block.code.splitlines(), start=1):
+            depth += text.split("#")[0].count("{") - text.split("#")[0].count("}")
+            if depth < 0:
+                _fail(f"{block.file}:{block.line + k}", "the nginx block closes a '}' it never opened")
+        if depth:
+            _fail(block.where, f"the nginx block leaves {depth} '{{' unclosed")
     else:
         pytest.skip(f"{block.where}: a ```{block.lang or 'plain'} block is shown only")
+
+
+@pytest.mark.parametrize("block", ALL_BLOCKS, ids=[b.where for b in ALL_BLOCKS])
+def test_documented_code_block(block: Block, doc_dir: Path, capsys) -> None:
+    check_block(block, doc_dir, capsys)
+
+
+BROKEN = """# Example
+
+```python
+import qmethod
+data = qmethod.io.read("missing.csv")
+```
+
+<!-- docs-test: skip shows a server we do not run -->
+```sh
+curl http://localhost:8501
+```
+
+```sh
+.venv/bin/qmethod formats
+.venv/bin/qmethod analyze sorts.csv --factors 99
+make nosuchtarget
+```
+
+```toml
+[study]
+id = "x"
+```
+
+```toml
+title = "unclosed
+```
+"""
+
+
+def test_a_broken_example_fails_naming_file_line_and_error(tmp_path, doc_dir, capsys):
+    """The checker itself: each broken block of a made-up page fails with its file, line and error."""
+    page = tmp_path / "site" / "docs" / "_docs_test_example.md"
+    page.parent.mkdir(parents=True)
+    page.write_text(BROKEN, encoding="utf-8")
+    blocks = find_blocks(page, root=tmp_path / "site")
+    assert [(b.line, b.lang, bool(b.skip)) for b in blocks] == [
+        (3, "python", False), (9, "sh", True), (13, "sh", False), (19, "toml", False), (24, "toml", False)]
+    expected = [r"docs/_docs_test_example\.md:5: the python block fails: .*missing\.csv",
+                r"docs/_docs_test_example\.md:9: shows a server",
+                r"docs/_docs_test_example\.md:15: `\.venv/bin/qmethod analyze sorts\.csv --factors 99` exits with 2",
+                r"docs/_docs_test_example\.md:19: the study definition does not validate",
+                r"docs/_docs_test_example\.md:24: the toml block does not parse"]
+    for block, pattern in zip(blocks, expected):
+        outcome = pytest.skip.Exception if block.skip else pytest.fail.Exception
+        with pytest.raises(outcome, match=pattern):
+            check_block(block, doc_dir, capsys)
+    other = Block("docs/x.md", 1, "sh", "make nosuchtarget\n", None)
+    with pytest.raises(pytest.fail.Exception, match=r"docs/x\.md:2: .*no target 'nosuchtarget'"):
+        check_block(other, doc_dir, capsys)
 
 
 def test_blocks_are_found():
