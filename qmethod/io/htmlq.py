@@ -117,6 +117,9 @@ def read_htmlq_csv(src: Source, *, encoding: str | None = None, id_field: str | 
     for k, (i, r, last) in enumerate(_join_broken_lines(body, header, st_set)):
         if last != i:
             joined.append((k, i, last))
+        if (len(r) > len(header) and not any(c.strip() for c in r[len(header):])
+                and _fits(header, st_set, r[:len(header)])):
+            r = r[:len(header)]  # a trailing ';' the header does not have
         if len(r) > len(header):
             surplus = len(r) - len(header)
             r, columns = _realign(header, st_set, r)

@@ -63,3 +63,12 @@ def test_line_break_inside_an_answer_joins_the_lines():
     assert data.extra.loc["b", "comment1"] == "første linje\nandre linje; med semikolon"
     assert (data.extra.loc["b", "dur0"], data.extra.loc["c", "form1"]) == ("11", "Tromsø")
     assert data.warnings[0].startswith("h.csv, lines 3-4 (participant 'b'): a line break inside an answer")
+
+
+def test_trailing_separator_missing_from_the_header_is_no_answer():
+    text = ("sid;uid;s1;s2;s3;form1;dur0\n"
+            "1;a;-1;0;1;Oslo;10;\n"
+            "2;b;1;0;-1;Bergen;11;\n")
+    data = qio.read(text.encode("utf-8"), name="h.csv")
+    assert data.extra.loc["b", "form1"] == "Bergen" and data.extra.loc["b", "dur0"] == "11"
+    assert not any("more field" in w for w in data.warnings)
