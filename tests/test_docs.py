@@ -8,13 +8,15 @@ its language tag:
     Run as written by this venv's Python, in a fresh interpreter (so ``import qmethod`` alone must be
     enough), in a temporary folder holding the data files the documentation names (see :data:`DOC_FILES`:
     ``LIPSET.DAT``/``.STA``, ``sorts.csv``, ``export.json``, ``statements.txt``, ``myflags.csv``, the
-    ``studies`` folder) and with ``QMETHOD_DATABASE_URL`` pointing at a new SQLite file in that folder.
+    ``studies`` folder; a new example that names another file adds it there) and with
+    ``QMETHOD_DATABASE_URL`` pointing at a new SQLite file in that folder.
 ``sh`` / ``bash`` / ``shell`` / ``console``
     Every line that calls the command line (``qmethod ...`` or ``.venv/bin/qmethod ...``, after an optional
     ``cd``-free prefix such as ``echo "$PW" |``) is run in that folder, in order, and must exit with 0.
     ``.venv/bin/`` means this venv. A plain ``qmethod ARGS`` line runs in this process
-    (``qmethod.cli.main``); a password prompt is answered with :data:`PASSWORD`; a line with shell syntax
-    (pipe, ``$VAR``) runs under bash with ``PW`` set to :data:`PASSWORD`. The other lines cannot run here
+    (``qmethod.cli.main``); a password prompt is answered with :data:`PASSWORD`; ``echo TEXT | qmethod ...``
+    runs in this process with TEXT on standard input; a line with other shell syntax runs under bash.
+    ``$PW`` is :data:`PASSWORD`. The other lines cannot run here
     (``make run``, ``sudo``, ``systemctl``, ``curl``...) and are checked as far as possible: ``make T``
     needs a target ``T`` in the Makefile, ``.venv/bin/python path/x.py`` and ``python -m pytest PATHS``
     need those paths in the repository.
@@ -23,7 +25,9 @@ its language tag:
     (:func:`qmethod.study.loads_study`).
 ``ini``
     Must parse (:mod:`configparser`, as systemd unit files are written).
-any other tag, or none (program output, nginx, crontab lines)
+``nginx``
+    Its braces must balance.
+any other tag, or none (program output, crontab lines)
     Shown only; nothing to run.
 
 Marker convention: a block that cannot be run or checked here, although its tag says it could, is excluded
@@ -38,6 +42,7 @@ from __future__ import annotations
 
 import configparser
 import getpass
+import io
 import os
 import re
 import shlex
@@ -89,10 +94,11 @@ def doc_files() -> list[Path]:
     return [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
-def find_blocks(path: Path) -> list[Block]:
-    """The fenced code blocks of a Markdown file (indented fences inside list items too)."""
+def find_blocks(path: Path, root: Path = ROOT) -> list[Block]:
+    """The fenced code blocks of a Markdown file (indented fences inside list items too), named by the
+    file's path relative to ``root``."""
     lines = path.read_text(encoding="utf-8").splitlines()
-    rel = str(path.relative_to(ROOT))
+    rel = str(path.relative_to(root))
     blocks, i = [], 0
     while i < len(lines):
         m = FENCE.match(lines[i])
@@ -157,6 +163,12 @@ def _run_cli_line(where: str, line: str, folder: Path, capsys) -> None:
     from qmethod.cli import main
 
     command = re.sub(r"(^|\s)\.venv/bin/", r"\1", line)
+    stdin = None
+    piped = re.fullmatch(r"""echo\s+("[^"`]*"|'[^']*'|[^\s|;&`]+)\s*\|\s*(qmethod\s.*)""", command)
+    if piped:  # `echo TEXT | qmethod ...`: the command in this process, TEXT (variables expanded) on stdin
+        text = shlex.split(piped.group(1))[0]
+        stdin = (text if piped.group(1).startswith("'") else os.path.expandvars(text)) + "\n"
+        command = piped.group(2)
     if SHELL_SYNTAX.search(command):
         res = subprocess.run(["bash", "-c", command], cwd=folder, capture_output=True, text=True, timeout=300,
                              env=dict(os.environ, PYTHONPATH=str(ROOT)), stdin=subprocess.DEVNULL)
@@ -167,6 +179,8 @@ def _run_cli_line(where: str, line: str, folder: Path, capsys) -> None:
     assert argv[0] == "qmethod", f"{where}: not a qmethod command: {line}"
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(getpass, "getpass", lambda prompt="": PASSWORD)
+        if stdin is not None:
+            mp.setattr(sys, "stdin", io.StringIO(stdin))
         try:
             code = main(argv[1:])
         except SystemExit as exc:  # argparse errors
@@ -237,17 +251,17 @@ def _calls_cli(command: str) -> bool:
                for part in re.split(r"\|\|?|&&|;", command))
 
 
-@pytest.mark.parametrize("block", ALL_BLOCKS, ids=[b.where for b in ALL_BLOCKS])
-def test_documented_code_block(block: Block, doc_dir: Path, capsys) -> None:
+def check_block(block: Block, folder: Path, capsys) -> None:
+    """Run or check one block (see the module docstring); a failure names file, line and error."""
     if block.skip:
         pytest.skip(f"{block.where}: {block.skip}")
     if block.lang == "python":
-        _run_python(block, doc_dir)
+        _run_python(block, folder)
     elif block.lang in SHELL_TAGS:
         for line_no, command in _logical_lines(block):
             where = f"{block.file}:{line_no}"
             if _calls_cli(command):
-                _run_cli_line(where, command, doc_dir, capsys)
+                _run_cli_line(where, command, folder, capsys)
             else:
                 _check_other_line(where, command)
     elif block.lang == "toml":
@@ -270,8 +284,72 @@ def test_documented_code_block(block: Block, doc_dir: Path, capsys) -> None:
             parser.read_string(block.code, source=block.where)
         except configparser.Error as exc:
             _fail(block.where, f"the ini block does not parse: {exc}")
+    elif block.lang == "nginx":
+        depth = 0
+        for k, text in enumerate(block.code.splitlines(), start=1):
+            depth += text.split("#")[0].count("{") - text.split("#")[0].count("}")
+            if depth < 0:
+                _fail(f"{block.file}:{block.line + k}", "the nginx block closes a '}' it never opened")
+        if depth:
+            _fail(block.where, f"the nginx block leaves {depth} '{{' unclosed")
     else:
         pytest.skip(f"{block.where}: a ```{block.lang or 'plain'} block is shown only")
+
+
+@pytest.mark.parametrize("block", ALL_BLOCKS, ids=[b.where for b in ALL_BLOCKS])
+def test_documented_code_block(block: Block, doc_dir: Path, capsys) -> None:
+    check_block(block, doc_dir, capsys)
+
+
+BROKEN = """# Example
+
+```python
+rows = 2
+data = open("missing.csv").read()
+```
+
+<!-- docs-test: skip shows a server we do not run -->
+```sh
+curl http://localhost:8501
+```
+
+```sh
+.venv/bin/qmethod formats
+.venv/bin/qmethod analyze sorts.csv --factors 99
+make nosuchtarget
+```
+
+```toml
+[study]
+id = "x"
+```
+
+```toml
+title = "unclosed
+```
+"""
+
+
+def test_a_broken_example_fails_naming_file_line_and_error(tmp_path, doc_dir, capsys):
+    """The checker itself: each broken block of a made-up page fails with its file, line and error."""
+    page = tmp_path / "site" / "docs" / "_docs_test_example.md"
+    page.parent.mkdir(parents=True)
+    page.write_text(BROKEN, encoding="utf-8")
+    blocks = find_blocks(page, root=tmp_path / "site")
+    assert [(b.line, b.lang, bool(b.skip)) for b in blocks] == [
+        (3, "python", False), (9, "sh", True), (13, "sh", False), (19, "toml", False), (24, "toml", False)]
+    expected = [r"docs/_docs_test_example\.md:5: the python block fails: FileNotFoundError.*missing\.csv",
+                r"docs/_docs_test_example\.md:9: shows a server",
+                r"docs/_docs_test_example\.md:15: `\.venv/bin/qmethod analyze sorts\.csv --factors 99` exits with 2",
+                r"docs/_docs_test_example\.md:19: the study definition does not validate",
+                r"docs/_docs_test_example\.md:24: the toml block does not parse"]
+    for block, pattern in zip(blocks, expected):
+        outcome = pytest.skip.Exception if block.skip else pytest.fail.Exception
+        with pytest.raises(outcome, match=pattern):
+            check_block(block, doc_dir, capsys)
+    other = Block("docs/x.md", 1, "sh", "make nosuchtarget\n", None)
+    with pytest.raises(pytest.fail.Exception, match=r"docs/x\.md:2: .*no target 'nosuchtarget'"):
+        check_block(other, doc_dir, capsys)
 
 
 def test_blocks_are_found():

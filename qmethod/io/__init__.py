@@ -119,7 +119,8 @@ def read(source: Any, *, format: str | None = None, name: str | None = None,
         Generic xlsx: the sheet to read (default: the first).
     encoding : str, optional
         Text encoding (default: UTF-8 with or without BOM, else Shift_JIS if the text reads as Japanese,
-        else cp1252).
+        else cp1252; PQMethod ``.DAT``/``.STA`` and statement files: cp1252 or the DOS code page cp865,
+        cp850 or cp437, whichever reads as text).
     delimiter : str, optional
         CSV delimiter (default: sniffed among ``,`` ``;`` tab ``|``).
     max_bytes : int or None

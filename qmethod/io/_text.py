@@ -147,6 +147,10 @@ _CLOSING = frozenset("”’»")
 _DASHES = frozenset("–—…·•°§")
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_MAX_SCORED = 20000  # enough to decide; a large file is not scored character by character to its end
+
+
 def _text_score(text: str) -> int:
     """How much a decoded text looks like prose, judged on its non-ASCII characters only.
 
@@ -155,9 +159,10 @@ def _text_score(text: str) -> int:
     word) and cost inside one; a capital inside a word costs."""
     score = 0
     n = len(text)
-    for i, c in enumerate(text):
-        if c < "\x80":
-            continue
+    for k, m in enumerate(_NON_ASCII.finditer(text)):
+        if k == _MAX_SCORED:
+            break
+        i, c = m.start(), m.group()
         prev = text[i - 1] if i else " "
         nxt = text[i + 1] if i + 1 < n else " "
         if c.isalpha():

@@ -67,6 +67,23 @@ def _realign(header: list[str], st_set: set[int], row: list[str]) -> tuple[list[
     return (merged(texts[-1]) if texts else row[:len(header)]), []
 
 
+def _join_broken_lines(body: list[tuple[int, list[str]]], header: list[str],
+                       st_set: set[int]) -> list[tuple[int, list[str], int]]:
+    """Rows as ``(first line, fields, last line)``: a short row followed by lines that cannot be a response
+    (their sort columns are not all integers) is one response whose answer held a line break."""
+    def is_response(r: list[str]) -> bool:
+        return all(j < len(r) and _INTEGER.match(r[j]) for j in st_set)
+
+    out: list[tuple[int, list[str], int]] = []
+    for i, r in body:
+        if out and len(out[-1][1]) < len(header) and not is_response(r) and is_response(out[-1][1]):
+            first, prev, _ = out[-1]
+            out[-1] = (first, prev[:-1] + [prev[-1] + "\n" + r[0]] + r[1:], i)
+        else:
+            out.append((i, r, i))
+    return out
+
+
 def read_htmlq_csv(src: Source, *, encoding: str | None = None, id_field: str | None = None,
                    statements: Sequence[str] | None = None,
                    distribution: Sequence[int] | None = None) -> ImportedData:
@@ -75,7 +92,8 @@ def read_htmlq_csv(src: Source, *, encoding: str | None = None, id_field: str | 
     HtmlQ does not quote answers, so a free-text answer or comment containing ``;`` gives its row more
     fields than the header. Such a row is fitted back (the surplus fields rejoin the one free-text column
     that makes every sort value, count, duration and date fit), its sort is kept, and a warning names the
-    line, the participant and the column.
+    line, the participant and the column. An answer containing a line break continues on lines that
+    cannot be a response (no sort); they are joined to the response before them, with a warning.
     """
     text = decode_text(src.data, src.name, encoding)
     rows = read_csv_rows(text, src.name, ";", strip=False)
@@ -95,8 +113,13 @@ def read_htmlq_csv(src: Source, *, encoding: str | None = None, id_field: str | 
     body = [(i, r) for i, r in enumerate(rows[1:], start=2) if any(c.strip() for c in r)]
     if not body:
         raise FormatError(f"{src.name}: expected one row per participant below the header, found none.")
-    values, extra_rows, realigned = [], [], []
-    for k, (i, r) in enumerate(body):
+    values, extra_rows, realigned, joined = [], [], [], []
+    for k, (i, r, last) in enumerate(_join_broken_lines(body, header, st_set)):
+        if last != i:
+            joined.append((k, i, last))
+        if (len(r) > len(header) and not any(c.strip() for c in r[len(header):])
+                and _fits(header, st_set, r[:len(header)])):
+            r = r[:len(header)]  # a trailing ';' the header does not have
         if len(r) > len(header):
             surplus = len(r) - len(header)
             r, columns = _realign(header, st_set, r)
@@ -117,7 +140,9 @@ def read_htmlq_csv(src: Source, *, encoding: str | None = None, id_field: str | 
             raise FormatError(f"{src.name}, line 1: no column {id_field!r} to use as participant id; columns: "
                               f"{', '.join(header[j] for j in other)}.")
         ids = [e[col] for e in extra_rows]
-    warns = []
+    warns = [f"{src.name}, lines {i}-{last} (participant {ids[k]!r}): a line break inside an answer (HtmlQ "
+             "writes answers without quotes) split this response over several lines; they were joined."
+             for k, i, last in joined]
     for k, i, surplus, columns in realigned:
         where = f"{src.name}, line {i} (participant {ids[k]!r})"
         what = (f"{surplus} more field{'s' if surplus > 1 else ''} than the header: an answer containing ';', "

@@ -50,3 +50,25 @@ def test_rows_that_fit_the_header_give_no_warning(lipset_sorts):
 
     data = qio.read(build.htmlq_csv(lipset_sorts), name="htmlq.csv")
     assert not any("more field" in w for w in data.warnings)
+
+
+def test_line_break_inside_an_answer_joins_the_lines():
+    text = ("sid;uid;s1;s2;s3;s4;s5;form1;comment1;dur0;datetime;\n"
+            "1;a;-1;0;1;0;0;Oslo;ok;10;2026-01-01 10:00:00;\n"
+            "2;b;1;0;-1;0;0;Bergen;første linje\n"
+            "andre linje; med semikolon;11;2026-01-02 10:00:00;\n"
+            "3;c;0;1;0;-1;0;Tromsø;ja;12;2026-01-03 10:00:00;\n")
+    data = qio.read(text.encode("utf-8"), name="h.csv")
+    assert data.sorts.to_numpy().T.tolist() == [[-1, 0, 1, 0, 0], [1, 0, -1, 0, 0], [0, 1, 0, -1, 0]]
+    assert data.extra.loc["b", "comment1"] == "første linje\nandre linje; med semikolon"
+    assert (data.extra.loc["b", "dur0"], data.extra.loc["c", "form1"]) == ("11", "Tromsø")
+    assert data.warnings[0].startswith("h.csv, lines 3-4 (participant 'b'): a line break inside an answer")
+
+
+def test_trailing_separator_missing_from_the_header_is_no_answer():
+    text = ("sid;uid;s1;s2;s3;form1;dur0\n"
+            "1;a;-1;0;1;Oslo;10;\n"
+            "2;b;1;0;-1;Bergen;11;\n")
+    data = qio.read(text.encode("utf-8"), name="h.csv")
+    assert data.extra.loc["b", "form1"] == "Bergen" and data.extra.loc["b", "dur0"] == "11"
+    assert not any("more field" in w for w in data.warnings)
