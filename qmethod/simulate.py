@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .analysis.params import Interval, validate_params
 from .errors import QMethodError
 from .grid import grid_values, suggest_grid
 
@@ -30,6 +31,10 @@ class SimulatedStudy:
     forced: bool
 
 
+@validate_params(
+    n_statements=(Interval("integer", 3, None),), n_viewpoints=(Interval("integer", 1, None),),
+    noise=(Interval("real", 0, None),),
+)
 def simulate(
     n_sorts: int,
     n_statements: int,
@@ -49,9 +54,15 @@ def simulate(
     ``noise`` scales the error (0 = pure viewpoint). Forced sorts assign the grid values in the
     order of the latent scores; free sorts round the latent score (scaled to the grid range) and
     clip it to the grid. The grid defaults to :func:`qmethod.grid.suggest_grid`.
+
+    Returns a :class:`SimulatedStudy` whose ``sorts`` are statements x Q-sorts (``S1..`` x
+    ``Q1..``). Raises :class:`~qmethod.errors.QMethodError` for an invalid option (fewer than 2
+    sorts or 3 statements, ``noise`` < 0, ``loading`` outside [0, 1], ``forced`` not a boolean,
+    a distribution without one slot per statement).
     """
-    if n_sorts < 2 or n_statements < 3 or n_viewpoints < 1:
-        raise QMethodError("simulate needs at least 2 Q-sorts, 3 statements and 1 viewpoint.")
+    lo, hi = (tuple(loading) + (None, None))[:2] if np.ndim(loading) == 1 and len(loading) == 2 else (None, None)
+    if lo is None or not (0 <= lo <= hi <= 1):
+        raise QMethodError(f"loading must be a pair (low, high) with 0 <= low <= high <= 1; got {loading!r}.")
     rng = np.random.default_rng(seed)
     if distribution is None:
         q = np.asarray(grid_values(suggest_grid(n_statements)), dtype=float)

@@ -55,8 +55,10 @@ def bootstrap(
 ) -> BootstrapResult:
     """Bootstrap the whole analysis by resampling Q-sorts with replacement.
 
-    Method (Zabala & Pascual 2016, as R qmethod's ``qmboots``, with Procrustes alignment)
-    ------
+    Notes
+    -----
+    The method of Zabala & Pascual (2016), as R qmethod's ``qmboots``, with Procrustes alignment:
+
     1. Analyse the full data with ``settings`` (as :func:`qmethod.analyze`): the target loadings.
     2. Balanced resampling with replacement: the P sort indices are repeated ``n_resamples``
        times, the concatenation is shuffled and cut into ``n_resamples`` blocks of P. A block

@@ -37,6 +37,16 @@ def characteristics(
     ``eigenvalue`` = sum of squared loadings as used (after rotation), ``explained_variance`` =
     100 x eigenvalue / number of Q-sorts (percent). Factors with no defining sort get NaN
     reliability and SE.
+
+    Raises
+    ------
+    QMethodError
+        When ``av_rel_coef`` is not in (0, 1].
+
+    References
+    ----------
+    Brown, S. R. (1980). *Political Subjectivity: Applications of Q Methodology in Political
+    Science*. New Haven: Yale University Press. (composite reliability and standard errors.)
     """
     values = _characteristics_array(loadings.to_numpy(dtype=float), flags.to_numpy(bool), av_rel_coef)
     return characteristics_table(values, loadings.columns)
@@ -86,7 +96,13 @@ def _factor_correlations_array(v: np.ndarray) -> np.ndarray:
 
 
 def sed(chars: pd.DataFrame) -> pd.DataFrame:
-    """Standard errors of differences: SED_fg = sqrt(SE_f^2 + SE_g^2); diagonal = SE_f sqrt 2."""
+    """Standard errors of differences: SED_fg = sqrt(SE_f^2 + SE_g^2); diagonal = SE_f sqrt 2.
+
+    References
+    ----------
+    Brown, S. R. (1980). *Political Subjectivity: Applications of Q Methodology in Political
+    Science*. New Haven: Yale University Press.
+    """
     return frame(_sed_array(chars["se_zscores"].to_numpy(dtype=float)), chars.index, chars.index)
 
 
@@ -142,6 +158,18 @@ def compare_factors(z: pd.DataFrame, sed_matrix: pd.DataFrame, *, convention: st
     sets the critical values: ``"qmethod"`` 1.96 and 2.576; ``"pqmethod"`` 1.96 and 2.58, and
     consensus lists all statements non-significant at .01 (starred when also at .05). Factors
     without z-scores (no defining sort) are left out of the comparison rather than aborting.
+
+    ``z`` is statements x factors (z-scores), ``sed_matrix`` factors x factors (z units).
+
+    Raises
+    ------
+    QMethodError
+        For an unknown ``convention``.
+
+    References
+    ----------
+    Brown, S. R. (1980). *Political Subjectivity: Applications of Q Methodology in Political
+    Science*. New Haven: Yale University Press. (distinguishing and consensus statements.)
     """
     d, codes, dist, cons, labels, keep, names = _compare_array(
         z.to_numpy(dtype=float), sed_matrix.to_numpy(dtype=float), z.columns.tolist(), convention=convention

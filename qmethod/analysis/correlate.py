@@ -7,6 +7,7 @@ from scipy import stats
 
 from .params import CORRELATIONS, validate_params
 from .tables import frame
+from .threads import blas_limited
 
 __all__ = ["correlate", "CORRELATIONS", "standardize", "correlations_from_standardized"]
 
@@ -22,6 +23,7 @@ def _ranked(values: np.ndarray) -> np.ndarray:
     return stats.rankdata(values, axis=0)  # average ranks for ties, as R's cor(method="spearman")
 
 
+@blas_limited
 @validate_params
 def correlate(sorts: pd.DataFrame, *, method: str = "pearson") -> pd.DataFrame:
     """Correlation matrix between Q-sorts (P x P), labelled by Q-sort id.
@@ -33,6 +35,19 @@ def correlate(sorts: pd.DataFrame, *, method: str = "pearson") -> pd.DataFrame:
         Pearson's r on the grid values; Spearman's rho (Pearson on average ranks); Kendall's
         tau-b (as R's ``cor(method="kendall")`` and :func:`scipy.stats.kendalltau`; computed
         for all pairs in one matrix product).
+
+    Returns
+    -------
+    DataFrame, Q-sorts x Q-sorts, values in [-1, 1], unit diagonal.
+
+    Raises
+    ------
+    QMethodError
+        For an unknown ``method``.
+
+    References
+    ----------
+    Kendall, M. G. (1945). The treatment of ties in ranking problems. *Biometrika* 33(3), 239-251.
     """
     x = sorts.to_numpy(dtype=float)
     if method == "kendall":

@@ -19,6 +19,15 @@ def crib_sheet(result, factor: str) -> pd.DataFrame:
     statements in the bottom column. Columns: ``section``, the statement text (if known), this
     factor's array value and z-score, every other factor's array value, and the distinguishing
     marker ("*" p < .05, "**" p < .01). With one factor only the first and last blocks exist.
+
+    Raises
+    ------
+    QMethodError
+        For an unknown factor, or one without defining sorts.
+
+    References
+    ----------
+    Watts, S. & Stenner, P. (2012). *Doing Q Methodological Research*. London: Sage, ch. 7.
     """
     if factor not in result.factor_arrays.columns:
         raise QMethodError(f"Unknown factor {factor!r}; the factors are {', '.join(result.factors)}.")
@@ -81,6 +90,11 @@ def split_bipolar(result, factor: str):
     eigenvalue and explained variance are the squared loadings of the sorts loading >= 0 on
     ``Fk``, ``Fkb``'s those of the sorts loading < 0, so the poles add up to ``Fk``'s figures
     (recorded in ``details["split"]`` and said in the result's warnings). Raises :class:`QMethodError` when the factor has no negatively flagged sort.
+
+    References
+    ----------
+    Watts, S. & Stenner, P. (2012). *Doing Q Methodological Research*. London: Sage. (Bipolar
+    factors and crib sheets.)
     """
     from .pipeline import rescore
 

@@ -14,6 +14,7 @@ from ..errors import QMethodError
 from .data import factor_index, factor_labels
 from .params import check_n_factors, validate_params
 from .tables import ReadOnlyTables
+from .threads import blas_limited
 
 __all__ = ["Extraction", "pca", "pca_from_sorts", "centroid", "horst", "eigenvalues"]
 
@@ -51,6 +52,7 @@ def _sign_rule(a: np.ndarray) -> np.ndarray:
     return a * np.where(s < 0, -1.0, 1.0)
 
 
+@blas_limited
 @validate_params
 def pca(correlations: pd.DataFrame, n_factors: int) -> Extraction:
     """Principal components of the correlation matrix.
@@ -58,6 +60,26 @@ def pca(correlations: pd.DataFrame, n_factors: int) -> Extraction:
     Loadings are eigenvectors x sqrt(eigenvalues) for the ``n_factors`` largest eigenvalues
     (eigenvalues below machine epsilon are clipped to epsilon, as in psych::principal). Sign:
     every column is made to sum to >= 0, so the result is deterministic.
+
+    Parameters
+    ----------
+    correlations : DataFrame, Q-sorts x Q-sorts.
+    n_factors : int, 1 <= n_factors <= P - 1.
+
+    Returns
+    -------
+    Extraction: loadings Q-sorts x factors (correlations of sorts with components), all P
+    eigenvalues (their sum is P; eigenvalue / P is the share of variance).
+
+    Raises
+    ------
+    QMethodError
+        When ``n_factors`` is not a whole number in 1..P - 1.
+
+    References
+    ----------
+    Brown, S. R. (1980). *Political Subjectivity: Applications of Q Methodology in Political
+    Science*. New Haven: Yale University Press.
     """
     r = correlations.to_numpy(dtype=float)
     p = r.shape[0]
@@ -67,6 +89,7 @@ def pca(correlations: pd.DataFrame, n_factors: int) -> Extraction:
     return Extraction(pd.DataFrame(a, index=correlations.index, columns=factor_index(n_factors)), ev, "pca")
 
 
+@blas_limited
 @validate_params
 def pca_from_sorts(standardized: np.ndarray, sort_ids, n_factors: int) -> Extraction:
     """Principal components from the standardised data (statements x Q-sorts).
@@ -76,6 +99,18 @@ def pca_from_sorts(standardized: np.ndarray, sort_ids, n_factors: int) -> Extrac
     Z/sqrt(N-1)) is, and Zs'U = VS are the loadings: R's eigenvectors and eigenvalues without
     forming the P x P matrix, so the cost grows linearly in the number of Q-sorts. Same loadings
     and sign rule as :func:`pca`.
+
+    Parameters
+    ----------
+    standardized : array, statements x Q-sorts, each column with mean 0 and SD 1 (ddof=1), as
+        :func:`qmethod.analysis.correlate.standardize` makes it.
+    sort_ids : the Q-sort labels (length P).
+    n_factors : int.
+
+    Raises
+    ------
+    QMethodError
+        When ``n_factors`` is not in 1..min(P - 1, N - 1).
     """
     a, full = _pca_array(standardized, n_factors)
     ev = pd.Series(full, index=pd.RangeIndex(1, full.size + 1, name="component"), name="eigenvalue")
@@ -143,6 +178,7 @@ def _kade_factor(t: np.ndarray, tolerance: float, max_iter: int) -> tuple[np.nda
         d = a2
 
 
+@blas_limited
 @validate_params
 def centroid(
     correlations: pd.DataFrame,
@@ -175,6 +211,22 @@ def centroid(
     -----
     Centroid factors are not re-ordered and get no sign rule: a factor can come out with mostly
     negative loadings, and later factors can have larger sums of squares (KADE issue #25).
+
+    Returns
+    -------
+    Extraction: loadings Q-sorts x factors ``F1..Fk``; the eigenvalues of ``correlations``;
+    ``details`` with the iterations and reflected sorts of each factor.
+
+    Raises
+    ------
+    QMethodError
+        When ``n_factors`` is not in 1..P - 1, or the residual correlations are exhausted.
+
+    References
+    ----------
+    Brown, S. R. (1980). *Political Subjectivity: Applications of Q Methodology in Political
+    Science*. New Haven: Yale University Press. (the centroid method, ch. 5 and appendix.)
+    Thurstone, L. L. (1947). *Multiple-Factor Analysis*. Chicago: University of Chicago Press.
     """
     r0 = correlations.to_numpy(dtype=float).copy()
     p = r0.shape[0]
@@ -238,6 +290,7 @@ def centroid(
     )
 
 
+@blas_limited
 @validate_params
 def horst(
     correlations: pd.DataFrame,
@@ -258,6 +311,21 @@ def horst(
 
     ``n_factors=None`` stops automatically when the mean squared residual correlation falls to
     1/``n_statements`` or below (Horst's rule, counted over distinct pairs).
+
+    Returns
+    -------
+    Extraction: loadings Q-sorts x factors; ``details`` with ``passes``, ``converged`` and the
+    last ``max_change``.
+
+    Raises
+    ------
+    QMethodError
+        When ``n_factors`` is not in 1..P - 1, or no factor passes the stopping rule.
+
+    References
+    ----------
+    Horst, P. (1965). *Factor Analysis of Data Matrices*. New York: Holt, Rinehart and Winston,
+    ch. 5.5.
     """
     r0 = correlations.to_numpy(dtype=float)
     p = r0.shape[0]

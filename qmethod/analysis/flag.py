@@ -76,6 +76,21 @@ def flag(
     ``negative``: ``"include"`` (default, as PQMethod/KADE/qmethod: the sign is ignored and a
     negatively loading sort enters the factor reversed, with a warning) or ``"exclude"`` (only
     positive loadings are flagged; the excluded sorts are reported).
+
+    Parameters
+    ----------
+    loadings : DataFrame, Q-sorts x factors.
+    n_statements : int, N (the loadings' standard error is 1 / sqrt(N)).
+
+    Raises
+    ------
+    QMethodError
+        For an invalid option (significance outside (0, 1), majority not a boolean, ...).
+
+    References
+    ----------
+    Brown, S. R. (1980). *Political Subjectivity: Applications of Q Methodology in Political
+    Science*. New Haven: Yale University Press. (significance of a loading, 1.96 / sqrt(N) at p < .05.)
     """
     a = loadings.to_numpy(dtype=float)
     thr = z_critical(significance) / np.sqrt(n_statements)

@@ -49,6 +49,16 @@ def parallel_analysis(
     eigenvalues of their correlation matrix. Returns a DataFrame indexed 1..P with the ``mean``
     and the ``percentile`` (column ``p95`` by default) of each eigenvalue. A factor is worth
     keeping when its eigenvalue is above the random one (commonly the 95th percentile).
+
+    Raises
+    ------
+    QMethodError
+        For an invalid option (n_iter < 1, percentile outside 0..100, ...).
+
+    References
+    ----------
+    Horn, J. L. (1965). A rationale and test for the number of factors in factor analysis.
+    *Psychometrika* 30(2), 179-185.
     """
     rng = np.random.default_rng(seed)
     eigs = []
@@ -98,7 +108,37 @@ def factor_guidance(
     significance: float = 0.05,
     seed: int | None = 0,
 ) -> FactorGuidance:
-    """Eigenvalues, scree, parallel analysis, Humphrey's rule and significant loaders."""
+    """Eigenvalues, scree, parallel analysis, Humphrey's rule and significant loaders.
+
+    Parameters
+    ----------
+    sorts : array-like or DataFrame, statements x Q-sorts.
+    max_factors : int >= 1, default 8; at most P - 1 and N - 1 rows are given.
+    distribution, forced : the grid (see :func:`qmethod.analyze`); random sorts follow it.
+    n_iter : int >= 1, random studies for parallel analysis. significance : flagging level.
+    seed : int or None.
+
+    Returns
+    -------
+    FactorGuidance
+
+    Raises
+    ------
+    QMethodError (DataError)
+        Bad data, or an invalid option.
+
+    References
+    ----------
+    Kaiser, H. F. (1960). The application of electronic computers to factor analysis. *Educational
+    and Psychological Measurement* 20(1), 141-151. (Eigenvalues > 1.)
+    Horn, J. L. (1965). A rationale and test for the number of factors in factor analysis.
+    *Psychometrika* 30(2), 179-185.
+    Brown, S. R. (1980). *Political Subjectivity: Applications of Q Methodology in Political
+    Science*. New Haven: Yale University Press. (Humphrey's rule: a factor is significant when the product of its two largest
+    absolute loadings exceeds twice the standard error 1 / sqrt(N).)
+    Watts, S. & Stenner, P. (2012). *Doing Q Methodological Research*. London: Sage. (Humphrey's
+    rule, at least two defining sorts per factor.)
+    """
     from .extract import pca_from_sorts
     from .flag import flag
     from .rotate import order_and_sign, varimax

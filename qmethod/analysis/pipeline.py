@@ -80,9 +80,11 @@ def analyze(
 
     Parameters
     ----------
-    sorts : DataFrame or 2-D array, **statements x Q-sorts** (rows statements, columns Q-sorts,
-        cells grid values). DataFrame labels are kept; arrays get ``S1..`` and ``Q1..``.
-    n_factors : int, factors to extract and rotate (any number the data allow).
+    sorts : DataFrame or array-like, **statements x Q-sorts** (rows statements, columns Q-sorts,
+        cells grid values, e.g. -4..+4, at most 1e100 in absolute value). DataFrame labels are
+        kept; anything else is read as :func:`numpy.asarray` reads it (a nested list is a list
+        of rows, one per statement) and gets labels ``S1..`` and ``Q1..``.
+    n_factors : int, 1 <= n_factors <= P - 1 (P Q-sorts), and <= N - 1 (N statements) for PCA.
     extraction : {"pca", "centroid", "horst"}, default "pca".
         "centroid" is Brown's centroid (``centroid_start="pqmethod"``: PQMethod/KADE, or
         ``"qmethod"``: R qmethod); "horst" is Horst's 5.5 centroid (PQMethod 2.30+, KADE).
@@ -108,12 +110,29 @@ def analyze(
         :func:`qmethod.analysis.scores.factor_arrays`).
     convention : {"qmethod", "pqmethod"} for distinguishing/consensus statements.
     standardize_sorts : bool, default False. Standardise each sort before weighting (KADE).
+    av_rel_coef : float in (0, 1], default 0.8: the average reliability of a Q-sort (Brown 1980),
+        used for the composite reliability and the standard errors of the z-scores.
     keep_correlations : keep the Q-sorts x Q-sorts correlation matrix in the result (default:
         when there are at most 4,000 Q-sorts).
 
     Returns
     -------
     AnalysisResult
+
+    Raises
+    ------
+    QMethodError (DataError)
+        Bad data (named sort and statement), an invalid option (named), or more factors than
+        the data allow (at most P - 1 from P Q-sorts and N - 1 from N statements).
+
+    References
+    ----------
+    Brown, S. R. (1980). *Political Subjectivity: Applications of Q Methodology in Political
+    Science*. New Haven: Yale University Press. (centroid, flagging, weights, composite reliability, SED.)
+    Zabala, A. (2014). qmethod: a package to explore human perspectives using Q methodology. *The
+    R Journal* 6(2), 163-173. (The conventions reproduced by default.)
+    Kaiser, H. F. (1958). The varimax criterion for analytic rotation in factor analysis.
+    *Psychometrika* 23(3), 187-200.
     """
     data = check_sorts(sorts)
     x = data.to_numpy()

@@ -11,12 +11,14 @@ from factor_analyzer.rotator import Rotator
 from ..errors import QMethodError, QMethodWarning
 from .params import validate_params
 from .tables import ReadOnlyTables, frame
+from .threads import blas_limited
 
 __all__ = [
     "varimax", "rotate_pair", "RotationStep", "JudgmentalRotation", "order_and_sign",
 ]
 
 
+@blas_limited
 @validate_params
 def varimax(
     loadings: pd.DataFrame,
@@ -37,6 +39,16 @@ def varimax(
     -------
     rotated : DataFrame, Q-sorts x factors (same labels).
     rotation_matrix : DataFrame, factors x factors, with ``rotated = loadings @ rotation_matrix``.
+
+    Raises
+    ------
+    QMethodError
+        When a Q-sort has zero loadings on every factor (it cannot be normalised).
+
+    References
+    ----------
+    Kaiser, H. F. (1958). The varimax criterion for analytic rotation in factor analysis.
+    *Psychometrika* 23(3), 187-200.
     """
     a = loadings.to_numpy(dtype=float)
     k = a.shape[1]
@@ -92,6 +104,18 @@ def rotate_pair(loadings: pd.DataFrame, first: str, second: str, degrees: float)
     Convention (PQMethod/KADE): positive angles turn the axes clockwise in the plot with
     ``first`` on x and ``second`` on y, i.e. a' = a cos t + b sin t, b' = -a sin t + b cos t.
     Communalities are unchanged.
+
+    ``loadings`` is Q-sorts x factors; ``degrees`` is in degrees. Returns a new frame.
+
+    Raises
+    ------
+    QMethodError
+        For an unknown factor, the same factor twice, or an angle that is not a finite number.
+
+    References
+    ----------
+    Brown, S. R. (1980). *Political Subjectivity: Applications of Q Methodology in Political
+    Science*. New Haven: Yale University Press. (judgmental rotation.)
     """
     for f in (first, second):
         if f not in loadings.columns:

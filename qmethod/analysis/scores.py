@@ -17,6 +17,11 @@ def factor_weights(loadings: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
 
     The weight keeps the sign of the loading. For |a| = 1 the weight is a, and for |a| > 1 (a
     Heywood case) a / (a^2 - 1), as KADE does, instead of dividing by zero.
+
+    References
+    ----------
+    Brown, S. R. (1980). *Political Subjectivity: Applications of Q Methodology in Political
+    Science*. New Haven: Yale University Press. (weights a / (1 - a^2).)
     """
     w = _weights_array(loadings.to_numpy(dtype=float), flags.to_numpy(bool))
     return frame(w, loadings.index, loadings.columns)
@@ -37,6 +42,19 @@ def zscores(sorts: pd.DataFrame, weights: pd.DataFrame, *, standardize_sorts: bo
     statements: z = (s - mean(s)) / sd(s), sd with divisor N - 1 (as PQMethod, KADE, qmethod).
     ``standardize_sorts=True`` first standardises each Q-sort (KADE's way); for forced
     distributions both give the same z-scores. A factor with no defining sort gets NaN.
+
+    ``sorts`` is statements x Q-sorts (grid values), ``weights`` Q-sorts x factors; the z-scores
+    are in standard units (mean 0, SD 1 over the statements).
+
+    Raises
+    ------
+    QMethodError
+        For an invalid option.
+
+    References
+    ----------
+    Brown, S. R. (1980). *Political Subjectivity: Applications of Q Methodology in Political
+    Science*. New Haven: Yale University Press.
     """
     z = _zscores_array(sorts.to_numpy(dtype=float), weights.to_numpy(dtype=float), standardize_sorts=standardize_sorts)
     return frame(z, sorts.index, weights.columns)
@@ -66,6 +84,19 @@ def factor_arrays(z: pd.DataFrame, distribution, *, ties: str = "position") -> p
     the average rank; tied statements share a value and the array may break the grid (its
     issue #196), kept only to reproduce qmethod.
     Factors whose z-scores are NaN get a column of missing values (pandas ``Int64``).
+
+    ``z`` is statements x factors; the result is statements x factors of grid values (int, or
+    ``Int64`` with missing values).
+
+    Raises
+    ------
+    QMethodError
+        When ``distribution`` does not have one slot per statement, or ``ties`` is unknown.
+
+    References
+    ----------
+    Brown, S. R. (1980). *Political Subjectivity: Applications of Q Methodology in Political
+    Science*. New Haven: Yale University Press.
     """
     arr, missing, integral = _factor_arrays_array(z.to_numpy(dtype=float), distribution, ties=ties)
     return arrays_table(arr, missing, integral, z.index, z.columns)

@@ -3,8 +3,9 @@
 A Q study is small: a few dozen statements and sorts, so every matrix of an analysis is tiny. A
 multi-threaded BLAS (OpenBLAS, MKL) still wakes its threads for some of these operations, and on a
 shared server, where another process keeps the cores busy, those threads wait for a core: one
-Lipset analysis then takes many times its idle time. :func:`blas_limited` runs a function with
-one BLAS thread when its data has at most :data:`SMALL_PROBLEM` cells (statements x Q-sorts), and
+Lipset analysis then takes many times its idle time. :func:`blas_limited` (on ``analyze``,
+``bootstrap``, ``factor_guidance`` and the public stage functions) runs a function with
+one BLAS thread when its data (its first argument) has at most :data:`SMALL_PROBLEM` cells (statements x Q-sorts), and
 with the process' own setting above (where threads may pay on a many-core machine), through
 threadpoolctl.
 
