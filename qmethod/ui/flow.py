@@ -29,6 +29,7 @@ from qmethod.errors import (
 from qmethod.service import Database, ParticipantState
 from qmethod.study import Study
 
+from ..web.database import app_database
 from .components.page_lang import page_lang
 from .i18n import LANGUAGES, t
 from .sync import MergeConflict
@@ -48,19 +49,10 @@ TOKEN_PARAM = "p"
 STUDY_PARAM = "study"
 
 
-@st.cache_resource(show_spinner=False)
 def database() -> Database:
-    """The app's database (``QMETHOD_DATABASE_URL`` or SQLite under ``var/``), migrated, with every
-    study under ``studies/`` (or ``QMETHOD_STUDIES_DIR``) published."""
-    url = os.environ.get("QMETHOD_DATABASE_URL") or None
-    if url is None:
-        (Path.cwd() / "var").mkdir(exist_ok=True)
-    db = service.open_database(url)
-    studies = Path(os.environ.get("QMETHOD_STUDIES_DIR") or (Path.cwd() / "studies"))
-    if not studies.is_dir():
-        studies = ROOT / "studies"
-    service.publish_studies_dir(db, studies)
-    return db
+    """The app's database, opened once per process (:func:`qmethod.web.database.app_database`, shared
+    with the HTTP routes)."""
+    return app_database()
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
