@@ -169,3 +169,27 @@ def test_replaying_the_trail_of_operations_gives_the_stored_state(db, mini, clie
     assert sv.replay_participant(db, "mini", st.participant) == sv.participant_state(db, "mini", st.participant)
     assert [k for k, _ in _trail(db, "mini", st.participant)][-6:] == ["place", "place", "move", "place", "remove",
                                                                         "place"]
+
+
+def test_a_busy_database_is_503_and_the_retry_is_stored_once(db, mini, client, monkeypatch):
+    from qmethod.errors import StorageBusyError
+    from qmethod.web import participant as web
+
+    token, st = _at_grid(db, mini)
+    real, calls = web.apply_operation, []
+
+    def busy_once(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            raise StorageBusyError("The database is busy right now and this step was not saved.")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(web, "apply_operation", busy_once)
+    op = {"op_id": "busy-00001", "kind": "place", "statement": "A", "column": 0, "position": None,
+          "expected_version": st.version}
+    r = _post(client, token, op)
+    assert r.status_code == 503 and r.headers["retry-after"] == "1"
+    assert sv.resume(db, token).version == st.version
+    r = _post(client, token, op)  # the browser's retry
+    assert r.status_code == 200 and r.json()["state"]["columns"]["0"] == ["A"]
+    assert [k for k, _ in _trail(db, "mini", st.participant)].count("place") == 1
