@@ -5,7 +5,8 @@
 transaction; ``GET /api/participant/state`` returns the stored layout (a tab coming back into view
 asks for it). The participant's token travels in the ``X-Participant-Token`` header, never in the
 address. Only same-origin requests are answered (``Sec-Fetch-Site`` / ``Origin``), bodies are at
-most :data:`MAX_BODY` bytes, and answers are never cached.
+most :data:`MAX_BODY` bytes, and answers are never cached. An applied operation's answer says how
+long the server took (``Server-Timing: app;dur=<ms>``, from the parsed body to the committed step).
 
 Answers (JSON, always with ``state``: ``version``, ``stage``, ``columns``, ``piles``, ``completed``):
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -121,6 +123,7 @@ async def post_operation(request: Request) -> JSONResponse:
         op = parse_operation(json.loads(raw))
     except (ValueError, QMethodError) as exc:  # JSONDecodeError is a ValueError
         return _error(400, str(exc) if isinstance(exc, QMethodError) else "The body is not valid JSON.")
+    started = time.perf_counter()
     try:
         outcome = await run_in_threadpool(apply_operation, app_database(), token, op)
     except ResumeCodeError as exc:
@@ -129,7 +132,8 @@ async def post_operation(request: Request) -> JSONResponse:
         return _error(503, str(exc), **{"Retry-After": "1"})
     except QMethodError as exc:
         return _error(400, str(exc))
-    return _answer(_STATUS[outcome.result], _outcome_json(outcome))
+    took = (time.perf_counter() - started) * 1000
+    return _answer(_STATUS[outcome.result], _outcome_json(outcome), **{"Server-Timing": f"app;dur={took:.2f}"})
 
 
 async def get_state(request: Request) -> JSONResponse:
