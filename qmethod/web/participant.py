@@ -79,9 +79,14 @@ def _same_origin(request: Request) -> bool:
     return urlsplit(origin).netloc in hosts - {""}
 
 
-def _token(request: Request) -> str | None:
+def _caller(request: Request) -> tuple[str | None, JSONResponse | None]:
+    """The token of a same-origin request, or the refusal to answer with."""
+    if not _same_origin(request):
+        return None, _error(403, "Requests from other sites are not accepted.")
     token = request.headers.get(TOKEN_HEADER, "").strip()
-    return token if 0 < len(token) <= 200 else None
+    if not 0 < len(token) <= 200:
+        return None, _error(401, f"The {TOKEN_HEADER} header is missing.")
+    return token, None
 
 
 async def _body(request: Request) -> bytes | None:
@@ -109,11 +114,9 @@ def _outcome_json(outcome: OperationOutcome) -> dict[str, Any]:
 
 async def post_operation(request: Request) -> JSONResponse:
     """``POST /api/participant/op``: apply one operation (see the module docstring for the answers)."""
-    if not _same_origin(request):
-        return _error(403, "Requests from other sites are not accepted.")
-    token = _token(request)
-    if token is None:
-        return _error(401, f"The {TOKEN_HEADER} header is missing.")
+    token, refusal = _caller(request)
+    if refusal is not None:
+        return refusal
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
         return _error(415, "Send the operation as application/json.")
     raw = await _body(request)
@@ -138,11 +141,9 @@ async def post_operation(request: Request) -> JSONResponse:
 
 async def get_state(request: Request) -> JSONResponse:
     """``GET /api/participant/state``: the stored state of the token's participant."""
-    if not _same_origin(request):
-        return _error(403, "Requests from other sites are not accepted.")
-    token = _token(request)
-    if token is None:
-        return _error(401, f"The {TOKEN_HEADER} header is missing.")
+    token, refusal = _caller(request)
+    if refusal is not None:
+        return refusal
     try:
         state = await run_in_threadpool(resume, app_database(), token)
     except ResumeCodeError as exc:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from tests.app_server import choose_in_list
 
-from .conftest import give_consent, press_continue, settle, start, wait_screen
+from .conftest import DESKTOP, give_consent, press_continue, settle, start, wait_screen
 
 PILE_BUTTON = {"disagree": "presort-disagree", "neutral": "presort-neutral", "agree": "presort-agree"}
 
@@ -123,3 +123,19 @@ def grid_events(app, page) -> list[tuple[str, dict]]:
     return [(e.kind, {k: v for k, v in e.payload.items() if k != "op"})
             for e in service.audit_trail(app.db, state.study_id, state.participant)
             if e.kind in ("place", "move", "remove", "swap")]
+
+
+def place_on_other_device(app, browser, code: str, sid: str, score: int) -> None:
+    """Another device (a new browser context) continues with the resume code and places one card."""
+    other = browser.new_context(viewport=DESKTOP, locale="en-GB")
+    try:
+        pg = other.new_page()
+        pg.set_default_timeout(20_000)
+        pg.goto(f"{app.url}/?study=ui-small&lang=en")
+        pg.get_by_label("Your code").fill(code)
+        pg.get_by_role("button", name="Continue with code").click()
+        wait_screen(pg, "grid")
+        place_in_list(pg, sid, score)
+        settle(pg)
+    finally:
+        other.close()

@@ -7,7 +7,7 @@ import pytest
 from qmethod import service
 
 from .conftest import DESKTOP, settle, token_of, wait_screen
-from .flows import drag, grid_events, place_in_list, stored_layout, to_grid
+from .flows import drag, grid_events, place_in_list, place_on_other_device, stored_layout, to_grid
 
 pytestmark = pytest.mark.browser
 
@@ -126,29 +126,13 @@ def test_a_tab_closed_with_unsent_moves_loses_nothing(app, browser):
         context.close()
 
 
-def _other_device(app, browser, code: str):
-    other = browser.new_context(viewport=DESKTOP, locale="en-GB")
-    pg = other.new_page()
-    pg.set_default_timeout(20_000)
-    pg.goto(f"{app.url}/?study=ui-small&lang=en")
-    pg.get_by_label("Your code").fill(code)
-    pg.get_by_role("button", name="Continue with code").click()
-    wait_screen(pg, "grid")
-    return other, pg
-
-
 def test_two_devices_never_overwrite_silently(app, browser, page):
     """Device B fills column +1 while device A still shows it empty: A's card for +1 is refused with the
     reason next to the column, A's other move is kept on top of B's, and A says the sort changed."""
     code = to_grid(page, app)
     place_in_list(page, "T1", -1)
     settle(page)
-    other, pg = _other_device(app, browser, code)
-    try:
-        place_in_list(pg, "T2", 1)
-        settle(pg)
-    finally:
-        other.close()
+    place_on_other_device(app, browser, code, "T2", 1)
     assert page.get_by_test_id("qsort-counter").inner_text() == "1 of 5 placed"  # A has not looked yet
     page.get_by_test_id("qsort-view-grid").click()
     _key_place(page, "T4", 1)  # column +1 looks free here
@@ -168,12 +152,7 @@ def test_a_device_coming_back_into_view_shows_the_other_devices_layout(app, brow
     code = to_grid(page, app)
     place_in_list(page, "T1", -1)
     settle(page)
-    other, pg = _other_device(app, browser, code)
-    try:
-        place_in_list(pg, "T5", 0)
-        settle(pg)
-    finally:
-        other.close()
+    place_on_other_device(app, browser, code, "T5", 0)
     requests = []
     page.on("request", lambda r: requests.append(r.url))
     page.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")

@@ -9,8 +9,8 @@ from qmethod import service
 
 from .conftest import DESKTOP, eventually, give_consent, no_page_hscroll, press_continue, settle, shot, start, \
     token_of, wait_screen
-from .flows import LIVE_GRID, SMALL_IDS as IDS, SMALL_PLAN as PLAN, place_in_list, presort_by_plan, \
-    stored_layout, to_grid
+from .flows import LIVE_GRID, SMALL_IDS as IDS, SMALL_PLAN as PLAN, place_in_list, \
+    place_on_other_device, presort_by_plan, stored_layout, to_grid
 
 pytestmark = pytest.mark.browser
 
@@ -22,20 +22,7 @@ _to_grid = to_grid
 _place = place_in_list
 
 
-def _place_on_other_device(app, browser, code: str, sid: str, score: int) -> None:
-    """Another device (a new browser context) continues with the resume code and places one card."""
-    other = browser.new_context(viewport=DESKTOP)
-    try:
-        pg = other.new_page()
-        pg.set_default_timeout(20_000)
-        pg.goto(f"{app.url}/?study=ui-small&lang=en")
-        pg.get_by_label("Your code").fill(code)
-        pg.get_by_role("button", name="Continue with code").click()
-        wait_screen(pg, "grid")
-        _place(pg, sid, score)
-        settle(pg)
-    finally:
-        other.close()
+_place_on_other_device = place_on_other_device
 
 
 def test_reload_mid_grid_then_resume_code_on_another_device(app, browser, page):

@@ -218,6 +218,18 @@ function gateButtons(q, keys, blocked, released) {
   q.gate = keys && keys.length ? { keys, blocked, released, waiting: false } : null;
 }
 
+// A component instance `s` follows the queue named by this render's `data` (its events go to
+// `onQueue`) and holds the page's leaving buttons until it is idle (saying so with `showMessage`).
+function attachQueue(s, data, S, onQueue, showMessage) {
+  const q = opQueue({ storageKey: data.storage_key, token: data.token, api: data.api, stateApi: data.state_api, state: data.state, leaveText: S("leave_unsaved") });
+  if (q !== s.q) {
+    if (s.unsubscribe) s.unsubscribe();
+    s.q = q;
+    s.unsubscribe = q.subscribe(onQueue);
+  }
+  gateButtons(q, data.gate, () => showMessage(S("wait_for_save")), () => showMessage(""));
+}
+
 // The status line: "✓ Saved", "Saving …" or "Not saved yet – trying again", and "may be out of date".
 function statusText(q, S) {
   const st = q.status();

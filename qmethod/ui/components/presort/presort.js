@@ -45,13 +45,7 @@ function createInstance(root) {
   function update(data) {
     keysTo.inst = inst;
     s.data = { ...data, statements: data.statements || [] };
-    const q = opQueue({ storageKey: data.storage_key, token: data.token, api: data.api, stateApi: data.state_api, state: data.state, leaveText: S("leave_unsaved") });
-    if (q !== s.q) {
-      if (s.unsubscribe) s.unsubscribe();
-      s.q = q;
-      s.unsubscribe = q.subscribe(onQueue);
-    }
-    gateButtons(q, data.gate, () => showMessage(S("wait_for_save")), () => showMessage(""));
+    attachQueue(s, data, S, onQueue, showMessage);
     render();
   }
 

@@ -102,13 +102,7 @@ function createInstance(root) {
       columnByValue: Object.fromEntries(columns.map((c) => [c.value, c])),
     };
     if (data.lang) wrap.setAttribute("lang", data.lang);
-    const q = opQueue({ storageKey: data.storage_key, token: data.token, api: data.api, stateApi: data.state_api, state: data.state, leaveText: S("leave_unsaved") });
-    if (q !== s.q) {
-      if (s.unsubscribe) s.unsubscribe();
-      s.q = q;
-      s.unsubscribe = q.subscribe(onQueue);
-    }
-    gateButtons(q, data.gate, () => showMessage(S("wait_for_save")), () => showMessage(""));
+    attachQueue(s, data, S, onQueue, showMessage);
     if (first) {
       let saved = null;
       try {
