@@ -224,7 +224,9 @@ def verify(db, study_id: str, people: list[tuple[str, int, loadlib.Plan]], acked
 
 
 def run(url: str, studies: Path, n: int, *, processes: int, think: float, fault: bool, seed: int,
-        tmp: Path) -> None:
+        tmp: Path, quiet: bool = False) -> dict:
+    """One run; returns the counts of :func:`verify` with ``operations``, ``applied``, ``killed`` and
+    ``retried`` (and prints the figures unless ``quiet``)."""
     db = sv.open_database(url)
     sv.publish_study_file(db, loadlib.DEMO)
     study = sv.get_study(db, "brukermedvirkning")
@@ -258,14 +260,17 @@ def run(url: str, studies: Path, n: int, *, processes: int, think: float, fault:
             s.stop()
     counts = verify(db, study.id, people, acked)
     applied = sum(len(a) for a in acked)
-    print(f"\n== {n} participants, {processes} app process(es){', one killed with SIGKILL at 40 %' if killed else ''}: "
-          f"{totals.total:,} operations, {applied:,} applied in {wall:.1f} s = {applied / wall:,.0f} ops/s")
-    print(f"   server per operation: p50 {pct(totals.server_ms, .5):.1f} ms, p95 {pct(totals.server_ms, .95):.1f} ms, "
-          f"p99 {pct(totals.server_ms, .99):.1f} ms, max {max(totals.server_ms, default=float('nan')):.1f} ms")
-    print(f"   client round trip:    p50 {pct(totals.client_ms, .5):.1f} ms, p95 {pct(totals.client_ms, .95):.1f} ms")
-    print(f"   retried posts {totals.retries}, stale (409) {totals.stale}, refused (422) {totals.refused}; "
-          + ", ".join(f"{k}={v}" for k, v in counts.items()))
     db.dispose()
+    if not quiet:
+        print(f"\n== {n} participants, {processes} app process(es){', one killed with SIGKILL at 40 %' if killed else ''}: "
+              f"{totals.total:,} operations, {applied:,} applied in {wall:.1f} s = {applied / wall:,.0f} ops/s")
+        print(f"   server per operation: p50 {pct(totals.server_ms, .5):.1f} ms, p95 {pct(totals.server_ms, .95):.1f} ms, "
+              f"p99 {pct(totals.server_ms, .99):.1f} ms, max {max(totals.server_ms, default=float('nan')):.1f} ms")
+        print(f"   client round trip:    p50 {pct(totals.client_ms, .5):.1f} ms, p95 {pct(totals.client_ms, .95):.1f} ms")
+        print(f"   retried posts {totals.retries}, stale (409) {totals.stale}, refused (422) {totals.refused}; "
+              + ", ".join(f"{k}={v}" for k, v in counts.items()))
+    return {**counts, "operations": totals.total, "applied": applied, "killed": killed, "retried": totals.retries,
+            "refused": totals.refused}
 
 
 def main() -> None:
