@@ -136,6 +136,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "wait_for_save": "Et øyeblikk – det siste du gjorde er ikke lagret ennå. Vi går videre når det er lagret.",
         "swapped": "Kortene byttet plass. Kolonne {column}.",
         "error_completed": "Sorteringen er sendt inn og kan ikke endres lenger.",
+        "skipped_full": "Kolonne {columns} er full og hoppes over.",
+        "column_full_note": "Full – flytt et kort ut først",
+        "undo_move": "Angre siste flytting",
+        "undone_move": "Angret. {placed} av {total} plassert.",
         "list_heading": "Alle utsagn",
         "not_placed": "Ikke plassert",
         "from_pile": "Første runde: {pile}",
@@ -265,6 +269,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "wait_for_save": "One moment – your last change is not saved yet. We go on as soon as it is.",
         "swapped": "The cards swapped places. Column {column}.",
         "error_completed": "Your sort has been submitted and can no longer be changed.",
+        "skipped_full": "Column {columns} is full and is skipped.",
+        "column_full_note": "Full – move a card out first",
+        "undo_move": "Undo last move",
+        "undone_move": "Undone. {placed} of {total} placed.",
         "list_heading": "All statements",
         "not_placed": "Not placed",
         "from_pile": "First round: {pile}",
@@ -290,7 +298,7 @@ GRID_KEYS: tuple[str, ...] = (
     "picked", "pick_cancelled", "target", "target_free", "placed", "returned", "column_full", "list_heading",
     "not_placed", "from_pile",
 ) + ("not_saved_retrying", "out_of_date", "leave_unsaved", "wait_for_save", "swapped", "error_completed",
-     "error_conflict", "error_generic", "unknown_link")
+     "error_conflict", "error_generic", "unknown_link", "skipped_full", "column_full_note", "undo_move", "undone_move")
 PRESORT_KEYS: tuple[str, ...] = (
     "ps_progress", "ps_left", "ps_disagree", "ps_neutral", "ps_agree", "ps_keys", "ps_undo", "ps_undone",
     "ps_put", "ps_done", "ps_counts", "ps_group", "saving", "saved",

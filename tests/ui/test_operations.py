@@ -183,3 +183,49 @@ def test_continue_waits_until_every_move_is_stored(app, page):
     page.unroute("**/api/participant/op")
     wait_screen(page, "comments")
     assert stored_layout(service.resume(app.db, token_of(page)))["T5"] == 0
+
+
+def test_a_full_column_is_never_a_keyboard_target_and_says_why(app, page):
+    page.goto(f"{app.url}/component-demo?lang=en")
+    grid = page.get_by_test_id("qsort-grid")
+    grid.get_by_test_id("card-s01").wait_for()
+    grid.get_by_test_id("qsort-view-grid").click()
+    grid.get_by_test_id("card-s01").click()
+    grid.get_by_test_id("col--2").locator(".qg-colhead").click()  # column −2 holds one card
+    grid.get_by_test_id("col--2").get_by_test_id("card-s01").wait_for()
+    grid.get_by_test_id("card-s02").focus()
+    page.keyboard.press("Enter")
+    full = grid.get_by_test_id("col--2")
+    assert full.get_by_test_id("col-full-note").inner_text() == "Full – move a card out first"
+    for _ in range(6):
+        page.keyboard.press("ArrowLeft")
+    assert grid.locator(".qg-col.is-target").get_attribute("data-col") == "-1"
+    page.get_by_test_id("qsort-live").filter(has_text="Column −2 is full and is skipped.").wait_for()
+    page.keyboard.press("Enter")
+    grid.get_by_test_id("col--1").get_by_test_id("card-s02").wait_for()
+    assert full.locator(".qg-card").count() == 1
+    # A click on the full column says why, next to the column.
+    grid.get_by_test_id("card-s03").click()
+    full.locator(".qg-colhead").click()
+    full.get_by_test_id("col-message").filter(has_text="Column −2 is full (1 of 1)").wait_for()
+
+
+def test_undo_takes_back_the_last_move_as_one_operation(app, page):
+    to_grid(page, app)
+    page.get_by_test_id("qsort-view-grid").click()
+    settle(page)
+    _key_place(page, "T3")
+    page.get_by_test_id("col-0").get_by_test_id("card-T3").wait_for()
+    _key_place(page, "T4")
+    page.get_by_test_id("col-0").get_by_test_id("card-T4").wait_for()
+    drag(page, "T4", 0)  # to the top of column 0: T4, T3
+    page.get_by_test_id("qsort-undo").click()  # back below T3
+    settle(page)
+    assert service.resume(app.db, token_of(page)).columns[0] == ("T3", "T4")
+    page.get_by_test_id("qsort-undo").click()  # T4 back to the unplaced cards
+    page.get_by_test_id("qsort-source").get_by_test_id("card-T4").wait_for()
+    settle(page)
+    assert stored_layout(service.resume(app.db, token_of(page))) == {"T3": 0}
+    assert grid_events(app, page)[-2:] == [("move", {"statement": "T4", "score": 0, "position": 1}),
+                                           ("remove", {"statement": "T4"})]
+    assert page.get_by_test_id("qsort-counter").inner_text() == "1 of 5 placed"

@@ -68,6 +68,7 @@ function createInstance(root) {
     press: null,
     deferred: false,
     colMsg: null, // {column, text}: why the last placement in that column was refused
+    undo: [], // the operation that takes back each move of this visit, latest last
     message: "", // shown above the grid (another device saved, waiting for the save, ...)
   };
   const inst = { update, cleanup: null, connected: () => wrap.isConnected };
@@ -150,6 +151,7 @@ function createInstance(root) {
     s.picked = null;
     s.target = null;
     s.colMsg = null;
+    s.undo.push(from === null ? { kind: "remove", statement: id } : { kind: "move", statement: id, column: from, position: s.cols.get(from).indexOf(id) });
     s.q.add({ kind: from === null ? "place" : "move", statement: id, column: v, position: index === undefined ? null : index });
     relayout();
     announce(
@@ -164,6 +166,7 @@ function createInstance(root) {
     s.target = null;
     s.colMsg = null;
     const v = columnOf(other);
+    s.undo.push({ kind: "swap", statement: id, other });
     s.q.add({ kind: "swap", statement: id, other });
     relayout();
     announce(S("swapped", { column: signed(v) }));
@@ -184,9 +187,25 @@ function createInstance(root) {
     s.target = null;
     if (from === null) return;
     s.colMsg = null;
+    s.undo.push({ kind: "place", statement: id, column: from, position: s.cols.get(from).indexOf(id) });
     s.q.add({ kind: "remove", statement: id });
     relayout();
     announce(S("returned", { placed: placedCount(), total: s.data.statements.length }));
+  }
+
+  // Take back the latest move of this visit (itself one operation, stored like any other).
+  function undoLast() {
+    const op = s.undo.pop();
+    if (!op) return;
+    s.picked = null;
+    s.target = null;
+    s.colMsg = null;
+    s.q.add(op);
+    render();
+    announce(S("undone_move", { placed: placedCount(), total: s.data.statements.length }));
+    const again = wrap.querySelector('[data-key="undo"]');
+    if (again && !again.disabled) again.focus();
+    else focusCard(op.statement);
   }
 
   function defaultTarget(id) {
@@ -201,7 +220,7 @@ function createInstance(root) {
       const mid = values.reduce((a, b) => (Math.abs(b) < Math.abs(a) ? b : a), values[0]);
       order = [...values].sort((a, b) => Math.abs(a - mid) - Math.abs(b - mid) || a - b);
     }
-    return order.find((v) => !isFull(v)) ?? order[0];
+    return order.find((v) => !isFull(v)) ?? null;
   }
 
   function pick(id) {
@@ -228,18 +247,29 @@ function createInstance(root) {
 
   function targetText() {
     const v = s.target;
+    if (v === null) return "";
     const c = s.data.columnByValue[v];
     const free = Math.max(0, c.capacity - s.cols.get(v).length);
     return S(s.data.forced ? "target" : "target_free", { column: signed(v), label: c.label || "", free, capacity: c.capacity });
   }
 
+  // A column the picked card can go to: not full, or the card's own column.
+  const open = (v) => !isFull(v) || columnOf(s.picked) === v;
+
+  // The next open column in the direction of `step` (full columns are skipped and said so).
   function moveTarget(step) {
     const values = s.data.columns.map((c) => c.value);
     let i = values.indexOf(s.target) + step;
-    i = Math.max(0, Math.min(values.length - 1, i));
+    const skipped = [];
+    while (i >= 0 && i < values.length && !open(values[i])) skipped.push(values[i]), (i += step);
+    const note = skipped.length ? S("skipped_full", { columns: skipped.map(signed).join(", ") }) + " " : "";
+    if (i < 0 || i >= values.length) {
+      announce(note + targetText());
+      return;
+    }
     s.target = values[i];
     markTarget();
-    announce(targetText());
+    announce(note + targetText());
   }
 
   // ---------------------------------------------------------------- rendering
@@ -303,7 +333,9 @@ function createInstance(root) {
       });
       views.appendChild(b);
     }
-    toolbar.append(counter, saveStatus, views);
+    const undo = h("button", { type: "button", class: "qg-undo", "data-key": "undo", "data-testid": "qsort-undo", disabled: s.undo.length === 0, text: "\u21b6 " + S("undo_move") });
+    undo.addEventListener("click", undoLast);
+    toolbar.append(counter, saveStatus, undo, views);
     helpText.textContent = s.mode === "grid" ? S("help_grid") : S("help_list");
     body.replaceChildren(s.mode === "grid" ? renderGrid() : renderList());
     renderStatus();
@@ -386,7 +418,8 @@ function createInstance(root) {
       );
       col.appendChild(head);
       if (s.colMsg && s.colMsg.column === c.value) col.appendChild(h("p", { class: "qg-colmsg", "data-testid": "col-message", text: s.colMsg.text }));
-      col.appendChild(h("p", { class: "qg-target-label", "aria-hidden": "true", text: "\u2193 " + S("place_here") }));
+      if (s.picked && full && columnOf(s.picked) !== c.value) col.appendChild(h("p", { class: "qg-full-note", "data-testid": "col-full-note", text: S("column_full_note") }));
+      else col.appendChild(h("p", { class: "qg-target-label", "aria-hidden": "true", text: "\u2193 " + S("place_here") }));
       const list = h("ul", { class: "qg-list" });
       ids.forEach((id) => list.appendChild(cardButton(id, hid)));
       for (let i = ids.length; i < c.capacity; i++) list.appendChild(h("li", { class: "qg-slot", "aria-hidden": "true" }));
@@ -506,7 +539,7 @@ function createInstance(root) {
   }
 
   function onGridKey(ev) {
-    if (s.mode !== "grid" || !s.picked) return;
+    if (s.mode !== "grid" || !s.picked || s.target === null) return;
     const id = s.picked;
     if (ev.key === "ArrowLeft" || ev.key === "ArrowRight") {
       ev.preventDefault();
