@@ -9,6 +9,8 @@ last acknowledged state instead of silently overwriting it.
 """
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,7 +18,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..errors import ConflictError, QMethodError, ResumeCodeError, ResumeLimitError, StudyError
+from ..errors import ConflictError, PlacementError, QMethodError, ResumeCodeError, ResumeLimitError, StudyError
 from ..store import repo
 from ..store.db import Database
 from ..store.models import AccessTokenRow, ParticipantRow, StudyRow, utcnow
@@ -29,7 +31,8 @@ from .types import ParticipantSession, ParticipantState
 __all__ = [
     "start_participant", "resume", "resume_by_code", "give_consent", "set_language", "set_stage", "set_pile",
     "place_statement", "move_statement", "remove_statement", "swap_statements", "save_comment", "save_answer",
-    "submit", "state_of", "RESUME_MAX_FAILURES", "RESUME_WINDOW", "RESUME_MAX_FAILURES_ALL", "RESUME_GLOBAL_WINDOW",
+    "submit", "apply_operation", "Operation", "OperationOutcome", "parse_operation", "OP_KINDS", "state_of",
+    "RESUME_MAX_FAILURES", "RESUME_WINDOW", "RESUME_MAX_FAILURES_ALL", "RESUME_GLOBAL_WINDOW",
 ]
 
 _INVALID_TOKEN = ("This participant link is not valid (it may have been deleted). If you have a resume code, "
@@ -223,22 +226,30 @@ def _step(db: Database, token: str, kind: str, payload: dict[str, Any], expected
             )
         before = r.copy()
         apply(study, r, kind, payload)  # raises (and nothing is written) if the step is not allowed
-        if r == before:
-            return state_of(study, p, r, rev)
-        repo.write_response(conn, p.id, study, before, r, when)
-        values: dict[str, Any] = {"updated_at": when, "stage": r.stage, "language": r.language}
-        if r.consent_version != before.consent_version:
-            values.update(consent_version=r.consent_version, consented_at=when)
-        if r.submitted:
-            values["submitted_at"] = when
-        p = repo.bump_version(conn, p, values)
-        stored = dict(payload)
-        if kind == "answer":
-            stored["value"] = r.answers.get(payload["question"])
-        repo.append_event(conn, p.id, p.version, when, kind, stored)
+        p = _store_step(conn, p, study, before, r, kind, payload, when)
         return state_of(study, p, r, rev)
 
     return db.write_connection(work)
+
+
+def _store_step(conn: Connection, p: ParticipantRecord, study: Study, before: Response, r: Response, kind: str,
+                payload: dict[str, Any], when: datetime) -> ParticipantRecord:
+    """Store an applied step (``before`` -> ``r``): the changed rows, the version bump and one audit
+    event, in the caller's transaction. A step that changed nothing stores nothing."""
+    if r == before:
+        return p
+    repo.write_response(conn, p.id, study, before, r, when)
+    values: dict[str, Any] = {"updated_at": when, "stage": r.stage, "language": r.language}
+    if r.consent_version != before.consent_version:
+        values.update(consent_version=r.consent_version, consented_at=when)
+    if r.submitted:
+        values["submitted_at"] = when
+    p = repo.bump_version(conn, p, values)
+    stored = dict(payload)
+    if kind == "answer":
+        stored["value"] = r.answers.get(payload["question"])
+    repo.append_event(conn, p.id, p.version, when, kind, stored)
+    return p
 
 
 def give_consent(db: Database, token: str, consent_version: str, *, expected_version: int,
@@ -312,3 +323,162 @@ def submit(db: Database, token: str, *, expected_version: int, now: datetime | N
     A submitted sort can no longer change; submitting again returns the same state.
     """
     return _step(db, token, "submit", {}, expected_version, now)
+
+
+# -- operations: one participant action, posted by the browser -----------------------------------------
+
+#: what a participant page can post (``place`` and ``move`` both mean "this statement goes there")
+OP_KINDS: tuple[str, ...] = ("place", "move", "remove", "swap", "pile")
+_OP_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+_OP_FIELDS = frozenset({"op_id", "kind", "statement", "other", "column", "position", "pile", "expected_version"})
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One participant action as the page posts it (see :func:`parse_operation`).
+
+    ``stage`` is the stage it belongs to (``presort`` for ``pile``, else ``grid``); ``payload`` is the
+    step's payload (``score`` for the column, ``a``/``b`` for a swap)."""
+
+    op_id: str
+    kind: str
+    payload: dict[str, Any]
+    expected_version: int
+
+    @property
+    def stage(self) -> str:
+        return "presort" if self.kind == "pile" else "grid"
+
+
+@dataclass(frozen=True)
+class OperationOutcome:
+    """What became of an operation.
+
+    ``result``: ``applied`` (stored, one audit event; ``state`` is the new state), ``refused`` (not
+    allowed, e.g. a full forced column: ``reason``, ``message``, and for a full column ``column`` and
+    ``capacity``; nothing changed) or ``stale`` (``expected_version`` is not the stored version:
+    nothing changed, ``state`` is the stored state to re-apply pending operations on).
+    ``repeated`` is true when the same ``op_id`` had been posted before: its first outcome is
+    returned and nothing is applied again (``state`` is the current state).
+    """
+
+    result: str
+    op_id: str
+    state: ParticipantState
+    repeated: bool = False
+    reason: str | None = None
+    message: str | None = None
+    column: int | None = None
+    capacity: int | None = None
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def parse_operation(raw: Any) -> Operation:
+    """Check an operation posted by a page: ``{op_id, kind, statement, column, position, other, pile,
+    expected_version}``.
+
+    ``op_id``: 8-64 letters, digits, ``-`` or ``_`` (chosen by the browser, unique per action);
+    ``kind``: one of :data:`OP_KINDS`; ``place``/``move`` need ``statement``, ``column`` and
+    ``position`` (``null`` = bottom), ``remove`` ``statement``, ``swap`` ``statement`` and ``other``,
+    ``pile`` ``statement`` and ``pile`` (``null`` undoes). Raises :class:`~qmethod.errors.StudyError`
+    naming the first field that is wrong; whether the statement and column exist is checked when it
+    is applied.
+    """
+    if not isinstance(raw, dict):
+        raise StudyError("An operation must be a JSON object.")
+    unknown = set(raw) - _OP_FIELDS
+    if unknown:
+        raise StudyError(f"Unknown operation field(s): {', '.join(sorted(map(str, unknown)))}.")
+    op_id, kind, version = raw.get("op_id"), raw.get("kind"), raw.get("expected_version")
+    if not isinstance(op_id, str) or not _OP_ID.fullmatch(op_id):
+        raise StudyError("op_id must be 8 to 64 letters, digits, '-' or '_'.")
+    if kind not in OP_KINDS:
+        raise StudyError(f"kind must be one of {', '.join(OP_KINDS)}, got {kind!r}.")
+    if not _is_int(version) or version < 0:
+        raise StudyError(f"expected_version must be the version number of the shown state, got {version!r}.")
+    sid = raw.get("statement")
+    if not isinstance(sid, str) or not 0 < len(sid) <= 64:
+        raise StudyError("statement must be a statement id.")
+    if kind in ("place", "move"):
+        column, position = raw.get("column"), raw.get("position")
+        if not _is_int(column):
+            raise StudyError(f"column must be a whole number, got {column!r}.")
+        if position is not None and (not _is_int(position) or position < 0):
+            raise StudyError(f"position must be a whole number >= 0 or null, got {position!r}.")
+        payload: dict[str, Any] = {"statement": sid, "score": column, "position": position}
+    elif kind == "remove":
+        payload = {"statement": sid}
+    elif kind == "swap":
+        other = raw.get("other")
+        if not isinstance(other, str) or not 0 < len(other) <= 64:
+            raise StudyError("other must be the id of the statement to swap with.")
+        payload = {"a": sid, "b": other}
+    else:
+        pile = raw.get("pile")
+        if pile is not None and not isinstance(pile, str):
+            raise StudyError(f"pile must be a pile name or null, got {pile!r}.")
+        payload = {"statement": sid, "pile": pile}
+    return Operation(op_id=op_id, kind=kind, payload=payload, expected_version=version)
+
+
+def _refusal(study: Study, r: Response, kind: str, payload: dict[str, Any], exc: QMethodError) -> dict[str, Any]:
+    """Why a step was refused, as stored with the operation and shown by the page."""
+    score = payload.get("score")
+    if kind in ("place", "move") and isinstance(exc, PlacementError) and score in r.columns \
+            and r.score_of(payload["statement"]) != score:
+        cap = study.grid.capacity(score)
+        if cap is not None and len(r.columns[score]) >= cap:
+            return {"reason": "column_full", "message": str(exc), "column": score, "capacity": cap}
+    return {"reason": "not_allowed", "message": str(exc)}
+
+
+def apply_operation(db: Database, token: str, operation: Operation | dict[str, Any], *,
+                    now: datetime | None = None) -> OperationOutcome:
+    """Apply one participant action in one transaction: the version check, the step, one audit event
+    and the record of ``op_id``.
+
+    Idempotent on ``op_id``: an operation posted again returns its first outcome and changes nothing
+    (a lost answer, a retry after a reload). An operation for another stage than the stored one (a
+    late post from a page the participant has left) and a step the study does not allow (a full
+    forced column, a statement not in the grid, a submitted sort) are refused and recorded as
+    refused. A stale ``expected_version`` changes nothing and records nothing: the caller gets the
+    stored state and posts the operation again on top of it.
+
+    Raises :class:`~qmethod.errors.ResumeCodeError` for an unknown token,
+    :class:`~qmethod.errors.StudyError` for a malformed operation and
+    :class:`~qmethod.errors.StorageBusyError` if the database stays busy (nothing stored).
+    """
+    op = operation if isinstance(operation, Operation) else parse_operation(operation)
+
+    def work(conn: Connection) -> OperationOutcome:
+        when = now or utcnow()
+        p, study, r = _load(conn, token, for_update=True)
+        rev = p.study_revision
+        prior = repo.operation_outcome(conn, p.id, op.op_id)
+        if prior is not None:
+            result, _version, detail = prior
+            return OperationOutcome(result, op.op_id, state_of(study, p, r, rev), repeated=True, **detail)
+        if p.version != op.expected_version:
+            return OperationOutcome("stale", op.op_id, state_of(study, p, r, rev))
+        kind = op.kind
+        if kind in ("place", "move"):
+            kind = "place" if r.score_of(op.payload["statement"]) is None else "move"
+        before = r.copy()
+        try:
+            if r.stage != op.stage and not r.submitted:
+                raise StudyError(f"This action belongs to the {op.stage} page, but the sort is at {r.stage!r}.")
+            apply(study, r, kind, op.payload)
+        except QMethodError as exc:
+            detail = _refusal(study, before, kind, op.payload, exc)
+            if r.submitted or before.submitted:
+                detail["reason"] = "completed"
+            repo.add_operation(conn, p.id, op.op_id, "refused", p.version, detail, when)
+            return OperationOutcome("refused", op.op_id, state_of(study, p, before, rev), **detail)
+        p = _store_step(conn, p, study, before, r, kind, {**op.payload, "op": op.op_id}, when)
+        repo.add_operation(conn, p.id, op.op_id, "applied", p.version, {}, when)
+        return OperationOutcome("applied", op.op_id, state_of(study, p, r, rev))
+
+    return db.write_connection(work)

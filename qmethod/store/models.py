@@ -4,8 +4,10 @@ Participant side: ``study`` (the published definition as JSON + revision), ``sta
 of a study), ``participant`` (stage, version counter, consent, times), ``access_token`` (hashed
 participant tokens; one per device that resumed), ``sort_item`` (current pile / column / position /
 comment of each statement for a participant), ``answer`` (survey answers), ``event`` (the append-only
-audit trail: every step with its time and the participant version it produced) and ``deletion`` (a
-record, without personal data, that a participant was deleted on request) and ``resume_attempt``.
+audit trail: every step with its time and the participant version it produced), ``operation`` (the
+ids of the operations the participant pages posted, with their outcome, so a repeated post is
+answered without applying it twice), ``deletion`` (a record, without personal data, that a
+participant was deleted on request) and ``resume_attempt``.
 Researcher side: ``researcher`` (accounts), ``researcher_session`` (logins), ``study_draft`` (studies
 being designed) and ``analysis_workspace`` (a researcher's analysis choices of one data source).
 Co-interpretation: ``study_member`` (co-researchers invited to a study, with who added and removed them
@@ -35,8 +37,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = ["Base", "UTCDateTime", "StudyRow", "StatementRow", "ParticipantRow", "AccessTokenRow",
-           "SortItemRow", "AnswerRow", "EventRow", "DeletionRow", "ResumeAttemptRow", "ResearcherRow", "ResearcherSessionRow",
-           "StudyDraftRow", "WorkspaceRow", "StudyMemberRow", "FactorTextRow", "FactorNoteRow", "utcnow"]
+           "SortItemRow", "AnswerRow", "EventRow", "OperationRow", "DeletionRow", "ResumeAttemptRow", "ResearcherRow",
+           "ResearcherSessionRow", "StudyDraftRow", "WorkspaceRow", "StudyMemberRow", "FactorTextRow", "FactorNoteRow",
+           "utcnow"]
 
 
 def utcnow() -> datetime:
@@ -180,6 +183,24 @@ class EventRow(Base):
     at: Mapped[datetime]
     kind: Mapped[str] = mapped_column(String(16))
     payload: Mapped[dict[str, Any]]
+
+
+class OperationRow(Base):
+    """One operation a participant page posted (``op_id`` chosen by the browser), with its outcome.
+
+    ``result`` is ``applied`` (``version`` is the participant version it produced) or ``refused``
+    (``detail`` says why); a post of the same ``op_id`` again returns this outcome and changes nothing.
+    """
+
+    __tablename__ = "operation"
+
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"),
+                                                primary_key=True)
+    op_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    result: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int]
+    detail: Mapped[dict[str, Any]]
+    at: Mapped[datetime]
 
 
 class DeletionRow(Base):

@@ -26,6 +26,7 @@ from .models import (
     AccessTokenRow,
     AnswerRow,
     EventRow,
+    OperationRow,
     ParticipantRow,
     ResumeAttemptRow,
     SortItemRow,
@@ -37,7 +38,7 @@ __all__ = ["ParticipantRecord", "study_row", "study_from_row", "study_by_id", "p
            "participant_record", "participant_by_resume_code", "participant_by_code", "load_response",
            "read_response", "write_response", "append_event", "add_sort_items", "events_of", "bump_version",
            "allocate_participant_number", "add_participant", "forget_resume_attempts", "resume_attempts",
-           "count_resume_attempts", "add_resume_attempt", "add_token"]
+           "count_resume_attempts", "add_resume_attempt", "add_token", "operation_outcome", "add_operation"]
 
 _P = ParticipantRow.__table__
 _T = AccessTokenRow.__table__
@@ -45,6 +46,7 @@ _S = StudyRow.__table__
 _I = SortItemRow.__table__
 _A = AnswerRow.__table__
 _E = EventRow.__table__
+_O = OperationRow.__table__
 
 #: parsed studies per engine (dropped with the engine), keyed by (study row id, revision)
 _STUDIES: "weakref.WeakKeyDictionary[Engine, dict[tuple[int, int], Study]]" = weakref.WeakKeyDictionary()
@@ -94,6 +96,9 @@ _BUMP = update(_P).where(_P.c.id == bindparam("pid"), _P.c.version == bindparam(
     language=bindparam("v_language"), consent_version=bindparam("v_consent_version"),
     consented_at=bindparam("v_consented_at"), submitted_at=bindparam("v_submitted_at"))
 _ADD_EVENT = insert(_E)
+_OUTCOME = select(_O.c.result, _O.c.version, _O.c.detail).where(
+    _O.c.participant_id == bindparam("pid"), _O.c.op_id == bindparam("op_id"))
+_ADD_OPERATION = insert(_O)
 _ALLOCATE_NUMBER = (update(_S).where(_S.c.slug == bindparam("w_slug")).values(next_number=_S.c.next_number + 1)
                     .returning(_S.c.id, _S.c.revision, _S.c.next_number))
 _ADD_PARTICIPANT = insert(_P)
@@ -330,3 +335,16 @@ def events_of(session: Session, participant_id: int) -> list[EventRow]:
     return list(session.scalars(
         select(EventRow).where(EventRow.participant_id == participant_id).order_by(EventRow.version)
     ))
+
+
+def operation_outcome(conn: Connection, participant_id: int, op_id: str) -> tuple[str, int, dict[str, Any]] | None:
+    """The stored outcome ``(result, version, detail)`` of operation ``op_id``, or ``None`` if it is new."""
+    row = conn.execute(_OUTCOME, {"pid": participant_id, "op_id": op_id}).first()
+    return None if row is None else (row[0], row[1], dict(row[2] or {}))
+
+
+def add_operation(conn: Connection, participant_id: int, op_id: str, result: str, version: int,
+                  detail: dict[str, Any], at: datetime) -> None:
+    """Record the outcome of operation ``op_id`` (in the transaction that applied or refused it)."""
+    conn.execute(_ADD_OPERATION, {"participant_id": participant_id, "op_id": op_id, "result": result,
+                                  "version": version, "detail": detail, "at": at})

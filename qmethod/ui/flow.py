@@ -30,9 +30,9 @@ from qmethod.service import Database, ParticipantState
 from qmethod.study import Study
 
 from .components.access_tools import access_tools
+from ..web.database import app_database
 from .components.page_lang import page_lang
 from .i18n import LANGUAGES, t
-from .sync import MergeConflict
 from .text import plain, signed
 
 __all__ = [
@@ -49,19 +49,10 @@ TOKEN_PARAM = "p"
 STUDY_PARAM = "study"
 
 
-@st.cache_resource(show_spinner=False)
 def database() -> Database:
-    """The app's database (``QMETHOD_DATABASE_URL`` or SQLite under ``var/``), migrated, with every
-    study under ``studies/`` (or ``QMETHOD_STUDIES_DIR``) published."""
-    url = os.environ.get("QMETHOD_DATABASE_URL") or None
-    if url is None:
-        (Path.cwd() / "var").mkdir(exist_ok=True)
-    db = service.open_database(url)
-    studies = Path(os.environ.get("QMETHOD_STUDIES_DIR") or (Path.cwd() / "studies"))
-    if not studies.is_dir():
-        studies = ROOT / "studies"
-    service.publish_studies_dir(db, studies)
-    return db
+    """The app's database, opened once per process (:func:`qmethod.web.database.app_database`, shared
+    with the HTTP routes)."""
+    return app_database()
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -195,6 +186,7 @@ def enter(screen: str) -> Ctx:
         st.error(t("error_busy", lang_of()))
         st.stop()
     st.session_state["participant_token"] = token
+    _remember_shown(token, state)
     if st.query_params.get(TOKEN_PARAM) != token:
         st.query_params[TOKEN_PARAM] = token
     study = get_study(state.study_id, state.study_revision)
@@ -244,25 +236,37 @@ def missing_messages(ctx: Ctx, missing: tuple | list) -> list[str]:
     return out
 
 
+def _remember_shown(token: str, state: ParticipantState) -> None:
+    """The version and stage of the state this page session last showed or stored (the version
+    check of its next save is against it)."""
+    st.session_state[f"shown:{token}"] = (state.version, state.stage)
+
+
 def call(ctx: Ctx, fn: Callable[..., ParticipantState], *args: Any, only_at: str | None = None,
          **kwargs: Any) -> ParticipantState | None:
-    """Run a service step for this participant with the current version; on failure show a calm,
-    specific, translated message and return ``None`` (nothing stored is lost).
+    """Run a service step for this participant against the version this page session last showed
+    or stored; on failure show a calm, specific, translated message and return ``None`` (nothing
+    stored is lost). If another tab or device saved in between, the step is refused
+    (``ConflictError``), the page says so and shows the stored state on its next run.
 
-    ``only_at``: do nothing unless the stored stage is this one (for widget callbacks, so that a
-    late event from a page the participant has left cannot change that page's answers).
+    ``only_at``: do nothing unless the page session's stage is this one (for widget callbacks, so
+    that a late event from a page the participant has left cannot change that page's answers).
     """
     lang = ctx.lang
+    version, stage = st.session_state.get(f"shown:{ctx.token}", (ctx.state.version, ctx.state.stage))
+    if only_at is not None and stage != only_at:
+        return None
     try:
-        fresh = service.resume(ctx.db, ctx.token)
-        if only_at is not None and fresh.stage != only_at:
-            return None
-        return fn(ctx.db, ctx.token, *args, expected_version=fresh.version, **kwargs)
+        state = fn(ctx.db, ctx.token, *args, expected_version=version, **kwargs)
+        _remember_shown(ctx.token, state)
+        return state
     except IncompleteError as exc:
         fresh_ctx = Ctx(ctx.db, ctx.token, service.resume(ctx.db, ctx.token), ctx.study)
         msgs = missing_messages(fresh_ctx, exc.missing)
         st.error(t("submit_missing_heading", lang) + "\n\n" + "\n".join(f"- {plain(m)}" for m in msgs))
-    except ConflictError:
+    except ConflictError as exc:
+        if isinstance(exc.state, ParticipantState):
+            _remember_shown(ctx.token, exc.state)
         st.warning(t("error_conflict", lang))
     except StorageBusyError:
         st.error(t("error_busy", lang))
@@ -315,66 +319,6 @@ def header(ctx: Ctx | None, screen: str, lang: str, study: Study | None) -> None
         page_lang(lang)
     access_tools(lang)
     show_flash(lang)
-
-
-_STEP_FUNCS: dict[str, Callable[..., ParticipantState]] = {
-    "pile": lambda db, tok, p, v: service.set_pile(db, tok, p["statement"], p["pile"], expected_version=v),
-    "place": lambda db, tok, p, v: service.place_statement(db, tok, p["statement"], p["score"], p["position"],
-                                                           expected_version=v),
-    "move": lambda db, tok, p, v: service.move_statement(db, tok, p["statement"], p["score"], p["position"],
-                                                         expected_version=v),
-    "remove": lambda db, tok, p, v: service.remove_statement(db, tok, p["statement"], expected_version=v),
-}
-
-
-def apply_browser_change(token: str, seq_key: str, seq: int,
-                         plan: Callable[[ParticipantState, Study, ParticipantState | None],
-                                        list[tuple[str, dict]] | None],
-                         stage: str) -> None:
-    """Save a change sent by a browser component (called from its on-change callback).
-
-    The component sends the participant's whole layout; ``plan(state, study, ours)`` returns the
-    steps from the stored state to it (``None`` if the browser sent something malformed), where
-    ``ours`` is the state this page session last left stored (kept beside ``seq_key``; ``None``
-    before its first save), so that another device's saves in between are recognised and merged
-    (:mod:`qmethod.ui.sync`). The steps are recomputed from the
-    database every time, so a run that stops half way is completed by the next one (the browser
-    re-sends until ``seq`` is acknowledged). A save refused because the database is busy is not
-    acknowledged: the browser keeps the participant's layout and sends it again (every 2.5 s)
-    until it is stored.
-    """
-    db = database()
-    try:
-        state = service.resume(db, token)
-        if state.stage != stage:  # a late message from a page the participant has left
-            st.session_state[seq_key] = seq
-            return
-        study = get_study(state.study_id, state.study_revision)
-        ours_key = f"{seq_key}:ours"
-        steps = plan(state, study, st.session_state.get(ours_key))
-        if steps is None:
-            st.session_state["component_message"] = "error_generic"
-        for kind, payload in steps or []:
-            try:
-                state = _STEP_FUNCS[kind](db, token, payload, state.version)
-            except ConflictError as exc:  # another tab saved in between: continue from its state
-                if not isinstance(exc.state, ParticipantState):
-                    raise
-                state = _STEP_FUNCS[kind](db, token, payload, exc.state.version)
-        st.session_state[ours_key] = state
-    except (ConflictError, MergeConflict):
-        st.session_state["component_message"] = "error_conflict"
-    except StorageBusyError:
-        st.session_state["component_message"] = "save_retrying"
-        return  # not acknowledged: the browser keeps its layout and sends it again
-    except QMethodError:
-        st.session_state["component_message"] = "error_generic"
-    st.session_state[seq_key] = seq
-
-
-def take_component_message(lang: str) -> str | None:
-    key = st.session_state.pop("component_message", None)
-    return t(key, lang) if key else None
 
 
 def saved_note(lang: str) -> None:

@@ -129,6 +129,17 @@ STRINGS: dict[str, dict[str, str]] = {
         "placed": "Plassert i kolonne {column} {label}. {placed} av {total} plassert.",
         "returned": "Lagt tilbake. {placed} av {total} plassert.",
         "column_full": "Kolonne {column} er full ({capacity} av {capacity}). Flytt et kort ut av den først.",
+        # saving each action (grid and presort)
+        "not_saved_retrying": "Ikke lagret ennå – prøver igjen",
+        "out_of_date": "Kan være utdatert – får ikke kontakt med serveren",
+        "leave_unsaved": "Noe av det du har gjort er ikke lagret ennå. Vil du likevel gå?",
+        "wait_for_save": "Et øyeblikk – det siste du gjorde er ikke lagret ennå. Vi går videre når det er lagret.",
+        "swapped": "Kortene byttet plass. Kolonne {column}.",
+        "error_completed": "Sorteringen er sendt inn og kan ikke endres lenger.",
+        "skipped_full": "Kolonne {columns} er full og hoppes over.",
+        "column_full_note": "Full – flytt et kort ut først",
+        "undo_move": "Angre siste flytting",
+        "undone_move": "Angret. {placed} av {total} plassert.",
         "list_heading": "Alle utsagn",
         "not_placed": "Ikke plassert",
         "from_pile": "Første runde: {pile}",
@@ -257,6 +268,17 @@ STRINGS: dict[str, dict[str, str]] = {
         "placed": "Placed in column {column} {label}. {placed} of {total} placed.",
         "returned": "Put back. {placed} of {total} placed.",
         "column_full": "Column {column} is full ({capacity} of {capacity}). Move a card out of it first.",
+        # saving each action (grid and presort)
+        "not_saved_retrying": "Not saved yet – trying again",
+        "out_of_date": "May be out of date – cannot reach the server",
+        "leave_unsaved": "Some of what you did is not saved yet. Leave anyway?",
+        "wait_for_save": "One moment – your last change is not saved yet. We go on as soon as it is.",
+        "swapped": "The cards swapped places. Column {column}.",
+        "error_completed": "Your sort has been submitted and can no longer be changed.",
+        "skipped_full": "Column {columns} is full and is skipped.",
+        "column_full_note": "Full – move a card out first",
+        "undo_move": "Undo last move",
+        "undone_move": "Undone. {placed} of {total} placed.",
         "list_heading": "All statements",
         "not_placed": "Not placed",
         "from_pile": "First round: {pile}",
@@ -287,11 +309,13 @@ GRID_KEYS: tuple[str, ...] = (
     "grid_heading", "scale_left", "scale_right", "capacity", "capacity_free", "place_here", "selected_badge",
     "picked", "pick_cancelled", "target", "target_free", "placed", "returned", "column_full", "list_heading",
     "not_placed", "from_pile",
-)
+) + ("not_saved_retrying", "out_of_date", "leave_unsaved", "wait_for_save", "swapped", "error_completed",
+     "error_conflict", "error_generic", "unknown_link", "skipped_full", "column_full_note", "undo_move", "undone_move")
 PRESORT_KEYS: tuple[str, ...] = (
     "ps_progress", "ps_left", "ps_disagree", "ps_neutral", "ps_agree", "ps_keys", "ps_undo", "ps_undone",
     "ps_put", "ps_done", "ps_counts", "ps_group", "saving", "saved",
-)
+) + ("not_saved_retrying", "out_of_date", "leave_unsaved", "wait_for_save", "error_completed", "error_conflict",
+     "error_generic", "unknown_link")
 
 
 def t(key: str, lang: str, **values: object) -> str:

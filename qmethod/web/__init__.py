@@ -11,7 +11,9 @@ from starlette.routing import BaseRoute
 
 def routes() -> list[BaseRoute]:
     """The application's own HTTP routes (participant operations, cookies, ...)."""
-    return []
+    from . import participant
+
+    return [*participant.routes()]
 
 
 def middleware() -> list[Middleware]:

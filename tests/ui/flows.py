@@ -1,13 +1,18 @@
 """Steps of the participant flow shared by the browser tests (mouse, keyboard, phone)."""
 from __future__ import annotations
 
-from .conftest import settle
+from tests.app_server import choose_in_list
+
+from .conftest import DESKTOP, give_consent, press_continue, settle, start, wait_screen
 
 PILE_BUTTON = {"disagree": "presort-disagree", "neutral": "presort-neutral", "agree": "presort-agree"}
 
-# The copy of the grid in use (Streamlit can briefly show a retired copy beside it while it redraws).
-LIVE_GRID = ".qg:not(.is-retired)"
-LIVE_PRESORT = ".ps:not(.is-retired)"
+# The grid and the presort on the page.
+LIVE_GRID = ".qg"
+LIVE_PRESORT = ".ps"
+
+SMALL_IDS = ["T1", "T2", "T3", "T4", "T5"]
+SMALL_PLAN = {"T1": "disagree", "T2": "agree", "T3": "neutral", "T4": "neutral", "T5": "neutral"}
 
 
 def source_ids(page) -> list[str]:
@@ -71,3 +76,66 @@ def tab_to(page, matches, *, limit: int = 120, back: bool = False) -> dict:
 
 def button_named(name: str):
     return lambda el: el["tag"] == "button" and el["text"] == name
+
+
+def to_grid(page, app, lang: str = "en") -> str:
+    """Start ui-small, consent, presort by keys; return the resume code shown after consent."""
+    start(page, app, "ui-small", lang)
+    give_consent(page, lang)
+    code = page.get_by_test_id("resume-code").inner_text().strip()
+    press_continue(page, lang)
+    wait_screen(page, "presort", lang)
+    presort_by_plan(page, SMALL_PLAN, SMALL_IDS, use_keys=True)
+    press_continue(page, lang)
+    wait_screen(page, "grid", lang)
+    return code
+
+
+def place_in_list(page, sid: str, score: int) -> None:
+    """Place by the list view's column chooser."""
+    if page.get_by_test_id("qsort-view-list").get_attribute("aria-pressed") != "true":
+        page.get_by_test_id("qsort-view-list").click()
+    choose_in_list(page, sid, score)
+
+
+def drag(page, sid: str, score: int) -> None:
+    """Drag card ``sid`` onto the head of column ``score`` with the mouse (the top of the column)."""
+    settle(page)
+    page.locator(".qg-source").first.evaluate("el => el.scrollIntoView({block: 'start'})")
+    card = page.get_by_test_id(f"card-{sid}")
+    card.scroll_into_view_if_needed()
+    head = page.get_by_test_id(f"col-{score}").locator(".qg-colhead")
+    head.scroll_into_view_if_needed()
+    a, b = card.bounding_box(), head.bounding_box()
+    page.mouse.move(a["x"] + a["width"] / 2, a["y"] + min(20, a["height"] / 2))
+    page.mouse.down()
+    page.mouse.move(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2, steps=8)
+    page.mouse.up()
+
+
+def grid_events(app, page) -> list[tuple[str, dict]]:
+    """The grid steps of this page's participant in the audit trail, in order (without op ids)."""
+    from qmethod import service
+
+    from .conftest import token_of
+
+    state = service.resume(app.db, token_of(page))
+    return [(e.kind, {k: v for k, v in e.payload.items() if k != "op"})
+            for e in service.audit_trail(app.db, state.study_id, state.participant)
+            if e.kind in ("place", "move", "remove", "swap")]
+
+
+def place_on_other_device(app, browser, code: str, sid: str, score: int) -> None:
+    """Another device (a new browser context) continues with the resume code and places one card."""
+    other = browser.new_context(viewport=DESKTOP, locale="en-GB")
+    try:
+        pg = other.new_page()
+        pg.set_default_timeout(20_000)
+        pg.goto(f"{app.url}/?study=ui-small&lang=en")
+        pg.get_by_label("Your code").fill(code)
+        pg.get_by_role("button", name="Continue with code").click()
+        wait_screen(pg, "grid")
+        place_in_list(pg, sid, score)
+        settle(pg)
+    finally:
+        other.close()

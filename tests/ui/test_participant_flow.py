@@ -15,7 +15,7 @@ from qmethod.study import load_study
 from tests.app_server import choose_in_list
 from .conftest import ROOT, axe_check, give_consent, no_page_hscroll, press_continue, settle, shot, start, \
     token_of, wait_screen
-from .flows import (LIVE_GRID, LIVE_PRESORT, column_counts, next_free_column, presort_by_plan, source_ids,
+from .flows import (LIVE_GRID, LIVE_PRESORT, column_counts, drag, next_free_column, presort_by_plan, source_ids,
                     stored_layout)
 
 pytestmark = pytest.mark.browser
@@ -36,19 +36,7 @@ def _axe_ok(page, name: str) -> None:
     assert not bad, f"axe serious/critical violations on {name}: {bad}"
 
 
-def _drag(page, sid: str, score: int) -> None:
-    """Drag card ``sid`` onto column ``score`` with the mouse (pointer events, small steps)."""
-    settle(page)
-    page.locator(".qg-source").first.evaluate("el => el.scrollIntoView({block: 'start'})")
-    card = page.get_by_test_id(f"card-{sid}")
-    card.scroll_into_view_if_needed()
-    head = page.get_by_test_id(f"col-{score}").locator(".qg-colhead")
-    head.scroll_into_view_if_needed()
-    a, b = card.bounding_box(), head.bounding_box()
-    page.mouse.move(a["x"] + a["width"] / 2, a["y"] + min(20, a["height"] / 2))
-    page.mouse.down()
-    page.mouse.move(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2, steps=8)
-    page.mouse.up()
+_drag = drag
 
 
 def _finish_after_grid(app, page, name: str, *, comments: dict[str, str], lang: str = "en") -> None:

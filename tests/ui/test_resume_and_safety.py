@@ -7,53 +7,22 @@ import pytest
 
 from qmethod import service
 
-from tests.app_server import choose_in_list
 from .conftest import DESKTOP, eventually, give_consent, no_page_hscroll, press_continue, settle, shot, start, \
     token_of, wait_screen
-from .flows import LIVE_GRID, presort_by_plan, stored_layout
+from .flows import LIVE_GRID, SMALL_IDS as IDS, SMALL_PLAN as PLAN, place_in_list, \
+    place_on_other_device, presort_by_plan, stored_layout, to_grid
 
 pytestmark = pytest.mark.browser
 
-IDS = ["T1", "T2", "T3", "T4", "T5"]
-PLAN = {"T1": "disagree", "T2": "agree", "T3": "neutral", "T4": "neutral", "T5": "neutral"}
 T1 = "<script>window.__xss = 1</script> Shown as text"
 T2 = "<b>Bold?</b> & <i>italic</i> *star* [link](http://example.org)"
 
 
-def _to_grid(page, app) -> str:
-    """Start ui-small, consent, presort; return the resume code shown after consent."""
-    start(page, app, "ui-small", "en")
-    give_consent(page)
-    code = page.get_by_test_id("resume-code").inner_text().strip()
-    press_continue(page)
-    wait_screen(page, "presort")
-    presort_by_plan(page, PLAN, IDS, use_keys=True)
-    press_continue(page)
-    wait_screen(page, "grid")
-    return code
+_to_grid = to_grid
+_place = place_in_list
 
 
-def _place(page, sid: str, score: int) -> None:
-    """Place by the list view's column chooser."""
-    if page.get_by_test_id("qsort-view-list").get_attribute("aria-pressed") != "true":
-        page.get_by_test_id("qsort-view-list").click()
-    choose_in_list(page, sid, score)
-
-
-def _place_on_other_device(app, browser, code: str, sid: str, score: int) -> None:
-    """Another device (a new browser context) continues with the resume code and places one card."""
-    other = browser.new_context(viewport=DESKTOP)
-    try:
-        pg = other.new_page()
-        pg.set_default_timeout(20_000)
-        pg.goto(f"{app.url}/?study=ui-small&lang=en")
-        pg.get_by_label("Your code").fill(code)
-        pg.get_by_role("button", name="Continue with code").click()
-        wait_screen(pg, "grid")
-        _place(pg, sid, score)
-        settle(pg)
-    finally:
-        other.close()
+_place_on_other_device = place_on_other_device
 
 
 def test_reload_mid_grid_then_resume_code_on_another_device(app, browser, page):

@@ -1,9 +1,13 @@
 """Custom browser components (Streamlit components v2: inline JS/CSS, no iframe, no build step)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from importlib import resources
+from typing import Any
 
-__all__ = ["asset", "module_js"]
+from ...web.participant import OP_PATH, STATE_PATH, state_json
+
+__all__ = ["asset", "module_js", "queue_data"]
 
 
 def asset(package: str, name: str) -> str:
@@ -15,3 +19,24 @@ def module_js(package: str, name: str) -> str:
     """A component's JS module with the shared helpers (``common.js``) in front of it."""
     common = resources.files("qmethod.ui.components").joinpath("common.js").read_text(encoding="utf-8")
     return common + "\n" + asset(package, name)
+
+
+def queue_data(token: str | None, state: Any, gate: Sequence[str] = (), *, local_key: str = "preview") -> dict[str, Any]:
+    """What the grid and presort need to post the participant's operations (``common.js``): the
+    token, the endpoints, the stored state (a ``ParticipantState``), the localStorage key of the
+    queue (one per study and participant) and the keys of the buttons that wait for it.
+
+    Without a token (previews, the component demo) nothing is sent or stored: the actions stay in
+    the page (``local_key`` names them, so that a redraw keeps them)."""
+    if token is None or state is None:
+        return {"token": None, "api": None, "state_api": None,
+                "state": {"version": 0, "stage": "", "columns": {}, "piles": {}, "completed": False},
+                "storage_key": f"local.{local_key}", "gate": []}
+    return {
+        "token": token,
+        "api": OP_PATH,
+        "state_api": STATE_PATH,
+        "state": state_json(state),
+        "storage_key": f"qmethod.ops.{state.study_id}.{state.participant}",
+        "gate": list(gate),
+    }

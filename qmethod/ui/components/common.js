@@ -1,112 +1,261 @@
 // Shared by the presort and grid components; qmethod.ui.components.module_js puts this text in
 // front of each component's own module (components v2 load one inline module each, no imports).
 
-// One instance per mount point: create it on the first render, then hand it each new render's
-// data and the latest state/trigger setters. Returns the cleanup Streamlit calls on unmount.
+// ---------------------------------------------------------------- the operation queue
 //
-// While Streamlit redraws it can mount a new copy of a component beside the old one, and only the
-// copy that receives data reaches Python. So the copy rendered last owns the component (`owners`,
-// one per component module; one such component per page): when ownership passes, the new owner
-// inherits the old copy's unsaved change, its selection and the keyboard focus, and the old copy is
-// retired (inert, no more sending), so nothing done on either copy is lost or sent twice.
-function mountInstance(instances, createInstance, component, owners) {
-  const { data, parentElement, setStateValue, setTriggerValue } = component;
+// Every participant action is one operation ({op_id, kind, statement, column, position, other,
+// pile}) posted with fetch to the app's own server (qmethod.web.participant), one at a time, each
+// with the version of the stored state it was made on (expected_version). The queue of operations
+// not yet acknowledged lives in localStorage, so a reload, a lost connection or a closed tab loses
+// nothing: the next visit sends them again (the server answers an op_id it has seen with its first
+// outcome and never applies it twice). What the page shows is the stored state with the pending
+// operations applied on top, in order; when another tab or device saved first (409), the stored
+// state it sends back becomes the base and the same operations are sent again on top of it.
+//
+// One queue per participant in this browser window, shared by the grid and the presort (both
+// modules carry this code; the queue lives on window).
+
+const OPS = (window.__qmethodOps = window.__qmethodOps || new Map());
+const RETRY_MAX_MS = 8000;
+
+function opQueue(cfg) {
+  let q = OPS.get(cfg.storageKey);
+  if (!q || q.token !== cfg.token) {
+    q = createQueue(cfg);
+    OPS.set(cfg.storageKey, q);
+  } else {
+    q.adopt(cfg.state);
+  }
+  return q;
+}
+
+function newOpId() {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function createQueue(cfg) {
+  const q = {
+    token: cfg.token,
+    local: !cfg.token, // a preview: nothing is sent or stored
+    server: cfg.state, // the latest stored state seen: {version, stage, columns, piles, completed}
+    pending: [],
+    inflight: null,
+    failures: 0, // consecutive failed sends (network down, server busy)
+    outOfDate: false, // the last attempt to read the stored state failed
+    invalid: false, // the server does not know this participant's token (deleted)
+    timer: null,
+    listeners: new Set(),
+    idleWaiters: [],
+  };
+  try {
+    const saved = q.local ? [] : JSON.parse(window.localStorage.getItem(cfg.storageKey) || "[]");
+    if (Array.isArray(saved)) q.pending = saved.filter((op) => op && typeof op.op_id === "string");
+  } catch (e) {
+    /* storage blocked or unreadable: the queue lives in memory only */
+  }
+
+  function persist() {
+    if (q.local) return;
+    try {
+      if (q.pending.length) window.localStorage.setItem(cfg.storageKey, JSON.stringify(q.pending));
+      else window.localStorage.removeItem(cfg.storageKey);
+    } catch (e) {
+      /* storage blocked or full: the queue still lives in memory */
+    }
+  }
+
+  function emit(event) {
+    for (const fn of [...q.listeners]) fn(event);
+    if (q.idle()) for (const fn of q.idleWaiters.splice(0)) fn();
+  }
+
+  // A stored state from the server or a page redraw: only ever a newer one replaces what we have.
+  function newer(state) {
+    if (state && typeof state.version === "number" && (!q.server || state.version > q.server.version)) {
+      q.server = state;
+      return true;
+    }
+    return false;
+  }
+
+  q.adopt = (state) => {
+    if (newer(state)) emit({ type: "change" });
+  };
+  q.idle = () => q.local || (q.pending.length === 0 && !q.inflight);
+  q.whenIdle = (fn) => (q.idle() ? fn() : q.idleWaiters.push(fn));
+  q.subscribe = (fn) => {
+    q.listeners.add(fn);
+    return () => q.listeners.delete(fn);
+  };
+  // "saved", "saving" (sent, waiting for the answer) or "retrying" (not stored yet, trying again)
+  q.status = () => (q.local ? "local" : q.idle() ? "saved" : q.failures > 0 ? "retrying" : "saving");
+
+  q.add = (op) => {
+    q.pending.push({ op_id: newOpId(), ...op });
+    persist();
+    emit({ type: "change" });
+    pump();
+  };
+
+  function retryLater() {
+    clearTimeout(q.timer);
+    const wait = Math.min(RETRY_MAX_MS, 400 * 2 ** Math.min(q.failures, 6)) * (0.75 + Math.random() / 2);
+    q.timer = setTimeout(() => {
+      q.timer = null;
+      pump();
+    }, wait);
+  }
+
+  async function pump() {
+    if (q.local || q.inflight || q.timer || q.invalid || !q.pending.length) return;
+    const op = q.pending[0];
+    q.inflight = op;
+    let res = null;
+    let body = null;
+    try {
+      res = await fetch(cfg.api, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-Participant-Token": cfg.token },
+        body: JSON.stringify({ ...op, expected_version: q.server.version }),
+        credentials: "same-origin",
+        cache: "no-store",
+      });
+      body = await res.json().catch(() => null);
+    } catch (e) {
+      res = null; // offline or the server is down
+    }
+    q.inflight = null;
+    const state = body && body.state;
+    let event = { type: "change" };
+    if (res && (res.status === 200 || res.status === 422 || res.status === 400)) {
+      // stored, refused (e.g. a full column) or malformed: this operation is done either way
+      q.pending.shift();
+      persist();
+      q.failures = 0;
+      q.outOfDate = false;
+      if (state) q.server = state;
+      if (res.status !== 200) event = { type: "refused", op, reason: (body && body.reason) || "error", column: body && body.column, capacity: body && body.capacity };
+    } else if (res && res.status === 409 && state) {
+      q.failures = 0; // another tab or device saved first: re-apply our operations on its state
+      q.outOfDate = false;
+      q.server = state;
+      event = { type: "stale" };
+    } else if (res && res.status === 401) {
+      q.invalid = true;
+      event = { type: "invalid" };
+    } else {
+      q.failures += 1;
+      emit(event);
+      retryLater();
+      return;
+    }
+    emit(event);
+    pump();
+  }
+
+  q.refresh = async () => {
+    if (q.local) return;
+    try {
+      const res = await fetch(cfg.stateApi, { headers: { "X-Participant-Token": cfg.token }, credentials: "same-origin", cache: "no-store" });
+      const body = await res.json();
+      if (!res.ok || !body.state) throw new Error(String(res.status));
+      q.outOfDate = false;
+      newer(body.state);
+      emit({ type: "change" });
+    } catch (e) {
+      q.outOfDate = true;
+      emit({ type: "change" });
+    }
+  };
+
+  // Back online: try at once instead of waiting for the back-off.
+  window.addEventListener("online", () => {
+    clearTimeout(q.timer);
+    q.timer = null;
+    pump();
+  });
+  // Coming back into view (e.g. after working on another device): read the stored state.
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") q.refresh();
+  });
+  // Leaving with moves not stored yet: ask first.
+  window.addEventListener("beforeunload", (ev) => {
+    if (q.idle()) return;
+    ev.preventDefault();
+    ev.returnValue = cfg.leaveText || "";
+    return cfg.leaveText || "";
+  });
+  // A page button that leaves the page (Continue, Back) waits until every operation is stored.
+  document.addEventListener(
+    "click",
+    (ev) => {
+      const gate = q.gate;
+      if (!gate || q.idle() || !ev.isTrusted || !ev.target.closest) return;
+      const key = gate.keys.find((k) => ev.target.closest(".st-key-" + k + " button"));
+      if (!key) return;
+      ev.preventDefault();
+      ev.stopImmediatePropagation();
+      if (gate.waiting) return;
+      gate.waiting = true;
+      gate.blocked();
+      q.whenIdle(() => {
+        gate.waiting = false;
+        gate.released();
+        const button = document.querySelector(".st-key-" + key + " button");
+        if (button) button.click();
+      });
+    },
+    true
+  );
+  pump();
+  return q;
+}
+
+// The Streamlit buttons (by key) that leave the page: they wait until the queue is idle.
+function gateButtons(q, keys, blocked, released) {
+  q.gate = keys && keys.length ? { keys, blocked, released, waiting: false } : null;
+}
+
+// A component instance `s` follows the queue named by this render's `data` (its events go to
+// `onQueue`) and holds the page's leaving buttons until it is idle (saying so with `showMessage`).
+function attachQueue(s, data, S, onQueue, showMessage) {
+  const q = opQueue({ storageKey: data.storage_key, token: data.token, api: data.api, stateApi: data.state_api, state: data.state, leaveText: S("leave_unsaved") });
+  if (q !== s.q) {
+    if (s.unsubscribe) s.unsubscribe();
+    s.q = q;
+    s.unsubscribe = q.subscribe(onQueue);
+  }
+  gateButtons(q, data.gate, () => showMessage(S("wait_for_save")), () => showMessage(""));
+}
+
+// The status line: "✓ Saved", "Saving …" or "Not saved yet – trying again", and "may be out of date".
+function statusText(q, S) {
+  const st = q.status();
+  if (st === "local") return "";
+  if (st === "saved") return q.outOfDate ? S("out_of_date") : "\u2713 " + S("saved");
+  return st === "retrying" ? S("not_saved_retrying") : S("saving");
+}
+
+// One instance per mount point: create it on the first render, then hand it each render's data.
+// Returns the cleanup Streamlit calls on unmount.
+function mountInstance(instances, createInstance, component) {
+  const { data, parentElement } = component;
   let inst = instances.get(parentElement);
   if (!inst) {
     inst = createInstance(parentElement);
     instances.set(parentElement, inst);
   }
-  inst.setStateValue = setStateValue;
-  inst.setTriggerValue = setTriggerValue;
-  const previous = owners.current;
-  owners.current = inst;
-  inst.revive();
   inst.update(data || {});
-  if (previous && previous !== inst) {
-    const handed = previous.handover();
-    previous.retire();
-    inst.inherit(handed);
-  }
   return inst.cleanup;
 }
 
-// What mountInstance needs of an instance: its own `update`, `handover`, `inherit` and `cleanup`,
-// plus retiring and reviving (`wrap()` gives its element, which may be made after this call).
-function instanceApi(s, wrap, own) {
-  return {
-    setStateValue: null,
-    setTriggerValue: null,
-    ...own,
-    retire: () => setRetired(s, wrap(), true),
-    revive: () => setRetired(s, wrap(), false),
-    retired: () => s.retired,
-  };
-}
-
-// Retiring and reviving a copy (see mountInstance): the element stays until Streamlit removes
-// it, but cannot be focused or used meanwhile.
-function setRetired(s, wrap, retired) {
-  s.retired = retired;
-  wrap.inert = retired;
-  wrap.classList.toggle("is-retired", retired);
-  if (retired) {
-    clearTimeout(s.retry);
-    s.acked = s.seq; // its unsaved change, if any, went to the new owner
-  }
-}
-
-// Whether a copy belongs to this visit of the page: still on it, or in use moments ago (Streamlit
-// removes the old copy of a redrawn component within a rerun). A copy from an earlier visit (the
-// participant went on and came back) hands nothing over.
-function isCurrent(s, wrap) {
-  return wrap.isConnected || Date.now() - (s.lastSeen || 0) < 10000;
-}
-
-// A new owner takes the old copy's layout (`h.layout`: seq, acked, base and the layout itself) when
-// the old copy has an unsaved change, or had seen newer stored data than this copy was drawn from
-// (a redraw can start a copy from an earlier run's data); `take(old)` copies the layout itself.
-// Returns whether there is an unsaved change to send.
-function takeLayout(s, h, take) {
-  const old = h.layout;
-  const pending = old.acked < old.seq;
-  if (pending || old.acked > s.acked) {
-    take(old);
-    s.lastJson = "";
-    s.base = old.base;
-    s.acked = Math.max(s.acked, old.acked);
-    s.seq = Math.max(s.seq, old.seq, s.acked); // our next send supersedes everything the old copy sent
-  }
-  return pending;
-}
-
-// Focus the element with this data-key in `wrap`, if there is one.
-function focusByKey(wrap, key) {
-  const el = key ? wrap.querySelector('[data-key="' + CSS.escape(key) + '"]') : null;
-  if (el) el.focus({ preventScroll: true });
-}
-
-// The data-key of the focused element if it is inside `wrap` (to focus the same one elsewhere).
-function focusedKey(wrap, activeEl) {
-  const a = activeEl();
-  return a && wrap.contains(a) && a.dataset ? a.dataset.key || null : null;
-}
-
-// Coming back to this tab (e.g. after working on another device) fetches the stored state first:
-// the trigger "refresh" reruns the page, which draws from the database. Sets inst.cleanup to
-// remove the listener and then run teardown, once the component has left the page (`root` no
-// longer connected). Streamlit also calls the cleanup of a render that a newer render overtook
-// while the module was still being loaded; the component is still on the page then and gets the
-// newer data next, so the instance must live on (else a second copy would be drawn beside it).
-function refreshWhenVisible(inst, root, teardown) {
-  function onVisible() {
-    if (document.visibilityState === "visible" && root.isConnected && inst.setTriggerValue && !inst.retired()) {
-      inst.setTriggerValue("refresh", Date.now());
-    }
-  }
-  document.addEventListener("visibilitychange", onVisible);
-  inst.cleanup = () => {
-    if (root.isConnected) return; // an overtaken render, not an unmount
-    document.removeEventListener("visibilitychange", onVisible);
+// Streamlit also calls the cleanup of a render that a newer render overtook; the component is
+// still on the page then and must live on. Tear down only once it has left the page.
+function cleanupWhenGone(root, teardown) {
+  return () => {
+    if (root.isConnected) return;
     teardown();
   };
 }
@@ -128,4 +277,3 @@ function h(tag, attrs, ...children) {
 function fmt(template, values) {
   return String(template || "").replace(/\{(\w+)\}/g, (_, k) => (k in values ? String(values[k]) : ""));
 }
-

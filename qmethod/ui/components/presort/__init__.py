@@ -1,16 +1,15 @@
 """The presort: statements one at a time into three piles, by click, tap or the keys 1/2/3.
 
-:func:`presort` mounts it; its ``piles`` value is ``{"seq": n, "piles": {id: pile}}``, the whole
-pile mapping after the participant's latest change. Pass the last saved ``seq`` back as ``ack``.
+:func:`presort` mounts it; each action is one operation posted by the browser (see ``common.js``).
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import streamlit as st
 
-from .. import asset, module_js
+from .. import asset, module_js, queue_data
 
 __all__ = ["presort"]
 
@@ -22,19 +21,16 @@ _COMPONENT = st.components.v2.component(
 )
 
 
-def _noop() -> None:
-    """A refresh request needs no saving; the rerun itself redraws from the database."""
-
-
 def presort(
     *,
     key: str,
     statements: Sequence[Mapping[str, str]],
-    piles: Mapping[str, str],
-    ack: int,
+    token: str | None,
+    state: Any,
     strings: Mapping[str, str],
-    on_piles_change: Callable[[], None],
+    gate: Sequence[str] = (),
 ) -> Any:
-    """Mount the presort; ``statements`` are ``{"id", "text"}`` in presentation order."""
-    data = {"statements": list(statements), "piles": dict(piles), "ack": ack, "strings": dict(strings)}
-    return _COMPONENT(key=key, data=data, on_piles_change=on_piles_change, on_refresh_change=_noop)
+    """Mount the presort; ``statements`` are ``{"id", "text"}`` in presentation order, ``state`` the
+    stored :class:`~qmethod.service.ParticipantState`, ``gate`` as in the grid."""
+    data = {"statements": list(statements), "strings": dict(strings), **queue_data(token, state, gate, local_key=key)}
+    return _COMPONENT(key=key, data=data)

@@ -1,26 +1,29 @@
 // Presort: one statement at a time into three piles (disagree / neutral / agree).
 //
 // Click/tap a pile button or press 1, 2 or 3; "Undo last" takes back the latest card. Like the
-// grid, every change sends the WHOLE pile mapping as the state value `piles` ({seq, piles});
-// Python saves the difference and echoes `seq` as `ack`. Texts are set with textContent only.
+// grid, each action is one operation ({kind: "pile", statement, pile}) on the participant's queue
+// (opQueue in common.js), posted to the server at once; the piles shown are the stored ones with
+// the pending operations on top. Texts are set with textContent only.
 
 const instances = new WeakMap();
-const owners = { current: null }; // the copy of the presort that reaches Python (see mountInstance)
 const PILES = ["disagree", "neutral", "agree"];
+// The copy drawn last takes the keys (Streamlit can show a second copy for a moment while it redraws).
+const keysTo = { inst: null };
 
 export default function presort(component) {
-  return mountInstance(instances, createInstance, component, owners);
+  return mountInstance(instances, createInstance, component);
 }
 
 function createInstance(root) {
-  const s = { data: null, piles: new Map(), history: [], seq: 0, acked: 0, lastJson: "", base: null, retired: false };
-  const inst = instanceApi(s, () => wrap, { update, handover, inherit, cleanup: () => teardown() });
+  const s = { data: null, q: null, unsubscribe: null, piles: new Map(), history: null, message: "" };
+  const inst = { update, cleanup: null, connected: () => wrap.isConnected };
   const S = (k, v) => fmt((s.data && s.data.strings && s.data.strings[k]) || k, v || {});
 
   const wrap = h("div", { class: "ps", "data-testid": "presort" });
   root.appendChild(wrap);
   const progress = h("p", { class: "ps-progress", "data-testid": "presort-progress" });
   const saveStatus = h("p", { class: "ps-save", "data-testid": "presort-save" });
+  const msgBox = h("p", { class: "ps-msg", "data-testid": "presort-message", hidden: true });
   const cardBox = h("div", { class: "ps-card", "data-testid": "presort-card" });
   const cardText = h("p", { class: "ps-text", id: "ps-text" });
   cardBox.appendChild(cardText);
@@ -37,77 +40,48 @@ function createInstance(root) {
   const keys = h("p", { class: "ps-keys" });
   const counts = h("div", { class: "ps-counts", "data-testid": "presort-counts" });
   const live = h("div", { class: "ps-sr", role: "status", "aria-live": "polite", "aria-atomic": "true", "data-testid": "presort-live" });
-  wrap.append(h("div", { class: "ps-top" }, progress, saveStatus), cardBox, groupLabel, buttons, h("div", { class: "ps-row" }, undo, keys), counts, live);
+  wrap.append(h("div", { class: "ps-top" }, progress, saveStatus), msgBox, cardBox, groupLabel, buttons, h("div", { class: "ps-row" }, undo, keys), counts, live);
 
   function update(data) {
-    const first = s.data === null;
-    s.lastSeen = Date.now();
+    keysTo.inst = inst;
     s.data = { ...data, statements: data.statements || [] };
-    const ack = Number(data.ack || 0);
-    if (first) s.seq = ack;
-    // Data older than data already seen (a redraw can replay an earlier run's) never replaces piles.
-    const stale = !first && ack < s.acked;
-    s.acked = Math.max(s.acked, ack);
-    if (ack > s.seq) s.seq = ack;
-    if (!stale && s.acked >= s.seq) {
-      s.base = data.piles || {}; // what our next changes start from (sent along with them)
-      const incoming = JSON.stringify(data.piles || {});
-      if (first || incoming !== s.lastJson) {
-        s.piles = new Map(Object.entries(data.piles || {}));
-        // Undo order after a reload: the latest card in presentation order comes back first.
-        s.history = s.data.statements.map((st) => st.id).filter((id) => s.piles.has(id));
-        s.lastJson = incoming;
-      }
-    }
+    attachQueue(s, data, S, onQueue, showMessage);
     render();
+  }
+
+  function onQueue(ev) {
+    if (ev.type === "refused") showMessage(S(ev.reason === "completed" ? "error_completed" : "error_generic"));
+    else if (ev.type === "stale") showMessage(S("error_conflict"));
+    else if (ev.type === "invalid") showMessage(S("unknown_link"));
+    render();
+  }
+
+  function showMessage(text) {
+    s.message = text;
+    if (text) announce(text);
+    render();
+  }
+
+  // The stored piles with the pending pile operations on top.
+  function pilesNow() {
+    const piles = new Map(Object.entries((s.q.server && s.q.server.piles) || {}));
+    for (const op of s.q.pending) {
+      if (op.kind !== "pile") continue;
+      if (op.pile) piles.set(op.statement, op.pile);
+      else piles.delete(op.statement);
+    }
+    return piles;
   }
 
   function current() {
     return s.data.statements.find((st) => !s.piles.has(st.id)) || null;
   }
 
-  // Ownership (see mountInstance): an unsaved change and the focus move to the newest copy.
-  function handover() {
-    const active = () => (root.activeElement !== undefined ? root.activeElement : document.activeElement);
-    return {
-      layout: s.data ? { piles: Object.fromEntries(s.piles), history: [...s.history], base: s.base, seq: s.seq, acked: s.acked } : null,
-      focusKey: focusedKey(wrap, active),
-      current: isCurrent(s, wrap),
-    };
-  }
-
-  function inherit(h) {
-    if (!h.current || !h.layout) return; // a copy from an earlier visit to this page: nothing to take over
-    const known = (id) => s.data.statements.some((st) => st.id === id);
-    const pending = takeLayout(s, h, (old) => {
-      s.piles = new Map(Object.entries(old.piles).filter(([id]) => known(id)));
-      s.history = old.history.filter((id) => s.piles.has(id));
-    });
-    render();
-    if (pending) send();
-    focusByKey(wrap, h.focusKey);
-  }
-
-  function send() {
-    if (!wrap.isConnected || s.retired) return; // a copy that left the page or was retired never sends
-    s.lastSeen = Date.now();
-    s.seq += 1;
-    // Re-send until Python acknowledges: a save interrupted on the server is then redone.
-    clearTimeout(s.retry);
-    s.retry = setTimeout(() => {
-      if (s.acked < s.seq) send();
-    }, 2500);
-    const piles = Object.fromEntries(s.piles);
-    s.lastJson = JSON.stringify(piles);
-    if (inst.setStateValue) inst.setStateValue("piles", { seq: s.seq, piles, base: s.base });
-  }
-
   function put(pile) {
     const st = current();
     if (!st) return;
-    s.piles.set(st.id, pile);
+    s.q.add({ kind: "pile", statement: st.id, pile });
     s.history = s.history.filter((id) => id !== st.id).concat([st.id]);
-    send();
     render();
     const left = s.data.statements.length - s.piles.size;
     announce(S("ps_put", { pile: S("ps_" + pile).toLowerCase(), left }) + (current() ? " " + current().text : " " + S("ps_done")));
@@ -116,8 +90,7 @@ function createInstance(root) {
   function undoLast() {
     const id = s.history.pop();
     if (!id) return;
-    s.piles.delete(id);
-    send();
+    s.q.add({ kind: "pile", statement: id, pile: null });
     render();
     announce(S("ps_undone") + " " + (current() ? current().text : ""));
     const first = pileButtons[0];
@@ -130,6 +103,11 @@ function createInstance(root) {
   }
 
   function render() {
+    s.piles = pilesNow();
+    // Undo order: this visit's cards latest first, then (after a reload) presentation order.
+    const ordered = s.data.statements.map((st) => st.id).filter((id) => s.piles.has(id));
+    const mine = (s.history || []).filter((id) => s.piles.has(id));
+    s.history = ordered.filter((id) => !mine.includes(id)).concat(mine);
     const total = s.data.statements.length;
     const done = s.piles.size;
     const st = current();
@@ -145,9 +123,12 @@ function createInstance(root) {
     undo.textContent = "\u21b6 " + S("ps_undo");
     undo.disabled = s.history.length === 0;
     keys.textContent = S("ps_keys");
-    const saving = s.seq > s.acked;
-    saveStatus.textContent = saving ? S("saving") : S("saved");
-    saveStatus.classList.toggle("is-saving", saving);
+    const status = s.q.status();
+    saveStatus.textContent = statusText(s.q, S);
+    saveStatus.classList.toggle("is-saving", status === "saving" || status === "retrying");
+    saveStatus.classList.toggle("is-retrying", status === "retrying" || (status === "saved" && s.q.outOfDate));
+    msgBox.textContent = s.message;
+    msgBox.hidden = !s.message;
     counts.replaceChildren(
       h("h3", { class: "ps-counts-h", text: S("ps_counts") }),
       h(
@@ -159,7 +140,7 @@ function createInstance(root) {
   }
 
   function onKey(ev) {
-    if (!wrap.isConnected || s.retired) return; // keys go to the copy of the presort that is in use
+    if (!wrap.isConnected || (keysTo.inst !== inst && keysTo.inst.connected())) return;
     if (ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey) return;
     const t = ev.composedPath ? ev.composedPath()[0] : ev.target;
     const tag = t && t.tagName ? t.tagName.toLowerCase() : "";
@@ -176,10 +157,10 @@ function createInstance(root) {
 
   function teardown() {
     window.removeEventListener("keydown", onKey);
-    clearTimeout(s.retry);
+    if (s.unsubscribe) s.unsubscribe();
     instances.delete(root);
   }
-  refreshWhenVisible(inst, root, teardown);
+  inst.cleanup = cleanupWhenGone(root, teardown);
 
   return inst;
 }

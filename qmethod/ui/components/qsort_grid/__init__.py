@@ -1,18 +1,17 @@
 """The drag-and-drop Q-sort grid (with keyboard operation and a list view).
 
-:func:`qsort_grid` mounts the component. It shows ``placements`` (the stored layout) and returns
-the component result; its ``layout`` value is ``{"seq": n, "columns": {"<score>": [ids]}}``, the
-participant's whole layout after their latest change. Pass the ``seq`` of the last saved layout
-back as ``ack`` so the browser knows its changes are stored.
+:func:`qsort_grid` mounts the component. It shows ``state`` (the stored state,
+:func:`qmethod.web.participant.state_json`) and saves every action itself, as one operation posted
+to ``qmethod.web.participant`` (see ``common.js``); nothing comes back to Python.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict
 
 import streamlit as st
 
-from .. import asset, module_js
+from .. import asset, module_js, queue_data
 
 __all__ = ["GridStatement", "GridColumn", "qsort_grid"]
 
@@ -41,35 +40,29 @@ _COMPONENT = st.components.v2.component(
 )
 
 
-def _noop() -> None:
-    """The view mode and refresh requests need no saving; the rerun itself redraws the grid."""
-
-
 def qsort_grid(
     *,
     key: str,
     statements: Sequence[GridStatement],
     columns: Sequence[GridColumn],
     forced: bool,
-    placements: Mapping[str, tuple[int, int]],
-    ack: int,
+    token: str | None,
+    state: Any,
     strings: Mapping[str, str],
-    on_layout_change: Callable[[], None],
+    gate: Sequence[str] = (),
     mode: str | None = None,
-    message: str | None = None,
     lang: str | None = None,
 ) -> Any:
-    """Mount the grid; ``on_layout_change`` runs (before the page) whenever the layout changes."""
+    """Mount the grid for the participant holding ``token``, drawn from the stored ``state``
+    (a :class:`~qmethod.service.ParticipantState`). ``gate``: keys of the page's buttons that leave
+    the page; they wait until every action is stored."""
     data = {
         "statements": list(statements),
         "columns": list(columns),
         "forced": forced,
-        "placements": {sid: [score, pos] for sid, (score, pos) in placements.items()},
-        "ack": ack,
         "strings": dict(strings),
         "mode": mode,
-        "message": message,
         "lang": lang,
+        **queue_data(token, state, gate, local_key=key),
     }
-    return _COMPONENT(key=key, data=data, on_layout_change=on_layout_change, on_mode_change=_noop,
-                      on_refresh_change=_noop)
+    return _COMPONENT(key=key, data=data)

@@ -5,43 +5,73 @@
 // (click/tap or Enter/Space on a card, then a column, or the arrow keys and Enter), and a
 // list view with one column chooser per statement (screen readers, small screens).
 //
-// Data flow: Python sends the stored layout (`data.placements`) and the sequence number of
-// the last layout it saved (`data.ack`). Every local change bumps `seq` and sends the WHOLE
-// layout as the state value `layout` ({seq, columns, base}); Python saves the difference and
-// echoes `seq` back as `ack`. Sending the whole layout makes lost or merged updates harmless: the
-// newest one always carries everything. `base` is the stored layout the changes started from:
-// if another tab or device saved in between, Python merges our changes into the stored layout
-// instead of overwriting it. Statement texts are only ever set with textContent.
+// Saving: each action is one operation on the participant's queue (opQueue in common.js), posted
+// to the server at once; the grid shows the stored layout with the pending operations applied on
+// top, and "✓ Saved" only when the server has acknowledged every one. Python only draws the page
+// (`data.state` is the stored state as of that run; an older one than already seen is ignored).
+// Statement texts are only ever set with textContent.
 
 const instances = new WeakMap();
-const owners = { current: null }; // the copy of the grid that reaches Python (see mountInstance)
+// The copy drawn last takes stray keys (Streamlit can show a second copy for a moment while it redraws).
+const keysTo = { inst: null };
 
 export default function qsortGrid(component) {
-  return mountInstance(instances, createInstance, component, owners);
+  return mountInstance(instances, createInstance, component);
 }
 
 function signed(v) {
   return v > 0 ? "+" + v : v < 0 ? "\u2212" + Math.abs(v) : "0";
 }
 
+// The stored columns with the pending operations applied in order (an operation that no longer
+// fits is skipped here; the server refuses it and the page says why).
+function layoutOf(state, pending, columns, forced) {
+  const cols = new Map(columns.map((c) => [c.value, []]));
+  const cap = Object.fromEntries(columns.map((c) => [c.value, c.capacity]));
+  for (const [v, ids] of Object.entries((state && state.columns) || {})) if (cols.has(Number(v))) cols.get(Number(v)).push(...ids);
+  const where = (id) => {
+    for (const [v, ids] of cols) if (ids.includes(id)) return v;
+    return null;
+  };
+  for (const op of pending) {
+    const from = where(op.statement);
+    if (op.kind === "place" || op.kind === "move") {
+      const v = op.column;
+      if (!cols.has(v) || (from !== v && forced && cols.get(v).length >= cap[v])) continue;
+      if (from !== null) cols.get(from).splice(cols.get(from).indexOf(op.statement), 1);
+      const ids = cols.get(v);
+      const at = op.position === null || op.position === undefined ? ids.length : Math.max(0, Math.min(op.position, ids.length));
+      ids.splice(at, 0, op.statement);
+    } else if (op.kind === "remove") {
+      if (from !== null) cols.get(from).splice(cols.get(from).indexOf(op.statement), 1);
+    } else if (op.kind === "swap") {
+      const other = where(op.other);
+      if (from === null || other === null) continue;
+      const a = cols.get(from), b = cols.get(other);
+      const ia = a.indexOf(op.statement), ib = b.indexOf(op.other);
+      a[ia] = op.other;
+      b[ib] = op.statement;
+    }
+  }
+  return cols;
+}
+
 function createInstance(root) {
   const s = {
     data: null,
+    q: null,
+    unsubscribe: null,
     cols: new Map(), // column value -> [statement ids] in display order
-    seq: 0,
-    acked: 0,
-    base: null, // the stored layout our unsent or unacknowledged changes started from
     picked: null,
     target: null,
     mode: null,
     press: null,
     deferred: false,
-    lastJson: "",
-    lastDataKey: "",
-    message: "",
-    retired: false,
+    colMsg: null, // {column, text}: why the last placement in that column was refused
+    undo: [], // the operation that takes back each move of this visit, latest last
+    message: "", // shown above the grid (another device saved, waiting for the save, ...)
   };
-  const inst = instanceApi(s, () => wrap, { update, handover, inherit, cleanup: () => teardown() });
+  const inst = { update, cleanup: null, connected: () => wrap.isConnected };
 
   const wrap = h("div", { class: "qg", "data-testid": "qsort-grid" });
   root.appendChild(wrap);
@@ -57,11 +87,12 @@ function createInstance(root) {
   const capacity = (v) => s.data.columnByValue[v].capacity;
   const isFull = (v) => s.data.forced && s.cols.get(v).length >= capacity(v);
   const placedCount = () => [...s.cols.values()].reduce((n, ids) => n + ids.length, 0);
+  const relayout = () => (s.cols = layoutOf(s.q.server, s.q.pending, s.data.columns, s.data.forced));
 
   // ---------------------------------------------------------------- data from Python
   function update(data) {
+    keysTo.inst = inst;
     const first = s.data === null;
-    s.lastSeen = Date.now();
     const statements = data.statements || [];
     const columns = data.columns || [];
     s.data = {
@@ -72,10 +103,8 @@ function createInstance(root) {
       columnByValue: Object.fromEntries(columns.map((c) => [c.value, c])),
     };
     if (data.lang) wrap.setAttribute("lang", data.lang);
-    const dataKey = JSON.stringify([statements, columns, data.forced, data.strings]);
-    const ack = Number(data.ack || 0);
+    attachQueue(s, data, S, onQueue, showMessage);
     if (first) {
-      s.seq = ack;
       let saved = null;
       try {
         saved = window.localStorage.getItem("qmethod.gridView");
@@ -84,110 +113,72 @@ function createInstance(root) {
       }
       s.mode = data.mode || (saved === "grid" || saved === "list" ? saved : wrap.getBoundingClientRect().width < 640 ? "list" : "grid");
     }
-    // Data older than data already seen (a redraw can replay an earlier run's) never replaces a layout.
-    const stale = !first && ack < s.acked;
-    s.acked = Math.max(s.acked, ack);
-    if (ack > s.seq) s.seq = ack;
-    let changed = first || dataKey !== s.lastDataKey;
-    s.lastDataKey = dataKey;
-    // Adopt the stored layout unless a newer local change is still on its way.
-    if (!stale && s.acked >= s.seq) {
-      s.base = data.placements || {}; // what our next changes start from (sent along with them)
-      const incoming = JSON.stringify(data.placements || {});
-      if (first || incoming !== s.lastJson) {
-        adopt(data.placements || {});
-        changed = true;
-      }
-    }
-    if (data.message && data.message !== s.message) {
-      s.message = data.message;
-      announce(data.message);
-    }
-    if (changed) render();
-    else renderStatus();
+    render();
   }
 
-  function adopt(placements) {
-    s.cols = new Map(s.data.columns.map((c) => [c.value, []]));
-    const entries = Object.entries(placements)
-      .filter(([id, p]) => s.data.statementById[id] && s.cols.has(Number(p[0])))
-      .sort((a, b) => a[1][1] - b[1][1]);
-    for (const [id, p] of entries) s.cols.get(Number(p[0])).push(id);
-    s.lastJson = JSON.stringify(placements);
-    if (s.picked && !s.data.statementById[s.picked]) s.picked = null;
-  }
-
-  function layout() {
-    const columns = {};
-    for (const [v, ids] of s.cols) columns[String(v)] = [...ids];
-    return columns;
-  }
-
-  // ---------------------------------------------------------------- ownership (see mountInstance)
-  function handover() {
-    return {
-      layout: s.data ? { columns: layout(), base: s.base, seq: s.seq, acked: s.acked } : null,
-      picked: s.picked,
-      target: s.target,
-      mode: s.mode,
-      focusKey: focusedKey(wrap, activeEl),
-      current: isCurrent(s, wrap),
-    };
-  }
-
-  function inherit(h) {
-    if (!h.current || !h.layout) return; // a copy from an earlier visit to this page: nothing to take over
-    const pending = takeLayout(s, h, (old) => {
-      s.cols = new Map(s.data.columns.map((c) => [c.value, []]));
-      for (const [v, ids] of Object.entries(old.columns)) {
-        const col = s.cols.get(Number(v));
-        if (col) for (const id of ids) if (s.data.statementById[id] && columnOf(id) === null) col.push(id);
-      }
-    });
-    if (h.mode) s.mode = h.mode;
-    if (h.picked && s.data.statementById[h.picked]) {
-      s.picked = h.picked;
-      s.target = h.target;
+  function onQueue(ev) {
+    if (ev.type === "refused") {
+      if (ev.reason === "column_full" && ev.column !== null && ev.column !== undefined) showColumnFull(ev.column, ev.capacity);
+      else showMessage(S(ev.reason === "completed" ? "error_completed" : "error_generic"));
+    } else if (ev.type === "stale") {
+      showMessage(S("error_conflict"));
+    } else if (ev.type === "invalid") {
+      showMessage(S("unknown_link"));
     }
     render();
-    if (pending) send();
-    focusByKey(wrap, h.focusKey);
   }
 
-  function send() {
-    if (!wrap.isConnected || s.retired) return; // a copy that left the page or was retired never sends
-    s.lastSeen = Date.now();
-    s.seq += 1;
-    // Re-send until Python acknowledges: a save interrupted on the server is then redone.
-    clearTimeout(s.retry);
-    s.retry = setTimeout(() => {
-      if (s.acked < s.seq) send();
-    }, 2500);
-    const columns = layout();
-    const placements = {};
-    for (const [v, ids] of Object.entries(columns)) ids.forEach((id, i) => (placements[id] = [Number(v), i]));
-    s.lastJson = JSON.stringify(placements);
-    if (inst.setStateValue) inst.setStateValue("layout", { seq: s.seq, columns, base: s.base });
+  function showMessage(text) {
+    s.message = text;
+    if (text) announce(text);
+    renderStatus();
+  }
+
+  function showColumnFull(v, cap) {
+    const text = S("column_full", { column: signed(v), capacity: cap ?? capacity(v) });
+    s.colMsg = { column: v, text };
+    announce(text);
+    render();
   }
 
   // ---------------------------------------------------------------- actions
   function place(id, v, index) {
     const from = columnOf(id);
     if (from !== v && isFull(v)) {
-      announce(S("column_full", { column: signed(v), capacity: capacity(v) }));
+      showColumnFull(v);
       return false;
     }
-    if (from !== null) s.cols.get(from).splice(s.cols.get(from).indexOf(id), 1);
-    const ids = s.cols.get(v);
-    const at = index === undefined || index === null ? ids.length : Math.max(0, Math.min(index, ids.length));
-    ids.splice(at, 0, id);
     s.picked = null;
     s.target = null;
-    send();
+    s.colMsg = null;
+    s.undo.push(from === null ? { kind: "remove", statement: id } : { kind: "move", statement: id, column: from, position: s.cols.get(from).indexOf(id) });
+    s.q.add({ kind: from === null ? "place" : "move", statement: id, column: v, position: index === undefined ? null : index });
+    relayout();
     announce(
       S("placed", { column: signed(v), label: s.data.columnByValue[v].label || "", placed: placedCount(), total: s.data.statements.length })
     );
     return true;
+  }
+
+  // Put `id` where `other` is and `other` where `id` was (between full columns).
+  function swap(id, other) {
+    s.picked = null;
+    s.target = null;
+    s.colMsg = null;
+    const v = columnOf(other);
+    s.undo.push({ kind: "swap", statement: id, other });
+    s.q.add({ kind: "swap", statement: id, other });
+    relayout();
+    announce(S("swapped", { column: signed(v) }));
+    return true;
+  }
+
+  // `id` onto the placed card `other`: into its column, or a swap when that column is full.
+  function placeOnCard(id, other, index) {
+    const v = columnOf(other);
+    const from = columnOf(id);
+    if (from !== null && from !== v && isFull(v)) return swap(id, other);
+    return place(id, v, index);
   }
 
   function unplace(id) {
@@ -195,9 +186,26 @@ function createInstance(root) {
     s.picked = null;
     s.target = null;
     if (from === null) return;
-    s.cols.get(from).splice(s.cols.get(from).indexOf(id), 1);
-    send();
+    s.colMsg = null;
+    s.undo.push({ kind: "place", statement: id, column: from, position: s.cols.get(from).indexOf(id) });
+    s.q.add({ kind: "remove", statement: id });
+    relayout();
     announce(S("returned", { placed: placedCount(), total: s.data.statements.length }));
+  }
+
+  // Take back the latest move of this visit (itself one operation, stored like any other).
+  function undoLast() {
+    const op = s.undo.pop();
+    if (!op) return;
+    s.picked = null;
+    s.target = null;
+    s.colMsg = null;
+    s.q.add(op);
+    render();
+    announce(S("undone_move", { placed: placedCount(), total: s.data.statements.length }));
+    const again = wrap.querySelector('[data-key="undo"]');
+    if (again && !again.disabled) again.focus();
+    else focusCard(op.statement);
   }
 
   function defaultTarget(id) {
@@ -212,7 +220,7 @@ function createInstance(root) {
       const mid = values.reduce((a, b) => (Math.abs(b) < Math.abs(a) ? b : a), values[0]);
       order = [...values].sort((a, b) => Math.abs(a - mid) - Math.abs(b - mid) || a - b);
     }
-    return order.find((v) => !isFull(v)) ?? order[0];
+    return order.find((v) => !isFull(v)) ?? null;
   }
 
   function pick(id) {
@@ -239,22 +247,33 @@ function createInstance(root) {
 
   function targetText() {
     const v = s.target;
+    if (v === null) return "";
     const c = s.data.columnByValue[v];
     const free = Math.max(0, c.capacity - s.cols.get(v).length);
     return S(s.data.forced ? "target" : "target_free", { column: signed(v), label: c.label || "", free, capacity: c.capacity });
   }
 
+  // A column the picked card can go to: not full, or the card's own column.
+  const open = (v) => !isFull(v) || columnOf(s.picked) === v;
+
+  // The next open column in the direction of `step` (full columns are skipped and said so).
   function moveTarget(step) {
     const values = s.data.columns.map((c) => c.value);
     let i = values.indexOf(s.target) + step;
-    i = Math.max(0, Math.min(values.length - 1, i));
+    const skipped = [];
+    while (i >= 0 && i < values.length && !open(values[i])) skipped.push(values[i]), (i += step);
+    const note = skipped.length ? S("skipped_full", { columns: skipped.map(signed).join(", ") }) + " " : "";
+    if (i < 0 || i >= values.length) {
+      announce(note + targetText());
+      return;
+    }
     s.target = values[i];
     markTarget();
-    announce(targetText());
+    announce(note + targetText());
   }
 
   // ---------------------------------------------------------------- rendering
-  let live, counter, saveStatus, toolbar, body, helpText;
+  let live, counter, saveStatus, toolbar, body, helpText, msgBox;
 
   function skeleton() {
     live = h("div", { class: "qg-sr", role: "status", "aria-live": "polite", "aria-atomic": "true", "data-testid": "qsort-live" });
@@ -262,8 +281,9 @@ function createInstance(root) {
     saveStatus = h("p", { class: "qg-save", "data-testid": "qsort-save" });
     toolbar = h("div", { class: "qg-toolbar" });
     helpText = h("p", { class: "qg-help" });
+    msgBox = h("p", { class: "qg-msg", "data-testid": "qsort-message", hidden: true });
     body = h("div", { class: "qg-body" });
-    wrap.append(toolbar, helpText, body, live);
+    wrap.append(toolbar, msgBox, helpText, body, live);
   }
   skeleton();
 
@@ -277,9 +297,13 @@ function createInstance(root) {
     const placed = placedCount();
     const total = s.data.statements.length;
     counter.textContent = S("counter", { placed, total });
-    const saving = s.seq > s.acked;
-    saveStatus.textContent = saving ? S("saving") : S("saved");
-    saveStatus.classList.toggle("is-saving", saving);
+    const st = s.q.status();
+    saveStatus.textContent = statusText(s.q, S);
+    saveStatus.classList.toggle("is-saving", st === "saving" || st === "retrying");
+    saveStatus.classList.toggle("is-retrying", st === "retrying" || (st === "saved" && s.q.outOfDate));
+    const text = s.message || (s.mode === "list" && s.colMsg ? s.colMsg.text : "");
+    msgBox.textContent = text;
+    msgBox.hidden = !text;
   }
 
   function render() {
@@ -287,6 +311,8 @@ function createInstance(root) {
       s.deferred = true;
       return;
     }
+    relayout();
+    if (s.picked && !s.data.statementById[s.picked]) s.picked = null;
     const focusKey = activeEl() && activeEl().dataset ? activeEl().dataset.key : null;
     toolbar.replaceChildren();
     const views = h("div", { class: "qg-views", role: "group", "aria-label": S("view_label") });
@@ -301,14 +327,15 @@ function createInstance(root) {
         } catch (e) {
           /* not essential */
         }
-        if (inst.setStateValue) inst.setStateValue("mode", m);
         render();
         const again = wrap.querySelector('[data-key="view-' + m + '"]');
         if (again) again.focus();
       });
       views.appendChild(b);
     }
-    toolbar.append(counter, saveStatus, views);
+    const undo = h("button", { type: "button", class: "qg-undo", "data-key": "undo", "data-testid": "qsort-undo", disabled: s.undo.length === 0, text: "\u21b6 " + S("undo_move") });
+    undo.addEventListener("click", undoLast);
+    toolbar.append(counter, saveStatus, undo, views);
     helpText.textContent = s.mode === "grid" ? S("help_grid") : S("help_list");
     body.replaceChildren(s.mode === "grid" ? renderGrid() : renderList());
     renderStatus();
@@ -390,7 +417,9 @@ function createInstance(root) {
         h("span", { class: "qg-colcap", text: capText })
       );
       col.appendChild(head);
-      col.appendChild(h("p", { class: "qg-target-label", "aria-hidden": "true", text: "\u2193 " + S("place_here") }));
+      if (s.colMsg && s.colMsg.column === c.value) col.appendChild(h("p", { class: "qg-colmsg", "data-testid": "col-message", text: s.colMsg.text }));
+      if (s.picked && full && columnOf(s.picked) !== c.value) col.appendChild(h("p", { class: "qg-full-note", "data-testid": "col-full-note", text: S("column_full_note") }));
+      else col.appendChild(h("p", { class: "qg-target-label", "aria-hidden": "true", text: "\u2193 " + S("place_here") }));
       const list = h("ul", { class: "qg-list" });
       ids.forEach((id) => list.appendChild(cardButton(id, hid)));
       for (let i = ids.length; i < c.capacity; i++) list.appendChild(h("li", { class: "qg-slot", "aria-hidden": "true" }));
@@ -464,7 +493,8 @@ function createInstance(root) {
       if (s.picked && s.picked !== id) {
         const v = columnOf(id);
         if (v !== null) {
-          if (place(s.picked, v)) render();
+          placeOnCard(s.picked, id);
+          render();
           focusCard(id);
           return;
         }
@@ -509,7 +539,7 @@ function createInstance(root) {
   }
 
   function onGridKey(ev) {
-    if (s.mode !== "grid" || !s.picked) return;
+    if (s.mode !== "grid" || !s.picked || s.target === null) return;
     const id = s.picked;
     if (ev.key === "ArrowLeft" || ev.key === "ArrowRight") {
       ev.preventDefault();
@@ -546,7 +576,8 @@ function createInstance(root) {
       document.removeEventListener("keydown", onStrayKey); // a grid no longer in the page
       return;
     }
-    if (ev.target === document.body && s.picked && s.mode === "grid" && !s.retired) onGridKey(ev);
+    if (keysTo.inst !== inst && keysTo.inst.connected()) return;
+    if (ev.target === document.body && s.picked && s.mode === "grid") onGridKey(ev);
   }
   document.addEventListener("keydown", onStrayKey);
 
@@ -622,7 +653,8 @@ function createInstance(root) {
         const r = c.getBoundingClientRect();
         return r.top + r.height / 2 < y;
       }).length;
-      return { col: v, index, source: false };
+      const onCard = el.closest(".qg-card");
+      return { col: v, index, source: false, card: onCard ? onCard.dataset.id : null };
     }
     if (el.closest(".qg-source")) return { col: null, source: true };
     return null;
@@ -658,8 +690,10 @@ function createInstance(root) {
       endPress();
       if (over && over.source) unplace(p.id);
       else if (over && over.col !== null) {
-        // over.index counts the cards above the pointer without the dragged one.
-        place(p.id, over.col, over.index);
+        // over.index counts the cards above the pointer without the dragged one; dropped on a card
+        // of a full column, the two cards swap places.
+        if (over.card && over.card !== p.id && columnOf(p.id) !== null && columnOf(p.id) !== over.col && isFull(over.col)) swap(p.id, over.card);
+        else place(p.id, over.col, over.index);
       }
       render();
       focusCard(p.id);
@@ -699,11 +733,11 @@ function createInstance(root) {
   function teardown() {
     document.removeEventListener("keydown", onStrayKey);
     endPress();
-    clearTimeout(s.retry);
+    if (s.unsubscribe) s.unsubscribe();
     instances.delete(root);
   }
 
-  refreshWhenVisible(inst, root, teardown);
+  inst.cleanup = cleanupWhenGone(root, teardown);
 
   return inst;
 }

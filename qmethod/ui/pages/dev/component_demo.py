@@ -1,7 +1,7 @@
 """Component demo: the presort and the grid on made-up statements, kept only in this tab.
 
 Reachable at ``/component-demo``; used by the component tests and for trying the widgets without a
-database. Nothing here is stored.
+database. Nothing here is sent or stored (the components keep the actions in the page).
 """
 from __future__ import annotations
 
@@ -31,38 +31,16 @@ COLUMNS = [
     {"value": 2, "capacity": 1, "label": "Most agree"},
 ]
 
-state = st.session_state.setdefault("demo", {"piles": {}, "placements": {}, "ack": 0, "pack": 0})
-
-
-def _on_piles() -> None:
-    value = st.session_state["demo_presort"].get("piles") or {}
-    state["piles"] = dict(value.get("piles", {}))
-    state["pack"] = int(value.get("seq", 0))
-
-
-def _on_layout() -> None:
-    value = st.session_state["demo_grid"].get("layout") or {}
-    placements = {}
-    for score, ids in (value.get("columns") or {}).items():
-        for pos, sid in enumerate(ids):
-            placements[sid] = (int(score), pos)
-    state["placements"] = placements
-    state["ack"] = int(value.get("seq", 0))
-
-
 st.title("Component demo")
 st.subheader("Presort")
-presort(key="demo_presort", statements=STATEMENTS, piles=state["piles"], ack=state["pack"],
-        strings=strings_for(PRESORT_KEYS, LANG), on_piles_change=_on_piles)
+presort(key="demo_presort", statements=STATEMENTS, token=None, state=None, strings=strings_for(PRESORT_KEYS, LANG))
 st.subheader("Grid")
 qsort_grid(
     key="demo_grid",
-    statements=[{**s, "pile": state["piles"].get(s["id"])} for s in STATEMENTS],
+    statements=[{**s, "pile": None} for s in STATEMENTS],
     columns=COLUMNS,
     forced=FORCED,
-    placements=state["placements"],
-    ack=state["ack"],
+    token=None,
+    state=None,
     strings=strings_for(GRID_KEYS, LANG),
-    on_layout_change=_on_layout,
 )
-st.json({"piles": state["piles"], "placements": state["placements"], "ack": state["ack"]})

@@ -1,4 +1,8 @@
-"""The grid: every statement into a column of the quasi-normal grid (drag, keyboard or list)."""
+"""The grid: every statement into a column of the quasi-normal grid (drag, keyboard or list).
+
+The grid saves each action itself (one operation posted to ``qmethod.web.participant``); this page
+only draws it from the stored state. Its buttons wait in the browser until every action is stored.
+"""
 from __future__ import annotations
 
 import streamlit as st
@@ -7,27 +11,11 @@ from qmethod import service
 from qmethod.ui import flow
 from qmethod.ui.components.qsort_grid import qsort_grid
 from qmethod.ui.i18n import GRID_KEYS, strings_for, t
-from qmethod.ui.sync import plan_layout
 from qmethod.ui.text import plain
 
 ctx = flow.enter("grid")
 lang = ctx.lang
 study = ctx.study
-KEY = "grid_widget"
-SEQ = f"grid_ack:{ctx.token}"
-
-
-def _on_layout() -> None:
-    value = (st.session_state.get(KEY) or {}).get("layout") or {}
-    seq = int(value.get("seq") or 0)
-
-    def plan(state, study_, ours):
-        grid = study_.grid
-        return plan_layout(value, state.columns, ours and ours.columns, grid.scores, study_.statement_ids,
-                           grid.capacity)
-
-    flow.apply_browser_change(ctx.token, SEQ, seq, plan, "grid")
-
 
 st.set_page_config(page_title=f"{t('stage_grid', lang)} – {ctx.text(study.title)}", layout="wide")
 flow.header(ctx, "grid", lang, study)
@@ -35,22 +23,16 @@ st.title(t("grid_page_heading", lang))
 with st.expander(t("instruction_heading", lang), expanded=False):
     st.markdown(ctx.text(study.instruction))
 st.markdown(t("grid_page_intro" if study.grid.forced else "grid_page_intro_free", lang))
-message = flow.take_component_message(lang)
-slot = st.empty()  # always present, so the component below keeps its place (and its state)
-if message:
-    slot.warning(message)
-placements = {sid: (score, pos) for score, ids in ctx.state.columns.items() for pos, sid in enumerate(ids)}
 qsort_grid(
-    key=KEY,
+    key="grid_widget",
     statements=[{"id": s.id, "text": ctx.text(s.text), "pile": ctx.state.piles.get(s.id)} for s in study.statements],
     columns=[{"value": c.score, "capacity": c.count, "label": ctx.text(c.label) if c.label else ""}
              for c in study.grid.columns],
     forced=study.grid.forced,
-    placements=placements,
-    ack=int(st.session_state.get(SEQ, 0)),
+    token=ctx.token,
+    state=ctx.state,
     strings=strings_for(GRID_KEYS, lang),
-    on_layout_change=_on_layout,
-    message=message,
+    gate=("grid_continue", "grid_back"),
     lang=lang,
 )
 flow.saved_note(lang)

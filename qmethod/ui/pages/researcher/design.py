@@ -215,21 +215,12 @@ with tab_prev:
             st.markdown(tx(study.consent.text))
             st.subheader("Instruction")
             st.markdown(tx(study.instruction))
-            state = st.session_state.setdefault(f"preview:{sid}", {"placements": {}, "ack": 0})
-
-            def _on_layout() -> None:
-                value = (st.session_state.get("preview_grid") or {}).get("layout") or {}
-                state["placements"] = {s: (int(score), pos) for score, ids in (value.get("columns") or {}).items()
-                                       for pos, s in enumerate(ids)}
-                state["ack"] = int(value.get("seq") or 0)
-
             qsort_grid(
                 key="preview_grid",
                 statements=[{"id": s.id, "text": tx(s.text), "pile": None} for s in study.statements],
                 columns=[{"value": c.score, "capacity": c.count, "label": tx(c.label) if c.label else ""}
                          for c in study.grid.columns],
-                forced=study.grid.forced, placements=state["placements"], ack=state["ack"],
-                strings=strings_for(GRID_KEYS, plang), on_layout_change=_on_layout,
+                forced=study.grid.forced, token=None, state=None, strings=strings_for(GRID_KEYS, plang),
             )
             if study.survey:
                 st.subheader("Questions")
