@@ -7,13 +7,14 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..errors import StudyError
+from ..errors import NotFoundError, StudyError
 from ..store import repo
 from ..store.db import Database
 from ..store.models import ParticipantRow, StatementRow, StudyRow, utcnow
 from ..study.load import STUDY_FILE, load_study, parse_study
 from ..study.model import Study, study_to_dict
 from .types import StudyInfo
+from .validate import check_text
 
 __all__ = ["publish_study", "publish_study_file", "publish_studies_dir", "get_study", "list_studies", "study_info"]
 
@@ -115,11 +116,13 @@ def publish_studies_dir(db: Database, directory: str | Path = "studies") -> tupl
 
 def get_study(db: Database, study_id: str) -> Study:
     """The published definition of ``study_id`` (raises NotFoundError if there is none)."""
+    check_text(study_id, "The study id", NotFoundError)
     return db.read(lambda s: repo.study_from_row(s, repo.study_row(s, study_id)))
 
 
 def study_info(db: Database, study_id: str, *, now: datetime | None = None) -> StudyInfo:
     """Counts and dates of one study."""
+    check_text(study_id, "The study id", NotFoundError)
 
     def work(session: Session) -> StudyInfo:
         row = repo.study_row(session, study_id)

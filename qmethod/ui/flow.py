@@ -28,6 +28,7 @@ from qmethod.errors import (
 )
 from qmethod.service import Database, ParticipantState
 from qmethod.study import Study
+from qmethod.web.security import BROWSER_COOKIE, CLIENT_HEADER
 
 from .components.page_lang import page_lang
 from .i18n import LANGUAGES, t
@@ -126,19 +127,15 @@ def current_token() -> str | None:
 
 
 def client_key() -> str:
-    """Who is asking, for rate limits: the browser's address as the server sees it.
+    """Who is asking, for rate limits: the client's address as resolved by
+    :class:`qmethod.web.security.SecurityMiddleware` (forwarded headers count only from the trusted
+    proxies of ``QMETHOD_TRUSTED_PROXIES``). Without it (a test harness) the websocket's peer."""
+    return st.context.headers.get(CLIENT_HEADER) or st.context.ip_address or "127.0.0.1"
 
-    Behind a reverse proxy set ``QMETHOD_BEHIND_PROXY=1``: the address is then the last entry of
-    ``X-Forwarded-For`` (the one the proxy itself added). Without an address (rare) a random id of
-    this browser session is used."""
-    address = None
-    if os.environ.get("QMETHOD_BEHIND_PROXY", "").strip() not in ("", "0"):
-        forwarded = st.context.headers.get("X-Forwarded-For") or ""
-        address = forwarded.split(",")[-1].strip() or None
-    address = address or st.context.ip_address
-    if not address:
-        address = st.session_state.setdefault("_client_id", "session:" + os.urandom(16).hex())
-    return address
+
+def browser_key() -> str | None:
+    """This browser's id for rate limits (the HttpOnly cookie set by the security middleware)."""
+    return st.context.cookies.get(BROWSER_COOKIE) or None
 
 
 def remember_token(token: str, study_id: str) -> None:

@@ -8,12 +8,14 @@ from __future__ import annotations
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
+from . import security
+
 
 def routes() -> list[BaseRoute]:
     """The application's own HTTP routes (participant operations, cookies, ...)."""
-    return []
+    return [*security.routes()]
 
 
 def middleware() -> list[Middleware]:
     """Middleware applied to every request, pages and routes alike (headers, compression, ...)."""
-    return []
+    return [*security.middleware()]
