@@ -92,6 +92,35 @@ def client_address(peer: str | None, forwarded_for: Iterable[str], proxies: Iter
     return address
 
 
+def _host_port(entry: str) -> tuple[str, int]:
+    """``host`` or ``host:port`` or ``[v6]:port`` of one X-Forwarded-For entry (as uvicorn reads it)."""
+    entry = entry.strip()
+    if entry.startswith("[") and "]" in entry:
+        host, _, rest = entry[1:].partition("]")
+        return host, int(rest[1:]) if rest.startswith(":") and rest[1:].isdigit() else 0
+    if entry.count(":") == 1:
+        host, _, port = entry.partition(":")
+        return (host, int(port)) if port.isdigit() else (entry, 0)
+    return entry, 0
+
+
+def _original_peer(client: Any, forwarded: list[str]) -> str | None:
+    """The connection's peer address before the HTTP server's own proxy-header handling.
+
+    uvicorn (under ``streamlit run``) believes ``X-Forwarded-For`` from the hosts in its
+    ``FORWARDED_ALLOW_IPS`` (default loopback) and puts an entry of it in place of the peer before
+    any middleware runs. If the peer is such an entry, the real peer was one of those hosts: the
+    first of them stands for it, and the header is judged against ``QMETHOD_TRUSTED_PROXIES``."""
+    host, port = (client or (None, 0))[:2]
+    if host is None or not forwarded:
+        return host
+    entries = {_host_port(e) for value in forwarded for e in value.split(",") if e.strip()}
+    if (host, port) not in entries:
+        return host
+    uvicorn_trusted = os.environ.get("FORWARDED_ALLOW_IPS", DEFAULT_TRUSTED_PROXIES).split(",")[0].strip()
+    return uvicorn_trusted if uvicorn_trusted != "*" else "unknown proxy"
+
+
 def _cookies(headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
     jar: SimpleCookie = SimpleCookie()
     for name, value in headers:
@@ -115,8 +144,8 @@ class SecurityMiddleware:
             await self.app(scope, receive, send)
             return
         headers: list[tuple[bytes, bytes]] = list(scope.get("headers") or [])
-        peer = (scope.get("client") or (None, None))[0]
         forwarded = [v.decode("latin-1") for k, v in headers if k == b"x-forwarded-for"]
+        peer = _original_peer(scope.get("client"), forwarded)
         address = client_address(peer, forwarded, self.proxies) or ""
         headers = [(k, v) for k, v in headers if k != CLIENT_HEADER.encode()]
         headers.append((CLIENT_HEADER.encode(), address.encode("latin-1", "replace")))

@@ -23,7 +23,7 @@ async def _ws(websocket):
     await websocket.close()
 
 
-def _client(monkeypatch, *, peer: str = "127.0.0.1", trusted: str | None = None, dev: bool = False) -> TestClient:
+def _client(monkeypatch, *, peer: str = "127.0.0.1", port: int = 50000, trusted: str | None = None, dev: bool = False) -> TestClient:
     if trusted is not None:
         monkeypatch.setenv(security.ENV_TRUSTED_PROXIES, trusted)
     else:
@@ -35,7 +35,7 @@ def _client(monkeypatch, *, peer: str = "127.0.0.1", trusted: str | None = None,
     inner = [Route("/", _echo), Route("/_stcore/metrics", lambda r: PlainTextResponse("metrics")),
              WebSocketRoute("/_stcore/stream", _ws)]
     app = Starlette(routes=[*web.routes(), *inner], middleware=web.middleware())
-    return TestClient(app, client=(peer, 50000))
+    return TestClient(app, client=(peer, port))
 
 
 def test_every_response_carries_the_security_headers(monkeypatch):
@@ -74,6 +74,20 @@ def test_client_address_believes_forwarded_headers_only_from_trusted_proxies(mon
     with c.websocket_connect("/_stcore/stream", headers={"X-Forwarded-For": forwarded,
                                                          "Cookie": f"{security.BROWSER_COOKIE}=abc"}) as ws:
         assert ws.receive_json() == {"client": expected, "browser": "abc"}
+
+
+def test_a_peer_already_replaced_by_the_http_server_is_judged_again(monkeypatch):
+    """uvicorn believes X-Forwarded-For from loopback and puts its entry in place of the peer before
+    any middleware runs (port 0 for an entry without one); with other trusted proxies configured,
+    a spoofed header from the app port must not count. Fails on the old code (any address counted)."""
+    monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
+    c = _client(monkeypatch, peer="198.51.100.1", port=0, trusted="192.0.2.1")
+    assert c.get("/", headers={"X-Forwarded-For": "198.51.100.1"}).json()["client"] == "127.0.0.1"
+    c = _client(monkeypatch, peer="198.51.100.1", port=4444, trusted="192.0.2.1")
+    assert c.get("/", headers={"X-Forwarded-For": "10.0.0.9, 198.51.100.1:4444"}).json()["client"] == "127.0.0.1"
+    # with the default (loopback trusted by both), the whole header is read again: same answer as uvicorn's
+    c = _client(monkeypatch, peer="198.51.100.1", port=0)
+    assert c.get("/", headers={"X-Forwarded-For": "10.0.0.9, 198.51.100.1"}).json()["client"] == "198.51.100.1"
 
 
 def test_metrics_are_not_public_outside_development(monkeypatch):
