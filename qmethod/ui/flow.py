@@ -32,6 +32,7 @@ from qmethod.web.security import BROWSER_COOKIE, CLIENT_HEADER
 
 from .components.page_lang import page_lang
 from .i18n import LANGUAGES, t
+from .storage import LANG_KEY
 from .sync import MergeConflict
 from .text import plain, signed
 
@@ -187,10 +188,9 @@ def enter(screen: str) -> Ctx:
         forget_token()
         flash("unknown_link", "warning")
         go("welcome")
-    except StorageBusyError:
-        st.error(t("error_busy", lang_of()))
-        st.stop()
+    # (a storage fault propagates to qmethod.ui.storage.guard: a calm message, retried by itself)
     st.session_state["participant_token"] = token
+    st.session_state[LANG_KEY] = state.language
     if st.query_params.get(TOKEN_PARAM) != token:
         st.query_params[TOKEN_PARAM] = token
     study = get_study(state.study_id, state.study_revision)

@@ -38,7 +38,7 @@ def app(chromium: str) -> Iterator[App]:
     studies = tmp / "studies"
     shutil.copytree(ROOT / "studies" / "brukermedvirkning", studies / "brukermedvirkning")
     shutil.copytree(Path(__file__).parent / "studies" / "ui-small", studies / "ui-small")
-    with running_app(tmp, QMETHOD_STUDIES_DIR=str(studies)) as server:
+    with running_app(tmp, QMETHOD_STUDIES_DIR=str(studies), QMETHOD_DEV="1") as server:
         yield server
     shutil.rmtree(tmp, ignore_errors=True)
 
