@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from pathlib import Path
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -22,6 +23,7 @@ from qmethod.errors import (
 from qmethod.store.models import AccessTokenRow, EventRow, ParticipantRow
 from qmethod.store.tokens import ALPHABET
 from service_helpers import complete, consented, fill_grid
+from conftest import DEMO as DEMO_DIR, MINI as MINI_DIR
 
 
 def _events(db) -> int:
@@ -556,3 +558,30 @@ def test_nul_characters_are_refused_with_a_clear_message(db, mini):
     with pytest.raises(ResumeCodeError, match="NUL"):
         sv.resume_by_code(db, "ABCDE\x0023456")
     assert sv.resume(db, s.token) == st  # nothing was stored
+
+
+def test_one_bad_study_file_does_not_take_the_others_offline(db, mini, tmp_path):
+    """Fails on the old code: publishing at start-up stopped at the first bad study.toml (and every
+    page then failed), here a malformed file sorted before the good ones and a study whose
+    statements changed after participants started."""
+    import shutil
+
+    from qmethod.service.studies import publishing_problems
+
+    base = tmp_path / "studies"
+    shutil.copytree(MINI_DIR, base / "b-mini")
+    (base / "a-broken").mkdir()
+    (base / "a-broken" / "study.toml").write_text('[study]\nid = "broken"\ntitle.en = [[[[\n', encoding="utf-8")
+    shutil.copytree(DEMO_DIR, base / "c-demo")
+    consented(db, mini)  # mini has a participant now: its statements may no longer change
+    changed = (base / "b-mini" / "study.toml").read_text(encoding="utf-8").replace('id = "A"', 'id = "A2"', 1)
+    assert changed != (base / "b-mini" / "study.toml").read_text(encoding="utf-8")
+    (base / "b-mini" / "study.toml").write_text(changed, encoding="utf-8")
+    infos = sv.publish_studies_dir(db, base)
+    assert [i.id for i in infos] == ["brukermedvirkning"]
+    assert sv.get_study(db, "brukermedvirkning").id == "brukermedvirkning"
+    problems = {Path(p.path).parent.name: p.message for p in publishing_problems()}
+    assert set(problems) == {"a-broken", "b-mini"}
+    assert "statements" in problems["b-mini"] and "cannot change" in problems["b-mini"]
+    assert "study.toml" in problems["a-broken"]
+    assert sv.get_study(db, mini.id).statement_ids == mini.statement_ids  # the collected data are untouched
