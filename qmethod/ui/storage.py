@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
@@ -30,13 +31,43 @@ _RESEARCHER_TEXT = ("The database cannot be reached or cannot store anything jus
                     "entered is lost; this page tries again by itself every few seconds.")
 
 
+_KEPT = "_storage_kept_entries"
+
+
+def _entered() -> dict[str, Any]:
+    """What is typed or chosen in this page's keyed widgets (buttons excluded: they hold nothing
+    entered and cannot be set). Streamlit has no public list of widget kinds, so this reads its
+    session state's widget metadata; if that ever changes, nothing is kept (never an error)."""
+    try:
+        from streamlit.runtime.state.session_state_proxy import get_session_state
+
+        state = get_session_state()._state
+        metadata = state._new_widget_state.widget_metadata
+        out: dict[str, Any] = {}
+        for key, widget_id in dict(state._key_id_mapper._key_id_mapping).items():
+            meta = metadata.get(widget_id)
+            if meta is None or "trigger" in str(meta.value_type) or key not in st.session_state:
+                continue
+            out[key] = st.session_state[key]
+        return out
+    except Exception:
+        return {}
+
+
 def _keep_entered() -> None:
-    """Keep what was typed in widgets that this run will not draw (Streamlit forgets the state of
-    widgets missing from a run): re-assigned values persist until the page draws them again."""
-    for key in list(st.session_state.keys()):
+    """Keep what was typed in the widgets this run will not draw: Streamlit forgets the state of
+    widgets missing from a run, so the values wait under another key and :func:`guard` puts them
+    back before the page draws its widgets again."""
+    kept = dict(st.session_state.get(_KEPT) or {})
+    kept.update(_entered())
+    st.session_state[_KEPT] = kept
+
+
+def _restore_entered() -> None:
+    for key, value in (st.session_state.pop(_KEPT, None) or {}).items():
         try:
-            st.session_state[key] = st.session_state[key]
-        except Exception:  # buttons, forms, uploads cannot be set; they hold nothing typed
+            st.session_state[key] = value
+        except Exception:  # a widget already drawn in this run: its own value wins
             continue
 
 
@@ -66,6 +97,7 @@ def _show(researcher: bool) -> None:
 @contextmanager
 def guard(*, researcher: bool = False) -> Iterator[None]:
     """Run a page; a storage fault anywhere in it shows the calm message and retries."""
+    _restore_entered()
     try:
         yield
     except StorageBusyError:
