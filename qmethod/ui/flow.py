@@ -3,8 +3,9 @@ calling the service layer and turning its errors into calm, translated messages.
 
 The database decides where a participant is (``ParticipantState.stage``); each page asks
 :func:`enter` for its context and is redirected to the right screen if it is not the due one. The
-tab remembers only its participant token, in ``st.session_state`` AND in the URL (``?p=``), so a
-reload or a second server process continues from the database.
+tab remembers only its participant token, in ``st.session_state`` and, through the server, in an
+HttpOnly cookie (never in the page address), so a reload or a second server process continues from
+the database; a link holding the token (``?p=``) still works and is dropped from the address.
 """
 from __future__ import annotations
 
@@ -28,9 +29,10 @@ from qmethod.errors import (
 )
 from qmethod.service import Database, ParticipantState
 from qmethod.study import Study
-from qmethod.web.security import BROWSER_COOKIE, CLIENT_HEADER
+from qmethod.web.security import BROWSER_COOKIE, CLIENT_HEADER, PARTICIPANT_COOKIE
 
 from .components.page_lang import page_lang
+from .components.session_cookie import set_participant_cookie
 from .i18n import LANGUAGES, t
 from .storage import LANG_KEY
 from .sync import MergeConflict
@@ -121,9 +123,17 @@ def query_study() -> str | None:
     return st.query_params.get(STUDY_PARAM) or None
 
 
-def current_token() -> str | None:
-    """This tab's participant token: from the session, else from the URL (after a reload)."""
+def current_token(*, cookie: bool = False) -> str | None:
+    """This tab's participant token: from the session, else from a link holding it (``?p=``), else,
+    with ``cookie`` (after a reload of a participant page), from this browser's HttpOnly cookie.
+
+    The welcome page does not read the cookie: whoever opens the study link on a shared device
+    may start a new sort."""
     token = st.session_state.get("participant_token") or st.query_params.get(TOKEN_PARAM)
+    if not token and cookie:
+        token = st.context.cookies.get(PARTICIPANT_COOKIE)
+        if token and token == st.session_state.get("_forgotten_token"):
+            token = None
     return token or None
 
 
@@ -140,12 +150,17 @@ def browser_key() -> str | None:
 
 
 def remember_token(token: str, study_id: str) -> None:
+    """Keep the participant's token in this tab's session; :func:`header` also has the server keep it
+    in an HttpOnly cookie, so that a reload continues. It never goes into the page address (a
+    proxy's access log would keep it)."""
     st.session_state["participant_token"] = token
-    st.query_params[TOKEN_PARAM] = token
     st.query_params[STUDY_PARAM] = study_id
 
 
 def forget_token() -> None:
+    token = current_token(cookie=True)
+    if token:
+        st.session_state["_forgotten_token"] = token
     st.session_state.pop("participant_token", None)
     st.session_state.pop("resume_code", None)
     if TOKEN_PARAM in st.query_params:
@@ -162,14 +177,14 @@ def screen_for(state: ParticipantState) -> str:
 
 
 def go(screen: str, token: str | None = None, study_id: str | None = None) -> NoReturn:
-    """Switch to ``screen``, keeping the study and the participant token in the URL."""
+    """Switch to ``screen``, keeping the study in the URL (and the participant token in the session)."""
     params: dict[str, str] = {}
     sid = study_id or query_study()
     if sid:
         params[STUDY_PARAM] = sid
     tok = token or current_token()
     if tok:
-        params[TOKEN_PARAM] = tok
+        st.session_state["participant_token"] = tok
     if "lang" in st.query_params and not tok:
         params["lang"] = st.query_params["lang"]
     st.switch_page(PAGE_FILES[screen], query_params=params)
@@ -178,7 +193,7 @@ def go(screen: str, token: str | None = None, study_id: str | None = None) -> No
 def enter(screen: str) -> Ctx:
     """The context of a participant page; redirects if this tab has no participant or another
     screen is due. Call it first on every participant page except the welcome page."""
-    token = current_token()
+    token = current_token(cookie=True)
     if token is None:
         go("welcome")
     db = database()
@@ -191,8 +206,8 @@ def enter(screen: str) -> Ctx:
     # (a storage fault propagates to qmethod.ui.storage.guard: a calm message, retried by itself)
     st.session_state["participant_token"] = token
     st.session_state[LANG_KEY] = state.language
-    if st.query_params.get(TOKEN_PARAM) != token:
-        st.query_params[TOKEN_PARAM] = token
+    if TOKEN_PARAM in st.query_params:  # a link holding the token: out of the address once read
+        del st.query_params[TOKEN_PARAM]
     study = get_study(state.study_id, state.study_revision)
     due = screen_for(state)
     if due != screen:
@@ -307,6 +322,8 @@ def header(ctx: Ctx | None, screen: str, lang: str, study: Study | None) -> None
                 st.rerun()
         with right:
             page_lang(lang)  # renders nothing; sets <html lang>
+            if ctx is not None:
+                set_participant_cookie(ctx.token)  # renders nothing; the server keeps the token (HttpOnly)
     else:
         page_lang(lang)
     show_flash(lang)

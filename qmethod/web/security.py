@@ -13,7 +13,9 @@
 * ``/_stcore/metrics`` answers 404 unless ``QMETHOD_DEV=1``.
 * ``POST /auth/session`` (JSON ``{"token": ...}``, same origin only) stores the researcher's session
   token in the ``HttpOnly``, ``SameSite=Strict`` cookie :data:`RESEARCHER_COOKIE` (``Secure`` on
-  https); ``DELETE /auth/session`` deletes it. Page scripts never see the token in ``document.cookie``.
+  https); ``DELETE /auth/session`` deletes it. ``/auth/participant`` does the same for the
+  participant token (:data:`PARTICIPANT_COOKIE`, ``SameSite=Lax``, 90 days), which therefore need
+  not stay in the page address. Page scripts never see either token in ``document.cookie``.
 """
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 __all__ = ["SecurityMiddleware", "client_address", "trusted_proxies", "dev_mode", "routes", "middleware",
-           "CLIENT_HEADER", "BROWSER_COOKIE", "RESEARCHER_COOKIE", "SECURITY_HEADERS",
+           "CLIENT_HEADER", "BROWSER_COOKIE", "RESEARCHER_COOKIE", "PARTICIPANT_COOKIE", "SECURITY_HEADERS",
            "ENV_TRUSTED_PROXIES", "ENV_DEV"]
 
 ENV_TRUSTED_PROXIES = "QMETHOD_TRUSTED_PROXIES"
@@ -40,6 +42,13 @@ CLIENT_HEADER = "x-qmethod-client"
 BROWSER_COOKIE = "qmethod_browser"
 RESEARCHER_COOKIE = "qmethod_researcher"
 RESEARCHER_COOKIE_MAX_AGE_S = 12 * 3600
+PARTICIPANT_COOKIE = "qmethod_participant"
+PARTICIPANT_COOKIE_MAX_AGE_S = 90 * 24 * 3600
+#: route path -> (cookie, lifetime, SameSite)
+_SESSION_COOKIES = {
+    "/auth/session": (RESEARCHER_COOKIE, RESEARCHER_COOKIE_MAX_AGE_S, "Strict"),
+    "/auth/participant": (PARTICIPANT_COOKIE, PARTICIPANT_COOKIE_MAX_AGE_S, "Lax"),
+}
 BROWSER_COOKIE_MAX_AGE_S = 365 * 24 * 3600
 SECURITY_HEADERS: dict[str, str] = {
     "content-security-policy": "frame-ancestors 'self'",
@@ -201,12 +210,13 @@ def _same_origin(request: Request) -> bool:
 
 
 async def _session(request: Request) -> Response:
+    name, max_age, same_site = _SESSION_COOKIES[request.url.path[request.url.path.rindex("/auth/"):]]
     if not _same_origin(request):
         return JSONResponse({"error": "cross-site request refused"}, status_code=403)
     secure = _https(request.scope, list(request.scope.get("headers") or []), trusted_proxies())
     response = JSONResponse({"ok": True})
     if request.method == "DELETE":
-        response.headers.append("set-cookie", _cookie(RESEARCHER_COOKIE, "", 0, "Strict", secure))
+        response.headers.append("set-cookie", _cookie(name, "", 0, same_site, secure))
         return response
     try:
         body = await request.json()
@@ -215,13 +225,14 @@ async def _session(request: Request) -> Response:
         token = None
     if not isinstance(token, str) or not (20 <= len(token) <= 200) or not token.replace("-", "").replace("_", "").isalnum():
         return JSONResponse({"error": "no session token"}, status_code=400)
-    response.headers.append("set-cookie", _cookie(RESEARCHER_COOKIE, token, RESEARCHER_COOKIE_MAX_AGE_S, "Strict", secure))
+    response.headers.append("set-cookie", _cookie(name, token, max_age, same_site, secure))
     return response
 
 
 def routes() -> list[BaseRoute]:
-    """``/auth/session``: set (POST) or delete (DELETE) the researcher's HttpOnly session cookie."""
-    return [Route("/auth/session", _session, methods=["POST", "DELETE"])]
+    """``/auth/session`` (researcher) and ``/auth/participant``: set (POST) or delete (DELETE) the
+    HttpOnly cookie holding the session or participant token."""
+    return [Route(path, _session, methods=["POST", "DELETE"]) for path in _SESSION_COOKIES]
 
 
 def middleware() -> list[Middleware]:

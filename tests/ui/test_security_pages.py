@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from qmethod import service
 from tests.app_server import running_app
 from .conftest import ROOT, settle
 
@@ -74,4 +75,32 @@ def test_headers_metrics_and_demo_page_in_production(fenced_app, browser):
     page.wait_for_timeout(500)
     assert "Component demo" not in page.title()
     assert page.locator(".qg").count() == 0 and page.locator(".ps").count() == 0
+    context.close()
+
+
+def test_participant_token_stays_out_of_the_address(fenced_app, browser):
+    """Fails on the old code: the token was in every participant page's address (``?p=``), which a
+    reverse proxy writes to its access log at each reload."""
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(f"{fenced_app.url}/?study=ui-small&lang=en")
+    page.get_by_role("button", name="Start").click()
+    page.get_by_role("heading", name="Consent").wait_for()
+    settle(page)
+    assert "p=" not in page.url
+    cookie = next(c for c in context.cookies() if c["name"] == "qmethod_participant")
+    assert cookie["httpOnly"] and "qmethod_participant" not in page.evaluate("document.cookie")
+    page.reload()  # the same sort continues
+    page.get_by_role("heading", name="Consent").wait_for()
+    page.get_by_text("I have read the text above and want to take part").click()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_text("Thank you. Your consent is saved.").wait_for()
+    assert "p=" not in page.url
+    assert service.resume(fenced_app.db, cookie["value"]).consent_version is not None
+    # an old link holding the token still opens the sort, and the token leaves the address
+    page.goto(f"{fenced_app.url}/consent?study=ui-small&p={cookie['value']}")
+    page.get_by_role("heading", name="Sorting").or_(page.get_by_text("Sort from disagree to agree")).first.wait_for()
+    settle(page)
+    assert "p=" not in page.url
     context.close()

@@ -76,7 +76,8 @@ def _complete_in_browser(browser, link: str, study_id: str, order: list[int], db
     nxt.click()
     p.wait_for_url("**/instruction?**")
     settle(p)
-    token = dict(part.split("=", 1) for part in p.url.split("?", 1)[1].split("&"))["p"]
+    assert "p=" not in p.url  # the token is kept in an HttpOnly cookie, not in the address
+    token = next(c["value"] for c in p.context.cookies() if c["name"] == "qmethod_participant")
     nxt.click()
     p.wait_for_url("**/presort?**")
     settle(p)
