@@ -95,3 +95,16 @@ class ConflictError(QMethodError):
 
 class StorageBusyError(QMethodError):
     """The database stayed busy or unreachable after retries; the step was not saved."""
+
+
+class StorageUnavailableError(StorageBusyError):
+    """The database cannot be reached or cannot store anything just now (server stopped, connection
+    lost, disk full, read-only file or file system, I/O error); nothing of the step was saved.
+
+    A kind of :class:`StorageBusyError`: pages treat both alike (keep what the user entered, say so
+    calmly, retry until storage is back). ``kind`` is ``"unreachable"``, ``"full"``, ``"read-only"``
+    or ``"io"``."""
+
+    def __init__(self, message: str, kind: str = "unreachable") -> None:
+        super().__init__(message)
+        self.kind = kind

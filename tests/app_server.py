@@ -56,9 +56,10 @@ class App:
 
 
 @contextmanager
-def running_app(tmp: Path, **env_extra: str) -> Iterator[App]:
-    """``streamlit run app.py`` with ``QMETHOD_DATABASE_URL`` in ``tmp``; stopped on exit."""
-    db_url = f"sqlite:///{tmp / 'app.sqlite'}"
+def running_app(tmp: Path, *, database_url: str | None = None, **env_extra: str) -> Iterator[App]:
+    """``streamlit run app.py`` with ``QMETHOD_DATABASE_URL`` (default: a SQLite file in ``tmp``);
+    stopped on exit."""
+    db_url = database_url or f"sqlite:///{tmp / 'app.sqlite'}"
     port = free_port()
     env = dict(os.environ, QMETHOD_DATABASE_URL=db_url, **env_extra)
     env.pop("QMETHOD_PUBLIC_URL", None)

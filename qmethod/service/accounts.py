@@ -3,8 +3,10 @@
 * Passwords are hashed with Argon2id (argon2-cffi, RFC 9106 low-memory profile: m = 64 MiB, t = 3,
   p = 4; above OWASP's m = 19 MiB, t = 2, p = 1). Hashes made with weaker parameters are upgraded at
   the next login.
-* After :data:`MAX_FAILURES` wrong passwords in a row an account is locked for :data:`LOCK_TIME`;
-  while locked, no password is even checked. Unknown user names cost the same hashing time.
+* After :data:`MAX_FAILURES` wrong passwords an account is locked for :data:`LOCK_TIME` (counted
+  atomically, before hashing); while locked, only sources without failures of their own get one
+  check a minute. A source (address) with :data:`SOURCE_MAX_FAILURES` failures is refused for a
+  while. Every failure answers the same after the same hashing work (see :func:`login`).
 * A login gives a session token of 256 random bits; only its SHA-256 is stored. A session ends after
   :data:`IDLE_TIMEOUT` without a page view, after :data:`MAX_SESSION` in any case, or at logout.
 
@@ -19,6 +21,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -26,17 +29,20 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFoundError, QMethodError
+from ..store import repo
 from ..store.db import Database
 from ..store.models import utcnow
 from ..store.tokens import digest
 from ..store.models import ResearcherRow, ResearcherSessionRow
+from .limits import address_key, limit_key
+from .validate import check_text
 
 __all__ = [
     "AuthenticationError", "AccountError", "Researcher", "ResearcherSession",
     "create_account", "set_password", "delete_account", "list_accounts", "has_accounts",
     "login", "session_user", "logout", "ensure_admin_from_env",
-    "IDLE_TIMEOUT", "MAX_SESSION", "MAX_FAILURES", "LOCK_TIME", "MIN_PASSWORD_LENGTH", "HASHER",
-    "RESEARCHER", "CO_RESEARCHER", "ROLES",
+    "IDLE_TIMEOUT", "MAX_SESSION", "MAX_FAILURES", "LOCK_TIME", "SOURCE_MAX_FAILURES", "LOCKED_CHECK_EVERY",
+    "MIN_PASSWORD_LENGTH", "HASHER", "RESEARCHER", "CO_RESEARCHER", "ROLES",
 ]
 
 IDLE_TIMEOUT = timedelta(minutes=30)
@@ -181,55 +187,103 @@ def has_accounts(db: Database) -> bool:
     return bool(db.read(lambda s: s.scalar(select(func.count()).select_from(ResearcherRow))))
 
 
-def login(db: Database, username: str, password: str, *, now: datetime | None = None) -> ResearcherSession:
+#: failed logins one source (an address; IPv6 by /64) may cause in :data:`LOCK_TIME`, on any
+#: accounts, before its attempts are refused without checking anything
+SOURCE_MAX_FAILURES = 10
+#: while an account is locked, a source without recent failures still gets one password check per
+#: this interval (so a lock set off by someone else delays its owner instead of shutting them out)
+LOCKED_CHECK_EVERY = timedelta(minutes=1)
+WRONG_LOGIN = (f"Wrong user name or password. After {MAX_FAILURES} wrong passwords an account waits "
+               f"{int(LOCK_TIME.total_seconds() // 60)} minutes before it accepts more tries.")
+
+
+def _source_key(source: str | None) -> str:
+    return limit_key("login-source", address_key(source))
+
+
+def login(db: Database, username: str, password: str, *, source: str | None = None,
+          now: datetime | None = None) -> ResearcherSession:
     """Check a user name and password and open a session.
 
-    Raises :class:`AuthenticationError` with the same message for an unknown name and a wrong
-    password, and a message with the unlock time for a locked account.
+    ``source`` names where the attempt comes from (the page passes the client's address, IPv6 by
+    /64); only its SHA-256 is stored. Every failure (unknown name, wrong password, locked account)
+    raises :class:`AuthenticationError` with the same message after the same work (one Argon2id
+    verification: a dummy hash for unknown names and locked accounts). Limits:
+
+    * per account: :data:`MAX_FAILURES` password checks that fail lock the account for
+      :data:`LOCK_TIME`; the checks are counted before hashing, atomically (a row lock), so parallel
+      attempts cannot check more. While locked, a source that has no failure of its own in
+      :data:`LOCK_TIME` still gets one check per :data:`LOCKED_CHECK_EVERY`.
+    * per source: after :data:`SOURCE_MAX_FAILURES` failures within :data:`LOCK_TIME` the source is
+      refused (with the waiting time) without checking anything.
+
+    Argon2id runs outside any database transaction (other writers never wait for it).
     """
     when = now or utcnow()
-    wrong = "Wrong user name or password."
     if not isinstance(password, str) or not isinstance(username, str) or len(password) > MAX_PASSWORD_LENGTH:
-        raise AuthenticationError(wrong)
+        raise AuthenticationError(WRONG_LOGIN)
+    check_text(username, "The user name", AuthenticationError)
+    name = username.strip()
+    src = _source_key(source)
 
-    def work(session: Session) -> tuple[str, object]:
-        row = _row(session, username.strip())
+    def reserve(session: Session) -> tuple[str, Any]:
+        """Count this attempt in advance (as a failure of the source and, if a password will be
+        checked, of the account) and say what to verify."""
+        repo.forget_failures(session, now=when)
+        mine = repo.failure_times(session, src, since=when - LOCK_TIME)
+        if len(mine) >= SOURCE_MAX_FAILURES:
+            return "source", mine[-SOURCE_MAX_FAILURES] + LOCK_TIME
+        (failure_id,) = repo.add_failures(session, [src], when)
+        row = session.scalars(select(ResearcherRow).where(func.lower(ResearcherRow.username) == name.lower())
+                              .with_for_update()).one_or_none() if _USERNAME.match(name) else None
         if row is None:
-            try:
-                HASHER.verify(_DUMMY_HASH, password)
-            except VerificationError:
-                pass
-            return "wrong", None
-        if row.locked_until is not None and when < row.locked_until:
-            return "locked", row.locked_until
-        try:
-            HASHER.verify(row.password_hash, password)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            row.failed_logins = (row.failed_logins or 0) + 1
-            if row.failed_logins >= MAX_FAILURES:
-                row.failed_logins, row.locked_until = 0, when + LOCK_TIME
-                return "locked", row.locked_until
-            return "wrong", None
-        if HASHER.check_needs_rehash(row.password_hash):
-            row.password_hash = HASHER.hash(password)
+            return "dummy", None
+        if row.locked_until is not None and when >= row.locked_until:
+            row.failed_logins, row.locked_until = 0, None
+        if row.locked_until is not None:
+            locked_at = row.locked_until - LOCK_TIME
+            allowed = MAX_FAILURES + int((when - locked_at) / LOCKED_CHECK_EVERY)
+            if mine or (row.failed_logins or 0) >= allowed:
+                return "dummy", None
+        row.failed_logins = (row.failed_logins or 0) + 1
+        if row.failed_logins >= MAX_FAILURES and row.locked_until is None:
+            row.locked_until = when + LOCK_TIME
+        return "check", (row.id, row.password_hash, failure_id)
+
+    outcome, value = db.write(reserve)
+    if outcome == "source":
+        minutes = max(1, -(-int((value - when).total_seconds()) // 60))
+        raise AuthenticationError(f"Too many failed logins from this address. Try again in {minutes} minute"
+                                  f"{'s' if minutes != 1 else ''}.")
+    target = value[1] if outcome == "check" else _DUMMY_HASH
+    try:
+        right = HASHER.verify(target, password) and outcome == "check"
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        right = False
+    if not right:
+        raise AuthenticationError(WRONG_LOGIN)
+    researcher_id, old_hash, failure_id = value
+    new_hash = HASHER.hash(password) if HASHER.check_needs_rehash(old_hash) else None
+
+    def record(session: Session) -> ResearcherSession | None:
+        row = session.get(ResearcherRow, researcher_id, with_for_update=True)
+        if row is None or row.password_hash != old_hash:  # deleted or given a new password meanwhile
+            return None
+        repo.drop_failures(session, [failure_id])
+        if new_hash is not None:
+            row.password_hash = new_hash
         row.failed_logins, row.locked_until, row.last_login_at = 0, None, when
         session.execute(delete(ResearcherSessionRow).where(
             ResearcherSessionRow.last_seen_at < when - IDLE_TIMEOUT))
         token = secrets.token_urlsafe(32)
         session.add(ResearcherSessionRow(token_hash=digest(token), researcher_id=row.id, created_at=when,
                                          last_seen_at=when))
-        return "ok", ResearcherSession(token=token, researcher=_researcher(row), expires_at=when + IDLE_TIMEOUT)
+        return ResearcherSession(token=token, researcher=_researcher(row), expires_at=when + IDLE_TIMEOUT)
 
-    outcome, value = db.write(work)
-    if outcome == "ok":
-        return value  # type: ignore[return-value]
-    if outcome == "locked":
-        until = value.strftime("%H:%M UTC")  # type: ignore[union-attr]
-        raise AuthenticationError(
-            f"Too many wrong passwords: this account is locked until {until}. "
-            "Try again then, or ask an administrator to set a new password (qmethod user passwd)."
-        )
-    raise AuthenticationError(wrong)
+    opened = db.write(record)
+    if opened is None:
+        raise AuthenticationError(WRONG_LOGIN)
+    return opened
 
 
 def session_user(db: Database, token: str | None, *, now: datetime | None = None) -> Researcher | None:

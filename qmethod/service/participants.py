@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+import threading
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,13 +28,16 @@ from ..store.repo import ParticipantRecord
 from ..store.tokens import digest, new_resume_code, new_token, normalize_resume_code
 from ..study.model import Study
 from ..study.response import Response, apply, missing, stages
+from .limits import address_key, limit_key
 from .types import ParticipantSession, ParticipantState
+from .validate import check_text
 
 __all__ = [
     "start_participant", "resume", "resume_by_code", "give_consent", "set_language", "set_stage", "set_pile",
     "place_statement", "move_statement", "remove_statement", "swap_statements", "save_comment", "save_answer",
     "submit", "apply_operation", "Operation", "OperationOutcome", "parse_operation", "OP_KINDS", "state_of",
     "RESUME_MAX_FAILURES", "RESUME_WINDOW", "RESUME_MAX_FAILURES_ALL", "RESUME_GLOBAL_WINDOW",
+    "RESUME_SLOWDOWN_FROM", "RESUME_SLOWDOWN_S",
 ]
 
 _INVALID_TOKEN = ("This participant link is not valid (it may have been deleted). If you have a resume code, "
@@ -83,6 +88,8 @@ def start_participant(db: Database, study_id: str, *, language: str | None = Non
     """
     if external_id is not None and (not isinstance(external_id, str) or len(external_id) > 200):
         raise StudyError("external_id must be a text of at most 200 characters.")
+    check_text(study_id, "The study id", StudyError)
+    check_text(external_id, "The invitation id", StudyError)
 
     when = now or utcnow()
 
@@ -139,48 +146,56 @@ def resume(db: Database, token: str) -> ParticipantState:
     return db.read_connection(work)
 
 
-#: wrong resume codes one client may try in :data:`RESUME_WINDOW` before it has to wait
+#: wrong resume codes one address (IPv6: one /64) or one browser may try in :data:`RESUME_WINDOW`
+#: before it has to wait
 RESUME_MAX_FAILURES = 5
 RESUME_WINDOW = timedelta(minutes=15)
-#: wrong resume codes from all clients together per :data:`RESUME_GLOBAL_WINDOW` (bounds guessing
-#: from many addresses: at this rate a guess of one of 1,000 codes succeeds about once in 90,000 years)
-RESUME_MAX_FAILURES_ALL = 1000
+#: from this many wrong resume codes from everyone together per :data:`RESUME_GLOBAL_WINDOW`, each
+#: code check waits :data:`RESUME_SLOWDOWN_S` and a server process checks one code at a time (at most
+#: 1,800 checks an hour per process: guessing one of 1,000 codes of about 49.5 bits would take more
+#: than 10^8 years), but a right code is still accepted: nobody's wrong codes lock a participant out
+RESUME_SLOWDOWN_FROM = 1000
 RESUME_GLOBAL_WINDOW = timedelta(hours=1)
+RESUME_SLOWDOWN_S = 2.0
+#: kept for callers of earlier versions: the number of wrong codes from everyone at which checking slows
+RESUME_MAX_FAILURES_ALL = RESUME_SLOWDOWN_FROM
+_SLOW_LANE = threading.Lock()
+_ALL = limit_key("resume-all", "")
 
 
-def resume_by_code(db: Database, code: str, *, client: str | None = None,
+def resume_by_code(db: Database, code: str, *, client: str | None = None, browser: str | None = None,
                    now: datetime | None = None) -> ParticipantSession:
     """Continue on another device: a valid resume code gives a new token for this device.
 
-    ``client`` identifies who is asking (the page passes the browser's address); only its SHA-256 is
-    stored. Raises :class:`~qmethod.errors.ResumeCodeError` if the code matches no one (the attempt is
-    recorded, nothing else is stored) and :class:`~qmethod.errors.ResumeLimitError`, without checking
-    the code, after :data:`RESUME_MAX_FAILURES` wrong codes from ``client`` within
-    :data:`RESUME_WINDOW`, or :data:`RESUME_MAX_FAILURES_ALL` from everyone within
-    :data:`RESUME_GLOBAL_WINDOW`. A code that is not shaped like a resume code is refused without
-    counting (it cannot match anyone).
+    ``client`` is the address asking (IPv6 addresses count by /64) and ``browser`` an id the browser
+    keeps (a cookie); only SHA-256 digests are stored. Raises :class:`~qmethod.errors.ResumeCodeError`
+    if the code matches no one (the attempt is recorded, nothing else is stored) and
+    :class:`~qmethod.errors.ResumeLimitError`, without checking the code, after
+    :data:`RESUME_MAX_FAILURES` wrong codes from the address or from the browser within
+    :data:`RESUME_WINDOW`. Many wrong codes from everyone together (:data:`RESUME_SLOWDOWN_FROM` per
+    :data:`RESUME_GLOBAL_WINDOW`) only slow checking down; they never refuse a right code. A code that
+    is not shaped like a resume code is refused without counting (it cannot match anyone).
     """
     canonical = normalize_resume_code(code)
     if canonical is None:
         raise ResumeCodeError(
-            f"{code!r} is not a resume code. Resume codes have 10 letters and digits, like ABCDE-23456 "
-            "(they never contain 0, O, 1, I or L)."
+            f"{check_text(code, 'The resume code', ResumeCodeError)!r} is not a resume code. Resume codes have "
+            "10 letters and digits, like ABCDE-23456 (they never contain 0, O, 1, I or L)."
         )
-    who = digest(f"resume-client:{client or ''}")
+    keys = [limit_key("resume-client", address_key(client))]
+    if browser:
+        keys.append(limit_key("resume-browser", browser))
 
     def work(session: Session) -> ParticipantSession | QMethodError:
         when = now or utcnow()
-        repo.forget_resume_attempts(session, before=when - max(RESUME_WINDOW, RESUME_GLOBAL_WINDOW))
-        mine = repo.resume_attempts(session, since=when - RESUME_WINDOW, client_hash=who)
-        if len(mine) >= RESUME_MAX_FAILURES:
-            return ResumeLimitError.for_client(mine[-RESUME_MAX_FAILURES] + RESUME_WINDOW, when)
-        if repo.count_resume_attempts(session, since=when - RESUME_GLOBAL_WINDOW) >= RESUME_MAX_FAILURES_ALL:
-            return ResumeLimitError(
-                "Resuming by code is paused for a while because of many wrong codes. Use the link you "
-                "started with, or try again later.", retry_at=when + timedelta(minutes=10), scope="all")
+        repo.forget_failures(session, now=when)
+        for key in keys:
+            mine = repo.failure_times(session, key, since=when - RESUME_WINDOW)
+            if len(mine) >= RESUME_MAX_FAILURES:
+                return ResumeLimitError.for_client(mine[-RESUME_MAX_FAILURES] + RESUME_WINDOW, when)
         p = repo.participant_by_resume_code(session, canonical)
         if p is None:
-            repo.add_resume_attempt(session, who, when)
+            repo.add_failures(session, [*keys, _ALL], when)
             return ResumeCodeError(f"No sort was found for resume code {canonical}. Check the code and try again.")
         token = new_token()
         session.add(AccessTokenRow(token_hash=digest(token), participant_id=p.id, created_at=when))
@@ -190,7 +205,13 @@ def resume_by_code(db: Database, code: str, *, client: str | None = None,
         r = repo.load_response(session, p, study)
         return ParticipantSession(token=token, resume_code=canonical, state=state_of(study, p, r, row.revision))
 
-    outcome = db.write(work)  # a wrong code is committed (counted) before it is reported
+    since = (now or utcnow()) - RESUME_GLOBAL_WINDOW
+    if db.read(lambda s: repo.count_failures(s, _ALL, since=since)) >= RESUME_SLOWDOWN_FROM:
+        with _SLOW_LANE:  # many wrong codes lately: one slow check at a time in this process
+            time.sleep(RESUME_SLOWDOWN_S)
+            outcome = db.write(work)
+    else:
+        outcome = db.write(work)  # a wrong code is committed (counted) before it is reported
     if isinstance(outcome, QMethodError):
         raise outcome
     return outcome
@@ -200,6 +221,7 @@ def _step(db: Database, token: str, kind: str, payload: dict[str, Any], expected
           now: datetime | None = None) -> ParticipantState:
     if isinstance(expected_version, bool) or not isinstance(expected_version, int):
         raise StudyError(f"expected_version must be the version number of the shown state, got {expected_version!r}.")
+    check_text(payload, "The text", StudyError)
 
     def work(conn: Connection) -> ParticipantState:
         when = now or utcnow()

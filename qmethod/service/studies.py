@@ -1,21 +1,26 @@
 """Studies: publish a study definition into the database, read it back, list studies."""
 from __future__ import annotations
 
+import logging
+import threading
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..errors import StudyError
+from ..errors import NotFoundError, QMethodError, StorageBusyError, StudyError
 from ..store import repo
 from ..store.db import Database
 from ..store.models import ParticipantRow, StatementRow, StudyRow, utcnow
 from ..study.load import STUDY_FILE, load_study, parse_study
 from ..study.model import Study, study_to_dict
 from .types import StudyInfo
+from .validate import check_text
 
-__all__ = ["publish_study", "publish_study_file", "publish_studies_dir", "get_study", "list_studies", "study_info"]
+__all__ = ["publish_study", "publish_study_file", "publish_studies_dir", "publishing_problems", "PublishProblem",
+           "get_study", "list_studies", "study_info"]
 
 
 def _structure(study: Study) -> dict:
@@ -102,24 +107,61 @@ def publish_study_file(db: Database, path: str | Path) -> StudyInfo:
     return publish_study(db, load_study(path))
 
 
+@dataclass(frozen=True)
+class PublishProblem:
+    """A study file that could not be published: its path and the reason (the error's message)."""
+
+    path: str
+    message: str
+
+
+_log = logging.getLogger(__name__)
+_PROBLEMS: dict[str, tuple[PublishProblem, ...]] = {}
+_PROBLEMS_GUARD = threading.Lock()
+
+
 def publish_studies_dir(db: Database, directory: str | Path = "studies") -> tuple[StudyInfo, ...]:
     """Publish every ``<directory>/*/study.toml`` (unchanged ones stay as they are).
 
-    Returns the :class:`StudyInfo` of each, in name order. A missing directory gives an empty tuple.
+    Returns the :class:`StudyInfo` of each published study, in name order. A study that cannot be
+    published (a malformed file, a change the collected data do not allow) is skipped and logged and
+    the others are published; :func:`publishing_problems` lists the skipped ones. Storage errors are
+    raised. A missing directory gives an empty tuple.
     """
     base = Path(directory)
     if not base.is_dir():
         return ()
-    return tuple(publish_study_file(db, f) for f in sorted(base.glob(f"*/{STUDY_FILE}")))
+    infos: list[StudyInfo] = []
+    problems: list[PublishProblem] = []
+    for path in sorted(base.glob(f"*/{STUDY_FILE}")):
+        try:
+            infos.append(publish_study_file(db, path))
+        except StorageBusyError:
+            raise
+        except (QMethodError, OSError, UnicodeError, ValueError, RecursionError) as exc:
+            _log.error("Study %s was not published: %s", path, exc)
+            problems.append(PublishProblem(path=str(path), message=str(exc)))
+    with _PROBLEMS_GUARD:
+        _PROBLEMS[str(base.resolve())] = tuple(problems)
+    return tuple(infos)
+
+
+def publishing_problems() -> tuple[PublishProblem, ...]:
+    """The study files this process could not publish at its last :func:`publish_studies_dir` of
+    each directory (shown on the researcher's Studies page)."""
+    with _PROBLEMS_GUARD:
+        return tuple(p for found in _PROBLEMS.values() for p in found)
 
 
 def get_study(db: Database, study_id: str) -> Study:
     """The published definition of ``study_id`` (raises NotFoundError if there is none)."""
+    check_text(study_id, "The study id", NotFoundError)
     return db.read(lambda s: repo.study_from_row(s, repo.study_row(s, study_id)))
 
 
 def study_info(db: Database, study_id: str, *, now: datetime | None = None) -> StudyInfo:
     """Counts and dates of one study."""
+    check_text(study_id, "The study id", NotFoundError)
 
     def work(session: Session) -> StudyInfo:
         row = repo.study_row(session, study_id)

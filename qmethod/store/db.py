@@ -19,12 +19,13 @@ from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event, make_url
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..errors import StorageBusyError
+from ..errors import StorageBusyError, StorageUnavailableError
 
-__all__ = ["Database", "open_database", "database_url", "DEFAULT_SQLITE_PATH", "ENV_URL"]
+__all__ = ["Database", "open_database", "database_url", "storage_fault", "unavailable", "DEFAULT_SQLITE_PATH",
+           "ENV_URL"]
 
 ENV_URL = "QMETHOD_DATABASE_URL"
 DEFAULT_SQLITE_PATH = Path("var") / "qmethod.sqlite"
@@ -78,15 +79,84 @@ def _is_transient(exc: BaseException) -> bool:
     return False
 
 
+_FAULT_MESSAGES = {
+    "full": ("disk is full", "disk full", "no space left", "database or disk is full"),
+    "read-only": ("readonly database", "read-only", "read only"),
+    "io": ("disk i/o error", "i/o error", "unable to open database file", "input/output error"),
+}
+_FAULT_SQLSTATES = {"53100": "full", "25006": "read-only", "58030": "io"}
+
+
+def storage_fault(exc: BaseException) -> str | None:
+    """The kind of storage fault ``exc`` is (``"unreachable"``, ``"full"``, ``"read-only"``,
+    ``"io"``), or ``None`` for an error of the statement itself (a constraint, a bug).
+
+    Covers PostgreSQL stopped or unreachable (connection errors, SQLSTATE classes 08 and 57P),
+    out of disk (SQLITE_FULL, 53100, class 53), a read-only database (SQLITE_READONLY, 25006) and I/O
+    errors (SQLITE_IOERR, 58030)."""
+    if not isinstance(exc, DBAPIError):
+        return None
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "sqlstate", None) or ""
+    msg = str(orig or exc).lower()
+    if code in _FAULT_SQLSTATES:
+        return _FAULT_SQLSTATES[code]
+    for kind, needles in _FAULT_MESSAGES.items():
+        if isinstance(exc, OperationalError) and any(n in msg for n in needles):
+            return kind
+    if exc.connection_invalidated or code[:2] in ("08", "53", "58") or code.startswith("57P"):
+        return "unreachable"
+    if isinstance(exc, InterfaceError):
+        return "unreachable"
+    if isinstance(exc, OperationalError) and not code and not any(
+            n in msg for n in ("no such table", "no such column", "syntax error", "has no column")):
+        return "unreachable"  # a driver-level failure to connect or to talk to the server
+    return None
+
+
+_FAULT_TEXT = {
+    "unreachable": "The database cannot be reached just now",
+    "full": "The database's disk is full",
+    "read-only": "The database is read-only just now",
+    "io": "The database's storage reports an error",
+}
+
+
+def unavailable(exc: BaseException) -> StorageUnavailableError | None:
+    """A :class:`~qmethod.errors.StorageUnavailableError` for a storage fault, else ``None``."""
+    kind = storage_fault(exc)
+    if kind is None:
+        return None
+    return StorageUnavailableError(f"{_FAULT_TEXT[kind]}; nothing of this step was saved. It can be tried again "
+                                   "as soon as storage is back.", kind=kind)
+
+
+def _is_lock(exc: BaseException) -> bool:
+    """A lock, serialization or deadlock error (the database is up, but busy)."""
+    code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    msg = str(getattr(exc, "orig", None) or exc).lower()
+    return code in ("40001", "40P01", "55P03") or "locked" in msg or "busy" in msg
+
+
 def _reconnecting(read: Callable[[], T]) -> T:
     """Run a read; if its pooled connection turns out to be broken (the database server restarted
-    since it was opened), run it once more: the pool has then replaced its connections."""
+    since it was opened), run it once more: the pool has then replaced its connections. A storage
+    fault that persists raises :class:`~qmethod.errors.StorageUnavailableError`."""
     try:
         return read()
     except DBAPIError as exc:
         if not exc.connection_invalidated:
+            fault = unavailable(exc)
+            if fault is None:
+                raise
+            raise fault from exc
+    try:
+        return read()
+    except DBAPIError as exc:
+        fault = unavailable(exc)
+        if fault is None:
             raise
-    return read()
+        raise fault from exc
 
 
 @dataclass
@@ -138,13 +208,19 @@ class Database:
                     return fn(handle)
             except (OperationalError, DBAPIError) as exc:
                 if not _is_transient(exc):
-                    raise
+                    fault = unavailable(exc)
+                    if fault is None:
+                        raise
+                    raise fault from exc
                 last = exc
             finally:
                 if lock is not None:
                     lock.release()
             if attempt + 1 < attempts:
                 time.sleep(min(0.05 * 2**attempt, 1.0) * (0.5 + random.random()))
+        fault = unavailable(last) if last is not None and not _is_lock(last) else None
+        if fault is not None:  # the connection broke on every attempt: the server is down
+            raise fault from last
         raise StorageBusyError(
             "The database is busy right now and this step was not saved. Please try again in a moment."
         ) from last

@@ -136,9 +136,11 @@ class AccessTokenRow(Base):
 
 
 class ResumeAttemptRow(Base):
-    """A resume code that matched no one: who tried (SHA-256 of the client's address), when.
+    """One failure counted by a rate limit: SHA-256 of what is limited (a client's address, a browser,
+    a resume code, all clients together, a login source), and when.
 
-    Kept only as long as the rate limit looks back (see ``qmethod.service.participants``)."""
+    Wrong resume codes (``qmethod.service.participants``) and failed researcher logins
+    (``qmethod.service.accounts``) are recorded here, kept only as long as the limits look back."""
 
     __tablename__ = "resume_attempt"
 

@@ -11,7 +11,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
@@ -37,8 +37,9 @@ from .tokens import digest
 __all__ = ["ParticipantRecord", "study_row", "study_from_row", "study_by_id", "participant_by_token",
            "participant_record", "participant_by_resume_code", "participant_by_code", "load_response",
            "read_response", "write_response", "append_event", "add_sort_items", "events_of", "bump_version",
-           "allocate_participant_number", "add_participant", "forget_resume_attempts", "resume_attempts",
-           "count_resume_attempts", "add_resume_attempt", "add_token", "operation_outcome", "add_operation"]
+           "allocate_participant_number", "add_participant", "forget_failures", "failure_times",
+           "count_failures", "add_failures", "drop_failures", "FAILURES_KEPT", "add_token", "operation_outcome",
+           "add_operation"]
 
 _P = ParticipantRow.__table__
 _T = AccessTokenRow.__table__
@@ -171,31 +172,45 @@ def participant_by_resume_code(session: Session, code: str) -> ParticipantRow | 
     return session.scalars(select(ParticipantRow).where(ParticipantRow.resume_hash == digest(code))).one_or_none()
 
 
-def forget_resume_attempts(session: Session, *, before: datetime) -> None:
-    """Delete the wrong-resume-code records older than ``before``."""
-    session.execute(delete(ResumeAttemptRow).where(ResumeAttemptRow.at < before))
+#: how long failure records are kept (the longest look-back of any limit)
+FAILURES_KEPT = timedelta(hours=1)
 
 
-def resume_attempts(session: Session, *, since: datetime, client_hash: str) -> list[datetime]:
-    """Times of the wrong resume codes from ``client_hash`` since ``since``, oldest first.
+def forget_failures(session: Session, *, now: datetime) -> None:
+    """Delete the failure records (wrong resume codes, failed logins) older than :data:`FAILURES_KEPT`."""
+    session.execute(delete(ResumeAttemptRow).where(ResumeAttemptRow.at < now - FAILURES_KEPT))
 
-    On PostgreSQL the client is locked first (a transaction-level advisory lock), so that attempts
-    sent at the same moment are counted one after another, as SQLite's single writer does anyway."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(int(client_hash[:15], 16))))
+
+def failure_times(session: Session, key_hash: str, *, since: datetime, lock: bool = True) -> list[datetime]:
+    """Times of the failures recorded under ``key_hash`` since ``since``, oldest first.
+
+    ``key_hash`` is the SHA-256 of what is limited (an address, a browser, a resume code, a login
+    source). With ``lock`` on PostgreSQL the key is locked first (a transaction-level advisory lock),
+    so that attempts sent at the same moment are counted one after another, as SQLite's single writer
+    does anyway."""
+    if lock and session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(int(key_hash[:15], 16))))
     return list(session.scalars(select(ResumeAttemptRow.at).where(
-        ResumeAttemptRow.client_hash == client_hash, ResumeAttemptRow.at >= since).order_by(ResumeAttemptRow.at)))
+        ResumeAttemptRow.client_hash == key_hash, ResumeAttemptRow.at >= since).order_by(ResumeAttemptRow.at)))
 
 
-def count_resume_attempts(session: Session, *, since: datetime) -> int:
-    """Wrong resume codes from everyone since ``since``."""
+def count_failures(session: Session, key_hash: str, *, since: datetime) -> int:
+    """How many failures are recorded under ``key_hash`` since ``since`` (no lock)."""
     return int(session.scalar(select(func.count()).select_from(ResumeAttemptRow).where(
-        ResumeAttemptRow.at >= since)) or 0)
+        ResumeAttemptRow.client_hash == key_hash, ResumeAttemptRow.at >= since)) or 0)
 
 
-def add_resume_attempt(session: Session, client_hash: str, at: datetime) -> None:
-    """Record one wrong resume code."""
-    session.add(ResumeAttemptRow(client_hash=client_hash, at=at))
+def add_failures(session: Session, key_hashes: Iterable[str], at: datetime) -> list[int]:
+    """Record one failure under each of ``key_hashes``; the ids of the new records."""
+    rows = [ResumeAttemptRow(client_hash=k, at=at) for k in dict.fromkeys(key_hashes)]
+    session.add_all(rows)
+    session.flush()
+    return [r.id for r in rows]
+
+
+def drop_failures(session: Session, ids: Iterable[int]) -> None:
+    """Delete failure records by id (an attempt counted in advance that turned out right)."""
+    session.execute(delete(ResumeAttemptRow).where(ResumeAttemptRow.id.in_(list(ids))))
 
 
 def participant_by_code(session: Session, study_id: int, code: str) -> ParticipantRow | None:

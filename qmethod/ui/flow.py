@@ -3,8 +3,9 @@ calling the service layer and turning its errors into calm, translated messages.
 
 The database decides where a participant is (``ParticipantState.stage``); each page asks
 :func:`enter` for its context and is redirected to the right screen if it is not the due one. The
-tab remembers only its participant token, in ``st.session_state`` AND in the URL (``?p=``), so a
-reload or a second server process continues from the database.
+tab remembers only its participant token, in ``st.session_state`` and, through the server, in an
+HttpOnly cookie (never in the page address), so a reload or a second server process continues from
+the database; a link holding the token (``?p=``) still works and is dropped from the address.
 """
 from __future__ import annotations
 
@@ -28,11 +29,14 @@ from qmethod.errors import (
 )
 from qmethod.service import Database, ParticipantState
 from qmethod.study import Study
+from qmethod.web.security import BROWSER_COOKIE, CLIENT_HEADER, PARTICIPANT_COOKIE
 
 from .components.access_tools import access_tools
 from ..web.database import app_database
 from .components.page_lang import page_lang
+from .components.session_cookie import set_participant_cookie
 from .i18n import LANGUAGES, t
+from .storage import LANG_KEY
 from .text import plain, signed
 
 __all__ = [
@@ -111,35 +115,44 @@ def query_study() -> str | None:
     return st.query_params.get(STUDY_PARAM) or None
 
 
-def current_token() -> str | None:
-    """This tab's participant token: from the session, else from the URL (after a reload)."""
+def current_token(*, cookie: bool = False) -> str | None:
+    """This tab's participant token: from the session, else from a link holding it (``?p=``), else,
+    with ``cookie`` (after a reload of a participant page), from this browser's HttpOnly cookie.
+
+    The welcome page does not read the cookie: whoever opens the study link on a shared device
+    may start a new sort."""
     token = st.session_state.get("participant_token") or st.query_params.get(TOKEN_PARAM)
+    if not token and cookie:
+        token = st.context.cookies.get(PARTICIPANT_COOKIE)
+        if token and token == st.session_state.get("_forgotten_token"):
+            token = None
     return token or None
 
 
 def client_key() -> str:
-    """Who is asking, for rate limits: the browser's address as the server sees it.
+    """Who is asking, for rate limits: the client's address as resolved by
+    :class:`qmethod.web.security.SecurityMiddleware` (forwarded headers count only from the trusted
+    proxies of ``QMETHOD_TRUSTED_PROXIES``). Without it (a test harness) the websocket's peer."""
+    return st.context.headers.get(CLIENT_HEADER) or st.context.ip_address or "127.0.0.1"
 
-    Behind a reverse proxy set ``QMETHOD_BEHIND_PROXY=1``: the address is then the last entry of
-    ``X-Forwarded-For`` (the one the proxy itself added). Without an address (rare) a random id of
-    this browser session is used."""
-    address = None
-    if os.environ.get("QMETHOD_BEHIND_PROXY", "").strip() not in ("", "0"):
-        forwarded = st.context.headers.get("X-Forwarded-For") or ""
-        address = forwarded.split(",")[-1].strip() or None
-    address = address or st.context.ip_address
-    if not address:
-        address = st.session_state.setdefault("_client_id", "session:" + os.urandom(16).hex())
-    return address
+
+def browser_key() -> str | None:
+    """This browser's id for rate limits (the HttpOnly cookie set by the security middleware)."""
+    return st.context.cookies.get(BROWSER_COOKIE) or None
 
 
 def remember_token(token: str, study_id: str) -> None:
+    """Keep the participant's token in this tab's session; :func:`header` also has the server keep it
+    in an HttpOnly cookie, so that a reload continues. It never goes into the page address (a
+    proxy's access log would keep it)."""
     st.session_state["participant_token"] = token
-    st.query_params[TOKEN_PARAM] = token
     st.query_params[STUDY_PARAM] = study_id
 
 
 def forget_token() -> None:
+    token = current_token(cookie=True)
+    if token:
+        st.session_state["_forgotten_token"] = token
     st.session_state.pop("participant_token", None)
     st.session_state.pop("resume_code", None)
     if TOKEN_PARAM in st.query_params:
@@ -156,14 +169,14 @@ def screen_for(state: ParticipantState) -> str:
 
 
 def go(screen: str, token: str | None = None, study_id: str | None = None) -> NoReturn:
-    """Switch to ``screen``, keeping the study and the participant token in the URL."""
+    """Switch to ``screen``, keeping the study in the URL (and the participant token in the session)."""
     params: dict[str, str] = {}
     sid = study_id or query_study()
     if sid:
         params[STUDY_PARAM] = sid
     tok = token or current_token()
     if tok:
-        params[TOKEN_PARAM] = tok
+        st.session_state["participant_token"] = tok
     if "lang" in st.query_params and not tok:
         params["lang"] = st.query_params["lang"]
     st.switch_page(PAGE_FILES[screen], query_params=params)
@@ -172,7 +185,7 @@ def go(screen: str, token: str | None = None, study_id: str | None = None) -> No
 def enter(screen: str) -> Ctx:
     """The context of a participant page; redirects if this tab has no participant or another
     screen is due. Call it first on every participant page except the welcome page."""
-    token = current_token()
+    token = current_token(cookie=True)
     if token is None:
         go("welcome")
     db = database()
@@ -182,13 +195,12 @@ def enter(screen: str) -> Ctx:
         forget_token()
         flash("unknown_link", "warning")
         go("welcome")
-    except StorageBusyError:
-        st.error(t("error_busy", lang_of()))
-        st.stop()
+    # (a storage fault propagates to qmethod.ui.storage.guard: a calm message, retried by itself)
     st.session_state["participant_token"] = token
     _remember_shown(token, state)
-    if st.query_params.get(TOKEN_PARAM) != token:
-        st.query_params[TOKEN_PARAM] = token
+    st.session_state[LANG_KEY] = state.language
+    if TOKEN_PARAM in st.query_params:  # a link holding the token: out of the address once read
+        del st.query_params[TOKEN_PARAM]
     study = get_study(state.study_id, state.study_revision)
     due = screen_for(state)
     if due != screen:
@@ -315,6 +327,8 @@ def header(ctx: Ctx | None, screen: str, lang: str, study: Study | None) -> None
                 st.rerun()
         with right:
             page_lang(lang)  # renders nothing; sets <html lang>
+            if ctx is not None:
+                set_participant_cookie(ctx.token)  # renders nothing; the server keeps the token (HttpOnly)
     else:
         page_lang(lang)
     access_tools(lang)

@@ -8,14 +8,16 @@ from __future__ import annotations
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
+from . import security
+
 
 def routes() -> list[BaseRoute]:
     """The application's own HTTP routes (participant operations, cookies, ...)."""
     from . import participant
 
-    return [*participant.routes()]
+    return [*participant.routes(), *security.routes()]
 
 
 def middleware() -> list[Middleware]:
     """Middleware applied to every request, pages and routes alike (headers, compression, ...)."""
-    return []
+    return [*security.middleware()]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from pathlib import Path
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -14,6 +15,7 @@ from qmethod.errors import (
     ConflictError,
     IncompleteError,
     PlacementError,
+    QMethodError,
     ResumeCodeError,
     ResumeLimitError,
     StudyError,
@@ -21,6 +23,7 @@ from qmethod.errors import (
 from qmethod.store.models import AccessTokenRow, EventRow, ParticipantRow
 from qmethod.store.tokens import ALPHABET
 from service_helpers import complete, consented, fill_grid
+from conftest import DEMO as DEMO_DIR, MINI as MINI_DIR
 
 
 def _events(db) -> int:
@@ -487,23 +490,98 @@ def test_wrong_resume_codes_are_rate_limited_per_client(db, mini):
     # only hashes of the addresses are stored, and records older than the look-back are deleted
     from qmethod.store.models import ResumeAttemptRow
     rows = db.read(lambda ses: list(ses.scalars(select(ResumeAttemptRow.client_hash))))
-    assert len(rows) == sv.RESUME_MAX_FAILURES and all("10.0.0" not in h and len(h) == 64 for h in rows)
+    assert len(set(rows)) == 2 and all("10.0.0" not in h and len(h) == 64 for h in rows)  # address, everyone
     with pytest.raises(ResumeCodeError):
         sv.resume_by_code(db, _wrong_code(99), client="10.0.0.3", now=t0 + timedelta(hours=2))
-    assert db.read(lambda ses: ses.scalar(select(func.count()).select_from(ResumeAttemptRow))) == 1
+    assert db.read(lambda ses: ses.scalar(select(func.count()).select_from(ResumeAttemptRow))) == 2
 
 
-def test_wrong_resume_codes_from_everyone_pause_resuming(db, mini, monkeypatch):
+def test_wrong_resume_codes_from_everyone_slow_checking_but_never_refuse_a_right_code(db, mini, monkeypatch):
+    """Fails on the old code: 1,000 wrong codes an hour from anyone paused resuming for everyone,
+    so an anonymous attacker could switch resuming off for every participant."""
     from qmethod.service import participants
 
     s, _ = consented(db, mini)
     monkeypatch.setattr(participants, "RESUME_MAX_FAILURES_ALL", 3)
+    monkeypatch.setattr(participants, "RESUME_SLOWDOWN_FROM", 3)
+    slept: list[float] = []
+    monkeypatch.setattr(participants.time, "sleep", slept.append)
     t0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
     for i in range(3):  # three addresses, one wrong code each
         with pytest.raises(ResumeCodeError, match="No sort was found"):
             sv.resume_by_code(db, _wrong_code(i), client=f"192.0.2.{i}", now=t0)
-    with pytest.raises(ResumeLimitError, match="paused") as info:
-        sv.resume_by_code(db, s.resume_code, client="192.0.2.200", now=t0 + timedelta(minutes=1))
-    assert info.value.scope == "all"
-    later = t0 + sv.RESUME_GLOBAL_WINDOW + timedelta(seconds=1)
-    assert sv.resume_by_code(db, s.resume_code, client="192.0.2.200", now=later).state.participant == "P001"
+    assert slept == []
+    # the participant with the right code still gets in (after a short wait) ...
+    assert sv.resume_by_code(db, s.resume_code, client="192.0.2.200",
+                             now=t0 + timedelta(minutes=1)).state.participant == "P001"
+    # ... and wrong codes are still checked, slowly
+    with pytest.raises(ResumeCodeError, match="No sort was found"):
+        sv.resume_by_code(db, _wrong_code(7), client="192.0.2.201", now=t0 + timedelta(minutes=1))
+    assert slept == [participants.RESUME_SLOWDOWN_S] * 2
+
+
+def test_resume_code_limit_holds_per_ipv6_network_and_per_browser(db, mini):
+    """Fails on the old code: every IPv6 address of one /64 and every new address of one browser
+    got five fresh tries."""
+    s, _ = consented(db, mini)
+    t0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+    for i in range(sv.RESUME_MAX_FAILURES):  # five addresses of one /64 network
+        with pytest.raises(ResumeCodeError, match="No sort was found"):
+            sv.resume_by_code(db, _wrong_code(i), client=f"2001:db8:1:2::{i + 1:x}", now=t0)
+    with pytest.raises(ResumeLimitError, match="Try again in 15 minutes"):
+        sv.resume_by_code(db, s.resume_code, client="2001:db8:1:2:ffff::9", now=t0)
+    assert sv.resume_by_code(db, s.resume_code, client="2001:db8:1:3::1", now=t0).state.participant == "P001"
+    # one browser (cookie id) moving between addresses
+    for i in range(sv.RESUME_MAX_FAILURES):
+        with pytest.raises(ResumeCodeError, match="No sort was found"):
+            sv.resume_by_code(db, _wrong_code(10 + i), client=f"198.51.100.{i}", browser="b-1", now=t0)
+    with pytest.raises(ResumeLimitError):
+        sv.resume_by_code(db, s.resume_code, client="198.51.100.99", browser="b-1", now=t0)
+    assert sv.resume_by_code(db, s.resume_code, client="198.51.100.99", browser="b-2",
+                             now=t0).state.participant == "P001"
+
+
+def test_nul_characters_are_refused_with_a_clear_message(db, mini):
+    """Fails on the old code on PostgreSQL: raw database errors ("A string literal cannot contain
+    NUL") for ?study=, ?invite=, a comment and a resume code."""
+    with pytest.raises(StudyError, match="NUL"):
+        sv.start_participant(db, "mi\x00ni")
+    with pytest.raises(StudyError, match="NUL"):
+        sv.start_participant(db, mini.id, external_id="abc\x00")
+    with pytest.raises(QMethodError, match="NUL"):
+        sv.study_info(db, "mi\x00ni")
+    s, st = consented(db, mini)
+    with pytest.raises(QMethodError, match="NUL"):
+        sv.save_comment(db, s.token, mini.statement_ids[0], "fordi\x00", expected_version=st.version)
+    with pytest.raises(QMethodError, match="NUL"):
+        sv.save_answer(db, s.token, "age", "4\x002", expected_version=st.version)
+    with pytest.raises(ResumeCodeError, match="NUL"):
+        sv.resume_by_code(db, "ABCDE\x0023456")
+    assert sv.resume(db, s.token) == st  # nothing was stored
+
+
+def test_one_bad_study_file_does_not_take_the_others_offline(db, mini, tmp_path):
+    """Fails on the old code: publishing at start-up stopped at the first bad study.toml (and every
+    page then failed), here a malformed file sorted before the good ones and a study whose
+    statements changed after participants started."""
+    import shutil
+
+    from qmethod.service.studies import publishing_problems
+
+    base = tmp_path / "studies"
+    shutil.copytree(MINI_DIR, base / "b-mini")
+    (base / "a-broken").mkdir()
+    (base / "a-broken" / "study.toml").write_text('[study]\nid = "broken"\ntitle.en = [[[[\n', encoding="utf-8")
+    shutil.copytree(DEMO_DIR, base / "c-demo")
+    consented(db, mini)  # mini has a participant now: its statements may no longer change
+    changed = (base / "b-mini" / "study.toml").read_text(encoding="utf-8").replace('id = "A"', 'id = "A2"', 1)
+    assert changed != (base / "b-mini" / "study.toml").read_text(encoding="utf-8")
+    (base / "b-mini" / "study.toml").write_text(changed, encoding="utf-8")
+    infos = sv.publish_studies_dir(db, base)
+    assert [i.id for i in infos] == ["brukermedvirkning"]
+    assert sv.get_study(db, "brukermedvirkning").id == "brukermedvirkning"
+    problems = {Path(p.path).parent.name: p.message for p in publishing_problems()}
+    assert set(problems) == {"a-broken", "b-mini"}
+    assert "statements" in problems["b-mini"] and "cannot change" in problems["b-mini"]
+    assert "study.toml" in problems["a-broken"]
+    assert sv.get_study(db, mini.id).statement_ids == mini.statement_ids  # the collected data are untouched

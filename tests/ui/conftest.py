@@ -13,7 +13,6 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -38,7 +37,7 @@ def app(chromium: str) -> Iterator[App]:
     studies = tmp / "studies"
     shutil.copytree(ROOT / "studies" / "brukermedvirkning", studies / "brukermedvirkning")
     shutil.copytree(Path(__file__).parent / "studies" / "ui-small", studies / "ui-small")
-    with running_app(tmp, QMETHOD_STUDIES_DIR=str(studies)) as server:
+    with running_app(tmp, QMETHOD_STUDIES_DIR=str(studies), QMETHOD_DEV="1") as server:
         yield server
     shutil.rmtree(tmp, ignore_errors=True)
 
@@ -171,8 +170,14 @@ def eventually(check, *, timeout_s: float = 20.0):
 
 
 def token_of(page) -> str:
-    """The participant token from the page URL (``?p=``)."""
-    return parse_qs(urlparse(page.url).query)["p"][0]
+    """The participant token: the HttpOnly cookie the server set for this browser (the page address
+    no longer holds it)."""
+    for _ in range(100):
+        found = [c["value"] for c in page.context.cookies() if c["name"] == "qmethod_participant"]
+        if found:
+            return found[0]
+        page.wait_for_timeout(100)
+    raise AssertionError(f"no participant cookie; the page is at {page.url}")
 
 
 def wait_screen(page, screen: str, lang: str = "en") -> None:

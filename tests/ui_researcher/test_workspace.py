@@ -76,7 +76,8 @@ def _complete_in_browser(browser, link: str, study_id: str, order: list[int], db
     nxt.click()
     p.wait_for_url("**/instruction?**")
     settle(p)
-    token = dict(part.split("=", 1) for part in p.url.split("?", 1)[1].split("&"))["p"]
+    assert "p=" not in p.url  # the token is kept in an HttpOnly cookie, not in the address
+    token = next(c["value"] for c in p.context.cookies() if c["name"] == "qmethod_participant")
     nxt.click()
     p.wait_for_url("**/presort?**")
     settle(p)
@@ -128,7 +129,14 @@ def test_researcher_pages_need_login(app, browser):
     page.get_by_role("button", name="Log in").click()
     page.get_by_role("heading", name="Analysis").first.wait_for()  # the page that asked for the login
     settle(page)
-    assert any(c["name"] == "qmethod_researcher" and c["sameSite"] == "Strict" for c in context.cookies())
+    for _ in range(50):  # the server sets the cookie in answer to the page's request
+        if any(c["name"] == "qmethod_researcher" for c in context.cookies()):
+            break
+        page.wait_for_timeout(100)
+    # HttpOnly, set by the server: no script on the page can read the token (fails on the old code)
+    assert any(c["name"] == "qmethod_researcher" and c["sameSite"] == "Strict" and c["httpOnly"]
+               for c in context.cookies())
+    assert "qmethod_researcher" not in page.evaluate("document.cookie")
     page.reload()
     page.get_by_role("heading", name="Analysis").first.wait_for()
     second = context.new_page()

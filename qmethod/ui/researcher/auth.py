@@ -76,7 +76,7 @@ def _login_form() -> None:
         submitted = st.form_submit_button("Log in", type="primary")
     if submitted:
         try:
-            session = accounts.login(db, name, password)
+            session = accounts.login(db, name, password, source=flow.client_key())
         except QMethodError as exc:
             st.error(str(exc))
         else:

@@ -67,7 +67,7 @@ if resumed:
         st.error(t("resume_empty", lang))
     else:
         try:
-            session = service.resume_by_code(db, code, client=flow.client_key())
+            session = service.resume_by_code(db, code, client=flow.client_key(), browser=flow.browser_key())
         except ResumeLimitError as exc:
             if exc.scope == "client" and exc.retry_at is not None:
                 st.error(t("resume_limited", lang, minutes=exc.minutes_left()))

@@ -6,12 +6,18 @@ import streamlit as st
 
 from qmethod import service
 from qmethod.service import design
+from qmethod.service import studies as studies_service
 from qmethod.ui import flow
+from qmethod.ui.text import plain
 from qmethod.ui.researcher.auth import gate, page_path, run
 
 user = gate("Studies")
 db = flow.database()
 st.title("Studies")
+
+for problem in studies_service.publishing_problems():
+    st.error(f"**Not published:** {plain(problem.path)}\n\n{plain(problem.message)}\n\nThe other studies are served as "
+             "usual. Correct the file and restart the app to publish it.", icon=":material/error:")
 
 published = {s.id: s for s in service.list_studies(db)}
 drafts = {d.id: d for d in design.list_drafts(db)}

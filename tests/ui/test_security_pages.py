@@ -1,0 +1,106 @@
+"""Limits and fences of the running app in Debian's chromium: the resume-code limit holds across new
+websocket sessions, browsers and spoofed X-Forwarded-For; the headers; no public metrics or demo page.
+
+The app is started with ``QMETHOD_TRUSTED_PROXIES`` naming a proxy that is not the test browser, as
+when the app port is reachable directly: the browser's own X-Forwarded-For must then count for
+nothing. (The old code, with ``QMETHOD_BEHIND_PROXY=1``, believed it.)
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from qmethod import service
+from tests.app_server import running_app
+from .conftest import ROOT, settle
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def fenced_app(chromium):
+    tmp = Path(tempfile.mkdtemp(prefix="qmethod-sec-"))
+    studies = tmp / "studies"
+    shutil.copytree(Path(__file__).parent / "studies" / "ui-small", studies / "ui-small")
+    with running_app(tmp, QMETHOD_STUDIES_DIR=str(studies), QMETHOD_TRUSTED_PROXIES="192.0.2.1",
+                     QMETHOD_BEHIND_PROXY="1") as server:
+        yield server
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _try_code(page, url: str, code: str) -> str:
+    page.goto(url)
+    page.get_by_label("Your code").fill(code)
+    page.get_by_role("button", name="Continue with code").click()
+    alert = page.get_by_text(re.compile(r"We found no sort|Too many wrong codes"))
+    alert.wait_for()
+    settle(page)
+    return alert.inner_text()
+
+
+def test_resume_code_limit_holds_across_sessions_browsers_and_spoofed_addresses(fenced_app, browser):
+    """Fails on the old code: each new websocket session from 127.0.0.1 (no address seen) and each
+    spoofed X-Forwarded-For got five fresh tries (40 of 40 codes were checked)."""
+    url = f"{fenced_app.url}/?study=ui-small&lang=en"
+    answers = []
+    for i in range(7):
+        # a fresh browser (no cookies) with a made-up forwarded address each time, as a script would
+        context = browser.new_context(extra_http_headers={"X-Forwarded-For": f"198.51.100.{i + 1}"})
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        answers.append(_try_code(page, url, f"{'ABCDEFGH'[i]}2345-6789A"))
+        context.close()
+    assert all(a.startswith("We found no sort") for a in answers[:5]), answers
+    assert all(a.startswith("Too many wrong codes") for a in answers[5:]), answers
+
+
+def test_headers_metrics_and_demo_page_in_production(fenced_app, browser):
+    """Fails on the old code: no security headers, /_stcore/metrics public, the component demo page
+    reachable by anyone."""
+    with urllib.request.urlopen(fenced_app.url + "/") as r:
+        assert r.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+        assert r.headers["Referrer-Policy"] == "no-referrer" and r.headers["X-Content-Type-Options"] == "nosniff"
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(fenced_app.url + "/_stcore/metrics")
+    assert info.value.code == 404
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{fenced_app.url}/component-demo?lang=en")
+    settle(page)
+    page.wait_for_timeout(500)
+    assert "Component demo" not in page.title()
+    assert page.locator(".qg").count() == 0 and page.locator(".ps").count() == 0
+    context.close()
+
+
+def test_participant_token_stays_out_of_the_address(fenced_app, browser):
+    """Fails on the old code: the token was in every participant page's address (``?p=``), which a
+    reverse proxy writes to its access log at each reload."""
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(f"{fenced_app.url}/?study=ui-small&lang=en")
+    page.get_by_role("button", name="Start").click()
+    page.get_by_role("heading", name="Consent").wait_for()
+    settle(page)
+    assert "p=" not in page.url
+    cookie = next(c for c in context.cookies() if c["name"] == "qmethod_participant")
+    assert cookie["httpOnly"] and "qmethod_participant" not in page.evaluate("document.cookie")
+    page.reload()  # the same sort continues
+    page.get_by_role("heading", name="Consent").wait_for()
+    page.get_by_text("I have read the text above and want to take part").click()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_text("Thank you. Your consent is saved.").wait_for()
+    assert "p=" not in page.url
+    assert service.resume(fenced_app.db, cookie["value"]).consent_version is not None
+    # an old link holding the token still opens the sort, and the token leaves the address
+    page.goto(f"{fenced_app.url}/consent?study=ui-small&p={cookie['value']}")
+    page.get_by_role("heading", name="Sorting").or_(page.get_by_text("Sort from disagree to agree")).first.wait_for()
+    settle(page)
+    assert "p=" not in page.url
+    context.close()

@@ -1,0 +1,60 @@
+"""A stopped PostgreSQL under a participant's page, in Debian's chromium: a calm message in the
+study's language instead of Streamlit's error page, the ticked box kept, and the page back by itself
+once the database is (no reload)."""
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.app_server import running_app
+from tests.conftest import _pg_bindir, _PostgresCluster
+from .conftest import settle
+
+pytestmark = [pytest.mark.browser, pytest.mark.postgres]
+
+
+def test_participant_page_survives_a_stopped_database(chromium, browser):
+    """Fails on the old code: the page turned into "This app has encountered an error ... Ask
+    Google / Ask ChatGPT" and stayed broken after the database was back, until a reload."""
+    bindir = _pg_bindir()
+    if bindir is None:
+        pytest.skip("PostgreSQL binaries not found")
+    cluster = _PostgresCluster(bindir)
+    cluster.start()
+    tmp = Path(tempfile.mkdtemp(prefix="qmethod-storage-"))
+    studies = tmp / "studies"
+    shutil.copytree(Path(__file__).parent / "studies" / "ui-small", studies / "ui-small")
+    pg_ctl = str(bindir / "pg_ctl")
+    try:
+        with running_app(tmp, database_url=cluster.new_database(), QMETHOD_STUDIES_DIR=str(studies)) as app:
+            context = browser.new_context(locale="en-GB")
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            page.goto(f"{app.url}/?study=ui-small&lang=en")
+            page.get_by_role("button", name="Start").click()
+            page.get_by_role("heading", name="Consent").wait_for()
+            settle(page)
+            box = page.get_by_role("checkbox", name="I have read the text above and want to take part")
+            page.get_by_text("I have read the text above and want to take part").click()
+            settle(page)
+            assert box.is_checked()
+            cluster._run(pg_ctl, "-D", str(cluster.data), "-m", "fast", "-w", "stop")
+            page.get_by_role("button", name="Continue").click()
+            page.get_by_text("Saving is slow just now").wait_for()
+            body = page.inner_text("body")
+            assert "Ask Google" not in body and "encountered an error" not in body
+            opts = f"-k {cluster.base} -p {cluster.port} -c listen_addresses='' -c fsync=off"
+            cluster._run(pg_ctl, "-D", str(cluster.data), "-l", str(cluster.base / "log"), "-w", "-o", opts, "start")
+            # no reload: the page comes back by itself, with the box still ticked
+            page.get_by_role("heading", name="Consent").wait_for(timeout=30_000)
+            settle(page)
+            assert box.is_checked()
+            page.get_by_role("button", name="Continue").click()
+            page.get_by_text("Thank you. Your consent is saved.").wait_for()
+            context.close()
+    finally:
+        cluster.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
