@@ -121,3 +121,50 @@ def test_no_request_leaves_the_server(app, browser, kind):
         assert len(requests) > 20  # the recording saw the pages load
     finally:
         ctx.close()
+
+
+# ------------------------------------------------------------------ no English in a Norwegian study
+
+TEXTS_JS = """() => {
+    const out = [document.body.innerText];
+    for (const el of document.querySelectorAll('[aria-label], [title], [placeholder]'))
+        for (const a of ['aria-label', 'title', 'placeholder']) if (el.getAttribute(a)) out.push(el.getAttribute(a));
+    return out.join('\\n');
+}"""
+
+
+def _english(page) -> list[str]:
+    text = page.evaluate(TEXTS_JS)
+    return [s for s in ENGLISH_CHROME if s in text]
+
+
+@pytest.mark.parametrize("kind", ["phone", "desktop"])
+def test_no_streamlit_english_in_a_norwegian_study(app, browser, kind):
+    """Streamlit's own hints ("Press Enter to submit form", "Press Ctrl+Enter to apply"), the skip
+    link and the heading links appear in bokmål, in the text and in aria-labels."""
+    ctx, page = new_page(browser, kind)
+    try:
+        page.goto(f"{app.url}/?study=ui-small&lang=nb")
+        settle(page)
+        page.get_by_label("Koden din").fill("ABCDE")  # typing shows Streamlit's hint under the field
+        page.wait_for_timeout(300)
+        assert page.get_by_text("Trykk Enter for å sende").count() == 1
+        assert not _english(page), _english(page)
+        token = start_nb(page, app)
+        assert not _english(page), _english(page)
+        advance(app, token, "comments")
+        open_screen(page, app, "comments", token, "ui-small")
+        for box in page.get_by_role("textbox").all():
+            box.fill("Fordi det er viktig")  # a text area: "Press Ctrl+Enter to apply"
+        page.wait_for_timeout(300)
+        assert page.get_by_text(re.compile("Trykk (Ctrl|⌘)\\+Enter for å lagre")).count() >= 1
+        assert not _english(page), _english(page)
+        page.get_by_role("button", name="Lagre og gå videre").click()
+        page.wait_for_url("**/survey?**")
+        settle(page)
+        page.get_by_label(re.compile("^Alder")).fill("33")  # a text field: "Press Enter to apply"
+        page.wait_for_timeout(300)
+        assert not _english(page), _english(page)
+        assert page.evaluate("() => document.documentElement.lang") == "nb"
+    finally:
+        ctx.close()
