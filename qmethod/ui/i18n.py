@@ -181,6 +181,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "connection_lost_title": "Ingen forbindelse",
         "connection_lost": "Mistet forbindelsen – vi prøver igjen. Det du har gjort er lagret.",
         "loading": "Laster …",
+        "no_script": "Denne siden trenger JavaScript. Slå det på i nettleseren, eller bruk en annen nettleser.",
     },
     "en": {
         "app_title": "Sorting statements",
@@ -335,6 +336,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "connection_lost_title": "No connection",
         "connection_lost": "Lost the connection – we keep trying. What you have done is saved.",
         "loading": "Loading …",
+        "no_script": "This page needs JavaScript. Turn it on in your browser, or use another browser.",
     },
 }
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
+from . import compression, loading
+
 
 def routes() -> list[BaseRoute]:
     """The application's own HTTP routes (participant operations, cookies, ...)."""
@@ -16,4 +18,4 @@ def routes() -> list[BaseRoute]:
 
 def middleware() -> list[Middleware]:
     """Middleware applied to every request, pages and routes alike (headers, compression, ...)."""
-    return []
+    return [*compression.middleware(), *loading.middleware()]  # compression outermost: it sees the final page

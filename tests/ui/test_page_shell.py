@@ -168,3 +168,35 @@ def test_no_streamlit_english_in_a_norwegian_study(app, browser, kind):
         assert page.evaluate("() => document.documentElement.lang") == "nb"
     finally:
         ctx.close()
+
+
+# ------------------------------------------------------------------ first load on a slow line
+
+@pytest.mark.parametrize("kind", ["phone", "desktop"])
+def test_loading_text_at_once_and_compressed_bundle(app, browser, kind):
+    """While the JavaScript is still on its way, the page already says "Laster …" (bokmål unless
+    ?lang= says otherwise); the main bundle arrives gzip-compressed; the text goes once the app shows."""
+    ctx, page = new_page(browser, kind)
+    bundles = []
+    try:
+        def hold(route):  # a slow line: the main bundle takes a while
+            page.wait_for_timeout(1500)
+            route.continue_()
+
+        page.route(re.compile(r"/static/js/index\.[^/]+\.js$"), hold)
+        page.on("response", lambda r: bundles.append(r) if re.search(r"/static/js/index\.[^/]+\.js$", r.url) else None)
+        page.goto(f"{app.url}/?study=ui-small", wait_until="commit")
+        loading = page.locator("#qm-loading")
+        loading.wait_for(state="visible", timeout=1000)
+        assert loading.inner_text() == "Laster …"
+        assert page.evaluate("() => document.documentElement.lang") == "nb"
+        page.get_by_role("button", name="Start", exact=True).wait_for()
+        assert not loading.is_visible()
+        assert bundles and bundles[0].header_value("content-encoding") == "gzip"
+        assert "immutable" in (bundles[0].header_value("cache-control") or "")
+        page.unroute(re.compile(r"/static/js/index\.[^/]+\.js$"))
+        page.goto(f"{app.url}/?study=ui-small&lang=en", wait_until="commit")
+        page.locator("#qm-loading").wait_for(state="attached", timeout=5000)
+        assert page.locator("#qm-loading").inner_text() == "Loading …"
+    finally:
+        ctx.close()
