@@ -25,8 +25,9 @@ developer = ([st.Page("qmethod/ui/pages/dev/component_demo.py", url_path="compon
 # (qmethod.ui.researcher.auth.gate), so without a valid session they show only the login form.
 from qmethod.ui.researcher.auth import PAGES as RESEARCHER_PAGES  # noqa: E402
 
-researcher: list = [st.Page(path, url_path=url, title=title, icon=icon)
-                    for url, (path, title, icon) in RESEARCHER_PAGES.items()]
+# No icon on the pages themselves: a ``:material/...:`` page icon becomes the tab's icon, which the
+# browser fetches from fonts.gstatic.com (the sidebar links keep theirs: that font is served locally).
+researcher: list = [st.Page(path, url_path=url, title=title) for url, (path, title, _icon) in RESEARCHER_PAGES.items()]
 
 pages = {"Participant": participant}
 if developer:
@@ -34,8 +35,12 @@ if developer:
 if researcher:
     pages["Researcher"] = researcher
 page = st.navigation(pages, position="hidden")
-# participants read one column; researchers need the width for tables and plots
-st.set_page_config(page_title="qmethod", page_icon=":material/view_column:",
-                   layout="wide" if page in researcher else "centered")
+# One layout per page, the same on every run (a page that set another one would make the page jump
+# between widths after each rerun): researchers and the grid need the width for tables, plots and
+# nine columns; everything else is one readable column. The tab icon is an emoji, drawn by the
+# browser itself: nothing is fetched from another host.
+WIDE = {p.url_path for p in researcher} | {"grid"}
+st.set_page_config(page_title="qmethod", page_icon="🗂️",
+                   layout="wide" if page.url_path in WIDE else "centered")
 with guard(researcher=page in researcher):
     page.run()

@@ -27,6 +27,10 @@ class StudyError(QMethodError):
     """An invalid study definition or an action the study does not allow."""
 
 
+class InvitationUsedError(StudyError):
+    """An invitation id (``external_id``) that has already started a participant in this study."""
+
+
 class QMethodWarning(UserWarning):
     """A computable but doubtful situation (confounded sorts, negative defining sorts, ...)."""
 

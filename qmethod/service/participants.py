@@ -20,7 +20,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..errors import ConflictError, PlacementError, QMethodError, ResumeCodeError, ResumeLimitError, StudyError
+from ..errors import (ConflictError, InvitationUsedError, PlacementError, QMethodError, ResumeCodeError, ResumeLimitError,
+                      StudyError)
 from ..store import repo
 from ..store.db import Database
 from ..store.models import AccessTokenRow, ParticipantRow, StudyRow, utcnow
@@ -84,7 +85,9 @@ def start_participant(db: Database, study_id: str, *, language: str | None = Non
     """Create a participant in a published, open study.
 
     Returns the token (>= 128 random bits, stored hashed), the resume code and the initial state
-    (stage ``consent``). ``external_id`` is an optional id from the invitation link.
+    (stage ``consent``). ``external_id`` is an optional id from the invitation link; one invitation
+    id starts at most one participant of a study (:class:`~qmethod.errors.InvitationUsedError` for a
+    second start, which the database enforces too: two starts at the same moment make one participant).
     """
     if external_id is not None and (not isinstance(external_id, str) or len(external_id) > 200):
         raise StudyError("external_id must be a text of at most 200 characters.")
@@ -99,6 +102,9 @@ def start_participant(db: Database, study_id: str, *, language: str | None = Non
         sid, revision, number = repo.allocate_participant_number(conn, study_id)
         study = repo.study_by_id(conn, sid, revision)
         lang = _startable(study, study_id, language, when)
+        if external_id is not None and repo.participant_by_external_id(conn, sid, external_id) is not None:
+            raise InvitationUsedError(f"Invitation {external_id!r} has already been used to start a sort in "
+                                      f"study {study_id!r}. Continue it with its resume code.")
         token, code = new_token(), new_resume_code()
         values = dict(study_id=sid, number=number, code=f"P{number:03d}", resume_hash=digest(code),
                       external_id=external_id, language=lang, stage="consent", version=0, created_at=when,

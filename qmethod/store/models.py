@@ -27,6 +27,7 @@ from sqlalchemy import (
     LargeBinary,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -109,7 +110,11 @@ class StatementRow(Base):
 
 class ParticipantRow(Base):
     __tablename__ = "participant"
-    __table_args__ = (UniqueConstraint("study_id", "number", name="uq_participant_study_number"),)
+    __table_args__ = (
+        UniqueConstraint("study_id", "number", name="uq_participant_study_number"),
+        # one participant per invitation id and study (NULLs, i.e. no invitation, never collide)
+        Index("uq_participant_study_external_id", "study_id", "external_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), index=True)

@@ -213,6 +213,12 @@ def drop_failures(session: Session, ids: Iterable[int]) -> None:
     session.execute(delete(ResumeAttemptRow).where(ResumeAttemptRow.id.in_(list(ids))))
 
 
+def participant_by_external_id(conn: Connection, study_id: int, external_id: str) -> int | None:
+    """The id of study ``study_id``'s participant started from invitation id ``external_id``, if any."""
+    return conn.execute(select(ParticipantRow.id).where(ParticipantRow.study_id == study_id,
+                                                        ParticipantRow.external_id == external_id)).scalar()
+
+
 def participant_by_code(session: Session, study_id: int, code: str) -> ParticipantRow | None:
     return session.scalars(
         select(ParticipantRow).where(ParticipantRow.study_id == study_id, ParticipantRow.code == code)

@@ -242,10 +242,12 @@ class _Validator:
             self.problem("study.closes", f"closes ({closes.isoformat()}) must be after opens ({opens.isoformat()})")
 
         texts = self.get(d, "", "texts", dict, default={})
-        self.unknown(texts, "texts", {"welcome", "instruction", "thanks"})
+        self.unknown(texts, "texts", {"welcome", "instruction", "thanks", "next_steps", "contact"})
         welcome = self.texts(texts, "texts", "welcome")
         instruction = self.texts(texts, "texts", "instruction")
         thanks = self.texts(texts, "texts", "thanks")
+        next_steps = self.texts(texts, "texts", "next_steps", required=False)
+        contact = self.texts(texts, "texts", "contact", required=False)
 
         c = self.get(d, "", "consent", dict, default={})
         self.unknown(c, "consent", {"version", "text"})
@@ -265,6 +267,7 @@ class _Validator:
             statements=tuple(statements), grid=grid, consent=consent, welcome=welcome,
             instruction=instruction, thanks=thanks, presort=presort, postsort=postsort,
             survey=tuple(survey), opens=opens, closes=closes, description=description,
+            next_steps=next_steps, contact=contact,
         )
 
     def datetime(self, table: dict[str, Any], path: str, key: str) -> datetime | None:

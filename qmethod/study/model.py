@@ -156,6 +156,9 @@ class Study:
     opens: datetime | None = None
     closes: datetime | None = None
     description: str = ""
+    #: thank-you page: what happens with the answers now, and whom to contact (optional)
+    next_steps: Texts = field(default_factory=dict)
+    contact: Texts = field(default_factory=dict)
 
     @property
     def statement_ids(self) -> tuple[str, ...]:
@@ -216,6 +219,8 @@ def study_to_dict(study: Study) -> dict[str, Any]:
             "welcome": dict(study.welcome),
             "instruction": dict(study.instruction),
             "thanks": dict(study.thanks),
+            **({"next_steps": dict(study.next_steps)} if study.next_steps else {}),
+            **({"contact": dict(study.contact)} if study.contact else {}),
         },
         "consent": {"version": study.consent.version, "text": dict(study.consent.text)},
         "grid": {

@@ -6,7 +6,8 @@ shown). ``t(key, lang, **values)`` falls back to English and then to the key its
 """
 from __future__ import annotations
 
-__all__ = ["LANGUAGES", "LANGUAGE_NAMES", "STRINGS", "t", "strings_for", "GRID_KEYS", "PRESORT_KEYS"]
+__all__ = ["LANGUAGES", "LANGUAGE_NAMES", "STRINGS", "t", "strings_for", "GRID_KEYS", "PRESORT_KEYS",
+           "STREAMLIT_TEXTS", "STREAMLIT_PREFIXES", "streamlit_texts"]
 
 LANGUAGES: tuple[str, ...] = ("nb", "en")
 LANGUAGE_NAMES: dict[str, str] = {"nb": "Norsk (bokmål)", "en": "English"}
@@ -30,6 +31,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "language_label": "Språk",
         "start": "Start",
         "resume_heading": "Har du begynt før?",
+        "own_heading": "Du har begynt på en sortering i denne nettleseren",
+        "own_done_heading": "Du har sendt inn en sortering fra denne nettleseren",
+        "own_code": "Koden til sorteringen er **{code}**.",
+        "own_continue": "Fortsett der du slapp",
+        "own_show": "Se sorteringen du sendte inn",
+        "own_new_help": "Bruker flere denne PC-en eller telefonen? Da kan neste person starte en ny sortering. "
+                        "Sorteringen over er lagret og blir ikke endret.",
+        "own_new": "Start en ny sortering",
+        "invite_used": "Denne invitasjonen er allerede brukt til å starte en sortering. "
+                       "Bruk koden din under for å fortsette den.",
         "resume_help": "Skriv inn koden du fikk, så fortsetter du der du slapp.",
         "resume_label": "Koden din",
         "resume_button": "Fortsett med kode",
@@ -48,6 +59,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "code_heading": "Koden din",
         "code_text": "Skriv ned eller ta bilde av denne koden. Med den kan du fortsette senere, også på en annen telefon eller PC:",
         "code_short": "Koden din for å fortsette: {code}",
+        "code_line": "Koden din: {code} – for å fortsette senere eller trekke deg.",
         # instruction
         "instruction_heading": "Slik gjør du det",
         # presort
@@ -90,6 +102,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "thanks_heading": "Takk!",
         "thanks_saved": "Svarene dine er lagret og sendt inn.",
         "thanks_close": "Du kan nå lukke denne siden.",
+        "thanks_next_heading": "Hva skjer nå?",
+        "thanks_next": "Forskerne ser på alle svarene samlet. Navnet ditt blir ikke brukt.",
+        "thanks_code": "Ta vare på koden. Vil du trekke deg senere, gir du koden til dem som har "
+                       "undersøkelsen. Da sletter de svarene dine.",
+        "thanks_code_unknown": "Koden står på lappen eller bildet du tok da du begynte. Vil du trekke deg "
+                               "senere, gir du koden til dem som har undersøkelsen.",
+        "thanks_contact_heading": "Spørsmål?",
         # step names
         "stage_welcome": "Velkommen",
         "stage_consent": "Samtykke",
@@ -162,6 +181,24 @@ STRINGS: dict[str, dict[str, str]] = {
         "access_speak": "Les opp",
         "access_read_page": "Les siden høyt",
         "access_no_voice": "Denne enheten kan ikke lese opp tekst.",
+        # Streamlit's own texts (translated in the browser by the page_lang component)
+        "st_skip": "Hopp til innholdet",
+        "st_heading_link": "Lenke til denne overskriften",
+        "st_enter_submit": "Trykk Enter for å sende",
+        "st_enter_apply": "Trykk Enter for å lagre",
+        "st_ctrl_enter_submit": "Trykk Ctrl+Enter for å sende",
+        "st_ctrl_enter_apply": "Trykk Ctrl+Enter for å lagre",
+        "st_cmd_enter_apply": "Trykk ⌘+Enter for å lagre",
+        "st_running": "Arbeider …",
+        "st_stop": "Stopp",
+        "st_stopping": "Stopper …",
+        "st_connecting": "Kobler til …",
+        "st_close": "Lukk",
+        "st_menu": "Meny",
+        "connection_lost_title": "Ingen forbindelse",
+        "connection_lost": "Mistet forbindelsen – vi prøver igjen. Det du har gjort er lagret.",
+        "loading": "Laster …",
+        "no_script": "Denne siden trenger JavaScript. Slå det på i nettleseren, eller bruk en annen nettleser.",
     },
     "en": {
         "app_title": "Sorting statements",
@@ -179,6 +216,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "language_label": "Language",
         "start": "Start",
         "resume_heading": "Have you started before?",
+        "own_heading": "You have started a sort in this browser",
+        "own_done_heading": "You have sent in a sort from this browser",
+        "own_code": "The code of this sort is **{code}**.",
+        "own_continue": "Continue where you left off",
+        "own_show": "See the sort you sent in",
+        "own_new_help": "Do several people use this computer or phone? Then the next person can start a new "
+                        "sort. The sort above is saved and will not change.",
+        "own_new": "Start a new sort",
+        "invite_used": "This invitation has already been used to start a sort. Use your code below to continue it.",
         "resume_help": "Type the code you were given and you will continue where you left off.",
         "resume_label": "Your code",
         "resume_button": "Continue with code",
@@ -195,6 +241,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "code_heading": "Your code",
         "code_text": "Write down or take a picture of this code. With it you can continue later, also on another phone or computer:",
         "code_short": "Your code to continue: {code}",
+        "code_line": "Your code: {code} – to continue later or to withdraw.",
         "instruction_heading": "What to do",
         "presort_heading": "First round: three piles",
         "presort_intro": "Read one statement at a time. Choose whether you mostly disagree, feel neutral, or mostly agree. You can change everything later.",
@@ -231,6 +278,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "thanks_heading": "Thank you!",
         "thanks_saved": "Your answers are saved and submitted.",
         "thanks_close": "You can close this page now.",
+        "thanks_next_heading": "What happens now?",
+        "thanks_next": "The researchers look at all the answers together. Your name is not used.",
+        "thanks_code": "Keep the code. If you want to withdraw later, give the code to the people who run the "
+                       "study. They will then delete your answers.",
+        "thanks_code_unknown": "Your code is on the note or picture you made when you started. If you want to "
+                               "withdraw later, give the code to the people who run the study.",
+        "thanks_contact_heading": "Questions?",
         "stage_welcome": "Welcome",
         "stage_consent": "Consent",
         "stage_instruction": "Instructions",
@@ -300,7 +354,52 @@ STRINGS: dict[str, dict[str, str]] = {
         "access_speak": "Read aloud",
         "access_read_page": "Read the page aloud",
         "access_no_voice": "This device cannot read text aloud.",
+        "st_skip": "Skip to the content",
+        "st_heading_link": "Link to this heading",
+        "st_enter_submit": "Press Enter to send",
+        "st_enter_apply": "Press Enter to save",
+        "st_ctrl_enter_submit": "Press Ctrl+Enter to send",
+        "st_ctrl_enter_apply": "Press Ctrl+Enter to save",
+        "st_cmd_enter_apply": "Press ⌘+Enter to save",
+        "st_running": "Working …",
+        "st_stop": "Stop",
+        "st_stopping": "Stopping …",
+        "st_connecting": "Connecting …",
+        "st_close": "Close",
+        "st_menu": "Menu",
+        "connection_lost_title": "No connection",
+        "connection_lost": "Lost the connection – we keep trying. What you have done is saved.",
+        "loading": "Loading …",
+        "no_script": "This page needs JavaScript. Turn it on in your browser, or use another browser.",
     },
+}
+
+#: Streamlit's own English texts (exact) -> the key of their translation, for the page_lang component
+STREAMLIT_TEXTS: dict[str, str] = {
+    "Skip to main content": "st_skip",
+    "Link to heading": "st_heading_link",
+    "Press Enter to submit form": "st_enter_submit",
+    "Press Enter to apply": "st_enter_apply",
+    "Press Ctrl+Enter to submit form": "st_ctrl_enter_submit",
+    "Press Ctrl+Enter to apply": "st_ctrl_enter_apply",
+    "Press ⌘+Enter to submit form": "st_ctrl_enter_submit",
+    "Press ⌘+Enter to apply": "st_cmd_enter_apply",
+    "Running...": "st_running",
+    "Stop": "st_stop",
+    "Stopping...": "st_stopping",
+    "Connecting": "st_connecting",
+    "Close": "st_close",
+    "Main menu": "st_menu",
+    "Connection error": "connection_lost_title",
+}
+#: beginnings of Streamlit's messages about a lost connection -> the key of what is shown instead
+STREAMLIT_PREFIXES: dict[str, str] = {
+    "Streamlit server is not responding": "connection_lost",
+    "Cannot connect to Streamlit": "connection_lost",
+    "Is Streamlit still running": "connection_lost",
+    "Connecting to Streamlit server": "connection_lost",
+    "Unable to connect to Streamlit server": "connection_lost",
+    "Connection timed out": "connection_lost",
 }
 
 GRID_KEYS: tuple[str, ...] = (
@@ -327,3 +426,10 @@ def t(key: str, lang: str, **values: object) -> str:
 def strings_for(keys: tuple[str, ...], lang: str) -> dict[str, str]:
     """Raw (unformatted) strings for a browser component; it fills the ``{placeholders}`` itself."""
     return {k: STRINGS.get(lang, {}).get(k) or STRINGS["en"].get(k, k) for k in keys}
+
+
+def streamlit_texts(lang: str) -> dict[str, dict[str, str]]:
+    """Streamlit's own English texts and what to show instead in ``lang``: ``{"exact": {english:
+    text}, "prefix": {beginning: text}}`` (for the page_lang component, which swaps them in the page)."""
+    return {"exact": {en: t(key, lang) for en, key in STREAMLIT_TEXTS.items()},
+            "prefix": {en: t(key, lang) for en, key in STREAMLIT_PREFIXES.items()}}

@@ -8,7 +8,7 @@ from __future__ import annotations
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-from . import security
+from . import compression, loading, security
 
 
 def routes() -> list[BaseRoute]:
@@ -20,4 +20,5 @@ def routes() -> list[BaseRoute]:
 
 def middleware() -> list[Middleware]:
     """Middleware applied to every request, pages and routes alike (headers, compression, ...)."""
-    return [*security.middleware()]
+    # compression outermost: it sees the final page; security headers on every response
+    return [*compression.middleware(), *loading.middleware(), *security.middleware()]

@@ -4,8 +4,16 @@ from __future__ import annotations
 import streamlit as st
 
 from qmethod import service
-from qmethod.errors import NotFoundError, QMethodError, ResumeCodeError, ResumeLimitError, StorageBusyError
+from qmethod.errors import (
+    InvitationUsedError,
+    NotFoundError,
+    QMethodError,
+    ResumeCodeError,
+    ResumeLimitError,
+    StorageBusyError,
+)
 from qmethod.ui import flow
+from qmethod.ui.components.page_lang import remembered
 from qmethod.ui.i18n import t
 
 db = flow.database()
@@ -37,12 +45,32 @@ st.title(flow.study_text(study.title, lang, study))
 st.markdown(flow.study_text(study.welcome, lang, study))
 
 
+def _own_sort():
+    """The sort this browser remembers for this study (token, code, state), if it still exists."""
+    mem = remembered(study.id)
+    if mem is None or st.session_state.get("welcome_start_new"):
+        return None
+    try:
+        state = service.resume(db, mem[0])
+    except (QMethodError, StorageBusyError):
+        return None
+    return (*mem, state) if state.study_id == study.id else None
+
+
+def _continue_own(token: str, code: str) -> None:
+    flow.remember_token(token, study.id)
+    st.session_state["resume_code"] = code
+
+
 def _start() -> None:
     invite = st.query_params.get("invite") or st.query_params.get("id") or None
     try:
         session = service.start_participant(db, study.id, language=lang, external_id=invite)
     except StorageBusyError:
         flow.flash("error_busy", "error")
+        return
+    except InvitationUsedError:
+        flow.flash("invite_used", "warning")
         return
     except QMethodError:
         flow.flash("study_closed", "warning")
@@ -51,7 +79,20 @@ def _start() -> None:
     st.session_state["resume_code"] = session.resume_code
 
 
-if st.button(t("start", lang), type="primary", key="start", on_click=_start, use_container_width=False):
+own = _own_sort()
+if own is not None:  # this browser has a sort of this study: continue it, or start another (shared computer)
+    own_token, own_code, own_state = own
+    with st.container(border=True, key="own_sort"):
+        st.subheader(t("own_done_heading" if own_state.completed else "own_heading", lang))
+        st.markdown(t("own_code", lang, code=own_code))
+        if st.button(t("own_show" if own_state.completed else "own_continue", lang), type="primary",
+                     key="own_continue", on_click=_continue_own, args=(own_token, own_code)):
+            flow.go(flow.screen_for(own_state), own_token, study.id)
+        st.markdown(t("own_new_help", lang))
+        if st.button(t("own_new", lang), key="own_new"):
+            st.session_state["welcome_start_new"] = True
+            st.rerun()
+elif st.button(t("start", lang), type="primary", key="start", on_click=_start, use_container_width=False):
     if flow.current_token():
         flow.go("consent", flow.current_token(), study.id)
 

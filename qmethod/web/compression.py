@@ -1,0 +1,115 @@
+"""Compressed responses, so that the first load on a slow mobile line is short.
+
+Streamlit serves its JavaScript bundles (``/static/...``, about 2.9 MB on the first page) and the
+page document uncompressed. On a "Fast 3G" line (1.6 Mbit/s) that alone is 15 s. Two layers:
+
+* :class:`StaticGzip` compresses the content-hashed files under ``/static/`` once per file and
+  keeps the result in memory (they never change while the server runs: the name carries the
+  hash), so each first load costs no compression work; their ``Cache-Control: immutable`` stays.
+* Starlette's :class:`~starlette.middleware.gzip.GZipMiddleware` compresses every other response
+  that is not compressed yet (the page document, component files, the app's own routes).
+
+Measured by ``bench/bench_first_load.py`` (figures in docs/benchmarks.md).
+"""
+from __future__ import annotations
+
+import gzip
+from collections import OrderedDict
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["StaticGzip", "middleware", "COMPRESS_LEVEL", "MIN_SIZE"]
+
+#: gzip level: 6 is within a few per cent of 9 in size at a third of the time
+COMPRESS_LEVEL = 6
+#: responses smaller than this are sent as they are
+MIN_SIZE = 500
+_COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml", "application/wasm",
+                 "application/manifest+json")
+
+
+class StaticGzip:
+    """Serve ``/static/...`` gzip-compressed from an in-memory cache (compressed once per file).
+
+    Only whole ``200`` answers of compressible types are cached; everything else (``304``, ranges,
+    fonts and images, clients without gzip) passes through unchanged. ``max_bytes`` bounds the
+    memory held (least recently used files are dropped first).
+    """
+
+    def __init__(self, app: ASGIApp, *, prefix: str = "/static/", max_bytes: int = 32 * 1024 * 1024) -> None:
+        self.app = app
+        self.prefix = prefix
+        self.max_bytes = max_bytes
+        self._cache: OrderedDict[str, tuple[list[tuple[bytes, bytes]], bytes]] = OrderedDict()
+        self._size = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") \
+                or not scope.get("path", "").startswith(self.prefix):
+            await self.app(scope, receive, send)
+            return
+        request_headers = Headers(scope=scope)
+        if "gzip" not in request_headers.get("accept-encoding", "") or "range" in request_headers \
+                or "if-none-match" in request_headers or "if-modified-since" in request_headers:
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        hit = self._cache.get(path)
+        if hit is None:
+            hit = await self._fetch(scope, receive, send)
+            if hit is None:
+                return  # already sent as it was
+        else:
+            self._cache.move_to_end(path)
+        headers, body = hit
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+
+    async def _fetch(self, scope: Scope, receive: Receive, send: Send):
+        """Run the inner app; compress and cache a whole compressible 200, or pass its answer on."""
+        start: Message = {}
+        chunks: list[bytes] = []
+        passing = False
+
+        async def collect(message: Message) -> None:
+            nonlocal start, passing
+            if message["type"] == "http.response.start":
+                start = message
+                headers = Headers(raw=message.get("headers", []))
+                kind = headers.get("content-type", "").split(";")[0].strip().lower()
+                passing = (message["status"] != 200 or "content-encoding" in headers
+                           or not kind.startswith(_COMPRESSIBLE))
+                if passing:
+                    await send(message)
+            elif passing:
+                await send(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, receive, collect)
+        if passing or not start:
+            return None
+        raw = b"".join(chunks)
+        headers = MutableHeaders(raw=list(start.get("headers", [])))
+        headers.add_vary_header("Accept-Encoding")
+        if len(raw) >= MIN_SIZE:
+            raw = gzip.compress(raw, compresslevel=COMPRESS_LEVEL, mtime=0)
+            headers["Content-Encoding"] = "gzip"
+        headers["Content-Length"] = str(len(raw))
+        entry = (headers.raw, raw)
+        if scope["method"] == "GET" and len(raw) <= self.max_bytes:
+            self._cache[scope["path"]] = entry
+            self._size += len(raw)
+            while self._size > self.max_bytes:
+                _, (_, dropped) = self._cache.popitem(last=False)
+                self._size -= len(dropped)
+        return entry
+
+
+def middleware() -> list[Middleware]:
+    """The compression layers for :func:`qmethod.web.middleware` (outermost first: GZipMiddleware
+    leaves alone what :class:`StaticGzip` has compressed already)."""
+    return [Middleware(GZipMiddleware, minimum_size=MIN_SIZE, compresslevel=COMPRESS_LEVEL), Middleware(StaticGzip)]

@@ -1,0 +1,130 @@
+"""Something to read at once: a "Laster …" text in the page document itself.
+
+Streamlit's page document is an empty shell (``<div id="root">``) until about 3 MB of JavaScript
+has arrived and run, which is a blank white screen for many seconds on a slow mobile line. This
+middleware writes into that document, before any script runs:
+
+* a short loading text in the participant's language (``?lang=`` if it names one of
+  :data:`qmethod.ui.i18n.LANGUAGES`, otherwise bokmål), hidden by a style rule as soon as the app
+  shows its first element (no script needed);
+* ``<html lang>`` in that language, a neutral title, and the "enable JavaScript" note translated;
+* fewer round trips before the first page works (each costs about 0.6 s on a slow line, and a
+  browser opens at most six connections at a time): the tab icon is drawn from an emoji instead of
+  fetched, and the 375 kB icon font, which
+  Streamlit loads at start although no participant page shows an icon, is left until an icon is
+  really shown (``/_qmethod/boot.js``, a same-origin script that runs before Streamlit's own).
+
+Only ``text/html`` answers are changed; everything else passes through untouched.
+"""
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import parse_qs
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.middleware import Middleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from qmethod.ui.i18n import LANGUAGES, t
+
+__all__ = ["LoadingText", "middleware", "page_language", "rewrite", "BOOT_PATH"]
+
+BOOT_PATH = "/_qmethod/boot.js"
+_BOOT_JS = b"""// qmethod: Streamlit asks for its 375 kB icon font at start; the browser fetches it anyway as
+// soon as an icon is shown, so the first load on a slow line does not wait for it.
+(function () {
+  var fonts = document.fonts;
+  if (!fonts || typeof fonts.load !== "function") return;
+  var load = fonts.load.bind(fonts);
+  fonts.load = function (font, text) {
+    return /Material Symbols/.test(String(font)) ? Promise.resolve([]) : load(font, text);
+  };
+})();
+"""
+_FAVICON = ("data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 100 100'>"
+            "<text y='.9em' font-size='90'>🗂️</text></svg>")
+
+_STYLE = """<style id="qm-loading-style">
+#qm-loading { position: fixed; top: 0; left: 0; right: 0; padding: 4rem 1rem; text-align: center;
+  font: 1.25rem/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1b1b1f; }
+body:has([data-testid="stMainBlockContainer"] [data-testid="stElementContainer"]) #qm-loading { display: none; }
+</style>"""
+
+
+def page_language(query_string: bytes | str) -> str:
+    """The language of the page asked for: ``?lang=`` if offered, otherwise the first language (nb)."""
+    if isinstance(query_string, bytes):
+        query_string = query_string.decode("latin-1")
+    lang = (parse_qs(query_string).get("lang") or [""])[0]
+    return lang if lang in LANGUAGES else LANGUAGES[0]
+
+
+def rewrite(document: str, lang: str) -> str:
+    """Streamlit's page document with the loading text, ``<html lang>``, title and no-script note
+    in ``lang``."""
+    loading = html.escape(t("loading", lang))
+    document = re.sub(r"<html\b[^>]*>", f'<html lang="{lang}">', document, count=1)
+    document = re.sub(r"<title>.*?</title>", f"<title>{html.escape(t('app_title', lang))}</title>", document,
+                      count=1, flags=re.S)
+    document = re.sub(r"<noscript>.*?</noscript>", f"<noscript><p>{html.escape(t('no_script', lang))}</p></noscript>",
+                      document, count=1, flags=re.S)
+    document = re.sub(r'<link rel="shortcut icon"[^>]*>', f'<link rel="shortcut icon" href="{html.escape(_FAVICON)}" />',
+                      document, count=1)
+    document = re.sub(r'(<script type="module")', f'<script defer src=".{BOOT_PATH}"></script>\n    \\1', document,
+                      count=1)
+    document = document.replace("</head>", _STYLE + "\n</head>", 1)
+    return re.sub(r"(<body\b[^>]*>)", rf'\1<div id="qm-loading" role="status"><p>{loading}</p></div>', document,
+                  count=1)
+
+
+class LoadingText:
+    """Rewrite every whole ``200 text/html`` answer with :func:`rewrite`."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET":
+            await self.app(scope, receive, send)
+            return
+        if scope.get("path") == BOOT_PATH:
+            await send({"type": "http.response.start", "status": 200, "headers": [
+                (b"content-type", b"text/javascript; charset=utf-8"), (b"content-length", str(len(_BOOT_JS)).encode()),
+                (b"cache-control", b"public, max-age=86400")]})
+            await send({"type": "http.response.body", "body": _BOOT_JS})
+            return
+        start: Message = {}
+        chunks: list[bytes] = []
+        passing = False
+
+        async def collect(message: Message) -> None:
+            nonlocal start, passing
+            if message["type"] == "http.response.start":
+                start = message
+                headers = Headers(raw=message.get("headers", []))
+                passing = (message["status"] != 200 or "content-encoding" in headers
+                           or not headers.get("content-type", "").startswith("text/html"))
+                if passing:
+                    await send(message)
+            elif passing:
+                await send(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    body = rewrite(b"".join(chunks).decode("utf-8"), page_language(scope.get("query_string", b"")))
+                    data = body.encode("utf-8")
+                    headers = MutableHeaders(raw=list(start.get("headers", [])))
+                    headers["Content-Length"] = str(len(data))
+                    for name in ("etag", "last-modified"):  # the answer now depends on ?lang=
+                        if name in headers:
+                            del headers[name]
+                    await send({**start, "headers": headers.raw})
+                    await send({"type": "http.response.body", "body": data})
+
+        await self.app(scope, receive, collect)
+
+
+def middleware() -> list[Middleware]:
+    """The loading text for :func:`qmethod.web.middleware`."""
+    return [Middleware(LoadingText)]

@@ -1,0 +1,202 @@
+"""What every page shares, in Debian's chromium on a 360 x 740 phone and a desktop: one layout per
+page (no jumping between widths on reruns), nothing requested from another host (participant and
+researcher pages), no English from Streamlit itself in a Norwegian study, a Norwegian message when
+the connection is lost, and compressed assets."""
+from __future__ import annotations
+
+import re
+import urllib.request
+
+import pytest
+
+from .conftest import settle
+from .shell_helpers import ADMIN_PASSWORD, VIEWPORTS, advance, app_with_admin, is_local, new_page, open_screen, \
+    start_nb
+
+pytestmark = pytest.mark.browser
+
+ENGLISH_CHROME = ["Press Enter to submit form", "Press Enter to apply", "Ctrl+Enter to apply", "Skip to main content",
+                  "Link to heading", "Connection error", "Streamlit server is not responding", "Running..."]
+
+
+@pytest.fixture(scope="module")
+def app(chromium):
+    yield from app_with_admin("qmethod-shell-")
+
+
+# ------------------------------------------------------------------ one layout per page
+
+WIDTHS_JS = """() => {
+    window.__widths = [];
+    const sample = () => {
+        const el = document.querySelector('[data-testid="stMainBlockContainer"]');
+        if (el) window.__widths.push(Math.round(el.getBoundingClientRect().width));
+        window.__sampler = requestAnimationFrame(sample);
+    };
+    sample();
+}"""
+
+
+def test_grid_page_keeps_one_width_over_reruns(app, browser):
+    """Desktop: the grid page is wide and stays wide while the page reruns (here: pressing
+    "Gå videre" with the grid not complete, which reruns the page with a message)."""
+    ctx, page = new_page(browser, "desktop")
+    try:
+        token = start_nb(page, app)
+        advance(app, token, "grid")
+        open_screen(page, app, "grid", token, "ui-small")
+        page.evaluate(WIDTHS_JS)
+        for _ in range(4):
+            page.get_by_role("button", name="Gå videre").click()
+            page.wait_for_timeout(150)
+            settle(page)
+            page.wait_for_timeout(400)
+        widths = page.evaluate("() => window.__widths")
+        assert widths, "the main block was never measured"
+        assert min(widths) == max(widths), f"the page changed width during reruns: {sorted(set(widths))}"
+        assert min(widths) > 1000  # wide: all columns fit on a 1280 px screen
+    finally:
+        ctx.close()
+
+
+# ------------------------------------------------------------------ nothing from another host
+
+URLS_IN_PAGE_JS = """() => {
+    const urls = [];
+    for (const el of document.querySelectorAll('[src], [href]')) {
+        for (const a of ['src', 'href']) { const v = el.getAttribute(a); if (v) urls.push(el.tagName + ' ' + el[a]); }
+    }
+    for (const sheet of document.styleSheets) {
+        let rules = []; try { rules = [...sheet.cssRules]; } catch (e) { urls.push('sheet ' + sheet.href); }
+        for (const r of rules) for (const m of (r.cssText.match(/url\\(["']?([^"')]+)/g) || []))
+            urls.push('css ' + new URL(m.replace(/^url\\(["']?/, ''), document.baseURI).href);
+    }
+    return urls;
+}"""
+
+
+def _foreign_in_page(page) -> list[str]:
+    out = []
+    for entry in page.evaluate(URLS_IN_PAGE_JS):
+        url = entry.split(" ", 1)[1]
+        if url.startswith(("http:", "https:")) and not is_local(url):
+            if entry.startswith("A "):  # a link the participant may follow is not a request
+                continue
+            out.append(entry)
+    return out
+
+
+@pytest.mark.parametrize("kind", ["phone", "desktop"])
+def test_no_request_leaves_the_server(app, browser, kind):
+    """Every participant screen and every researcher page: each request the browser makes, and every
+    icon, script, style sheet and font the page refers to, is on this server."""
+    ctx, page = new_page(browser, kind)
+    requests: list[str] = []
+    ctx.on("request", lambda r: requests.append(r.url))
+    try:
+        token = start_nb(page, app)
+        screens = [("consent", "consent"), ("presort", "presort"), ("grid", "grid"), ("comments", "comments"),
+                   ("survey", "survey"), ("done", "thanks")]
+        for stage, screen in screens:
+            advance(app, token, stage)
+            open_screen(page, app, screen, token, "ui-small")
+            page.wait_for_timeout(300)
+            assert not _foreign_in_page(page), (screen, _foreign_in_page(page))
+        page.goto(app.url + "/?study=brukermedvirkning")
+        settle(page)
+        # researcher pages, logged in
+        page.goto(app.url + "/researcher")
+        page.get_by_label("User name").fill("admin")
+        page.get_by_label("Password", exact=True).fill(ADMIN_PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.get_by_role("heading", name="Studies").wait_for()
+        settle(page)
+        for path in ("design", "responses", "analysis", "researcher"):
+            page.goto(f"{app.url}/{path}?study=ui-small")
+            settle(page)
+            page.wait_for_timeout(300)
+            assert not _foreign_in_page(page), (path, _foreign_in_page(page))
+        foreign = [u for u in requests if not is_local(u)]
+        assert not foreign, f"requests to other hosts: {sorted(set(foreign))}"
+        assert len(requests) > 20  # the recording saw the pages load
+    finally:
+        ctx.close()
+
+
+# ------------------------------------------------------------------ no English in a Norwegian study
+
+TEXTS_JS = """() => {
+    const out = [document.body.innerText];
+    for (const el of document.querySelectorAll('[aria-label], [title], [placeholder]'))
+        for (const a of ['aria-label', 'title', 'placeholder']) if (el.getAttribute(a)) out.push(el.getAttribute(a));
+    return out.join('\\n');
+}"""
+
+
+def _english(page) -> list[str]:
+    text = page.evaluate(TEXTS_JS)
+    return [s for s in ENGLISH_CHROME if s in text]
+
+
+@pytest.mark.parametrize("kind", ["phone", "desktop"])
+def test_no_streamlit_english_in_a_norwegian_study(app, browser, kind):
+    """Streamlit's own hints ("Press Enter to submit form", "Press Ctrl+Enter to apply"), the skip
+    link and the heading links appear in bokmål, in the text and in aria-labels."""
+    ctx, page = new_page(browser, kind)
+    try:
+        page.goto(f"{app.url}/?study=ui-small&lang=nb")
+        settle(page)
+        page.get_by_label("Koden din").fill("ABCDE")  # typing shows Streamlit's hint under the field
+        page.wait_for_timeout(300)
+        assert page.get_by_text("Trykk Enter for å sende").count() == 1
+        assert not _english(page), _english(page)
+        token = start_nb(page, app)
+        assert not _english(page), _english(page)
+        advance(app, token, "comments")
+        open_screen(page, app, "comments", token, "ui-small")
+        for box in page.get_by_role("textbox").all():
+            box.fill("Fordi det er viktig")  # a text area: "Press Ctrl+Enter to apply"
+        page.wait_for_timeout(300)
+        assert page.get_by_text(re.compile("Trykk (Ctrl|⌘)\\+Enter for å lagre")).count() >= 1
+        assert not _english(page), _english(page)
+        page.get_by_role("button", name="Lagre og gå videre").click()
+        page.wait_for_url("**/survey?**")
+        settle(page)
+        page.get_by_label(re.compile("^Alder")).fill("33")  # a text field: "Press Enter to apply"
+        page.wait_for_timeout(300)
+        assert not _english(page), _english(page)
+        assert page.evaluate("() => document.documentElement.lang") == "nb"
+    finally:
+        ctx.close()
+
+
+# ------------------------------------------------------------------ first load on a slow line
+
+@pytest.mark.parametrize("kind", ["phone", "desktop"])
+def test_loading_text_at_once_and_compressed_bundle(app, browser, kind):
+    """While the JavaScript is still on its way, the page already says "Laster …" (bokmål unless
+    ?lang= says otherwise); the main bundle arrives gzip-compressed; the text goes once the app shows."""
+    ctx, page = new_page(browser, kind)
+    bundles = []
+    try:
+        def hold(route):  # a slow line: the main bundle takes a while
+            page.wait_for_timeout(1500)
+            route.continue_()
+
+        page.route(re.compile(r"/static/js/index\.[^/]+\.js$"), hold)
+        page.on("response", lambda r: bundles.append(r) if re.search(r"/static/js/index\.[^/]+\.js$", r.url) else None)
+        page.goto(f"{app.url}/?study=ui-small", wait_until="commit")
+        loading = page.locator("#qm-loading")
+        loading.wait_for(state="visible", timeout=1000)
+        assert loading.inner_text() == "Laster …"
+        assert page.evaluate("() => document.documentElement.lang") == "nb"
+        page.get_by_role("button", name="Start", exact=True).wait_for()
+        assert not loading.is_visible()
+        assert bundles and bundles[0].header_value("content-encoding") == "gzip"
+        assert "immutable" in (bundles[0].header_value("cache-control") or "")
+        page.unroute(re.compile(r"/static/js/index\.[^/]+\.js$"))
+        page.goto(f"{app.url}/?study=ui-small&lang=en", wait_until="commit")
+        page.locator("#qm-loading").wait_for(state="attached", timeout=5000)
+        assert page.locator("#qm-loading").inner_text() == "Loading …"
+    finally:
+        ctx.close()

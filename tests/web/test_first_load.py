@@ -1,0 +1,82 @@
+"""The first-load middleware on a small Starlette app: static files compressed once and served from
+memory, conditional requests passed on, the page document rewritten with the loading text."""
+from __future__ import annotations
+
+import asyncio
+import gzip
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.responses import HTMLResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from qmethod.web import compression, loading
+
+BUNDLE = b"export const x = 1;\n" * 2000
+DOCUMENT = ('<!DOCTYPE html><html lang="en"><head><title>Streamlit</title></head><body>'
+            '<noscript>You need to enable JavaScript to run this app.</noscript><div id="root"></div></body></html>')
+
+
+def _app(tmp_path):
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static" / "index.abc123.js").write_bytes(BUNDLE)
+    routes = [Mount("/static", StaticFiles(directory=tmp_path / "static")),
+              Route("/", lambda request: HTMLResponse(DOCUMENT))]
+    return Starlette(routes=routes, middleware=[*compression.middleware(), *loading.middleware()])
+
+
+def _get(app, path: str, query: str = "", **headers: str) -> tuple[int, dict[str, str], bytes]:
+    messages = []
+    sent_request = []
+
+    async def receive():
+        if not sent_request:
+            sent_request.append(True)
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.sleep(3600)  # the client stays connected until the answer is complete
+
+    async def send(message):
+        messages.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "root_path": "",
+             "query_string": query.encode(), "scheme": "http", "server": ("test", 80), "client": ("c", 1),
+             "http_version": "1.1", "headers": [(k.replace("_", "-").lower().encode(), v.encode())
+                                                for k, v in headers.items()]}
+    asyncio.run(app(scope, receive, send))
+    start = messages[0]
+    body = b"".join(m.get("body", b"") for m in messages[1:])
+    return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, body
+
+
+def test_static_bundle_compressed_once_then_from_memory(tmp_path, monkeypatch):
+    app = _app(tmp_path)
+    calls = []
+    real = gzip.compress
+    monkeypatch.setattr(compression.gzip, "compress", lambda data, **kw: calls.append(len(data)) or real(data, **kw))
+    for _ in range(3):
+        status, headers, body = _get(app, "/static/index.abc123.js", accept_encoding="gzip, br")
+        assert status == 200 and headers["content-encoding"] == "gzip"
+        assert gzip.decompress(body) == BUNDLE
+        assert int(headers["content-length"]) == len(body) < len(BUNDLE) / 10
+    assert calls == [len(BUNDLE)]  # compressed once
+    status, headers, body = _get(app, "/static/index.abc123.js")  # no gzip asked for
+    assert "content-encoding" not in headers and body == BUNDLE
+    etag = headers["etag"]
+    status, _, body = _get(app, "/static/index.abc123.js", accept_encoding="gzip", if_none_match=etag)
+    assert status == 304 and body == b""
+
+
+def test_page_document_gets_the_loading_text_in_the_asked_language(tmp_path):
+    app = _app(tmp_path)
+    _, headers, body = _get(app, "/")
+    page = body.decode()
+    assert '<div id="qm-loading" role="status"><p>Laster …</p></div>' in page
+    assert '<html lang="nb">' in page and "<title>Sortering av utsagn</title>" in page
+    assert "enable JavaScript" not in page and "trenger JavaScript" in page
+    assert int(headers["content-length"]) == len(body)
+    _, headers, body = _get(app, "/", "study=x&lang=en", accept_encoding="gzip")
+    page = gzip.decompress(body).decode()  # the rewritten page is compressed too
+    assert "<p>Loading …</p>" in page and '<html lang="en">' in page
+    _, _, body = _get(app, "/", "lang=xx")
+    assert "<p>Laster …</p>" in body.decode()
