@@ -10,6 +10,8 @@ audit trail is complete. The data are fictitious and marked as such in every par
 """
 from __future__ import annotations
 
+import secrets
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -106,7 +108,7 @@ def seed_demo(db: Database, *, n: int = 12, study_id: str = DEMO_STUDY, seed: in
         latent = profile + noise * 3 * rng.standard_normal(len(ids))
         order = np.argsort(latent, kind="stable")
         score = {ids[i]: int(v) for i, v in zip(order, slots)}
-        s = pt.start_participant(db, study_id, language=language, external_id=f"demo-{view}")
+        s = pt.start_participant(db, study_id, language=language, external_id=f"demo-{view}-{secrets.token_hex(4)}")
         st = pt.give_consent(db, s.token, study.consent.version, expected_version=s.state.version)
         if study.presort:
             for sid in ids:
