@@ -6,6 +6,7 @@ repeated runs on this machine; nothing here is asserted.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import resource
 import time
@@ -96,16 +97,18 @@ def lipset_spread(lipset: pd.DataFrame, runs: int) -> None:
     print("  medians of ten consecutive blocks (ms): " + " ".join(f"{np.median(b):.2f}" for b in blocks))
 
 
-def _busy() -> None:  # pragma: no cover - runs in the neighbour process
-    x = 0
-    while True:
-        x += 1
-
-
-def neighbour(runs: int) -> None:
+def neighbour(runs: int, blocks: int = 10) -> None:
     """Whole analyses idle and beside one busy neighbour process, with the BLAS thread limit for
-    small problems (qmethod.analysis.threads) and without it: median wall time of ``runs`` runs."""
-    import multiprocessing
+    small problems (qmethod.analysis.threads) and without it.
+
+    The neighbour is one plain CPU-bound Python process (no numpy, so no BLAS threads of its own),
+    started once and paused (SIGSTOP) for the idle runs: idle and busy runs alternate in
+    ``blocks`` blocks, and so do the two modes, so that a change of the host's own load (other
+    users) falls on all four alike. Reported: the median wall time of all runs of each condition.
+    """
+    import signal
+    import subprocess
+    import sys
 
     from qmethod.analysis import threads
 
@@ -114,35 +117,42 @@ def neighbour(runs: int) -> None:
              ("60 sorts x 47 statements", qmethod.simulate(60, 47, 3, seed=1).sorts, 3),
              ("1,000 sorts x 60 statements", qmethod.simulate(1000, 60, 7, seed=1).sorts, 7)]
     limit = threads.SMALL_PROBLEM
-
-    def measure() -> dict:
-        out = {}
-        for mode, small in (("limit", limit), ("no limit", -1)):
-            threads.SMALL_PROBLEM = small
-            for name, sorts, k in cases:
-                out[mode, name] = median_time(lambda: qmethod.analyze(sorts, k), repeat=runs if sorts.shape[1] < 500 else runs // 10)
-        threads.SMALL_PROBLEM = limit
-        return out
-
-    idle = measure()
-    proc = multiprocessing.get_context("spawn").Process(target=_busy, daemon=True)
-    proc.start()
+    modes = (("limit", limit), ("no limit", -1))
+    times = {}
+    proc = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     try:
-        time.sleep(0.5)
-        busy = measure()
+        for name, sorts, k in cases:
+            per_block = max(2, (runs if sorts.shape[1] < 500 else runs // 10) // blocks)
+            for mode, small in modes:
+                threads.SMALL_PROBLEM = small
+                qmethod.analyze(sorts, k)  # warm-up
+            for _ in range(blocks):
+                for state in ("idle", "busy"):
+                    proc.send_signal(signal.SIGSTOP if state == "idle" else signal.SIGCONT)
+                    time.sleep(0.05)
+                    for mode, small in modes:
+                        threads.SMALL_PROBLEM = small
+                        for _ in range(per_block):
+                            t = time.perf_counter()
+                            qmethod.analyze(sorts, k)
+                            times.setdefault((name, mode, state), []).append(time.perf_counter() - t)
     finally:
+        threads.SMALL_PROBLEM = limit
+        proc.send_signal(signal.SIGCONT)
         proc.terminate()
-        proc.join()
-    print(f"Whole analysis, median of {runs} runs, idle and with one busy neighbour process "
-          f"(one BLAS thread up to {limit:,} cells, or the BLAS default of "
-          f"{threadpool_threads()} thread(s)):")
+        proc.wait()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"Whole analysis idle and beside one busy neighbour process (median wall time; {blocks} alternating "
+          f"blocks; host load average {load:.1f} on {os.cpu_count()} CPUs; one BLAS thread up to {limit:,} "
+          f"cells, or the BLAS default of {threadpool_threads()} thread(s)):")
     print(f"  {'study':34s} {'idle':>9s} {'busy':>9s} {'busy/idle':>9s} | {'idle, no limit':>14s} {'busy, no limit':>14s} {'busy/idle':>9s}")
+    med = {key: float(np.median(v)) for key, v in times.items()}
     for name, _, _ in cases:
-        a, b = idle["limit", name], busy["limit", name]
-        c, d = idle["no limit", name], busy["no limit", name]
+        a, b = med[name, "limit", "idle"], med[name, "limit", "busy"]
+        c, d = med[name, "no limit", "idle"], med[name, "no limit", "busy"]
         print(f"  {name:34s} {a * 1e3:7.2f}ms {b * 1e3:7.2f}ms {b / a:9.1f} | {c * 1e3:12.2f}ms {d * 1e3:12.2f}ms {d / c:9.1f}")
     print("  R qmethod: 63 ms per Lipset analysis (its notes, C.5; R is not installed here): "
-          f"{0.063 / busy['limit', cases[0][0]]:.0f}x the busy-neighbour time above")
+          f"{0.063 / med[cases[0][0], 'limit', 'busy']:.0f}x the busy-neighbour time above")
 
 
 def threadpool_threads() -> str:

@@ -105,10 +105,13 @@ def _add_data_args(p):
 
 
 def _add_analysis_args(p):
-    p.add_argument("--factors", "-k", type=int, required=True, help="number of factors")
-    p.add_argument("--extraction", choices=["pca", "centroid", "horst"], default="pca")
-    p.add_argument("--rotation", choices=["varimax", "none"], default="varimax")
-    p.add_argument("--correlation", choices=["pearson", "spearman", "kendall"], default="pearson")
+    from .analysis.params import CORRELATIONS, EXTRACTIONS, ROTATIONS
+
+    p.add_argument("--factors", "-k", type=int, required=True,
+                   help="number of factors (at most one fewer than the Q-sorts, and than the statements)")
+    p.add_argument("--extraction", choices=EXTRACTIONS, default="pca")
+    p.add_argument("--rotation", choices=ROTATIONS, default="varimax")
+    p.add_argument("--correlation", choices=CORRELATIONS, default="pearson")
     p.add_argument("--rotate", action="append", metavar="F1,F2,DEG",
                    help="judgmental rotation of a factor pair by DEG degrees clockwise (repeatable)")
     p.add_argument("--flags", default="auto", help="'auto' (default) or a CSV of 0/1: sorts as rows, factors as columns")
@@ -284,7 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("bootstrap", help="bootstrap the analysis (SE of loadings and z-scores, flag frequencies)")
     _add_data_args(b)
     _add_analysis_args(b)
-    b.add_argument("--resamples", type=int, default=1000)
+    b.add_argument("--resamples", type=int, default=1000,
+                   help="bootstrap resamples: Q-sorts drawn with replacement (Zabala & Pascual 2016); default 1000")
     b.add_argument("--seed", type=int, default=None)
     b.add_argument("--out", "-o", help="write the summaries as JSON")
     b.set_defaults(func=cmd_bootstrap)

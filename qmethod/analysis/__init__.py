@@ -1,7 +1,10 @@
 """The numeric core: correlate -> extract -> rotate -> flag -> scores -> compare.
 
-Pure numpy/scipy/pandas. Orientation: ``sorts`` are statements x Q-sorts; loadings are Q-sorts x
-factors; z-scores and factor arrays are statements x factors. Factors are labelled ``F1..Fk``.
+Pure numpy/scipy/pandas. Orientation: ``sorts`` are statements x Q-sorts (a DataFrame, or any
+array-like read as ``np.asarray`` reads it: a nested list is rows); loadings are Q-sorts x factors;
+z-scores and factor arrays are statements x factors. Factors are labelled ``F1..Fk``. Options are
+checked in one place (:mod:`qmethod.analysis.params`); results are frozen (tables handed out as
+copies).
 """
 from .bootstrap import BootstrapResult, bootstrap
 from .compare import characteristics, compare_factors, factor_correlations, sed

@@ -52,7 +52,7 @@ def check_sorts(sorts, *, min_statements: int = 2, min_sorts: int = 2) -> pd.Dat
     Checks: a 2-D table; at least 2 statements and 2 Q-sorts; numeric, finite values no larger
     than :data:`MAX_VALUE` (1e100) in absolute value; unique
     statement and Q-sort labels; no constant Q-sort (it has no correlation with anything).
-    Ragged input (sorts of unequal length) is reported with the offending sort.
+    Ragged input (rows of unequal length) is reported with the offending row.
     """
     if isinstance(sorts, pd.DataFrame):
         df = sorts  # never modified: the values are copied into a new frame below

@@ -24,7 +24,10 @@ import numpy as np
 
 from ..errors import QMethodError
 
-__all__ = ["Interval", "Options", "CONSTRAINTS", "EXTRACTIONS", "ROTATIONS", "CORRELATIONS", "validate_params", "check_n_factors", "max_factors"]
+__all__ = [
+    "Interval", "Options", "CONSTRAINTS", "EXTRACTIONS", "ROTATIONS", "CORRELATIONS", "validate_params",
+    "check_n_factors", "max_factors",
+]
 
 
 @dataclass(frozen=True)
