@@ -78,16 +78,24 @@ def test_headers_metrics_and_demo_page_in_production(fenced_app, browser):
     context.close()
 
 
-def test_participant_token_stays_out_of_the_address(fenced_app, browser):
-    """Fails on the old code: the token was in every participant page's address (``?p=``), which a
-    reverse proxy writes to its access log at each reload."""
+def started_on_consent(browser, app_url: str):
+    """A new browser context whose participant has just started ``ui-small`` (English): its page,
+    on the consent screen."""
     context = browser.new_context(locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(30_000)
-    page.goto(f"{fenced_app.url}/?study=ui-small&lang=en")
+    page.goto(f"{app_url}/?study=ui-small&lang=en")
     page.get_by_role("button", name="Start").click()
     page.get_by_role("heading", name="Consent").wait_for()
     settle(page)
+    return page
+
+
+def test_participant_token_stays_out_of_the_address(fenced_app, browser):
+    """Fails on the old code: the token was in every participant page's address (``?p=``), which a
+    reverse proxy writes to its access log at each reload."""
+    page = started_on_consent(browser, fenced_app.url)
+    context = page.context
     assert "p=" not in page.url
     cookie = next(c for c in context.cookies() if c["name"] == "qmethod_participant")
     assert cookie["httpOnly"] and "qmethod_participant" not in page.evaluate("document.cookie")
