@@ -112,3 +112,23 @@ def test_participant_token_stays_out_of_the_address(fenced_app, browser):
     settle(page)
     assert "p=" not in page.url
     context.close()
+
+
+def test_nul_in_the_study_or_invitation_link_gets_a_clear_message(fenced_app, browser):
+    """Fails on the old code on PostgreSQL (raw errors); on SQLite a damaged invitation was stored
+    with its NUL or reported as "study not open". Now: no study for a damaged ?study=, and a
+    damaged ?invite= is refused with its own message, nothing stored."""
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(f"{fenced_app.url}/?study=ui-small&lang=en&invite=abc%00def")
+    page.get_by_role("button", name="Start").wait_for()  # the app has published its studies
+    before = len(service.participant_progress(fenced_app.db, "ui-small"))
+    page.get_by_role("button", name="Start").click()
+    page.get_by_text("The invitation link is damaged").wait_for()
+    assert len(service.participant_progress(fenced_app.db, "ui-small")) == before
+    page.goto(f"{fenced_app.url}/?study=ui-sm%00all&lang=en")
+    settle(page)
+    body = page.inner_text("body")
+    assert "Traceback" not in body and "encountered an error" not in body
+    context.close()
