@@ -26,6 +26,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "error_conflict": "Sorteringen ble endret i en annen fane eller på en annen enhet. Vi viser den nyeste versjonen.",
         "no_study": "Fant ingen undersøkelse. Sjekk at lenken er riktig, eller spør den som sendte deg lenken.",
         "study_closed": "Denne undersøkelsen er ikke åpen nå.",
+        "invite_damaged": "Invitasjonslenken er skadet (den inneholder et tegn som ikke er tillatt). Be om en ny "
+                          "lenke fra den som inviterte deg.",
         "unknown_link": "Vi fant ikke sorteringen din. Du kan starte på nytt eller bruke koden din.",
         # welcome
         "language_label": "Språk",
@@ -212,6 +214,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "error_conflict": "Your sort was changed in another tab or on another device. We now show the newest version.",
         "no_study": "We could not find a study. Check the link, or ask the person who sent it to you.",
         "study_closed": "This study is not open at the moment.",
+        "invite_damaged": "The invitation link is damaged (it holds a character that is not allowed). Please ask "
+                          "whoever invited you for a new link.",
         "unknown_link": "We could not find your sort. You can start again or use your code.",
         "language_label": "Language",
         "start": "Start",

@@ -78,16 +78,24 @@ def test_headers_metrics_and_demo_page_in_production(fenced_app, browser):
     context.close()
 
 
-def test_participant_token_stays_out_of_the_address(fenced_app, browser):
-    """Fails on the old code: the token was in every participant page's address (``?p=``), which a
-    reverse proxy writes to its access log at each reload."""
+def started_on_consent(browser, app_url: str):
+    """A new browser context whose participant has just started ``ui-small`` (English): its page,
+    on the consent screen."""
     context = browser.new_context(locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(30_000)
-    page.goto(f"{fenced_app.url}/?study=ui-small&lang=en")
+    page.goto(f"{app_url}/?study=ui-small&lang=en")
     page.get_by_role("button", name="Start").click()
     page.get_by_role("heading", name="Consent").wait_for()
     settle(page)
+    return page
+
+
+def test_participant_token_stays_out_of_the_address(fenced_app, browser):
+    """Fails on the old code: the token was in every participant page's address (``?p=``), which a
+    reverse proxy writes to its access log at each reload."""
+    page = started_on_consent(browser, fenced_app.url)
+    context = page.context
     assert "p=" not in page.url
     cookie = next(c for c in context.cookies() if c["name"] == "qmethod_participant")
     assert cookie["httpOnly"] and "qmethod_participant" not in page.evaluate("document.cookie")
@@ -103,4 +111,24 @@ def test_participant_token_stays_out_of_the_address(fenced_app, browser):
     page.get_by_role("heading", name="Sorting").or_(page.get_by_text("Sort from disagree to agree")).first.wait_for()
     settle(page)
     assert "p=" not in page.url
+    context.close()
+
+
+def test_nul_in_the_study_or_invitation_link_gets_a_clear_message(fenced_app, browser):
+    """Fails on the old code on PostgreSQL (raw errors); on SQLite a damaged invitation was stored
+    with its NUL or reported as "study not open". Now: no study for a damaged ?study=, and a
+    damaged ?invite= is refused with its own message, nothing stored."""
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(f"{fenced_app.url}/?study=ui-small&lang=en&invite=abc%00def")
+    page.get_by_role("button", name="Start").wait_for()  # the app has published its studies
+    before = len(service.participant_progress(fenced_app.db, "ui-small"))
+    page.get_by_role("button", name="Start").click()
+    page.get_by_text("The invitation link is damaged").wait_for()
+    assert len(service.participant_progress(fenced_app.db, "ui-small")) == before
+    page.goto(f"{fenced_app.url}/?study=ui-sm%00all&lang=en")
+    settle(page)
+    body = page.inner_text("body")
+    assert "Traceback" not in body and "encountered an error" not in body
     context.close()

@@ -12,6 +12,7 @@ import pytest
 from tests.app_server import running_app
 from tests.conftest import _pg_bindir, _PostgresCluster
 from .conftest import settle
+from .test_security_pages import started_on_consent
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
@@ -30,13 +31,7 @@ def test_participant_page_survives_a_stopped_database(chromium, browser):
     pg_ctl = str(bindir / "pg_ctl")
     try:
         with running_app(tmp, database_url=cluster.new_database(), QMETHOD_STUDIES_DIR=str(studies)) as app:
-            context = browser.new_context(locale="en-GB")
-            page = context.new_page()
-            page.set_default_timeout(30_000)
-            page.goto(f"{app.url}/?study=ui-small&lang=en")
-            page.get_by_role("button", name="Start").click()
-            page.get_by_role("heading", name="Consent").wait_for()
-            settle(page)
+            page = started_on_consent(browser, app.url)
             box = page.get_by_role("checkbox", name="I have read the text above and want to take part")
             page.get_by_text("I have read the text above and want to take part").click()
             settle(page)
@@ -54,7 +49,7 @@ def test_participant_page_survives_a_stopped_database(chromium, browser):
             assert box.is_checked()
             page.get_by_role("button", name="Continue").click()
             page.get_by_text("Thank you. Your consent is saved.").wait_for()
-            context.close()
+            page.context.close()
     finally:
         cluster.stop()
         shutil.rmtree(tmp, ignore_errors=True)

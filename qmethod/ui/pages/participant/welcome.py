@@ -64,6 +64,9 @@ def _continue_own(token: str, code: str) -> None:
 
 def _start() -> None:
     invite = st.query_params.get("invite") or st.query_params.get("id") or None
+    if invite is not None and "\x00" in invite:  # refused by the service too; say why here
+        flow.flash("invite_damaged", "error")
+        return
     try:
         session = service.start_participant(db, study.id, language=lang, external_id=invite)
     except StorageBusyError:
