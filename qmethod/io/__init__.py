@@ -87,7 +87,7 @@ _ALIASES = {"dat": "pqmethod", "kade-csv": "kenq-csv", "kade": "kade-zip", "zip"
 
 def detect(source: Any, *, name: str | None = None, max_bytes: int | None = DEFAULT_MAX_BYTES) -> str:
     """The format name :func:`read` would use for ``source``."""
-    return detect_format(load_source(source, name=name, max_bytes=max_bytes))
+    return detect_format(load_source(source, name=name, max_bytes=max_bytes), max_bytes=max_bytes)
 
 
 def read(source: Any, *, format: str | None = None, name: str | None = None,
@@ -142,7 +142,7 @@ def read(source: Any, *, format: str | None = None, name: str | None = None,
         if fmt not in FORMATS:
             raise FormatError(f"Unknown format {format!r}; choose one of {', '.join(FORMATS)}.")
     else:
-        fmt = detect_format(src)
+        fmt = detect_format(src, max_bytes=max_bytes)
     module, func, _, accepted = FORMATS[fmt]
     given = {"statements": statements, "distribution": distribution, "id_field": id_field,
              "sheet": sheet, "encoding": encoding, "delimiter": delimiter}

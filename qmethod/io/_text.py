@@ -6,7 +6,6 @@ import io
 import math
 import os
 import re
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,21 +68,6 @@ def _checked(src: Source, limit: int | None) -> Source:
     if limit is not None and len(src.data) > limit:
         raise FormatError(f"{src.name}: the file is larger than the limit of {_mb(limit)} (max_bytes=...).")
     return src
-
-
-def open_zip(data: bytes, name: str, *, max_bytes: int | None, what: str = "ZIP archive") -> zipfile.ZipFile:
-    """Open a ZIP (also xlsx) from bytes, refusing archives whose content would exceed 10 x ``max_bytes``."""
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-        infos = zf.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
-        raise FormatError(f"{name}: not a readable {what} ({exc}).") from exc
-    if max_bytes is not None:
-        total = sum(i.file_size for i in infos)
-        if total > 10 * max_bytes:
-            raise FormatError(f"{name}: the {what} unpacks to {_mb(total)}; the limit is "
-                              f"{_mb(10 * max_bytes)} (10 x max_bytes).")
-    return zf
 
 
 def _looks_japanese(text: str) -> bool:
