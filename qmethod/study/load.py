@@ -14,6 +14,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ..chars import NUL, clean_text
 from ..errors import StudyError
 from .model import (
     QUESTION_TYPES,
@@ -261,15 +262,23 @@ class _Validator:
             return None
         return value
 
-    def texts(self, table: Any, path: str, key: str, *, required: bool = True) -> dict[str, str]:
+    def texts(self, table: Any, path: str, key: str, *, required: bool = True,
+              multiline: bool = True) -> dict[str, str]:
         full = f"{path}.{key}" if path else key
         value = self.get(table, path, key, dict, required=required, default=None,
                          what="a table of texts, one per language")
         if value is None:
             return {}
-        return self.texts_of(value, full)
+        return self.texts_of(value, full, multiline=multiline)
 
-    def texts_of(self, value: dict[str, Any], full: str, *, extra: tuple[str, ...] = ()) -> dict[str, str]:
+    def text(self, value: str, full: str, *, multiline: bool = True) -> str:
+        """``value`` cleaned of control characters (:func:`qmethod.chars.clean_text`); a NUL is a problem."""
+        if NUL in value:
+            self.problem(full, "contains a NUL character (\\u0000); remove it")
+        return clean_text(value, multiline=multiline).strip()
+
+    def texts_of(self, value: dict[str, Any], full: str, *, extra: tuple[str, ...] = (),
+                 multiline: bool = False) -> dict[str, str]:
         out: dict[str, str] = {}
         for lang in self.languages:
             if lang not in value:
@@ -277,7 +286,7 @@ class _Validator:
             elif not isinstance(value[lang], str) or not value[lang].strip():
                 self.problem(f"{full}.{lang}", f"expected a non-empty text, got {_short(value[lang])}")
             else:
-                out[lang] = value[lang].strip()
+                out[lang] = self.text(value[lang], f"{full}.{lang}", multiline=multiline)
         for k in value:
             if k not in self.languages and k not in extra:
                 self.problem(f"{full}.{k}", f"unknown language {k!r}; the study languages are "
@@ -320,8 +329,9 @@ class _Validator:
             self.problem("study.default_language", f"{default_lang!r} is not one of the study languages "
                                                    f"{', '.join(good_langs)}")
         presort = self.get(st, "study", "presort", bool, required=False, default=True)
-        title = self.texts(st, "study", "title")
-        description = self.get(st, "study", "description", str, required=False, default="")
+        title = self.texts(st, "study", "title", multiline=False)
+        description = self.text(self.get(st, "study", "description", str, required=False, default=""),
+                                "study.description")
         opens = self.datetime(st, "study", "opens")
         closes = self.datetime(st, "study", "closes")
         if opens and closes and closes <= opens:
@@ -396,7 +406,7 @@ class _Validator:
                 self.problem(f"{path}.id", f"statement id {sid!r} is already used by statements[{seen[sid]}]")
                 continue
             seen[sid] = i
-            text = self.texts(item, path, "text")
+            text = self.texts(item, path, "text", multiline=False)
             category = self.get(item, path, "category", str, required=False, default=None)
             out.append(Statement(id=sid, text=text, category=category or None))
         if isinstance(items, list) and len(items) < 2 and "statements" in d:
@@ -419,7 +429,7 @@ class _Validator:
             self.unknown(item, path, {"score", "count", "label"})
             score = self.whole(item, path, "score")
             count = self.whole(item, path, "count")
-            label = self.texts(item, path, "label", required=False)
+            label = self.texts(item, path, "label", required=False, multiline=False)
             if score is not None and count is not None:
                 columns.append(GridColumn(score=score, count=count, label=label))
         if columns and len(columns) == len(cols):
