@@ -4,7 +4,7 @@
   line break Word and PowerPoint put in pasted text (vertical tab, ``\\x0b``) and the other line and
   paragraph separators become a line break (``multiline=True``) or a space; every other control
   character, and the code points no XML document may hold (U+FFFE, U+FFFF, lone surrogates), is
-  removed. Tabs stay. Excel cannot store a control character; before this a single ``\\x0b`` in a
+  removed, as are terminal escape sequences (``\x1b[2J``). Tabs stay. Excel cannot store a control character; before this a single ``\\x0b`` in a
   statement made the whole workbook export fail.
 * :func:`text_lines` - lines of pasted text split at CR/LF only (``str.splitlines`` also splits at
   ``\\x0b``, so a statement pasted from Word silently became two statements).
@@ -31,7 +31,7 @@ _TERMINAL_DROP = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 def clean_text(text: str, *, multiline: bool = False) -> str:
     """``text`` without control characters (see the module notes); line separators become ``"\\n"``
     (``multiline``) or a space. Idempotent; plain text is returned unchanged."""
-    text = _SEPARATORS.sub("\n", text)
+    text = _SEPARATORS.sub("\n", _ANSI.sub("", text))
     if not multiline:
         text = text.replace("\n", " ")
     return _DROP.sub("", text)
