@@ -80,8 +80,32 @@ def _looks_japanese(text: str) -> bool:
 
 
 def decode_text(data: bytes, name: str, encoding: str | None = None) -> str:
-    """Decode a text file: the named encoding, else UTF-8 (with or without BOM), UTF-16 with BOM,
-    Shift_JIS (only if the result reads as Japanese) or cp1252. Line endings are left as they are."""
+    """Decode a text file: the named encoding, else UTF-8 (with or without BOM), UTF-16 (with BOM, or
+    without when every other byte is 0), Shift_JIS (only if the result reads as Japanese) or cp1252.
+    Line endings are left as they are. A NUL character in the text is a FormatError naming the line."""
+    text = _decode(data, name, encoding)
+    nul = text.find("\x00")
+    if nul >= 0:
+        line = len(split_lines(text[:nul]))
+        raise FormatError(f"{name}, line {line}: contains a NUL character (byte 0); expected text (is this a "
+                          "binary file?).")
+    return text
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    head = data[:4096]
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    half = len(head) // 2
+    for zeros, other, codec in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if half and zeros >= 0.4 * half and other == 0 and len(data) % 2 == 0:
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
+def _decode(data: bytes, name: str, encoding: str | None) -> str:
     if encoding:
         try:
             return data.decode(encoding)
@@ -95,6 +119,8 @@ def decode_text(data: bytes, name: str, encoding: str | None = None) -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
             raise FormatError(f"{name}: starts with a UTF-16 mark but is not valid UTF-16 text.") from exc
+    if b"\x00" in data and (text := _utf16_without_bom(data)) is not None:
+        return text
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -141,7 +167,7 @@ def sniff_delimiter(text: str, candidates: str = ",;\t|") -> str:
 
 def read_csv_rows(text: str, name: str, delimiter: str | None = None) -> list[list[str]]:
     """Rows of a delimited text as lists of stripped strings (trailing empty rows removed)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     delim = delimiter or sniff_delimiter(text)
     try:
         rows = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delim)]

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from qmethod.chars import NUL, clean_text
+from qmethod.chars import clean_text
 from qmethod.errors import FormatError
 from qmethod.io._text import DEFAULT_MAX_BYTES, Source, decode_text, load_source, read_csv_rows, split_lines
 
@@ -50,15 +50,11 @@ def read_statements(source: Any, *, encoding: str | None = None, name: str | Non
 
     Blank lines are skipped; surrounding spaces are removed; control characters are cleaned
     (:func:`qmethod.chars.clean_text`: the line break Word puts in pasted text becomes a space); a NUL
-    character is a FormatError.
+    character is a FormatError naming the line.
     """
     src = source if isinstance(source, Source) else load_source(source, name=name, max_bytes=max_bytes)
     text = decode_text(src.data, src.name, encoding)
     statements = parse_statements_text(text, src.name)
-    for k, statement in enumerate(statements, start=1):
-        if NUL in statement:
-            raise FormatError(f"{src.name}: statement {k} contains a NUL character (byte 0); expected text (is this "
-                              "a binary file, or UTF-16 text without its byte order mark?).")
     statements = [clean_text(s).strip() for s in statements]
     if not statements:
         raise FormatError(f"{src.name}: expected one statement per line, found no text.")

@@ -72,7 +72,7 @@ def test_statement_file_with_vertical_tab_is_not_split():
 
 
 def test_nul_in_a_statement_file_is_refused():
-    with pytest.raises(FormatError, match=r"s\.txt: statement 2 contains a NUL character"):
+    with pytest.raises(FormatError, match=r"s\.txt, line 2: contains a NUL character"):
         qio.read_statements(b"one\ntw\x00o\n", name="s.txt")
 
 
