@@ -1,6 +1,7 @@
 """Command line: ``qmethod analyze FILE --factors 3 ...`` and friends.
 
-Every error a user can cause ends with a one-line message on stderr and exit status 2.
+Every error a user can cause ends with a one-line message on stderr and exit status 2. What is printed
+passes through :func:`qmethod.chars.strip_ansi`: text from data files cannot drive the terminal.
 """
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sys
 import warnings
 from pathlib import Path
 
+from .chars import strip_ansi
 from .errors import QMethodError
 
 EPILOG = """examples:
@@ -364,22 +366,41 @@ def _register_demo(sub) -> None:
 _EXTRA_COMMANDS: list = [("user", _register_user), ("demo", _register_demo)]
 
 
+class _TerminalSafe:
+    """A text stream that drops terminal escape sequences and control characters (from file names,
+    sort names, statements...) before they reach the terminal."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(strip_ansi(text))
+        return len(text)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
+    stdout = sys.stdout
+    sys.stdout = _TerminalSafe(stdout)
     try:
         return int(args.func(args) or 0)
     except QMethodError as exc:
-        print(f"qmethod: error: {exc}", file=sys.stderr)
+        print(f"qmethod: error: {strip_ansi(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("qmethod: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
+    finally:
+        sys.stdout = stdout
 
 
 if __name__ == "__main__":

@@ -29,6 +29,8 @@ Writing
 ``.LIS`` section order), :func:`write_pqmethod` (``.DAT``/``.STA``), :func:`write_sorts_csv` (data as
 generic CSV), :func:`to_statements_xml` / :func:`to_map_xml` (HtmlQ / EQ Web Sort settings files).
 Text that a spreadsheet could run as a formula is neutralised in every CSV and xlsx export.
+:func:`download` builds one export for a page (file or error message, never an exception), so one
+export that fails leaves the others available.
 
 Every problem with a file is raised as :class:`qmethod.errors.FormatError` naming the file, the line
 (or sheet and cell) and what was expected.
@@ -45,6 +47,7 @@ from qmethod.io.imported import ImportedData
 from qmethod.io.statements import read_statements
 
 from qmethod.io.csv_export import write_csv_zip, write_json, write_sorts_csv  # noqa: E402
+from qmethod.io.downloads import DOWNLOADS, Download, download, downloads  # noqa: E402
 from qmethod.io.excel_report import write_excel  # noqa: E402
 from qmethod.io.htmlq import to_map_xml, to_statements_xml  # noqa: E402
 from qmethod.io.pqmethod import write_pqmethod  # noqa: E402
@@ -52,7 +55,7 @@ from qmethod.io.text_report import text_report, write_text_report  # noqa: E402
 
 __all__ = ["read", "read_statements", "detect", "ImportedData", "FORMATS", "DEFAULT_MAX_BYTES",
            "write_excel", "write_csv_zip", "write_json", "text_report", "write_text_report", "write_pqmethod",
-           "write_sorts_csv", "to_statements_xml", "to_map_xml"]
+           "write_sorts_csv", "to_statements_xml", "to_map_xml", "download", "downloads", "Download", "DOWNLOADS"]
 
 #: format name -> (module, function, description, options the reader accepts)
 FORMATS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
@@ -87,7 +90,7 @@ _ALIASES = {"dat": "pqmethod", "kade-csv": "kenq-csv", "kade": "kade-zip", "zip"
 
 def detect(source: Any, *, name: str | None = None, max_bytes: int | None = DEFAULT_MAX_BYTES) -> str:
     """The format name :func:`read` would use for ``source``."""
-    return detect_format(load_source(source, name=name, max_bytes=max_bytes))
+    return detect_format(load_source(source, name=name, max_bytes=max_bytes), max_bytes=max_bytes)
 
 
 def read(source: Any, *, format: str | None = None, name: str | None = None,
@@ -148,7 +151,7 @@ def read(source: Any, *, format: str | None = None, name: str | None = None,
         if fmt not in FORMATS:
             raise FormatError(f"Unknown format {format!r}; choose one of {', '.join(FORMATS)}.")
     else:
-        fmt = detect_format(src)
+        fmt = detect_format(src, max_bytes=max_bytes)
     module, func, _, accepted = FORMATS[fmt]
     given = {"statements": statements, "distribution": distribution, "id_field": id_field,
              "sheet": sheet, "encoding": encoding, "delimiter": delimiter, "strict": strict}

@@ -7,7 +7,6 @@ import math
 import os
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,21 +71,6 @@ def _checked(src: Source, limit: int | None) -> Source:
     return src
 
 
-def open_zip(data: bytes, name: str, *, max_bytes: int | None, what: str = "ZIP archive") -> zipfile.ZipFile:
-    """Open a ZIP (also xlsx) from bytes, refusing archives whose content would exceed 10 x ``max_bytes``."""
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-        infos = zf.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
-        raise FormatError(f"{name}: not a readable {what} ({exc}).") from exc
-    if max_bytes is not None:
-        total = sum(i.file_size for i in infos)
-        if total > 10 * max_bytes:
-            raise FormatError(f"{name}: the {what} unpacks to {_mb(total)}; the limit is "
-                              f"{_mb(10 * max_bytes)} (10 x max_bytes).")
-    return zf
-
-
 def _looks_japanese(text: str) -> bool:
     non_ascii = [c for c in text if ord(c) > 127]
     if not non_ascii:
@@ -98,13 +82,37 @@ def _looks_japanese(text: str) -> bool:
 
 def decode_text(data: bytes, name: str, encoding: str | None = None, *,
                 single_byte: tuple[str, ...] = ("cp1252",)) -> str:
-    """Decode a text file: the named encoding, else UTF-8 (with or without BOM), UTF-16 with BOM,
-    Shift_JIS (only if the result reads as Japanese), else one of the ``single_byte`` code pages.
+    """Decode a text file: the named encoding, else UTF-8 (with or without BOM), UTF-16 (with BOM, or
+    without when every other byte is 0), Shift_JIS (only if the result reads as Japanese), else one of
+    the ``single_byte`` code pages.
 
     With one code page (default cp1252) that one is used. With several (e.g. :data:`PQMETHOD_CODEPAGES`
     for PQMethod files, written under DOS in cp437, cp850 or cp865, or in Windows' cp1252) the one whose
     reading looks most like text is chosen (see :func:`guess_single_byte`); ties go to the first.
-    Line endings are left as they are."""
+    Line endings are left as they are. A NUL character in the text is a FormatError naming the line."""
+    text = _decode(data, name, encoding, single_byte)
+    nul = text.find("\x00")
+    if nul >= 0:
+        line = len(split_lines(text[:nul]))
+        raise FormatError(f"{name}, line {line}: contains a NUL character (byte 0); expected text (is this a "
+                          "binary file?).")
+    return text
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    head = data[:4096]
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    half = len(head) // 2
+    for zeros, other, codec in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if half and zeros >= 0.4 * half and other == 0 and len(data) % 2 == 0:
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
+def _decode(data: bytes, name: str, encoding: str | None, single_byte: tuple[str, ...]) -> str:
     if encoding:
         try:
             return data.decode(encoding)
@@ -118,6 +126,8 @@ def decode_text(data: bytes, name: str, encoding: str | None = None, *,
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
             raise FormatError(f"{name}: starts with a UTF-16 mark but is not valid UTF-16 text.") from exc
+    if b"\x00" in data and (text := _utf16_without_bom(data)) is not None:
+        return text
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -238,7 +248,7 @@ def sniff_delimiter(text: str, candidates: str = ",;\t|") -> str:
 def read_csv_rows(text: str, name: str, delimiter: str | None = None, *, strip: bool = True) -> list[list[str]]:
     """Rows of a delimited text as lists of strings, stripped unless ``strip=False`` (trailing empty rows
     removed)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     delim = delimiter or sniff_delimiter(text)
     try:
         rows = [[c.strip() if strip else c for c in row]

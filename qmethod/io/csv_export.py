@@ -1,8 +1,9 @@
 """Full results as CSV files in one ZIP, and as JSON (the core's schema ``qmethod.result/1``).
 
 The ZIP holds one UTF-8 (with BOM, so Excel detects it) CSV per report table, named
-``NN_<key>.csv`` in report order, each with the row labels as first column. Text starting with
-``= + - @``, tab, CR or LF is neutralised; numbers are written in full precision.
+``NN_<key>.csv`` in report order, each with the row labels as first column. Text fields are quoted and
+any part of them that starts with ``= + - @`` (at the start or after ``,`` ``;`` tab or a line break)
+is neutralised (:mod:`qmethod.io.safe`); numbers are written in full precision.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from qmethod.io.result_tables import report_tables
-from qmethod.io.safe import neutralise_frame
+from qmethod.io.safe import CSV_OPTIONS, neutralise_frame
 
 __all__ = ["write_csv_zip", "write_json", "write_sorts_csv"]
 
@@ -22,7 +23,7 @@ def write_csv_zip(result: Any, target: str | Path | BinaryIO | None = None, *, i
     buf = io.BytesIO() if target is None else None
     with zipfile.ZipFile(buf if buf is not None else target, "w", zipfile.ZIP_DEFLATED) as zf:
         for k, table in enumerate(report_tables(result, imported=imported), start=1):
-            text = neutralise_frame(table.frame).to_csv(index=True, lineterminator="\r\n")
+            text = neutralise_frame(table.frame).to_csv(index=True, **CSV_OPTIONS)
             zf.writestr(f"{k:02d}_{table.key}.csv", "\ufeff" + text)
     return buf.getvalue() if buf is not None else None
 
@@ -42,7 +43,7 @@ def write_sorts_csv(data: Any, target: str | Path | BinaryIO | None = None, *, w
     texts = getattr(data, "statements", None)
     if with_text and texts is not None:
         frame.insert(0, "text", texts.reindex(frame.index).to_numpy())
-    raw = ("\ufeff" + neutralise_frame(frame).to_csv(lineterminator="\r\n")).encode("utf-8")
+    raw = ("\ufeff" + neutralise_frame(frame).to_csv(**CSV_OPTIONS)).encode("utf-8")
     if target is None:
         return raw
     if hasattr(target, "write"):

@@ -8,7 +8,7 @@ import io
 import re
 import zipfile
 
-from qmethod.io._text import Source, decode_text, split_lines, sniff_delimiter
+from qmethod.io._text import DEFAULT_MAX_BYTES, Source, decode_text, split_lines, sniff_delimiter
 
 __all__ = ["detect_format"]
 
@@ -23,10 +23,10 @@ def _zip_names(data: bytes) -> list[str]:
         return []
 
 
-def _xlsx_format(src: Source) -> str:
+def _xlsx_format(src: Source, max_bytes: int | None) -> str:
     """kenq-type1, kenq-type2 (also their legacy single-sheet layouts), kenq-output or xlsx."""
     from qmethod.io.kenq import xlsx_kind
-    return xlsx_kind(src)
+    return xlsx_kind(src, max_bytes=max_bytes)
 
 
 def _text_format(src: Source) -> str:
@@ -58,15 +58,18 @@ def _text_format(src: Source) -> str:
     return "csv"
 
 
-def detect_format(src: Source) -> str:
-    """The format name of ``src`` (see :data:`qmethod.io.FORMATS`); "csv" when nothing more specific fits."""
+def detect_format(src: Source, *, max_bytes: int | None = DEFAULT_MAX_BYTES) -> str:
+    """The format name of ``src`` (see :data:`qmethod.io.FORMATS`); "csv" when nothing more specific fits.
+
+    A workbook is opened only within the size limits for ``max_bytes`` (see :mod:`qmethod.io.archive`).
+    """
     name = src.name.lower()
     data = src.data
     ext = name.rsplit(".", 1)[-1] if "." in name else ""
     if data[:2] == b"PK" or ext in ("xlsx", "xlsm", "zip"):
         names = _zip_names(data)
         if any(n.lower().startswith("xl/") for n in names) or (ext in ("xlsx", "xlsm") and not names):
-            return _xlsx_format(src)
+            return _xlsx_format(src, max_bytes)
         return "kade-zip"
     stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
     if ext == "json" or stripped[:1] in (b"{", b"["):

@@ -2,7 +2,8 @@
 
 Each sheet: the table's title in A1, the header in row 3 (first column = the row labels), values from
 row 4; header row and label column frozen; defining sorts bold on a green fill; floats shown rounded
-(values stay in full precision). Text starting with ``= + - @``, tab, CR or LF is neutralised.
+(values stay in full precision). Text starting with ``= + - @``, tab, CR or LF is neutralised; control
+characters, which a workbook cannot hold, are cleaned (:func:`qmethod.chars.clean_text`).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any, BinaryIO
 import numpy as np
 import pandas as pd
 
+from qmethod.chars import clean_text
 from qmethod.io.result_tables import ReportTable, report_tables
 from qmethod.io.safe import neutralise
 
@@ -32,9 +34,8 @@ def _cell_value(v: Any) -> Any:
         return int(v)
     if isinstance(v, (np.floating, float)):
         return None if math.isnan(v) else float(v)
-    if isinstance(v, str):
-        return neutralise(v)
-    return neutralise(str(v))
+    # control characters cannot be stored in a workbook (openpyxl refuses the whole file)
+    return neutralise(clean_text(v if isinstance(v, str) else str(v), multiline=True))
 
 
 def _write_sheet(wb: Any, table: ReportTable) -> None:

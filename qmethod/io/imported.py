@@ -13,6 +13,7 @@ from typing import Any, Iterable, Sequence
 
 import pandas as pd
 
+from qmethod.chars import NUL, clean_text
 from qmethod.errors import FormatError
 
 __all__ = ["ImportedData", "build_imported", "statement_ids_from_labels"]
@@ -147,6 +148,19 @@ def _unique_ids(ids: Iterable[Any], warnings: list[str]) -> list[str]:
     return out
 
 
+def _checked_texts(items: Iterable[Any], source: str, what: str, unit: str) -> list[Any]:
+    """Texts cleaned of control characters (:func:`qmethod.chars.clean_text`); a NUL is refused."""
+    out = []
+    for k, item in enumerate(items, start=1):
+        if isinstance(item, str):
+            if NUL in item:
+                raise FormatError(f"{source}: the {what} of {unit} {k} contains a NUL character (byte 0); "
+                                  "expected text (is this a binary file, or UTF-16 text without its byte order mark?).")
+            item = clean_text(item)
+        out.append(item)
+    return out
+
+
 def _describe_break(values: Sequence[int], distribution: Sequence[int]) -> str:
     have, want = Counter(values), Counter(distribution)
     parts = []
@@ -188,6 +202,11 @@ def build_imported(
         Copied to the result (``extra`` is re-indexed by the final Q-sort ids).
     """
     warns = list(warnings)
+    sort_ids = _checked_texts(sort_ids, source, "Q-sort id", "Q-sort")
+    if statements is not None:
+        statements = _checked_texts(statements, source, "statement text", "statement")
+    if title is not None:
+        title = clean_text(str(title))
     if not values:
         raise FormatError(f"{source}: no Q-sorts found.")
     n_statements = len(values[0])

@@ -21,8 +21,9 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from qmethod.errors import FormatError
-from qmethod.io._text import (Source, cell_ref, decode_text, is_int_text, open_zip, parse_value, read_csv_rows,
+from qmethod.io._text import (Source, cell_ref, decode_text, is_int_text, parse_value, read_csv_rows,
                               split_lines)
+from qmethod.io.archive import open_zip
 from qmethod.io.imported import ImportedData, build_imported
 from qmethod.io.statements import parse_statements_text
 from qmethod.io.table import _blank, load_workbook, read_wide_rows, sheet_rows
@@ -59,10 +60,14 @@ def _find(sheets: dict[str, Any], names: Sequence[str]) -> Any | None:
     return None
 
 
-def xlsx_kind(src: Source) -> str:
-    """``kenq-type1``, ``kenq-type2`` or ``xlsx`` for a workbook (detection only; never raises)."""
+def xlsx_kind(src: Source, *, max_bytes: int | None) -> str:
+    """``kenq-type1``, ``kenq-type2`` or ``xlsx`` for a workbook (detection only; never raises).
+
+    The workbook is opened with the same limits and XML checks as the readers (``max_bytes`` as in
+    :func:`qmethod.io.read`); one that fails them is called ``xlsx`` and its reader reports why.
+    """
     try:
-        book = load_workbook(src, max_bytes=None)
+        book = load_workbook(src, max_bytes=max_bytes)
     except FormatError:
         return "xlsx"
     try:

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from qmethod.chars import clean_text
 from qmethod.errors import FormatError
 from qmethod.io._text import (DEFAULT_MAX_BYTES, PQMETHOD_CODEPAGES, Source, decode_text, load_source, read_csv_rows,
                               split_lines)
@@ -49,13 +50,16 @@ def read_statements(source: Any, *, encoding: str | None = None, name: str | Non
                     max_bytes: int | None = DEFAULT_MAX_BYTES) -> list[str]:
     """Read a statement file (path, bytes or binary file object) into a list of texts in statement order.
 
-    Blank lines are skipped; surrounding spaces are removed. Without ``encoding`` the text encoding is
-    detected: UTF-8/UTF-16 by their marks, else Shift_JIS, Windows cp1252 or a DOS code page (cp865,
-    cp850, cp437), whichever reads as text (see :func:`statement_codepages`).
+    Blank lines are skipped; surrounding spaces are removed; control characters are cleaned
+    (:func:`qmethod.chars.clean_text`: the line break Word puts in pasted text becomes a space); a NUL
+    character is a FormatError naming the line. Without ``encoding`` the text encoding is detected:
+    UTF-8/UTF-16 by their marks, else Shift_JIS, Windows cp1252 or a DOS code page (cp865, cp850,
+    cp437), whichever reads as text (see :func:`statement_codepages`).
     """
     src = source if isinstance(source, Source) else load_source(source, name=name, max_bytes=max_bytes)
     text = decode_text(src.data, src.name, encoding, single_byte=statement_codepages(src.name))
     statements = parse_statements_text(text, src.name)
+    statements = [clean_text(s).strip() for s in statements]
     if not statements:
         raise FormatError(f"{src.name}: expected one statement per line, found no text.")
     return statements

@@ -18,8 +18,9 @@ from typing import Any, Callable, Sequence
 
 
 from qmethod.errors import FormatError
-from qmethod.io._text import (Source, cell_ref, decode_text, is_int_text, open_zip, parse_value,
+from qmethod.io._text import (Source, cell_ref, decode_text, is_int_text, parse_value,
                               read_csv_rows)
+from qmethod.io.archive import check_xml_members, open_zip
 from qmethod.io.imported import ImportedData, build_imported, statement_ids_from_labels
 
 __all__ = ["read_csv", "read_xlsx", "read_long", "read_wide_rows", "read_long_rows", "xlsx_rows", "looks_long"]
@@ -249,12 +250,17 @@ def xlsx_rows(src: Source, *, max_bytes: int | None, sheet: str | int | None = N
 
 
 def load_workbook(src: Source, *, max_bytes: int | None):
-    """Open an xlsx workbook read-only (values, not formulas); FormatError if it is not one."""
-    import openpyxl
-    import warnings as _w
-    zf = open_zip(src.data, src.name, max_bytes=max_bytes, what="xlsx workbook")
-    zf.close()
+    """Open an xlsx workbook read-only (values, not formulas); FormatError if it is not one.
+
+    The archive's sizes and every XML part are checked first (:mod:`qmethod.io.archive`): openpyxl
+    sees only workbooks within the limits and without DOCTYPE or entity declarations.
+    """
     import io
+    import warnings as _w
+
+    import openpyxl
+    with open_zip(src.data, src.name, max_bytes=max_bytes, what="xlsx workbook") as zf:
+        check_xml_members(zf, src.name)
     try:
         with _w.catch_warnings():
             _w.simplefilter("ignore")

@@ -6,7 +6,8 @@ scores with corresponding ranks, correlations between factor scores, normalized 
 factor, descending arrays of differences, factor Q-sort values for each statement, Q-sort values sorted by
 consensus vs. disagreement, factor characteristics, standard errors for differences, distinguishing
 statements for each factor, consensus statements. Numbers are printed rounded as PQMethod does
-(correlations x 100, loadings 4 dp, z-scores 3 dp).
+(correlations x 100, loadings 4 dp, z-scores 3 dp). Text from the data that a spreadsheet could run as a
+formula (a token starting ``=``, ``+``, ``@`` or ``-``) gets a leading apostrophe; tabs become spaces.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from qmethod.io.result_tables import report_tables
+from qmethod.io.safe import neutralise_report
 
 __all__ = ["text_report", "write_text_report", "LIS_SECTIONS"]
 
@@ -81,7 +83,7 @@ def text_report(result: Any, *, imported: Any = None, width: int = 60) -> str:
         out.append("--------")
         out.extend(f"- {w}" for w in warns)
         out.append("")
-    return "\n".join(out)
+    return neutralise_report("\n".join(out))
 
 
 def write_text_report(result: Any, path: str | Path, *, imported: Any = None, width: int = 60) -> None:

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..chars import text_lines
 from ..errors import NotFoundError, QMethodError, StudyError
 from ..grid import suggest_grid
 from ..store.db import Database
@@ -254,9 +255,11 @@ def reopen_study(db: Database, study_id: str) -> StudyInfo:
 
 
 def statements_from_text(text: str) -> list[str]:
-    """Statements typed or pasted one per line; blank lines, bullets and numbering ("1." "2)") are dropped."""
+    """Statements typed or pasted one per line; blank lines, bullets and numbering ("1." "2)") are dropped.
+
+    Only CR/LF end a line; Word's line break inside a pasted statement becomes a space (text_lines)."""
     out = []
-    for line in (text or "").splitlines():
+    for line in text_lines(text):
         line = _NUMBERING.sub("", line, count=1).strip()
         if line:
             out.append(line)

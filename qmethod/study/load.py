@@ -7,12 +7,14 @@ the field of each, e.g. ``study.toml line 41: statements[3].text: missing text f
 """
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ..chars import NUL, clean_text
 from ..errors import StudyError
 from .model import (
     QUESTION_TYPES,
@@ -33,6 +35,14 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}$")
 _STUDY_ID = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 
+#: Deepest nesting of arrays and inline tables a study file may use (the format needs 3).
+MAX_NESTING = 16
+#: Bounds of the whole numbers a study file holds: (lowest, highest) per field.
+LIMITS = {"score": (-20, 20), "count": (1, 10_000), "max_length": (1, 1_000_000), "min_choices": (0, 10_000),
+          "max_choices": (0, 10_000)}
+#: Largest magnitude of a number question's min and max.
+MAX_NUMBER = 1e15
+
 
 def load_study(path: str | Path) -> Study:
     """Read and validate a study file (``study.toml``, or a folder that contains one)."""
@@ -50,11 +60,70 @@ def load_study(path: str | Path) -> Study:
 
 def loads_study(text: str, *, source: str = STUDY_FILE) -> Study:
     """Validate study TOML given as a string; ``source`` names it in error messages."""
+    deep = _too_deep(text)
+    if deep is not None:
+        line, key = deep
+        raise StudyError(f"{source}: line {line}: {key or 'a value'}: arrays or tables nested more than "
+                         f"{MAX_NESTING} levels deep; a study file needs at most 3.")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise StudyError(f"{source}: not valid TOML: {exc}") from None
+    except (ValueError, RecursionError, MemoryError) as exc:  # e.g. a number of more than 4,300 digits
+        m = re.search(r"[0-9_]{4000,}", text)
+        if m is None:
+            raise StudyError(f"{source}: not a readable study file ({type(exc).__name__}: {_clip(str(exc))}).") from None
+        line = text.count("\n", 0, m.start()) + 1
+        key = re.search(r"([A-Za-z0-9_\-]+)\s*=\s*[+-]?$", text[text.rfind("\n", 0, m.start()) + 1:m.start()])
+        raise StudyError(f"{source}: line {line}: {key.group(1) if key else 'a value'}: a number of "
+                         f"{m.end() - m.start()} digits; expected a small whole number.") from None
     return parse_study(data, source=source, lines=_KeyLines(text))
+
+
+def _too_deep(text: str) -> tuple[int, str] | None:
+    """(line, key) where arrays/inline tables first nest deeper than :data:`MAX_NESTING`, else None.
+
+    Scans outside strings and comments, so tomllib never recurses that deep (5,000 nested arrays
+    exhaust Python's recursion limit).
+    """
+    depth, line, key = 0, 1, ""
+    i, n = 0, len(text)
+    at_line_start = True
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            line += 1
+            at_line_start = True
+            i += 1
+            continue
+        if c in "\"'":
+            triple = text.startswith(c * 3, i)
+            end = text.find(c * 3, i + 3) if triple else i + 1
+            if not triple:
+                while end < n and text[end] != c and text[end] != "\n":
+                    end += 2 if (c == '"' and text[end] == "\\") else 1
+            line += text.count("\n", i, max(end, i))
+            i = (end + 3 if triple else end + 1) if end >= 0 else n
+            at_line_start = False
+            continue
+        if c == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        if depth == 0 and at_line_start and not c.isspace():
+            m = re.match(r"\s*([^=\[\n]+?)\s*=", text[i:i + 200])
+            if m:
+                key = m.group(1).strip()
+        if c in "[{" and (depth > 0 or not at_line_start):
+            depth += 1
+            if depth > MAX_NESTING:
+                return line, key
+        elif c in "]}" and depth > 0:
+            depth -= 1
+        if not c.isspace():
+            at_line_start = False
+        i += 1
+    return None
 
 
 def parse_study(data: dict[str, Any], *, source: str = "study", lines: "_KeyLines | None" = None) -> Study:
@@ -175,23 +244,49 @@ class _Validator:
             return default
         return value
 
-    def texts(self, table: Any, path: str, key: str, *, required: bool = True) -> dict[str, str]:
+    def whole(self, table: Any, path: str, key: str, *, required: bool = True) -> int | None:
+        """A whole number within :data:`LIMITS` for ``key``."""
+        value = self.get(table, path, key, int, required=required, default=None)
+        lo, hi = LIMITS[key]
+        if value is not None and not lo <= value <= hi:
+            self.problem(f"{path}.{key}", f"expected a whole number from {lo} to {hi}, got {_short(value)}")
+            return None
+        return value
+
+    def number(self, table: Any, path: str, key: str) -> float | int | None:
+        """A finite number of magnitude at most :data:`MAX_NUMBER` (a number question's bound)."""
+        value = self.get(table, path, key, (int, float), required=False, default=None)
+        if value is not None and not (math.isfinite(value) and abs(value) <= MAX_NUMBER):
+            self.problem(f"{path}.{key}", f"expected a finite number from -{MAX_NUMBER:.0e} to {MAX_NUMBER:.0e}, "
+                                          f"got {_short(value)}")
+            return None
+        return value
+
+    def texts(self, table: Any, path: str, key: str, *, required: bool = True,
+              multiline: bool = True) -> dict[str, str]:
         full = f"{path}.{key}" if path else key
         value = self.get(table, path, key, dict, required=required, default=None,
                          what="a table of texts, one per language")
         if value is None:
             return {}
-        return self.texts_of(value, full)
+        return self.texts_of(value, full, multiline=multiline)
 
-    def texts_of(self, value: dict[str, Any], full: str, *, extra: tuple[str, ...] = ()) -> dict[str, str]:
+    def text(self, value: str, full: str, *, multiline: bool = True) -> str:
+        """``value`` cleaned of control characters (:func:`qmethod.chars.clean_text`); a NUL is a problem."""
+        if NUL in value:
+            self.problem(full, "contains a NUL character (\\u0000); remove it")
+        return clean_text(value, multiline=multiline).strip()
+
+    def texts_of(self, value: dict[str, Any], full: str, *, extra: tuple[str, ...] = (),
+                 multiline: bool = False) -> dict[str, str]:
         out: dict[str, str] = {}
         for lang in self.languages:
             if lang not in value:
                 self.problem(full, f"missing text for language {lang!r}")
             elif not isinstance(value[lang], str) or not value[lang].strip():
-                self.problem(f"{full}.{lang}", f"expected a non-empty text, got {value[lang]!r}")
+                self.problem(f"{full}.{lang}", f"expected a non-empty text, got {_short(value[lang])}")
             else:
-                out[lang] = value[lang].strip()
+                out[lang] = self.text(value[lang], f"{full}.{lang}", multiline=multiline)
         for k in value:
             if k not in self.languages and k not in extra:
                 self.problem(f"{full}.{k}", f"unknown language {k!r}; the study languages are "
@@ -234,8 +329,9 @@ class _Validator:
             self.problem("study.default_language", f"{default_lang!r} is not one of the study languages "
                                                    f"{', '.join(good_langs)}")
         presort = self.get(st, "study", "presort", bool, required=False, default=True)
-        title = self.texts(st, "study", "title")
-        description = self.get(st, "study", "description", str, required=False, default="")
+        title = self.texts(st, "study", "title", multiline=False)
+        description = self.text(self.get(st, "study", "description", str, required=False, default=""),
+                                "study.description")
         opens = self.datetime(st, "study", "opens")
         closes = self.datetime(st, "study", "closes")
         if opens and closes and closes <= opens:
@@ -279,12 +375,12 @@ class _Validator:
             try:
                 value = datetime.fromisoformat(value)
             except ValueError:
-                self.problem(full, f"expected a date-time such as 2025-09-01T00:00:00+02:00, got {value!r}")
+                self.problem(full, f"expected a date-time such as 2025-09-01T00:00:00+02:00, got {_short(value)}")
                 return None
         if isinstance(value, date) and not isinstance(value, datetime):
             value = datetime(value.year, value.month, value.day)
         if not isinstance(value, datetime):
-            self.problem(full, f"expected a date-time such as 2025-09-01T00:00:00+02:00, got {value!r}")
+            self.problem(full, f"expected a date-time such as 2025-09-01T00:00:00+02:00, got {_short(value)}")
             return None
         if value.tzinfo is None:
             self.problem(full, "give a time zone offset (e.g. 2025-09-01T00:00:00+02:00) so the time is unambiguous")
@@ -304,16 +400,16 @@ class _Validator:
             raw = self.get(item, path, "id", (str, int), default=None)
             if raw is None:
                 continue
-            sid = str(raw)
+            sid = str(raw) if isinstance(raw, str) or abs(raw) < 10 ** 32 else "?"
             if not _ID.match(sid):
-                self.problem(f"{path}.id", f"{sid!r} is not a valid statement id: use 1-32 letters, digits, "
+                self.problem(f"{path}.id", f"{_short(raw)} is not a valid statement id: use 1-32 letters, digits, "
                                            "'_', '.' or '-'")
                 continue
             if sid in seen:
                 self.problem(f"{path}.id", f"statement id {sid!r} is already used by statements[{seen[sid]}]")
                 continue
             seen[sid] = i
-            text = self.texts(item, path, "text")
+            text = self.texts(item, path, "text", multiline=False)
             category = self.get(item, path, "category", str, required=False, default=None)
             out.append(Statement(id=sid, text=text, category=category or None))
         if isinstance(items, list) and len(items) < 2 and "statements" in d:
@@ -334,12 +430,9 @@ class _Validator:
                 self.problem(path, "expected a table with score, count and label")
                 continue
             self.unknown(item, path, {"score", "count", "label"})
-            score = self.get(item, path, "score", int, default=None)
-            count = self.get(item, path, "count", int, default=None)
-            if count is not None and count < 1:
-                self.problem(f"{path}.count", f"a column needs at least 1 cell, got {count}")
-                count = None
-            label = self.texts(item, path, "label", required=False)
+            score = self.whole(item, path, "score")
+            count = self.whole(item, path, "count")
+            label = self.texts(item, path, "label", required=False, multiline=False)
             if score is not None and count is not None:
                 columns.append(GridColumn(score=score, count=count, label=label))
         if columns and len(columns) == len(cols):
@@ -366,7 +459,7 @@ class _Validator:
         good: list[int] = []
         for i, s in enumerate(cols):
             if not isinstance(s, int) or isinstance(s, bool) or (grid.columns and s not in grid.scores):
-                self.problem(f"postsort.columns[{i}]", f"{s!r} is not a grid column score "
+                self.problem(f"postsort.columns[{i}]", f"{_short(s)} is not a grid column score "
                                                        f"({', '.join(map(str, grid.scores))})")
             else:
                 good.append(s)
@@ -418,15 +511,14 @@ class _Validator:
                     self.problem(f"{path}.options", "a choice question needs at least 2 options")
             elif "options" in item and qtype in QUESTION_TYPES:
                 self.problem(f"{path}.options", f"options only apply to single and multiple questions, not {qtype!r}")
-            num = (int, float)
-            qmin = self.get(item, path, "min", num, required=False)
-            qmax = self.get(item, path, "max", num, required=False)
+            qmin = self.number(item, path, "min")
+            qmax = self.number(item, path, "max")
             if qmin is not None and qmax is not None and qmin > qmax:
                 self.problem(f"{path}.max", f"max ({qmax}) is below min ({qmin})")
             integer = self.get(item, path, "integer", bool, required=False, default=False)
-            max_length = self.get(item, path, "max_length", int, required=False)
-            min_choices = self.get(item, path, "min_choices", int, required=False)
-            max_choices = self.get(item, path, "max_choices", int, required=False)
+            max_length = self.whole(item, path, "max_length", required=False)
+            min_choices = self.whole(item, path, "min_choices", required=False)
+            max_choices = self.whole(item, path, "max_choices", required=False)
             out.append(Question(
                 id=qid, type=qtype, text=text, required=required, options=tuple(options),  # type: ignore[arg-type]
                 min=qmin, max=qmax, integer=integer, max_length=max_length,
@@ -436,8 +528,18 @@ class _Validator:
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    """``repr(value)`` cut to 60 characters; never raises (huge numbers, deep nesting)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10 ** 60:
+        return f"a number of {len(str(abs(value))) if abs(value) < 10 ** 4000 else 'thousands of'} digits"
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):
+        return f"a {type(value).__name__} that cannot be shown"
+    return _clip(text)
+
+
+def _clip(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:

@@ -18,7 +18,38 @@ PAYLOADS = ['=HYPERLINK("http://evil.example","click")', "+1+2", "-2+3", "@SUM(A
 
 @pytest.mark.parametrize("text", PAYLOADS)
 def test_neutralise_prefixes_an_apostrophe(text):
-    assert neutralise(text) == "'" + text
+    if text[0] in "\t\r\n":  # a separator first: the formula after it would be a cell of its own
+        assert neutralise(text) == "'" + text[0] + "'" + text[1:]
+    else:
+        assert neutralise(text) == "'" + text
+
+
+@pytest.mark.parametrize("text, safe", [("x;=1+2;y", "x;'=1+2;y"), ("a,@SUM(A1:A9)", "a,'@SUM(A1:A9)"),
+                                        ("a\t=cmd|' /C calc'!A0", "a\t'=cmd|' /C calc'!A0"),
+                                        ("ja\n+1+2", "ja\n'+1+2"), ("1;-2;+3", "1;-2;+3"), ("a;b=c", "a;b=c")])
+def test_neutralise_every_piece_a_separator_could_split_off(text, safe):
+    assert neutralise(text) == safe
+
+
+@pytest.mark.parametrize("sep", [",", ";", "\t"])
+def test_csv_opened_with_any_separator_has_no_formula_cell(hostile, sep):
+    """Excel in Norwegian settings splits a CSV at ';': no field may start a formula however it is split."""
+    _, _, result = hostile
+    with zipfile.ZipFile(io.BytesIO(qio.write_csv_zip(result))) as zf:
+        text = zf.read("02_statements.csv").decode("utf-8-sig") if "02_statements.csv" in zf.namelist() else \
+            "\n".join(zf.read(n).decode("utf-8-sig") for n in zf.namelist())
+    cells = [c for row in csv.reader(io.StringIO(text, newline=""), delimiter=sep) for c in row]
+    assert any("1+2" in c for c in cells)
+    assert not [c for c in cells if _unsafe(c)], [c for c in cells if _unsafe(c)][:5]
+
+
+def test_text_report_has_no_formula_token(hostile):
+    _, _, result = hostile
+    report = qio.text_report(result)
+    assert "\t" not in report
+    tokens = report.split()
+    assert "'=cmd|'" in tokens and "'=evil()" in tokens
+    assert not [t for t in tokens if t[0] in "=+@" or (t[0] == "-" and not NUMBER.match(t) and set(t) != {"-"})]
 
 
 @pytest.mark.parametrize("value", ["-3", "+1", "-0.25", "12", 3, -3.5, None, "plain text", "a=b"])
@@ -32,6 +63,8 @@ def hostile(lipset_sorts):
     sorts.columns = ["=evil()", "+US2", "-US3", "@US4", "\tJP5", "CA6", "UK7", "US8", "-3"]
     texts = [f"statement {k}" for k in range(1, 34)]
     texts[: len(PAYLOADS)] = PAYLOADS
+    texts[len(PAYLOADS)] = "x;=1+2;y"
+    texts[len(PAYLOADS) + 1] = "ok\t=cmd|' /C calc'!A0"
     result = qmethod.analyze(sorts, 2, statements=texts)
     return sorts, texts, result
 
