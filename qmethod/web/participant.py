@@ -21,10 +21,8 @@ Answers (JSON, always with ``state``: ``version``, ``stage``, ``columns``, ``pil
 from __future__ import annotations
 
 import json
-import os
 import time
 from typing import Any
-from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -35,6 +33,7 @@ from ..errors import QMethodError, ResumeCodeError, StorageBusyError
 from ..service import ParticipantState
 from ..service.participants import OperationOutcome, apply_operation, parse_operation, resume
 from .database import app_database
+from .security import same_origin
 
 __all__ = ["routes", "OP_PATH", "STATE_PATH", "TOKEN_HEADER", "MAX_BODY", "state_json"]
 
@@ -65,23 +64,9 @@ def _error(status: int, message: str, **headers: str) -> JSONResponse:
     return _answer(status, {"result": "error", "message": message}, **headers)
 
 
-def _same_origin(request: Request) -> bool:
-    """False for a request a browser marks as coming from another site or origin."""
-    site = request.headers.get("sec-fetch-site")
-    if site is not None and site not in ("same-origin", "none"):
-        return False
-    origin = request.headers.get("origin")
-    if origin is None:
-        return True  # not sent by a browser page of another origin (browsers send Origin on POST)
-    hosts = {request.headers.get("host", "")}
-    if os.environ.get("QMETHOD_BEHIND_PROXY", "").strip() not in ("", "0"):
-        hosts.add(request.headers.get("x-forwarded-host", "").split(",")[-1].strip())
-    return urlsplit(origin).netloc in hosts - {""}
-
-
 def _caller(request: Request) -> tuple[str | None, JSONResponse | None]:
     """The token of a same-origin request, or the refusal to answer with."""
-    if not _same_origin(request):
+    if not same_origin(request):
         return None, _error(403, "Requests from other sites are not accepted.")
     token = request.headers.get(TOKEN_HEADER, "").strip()
     if not 0 < len(token) <= 200:

@@ -31,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-__all__ = ["SecurityMiddleware", "client_address", "trusted_proxies", "dev_mode", "routes", "middleware",
+__all__ = ["SecurityMiddleware", "client_address", "same_origin", "trusted_proxies", "dev_mode", "routes", "middleware",
            "CLIENT_HEADER", "BROWSER_COOKIE", "RESEARCHER_COOKIE", "PARTICIPANT_COOKIE", "SECURITY_HEADERS",
            "ENV_TRUSTED_PROXIES", "ENV_DEV"]
 
@@ -196,22 +196,31 @@ def _cookie(name: str, value: str, max_age: int, same_site: str, secure: bool) -
             + ("; Secure" if secure else ""))
 
 
-def _same_origin(request: Request) -> bool:
-    """A request sent by a page of this site (``Sec-Fetch-Site``, else ``Origin`` against ``Host``)."""
+def same_origin(request: Request) -> bool:
+    """False for a request that a browser marks as sent by a page of another site.
+
+    ``Sec-Fetch-Site`` when the browser sends it (``same-origin``, or ``none`` for what the user typed);
+    otherwise ``Origin`` against ``Host`` (and ``X-Forwarded-Host`` when the request came through a
+    trusted proxy, ``QMETHOD_TRUSTED_PROXIES``). A request with neither header was not sent by a page
+    of another origin (browsers send ``Origin`` with every POST and DELETE)."""
     site = request.headers.get("sec-fetch-site")
     if site is not None:
-        return site == "same-origin"
+        return site in ("same-origin", "none")
     origin = request.headers.get("origin")
-    if not origin:
-        return False
+    if origin is None:
+        return True
     from urllib.parse import urlsplit
 
-    return urlsplit(origin).netloc == request.headers.get("host")
+    hosts = {request.headers.get("host", "")}
+    forwarded = request.headers.getlist("x-forwarded-for")
+    if _trusted(_original_peer(request.scope.get("client"), forwarded), trusted_proxies()):
+        hosts.add(request.headers.get("x-forwarded-host", "").split(",")[-1].strip())
+    return urlsplit(origin).netloc in hosts - {""}
 
 
 async def _session(request: Request) -> Response:
     name, max_age, same_site = _SESSION_COOKIES[request.url.path[request.url.path.rindex("/auth/"):]]
-    if not _same_origin(request):
+    if not same_origin(request):
         return JSONResponse({"error": "cross-site request refused"}, status_code=403)
     secure = _https(request.scope, list(request.scope.get("headers") or []), trusted_proxies())
     response = JSONResponse({"ok": True})
