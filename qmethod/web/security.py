@@ -199,13 +199,13 @@ def _cookie(name: str, value: str, max_age: int, same_site: str, secure: bool) -
 def same_origin(request: Request) -> bool:
     """False for a request that a browser marks as sent by a page of another site.
 
-    ``Sec-Fetch-Site`` when the browser sends it (``same-origin``, or ``none`` for what the user typed);
-    otherwise ``Origin`` against ``Host`` (and ``X-Forwarded-Host`` when the request came through a
+    ``Sec-Fetch-Site`` when the browser sends it (``same-origin``, or ``none`` for what the user typed),
+    and ``Origin`` against ``Host`` (and ``X-Forwarded-Host`` when the request came through a
     trusted proxy, ``QMETHOD_TRUSTED_PROXIES``). A request with neither header was not sent by a page
     of another origin (browsers send ``Origin`` with every POST and DELETE)."""
     site = request.headers.get("sec-fetch-site")
-    if site is not None:
-        return site in ("same-origin", "none")
+    if site is not None and site not in ("same-origin", "none"):
+        return False
     origin = request.headers.get("origin")
     if origin is None:
         return True
