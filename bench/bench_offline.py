@@ -24,18 +24,16 @@ sys.path.insert(0, str(ROOT))
 
 from qmethod import service  # noqa: E402
 from tests.app_server import chromium_browser, chromium_path, running_app  # noqa: E402
-from tests.ui.conftest import DESKTOP, settle, token_of, wait_screen  # noqa: E402
-from tests.ui.flows import grid_events, place_in_list, to_grid  # noqa: E402
+from tests.ui.conftest import settle, token_of, wait_screen  # noqa: E402
+from tests.ui.flows import desktop_page, grid_events, place_in_list, to_grid  # noqa: E402
 
 PLACES = [("T1", -1), ("T3", 0), ("T4", 0), ("T2", 1), ("T5", 0)]
 ENDINGS = ("online", "closed tab", "reload")
 
 
 def one_run(app, browser, ending: str, offline_s: float) -> tuple[bool, float, str]:
-    context = browser.new_context(viewport=DESKTOP, locale="en-GB")
+    context, page = desktop_page(browser, 30_000)
     try:
-        page = context.new_page()
-        page.set_default_timeout(30_000)
         to_grid(page, app)
         url = page.url
         place_in_list(page, *PLACES[0])

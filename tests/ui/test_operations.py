@@ -6,8 +6,8 @@ import pytest
 
 from qmethod import service
 
-from .conftest import DESKTOP, settle, token_of, wait_screen
-from .flows import drag, grid_events, place_in_list, place_on_other_device, stored_layout, to_grid
+from .conftest import settle, token_of, wait_screen
+from .flows import desktop_page, drag, grid_events, place_in_list, place_on_other_device, stored_layout, to_grid
 
 pytestmark = pytest.mark.browser
 
@@ -101,10 +101,8 @@ def test_offline_mid_grid_then_back_stores_every_operation_in_order_once(app, pa
 
 
 def test_a_tab_closed_with_unsent_moves_loses_nothing(app, browser):
-    context = browser.new_context(viewport=DESKTOP, locale="en-GB")
+    context, page = desktop_page(browser)
     try:
-        page = context.new_page()
-        page.set_default_timeout(20_000)
         to_grid(page, app)
         url = page.url
         context.set_offline(True)
