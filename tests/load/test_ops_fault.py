@@ -8,6 +8,9 @@ import shutil
 
 import bench_ops
 import loadlib
+import pytest
+
+pytestmark = pytest.mark.slow  # two app processes started twice: about 30 s per database
 
 
 def test_sigkill_of_an_app_process_loses_no_operation_and_applies_none_twice(database_url, tmp_path):

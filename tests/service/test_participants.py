@@ -585,3 +585,40 @@ def test_one_bad_study_file_does_not_take_the_others_offline(db, mini, tmp_path)
     assert "statements" in problems["b-mini"] and "cannot change" in problems["b-mini"]
     assert "study.toml" in problems["a-broken"]
     assert sv.get_study(db, mini.id).statement_ids == mini.statement_ids  # the collected data are untouched
+
+
+# -- operations (one participant action each) ----------------------------------------------------------
+
+def test_an_operation_on_a_submitted_sort_is_refused_as_completed_and_recorded(db, mini):
+    from qmethod.service.participants import apply_operation
+
+    s, st = complete(db, mini)
+    op = {"op_id": "after-submit-1", "kind": "remove", "statement": "A", "expected_version": st.version}
+    out = apply_operation(db, s.token, op)
+    assert (out.result, out.reason) == ("refused", "completed") and out.state.completed
+    again = apply_operation(db, s.token, {**op, "expected_version": 0})  # the record answers, not the version
+    assert again.repeated and again.reason == "completed"
+    assert sv.resume(db, s.token).version == st.version
+
+
+def test_operations_are_checked_before_anything_is_read(db, mini):
+    from qmethod.service.participants import apply_operation, parse_operation
+
+    s, st = consented(db, mini)
+    bad = [{"op_id": "short", "kind": "pile", "statement": "A", "pile": "agree", "expected_version": 0},
+           {"op_id": "ok-0000001", "kind": "pile", "statement": "A", "pile": 3, "expected_version": 0},
+           {"op_id": "ok-0000002", "kind": "swap", "statement": "A", "expected_version": 0},
+           {"op_id": "ok-0000003", "kind": "place", "statement": "A", "column": 1, "position": -1,
+            "expected_version": 0},
+           {"op_id": "ok-0000004", "kind": "place", "statement": "A", "column": 1, "position": None,
+            "expected_version": 0, "token": "x"}]
+    for raw in bad:
+        with pytest.raises(StudyError):
+            parse_operation(raw)
+    n = _events(db)
+    with pytest.raises(StudyError):
+        apply_operation(db, s.token, bad[0])
+    with pytest.raises(ResumeCodeError):
+        apply_operation(db, "no-such-token", {"op_id": "ok-0000005", "kind": "remove", "statement": "A",
+                                              "expected_version": 0})
+    assert _events(db) == n and sv.resume(db, s.token).version == st.version

@@ -139,3 +139,11 @@ def place_on_other_device(app, browser, code: str, sid: str, score: int) -> None
         settle(pg)
     finally:
         other.close()
+
+
+def desktop_page(browser, timeout_ms: int = 20_000):
+    """A desktop page in a new browser context (a device of its own): ``(context, page)``."""
+    context = browser.new_context(viewport=DESKTOP, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(timeout_ms)
+    return context, page

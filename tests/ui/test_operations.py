@@ -6,8 +6,8 @@ import pytest
 
 from qmethod import service
 
-from .conftest import DESKTOP, settle, token_of, wait_screen
-from .flows import drag, grid_events, place_in_list, place_on_other_device, stored_layout, to_grid
+from .conftest import settle, token_of, wait_screen
+from .flows import desktop_page, drag, grid_events, place_in_list, place_on_other_device, stored_layout, to_grid
 
 pytestmark = pytest.mark.browser
 
@@ -101,10 +101,8 @@ def test_offline_mid_grid_then_back_stores_every_operation_in_order_once(app, pa
 
 
 def test_a_tab_closed_with_unsent_moves_loses_nothing(app, browser):
-    context = browser.new_context(viewport=DESKTOP, locale="en-GB")
+    context, page = desktop_page(browser)
     try:
-        page = context.new_page()
-        page.set_default_timeout(20_000)
         to_grid(page, app)
         url = page.url
         context.set_offline(True)
@@ -229,3 +227,30 @@ def test_undo_takes_back_the_last_move_as_one_operation(app, page):
     assert grid_events(app, page)[-2:] == [("move", {"statement": "T4", "score": 0, "position": 1}),
                                            ("remove", {"statement": "T4"})]
     assert page.get_by_test_id("qsort-counter").inner_text() == "1 of 5 placed"
+
+
+def test_presort_keys_on_a_slow_line_are_each_one_operation_and_continue_waits(app, page):
+    from .conftest import give_consent, press_continue, start
+
+    start(page, app, "ui-small", "en")
+    give_consent(page)
+    press_continue(page)
+    wait_screen(page, "presort")
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 3000, "downloadThroughput": -1,
+                                                  "uploadThroughput": -1})
+    page.get_by_test_id("presort-card").wait_for()
+    for key in "12322":  # quicker than the line: the keys queue up
+        page.keyboard.press(key)
+    page.get_by_test_id("count-neutral").filter(has_text="Neutral: 3").wait_for()
+    assert "Saving" in page.get_by_test_id("presort-save").inner_text()
+    press_continue(page)  # waits in the browser until every pile is stored
+    page.get_by_test_id("presort-message").filter(has_text="not saved yet").wait_for()
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1,
+                                                  "uploadThroughput": -1})
+    wait_screen(page, "grid")
+    state = service.resume(app.db, token_of(page))
+    assert state.piles == {"T1": "disagree", "T2": "neutral", "T3": "agree", "T4": "neutral", "T5": "neutral"}
+    trail = [e for e in service.audit_trail(app.db, state.study_id, state.participant) if e.kind == "pile"]
+    assert [(e.payload["statement"], e.payload["pile"]) for e in trail] == list(state.piles.items())
