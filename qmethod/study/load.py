@@ -411,6 +411,7 @@ class _Validator:
             seen[sid] = i
             text = self.texts(item, path, "text", multiline=False)
             category = self.get(item, path, "category", str, required=False, default=None)
+            category = self.text(category, f"{path}.category", multiline=False) if category else None
             out.append(Statement(id=sid, text=text, category=category or None))
         if isinstance(items, list) and len(items) < 2 and "statements" in d:
             self.problem("statements", f"a study needs at least 2 statements, found {len(items)}")

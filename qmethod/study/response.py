@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import CompletedError, IncompleteError, PlacementError, StudyError
+from .load import MAX_NUMBER, _short
 from .model import PILES, Question, Study
 
 __all__ = ["STAGES", "STEP_KINDS", "Missing", "Response", "apply", "missing", "replay", "stages", "normalize_answer",
@@ -182,8 +183,9 @@ def normalize_answer(question: Question, value: Any) -> Any:
                 raise StudyError(f"Question {qid!r}: {value!r} is not a number.") from None
         else:
             raise StudyError(f"Question {qid!r}: expected a number, got {value!r}.")
-        if isinstance(number, float) and not math.isfinite(number):
-            raise StudyError(f"Question {qid!r}: {value!r} is not a finite number.")
+        if isinstance(number, float) and not math.isfinite(number) or abs(number) > MAX_NUMBER:
+            raise StudyError(f"Question {qid!r}: {_short(value)} is not a finite number of at most "
+                             f"{MAX_NUMBER:.0e}.")
         if question.integer:
             if isinstance(number, float) and not number.is_integer():
                 raise StudyError(f"Question {qid!r}: expected a whole number, got {value!r}.")

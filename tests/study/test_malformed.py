@@ -123,3 +123,17 @@ def test_valid_extremes_still_load():
     text = _mini().replace("min = 16", "min = -1e15", 1).replace("max = 110", "max = 1e15", 1)
     q = loads_study(text).survey[0]
     assert q.min == -1e15 and q.max == 1e15 and math.isfinite(q.max)
+
+
+@pytest.mark.parametrize("answer", ["9" * 4000, 10 ** 20, "1e400", -(10 ** 16)])
+def test_number_answers_beyond_the_bounds_are_refused(answer):
+    from qmethod.study.response import normalize_answer
+    q = next(q for q in loads_study(_mini().replace("min = 16\nmax = 110\n", "", 1)).survey if q.type == "number")
+    assert q.min is None and q.max is None
+    with pytest.raises(StudyError, match=r"Question 'age': .* is not a finite number of at most 1e\+15"):
+        normalize_answer(q, answer)
+
+
+def test_category_is_cleaned():
+    text = _mini().replace('id = "A"\n', 'id = "A"\ncategory = "helse\\u000btjenester"\n', 1)
+    assert loads_study(text).statements[0].category == "helse tjenester"

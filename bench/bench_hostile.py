@@ -1,0 +1,74 @@
+"""Hostile uploads at full size: how fast and in how little memory they are refused.
+
+    .venv/bin/python bench/bench_hostile.py
+
+Builds (streaming, never holding the unpacked XML) a workbook whose xl/sharedStrings.xml unpacks to
+400 MB, and the 60,000-entity workbook of issue 15, then reads each with the default limits through
+``qmethod.io.read`` (detection included). Prints packed and unpacked sizes, the ratio, the time and
+the peak memory traced while reading. Asserts nothing.
+"""
+from __future__ import annotations
+
+import io
+import sys
+import time
+import tracemalloc
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "io"))
+
+import pandas as pd  # noqa: E402
+
+import qmethod.io as qio  # noqa: E402
+from qmethod.errors import FormatError  # noqa: E402
+from test_hostile_archives import _CT, _RELS, _WB, _WB_RELS, entity_chain_xlsx  # noqa: E402
+
+
+def big_bomb(unpacked: int) -> bytes:
+    out = io.BytesIO()
+    sheet = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+             'spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData>'
+             '</worksheet>')
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, text in (("[Content_Types].xml", _CT), ("_rels/.rels", _RELS), ("xl/workbook.xml", _WB),
+                           ("xl/_rels/workbook.xml.rels", _WB_RELS), ("xl/worksheets/sheet1.xml", sheet)):
+            zf.writestr(name, text)
+        with zf.open("xl/sharedStrings.xml", "w", force_zip64=True) as fh:
+            fh.write(b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
+                     b'spreadsheetml/2006/main">')
+            chunk = b"<si><t>aaaa</t></si>" * 50_000
+            for _ in range(unpacked // len(chunk)):
+                fh.write(chunk)
+            fh.write(b"</sst>")
+    return out.getvalue()
+
+
+def measure(label: str, raw: bytes) -> None:
+    with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+        unpacked = sum(i.file_size for i in zf.infolist())
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    try:
+        qio.read(raw, name=f"{label}.xlsx")
+        outcome = "read (not refused!)"
+    except FormatError as exc:
+        outcome = f"refused: {exc}"
+    seconds = time.perf_counter() - t0
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    print(f"{label}: {len(raw) / 1e6:.2f} MB packed, {unpacked / 1e6:.1f} MB unpacked "
+          f"(ratio {unpacked / len(raw):.0f}); {seconds * 1000:.1f} ms, peak traced {peak / 1e6:.2f} MB")
+    print(f"    {outcome[:200]}")
+
+
+def main() -> None:
+    sorts = pd.read_csv(ROOT / "tests" / "data" / "lipset.csv")
+    sorts.index = pd.RangeIndex(1, len(sorts) + 1)
+    measure("bomb-400MB", big_bomb(400 * 1000 * 1000))
+    measure("entity-60000", entity_chain_xlsx(sorts))
+
+
+if __name__ == "__main__":
+    main()
