@@ -72,15 +72,16 @@ def advance(app: App, token: str, to: str) -> None:
     for sid, score in zip(state.unplaced, slots):
         state = service.place_statement(db, token, sid, score, expected_version=state.version)
     for stage in order[order.index("grid") + 1:order.index(to) + 1]:
-        if stage == "done":
+        if stage in ("survey", "done"):
             for m in state.missing:  # required comments and answers
                 if m.kind == "comment":
                     state = service.save_comment(db, token, str(m.item), "Fordi.", expected_version=state.version)
-                elif m.kind == "answer":
+                elif m.kind == "answer" and stage == "done":
                     q = study.question(str(m.item))
                     value = 30 if q.type == "number" else (q.options[0].value if q.options else "Svar")
                     value = [value] if q.type == "multiple" else value
                     state = service.save_answer(db, token, q.id, value, expected_version=state.version)
+        if stage == "done":
             state = service.submit(db, token, expected_version=state.version)
         elif stage in state.stages:
             state = service.set_stage(db, token, stage, expected_version=state.version)
