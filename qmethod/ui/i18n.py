@@ -23,7 +23,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "error_generic": "Noe gikk galt, men ingenting av det du har gjort er tapt. Prøv igjen om litt.",
         "error_busy": "Vi fikk ikke lagret akkurat nå. Vent litt og prøv igjen – det du har gjort før er lagret.",
         "save_retrying": "Lagringen går tregt akkurat nå. Det du har gjort, blir stående her og lagres så snart det går.",
-        "error_conflict": "Sorteringen ble endret i en annen fane eller på en annen enhet. Vi viser den nyeste versjonen.",
+        "error_conflict": "Sorteringen ble endret et annet sted, i en annen fane eller på en annen telefon eller PC. Nå ser du den nyeste.",
         "no_study": "Fant ingen undersøkelse. Sjekk at lenken er riktig, eller spør den som sendte deg lenken.",
         "study_closed": "Denne undersøkelsen er ikke åpen nå.",
         "unknown_link": "Vi fant ikke sorteringen din. Du kan starte på nytt eller bruke koden din.",
@@ -46,14 +46,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "resume_button": "Fortsett med kode",
         "resume_wrong": "Vi fant ingen sortering med denne koden. Sjekk at du har skrevet den riktig.",
         "resume_empty": "Skriv inn koden først.",
-        "resume_limited": "For mange feil koder er prøvd fra denne enheten. Vent {minutes} min og prøv igjen, "
-                          "eller bruk lenken du startet med.",
-        "resume_paused": "Det er prøvd så mange feil koder at fortsett med kode er satt på pause en stund. "
+        "resume_limited": "Det er prøvd for mange feil koder herfra. Vent {minutes} minutter og prøv igjen. "
+                          "Du kan også bruke lenken du startet med.",
+        "resume_paused": "Det er prøvd veldig mange feil koder. Derfor virker ikke koder en liten stund. "
                          "Bruk lenken du startet med, eller prøv igjen senere.",
         # consent
         "consent_heading": "Samtykke",
         "consent_check": "Jeg har lest teksten over og vil være med",
-        "consent_needed": "Du må krysse av for samtykke for å gå videre.",
+        "consent_needed": "Kryss av i boksen over for å gå videre.",
         "consent_given": "Takk. Samtykket ditt er lagret.",
         # resume code
         "code_heading": "Koden din",
@@ -65,7 +65,7 @@ STRINGS: dict[str, dict[str, str]] = {
         # presort
         "presort_heading": "Første runde: tre hauger",
         "presort_intro": "Les ett utsagn om gangen. Velg om du er mest uenig, nøytral eller mest enig. Du kan endre alt senere.",
-        "presort_done_hint": "Alle utsagnene er fordelt. Gå videre til neste steg.",
+        "presort_done_hint": "Trykk «Gå videre» når du er klar for neste steg.",
         "presort_missing": "Du har {left} utsagn igjen å fordele.",
         # grid
         "grid_page_heading": "Andre runde: plasser utsagnene",
@@ -75,10 +75,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "missing_unplaced": "{n} utsagn er ikke plassert ennå.",
         "missing_column": "Kolonne {column} har {used} utsagn, men skal ha {capacity}.",
         "missing_presort": "{n} utsagn er ikke fordelt i hauger ennå.",
-        "missing_consent": "Samtykke er ikke gitt.",
-        "missing_comment": "Utsagnet «{text}» trenger en kommentar.",
-        "missing_answer": "Spørsmålet «{text}» må besvares.",
-        "missing_answer_choices": "Spørsmålet «{text}» trenger flere valg.",
+        "missing_consent": "Du har ikke krysset av for samtykke.",
+        "missing_comment": "Skriv en kommentar til utsagnet «{text}».",
+        "missing_answer": "Du må svare på spørsmålet «{text}».",
+        "missing_answer_choices": "På spørsmålet «{text}» må du velge flere svar.",
         # comments
         "comments_heading": "Tredje runde: fortell hvorfor",
         "comments_intro": "Her er utsagnene du plasserte lengst ut på hver side. Skriv gjerne noen ord om hvorfor.",
@@ -97,7 +97,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "save_and_continue": "Lagre og gå videre",
         # survey
         "survey_heading": "Til slutt: litt om deg",
-        "survey_intro": "Spørsmål merket med * må besvares. Resten er valgfrie.",
+        "survey_intro": "Spørsmål med * må du svare på. De andre kan du hoppe over.",
         "required_mark": "*",
         "choose_one": "Velg ett svar",
         "no_answer": "Ikke svart",
@@ -109,7 +109,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "submit_fix_heading": "Rett opp dette før du sender inn:",
         "submit": "Send inn",
         "submit_help": "Når du sender inn, kan du ikke endre svarene lenger.",
-        "submit_missing_heading": "Før du kan sende inn, mangler dette:",
+        "submit_missing_heading": "Dette må gjøres først:",
         # thanks
         "thanks_heading": "Takk!",
         "thanks_saved": "Svarene dine er lagret og sendt inn.",
@@ -132,7 +132,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "stage_done": "Ferdig",
         # grid component
         "counter": "{placed} av {total} plassert",
-        "saving": "Lagrer …",
+        "saving": "Lagrer",
         "saved": "Lagret",
         "view_label": "Visning",
         "view_grid": "Rutenett",
@@ -204,7 +204,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "error_generic": "Something went wrong, but nothing you have done is lost. Please try again in a moment.",
         "error_busy": "We could not save just now. Please wait a moment and try again – everything before this is saved.",
         "save_retrying": "Saving is slow just now. What you have done stays here and is saved as soon as it can be.",
-        "error_conflict": "Your sort was changed in another tab or on another device. We now show the newest version.",
+        "error_conflict": "Your sort was changed somewhere else, in another tab or on another phone or computer. You now see the newest one.",
         "no_study": "We could not find a study. Check the link, or ask the person who sent it to you.",
         "study_closed": "This study is not open at the moment.",
         "unknown_link": "We could not find your sort. You can start again or use your code.",
@@ -231,7 +231,7 @@ STRINGS: dict[str, dict[str, str]] = {
                          "while. Use the link you started with, or try again later.",
         "consent_heading": "Consent",
         "consent_check": "I have read the text above and want to take part",
-        "consent_needed": "Please tick the consent box to continue.",
+        "consent_needed": "Tick the box above to continue.",
         "consent_given": "Thank you. Your consent is saved.",
         "code_heading": "Your code",
         "code_text": "Write down or take a picture of this code. With it you can continue later, also on another phone or computer:",
@@ -240,7 +240,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "instruction_heading": "What to do",
         "presort_heading": "First round: three piles",
         "presort_intro": "Read one statement at a time. Choose whether you mostly disagree, feel neutral, or mostly agree. You can change everything later.",
-        "presort_done_hint": "All statements are in a pile. Continue to the next step.",
+        "presort_done_hint": "Press “Continue” when you are ready for the next step.",
         "presort_missing": "You have {left} statements left to sort into piles.",
         "grid_page_heading": "Second round: place the statements",
         "grid_page_intro": "Put each statement in a column. On the left is what you disagree with most, on the right what you agree with most. Each column has a fixed number of places.",
@@ -269,7 +269,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "comment_delete": "Delete the comment",
         "save_and_continue": "Save and continue",
         "survey_heading": "Finally: a little about you",
-        "survey_intro": "Questions marked with * need an answer. The others are optional.",
+        "survey_intro": "Questions with * need an answer. You can skip the others.",
         "required_mark": "*",
         "choose_one": "Choose one answer",
         "no_answer": "No answer",
@@ -301,7 +301,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "stage_survey": "About you",
         "stage_done": "Done",
         "counter": "{placed} of {total} placed",
-        "saving": "Saving …",
+        "saving": "Saving",
         "saved": "Saved",
         "view_label": "View",
         "view_grid": "Grid",

@@ -51,10 +51,33 @@ def test_grid_page_keeps_one_width_over_reruns(app, browser):
             page.wait_for_timeout(150)
             settle(page)
             page.wait_for_timeout(400)
+        # the message names what is missing; it does not speak of sending in on a "Gå videre"
+        page.get_by_text("Dette må gjøres først:").first.wait_for()
+        assert page.get_by_text("Før du kan sende inn").count() == 0
         widths = page.evaluate("() => window.__widths")
         assert widths, "the main block was never measured"
         assert min(widths) == max(widths), f"the page changed width during reruns: {sorted(set(widths))}"
         assert min(widths) > 1000  # wide: all columns fit on a 1280 px screen
+    finally:
+        ctx.close()
+
+
+def test_presort_done_is_said_once_by_the_page(app, browser):
+    """With every statement on a pile the page itself points on to "Gå videre" instead of repeating
+    "Alle utsagnene er fordelt" (which the presort already shows)."""
+    from qmethod import service
+
+    ctx, page = new_page(browser, "phone")
+    try:
+        token = start_nb(page, app)
+        advance(app, token, "presort")
+        state = service.resume(app.db, token)
+        for sid in state.unpiled:
+            state = service.set_pile(app.db, token, sid, "agree", expected_version=state.version)
+        open_screen(page, app, "presort", token, "ui-small")
+        page.get_by_text("Trykk «Gå videre» når du er klar for neste steg.").wait_for()
+        text = page.evaluate("() => document.body.innerText")
+        assert text.count("Alle utsagnene er fordelt") <= 2, text
     finally:
         ctx.close()
 
