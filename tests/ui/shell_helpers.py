@@ -12,10 +12,8 @@ from urllib.parse import urlparse
 from qmethod import service
 
 from tests.app_server import App, running_app
+from tests.ui_researcher.conftest import ADMIN_PASSWORD  # the researcher tests' login helper uses it
 from .conftest import DESKTOP, PHONE, ROOT, settle
-
-ADMIN_PASSWORD = "shell-test-secret-1"
-VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
 
 
 def app_with_admin(tmp_prefix: str) -> Iterator[App]:

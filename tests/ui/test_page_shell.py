@@ -5,12 +5,12 @@ the connection is lost, and compressed assets."""
 from __future__ import annotations
 
 import re
-import urllib.request
 
 import pytest
 
+from tests.ui_researcher.test_workspace import _login
 from .conftest import settle
-from .shell_helpers import ADMIN_PASSWORD, VIEWPORTS, advance, app_with_admin, is_local, new_page, open_screen, \
+from .shell_helpers import advance, app_with_admin, is_local, new_page, open_screen, \
     start_nb
 
 pytestmark = pytest.mark.browser
@@ -127,13 +127,7 @@ def test_no_request_leaves_the_server(app, browser, kind):
             assert not _foreign_in_page(page), (screen, _foreign_in_page(page))
         page.goto(app.url + "/?study=brukermedvirkning")
         settle(page)
-        # researcher pages, logged in
-        page.goto(app.url + "/researcher")
-        page.get_by_label("User name").fill("admin")
-        page.get_by_label("Password", exact=True).fill(ADMIN_PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.get_by_role("heading", name="Studies").wait_for()
-        settle(page)
+        _login(page, app)  # researcher pages, logged in
         for path in ("design", "responses", "analysis", "researcher"):
             page.goto(f"{app.url}/{path}?study=ui-small")
             settle(page)
