@@ -67,6 +67,11 @@ def test_reopening_the_link_continues_the_own_sort(app, browser, kind):
         assert token_of(page) == token
         assert _with_invite(app, invite) == 1
 
+        # another person's invitation link on this computer: not offered this sort
+        page.goto(f"{app.url}/?study={STUDY}&invite=someone-else-{kind}")
+        page.get_by_role("button", name="Start", exact=True).wait_for()
+        assert page.get_by_text("Du har begynt på en sortering").count() == 0
+
         # a shared computer: the next person chooses a new sort; the invitation is not used twice
         page.goto(link)
         page.get_by_role("button", name="Start en ny sortering").click()
