@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -83,6 +84,20 @@ def advance(app: App, token: str, to: str) -> None:
             state = service.submit(db, token, expected_version=state.version)
         elif stage in state.stages:
             state = service.set_stage(db, token, stage, expected_version=state.version)
+
+
+@contextmanager
+def participant_on(browser, app: App, kind: str, screen: str, study: str = "ui-small") -> Iterator[tuple]:
+    """A new bokmål participant (phone or desktop context) moved on to ``screen`` through the
+    service layer and shown there: yields ``(page, token)``; the context is closed afterwards."""
+    ctx, page = new_page(browser, kind)
+    try:
+        token = start_nb(page, app, study)
+        advance(app, token, screen)
+        open_screen(page, app, screen, token, study)
+        yield page, token
+    finally:
+        ctx.close()
 
 
 def open_screen(page, app: App, screen: str, token: str, study: str) -> None:

@@ -12,7 +12,7 @@ from qmethod import service
 from qmethod.study.response import MAX_COMMENT
 
 from .conftest import eventually, settle
-from .shell_helpers import advance, app_with_admin, new_page, open_screen, start_nb
+from .shell_helpers import app_with_admin, open_screen, participant_on
 
 pytestmark = pytest.mark.browser
 
@@ -35,11 +35,7 @@ def _enter(page, field, value: str) -> None:
 
 @pytest.mark.parametrize("kind", ["phone", "desktop"])
 def test_number_out_of_range_is_named_and_blocks_submit(app, browser, kind):
-    ctx, page = new_page(browser, kind)
-    try:
-        token = start_nb(page, app)
-        advance(app, token, "survey")
-        open_screen(page, app, "survey", token, "ui-small")
+    with participant_on(browser, app, kind, "survey") as (page, token):
         _enter(page, _age(page), "7")
         assert eventually(lambda: service.resume(app.db, token).answers.get("age") == 7)
         _enter(page, _age(page), "130")
@@ -59,19 +55,12 @@ def test_number_out_of_range_is_named_and_blocks_submit(app, browser, kind):
         page.wait_for_url("**/thanks?**")
         state = service.resume(app.db, token)
         assert state.completed and state.answers["age"] == 45
-    finally:
-        ctx.close()
 
 
 @pytest.mark.parametrize("kind", ["phone", "desktop"])
 def test_long_paste_keeps_what_fits_and_moved_comment_is_shown(app, browser, kind):
-    ctx, page = new_page(browser, kind)
-    try:
-        token = start_nb(page, app)
-        advance(app, token, "comments")
-        state = service.resume(app.db, token)
-        extreme = state.columns[-1][0]
-        open_screen(page, app, "comments", token, "ui-small")
+    with participant_on(browser, app, kind, "comments") as (page, token):
+        extreme = service.resume(app.db, token).columns[-1][0]
         box = page.get_by_role("textbox").first
         box.click()
         long_text = ("Dette er viktig for meg. " * 500)[:MAX_COMMENT + 500]
@@ -98,5 +87,3 @@ def test_long_paste_keeps_what_fits_and_moved_comment_is_shown(app, browser, kin
         settle(page)
         assert eventually(lambda: extreme not in service.resume(app.db, token).comments)
         page.get_by_text("Kommentarer til utsagn du har flyttet").wait_for(state="detached")
-    finally:
-        ctx.close()
