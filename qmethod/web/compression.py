@@ -19,7 +19,9 @@ from collections import OrderedDict
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .buffered import whole_answer
 
 __all__ = ["StaticGzip", "middleware", "COMPRESS_LEVEL", "MIN_SIZE"]
 
@@ -70,29 +72,14 @@ class StaticGzip:
 
     async def _fetch(self, scope: Scope, receive: Receive, send: Send):
         """Run the inner app; compress and cache a whole compressible 200, or pass its answer on."""
-        start: Message = {}
-        chunks: list[bytes] = []
-        passing = False
+        def wanted(status: int, headers: Headers) -> bool:
+            kind = headers.get("content-type", "").split(";")[0].strip().lower()
+            return status == 200 and "content-encoding" not in headers and kind.startswith(_COMPRESSIBLE)
 
-        async def collect(message: Message) -> None:
-            nonlocal start, passing
-            if message["type"] == "http.response.start":
-                start = message
-                headers = Headers(raw=message.get("headers", []))
-                kind = headers.get("content-type", "").split(";")[0].strip().lower()
-                passing = (message["status"] != 200 or "content-encoding" in headers
-                           or not kind.startswith(_COMPRESSIBLE))
-                if passing:
-                    await send(message)
-            elif passing:
-                await send(message)
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-
-        await self.app(scope, receive, collect)
-        if passing or not start:
+        answer = await whole_answer(self.app, scope, receive, send, wanted)
+        if answer is None:
             return None
-        raw = b"".join(chunks)
+        start, raw = answer
         headers = MutableHeaders(raw=list(start.get("headers", [])))
         headers.add_vary_header("Accept-Encoding")
         if len(raw) >= MIN_SIZE:

@@ -24,9 +24,11 @@ from urllib.parse import parse_qs
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware import Middleware
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from qmethod.ui.i18n import LANGUAGES, t
+
+from .buffered import whole_answer
 
 __all__ = ["LoadingText", "middleware", "page_language", "rewrite", "BOOT_PATH"]
 
@@ -94,35 +96,22 @@ class LoadingText:
                 (b"cache-control", b"public, max-age=86400")]})
             await send({"type": "http.response.body", "body": _BOOT_JS})
             return
-        start: Message = {}
-        chunks: list[bytes] = []
-        passing = False
+        def wanted(status: int, headers: Headers) -> bool:
+            return status == 200 and "content-encoding" not in headers \
+                and headers.get("content-type", "").startswith("text/html")
 
-        async def collect(message: Message) -> None:
-            nonlocal start, passing
-            if message["type"] == "http.response.start":
-                start = message
-                headers = Headers(raw=message.get("headers", []))
-                passing = (message["status"] != 200 or "content-encoding" in headers
-                           or not headers.get("content-type", "").startswith("text/html"))
-                if passing:
-                    await send(message)
-            elif passing:
-                await send(message)
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-                if not message.get("more_body", False):
-                    body = rewrite(b"".join(chunks).decode("utf-8"), page_language(scope.get("query_string", b"")))
-                    data = body.encode("utf-8")
-                    headers = MutableHeaders(raw=list(start.get("headers", [])))
-                    headers["Content-Length"] = str(len(data))
-                    for name in ("etag", "last-modified"):  # the answer now depends on ?lang=
-                        if name in headers:
-                            del headers[name]
-                    await send({**start, "headers": headers.raw})
-                    await send({"type": "http.response.body", "body": data})
-
-        await self.app(scope, receive, collect)
+        answer = await whole_answer(self.app, scope, receive, send, wanted)
+        if answer is None:
+            return
+        start, body = answer
+        data = rewrite(body.decode("utf-8"), page_language(scope.get("query_string", b""))).encode("utf-8")
+        headers = MutableHeaders(raw=list(start.get("headers", [])))
+        headers["Content-Length"] = str(len(data))
+        for name in ("etag", "last-modified"):  # the answer now depends on ?lang=
+            if name in headers:
+                del headers[name]
+        await send({**start, "headers": headers.raw})
+        await send({"type": "http.response.body", "body": data})
 
 
 def middleware() -> list[Middleware]:

@@ -6,16 +6,15 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
 from qmethod import service
 
 from tests.app_server import App, running_app
+from tests.ui_researcher.conftest import ADMIN_PASSWORD  # the researcher tests' login helper uses it
 from .conftest import DESKTOP, PHONE, ROOT, settle
-
-ADMIN_PASSWORD = "shell-test-secret-1"
-VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
 
 
 def app_with_admin(tmp_prefix: str) -> Iterator[App]:
@@ -72,18 +71,33 @@ def advance(app: App, token: str, to: str) -> None:
     for sid, score in zip(state.unplaced, slots):
         state = service.place_statement(db, token, sid, score, expected_version=state.version)
     for stage in order[order.index("grid") + 1:order.index(to) + 1]:
-        if stage == "done":
+        if stage in ("survey", "done"):
             for m in state.missing:  # required comments and answers
                 if m.kind == "comment":
                     state = service.save_comment(db, token, str(m.item), "Fordi.", expected_version=state.version)
-                elif m.kind == "answer":
+                elif m.kind == "answer" and stage == "done":
                     q = study.question(str(m.item))
                     value = 30 if q.type == "number" else (q.options[0].value if q.options else "Svar")
                     value = [value] if q.type == "multiple" else value
                     state = service.save_answer(db, token, q.id, value, expected_version=state.version)
+        if stage == "done":
             state = service.submit(db, token, expected_version=state.version)
         elif stage in state.stages:
             state = service.set_stage(db, token, stage, expected_version=state.version)
+
+
+@contextmanager
+def participant_on(browser, app: App, kind: str, screen: str, study: str = "ui-small") -> Iterator[tuple]:
+    """A new bokmål participant (phone or desktop context) moved on to ``screen`` through the
+    service layer and shown there: yields ``(page, token)``; the context is closed afterwards."""
+    ctx, page = new_page(browser, kind)
+    try:
+        token = start_nb(page, app, study)
+        advance(app, token, screen)
+        open_screen(page, app, screen, token, study)
+        yield page, token
+    finally:
+        ctx.close()
 
 
 def open_screen(page, app: App, screen: str, token: str, study: str) -> None:

@@ -5,12 +5,12 @@ the connection is lost, and compressed assets."""
 from __future__ import annotations
 
 import re
-import urllib.request
 
 import pytest
 
+from tests.ui_researcher.test_workspace import _login
 from .conftest import settle
-from .shell_helpers import ADMIN_PASSWORD, VIEWPORTS, advance, app_with_admin, is_local, new_page, open_screen, \
+from .shell_helpers import advance, app_with_admin, is_local, new_page, open_screen, \
     start_nb
 
 pytestmark = pytest.mark.browser
@@ -51,10 +51,33 @@ def test_grid_page_keeps_one_width_over_reruns(app, browser):
             page.wait_for_timeout(150)
             settle(page)
             page.wait_for_timeout(400)
+        # the message names what is missing; it does not speak of sending in on a "Gå videre"
+        page.get_by_text("Dette må gjøres først:").first.wait_for()
+        assert page.get_by_text("Før du kan sende inn").count() == 0
         widths = page.evaluate("() => window.__widths")
         assert widths, "the main block was never measured"
         assert min(widths) == max(widths), f"the page changed width during reruns: {sorted(set(widths))}"
         assert min(widths) > 1000  # wide: all columns fit on a 1280 px screen
+    finally:
+        ctx.close()
+
+
+def test_presort_done_is_said_once_by_the_page(app, browser):
+    """With every statement on a pile the page itself points on to "Gå videre" instead of repeating
+    "Alle utsagnene er fordelt" (which the presort already shows)."""
+    from qmethod import service
+
+    ctx, page = new_page(browser, "phone")
+    try:
+        token = start_nb(page, app)
+        advance(app, token, "presort")
+        state = service.resume(app.db, token)
+        for sid in state.unpiled:
+            state = service.set_pile(app.db, token, sid, "agree", expected_version=state.version)
+        open_screen(page, app, "presort", token, "ui-small")
+        page.get_by_text("Trykk «Gå videre» når du er klar for neste steg.").wait_for()
+        text = page.evaluate("() => document.body.innerText")
+        assert text.count("Alle utsagnene er fordelt") <= 2, text
     finally:
         ctx.close()
 
@@ -104,13 +127,7 @@ def test_no_request_leaves_the_server(app, browser, kind):
             assert not _foreign_in_page(page), (screen, _foreign_in_page(page))
         page.goto(app.url + "/?study=brukermedvirkning")
         settle(page)
-        # researcher pages, logged in
-        page.goto(app.url + "/researcher")
-        page.get_by_label("User name").fill("admin")
-        page.get_by_label("Password", exact=True).fill(ADMIN_PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.get_by_role("heading", name="Studies").wait_for()
-        settle(page)
+        _login(page, app)  # researcher pages, logged in
         for path in ("design", "responses", "analysis", "researcher"):
             page.goto(f"{app.url}/{path}?study=ui-small")
             settle(page)

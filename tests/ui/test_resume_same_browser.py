@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from qmethod import service
 from qmethod.store.models import ParticipantRow
 
-from .conftest import settle, token_of
+from .conftest import axe_check, settle, token_of
 from .shell_helpers import advance, app_with_admin, new_page, open_screen
 
 pytestmark = pytest.mark.browser
@@ -60,11 +60,17 @@ def test_reopening_the_link_continues_the_own_sort(app, browser, kind):
         box = page.get_by_test_id("stVerticalBlock").filter(has_text="Du har begynt på en sortering")
         box.first.wait_for()
         assert code in page.get_by_text("Koden til sorteringen er").inner_text()
+        assert axe_check(page, f"welcome-own-sort-{kind}") == []
         page.get_by_role("button", name="Fortsett der du slapp").click()
         page.wait_for_url("**/grid?**")
         settle(page)
         assert token_of(page) == token
         assert _with_invite(app, invite) == 1
+
+        # another person's invitation link on this computer: not offered this sort
+        page.goto(f"{app.url}/?study={STUDY}&invite=someone-else-{kind}")
+        page.get_by_role("button", name="Start", exact=True).wait_for()
+        assert page.get_by_text("Du har begynt på en sortering").count() == 0
 
         # a shared computer: the next person chooses a new sort; the invitation is not used twice
         page.goto(link)
@@ -99,6 +105,7 @@ def test_thank_you_page_says_what_happens_next_whom_to_contact_and_shows_the_cod
         assert "Spørsmål?" in text and "brukermedvirkning@example.org" in text
         assert page.get_by_test_id("resume-code").inner_text() == code
         assert "trekke deg" in text
+        assert axe_check(page, "thanks-next-steps") == []
         # re-opening the link after sending in: no silent new sort, the choice is offered
         page.goto(f"{app.url}/?study={STUDY}")
         page.get_by_text("Du har sendt inn en sortering fra denne nettleseren").wait_for()

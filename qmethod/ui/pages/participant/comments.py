@@ -1,4 +1,8 @@
-"""Comments on the statements placed in the extreme columns (saved as soon as a box is left)."""
+"""Comments on the statements placed in the extreme columns (saved as soon as a box is left).
+
+A text longer than the limit is not refused silently: what fits is kept and the page says how much
+was cut. A comment on a statement that has since been moved out of the extreme columns is shown
+(with the choice to delete it), never sent in unseen."""
 from __future__ import annotations
 
 import streamlit as st
@@ -25,16 +29,36 @@ def _save(statement_id: str, key: str) -> None:
     value = st.session_state.get(key)
     if value is None:
         return
+    if len(value) > MAX_COMMENT:  # keep what fits, say what was cut (the box shows what is stored)
+        st.session_state[f"cut_{statement_id}"] = len(value) - MAX_COMMENT
+        value = value[:MAX_COMMENT]
+        st.session_state[key] = value
+    else:
+        st.session_state.pop(f"cut_{statement_id}", None)
     flow.call(ctx, service.save_comment, statement_id, value, only_at="comments")
+
+
+def _delete(statement_id: str, key: str) -> None:
+    st.session_state[key] = ""
+    flow.call(ctx, service.save_comment, statement_id, "", only_at="comments")
+
+
+def _comment_box(sid: str, label: str) -> None:
+    key = f"comment_{sid}"
+    if key not in st.session_state:
+        st.session_state[key] = ctx.state.comments.get(sid, "")
+    # no max_chars: the browser would drop a longer paste altogether; _save cuts it to the limit
+    st.text_area(label, key=key, on_change=_save, args=(sid, key), label_visibility="visible", height=100)
+    cut = st.session_state.get(f"cut_{sid}")
+    if cut:
+        st.warning(t("comment_cut", lang, limit=f"{MAX_COMMENT:,}".replace(",", "\u00a0"),
+                     cut=f"{cut:,}".replace(",", "\u00a0")))
 
 
 targets = [(score, sid) for score in study.postsort.columns for sid in ctx.state.columns.get(score, ())]
 if not targets:
     st.info(t("comments_none", lang))
 for score, sid in targets:
-    key = f"comment_{sid}"
-    if key not in st.session_state:
-        st.session_state[key] = ctx.state.comments.get(sid, "")
     text = ctx.statement_text(sid)
     with st.container(border=True):
         st.markdown(as_html(text, "p", "statement"), unsafe_allow_html=True)
@@ -42,8 +66,24 @@ for score, sid in targets:
         label = t("comment_label", lang, text=plain(text))
         if not required:
             label += " " + t("comment_optional", lang)
-        st.text_area(label, key=key, max_chars=MAX_COMMENT, on_change=_save, args=(sid, key),
-                     label_visibility="visible", height=100)
+        _comment_box(sid, label)
+
+# Comments written earlier on statements that are no longer in an extreme column: shown, not hidden.
+placed_at = {sid: score for score, ids in ctx.state.columns.items() for sid in ids}
+target_ids = {sid for _, sid in targets}
+moved = [sid for sid, c in ctx.state.comments.items() if c and sid not in target_ids]
+if moved:
+    st.subheader(t("comments_moved_heading", lang))
+    st.markdown(t("comments_moved_intro", lang))
+    for sid in moved:
+        text = ctx.statement_text(sid)
+        with st.container(border=True, key=f"moved_{sid}"):
+            st.markdown(as_html(text, "p", "statement"), unsafe_allow_html=True)
+            where = placed_at.get(sid)
+            st.caption(t("comment_column", lang, column=signed(where)) if where is not None
+                       else t("comment_not_placed", lang))
+            _comment_box(sid, t("comment_label", lang, text=plain(text)))
+            st.button(t("comment_delete", lang), key=f"delete_{sid}", on_click=_delete, args=(sid, f"comment_{sid}"))
 flow.saved_note(lang)
 stages = ctx.state.stages
 nxt = stages[stages.index("comments") + 1]
@@ -54,10 +94,11 @@ if back.button(t("back", lang), key="comments_back"):
 label = t("submit", lang) if nxt == "done" else t("save_and_continue", lang)
 if forward.button(label, type="primary", key="comments_continue"):
     ok = True
-    for score, sid in targets:  # save every box once more: nothing typed is lost
+    for sid in [sid for _, sid in targets] + moved:  # save every box once more: nothing typed is lost
         key = f"comment_{sid}"
-        if (st.session_state.get(key) or "") != ctx.state.comments.get(sid, ""):
-            ok = flow.call(ctx, service.save_comment, sid, st.session_state.get(key) or "") is not None and ok
+        value = (st.session_state.get(key) or "")[:MAX_COMMENT]
+        if value != ctx.state.comments.get(sid, ""):
+            ok = flow.call(ctx, service.save_comment, sid, value) is not None and ok
     fresh = service.resume(ctx.db, ctx.token) if ok else None
     gaps = [m for m in fresh.missing if m.kind == "comment"] if fresh is not None else []
     if gaps:  # required comments: say which ones before moving on

@@ -1,11 +1,18 @@
-"""Survey questions (each answer saved as soon as it is given), then submit."""
+"""Survey questions (each answer saved as soon as it is given), then submit.
+
+A number that cannot be stored (not a number, not whole, out of range) is not kept silently: the
+earlier answer is taken away (what the field shows is what is stored), the field says what is
+wrong and what to write, and "Send inn" waits until it is fixed."""
 from __future__ import annotations
 
 import streamlit as st
 
 from qmethod import service
+import math
+
 from qmethod.errors import ConflictError, QMethodError, StorageBusyError
 from qmethod.study import Question
+from qmethod.study.response import normalize_answer
 from qmethod.ui import flow
 from qmethod.ui.i18n import t
 from qmethod.ui.text import plain
@@ -25,14 +32,42 @@ def _value(q: Question) -> object:
     return st.session_state.get(f"answer_{q.id}")
 
 
+def _number_problem(q: Question, raw: object) -> str | None:
+    """What is wrong with ``raw`` as an answer to number question ``q`` (translated), or ``None``."""
+    try:
+        normalize_answer(q, raw)
+        return None
+    except QMethodError:
+        pass
+    text = str(raw).strip().replace(" ", "").replace("\u00a0", "").replace(",", ".")
+    try:
+        number = float(text)
+    except ValueError:
+        return t("number_invalid", lang, value=raw)
+    if not math.isfinite(number):
+        return t("number_invalid", lang, value=raw)
+    if q.integer and not number.is_integer():
+        return t("number_whole", lang, value=raw)
+    low, high = (f"{v:g}" if v is not None else None for v in (q.min, q.max))
+    if low is not None and high is not None:
+        return t("number_range", lang, value=raw, min=low, max=high)
+    return t("number_min" if low is not None else "number_max", lang, value=raw, min=low, max=high)
+
+
 def _save(q: Question) -> None:
     value = _value(q)
+    problem = _number_problem(q, value) if q.type == "number" else None
+    if problem is not None:  # what is shown is what is stored: the earlier answer goes
+        value = None
     try:
         fresh = service.resume(ctx.db, ctx.token)
         if fresh.stage != "survey":  # a late event from a page the participant has left
             return
         service.save_answer(ctx.db, ctx.token, q.id, value, expected_version=fresh.version)
-        st.session_state.pop(f"answer_error_{q.id}", None)
+        if problem is None:
+            st.session_state.pop(f"answer_error_{q.id}", None)
+        else:
+            st.session_state[f"answer_error_{q.id}"] = problem
     except (ConflictError, StorageBusyError):
         st.session_state[f"answer_error_{q.id}"] = t("error_busy", lang)
     except QMethodError:
@@ -77,5 +112,9 @@ if back.button(t("back", lang), key="survey_back"):
     if flow.call(ctx, service.set_stage, prev) is not None:
         flow.go(prev if prev != "consent" else "instruction", ctx.token, ctx.state.study_id)
 if forward.button(t("submit", lang), type="primary", key="survey_submit"):
-    if flow.call(ctx, service.submit) is not None:
+    problems = [p for q in study.survey if q.type == "number"
+                for p in [_number_problem(q, st.session_state.get(f"answer_{q.id}"))] if p]
+    if problems:  # a number shown but not stored: never submit something else than what is shown
+        st.error(t("submit_fix_heading", lang) + "\n\n" + "\n".join(f"- {plain(p)}" for p in problems))
+    elif flow.call(ctx, service.submit) is not None:
         flow.go("thanks", ctx.token, ctx.state.study_id)

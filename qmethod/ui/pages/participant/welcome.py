@@ -13,7 +13,7 @@ from qmethod.errors import (
     StorageBusyError,
 )
 from qmethod.ui import flow
-from qmethod.ui.components.page_lang import remembered
+from qmethod.ui.components.page_lang import INVITE_KEY, invite_tag, remembered
 from qmethod.ui.i18n import t
 
 db = flow.database()
@@ -45,25 +45,34 @@ st.title(flow.study_text(study.title, lang, study))
 st.markdown(flow.study_text(study.welcome, lang, study))
 
 
+def _invite() -> str | None:
+    return st.query_params.get("invite") or st.query_params.get("id") or None
+
+
 def _own_sort():
-    """The sort this browser remembers for this study (token, code, state), if it still exists."""
+    """The sort this browser remembers for this study (token, code, state), if it still exists and
+    the link does not name another invitation (another person on a shared computer)."""
     mem = remembered(study.id)
     if mem is None or st.session_state.get("welcome_start_new"):
         return None
+    if _invite() is not None and mem.invite != invite_tag(_invite()):
+        return None
     try:
-        state = service.resume(db, mem[0])
+        state = service.resume(db, mem.token)
     except (QMethodError, StorageBusyError):
         return None
-    return (*mem, state) if state.study_id == study.id else None
+    return (mem, state) if state.study_id == study.id else None
 
 
-def _continue_own(token: str, code: str) -> None:
+def _continue_own(token: str, code: str, tag: str | None) -> None:
     flow.remember_token(token, study.id)
     st.session_state["resume_code"] = code
+    if tag:
+        st.session_state[INVITE_KEY] = tag
 
 
 def _start() -> None:
-    invite = st.query_params.get("invite") or st.query_params.get("id") or None
+    invite = _invite()
     if invite is not None and "\x00" in invite:  # refused by the service too; say why here
         flow.flash("invite_damaged", "error")
         return
@@ -80,17 +89,21 @@ def _start() -> None:
         return
     flow.remember_token(session.token, study.id)
     st.session_state["resume_code"] = session.resume_code
+    if invite is not None:
+        st.session_state[INVITE_KEY] = invite_tag(invite)
+    else:
+        st.session_state.pop(INVITE_KEY, None)
 
 
 own = _own_sort()
 if own is not None:  # this browser has a sort of this study: continue it, or start another (shared computer)
-    own_token, own_code, own_state = own
+    mem, own_state = own
     with st.container(border=True, key="own_sort"):
         st.subheader(t("own_done_heading" if own_state.completed else "own_heading", lang))
-        st.markdown(t("own_code", lang, code=own_code))
+        st.markdown(t("own_code", lang, code=mem.code))
         if st.button(t("own_show" if own_state.completed else "own_continue", lang), type="primary",
-                     key="own_continue", on_click=_continue_own, args=(own_token, own_code)):
-            flow.go(flow.screen_for(own_state), own_token, study.id)
+                     key="own_continue", on_click=_continue_own, args=tuple(mem)):
+            flow.go(flow.screen_for(own_state), mem.token, study.id)
         st.markdown(t("own_new_help", lang))
         if st.button(t("own_new", lang), key="own_new"):
             st.session_state["welcome_start_new"] = True

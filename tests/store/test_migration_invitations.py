@@ -1,0 +1,29 @@
+"""Migration 0005 (one participant per invitation id) on a database that already holds the same
+invitation id twice: both participants stay, the later one's id gets its participant code appended."""
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from qmethod import service as sv
+from qmethod.store import open_database
+from qmethod.store.migrate import current_revision, head_revision, upgrade
+
+
+def test_upgrade_keeps_both_participants_of_a_doubled_invitation(tmp_path):
+    db = open_database(f"sqlite:///{tmp_path / 'old.sqlite'}", migrate=False)
+    try:
+        upgrade(db.engine, "0003")
+        sv.publish_study_file(db, "tests/data/studies/mini")
+        sv.start_participant(db, "mini", external_id="inv-1")
+        with db.engine.begin() as conn:  # what the old code let happen: a second start with inv-1
+            conn.execute(text(
+                "INSERT INTO participant (study_id, number, code, resume_hash, external_id, language, stage, "
+                "version, created_at, updated_at) SELECT study_id, 2, 'P002', 'other-hash', external_id, language, "
+                "stage, version, created_at, updated_at FROM participant WHERE code = 'P001'"))
+        upgrade(db.engine)
+        assert current_revision(db.engine) == head_revision()
+        with db.engine.connect() as conn:
+            rows = conn.execute(text("SELECT code, external_id FROM participant ORDER BY code")).all()
+        assert [tuple(r) for r in rows] == [("P001", "inv-1"), ("P002", "inv-1 (P002)")]
+    finally:
+        db.dispose()
