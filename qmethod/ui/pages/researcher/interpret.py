@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from qmethod.service import interpretation as it
+from qmethod.service.analysis import file_stem
 from qmethod.ui import flow
 from qmethod.ui.pages.researcher.interpret_common import LANG_NAMES, choose_analysis, load_view
 from qmethod.ui.researcher import plots
@@ -66,19 +67,27 @@ with right:
                  "kept with your name and the time.")
     st.caption(role_note)
     with st.form(f"texts_{analysis.id}_{factor}"):
-        name = st.text_input("Name", value=team.name, max_chars=it.FIELDS["name"])
-        summary = st.text_area("Short summary", value=team.summary, height=90, max_chars=it.FIELDS["summary"])
-        narrative = st.text_area("Narrative", value=team.narrative, height=200, max_chars=it.FIELDS["narrative"])
+        # no max_chars: a text over the limit stays in its box and the save says how long it may be,
+        # instead of the browser cutting a paste short without a word
+        name = st.text_input("Name", value=team.name, placeholder=f"At most {it.FIELDS['name']:,} characters")
+        summary = st.text_area("Short summary", value=team.summary, height=90,
+                               placeholder=f"At most {it.FIELDS['summary']:,} characters")
+        narrative = st.text_area("Narrative", value=team.narrative, height=200,
+                                 placeholder=f"At most {it.FIELDS['narrative']:,} characters")
         label = "Save" if user.is_researcher else "Propose"
         if st.form_submit_button(label, type="primary"):
             changed = [(k, v) for k, v in (("name", name), ("summary", summary), ("narrative", narrative))
                        if v.strip() != team.text(k) and (user.is_researcher or v.strip())]
-            for k, v in changed:
-                if run(it.write_text, db, user, analysis.id, factor, k, v) is None:
-                    break
+            if not changed:
+                st.info("Nothing to save: the name, summary and narrative are as already saved. Write or change "
+                        "one of them first.")
             else:
-                st.toast("Saved." if user.is_researcher else "Proposal sent.")
-                st.rerun()
+                for k, v in changed:
+                    if run(it.write_text, db, user, analysis.id, factor, k, v) is None:
+                        break
+                else:
+                    st.toast("Saved." if user.is_researcher else "Proposal sent.")
+                    st.rerun()
     for v in team.current.values():
         if not v.same_analysis:
             st.warning(f"The {v.field} was written before the analysis was last changed; check it still fits.")
@@ -188,14 +197,10 @@ if user.is_researcher:
     st.subheader("Report")
     st.caption("Study summary, methods written from the analysis choices, journal tables, composite Q-sorts and "
                "the team's narratives.")
+    st.caption("Each file is written when you click it (a few seconds for Word and PDF).")
     cols = st.columns(len(it.REPORTS))
-    for col, (kind, (label, _s, _m)) in zip(cols, it.REPORTS.items()):
-        made = None
-        if col.button(label, key=f"make_{kind}"):
-            made = run(it.report, db, user, analysis.id, kind)
-            if made is not None:
-                st.session_state[f"report_{analysis.id}_{kind}"] = made
-        made = st.session_state.get(f"report_{analysis.id}_{kind}")
-        if made is not None:
-            col.download_button(f"Download {made[1]}", made[0], made[1], made[2], key=f"dl_report_{kind}",
-                                icon=":material/download:")
+    for col, (kind, (label, suffix, mime)) in zip(cols, it.REPORTS.items()):
+        col.download_button(
+            label, data=lambda kind=kind: it.report(db, user, analysis.id, kind)[0],
+            file_name=f"{file_stem(view.title)}-report{suffix}", mime=mime, key=f"dl_report_{kind}",
+            on_click="ignore")

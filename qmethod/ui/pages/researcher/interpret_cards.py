@@ -70,7 +70,7 @@ language = st.radio("Språk / Language", ["nb", "en"], format_func=LANG_NAMES.ge
 t = T[language]
 st.title(t["title"])
 st.caption(t["intro"])
-analysis = choose_analysis(user, key="card_analysis")
+analysis = choose_analysis(user, key="card_analysis", language=language)
 if analysis is None:
     st.stop()
 view = load_view(user, analysis, language)

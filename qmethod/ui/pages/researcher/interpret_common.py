@@ -21,9 +21,9 @@ def _view(workspace_id: int, updated: str, completed: int, user_id: int, languag
     return it.interpretation(flow.database(), _user, workspace_id, language=language)
 
 
-def choose_analysis(user: Researcher, *, key: str) -> it.SharedAnalysis | None:
+def choose_analysis(user: Researcher, *, key: str, language: str = "en") -> it.SharedAnalysis | None:
     """A select box of the saved analyses ``user`` may interpret (``?study=`` preselects); None, with a
-    message, when there is none."""
+    message, when there is none. ``language`` (``nb`` or ``en``) is the language of the chooser."""
     db = flow.database()
     found = run(it.analyses, db, user)
     if not found:
@@ -35,11 +35,16 @@ def choose_analysis(user: Researcher, *, key: str) -> it.SharedAnalysis | None:
                     "its analysis; it then appears here.")
         return None
     wanted = st.query_params.get("study")
-    labels = {a.id: f"{a.name} · {a.n_factors} factors · saved by {a.owner} {a.updated_at:%Y-%m-%d %H:%M}"
+    nb = language == "nb"
+    labels = {a.id: f"{a.name} · {a.n_factors} {'faktorer' if nb else 'factors'} · "
+                    f"{'lagret av' if nb else 'saved by'} {a.owner} {a.updated_at:%Y-%m-%d %H:%M}"
               for a in found}
     ids = list(labels)
     index = next((k for k, a in enumerate(found) if a.study_id == wanted), 0)
-    chosen = st.selectbox("Analysis", ids, index=index, format_func=labels.get, key=key)
+    # a long label wraps on a phone instead of being cut off
+    st.markdown("<style>[data-baseweb='select'] div[value], [data-baseweb='select'] span {white-space: normal !important;}"
+                "</style>", unsafe_allow_html=True)
+    chosen = st.selectbox("Analyse" if nb else "Analysis", ids, index=index, format_func=labels.get, key=key)
     analysis = next(a for a in found if a.id == chosen)
     if analysis.study_id and st.query_params.get("study") != analysis.study_id:
         st.query_params["study"] = analysis.study_id
