@@ -20,7 +20,8 @@ study = ctx.study
 st.set_page_config(page_title=f"{t('stage_grid', lang)} – {ctx.text(study.title)}", layout="wide")
 flow.header(ctx, "grid", lang, study)
 st.title(t("grid_page_heading", lang))
-with st.expander(t("instruction_heading", lang), expanded=False):
+with st.container(border=True, key="grid_instruction"):  # in view while sorting, not folded away
+    st.subheader(t("instruction_heading", lang))
     st.markdown(ctx.text(study.instruction))
 st.markdown(t("grid_page_intro" if study.grid.forced else "grid_page_intro_free", lang))
 qsort_grid(
