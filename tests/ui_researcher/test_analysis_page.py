@@ -15,7 +15,7 @@ import pytest
 
 from qmethod.service import analysis as an
 
-from .conftest import ADMIN_PASSWORD, no_exception, settle
+from .conftest import login, no_exception, settle
 
 pytestmark = pytest.mark.browser
 
@@ -23,15 +23,6 @@ DATA = Path(__file__).parents[1] / "data"
 SMALL = DATA / "researcher_small.csv"  # 8 sorts x 25 statements; one sort is named like a Markdown image
 STATEMENTS = DATA / "researcher_small_statements.txt"
 BEACON = "127.0.0.1:9"
-
-
-def _login(page, app, path: str = "analysis") -> None:
-    page.goto(f"{app.url}/{path}")
-    page.get_by_label("User name").fill("admin")
-    page.get_by_label("Password", exact=True).fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("heading", name="Analysis").first.wait_for()
-    settle(page)
 
 
 def _tab(page, name: str) -> None:
@@ -76,7 +67,7 @@ def page(app, browser):
     requests: list[str] = []
     p.on("request", lambda r: requests.append(r.url))
     p.requests = requests
-    _login(p, app)
+    login(p, app.url, "analysis", "Analysis")
     p.get_by_text("A file (PQMethod").click()
     settle(p)
     yield p

@@ -8,7 +8,7 @@ import pytest
 
 from qmethod.service import design as ds
 
-from .conftest import ADMIN_PASSWORD, no_exception, settle
+from .conftest import login, no_exception, settle
 
 pytestmark = pytest.mark.browser
 
@@ -47,12 +47,7 @@ def test_suggested_grid_and_preview(app, browser):
     page.set_default_timeout(30_000)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(app.url + "/researcher")
-    page.get_by_label("User name").fill("admin")
-    page.get_by_label("Password", exact=True).fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("heading", name="Studies").wait_for()
-    settle(page)
+    login(page, app.url)
     page.get_by_label("Study id (in the participant link)").fill("grid25")
     page.get_by_label("Title").fill("Rutenett")
     page.locator('[data-testid="stMultiSelect"]').get_by_role("button", name="Remove English (en)").first.click()
@@ -88,10 +83,7 @@ def test_responses_refresh_as_participants_arrive(app, browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(30_000)
-    page.goto(app.url + "/responses?study=grid25")
-    page.get_by_label("User name").fill("admin")
-    page.get_by_label("Password", exact=True).fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    login(page, app.url, "responses?study=grid25", "Responses")
     page.get_by_text("No one has started yet").wait_for()
     settle(page)
     sv.start_participant(app.db, "grid25")  # arrives while the page is open; nobody clicks anything

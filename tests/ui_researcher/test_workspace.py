@@ -16,7 +16,7 @@ import pytest
 from qmethod import service as sv
 
 from tests.app_server import choose_in_list
-from .conftest import ADMIN_PASSWORD, no_exception, settle, shot
+from .conftest import ADMIN_PASSWORD, login, no_exception, settle, shot
 
 pytestmark = pytest.mark.browser
 
@@ -66,12 +66,7 @@ def choose(page, label: str, option: str) -> None:
 
 
 def _login(page, app) -> None:
-    page.goto(app.url + "/researcher")
-    page.get_by_label("User name").fill("admin")
-    page.get_by_label("Password", exact=True).fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("heading", name="Studies").wait_for()
-    settle(page)
+    login(page, app.url)
 
 
 def _complete_in_browser(browser, link: str, study_id: str, order: list[int], db) -> str:
