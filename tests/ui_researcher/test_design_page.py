@@ -90,3 +90,31 @@ def test_responses_refresh_as_participants_arrive(app, browser):
     page.get_by_test_id("stMetric").filter(has_text="Started").filter(has_text="1").wait_for(timeout=25_000)
     no_exception(page)
     context.close()
+
+
+def test_analysis_frozen_on_its_sorts_until_new_ones_are_included(app, browser):
+    """A participant who completes while the analysis is open changes nothing until the researcher
+    includes the new sort (the old page silently re-ran everything on the new data)."""
+    from qmethod import service as sv
+    from tests.service.service_helpers import complete
+
+    study = sv.get_study(app.db, "grid25")
+    ids = list(study.statement_ids)
+    for k in range(3):
+        complete(app.db, study, order=ids[k:] + ids[:k])
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    login(page, app.url, "analysis?study=grid25", "Analysis")
+    page.get_by_text("3 Q-sorts · 25 statements").wait_for()
+    complete(app.db, study, order=ids[::-1])
+    page.reload()
+    page.get_by_text("1 new sorts since this analysis: include them?").wait_for()
+    settle(page)
+    assert page.get_by_text("3 Q-sorts · 25 statements").count() == 1
+    page.get_by_role("button", name="Include them").click()
+    page.get_by_text("4 Q-sorts · 25 statements").wait_for()
+    settle(page)
+    no_exception(page)
+    assert page.get_by_text("new sorts since this analysis").count() == 0
+    context.close()
