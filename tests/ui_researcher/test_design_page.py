@@ -118,3 +118,26 @@ def test_analysis_frozen_on_its_sorts_until_new_ones_are_included(app, browser):
     no_exception(page)
     assert page.get_by_text("new sorts since this analysis").count() == 0
     context.close()
+
+
+def test_responses_show_comments_with_statement_texts(app, browser):
+    from qmethod import service as sv
+
+    done = [p for p in sv.participant_progress(app.db, "grid25") if p.submitted_at is not None]
+    code = done[0].participant
+    comments = sv.participant_state(app.db, "grid25", code).comments
+    sid = next(iter(comments))
+    text = sv.get_study(app.db, "grid25").statement(sid).text["nb"]
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    login(page, app.url, "responses?study=grid25", "Responses")
+    from tests.ui_researcher.test_workspace import choose
+
+    choose(page, "Participant", code)
+    settle(page)
+    row = page.locator('[data-testid="stTable"] tr').filter(has_text=comments[sid])
+    row.first.wait_for()
+    assert text in row.first.inner_text()  # the statement's text beside its id (the old page showed the id only)
+    no_exception(page)
+    context.close()

@@ -56,7 +56,7 @@ def choose(page, label: str, option: str) -> None:
 
     opt = page.get_by_role("option", name=option, exact=True)
     for _ in range(3):
-        page.get_by_label(label).click()
+        page.get_by_role("combobox", name=label, exact=True).click()
         try:
             opt.wait_for(timeout=3000)
             break

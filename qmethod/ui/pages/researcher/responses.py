@@ -118,10 +118,10 @@ if state is not None:
         column_of = {sid_: score for score, ids in state.columns.items() for sid_ in ids}
         if state.comments:
             st.markdown("**Comments**")
-            st.dataframe(pd.DataFrame([
+            # (st.table: plain HTML, read by screen readers; a participant's comments are few)
+            st.table(pd.DataFrame([
                 {"statement": k, "text": flow.study_text(study.statement(k).text, study.default_language, study),
-                 "column": column_of.get(k), "comment": v} for k, v in state.comments.items()]),
-                hide_index=True, use_container_width=True)
+                 "column": column_of.get(k), "comment": v} for k, v in state.comments.items()]).set_index("statement"))
         if state.answers:
             st.markdown("**Answers**")
             questions = {q.id: q for q in study.survey}
@@ -132,9 +132,9 @@ if state is not None:
                 values = value if isinstance(value, list) else [value]
                 return ", ".join(labels.get(str(v), str(v)) for v in values)
 
-            st.dataframe(pd.DataFrame([
+            st.table(pd.DataFrame([
                 {"question": flow.study_text(questions[k].text, study.default_language, study) if k in questions else k,
-                 "answer": _label(k, v)} for k, v in state.answers.items()]), hide_index=True, use_container_width=True)
+                 "answer": _label(k, v)} for k, v in state.answers.items()]).set_index("question"))
         with st.expander("Audit trail"):
             trail = service.audit_trail(db, sid, code)
             st.dataframe(pd.DataFrame([{"version": e.version, "time (UTC)": e.at.strftime("%H:%M:%S"),
