@@ -255,3 +255,20 @@ def test_qualitative_data_in_every_export(db, mini):
     assert f"mitt svar {first}" in z.read("comments.csv").decode("utf-8-sig")
     csvz = zipfile.ZipFile(io.BytesIO(an.export(res, "csv", data, plan)[0]))
     assert any(n.endswith("_comments.csv") for n in csvz.namelist())
+
+
+def test_fields_imported_from_eq_web_sort_are_exported():
+    """Fields an EQ Web Sort (Firebase JSON) file carries per participant (survey answers such as
+    ``ipadClass``, ``name``) reach the workbook, beside the factor each participant defines."""
+    path = Path(__file__).parents[2] / "tests" / "data" / "ipad_sorts.json"
+    data = an.upload_data(path.read_bytes(), path.name)
+    assert data.participants is not None and "ipadClass" in data.participants.columns
+    plan = an.Plan(n_factors=2)
+    res = an.run(data, plan).result
+    people = an.qualitative(data, res)["participants"]
+    assert {"defines", "ipadClass", "name"} <= set(people.columns)
+    first = str(data.sorts.columns[0])
+    assert people.loc[first, "ipadClass"] == data.participants.loc[first, "ipadClass"]
+    wb = openpyxl.load_workbook(io.BytesIO(an.export(res, "xlsx", data, plan)[0]))
+    header = [c.value for c in wb["Participants"][3]]
+    assert "ipadClass" in header and "defines" in header
