@@ -272,3 +272,17 @@ def test_fields_imported_from_eq_web_sort_are_exported():
     wb = openpyxl.load_workbook(io.BytesIO(an.export(res, "xlsx", data, plan)[0]))
     header = [c.value for c in wb["Participants"][3]]
     assert "ipadClass" in header and "defines" in header
+
+
+def test_rotation_direction_is_kades_clockwise(lipset):
+    """+10 in a plan is KADE's "clockwise" (a' = a cos t + b sin t, b' = -a sin t + b cos t, its B.7),
+    and the log and the report say clockwise."""
+    plan = an.Plan(n_factors=2, rotation="none")
+    start = an.start_loadings(lipset, plan)
+    turned = an.run(lipset, plan.change(steps=[("F1", "F2", 10.0)])).result.loadings
+    t = np.deg2rad(10.0)
+    a, b = start["F1"].to_numpy(), start["F2"].to_numpy()
+    np.testing.assert_allclose(turned["F1"], a * np.cos(t) + b * np.sin(t), atol=1e-12)
+    np.testing.assert_allclose(turned["F2"], -a * np.sin(t) + b * np.cos(t), atol=1e-12)
+    rows = dict(an.provenance(lipset, plan.change(steps=[("F1", "F2", 10.0)])))
+    assert rows["Rotation by hand, step 1"] == "F1 and F2 rotated 10 degrees clockwise"
