@@ -6,14 +6,40 @@ all written from this one list, so they always agree.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["ReportTable", "report_tables"]
+__all__ = ["ReportTable", "ReportContext", "report_tables"]
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """What a report records besides the numbers; accepted wherever an ``imported`` ImportedData is.
+
+    Attributes
+    ----------
+    title, source, format : str
+        Study title, data file (or source) and its format.
+    warnings : tuple of str
+        Import warnings.
+    provenance : tuple of (item, value)
+        The whole analysis actually run (data snapshot, every choice, by-hand steps, hand flags,
+        inversions, splits), written at the top of the overview and of the text report.
+    qualitative : dict of name -> DataFrame
+        ``participants`` (the factor each defines, answers, imported fields) and ``comments``; each
+        becomes a sheet / CSV file at the end of the report.
+    """
+
+    title: str | None = None
+    source: str = ""
+    format: str = ""
+    warnings: tuple[str, ...] = ()
+    provenance: tuple[tuple[str, Any], ...] = ()
+    qualitative: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -47,8 +73,8 @@ class ReportTable:
 def _overview(result: Any, imported: Any = None) -> pd.DataFrame:
     s = result.settings
     n, p = result.sorts.shape
-    rows: list[tuple[str, Any]] = []
-    if imported is not None:
+    rows: list[tuple[str, Any]] = list(getattr(imported, "provenance", ()) or ())
+    if imported is not None and not rows:
         rows += [("Study", imported.title or ""), ("Data file", imported.source), ("File format", imported.format)]
     dist = tuple(result.distribution) if len(result.distribution) else None
     counts = pd.Series(dist).value_counts().sort_index() if dist else None
@@ -186,6 +212,11 @@ def report_tables(result: Any, *, imported: Any = None) -> list[ReportTable]:
                         f"({result.settings.convention} convention)", result.consensus_statements()))
     for f, crib in result.crib_sheets().items():
         add(ReportTable(f"crib_{f}", f"Crib {f}", f"Crib Sheet for {f}", crib))
+    titles = {"participants": ("Participants", "Participants: the factor each defines, answers and imported fields"),
+              "comments": ("Comments", "Participants' comments, with the statement and the column it was put in")}
+    for key, frame in (getattr(imported, "qualitative", None) or {}).items():
+        sheet, title = titles.get(key, (key.capitalize(), key.capitalize()))
+        add(ReportTable(key, sheet, title, frame.astype(object).where(frame.notna(), None), "0"))
     return [_distinct_index_name(t) for t in out]
 
 

@@ -40,6 +40,11 @@ LIS_SECTIONS = (
     ("distinguishing_", "Distinguishing Statements for Factor {f} (P < .05 ; ** indicates significance at P < .01)"),
     ("consensus", "Consensus Statements -- Those That Do Not Distinguish Between ANY Pair of Factors"),
 )
+#: Sections after the .LIS ones, present when the report has the qualitative data (ReportContext).
+QUALITATIVE_SECTIONS = (
+    ("participants", "Participants: the Factor Each Defines, Answers and Imported Fields"),
+    ("comments", "Participants' Comments"),
+)
 
 
 def _fmt(frame: pd.DataFrame, key: str, width: int) -> str:
@@ -65,7 +70,14 @@ def text_report(result: Any, *, imported: Any = None, width: int = 60) -> str:
     out.append(f"{p} Q-sorts, {n} statements; {result.settings.extraction} extraction, "
                f"{result.settings.rotation} rotation, {result.settings.n_factors} factors")
     out.append("")
-    for key, heading in LIS_SECTIONS:
+    provenance = getattr(imported, "provenance", ()) or ()
+    if provenance:
+        out.append("Analysis run")
+        out.append("------------")
+        width_ = max(len(k) for k, _ in provenance)
+        out.extend(f"{k.ljust(width_)}  {v}" for k, v in provenance)
+        out.append("")
+    for key, heading in LIS_SECTIONS + QUALITATIVE_SECTIONS:
         if key.endswith("_"):
             matches = [k for k in tables if k.startswith(key)]
         else:

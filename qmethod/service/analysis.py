@@ -37,11 +37,30 @@ from .studies import get_study
 __all__ = [
     "AnalysisData", "Plan", "Outcome", "Workspace", "EXPORTS", "study_data", "upload_data", "guidance", "run",
     "start_loadings", "preview_flags", "flag_table", "flags_from_table", "flag_issues", "composite",
-    "export", "file_stem", "save_workspace", "load_workspace", "list_workspaces", "delete_workspace", "STRUCTURAL",
+    "composite_title", "factor_label", "provenance", "qualitative", "compare",
+    "export", "file_stem", "save_workspace", "load_workspace", "list_workspaces", "delete_workspace",
+    "undo_change", "new_sorts", "StaleAnalysis", "STRUCTURAL", "RESTART", "SIGNIFICANCE_LEVELS",
+    "VARIMAX_TOLERANCES", "DEFAULT_ANALYSIS",
 ]
 
 #: Plan fields whose change makes hand-made flags, inversions and splits meaningless (they are reset).
-STRUCTURAL = ("n_factors", "extraction", "rotation", "correlation", "steps", "significance", "majority", "negative")
+STRUCTURAL = ("n_factors", "extraction", "rotation", "correlation", "steps", "significance", "majority", "negative",
+              "varimax_tolerance", "snapshot")
+#: Plan fields whose change gives a new unrotated (or varimax) solution: the rotation by hand starts a new
+#: history (as in PQMethod and KADE); the old plan stays in the workspace history (:func:`undo_change`).
+RESTART = ("n_factors", "extraction", "rotation", "correlation", "varimax_tolerance", "snapshot")
+#: Flagging levels offered (every level :func:`qmethod.analysis.flag.z_critical` has a tabled value for).
+SIGNIFICANCE_LEVELS = (0.2, 0.15, 0.1, 0.05, 0.01, 0.005, 0.001, 0.0005, 0.0001, 1e-6)
+#: Varimax stopping rules: R qmethod's (``varimax`` default tolerance 1e-5) or run to convergence.
+VARIMAX_TOLERANCES = {1e-5: "R qmethod (tolerance 1e-5)", 1e-12: "fully converged (tolerance 1e-12)"}
+#: The name of a researcher's first analysis of a data source.
+DEFAULT_ANALYSIS = "main"
+#: Plans kept for :func:`undo_change`.
+HISTORY = 30
+
+
+class StaleAnalysis(QMethodError):
+    """The analysis was changed (in another tab or by another process) after this page showed it."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +76,7 @@ class AnalysisData:
     participants: pd.DataFrame | None = None
     imported: Any = None
     notes: tuple[str, ...] = ()
+    comments: pd.DataFrame | None = None
 
     @property
     def n_sorts(self) -> int:
@@ -71,7 +91,8 @@ class AnalysisData:
 class Plan:
     """Every analytic choice, replayable. ``steps``: (first, second, degrees) rotations by hand;
     ``flags``: None (automatic) or the (Q-sort, factor) pairs flagged; ``inverted`` / ``split``:
-    factors inverted / split into their poles, in order."""
+    factors inverted / split into their poles, in order; ``snapshot``: None (every completed sort) or the
+    Q-sorts (participant codes) the analysis is frozen on."""
 
     n_factors: int = 2
     extraction: str = "pca"
@@ -85,12 +106,20 @@ class Plan:
     flags: tuple[tuple[str, str], ...] | None = None
     inverted: tuple[str, ...] = ()
     split: tuple[str, ...] = ()
+    varimax_tolerance: float = 1e-5
+    snapshot: tuple[str, ...] | None = None
 
     def change(self, **changes: Any) -> "Plan":
-        """A new plan; changing a structural choice resets flags by hand, inversions and splits."""
+        """A new plan. Changing a structural choice resets flags by hand, inversions and splits; changing
+        the solution itself (:data:`RESTART`: k, extraction, correlation, rotation, data snapshot) also
+        starts a new rotation history (no by-hand steps)."""
         if "steps" in changes:
             changes["steps"] = tuple((str(a), str(b), float(d)) for a, b, d in changes["steps"])
+        if changes.get("snapshot") is not None:
+            changes["snapshot"] = tuple(str(c) for c in changes["snapshot"])
         new = replace(self, **changes)
+        if "steps" not in changes and any(getattr(new, k) != getattr(self, k) for k in RESTART):
+            new = replace(new, steps=())
         if any(getattr(new, k) != getattr(self, k) for k in STRUCTURAL):
             if "flags" not in changes:
                 new = replace(new, flags=None)
@@ -105,7 +134,18 @@ class Plan:
         d["steps"] = [list(s) for s in self.steps]
         d["flags"] = None if self.flags is None else [list(p) for p in self.flags]
         d["inverted"], d["split"] = list(self.inverted), list(self.split)
+        d["snapshot"] = None if self.snapshot is None else list(self.snapshot)
         return d
+
+    def notice(self, old: "Plan") -> str | None:
+        """What changing ``old`` into this plan set aside, for the researcher (None when nothing)."""
+        if old.steps and not self.steps and any(getattr(self, k) != getattr(old, k) for k in RESTART):
+            what = {"n_factors": "number of factors", "extraction": "extraction", "correlation": "correlation",
+                    "rotation": "rotation", "varimax_tolerance": "varimax tolerance", "snapshot": "data"}
+            changed = ", ".join(v for k, v in what.items() if getattr(self, k) != getattr(old, k))
+            return (f"New {changed}: a new rotation history starts (the {len(old.steps)} step(s) by hand were made "
+                    "on the previous solution). “Undo last change” brings them back.")
+        return None
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Plan":
@@ -117,13 +157,16 @@ class Plan:
         for k in ("inverted", "split"):
             if k in known:
                 known[k] = tuple(known[k] or ())
+        if known.get("snapshot") is not None:
+            known["snapshot"] = tuple(str(c) for c in known["snapshot"])
         return cls(**known)
 
     def settings(self) -> dict[str, Any]:
         """The keyword arguments of :func:`qmethod.analyze` this plan implies."""
         return dict(extraction=self.extraction, rotation=self.rotation, correlation=self.correlation,
                     significance=self.significance, majority=self.majority, negative=self.negative,
-                    convention=self.convention, rotation_steps=list(self.steps))
+                    convention=self.convention, rotation_steps=list(self.steps),
+                    varimax_tolerance=self.varimax_tolerance)
 
 
 @dataclass(frozen=True)
@@ -136,7 +179,11 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Workspace:
-    """A stored analysis: data source, name, plan (and the uploaded file, for uploads)."""
+    """A stored analysis: data source, name, plan (and the uploaded file, for uploads).
+
+    ``label``: the analysis' name (several named analyses of one source live side by side);
+    ``version``: increases with every stored change (a change made against an older version is refused,
+    :class:`StaleAnalysis`); ``history``: earlier plans, newest last (:func:`undo_change`)."""
 
     id: int
     source: str
@@ -145,22 +192,66 @@ class Workspace:
     data: bytes | None
     extra: dict[str, Any] = field(default_factory=dict)
     updated_at: datetime | None = None
+    label: str = DEFAULT_ANALYSIS
+    version: int = 1
+    history: tuple[Plan, ...] = ()
 
 
 # ---------------------------------------------------------------- data
 
 
 def study_data(db: Database, study_id: str, *, language: str | None = None) -> AnalysisData:
-    """The completed Q-sorts of a study, with statement texts (``language`` or the study default)."""
+    """The completed Q-sorts of a study, with statement texts (``language`` or the study default).
+
+    ``participants`` holds each participant's record and survey answers shown by their labels (in the
+    same language); ``comments`` one row per comment (participant, statement, column, comment)."""
     study = get_study(db, study_id)
     done = completed_sorts(db, study_id)
     lang = language if language in study.languages else study.default_language
-    texts = pd.Series([s.text.get(lang) or next(iter(s.text.values()), s.id) for s in study.statements],
+
+    def text(texts) -> str:
+        return texts.get(lang) or next(iter(texts.values()), "")
+
+    texts = pd.Series([text(s.text) or s.id for s in study.statements],
                       index=pd.Index(list(study.statement_ids), name="statement"), name="statement")
     dist = tuple(int(v) for c in study.grid.columns for v in [c.score] * c.count)
     title = study.title.get(lang) or study.id
+    people = done.participants.copy()
+    for q in study.survey:
+        if q.id not in people.columns:
+            continue
+        labels = {o.value: text(o.label) or o.value for o in q.options}
+        if labels:
+            people[q.id] = people[q.id].map(
+                lambda v: None if v is None or v != v else "; ".join(labels.get(x, x) for x in str(v).split(";")))
+        people = people.rename(columns={q.id: f"{q.id}: {text(q.text)}" if text(q.text) else q.id})
+    long = done.long
+    comments = long.loc[long["comment"].fillna("").astype(str).str.strip() != "",
+                        ["participant", "statement", "score", "comment"]].reset_index(drop=True)
     return AnalysisData(source=f"study:{study.id}", name=title, sorts=done.sorts, statements=texts,
-                        distribution=dist, forced=study.grid.forced, participants=done.participants)
+                        distribution=dist, forced=study.grid.forced, participants=people, comments=comments)
+
+
+def restrict(data: AnalysisData, snapshot: tuple[str, ...] | None) -> AnalysisData:
+    """``data`` limited to the Q-sorts of a data ``snapshot`` (those still present, in their order)."""
+    if snapshot is None:
+        return data
+    keep = set(snapshot)
+    cols = [c for c in data.sorts.columns if c in keep]
+    if len(cols) == data.n_sorts:
+        return data
+    people = None if data.participants is None else data.participants.loc[
+        [c for c in data.participants.index if c in keep]]
+    comments = None if data.comments is None else data.comments[data.comments["participant"].isin(keep)]
+    return replace(data, sorts=data.sorts[cols], participants=people, comments=comments)
+
+
+def new_sorts(data: AnalysisData, snapshot: tuple[str, ...] | None) -> list[str]:
+    """The Q-sorts of ``data`` that arrived after ``snapshot`` was taken (none without a snapshot)."""
+    if snapshot is None:
+        return []
+    keep = set(snapshot)
+    return [str(c) for c in data.sorts.columns if c not in keep]
 
 
 def upload_data(data: bytes, name: str, *, statements: list[str] | None = None, format: str | None = None,
@@ -173,7 +264,28 @@ def upload_data(data: bytes, name: str, *, statements: list[str] | None = None, 
     digest = hashlib.sha256(data).hexdigest()[:16]
     return AnalysisData(source=f"upload:{digest}", name=name, sorts=imported.sorts, statements=imported.statements,
                         distribution=imported.distribution, forced=imported.forced, participants=imported.extra,
-                        imported=imported, notes=tuple(imported.warnings))
+                        imported=imported, notes=tuple(imported.warnings), comments=_imported_comments(imported))
+
+
+def _imported_comments(imported: Any) -> pd.DataFrame | None:
+    """Comments an imported file carries per statement (columns such as ``comment_<statement id>``)."""
+    extra = getattr(imported, "extra", None)
+    if extra is None or not len(extra.columns):
+        return None
+    ids = {str(i): i for i in imported.sorts.index}
+    rows = []
+    for col in extra.columns:
+        low = str(col).lower()
+        for prefix in ("comment_", "comment", "statement_comment_"):
+            sid = str(col)[len(prefix):].strip(" _-:") if low.startswith(prefix) else None
+            if sid in ids:
+                for person, value in extra[col].items():
+                    if value is not None and value == value and str(value).strip():
+                        score = imported.sorts.loc[ids[sid], person] if person in imported.sorts.columns else None
+                        rows.append({"participant": str(person), "statement": ids[sid], "score": score,
+                                     "comment": str(value)})
+                break
+    return pd.DataFrame(rows, columns=["participant", "statement", "score", "comment"]) if rows else None
 
 
 def _check_enough(data: AnalysisData, n_factors: int = 1) -> None:
@@ -316,6 +428,96 @@ def composite(result: AnalysisResult, factor: str) -> dict[int, list[str]]:
     return out
 
 
+# ---------------------------------------------------------------- what was run, in words
+
+
+def factor_label(plan: Plan, factor: str) -> str:
+    """A factor's name with what was done to it: ``F1 (inverted)``, ``F2a (positive pole of F2, split)``."""
+    base = factor[:-1] if factor[-1:] in ("a", "b") and factor[:-1] in plan.split else factor
+    notes = []
+    if base in plan.inverted:
+        notes.append("inverted")
+    if base in plan.split and base != factor:
+        notes.append(f"{'positive' if factor.endswith('a') else 'negative'} pole of {base}, split")
+    return factor + (f" ({'; '.join(notes)})" if notes else "")
+
+
+def composite_title(data: AnalysisData, plan: Plan, factor: str) -> str:
+    """The title of a factor's composite Q-sort, marking inverted and split factors."""
+    return f"{data.name}: composite Q-sort of {factor_label(plan, factor)}"
+
+
+def provenance(data: AnalysisData, plan: Plan, *, label: str | None = None) -> tuple[tuple[str, str], ...]:
+    """The whole analysis actually run, as (item, value) rows for reports: study, data snapshot, every
+    choice, every by-hand rotation step, hand flags, inversions and splits."""
+    from ..analysis import JudgmentalRotation, RotationStep
+
+    extraction = {"pca": "principal components", "centroid": "centroid (Brown, as PQMethod/KADE)",
+                  "horst": "centroid (Horst 5.5)"}.get(plan.extraction, plan.extraction)
+    rotation = ("varimax, " + VARIMAX_TOLERANCES.get(plan.varimax_tolerance, f"tolerance {plan.varimax_tolerance:g}")
+                if plan.rotation == "varimax" else "none")
+    rows: list[tuple[str, str]] = [("Study", data.name), ("Data source", data.source)]
+    if label:
+        rows.append(("Analysis", label))
+    rows.append(("Data snapshot", f"{data.n_sorts} Q-sorts: {', '.join(map(str, data.sorts.columns))}"
+                 + ("" if plan.snapshot is None else " (frozen; later sorts are not included)")))
+    rows += [("Statements", str(data.n_statements)),
+             ("Correlation", plan.correlation), ("Extraction", extraction),
+             ("Number of factors", str(plan.n_factors)), ("Rotation", rotation)]
+    log = JudgmentalRotation(pd.DataFrame(), tuple(RotationStep(*x) for x in plan.steps)).log()
+    rows.append(("Rotation by hand", f"{len(log)} step(s)" if log else "none"))
+    rows += [(f"Rotation by hand, step {i}", line) for i, line in enumerate(log, 1)]
+    rows.append(("Flagging", f"p < {plan.significance:g}" + (", majority of common variance" if plan.majority else "")
+                 + f", negative loadings {plan.negative}d"))
+    rows.append(("Flags", "automatic" if plan.flags is None else
+                 "set by hand: " + (", ".join(f"{q} on {f}" for q, f in plan.flags) or "none")))
+    rows.append(("Inverted factors", ", ".join(plan.inverted) or "none"))
+    rows.append(("Split factors", ", ".join(f"{f} into {f}a (positive) and {f}b (negative)" for f in plan.split)
+                 or "none"))
+    rows.append(("Distinguishing / consensus convention", plan.convention))
+    return tuple(rows)
+
+
+def defining_factors(result: AnalysisResult) -> pd.Series:
+    """Per Q-sort the factor(s) it defines (``F2 (negative)`` for a negative loading; empty if none)."""
+    out = {}
+    for q in result.loadings.index:
+        fs = [f + (" (negative)" if result.loadings.loc[q, f] < 0 else "") for f in result.factors
+              if bool(result.flags.loc[q, f])]
+        out[q] = ", ".join(fs)
+    return pd.Series(out, name="defines", dtype=object)
+
+
+def qualitative(data: AnalysisData, result: AnalysisResult) -> dict[str, pd.DataFrame]:
+    """The qualitative data of the analysis: ``participants`` (which factor each defines, survey answers by
+    their labels, fields imported with the file) and ``comments`` (participant, the factor they define,
+    statement id and text, the column they put it in, the comment)."""
+    defines = defining_factors(result)
+    people = pd.DataFrame(index=pd.Index([str(c) for c in data.sorts.columns], name="participant"))
+    people["defines"] = [defines.get(c, defines.get(str(c), "")) for c in data.sorts.columns]
+    if data.participants is not None and len(data.participants.columns):
+        fields = data.participants.copy()
+        fields.index = fields.index.astype(str)
+        people = people.join(fields.drop(columns=[c for c in fields.columns if c in people.columns]), how="left")
+    out = {"participants": people}
+    if data.comments is not None and len(data.comments):
+        c = data.comments.copy()
+        texts = data.statements
+        c.insert(1, "defines", [people["defines"].get(str(x), "") for x in c["participant"]])
+        c.insert(3, "statement text", [None if texts is None else texts.get(x) for x in c["statement"]])
+        c = c.rename(columns={"score": "column", "statement": "statement id"})
+        out["comments"] = c.set_index("participant")
+    return out
+
+
+def compare(first: AnalysisResult, second: AnalysisResult) -> pd.DataFrame:
+    """Correlations between the factor z-scores of two solutions of the same statements
+    (rows: factors of ``first``, columns: factors of ``second``)."""
+    a, b = first.zscores, second.zscores.reindex(first.zscores.index)
+    return pd.DataFrame([[a[f].corr(b[g]) for g in b.columns] for f in a.columns],
+                        index=pd.Index(a.columns, name="first"), columns=pd.Index(b.columns, name="second"))
+
+
 # ---------------------------------------------------------------- exports
 
 #: kind -> (label, file suffix, MIME type)
@@ -325,6 +527,7 @@ EXPORTS: dict[str, tuple[str, str, str]] = {
     "json": ("JSON (qmethod.result/1)", ".json", "application/json"),
     "report": ("Text report (.LIS order)", ".txt", "text/plain"),
     "pqmethod": ("PQMethod .DAT/.STA (ZIP)", "-pqmethod.zip", "application/zip"),
+    "comments": ("Comments and participants (CSV, ZIP)", "-qualitative.zip", "application/zip"),
 }
 
 
@@ -334,23 +537,50 @@ def file_stem(name: str) -> str:
     return (keep or "qmethod")[:60]
 
 
-def export(result: AnalysisResult, kind: str, data: AnalysisData | None = None) -> tuple[bytes, str, str]:
-    """One export of ``result``: returns (bytes, file name, MIME type). ``kind`` is a key of :data:`EXPORTS`."""
+def report_context(result: AnalysisResult, data: AnalysisData | None, plan: Plan | None = None,
+                   label: str | None = None) -> Any:
+    """What the report writers record besides the numbers (title, file, provenance, qualitative data)."""
+    from ..io.result_tables import ReportContext
+
+    if data is None:
+        return None
+    imported = data.imported
+    return ReportContext(
+        title=data.name if imported is None else (imported.title or data.name),
+        source=data.source if imported is None else imported.source,
+        format="study" if imported is None else imported.format,
+        warnings=tuple(getattr(imported, "warnings", ()) or ()),
+        provenance=provenance(data, plan, label=label) if plan is not None else (),
+        qualitative=qualitative(data, result))
+
+
+def export(result: AnalysisResult, kind: str, data: AnalysisData | None = None, plan: Plan | None = None,
+           *, label: str | None = None) -> tuple[bytes, str, str]:
+    """One export of ``result``: returns (bytes, file name, MIME type). ``kind`` is a key of :data:`EXPORTS`;
+    with ``plan`` the reports record the whole analysis run (:func:`provenance`)."""
     from .. import io as qio
 
     if kind not in EXPORTS:
         raise QMethodError(f"Unknown export {kind!r}; choose one of {', '.join(EXPORTS)}.")
     _, suffix, mime = EXPORTS[kind]
-    imported = data.imported if data is not None else None
+    context = report_context(result, data, plan, label)
     name = file_stem(data.name if data is not None else "qmethod") + suffix
     if kind == "xlsx":
-        return qio.write_excel(result, imported=imported), name, mime
+        return qio.write_excel(result, imported=context), name, mime
     if kind == "csv":
-        return qio.write_csv_zip(result, imported=imported), name, mime
+        return qio.write_csv_zip(result, imported=context), name, mime
     if kind == "json":
         return result.to_json().encode("utf-8"), name, mime
     if kind == "report":
-        return qio.text_report(result, imported=imported).encode("utf-8"), name, mime
+        return qio.text_report(result, imported=context).encode("utf-8"), name, mime
+    if kind == "comments":
+        from ..io.safe import neutralise_frame
+
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for key, frame in (context.qualitative if context is not None else {}).items():
+                zf.writestr(f"{key}.csv", "\ufeff" + neutralise_frame(frame).to_csv(lineterminator="\r\n"))
+        return buf.getvalue(), name, mime
     sorts = data.sorts if data is not None else result.sorts.astype(int)
     texts = data.statements if data is not None else result.statements
     dist = list(data.distribution) if data is not None and data.distribution else None
@@ -374,33 +604,57 @@ def export(result: AnalysisResult, kind: str, data: AnalysisData | None = None) 
 def _workspace(row: WorkspaceRow) -> Workspace:
     plan = dict(row.plan or {})
     extra = plan.pop("_extra", {}) or {}
+    history = tuple(Plan.from_dict(h) for h in plan.pop("_history", []) or [])
     return Workspace(id=row.id, source=row.source, name=row.name, plan=Plan.from_dict(plan), data=row.data,
-                     extra=extra, updated_at=row.updated_at)
+                     extra=extra, updated_at=row.updated_at, label=row.label or DEFAULT_ANALYSIS,
+                     version=row.version or 1, history=history)
+
+
+def _row(session: Session, researcher_id: int, source: str, label: str) -> WorkspaceRow | None:
+    return session.scalars(select(WorkspaceRow).where(WorkspaceRow.researcher_id == researcher_id,
+                                                      WorkspaceRow.source == source,
+                                                      WorkspaceRow.label == label)).one_or_none()
+
+
+def _check_version(row: WorkspaceRow, expected_version: int | None) -> None:
+    if expected_version is not None and (row.version or 1) != expected_version:
+        raise StaleAnalysis("This analysis changed in another tab (or window) after this page showed it, so "
+                            "nothing was changed here: reload the page to see the current analysis.")
 
 
 def save_workspace(db: Database, researcher_id: int, source: str, name: str, plan: Plan, *,
-                   data: bytes | None = None, extra: dict[str, Any] | None = None) -> Workspace:
-    """Store the plan (and, for an upload, its file) of a researcher's analysis of ``source``.
+                   data: bytes | None = None, extra: dict[str, Any] | None = None,
+                   label: str = DEFAULT_ANALYSIS, expected_version: int | None = None) -> Workspace:
+    """Store the plan (and, for an upload, its file) of a researcher's analysis ``label`` of ``source``.
 
-    ``data``/``extra`` left as None keep what is stored.
+    ``data``/``extra`` left as None keep what is stored. With ``expected_version`` (the version the page
+    showed) a workspace changed since is left alone and :class:`StaleAnalysis` is raised. The replaced plan
+    goes to the history (:func:`undo_change`); the version increases with every change.
     """
     if data is not None and len(data) > 20 * 1024 * 1024:
         raise QMethodError("Files above 20 MB are not kept with the analysis.")
+    label = (label or DEFAULT_ANALYSIS).strip()[:100] or DEFAULT_ANALYSIS
 
     def work(session: Session) -> Workspace:
-        row = session.scalars(select(WorkspaceRow).where(WorkspaceRow.researcher_id == researcher_id,
-                                                          WorkspaceRow.source == source)).one_or_none()
-        stored_extra = {}
+        row = _row(session, researcher_id, source, label)
+        stored_extra: dict[str, Any] = {}
+        history: list[dict[str, Any]] = []
         if row is None:
-            row = WorkspaceRow(researcher_id=researcher_id, source=source, name=name[:300], data=data, plan={},
-                               updated_at=utcnow())
+            row = WorkspaceRow(researcher_id=researcher_id, source=source, label=label, name=name[:300], data=data,
+                               plan={}, version=1, updated_at=utcnow())
             session.add(row)
         else:
-            stored_extra = dict(row.plan or {}).get("_extra", {}) or {}
+            _check_version(row, expected_version)
+            stored = dict(row.plan or {})
+            stored_extra = stored.pop("_extra", {}) or {}
+            history = list(stored.pop("_history", []) or [])
+            if Plan.from_dict(stored) != plan:
+                history = (history + [stored])[-HISTORY:]
             if data is not None:
                 row.data = data
             row.name = name[:300]
-        row.plan = {**plan.to_dict(), "_extra": extra if extra is not None else stored_extra}
+            row.version = (row.version or 1) + 1
+        row.plan = {**plan.to_dict(), "_extra": extra if extra is not None else stored_extra, "_history": history}
         row.updated_at = utcnow()
         session.flush()
         return _workspace(row)
@@ -408,30 +662,56 @@ def save_workspace(db: Database, researcher_id: int, source: str, name: str, pla
     return db.write(work)
 
 
-def load_workspace(db: Database, researcher_id: int, source: str) -> Workspace | None:
+def undo_change(db: Database, researcher_id: int, source: str, *, label: str = DEFAULT_ANALYSIS,
+                expected_version: int | None = None) -> Workspace:
+    """Go back to the plan before the last change (a change of k, extraction, ... brings its rotation
+    history back). Raises :class:`StaleAnalysis` as :func:`save_workspace`."""
+
+    def work(session: Session) -> Workspace:
+        row = _row(session, researcher_id, source, label)
+        if row is None:
+            raise NotFoundError(f"No stored analysis {label!r} of {source!r}.")
+        _check_version(row, expected_version)
+        stored = dict(row.plan or {})
+        history = list(stored.pop("_history", []) or [])
+        if not history:
+            raise QMethodError("Nothing to undo: this analysis has no earlier choices.")
+        previous = history.pop()
+        row.plan = {**Plan.from_dict(previous).to_dict(), "_extra": stored.get("_extra", {}) or {},
+                    "_history": history}
+        row.version = (row.version or 1) + 1
+        row.updated_at = utcnow()
+        session.flush()
+        return _workspace(row)
+
+    return db.write(work)
+
+
+def load_workspace(db: Database, researcher_id: int, source: str, *,
+                   label: str = DEFAULT_ANALYSIS) -> Workspace | None:
     def work(session: Session) -> Workspace | None:
-        row = session.scalars(select(WorkspaceRow).where(WorkspaceRow.researcher_id == researcher_id,
-                                                          WorkspaceRow.source == source)).one_or_none()
+        row = _row(session, researcher_id, source, label)
         return None if row is None else _workspace(row)
 
     return db.read(work)
 
 
-def list_workspaces(db: Database, researcher_id: int) -> tuple[Workspace, ...]:
-    """The researcher's stored analyses, newest first (without the file bytes)."""
+def list_workspaces(db: Database, researcher_id: int, source: str | None = None) -> tuple[Workspace, ...]:
+    """The researcher's stored analyses (of ``source``, or all), newest first (without the file bytes)."""
 
     def work(session: Session) -> tuple[Workspace, ...]:
-        rows = session.scalars(select(WorkspaceRow).where(WorkspaceRow.researcher_id == researcher_id)
-                               .order_by(WorkspaceRow.updated_at.desc()))
+        q = select(WorkspaceRow).where(WorkspaceRow.researcher_id == researcher_id)
+        if source is not None:
+            q = q.where(WorkspaceRow.source == source)
+        rows = session.scalars(q.order_by(WorkspaceRow.updated_at.desc()))
         return tuple(replace(_workspace(r), data=None) for r in rows)
 
     return db.read(work)
 
 
-def delete_workspace(db: Database, researcher_id: int, source: str) -> None:
+def delete_workspace(db: Database, researcher_id: int, source: str, *, label: str = DEFAULT_ANALYSIS) -> None:
     def work(session: Session) -> None:
-        row = session.scalars(select(WorkspaceRow).where(WorkspaceRow.researcher_id == researcher_id,
-                                                          WorkspaceRow.source == source)).one_or_none()
+        row = _row(session, researcher_id, source, label)
         if row is None:
             raise NotFoundError(f"No stored analysis of {source!r}.")
         session.delete(row)

@@ -35,7 +35,8 @@ __all__ = [
     "Draft", "DEFAULT_TEXTS", "blank_definition", "new_draft", "draft_from_published", "get_draft", "list_drafts",
     "save_draft", "delete_draft", "check_definition", "build_study", "publish_draft", "close_study", "reopen_study",
     "statements_from_text", "statements_from_file", "set_statements", "statement_rows", "set_languages",
-    "suggest_columns", "set_grid", "grid_counts", "grid_check", "participant_link", "qr_svg", "qr_png",
+    "suggest_columns", "suggested_range", "set_grid", "grid_counts", "grid_check", "participant_link", "qr_svg",
+    "qr_png", "survey_rows", "survey_from_rows",
 ]
 
 _STUDY_ID = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
@@ -349,9 +350,67 @@ def set_languages(definition: dict[str, Any], languages: list[str]) -> dict[str,
     return d
 
 
-def suggest_columns(n_statements: int) -> dict[int, int]:
-    """A quasi-normal grid ``{score: count}`` for ``n_statements`` (see :func:`qmethod.grid.suggest_grid`)."""
-    return suggest_grid(int(n_statements))
+def suggested_range(n_statements: int) -> int:
+    """The k of the suggested grid −k..+k for ``n_statements``: 4 up to 40 statements, 5 up to 60, else 6,
+    and never more columns than statements (1 for fewer than 3)."""
+    n = int(n_statements)
+    k = 4 if n <= 40 else 5 if n <= 60 else 6
+    return max(1, min(k, (n - 1) // 2))
+
+
+def suggest_columns(n_statements: int, max_value: int | None = None) -> dict[int, int]:
+    """A quasi-normal grid ``{score: count}`` for ``n_statements``, columns −k..+k with k = ``max_value``
+    (default :func:`suggested_range`; see :func:`qmethod.grid.suggest_grid`)."""
+    return suggest_grid(int(n_statements), int(max_value) if max_value else suggested_range(n_statements))
+
+
+def _cell(value: Any) -> str:
+    """A table editor's cell as text: empty for None, NaN and blanks."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value).strip()
+
+
+def survey_rows(definition: dict[str, Any]) -> list[dict[str, Any]]:
+    """One dict per survey question for a table editor: id, type, required, ``text <lang>`` and
+    ``choices <lang>`` (``value=label; value=label``) per study language."""
+    langs = list(definition.get("study", {}).get("languages") or [])
+    rows = []
+    for q in definition.get("survey") or []:
+        r = {"id": q.get("id", ""), "type": q.get("type", "text"), "required": bool(q.get("required", False))}
+        for lang in langs:
+            r[f"text {lang}"] = (q.get("text") or {}).get(lang, "")
+            r[f"choices {lang}"] = "; ".join(f"{o.get('value')}={o.get(lang, '')}" for o in q.get("options") or [])
+        rows.append(r)
+    return rows
+
+
+def survey_from_rows(rows: list[dict[str, Any]], languages: list[str]) -> list[dict[str, Any]]:
+    """Survey questions from edited :func:`survey_rows` (a table editor's rows, cells may be None or NaN).
+
+    Empty rows are left out; a row with a text or choices but no id raises :class:`StudyError` naming it
+    (nothing typed is dropped silently)."""
+    survey = []
+    for n, r in enumerate(rows, 1):
+        qid = _cell(r.get("id"))
+        content = [_cell(r.get(f"{p} {lang}")) for lang in languages for p in ("text", "choices")]
+        if not qid:
+            if any(content):
+                raise StudyError(f"Question row {n} has a text but no id: give it an id (letters, digits, _).")
+            continue
+        qtype = _cell(r.get("type")) or "text"
+        q: dict[str, Any] = {"id": qid, "type": qtype, "required": _cell(r.get("required")) == "True",
+                             "text": {lang: _cell(r.get(f"text {lang}")) for lang in languages}}
+        if qtype in ("single", "multiple"):
+            opts: dict[str, dict] = {}
+            for lang in languages:
+                for part in _cell(r.get(f"choices {lang}")).split(";"):
+                    if "=" in part:
+                        value, label = part.split("=", 1)
+                        opts.setdefault(value.strip(), {"value": value.strip()})[lang] = label.strip()
+            q["options"] = list(opts.values())
+        survey.append(q)
+    return survey
 
 
 def grid_counts(definition: dict[str, Any]) -> dict[int, int]:

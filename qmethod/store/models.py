@@ -262,14 +262,18 @@ class StudyDraftRow(Base):
 
 
 class WorkspaceRow(Base):
-    """A researcher's analysis of one data source: the choices made (JSON) and, for uploads, the file."""
+    """A researcher's named analysis (``label``) of one data source: the choices made (JSON, with the data
+    snapshot and the earlier plans) and, for uploads, the file; ``version`` counts the stored changes."""
 
     __tablename__ = "analysis_workspace"
-    __table_args__ = (UniqueConstraint("researcher_id", "source", name="uq_analysis_workspace_researcher_source"),)
+    __table_args__ = (UniqueConstraint("researcher_id", "source", "label",
+                                       name="uq_analysis_workspace_researcher_source_label"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     researcher_id: Mapped[int] = mapped_column(ForeignKey("researcher.id", ondelete="CASCADE"), index=True)
     source: Mapped[str] = mapped_column(String(200))
+    label: Mapped[str] = mapped_column(String(100), default="main", server_default="main")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     name: Mapped[str] = mapped_column(String(300))
     data: Mapped[bytes | None] = mapped_column(LargeBinary)
     plan: Mapped[dict[str, Any]]

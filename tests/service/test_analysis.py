@@ -122,3 +122,167 @@ def test_workspace_roundtrip(db, lipset):
     assert [x.source for x in an.list_workspaces(db, r.id)] == [lipset.source]
     an.delete_workspace(db, r.id, lipset.source)
     assert an.load_workspace(db, r.id, lipset.source) is None
+
+
+# ---------------------------------------------------------------- choices never rewritten silently
+
+
+def test_lowering_k_after_rotation_by_hand_starts_a_new_history(db, lipset):
+    """Centroid k=3, rotate F1-F3 by hand, set k=2: the analysis still runs (the old code raised
+    "Unknown factor 'F3'"), the steps are set aside with a notice, and undo brings them back."""
+    r = ac.create_account(db, "anna", "correct horse battery")
+    rotated = an.Plan(n_factors=3, extraction="centroid").change(steps=[("F1", "F3", 10.0), ("F1", "F2", -4.0)])
+    an.save_workspace(db, r.id, lipset.source, lipset.name, rotated)
+    two = rotated.change(n_factors=2)
+    res = an.run(lipset, two).result
+    assert res.factors == ["F1", "F2"] and two.steps == ()
+    assert "new rotation history" in two.notice(rotated) and "2 step(s)" in two.notice(rotated)
+    w = an.save_workspace(db, r.id, lipset.source, lipset.name, two)
+    back = an.undo_change(db, r.id, lipset.source, expected_version=w.version)
+    assert back.plan == rotated
+    np.testing.assert_allclose(an.run(lipset, back.plan).result.loadings.to_numpy(),
+                               an.run(lipset, rotated).result.loadings.to_numpy())
+    # the same for extraction and correlation
+    assert rotated.change(extraction="pca").steps == () and rotated.change(correlation="spearman").steps == ()
+    assert rotated.change(significance=0.01).steps == rotated.steps
+
+
+def test_a_change_from_a_stale_page_changes_nothing(db, lipset):
+    r = ac.create_account(db, "anna", "correct horse battery")
+    w1 = an.save_workspace(db, r.id, lipset.source, lipset.name, an.Plan(n_factors=3).change(steps=[("F1", "F2", 5)]))
+    w2 = an.save_workspace(db, r.id, lipset.source, lipset.name, w1.plan.change(steps=[("F1", "F2", 5), ("F2", "F3", 7)]),
+                           expected_version=w1.version)
+    assert w2.version == w1.version + 1
+    with pytest.raises(an.StaleAnalysis, match="another tab"):  # a tab that still shows w1 undoes a step
+        an.save_workspace(db, r.id, lipset.source, lipset.name, w1.plan.change(steps=()), expected_version=w1.version)
+    with pytest.raises(an.StaleAnalysis):
+        an.undo_change(db, r.id, lipset.source, expected_version=w1.version)
+    assert an.load_workspace(db, r.id, lipset.source).plan == w2.plan
+
+
+def test_named_analyses_side_by_side_and_compared(db, lipset):
+    r = ac.create_account(db, "anna", "correct horse battery")
+    an.save_workspace(db, r.id, lipset.source, lipset.name, an.Plan(n_factors=3))
+    an.save_workspace(db, r.id, lipset.source, lipset.name, an.Plan(n_factors=2, extraction="centroid"),
+                      label="centroid two")
+    assert {w.label for w in an.list_workspaces(db, r.id, lipset.source)} == {"main", "centroid two"}
+    assert an.load_workspace(db, r.id, lipset.source).plan.n_factors == 3
+    a = an.run(lipset, an.Plan(n_factors=3)).result
+    b = an.run(lipset, an.Plan(n_factors=2, extraction="centroid")).result
+    c = an.compare(a, b)
+    assert c.shape == (3, 2)
+    assert c.loc["F1", "F1"] == pytest.approx(np.corrcoef(a.zscores["F1"], b.zscores["F1"])[0, 1])
+
+
+def test_snapshot_freezes_the_sorts(lipset):
+    snap = tuple(lipset.sorts.columns[:7])
+    frozen = an.restrict(lipset, snap)
+    assert frozen.n_sorts == 7 and an.new_sorts(lipset, snap) == list(map(str, lipset.sorts.columns[7:]))
+    assert an.new_sorts(lipset, None) == [] and an.restrict(lipset, None) is lipset
+    plan = an.Plan(n_factors=2, snapshot=snap).change(steps=[("F1", "F2", 5)])
+    included = plan.change(snapshot=tuple(lipset.sorts.columns))
+    assert included.steps == () and "New data" in included.notice(plan)
+
+
+def test_every_offered_significance_level_runs(lipset):
+    for p in an.SIGNIFICANCE_LEVELS:
+        assert an.run(lipset, an.Plan(n_factors=2, significance=p)).result.settings.significance == p
+    for tol in an.VARIMAX_TOLERANCES:
+        assert an.run(lipset, an.Plan(n_factors=2, varimax_tolerance=tol)).result.settings.varimax_tolerance == tol
+
+
+# ---------------------------------------------------------------- reports record the analysis run
+
+
+def test_reports_record_the_whole_analysis(lipset):
+    base = an.run(lipset, an.Plan(n_factors=3, significance=0.01)).result
+    first = an.flags_from_table(an.flag_table(base), base.factors)[0]
+    plan = (an.Plan(n_factors=3, significance=0.01, snapshot=tuple(lipset.sorts.columns))
+            .change(steps=[("F1", "F2", 12.0), ("F1", "F3", -5.0)]))
+    res0 = an.run(lipset, plan).before_split
+    pairs = tuple(p for p in an.flags_from_table(an.flag_table(res0), res0.factors) if p != first)
+    plan = plan.change(flags=pairs, inverted=("F2",), split=("F1",))
+    res = an.run(lipset, plan).result
+    text = an.export(res, "report", lipset, plan)[0].decode("utf-8")
+    head = text.split("Correlation Matrix")[0]
+    for expected in ("lipset.csv", "9 Q-sorts", "principal components", "p < 0.01",
+                     "F1 and F2 rotated 12 degrees clockwise", "F1 and F3 rotated 5 degrees counter-clockwise",
+                     "set by hand", "Inverted factors  F2".replace("  ", " "), "F1 into F1a (positive) and F1b"):
+        assert expected in " ".join(head.split()), expected
+    wb = openpyxl.load_workbook(io.BytesIO(an.export(res, "xlsx", lipset, plan)[0]))
+    overview = " ".join(str(c.value) for row in wb["Overview"].iter_rows() for c in row if c.value is not None)
+    assert "F1 and F3 rotated 5 degrees counter-clockwise" in overview and "set by hand" in overview
+    assert "Q study" not in text
+    assert an.composite_title(lipset, plan, "F1a") == "lipset.csv: composite Q-sort of F1a (positive pole of F1, split)"
+    assert an.composite_title(lipset, plan, "F2").endswith("F2 (inverted)")
+
+
+def test_qualitative_data_in_every_export(db, mini):
+    from qmethod import service as sv
+    from tests.service.service_helpers import complete, consented, fill_grid
+
+    for order in ([list(mini.statement_ids), list(reversed(mini.statement_ids)),
+                   list(mini.statement_ids[1:]) + [mini.statement_ids[0]]]):
+        complete(db, mini, order=order, comment="fordi")
+    s, st = consented(db, mini)  # one more, who answers the single-choice question
+    for sid in mini.statement_ids:
+        st = sv.set_pile(db, s.token, sid, "neutral", expected_version=st.version)
+    st = fill_grid(db, s.token, mini, st, list(mini.statement_ids[::-2]) + list(mini.statement_ids[::2]))
+    for score in mini.postsort.columns:
+        for sid in st.columns[score]:
+            st = sv.save_comment(db, s.token, sid, f"= mitt svar {sid}", expected_version=st.version)
+    st = sv.save_answer(db, s.token, "age", 33, expected_version=st.version)
+    st = sv.save_answer(db, s.token, "role", "staff", expected_version=st.version)
+    st = sv.submit(db, s.token, expected_version=st.version)
+    data = an.study_data(db, mini.id)
+    plan = an.Plan(n_factors=1)
+    res = an.run(data, plan).result
+    q = an.qualitative(data, res)
+    people, comments = q["participants"], q["comments"]
+    assert people.loc[st.participant, "role: Rolle"] == "Ansatt"  # the label, not the code "staff"
+    assert set(people["defines"]) <= {"", "F1", "F1 (negative)"} and (people["defines"] != "").any()
+    mine = comments.loc[[st.participant]]
+    first = mine["statement id"].iloc[0]
+    row = mine.iloc[0]
+    assert row["statement text"] == mini.statement(first).text["nb"] and row["comment"] == f"= mitt svar {first}"
+    assert row["column"] == st.score_of(first)
+    wb = openpyxl.load_workbook(io.BytesIO(an.export(res, "xlsx", data, plan)[0]))
+    cells = [c.value for row_ in wb["Comments"].iter_rows() for c in row_]
+    assert mini.statement(first).text["nb"] in cells and any(str(v).endswith(f"mitt svar {first}") for v in cells)
+    assert "Ansatt" in [c.value for row_ in wb["Participants"].iter_rows() for c in row_]
+    z = zipfile.ZipFile(io.BytesIO(an.export(res, "comments", data, plan)[0]))
+    assert "Ansatt" in z.read("participants.csv").decode("utf-8-sig")
+    assert f"mitt svar {first}" in z.read("comments.csv").decode("utf-8-sig")
+    csvz = zipfile.ZipFile(io.BytesIO(an.export(res, "csv", data, plan)[0]))
+    assert any(n.endswith("_comments.csv") for n in csvz.namelist())
+
+
+def test_fields_imported_from_eq_web_sort_are_exported():
+    """Fields an EQ Web Sort (Firebase JSON) file carries per participant (survey answers such as
+    ``ipadClass``, ``name``) reach the workbook, beside the factor each participant defines."""
+    path = Path(__file__).parents[2] / "tests" / "data" / "ipad_sorts.json"
+    data = an.upload_data(path.read_bytes(), path.name)
+    assert data.participants is not None and "ipadClass" in data.participants.columns
+    plan = an.Plan(n_factors=2)
+    res = an.run(data, plan).result
+    people = an.qualitative(data, res)["participants"]
+    assert {"defines", "ipadClass", "name"} <= set(people.columns)
+    first = str(data.sorts.columns[0])
+    assert people.loc[first, "ipadClass"] == data.participants.loc[first, "ipadClass"]
+    wb = openpyxl.load_workbook(io.BytesIO(an.export(res, "xlsx", data, plan)[0]))
+    header = [c.value for c in wb["Participants"][3]]
+    assert "ipadClass" in header and "defines" in header
+
+
+def test_rotation_direction_is_kades_clockwise(lipset):
+    """+10 in a plan is KADE's "clockwise" (a' = a cos t + b sin t, b' = -a sin t + b cos t, its B.7),
+    and the log and the report say clockwise."""
+    plan = an.Plan(n_factors=2, rotation="none")
+    start = an.start_loadings(lipset, plan)
+    turned = an.run(lipset, plan.change(steps=[("F1", "F2", 10.0)])).result.loadings
+    t = np.deg2rad(10.0)
+    a, b = start["F1"].to_numpy(), start["F2"].to_numpy()
+    np.testing.assert_allclose(turned["F1"], a * np.cos(t) + b * np.sin(t), atol=1e-12)
+    np.testing.assert_allclose(turned["F2"], -a * np.sin(t) + b * np.cos(t), atol=1e-12)
+    rows = dict(an.provenance(lipset, plan.change(steps=[("F1", "F2", 10.0)])))
+    assert rows["Rotation by hand, step 1"] == "F1 and F2 rotated 10 degrees clockwise"

@@ -114,3 +114,32 @@ def test_link_and_qr():
     svg = ds.qr_svg(url)
     assert svg.lstrip().startswith("<svg") and "</svg>" in svg
     assert ds.qr_png(url)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_survey_from_editor_rows_skips_empty_rows():
+    """An empty row added in the table editor comes back with None/NaN cells; it is no question
+    (the page used to publish it as a question with id and text "nan")."""
+    import pandas as pd
+
+    rows = pd.DataFrame([
+        {"id": "role", "type": "single", "required": True, "text nb": "Rolle", "choices nb": "1=Bruker; 2=Ansatt"},
+        {"id": None, "type": None, "required": None, "text nb": None, "choices nb": None},
+        {"id": float("nan"), "type": float("nan"), "required": float("nan"), "text nb": float("nan"),
+         "choices nb": float("nan")},
+    ]).to_dict("records")
+    survey = ds.survey_from_rows(rows, ["nb"])
+    assert [q["id"] for q in survey] == ["role"]
+    assert survey[0]["options"] == [{"value": "1", "nb": "Bruker"}, {"value": "2", "nb": "Ansatt"}]
+    assert survey[0]["required"] is True
+    with pytest.raises(StudyError, match="row 2 has a text but no id"):
+        ds.survey_from_rows([rows[0], {"id": float("nan"), "text nb": "Alder"}], ["nb"])
+    d = ds.blank_definition("x", "X", ["nb"])
+    d["survey"] = survey
+    assert ds.survey_from_rows(ds.survey_rows(d), ["nb"]) == survey
+
+
+def test_suggested_grid_follows_the_statements():
+    assert ds.suggested_range(25) == 4 and ds.suggested_range(50) == 5 and ds.suggested_range(70) == 6
+    assert ds.suggested_range(5) == 2 and ds.suggested_range(0) == 1
+    assert sorted(ds.suggest_columns(25)) == list(range(-4, 5)) and sum(ds.suggest_columns(25).values()) == 25
+    assert sorted(ds.suggest_columns(25, 3)) == list(range(-3, 4))

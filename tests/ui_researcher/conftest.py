@@ -48,6 +48,17 @@ def settle(page, timeout: float = 60_000) -> None:
         polling=100, timeout=timeout)
 
 
+def login(page, url: str, path: str = "researcher", heading: str = "Studies", *,
+          password: str = ADMIN_PASSWORD) -> None:
+    """Open ``url/path``, log in as admin and wait for the page's ``heading``."""
+    page.goto(f"{url}/{path}")
+    page.get_by_label("User name").fill("admin")
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name=heading).first.wait_for()
+    settle(page)
+
+
 def no_exception(page) -> None:
     ex = page.locator('[data-testid="stException"]')
     assert ex.count() == 0, ex.first.inner_text()[:3000]

@@ -17,6 +17,7 @@ from qmethod.service import accounts
 from qmethod.service.accounts import Researcher
 from qmethod.ui import flow
 from qmethod.ui.components.session_cookie import COOKIE, clear_session_cookie, set_session_cookie
+from qmethod.ui.text import plain
 
 __all__ = ["gate", "PAGES", "page_path", "run", "current_study", "base_url"]
 
@@ -55,7 +56,7 @@ def run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
     try:
         return fn(*args, **kwargs)
     except QMethodError as exc:
-        st.error(str(exc), icon=":material/info:")
+        st.error(plain(str(exc)), icon=":material/info:")
         return None
 
 

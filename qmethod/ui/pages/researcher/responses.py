@@ -1,4 +1,5 @@
-"""Responses: how far each participant got, time taken, one participant's full response, deletion."""
+"""Responses: how far each participant got, time taken (refreshed as participants arrive), one
+participant's full response with statement texts and answer labels, deletion."""
 from __future__ import annotations
 
 import altair as alt
@@ -10,6 +11,9 @@ from qmethod.errors import NotFoundError, QMethodError
 from qmethod.study.response import stages
 from qmethod.ui import flow
 from qmethod.ui.researcher.auth import current_study, gate, page_path, run
+from qmethod.ui.text import plain
+
+REFRESH_SECONDS = 10
 
 user = gate("Responses")
 db = flow.database()
@@ -27,9 +31,8 @@ try:
     study = flow.get_study(sid)
 except NotFoundError:
     st.stop()
-st.title(f"Responses: {flow.study_text(study.title, study.default_language, study)}")
+st.title(f"Responses: {plain(flow.study_text(study.title, study.default_language, study))}")
 
-progress = service.participant_progress(db, sid)
 order = list(stages(study))
 
 
@@ -39,50 +42,63 @@ def _minutes(a, b) -> float | None:
     return round((b - a).total_seconds() / 60, 1)
 
 
-rows = []
-for p in progress:
-    stage = "done" if p.submitted_at else p.stage
-    if stage == "consent" and p.consented_at is None:
-        stage = "not consented"
-    rows.append({
-        "participant": p.participant, "stage": stage, "placed": f"{p.placed}/{p.n_statements}",
-        "language": p.language, "started": p.created_at.strftime("%Y-%m-%d %H:%M"),
-        "last activity": p.updated_at.strftime("%Y-%m-%d %H:%M"),
-        "minutes": _minutes(p.created_at, p.submitted_at or p.updated_at),
-        "completed": p.submitted_at is not None, "invitation id": p.external_id or "",
-    })
-table = pd.DataFrame(rows, columns=["participant", "stage", "placed", "language", "started", "last activity",
-                                    "minutes", "completed", "invitation id"])
-done = int(table["completed"].sum()) if len(table) else 0
-c1, c2, c3, c4 = st.columns(4)
-c1.metric("Started", len(table))
-c2.metric("Consented", sum(p.consented_at is not None for p in progress))
-c3.metric("Completed", done)
-med = table.loc[table["completed"], "minutes"].median() if done else None
-c4.metric("Median minutes (completed)", "–" if med is None or pd.isna(med) else f"{med:.0f}")
+@st.fragment(run_every=REFRESH_SECONDS)
+def overview() -> list[str] | None:
+    """Counts, stages and the table of participants; redrawn every few seconds as participants arrive."""
+    progress = service.participant_progress(db, sid)
+    rows = []
+    for p in progress:
+        stage = "done" if p.submitted_at else p.stage
+        if stage == "consent" and p.consented_at is None:
+            stage = "not consented"
+        rows.append({
+            "participant": p.participant, "stage": stage, "placed": f"{p.placed}/{p.n_statements}",
+            "language": p.language, "started": p.created_at.strftime("%Y-%m-%d %H:%M"),
+            "last activity": p.updated_at.strftime("%Y-%m-%d %H:%M"),
+            "minutes": _minutes(p.created_at, p.submitted_at or p.updated_at),
+            "completed": p.submitted_at is not None, "invitation id": p.external_id or "",
+        })
+    table = pd.DataFrame(rows, columns=["participant", "stage", "placed", "language", "started", "last activity",
+                                        "minutes", "completed", "invitation id"])
+    done = int(table["completed"].sum()) if len(table) else 0
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Started", len(table))
+    c2.metric("Consented", sum(p.consented_at is not None for p in progress))
+    c3.metric("Completed", done)
+    med = table.loc[table["completed"], "minutes"].median() if done else None
+    c4.metric("Median minutes (completed)", "–" if med is None or pd.isna(med) else f"{med:.0f}")
 
-if not len(table):
-    st.info("No one has started yet. Share the participant link from the Design page.")
-    st.page_link(page_path("design"), label="Design · Publish & link", icon=":material/edit_note:",
-                 query_params={"study": sid})
+    if not len(table):
+        st.info("No one has started yet. Share the participant link from the Design page.")
+        st.page_link(page_path("design"), label="Design · Publish & link", icon=":material/edit_note:",
+                     query_params={"study": sid})
+        return None
+
+    stage_order = ["not consented", *order]
+    counts = table["stage"].value_counts().reindex(stage_order, fill_value=0).reset_index()
+    counts.columns = ["stage", "participants"]
+    chart = alt.Chart(counts).mark_bar(color="#1f6feb").encode(
+        x=alt.X("participants:Q", title="Participants", axis=alt.Axis(tickMinStep=1)),
+        y=alt.Y("stage:N", sort=stage_order, title="Where they are now"),
+        tooltip=["stage", "participants"],
+    ).properties(height=30 * len(stage_order) + 20)
+    st.altair_chart(chart, use_container_width=True)
+    st.dataframe(table, hide_index=True, use_container_width=True,
+                 column_config={"minutes": st.column_config.NumberColumn("minutes", format="%.1f"),
+                                "completed": st.column_config.CheckboxColumn("completed")})
+    st.caption("Minutes: from start to submission (or to the last activity, for those not done).")
+
+    st.caption(f"Refreshed every {REFRESH_SECONDS} seconds (last {pd.Timestamp.now(tz='UTC'):%H:%M:%S} UTC).")
+    return table["participant"].tolist()
+
+
+codes = overview()
+if not codes:
+    codes = [p.participant for p in service.participant_progress(db, sid)]
+if not codes:
     st.stop()
-
-stage_order = ["not consented", *order]
-counts = table["stage"].value_counts().reindex(stage_order, fill_value=0).reset_index()
-counts.columns = ["stage", "participants"]
-chart = alt.Chart(counts).mark_bar(color="#1f6feb").encode(
-    x=alt.X("participants:Q", title="Participants", axis=alt.Axis(tickMinStep=1)),
-    y=alt.Y("stage:N", sort=stage_order, title="Where they are now"),
-    tooltip=["stage", "participants"],
-).properties(height=30 * len(stage_order) + 20)
-st.altair_chart(chart, use_container_width=True)
-st.dataframe(table, hide_index=True, use_container_width=True,
-             column_config={"minutes": st.column_config.NumberColumn("minutes", format="%.1f"),
-                            "completed": st.column_config.CheckboxColumn("completed")})
-st.caption("Minutes: from start to submission (or to the last activity, for those not done).")
-
 st.subheader("One participant")
-code = st.selectbox("Participant", table["participant"].tolist(), key="resp_participant")
+code = st.selectbox("Participant", codes, key="resp_participant")
 state = run(service.participant_state, db, sid, code)
 if state is not None:
     left, right = st.columns([3, 2])
@@ -94,19 +110,31 @@ if state is not None:
         st.markdown("**Sort** (columns of the grid, top to bottom)")
         st.dataframe(frame, hide_index=True, use_container_width=True)
         if state.unplaced:
-            st.caption(f"Not placed yet: {', '.join(state.unplaced)}")
+            st.caption(f"Not placed yet: {plain(', '.join(state.unplaced))}")
     with right:
         st.markdown(f"**Stage:** {state.stage} · **consent:** {state.consent_version or '–'} · "
                     f"**submitted:** {state.submitted_at:%Y-%m-%d %H:%M} UTC" if state.submitted_at else
                     f"**Stage:** {state.stage} · **consent:** {state.consent_version or '–'} · not submitted")
+        column_of = {sid_: score for score, ids in state.columns.items() for sid_ in ids}
         if state.comments:
             st.markdown("**Comments**")
-            st.dataframe(pd.DataFrame([{"statement": k, "comment": v} for k, v in state.comments.items()]),
-                         hide_index=True, use_container_width=True)
+            # (st.table: plain HTML, read by screen readers; a participant's comments are few)
+            st.table(pd.DataFrame([
+                {"statement": k, "text": flow.study_text(study.statement(k).text, study.default_language, study),
+                 "column": column_of.get(k), "comment": v} for k, v in state.comments.items()]).set_index("statement"))
         if state.answers:
             st.markdown("**Answers**")
-            st.dataframe(pd.DataFrame([{"question": k, "answer": ", ".join(v) if isinstance(v, list) else str(v)}
-                                       for k, v in state.answers.items()]), hide_index=True, use_container_width=True)
+            questions = {q.id: q for q in study.survey}
+
+            def _label(qid: str, value) -> str:
+                q = questions.get(qid)
+                labels = {o.value: flow.study_text(o.label, study.default_language, study) for o in q.options} if q else {}
+                values = value if isinstance(value, list) else [value]
+                return ", ".join(labels.get(str(v), str(v)) for v in values)
+
+            st.table(pd.DataFrame([
+                {"question": flow.study_text(questions[k].text, study.default_language, study) if k in questions else k,
+                 "answer": _label(k, v)} for k, v in state.answers.items()]).set_index("question"))
         with st.expander("Audit trail"):
             trail = service.audit_trail(db, sid, code)
             st.dataframe(pd.DataFrame([{"version": e.version, "time (UTC)": e.at.strftime("%H:%M:%S"),
@@ -114,7 +142,7 @@ if state is not None:
                          hide_index=True, use_container_width=True)
         st.download_button("Everything stored about this participant (JSON)",
                            service.export_participant_json(db, sid, code).encode("utf-8"),
-                           f"{sid}-{code}.json", "application/json", key="resp_export")
+                           f"{sid}-{code}.json", "application/json", key="resp_export", on_click="ignore")
         with st.expander("Delete this participant's data"):
             st.warning("This erases the sort, comments, answers and audit trail for good. Only the code and the "
                        "time of deletion are kept.")

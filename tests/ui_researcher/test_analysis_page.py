@@ -1,0 +1,206 @@
+"""The Analysis page in Debian's chromium, on an uploaded file: every download is the file its label
+names, a statement file belongs to one data file, sort names are shown as text (no image beacon), a
+change of k after a rotation by hand starts a new history (undoable), the pending turn survives a
+detour, and a stale tab changes nothing."""
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from qmethod.service import analysis as an
+
+from .conftest import login, no_exception, settle
+
+pytestmark = pytest.mark.browser
+
+DATA = Path(__file__).parents[1] / "data"
+SMALL = DATA / "researcher_small.csv"  # 8 sorts x 25 statements; one sort is named like a Markdown image
+STATEMENTS = DATA / "researcher_small_statements.txt"
+BEACON = "127.0.0.1:9"
+
+
+def _tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name, exact=True).click()
+    settle(page)
+
+
+def _upload(page, label: str, path: Path) -> None:
+    settle(page)
+    uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text=label)
+    for _ in range(50):  # (while a keyed uploader is replaced, the old one can be in the page for a moment)
+        if uploader.count() == 1:
+            break
+        page.wait_for_timeout(100)
+    uploader.locator('input[type="file"]').set_input_files(str(path))
+    page.wait_for_timeout(300)
+    settle(page)
+
+
+def _attached(page, label: str) -> int:
+    """How many files the uploader ``label`` holds."""
+    uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text=label)
+    return uploader.locator('[data-testid="stFileChip"]').count()
+
+
+def _download(page, name: str) -> bytes:
+    with page.expect_download(timeout=120_000) as dl:  # (files are made when clicked; the machine is shared)
+        page.get_by_role("button", name=name, exact=True).click()
+    return Path(dl.value.path()).read_bytes()
+
+
+def _stored_plan(app) -> an.Plan:
+    (w,) = [w for w in an.list_workspaces(app.db, 1) if w.name == SMALL.name]
+    return w.plan
+
+
+@pytest.fixture(scope="module")
+def page(app, browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    p = context.new_page()
+    p.set_default_timeout(30_000)
+    requests: list[str] = []
+    p.on("request", lambda r: requests.append(r.url))
+    p.requests = requests
+    login(p, app.url, "analysis", "Analysis")
+    p.get_by_text("A file (PQMethod").click()
+    settle(p)
+    yield p
+    context.close()
+
+
+def test_statement_file_belongs_to_its_data_file(page):
+    _upload(page, "Q-sort data file", DATA / "lipset.csv")
+    _upload(page, "Statements (optional: .STA, .txt, .csv)", DATA / "lipset_statements_kade.txt")
+    assert _attached(page, "Statements (optional") == 1
+    _upload(page, "Q-sort data file", SMALL)
+    page.get_by_text("8 Q-sorts · 25 statements").wait_for()
+    no_exception(page)
+    for _ in range(50):  # the old code kept it attached
+        if _attached(page, "Statements (optional") == 0:
+            break
+        page.wait_for_timeout(100)
+    assert _attached(page, "Statements (optional") == 0
+    _upload(page, "Statements (optional: .STA, .txt, .csv)", STATEMENTS)
+    page.get_by_text("8 Q-sorts · 25 statements").wait_for()
+
+
+def test_sort_names_are_text_not_markdown(page):
+    _tab(page, "Flags")
+    page.get_by_text("Flagged with a negative loading").wait_for()
+    page.get_by_text("![x](http://127.0.0.1:9/b.png) on F1", exact=False).first.wait_for()
+    page.wait_for_timeout(500)
+    assert not [u for u in page.requests if BEACON in u]
+
+
+def test_every_download_is_what_its_label_names(page):
+    _tab(page, "Factors")
+    svg = _download(page, "Scree plot (SVG)").decode("utf-8")
+    assert "Scree plot" in svg and "loading" not in svg  # the old code sent the loadings plot
+    assert _download(page, "Scree plot (PNG)")[:4] == b"\x89PNG"
+    _tab(page, "Rotation")
+    svg = _download(page, "Loadings plot (SVG)").decode("utf-8")
+    assert "F1 × F2" in svg and "F1 loading" in svg and "Scree" not in svg
+    _tab(page, "Results")
+    svg = _download(page, "Composite (SVG)").decode("utf-8")
+    assert "composite Q-sort of F1" in svg and "Small statement number" in svg
+    assert _download(page, "Composite (PNG)")[:4] == b"\x89PNG"
+    _tab(page, "Downloads")
+    wb = openpyxl.load_workbook(io.BytesIO(_download(page, "Excel workbook")))
+    overview = [c.value for row in wb["Overview"].iter_rows() for c in row]
+    assert "researcher_small.csv" in overview and "Rotation by hand" in overview
+    assert "Participants" in wb.sheetnames
+    names = zipfile.ZipFile(io.BytesIO(_download(page, "CSV tables (ZIP)"))).namelist()
+    assert any(n.endswith("_zscores.csv") for n in names) and any(n.endswith("_participants.csv") for n in names)
+    doc = json.loads(_download(page, "JSON (qmethod.result/1)"))
+    assert doc["schema"] == "qmethod.result/1"
+    report = _download(page, "Text report (.LIS order)").decode("utf-8")
+    assert report.startswith("researcher_small.csv") and "Correlation Matrix Between Sorts" in report
+    assert any(n.endswith(".DAT") for n in zipfile.ZipFile(io.BytesIO(_download(page, "PQMethod .DAT/.STA (ZIP)"))).namelist())
+    assert "participants.csv" in zipfile.ZipFile(io.BytesIO(
+        _download(page, "Comments and participants (CSV, ZIP)"))).namelist()
+    choices = json.loads(_download(page, "Analysis choices (JSON: settings and rotation steps, replayable)"))
+    assert choices["plan"]["n_factors"] >= 1
+    no_exception(page)
+
+
+def _set_factors(page, k: int, extraction: str | None = None) -> None:
+    _tab(page, "Factors")
+    if extraction:
+        page.get_by_label("Extraction").click()
+        page.get_by_role("option", name=extraction).click()
+    page.get_by_label("Number of factors").fill(str(k))
+    page.get_by_role("button", name="Apply", exact=True).click()
+    settle(page)
+    page.get_by_label("Number of factors").and_(page.locator(f'[value="{k}"]')).first.wait_for()
+
+
+def test_lower_k_after_rotation_by_hand(page, app):
+    _set_factors(page, 3, "Centroid (Brown, PQMethod)")
+    _tab(page, "Rotation")
+    page.get_by_label("Factor on y").click()
+    page.get_by_role("option", name="F3").click()
+    settle(page)
+    page.get_by_role("button", name="+10°").click()
+    settle(page)
+    page.get_by_text("F1 × F3, turning +10°").first.wait_for()
+    page.get_by_role("button", name="Apply rotation").click()
+    settle(page)
+    page.get_by_text("F1 and F3 rotated 10 degrees clockwise").wait_for()
+    _set_factors(page, 2)
+    page.get_by_text(re.compile("new rotation history starts")).wait_for()
+    no_exception(page)
+    assert page.get_by_text("Unknown factor").count() == 0  # the old code locked the page here
+    _tab(page, "Rotation")
+    page.get_by_text("No rotation by hand yet.").wait_for()
+    page.get_by_role("button", name="Undo last change").click()
+    settle(page)
+    page.get_by_text("F1 and F3 rotated 10 degrees clockwise").wait_for()
+    assert _stored_plan(app).n_factors == 3
+
+
+def test_pending_turn_survives_a_detour(page, app):
+    _tab(page, "Rotation")
+    page.get_by_role("button", name="+5°").click()
+    settle(page)
+    page.get_by_text("turning +5°").first.wait_for()
+    page.locator('[data-testid="stSidebar"]').get_by_role("link", name="Responses", exact=True).click()
+    settle(page)
+    page.locator('[data-testid="stSidebar"]').get_by_role("link", name="Analysis", exact=True).click()
+    settle(page)
+    page.get_by_text("A file (PQMethod").click()
+    settle(page)
+    _tab(page, "Rotation")
+    page.get_by_text("turning +5°").first.wait_for()
+    assert page.get_by_test_id("stSliderThumbValue").first.inner_text().strip() == "5"  # slider = title
+    page.get_by_role("button", name="+10°").click()
+    settle(page)
+    page.get_by_role("button", name="Apply rotation").click()
+    settle(page)
+    page.get_by_text("rotated 15 degrees clockwise").wait_for()
+    assert _stored_plan(app).steps[-1][2] == 15.0
+
+
+def test_a_stale_tab_changes_nothing(page, app):
+    steps = _stored_plan(app).steps
+    assert len(steps) == 2
+    other = page.context.new_page()
+    other.goto(f"{app.url}/analysis")
+    other.get_by_role("heading", name="Analysis").first.wait_for()
+    settle(other)
+    other.get_by_text("A file (PQMethod").click()
+    settle(other)
+    _tab(other, "Rotation")
+    other.get_by_role("button", name="Undo last step").click()
+    settle(other)
+    assert _stored_plan(app).steps == steps[:1]
+    page.get_by_role("button", name="Undo last step").click()  # this tab still shows two steps
+    settle(page)
+    page.get_by_text("changed in another tab").first.wait_for()
+    assert _stored_plan(app).steps == steps[:1]  # nothing removed behind the researcher's back
+    other.close()
