@@ -150,16 +150,24 @@ class Workspace:
 # ---------------------------------------------------------------- data
 
 
-def study_data(db: Database, study_id: str, *, language: str | None = None) -> AnalysisData:
-    """The completed Q-sorts of a study, with statement texts (``language`` or the study default)."""
+def study_data(db: Database, study_id: str, *, language: str | None = None,
+               condition: str | None = None) -> AnalysisData:
+    """The completed Q-sorts of a study, with statement texts (``language`` or the study default).
+
+    In a study with conditions of instruction every condition's sort is a Q-sort of its own
+    (``P007-now``, ``P007-ideal``): all of them by default, or only those under ``condition``
+    (the source is then ``study:<id>:<condition>``, so its analysis choices are kept apart)."""
     study = get_study(db, study_id)
-    done = completed_sorts(db, study_id)
+    done = completed_sorts(db, study_id, condition=condition)
     lang = language if language in study.languages else study.default_language
     texts = pd.Series([s.text.get(lang) or next(iter(s.text.values()), s.id) for s in study.statements],
                       index=pd.Index(list(study.statement_ids), name="statement"), name="statement")
     dist = tuple(int(v) for c in study.grid.columns for v in [c.score] * c.count)
     title = study.title.get(lang) or study.id
-    return AnalysisData(source=f"study:{study.id}", name=title, sorts=done.sorts, statements=texts,
+    source = f"study:{study.id}"
+    if condition is not None:
+        source, title = f"{source}:{condition}", f"{title} ({condition})"
+    return AnalysisData(source=source, name=title, sorts=done.sorts, statements=texts,
                         distribution=dist, forced=study.grid.forced, participants=done.participants)
 
 
