@@ -238,7 +238,8 @@ def _step(db: Database, token: str, kind: str, payload: dict[str, Any], expected
         rev = p.study_revision
         if kind == "submit" and r.submitted:
             return state_of(study, p, r, rev)  # a double submit: still exactly one response
-        if kind == "submit" and p.person_id is not None and p.version == 1 and r.stage == "consent":
+        if kind == "submit" and p.person_id is not None and p.version == 1 != expected_version \
+                and r.stage == "consent":
             return state_of(study, p, r, rev)  # a double submit of the previous condition's sort
         if p.version != expected_version:
             trial = r.copy()

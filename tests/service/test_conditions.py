@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from qmethod import service as sv
-from qmethod.errors import NotFoundError
+from qmethod.errors import NotFoundError, StudyError
 from qmethod.study import load_study
 from service_helpers import fill_grid
 
@@ -78,3 +78,13 @@ def test_study_without_conditions_keeps_one_sort_and_plain_codes(db, mini):
     s = sv.start_participant(db, "mini")
     assert s.state.participant == "P001" and s.state.condition is None
     assert "person" not in sv.completed_sorts(db, "mini").participants.columns
+
+
+def test_conditions_cannot_change_once_someone_has_started(db, cond, tmp_path):
+    sv.start_participant(db, "conditions")
+    changed = tmp_path / "conditions"
+    changed.mkdir()
+    (changed / "study.toml").write_text((COND / "study.toml").read_text(encoding="utf-8").replace(
+        'id = "ideal"', 'id = "wish"'), encoding="utf-8")
+    with pytest.raises(StudyError, match="conditions of instruction cannot change"):
+        sv.publish_study_file(db, changed)
