@@ -200,13 +200,17 @@ class Workspace:
 # ---------------------------------------------------------------- data
 
 
-def study_data(db: Database, study_id: str, *, language: str | None = None) -> AnalysisData:
+def study_data(db: Database, study_id: str, *, language: str | None = None,
+               condition: str | None = None) -> AnalysisData:
     """The completed Q-sorts of a study, with statement texts (``language`` or the study default).
 
     ``participants`` holds each participant's record and survey answers shown by their labels (in the
-    same language); ``comments`` one row per comment (participant, statement, column, comment)."""
+    same language); ``comments`` one row per comment (participant, statement, column, comment).
+    In a study with conditions of instruction every condition's sort is a Q-sort of its own
+    (``P007-now``, ``P007-ideal``): all of them by default, or only those under ``condition``
+    (the source is then ``study:<id>:<condition>``, so its analysis choices are kept apart)."""
     study = get_study(db, study_id)
-    done = completed_sorts(db, study_id)
+    done = completed_sorts(db, study_id, condition=condition)
     lang = language if language in study.languages else study.default_language
 
     def text(texts) -> str:
@@ -228,7 +232,10 @@ def study_data(db: Database, study_id: str, *, language: str | None = None) -> A
     long = done.long
     comments = long.loc[long["comment"].fillna("").astype(str).str.strip() != "",
                         ["participant", "statement", "score", "comment"]].reset_index(drop=True)
-    return AnalysisData(source=f"study:{study.id}", name=title, sorts=done.sorts, statements=texts,
+    source = f"study:{study.id}"
+    if condition is not None:
+        source, title = f"{source}:{condition}", f"{title} ({condition})"
+    return AnalysisData(source=source, name=title, sorts=done.sorts, statements=texts,
                         distribution=dist, forced=study.grid.forced, participants=people, comments=comments)
 
 

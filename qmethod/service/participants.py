@@ -68,6 +68,7 @@ def state_of(study: Study, p: ParticipantRow | ParticipantRecord, r: Response, s
         created_at=p.created_at,
         updated_at=p.updated_at,
         submitted_at=p.submitted_at,
+        condition=getattr(p, "condition", None),
     )
 
 
@@ -76,7 +77,7 @@ def _load(conn: Connection, token: str, *, for_update: bool) -> tuple[Participan
     p = repo.participant_record(conn, token, for_update=for_update)
     if p is None:
         raise ResumeCodeError(_INVALID_TOKEN)
-    study = repo.study_by_id(conn, p.study_id, p.study_revision)
+    study = repo.study_by_id(conn, p.study_id, p.study_revision).for_condition(p.condition)
     return p, study, repo.read_response(conn, p, study)
 
 
@@ -106,9 +107,11 @@ def start_participant(db: Database, study_id: str, *, language: str | None = Non
             raise InvitationUsedError(f"Invitation {external_id!r} has already been used to start a sort in "
                                       f"study {study_id!r}. Continue it with its resume code.")
         token, code = new_token(), new_resume_code()
-        values = dict(study_id=sid, number=number, code=f"P{number:03d}", resume_hash=digest(code),
-                      external_id=external_id, language=lang, stage="consent", version=0, created_at=when,
-                      updated_at=when)
+        condition = study.condition_ids[0] if study.conditions else None
+        study = study.for_condition(condition)
+        values = dict(study_id=sid, number=number, code=f"P{number:03d}" + (f"-{condition}" if condition else ""),
+                      resume_hash=digest(code), external_id=external_id, language=lang, stage="consent",
+                      version=0, created_at=when, updated_at=when, condition=condition)
         pid = repo.add_participant(conn, values)
         repo.add_token(conn, digest(token), pid, when)
         repo.add_sort_items(conn, pid, study.statement_ids)
@@ -116,7 +119,7 @@ def start_participant(db: Database, study_id: str, *, language: str | None = Non
                           {"language": lang, "study_revision": revision, "external_id": external_id})
         p = ParticipantRecord(id=pid, study_id=sid, study_revision=revision, code=values["code"], language=lang,
                               stage="consent", version=0, consent_version=None, consented_at=None,
-                              created_at=when, updated_at=when, submitted_at=None)
+                              created_at=when, updated_at=when, submitted_at=None, condition=condition)
         r = Response.new(study, lang)
         return ParticipantSession(token=token, resume_code=code, state=state_of(study, p, r, revision))
 
@@ -207,7 +210,7 @@ def resume_by_code(db: Database, code: str, *, client: str | None = None, browse
         session.add(AccessTokenRow(token_hash=digest(token), participant_id=p.id, created_at=when))
         session.flush()
         row = session.get(StudyRow, p.study_id)
-        study = repo.study_from_row(session, row)
+        study = repo.study_from_row(session, row).for_condition(p.condition)
         r = repo.load_response(session, p, study)
         return ParticipantSession(token=token, resume_code=canonical, state=state_of(study, p, r, row.revision))
 
@@ -235,6 +238,9 @@ def _step(db: Database, token: str, kind: str, payload: dict[str, Any], expected
         rev = p.study_revision
         if kind == "submit" and r.submitted:
             return state_of(study, p, r, rev)  # a double submit: still exactly one response
+        if kind == "submit" and p.person_id is not None and p.version == 1 != expected_version \
+                and r.stage == "consent":
+            return state_of(study, p, r, rev)  # a double submit of the previous condition's sort
         if p.version != expected_version:
             trial = r.copy()
             trial_kind = kind
@@ -255,6 +261,8 @@ def _step(db: Database, token: str, kind: str, payload: dict[str, Any], expected
         before = r.copy()
         apply(study, r, kind, payload)  # raises (and nothing is written) if the step is not allowed
         p = _store_step(conn, p, study, before, r, kind, payload, when)
+        if kind == "submit" and study.next_condition(p.condition) is not None:
+            return _next_condition(conn, p, study, when)
         return state_of(study, p, r, rev)
 
     return db.write_connection(work)
@@ -278,6 +286,36 @@ def _store_step(conn: Connection, p: ParticipantRecord, study: Study, before: Re
         stored["value"] = r.answers.get(payload["question"])
     repo.append_event(conn, p.id, p.version, when, kind, stored)
     return p
+
+
+def _next_condition(conn: Connection, p: ParticipantRecord, study: Study, when: datetime) -> ParticipantState:
+    """After the sort under one condition is submitted: the row of the person's next condition, with
+    the consent carried over (one ``consent`` step) and the person's resume code and tokens moved to
+    it, so every device of the person goes on with the next sort. Returns its state (instruction due)."""
+    condition = study.next_condition(p.condition)
+    sid, revision = p.study_id, p.study_revision
+    nstudy = repo.study_by_id(conn, sid, revision).for_condition(condition)
+    code = f"{p.code[: len(p.code) - len(p.condition or '') - 1]}-{condition}"
+    person = p.person_id or p.id
+    # the person keeps one number (P007): the further sorts take -(7 * 100 + condition index), which
+    # no other row of the study can hold, so the study's participant numbers are not used up
+    number = -(repo.participant_number(conn, person) * 100 + study.condition_ids.index(condition))
+    values = dict(study_id=sid, number=number, code=code, external_id=None, language=p.language,
+                  stage="consent", version=0, created_at=when, updated_at=when, condition=condition,
+                  person_id=person)
+    pid = repo.hand_over(conn, p.id, values, digest(new_token()))
+    repo.add_sort_items(conn, pid, nstudy.statement_ids)
+    repo.append_event(conn, pid, 0, when, "start", {"language": p.language, "study_revision": revision,
+                                                    "external_id": None, "condition": condition,
+                                                    "after": p.code})
+    q = ParticipantRecord(id=pid, study_id=sid, study_revision=revision, code=code, language=p.language,
+                          stage="consent", version=0, consent_version=None, consented_at=None, created_at=when,
+                          updated_at=when, submitted_at=None, condition=condition, person_id=values["person_id"])
+    r = Response.new(nstudy, p.language)
+    before = r.copy()
+    apply(nstudy, r, "consent", {"version": p.consent_version})
+    q = _store_step(conn, q, nstudy, before, r, "consent", {"version": p.consent_version}, when)
+    return state_of(nstudy, q, r, revision)
 
 
 def give_consent(db: Database, token: str, consent_version: str, *, expected_version: int,

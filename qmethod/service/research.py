@@ -51,7 +51,7 @@ def participant_progress(db: Database, study_id: str) -> tuple[ParticipantProgre
             .group_by(SortItemRow.participant_id)
         ).all())
         rows = session.scalars(select(ParticipantRow).where(ParticipantRow.study_id == srow.id)
-                               .order_by(ParticipantRow.number))
+                               .order_by(ParticipantRow.id))
         return tuple(
             ParticipantProgress(
                 participant=p.code, external_id=p.external_id, language=p.language, stage=p.stage,
@@ -70,7 +70,7 @@ def participant_state(db: Database, study_id: str, participant: str) -> Particip
 
     def work(session: Session) -> ParticipantState:
         srow, p = _participant(session, study_id, participant)
-        study = repo.study_from_row(session, srow)
+        study = repo.study_from_row(session, srow).for_condition(p.condition)
         return state_of(study, p, repo.load_response(session, p, study), srow.revision)
 
     return db.read(work)
@@ -95,7 +95,7 @@ def replay_participant(db: Database, study_id: str, participant: str) -> Partici
 
     def work(session: Session) -> ParticipantState:
         srow, p = _participant(session, study_id, participant)
-        study = repo.study_from_row(session, srow)
+        study = repo.study_from_row(session, srow).for_condition(p.condition)
         events = repo.events_of(session, p.id)
         if not events or events[0].kind != "start":
             raise NotFoundError(f"Participant {participant!r} has no start step in the audit trail.")
@@ -109,28 +109,48 @@ def replay_participant(db: Database, study_id: str, participant: str) -> Partici
                 submitted_at = e.at
         replayed = ParticipantRow(
             code=p.code, version=events[-1].version, created_at=events[0].at, updated_at=events[-1].at,
-            consented_at=consented_at, submitted_at=submitted_at,
+            consented_at=consented_at, submitted_at=submitted_at, condition=p.condition,
         )
         return state_of(study, replayed, r, srow.revision)
 
     return db.read(work)
 
 
-def completed_sorts(db: Database, study_id: str) -> CompletedSorts:
-    """The submitted Q-sorts of a study as DataFrames (see :class:`CompletedSorts`)."""
+def completed_sorts(db: Database, study_id: str, *, condition: str | None = None) -> CompletedSorts:
+    """The submitted Q-sorts of a study as DataFrames (see :class:`CompletedSorts`).
+
+    In a study with conditions of instruction each condition's sort is its own Q-sort (``P007-now``,
+    ``P007-ideal``); ``condition`` keeps only the sorts under that condition (default: all). The
+    participant table then has the columns ``person`` (the code without the condition) and
+    ``condition``, and every sort of a person carries the person's survey answers and invitation id.
+    Raises :class:`~qmethod.errors.NotFoundError` for a condition the study does not have.
+    """
 
     def work(session: Session) -> CompletedSorts:
         srow = repo.study_row(session, study_id)
         study = repo.study_from_row(session, srow)
-        people = list(session.scalars(
-            select(ParticipantRow)
-            .where(ParticipantRow.study_id == srow.id, ParticipantRow.submitted_at.is_not(None))
-            .order_by(ParticipantRow.submitted_at, ParticipantRow.number)
-        ))
+        if condition is not None and condition not in study.condition_ids:
+            raise NotFoundError(f"Study {study_id!r} has no condition {condition!r}; its conditions are: "
+                                f"{', '.join(study.condition_ids) or 'none'}.")
+        query = (select(ParticipantRow)
+                 .where(ParticipantRow.study_id == srow.id, ParticipantRow.submitted_at.is_not(None))
+                 .order_by(ParticipantRow.submitted_at, ParticipantRow.number))
+        if condition is not None:
+            query = query.where(ParticipantRow.condition == condition)
+        people = list(session.scalars(query))
         ids = [p.id for p in people]
         code = {p.id: p.code for p in people}
         items = session.scalars(select(SortItemRow).where(SortItemRow.participant_id.in_(ids))).all() if ids else []
-        answers = session.scalars(select(AnswerRow).where(AnswerRow.participant_id.in_(ids))).all() if ids else []
+        person = {p.id: p.person_id or p.id for p in people}
+        if study.conditions:  # the survey and the invitation id belong to the person, asked once
+            kin = list(session.scalars(select(ParticipantRow).where(
+                ParticipantRow.study_id == srow.id, ParticipantRow.submitted_at.is_not(None),
+                (ParticipantRow.person_id.in_(set(person.values()))) | ParticipantRow.id.in_(set(person.values())))))
+            person.update({k.id: k.person_id or k.id for k in kin})
+            first = {k.id: k for k in kin if k.person_id is None}
+        answer_ids = list(person)
+        answers = session.scalars(select(AnswerRow).where(AnswerRow.participant_id.in_(answer_ids))).all() \
+            if answer_ids else []
         codes = [p.code for p in people]
         sorts = pd.DataFrame(0, index=pd.Index(list(study.statement_ids), name="statement"),
                              columns=pd.Index(codes, name="participant"), dtype="int64")
@@ -147,18 +167,26 @@ def completed_sorts(db: Database, study_id: str) -> CompletedSorts:
                                     key=lambda col: col.map(porder if col.name == "participant" else order))
             long = long.reset_index(drop=True)
         long["score"] = long["score"].astype("int64")
-        by_person: dict[int, dict[str, Any]] = {pid: {} for pid in ids}
+        by_person: dict[int, dict[str, Any]] = {pid: {} for pid in person.values()}
         for a in answers:
-            by_person[a.participant_id][a.question] = ";".join(a.value) if isinstance(a.value, list) else a.value
+            by_person[person[a.participant_id]][a.question] = \
+                ";".join(a.value) if isinstance(a.value, list) else a.value
+        extra: list[str] = []
+        if study.conditions:
+            extra = ["person", "condition"]
         table = pd.DataFrame(
             [
-                {"external_id": p.external_id, "language": p.language, "consent_version": p.consent_version,
+                {"external_id": first[person[p.id]].external_id if study.conditions and person[p.id] in first
+                 else p.external_id,
+                 "language": p.language, "consent_version": p.consent_version,
                  "started_at": p.created_at, "submitted_at": p.submitted_at,
-                 **{q.id: by_person[p.id].get(q.id) for q in study.survey}}
+                 **({"person": p.code[: len(p.code) - len(p.condition) - 1], "condition": p.condition}
+                    if extra and p.condition else {}),
+                 **{q.id: by_person[person[p.id]].get(q.id) for q in study.survey}}
                 for p in people
             ],
             index=pd.Index(codes, name="participant"),
-            columns=["external_id", "language", "consent_version", "started_at", "submitted_at",
+            columns=["external_id", "language", "consent_version", "started_at", "submitted_at", *extra,
                      *[q.id for q in study.survey]],
         )
         return CompletedSorts(study_id=study.id, sorts=sorts, participants=table, long=long)

@@ -24,13 +24,15 @@ __all__ = ["publish_study", "publish_study_file", "publish_studies_dir", "publis
 
 
 def _structure(study: Study) -> dict:
-    """What may not change once participants exist: statements, grid, comment columns, questions."""
+    """What may not change once participants exist: statements, grid, comment columns, questions,
+    conditions of instruction (their texts may)."""
     return {
         "statements": study.statement_ids,
         "grid columns": [(c.score, c.count) for c in study.grid.columns],
         "distribution (forced/free)": study.grid.forced,
         "comment columns": study.postsort.columns,
         "survey questions": [(q.id, q.type, q.option_values()) for q in study.survey],
+        "conditions of instruction": study.condition_ids,
     }
 
 

@@ -58,6 +58,8 @@ class ParticipantState:
     created_at: datetime
     updated_at: datetime
     submitted_at: datetime | None
+    #: the condition of instruction this sort is under (``None`` in a study without conditions)
+    condition: str | None = None
 
     @property
     def completed(self) -> bool:

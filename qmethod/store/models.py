@@ -130,6 +130,10 @@ class ParticipantRow(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     submitted_at: Mapped[datetime | None]
+    #: studies with conditions of instruction: the condition sorted in this row, and the row of the
+    #: person's first condition (``None`` in that first row and in studies without conditions)
+    condition: Mapped[str | None] = mapped_column(String(32))
+    person_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class AccessTokenRow(Base):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -37,7 +37,7 @@ from .tokens import digest
 __all__ = ["ParticipantRecord", "study_row", "study_from_row", "study_by_id", "participant_by_token",
            "participant_record", "participant_by_resume_code", "participant_by_code", "load_response",
            "read_response", "write_response", "append_event", "add_sort_items", "events_of", "bump_version",
-           "allocate_participant_number", "add_participant", "forget_failures", "failure_times",
+           "allocate_participant_number", "add_participant", "hand_over", "participant_number", "forget_failures", "failure_times",
            "count_failures", "add_failures", "drop_failures", "FAILURES_KEPT", "add_token", "operation_outcome",
            "add_operation"]
 
@@ -71,11 +71,14 @@ class ParticipantRecord:
     created_at: datetime
     updated_at: datetime
     submitted_at: datetime | None
+    condition: str | None = None
+    person_id: int | None = None
 
 
 _RECORD = select(
     _P.c.id, _P.c.study_id, _S.c.revision, _P.c.code, _P.c.language, _P.c.stage, _P.c.version,
     _P.c.consent_version, _P.c.consented_at, _P.c.created_at, _P.c.updated_at, _P.c.submitted_at,
+    _P.c.condition, _P.c.person_id,
 ).select_from(_T.join(_P, _P.c.id == _T.c.participant_id).join(_S, _S.c.id == _P.c.study_id)).where(
     _T.c.token_hash == bindparam("token_hash")
 )
@@ -269,6 +272,22 @@ def add_participant(conn: Connection, values: dict[str, Any]) -> int:
     return int(conn.execute(_ADD_PARTICIPANT, values).inserted_primary_key[0])
 
 
+def participant_number(conn: Connection, participant_id: int) -> int:
+    """The number of participant row ``participant_id`` (``P007``: 7)."""
+    return int(conn.execute(select(_P.c.number).where(_P.c.id == participant_id)).scalar_one())
+
+
+def hand_over(conn: Connection, participant_id: int, values: dict[str, Any], spare_hash: str) -> int:
+    """Insert the participant row of a person's next condition (``values``) and move the person's resume
+    code and access tokens from row ``participant_id`` to it (the old row keeps ``spare_hash``, the
+    hash of a code nobody knows). Returns the new row's id."""
+    code_hash = conn.execute(select(_P.c.resume_hash).where(_P.c.id == participant_id)).scalar_one()
+    conn.execute(update(_P).where(_P.c.id == participant_id).values(resume_hash=spare_hash))
+    pid = add_participant(conn, {**values, "resume_hash": code_hash})
+    conn.execute(update(_T).where(_T.c.participant_id == participant_id).values(participant_id=pid))
+    return pid
+
+
 def add_token(conn: Connection, token_hash: str, participant_id: int, at: datetime) -> None:
     """Store the hash of a participant's access token."""
     conn.execute(_ADD_TOKEN, {"token_hash": token_hash, "participant_id": participant_id, "created_at": at})
@@ -339,10 +358,7 @@ def bump_version(conn: Connection, p: ParticipantRecord, values: dict[str, Any])
     res = conn.execute(_BUMP, params)
     if res.rowcount != 1:
         raise ConflictError("Another tab or device saved at the same moment; the page shows the latest state.")
-    return ParticipantRecord(
-        id=p.id, study_id=p.study_id, study_revision=p.study_revision, code=p.code, version=p.version + 1,
-        created_at=p.created_at, **new,
-    )
+    return replace(p, version=p.version + 1, **new)
 
 
 def append_event(conn: Connection, participant_id: int, version: int, at: datetime, kind: str,

@@ -18,6 +18,7 @@ from ..chars import NUL, clean_text
 from ..errors import StudyError
 from .model import (
     QUESTION_TYPES,
+    Condition,
     Consent,
     Grid,
     GridColumn,
@@ -32,6 +33,9 @@ __all__ = ["load_study", "loads_study", "parse_study", "STUDY_FILE"]
 
 STUDY_FILE = "study.toml"
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}$")
+#: most conditions of instruction a study may have
+MAX_CONDITIONS = 20
+_CONDITION_ID = re.compile(r"^[a-z0-9_]{1,16}$")
 _STUDY_ID = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 
@@ -303,7 +307,8 @@ class _Validator:
     # -- building --------------------------------------------------------------------------------
     def build(self) -> Study | None:
         d = self.data
-        self.unknown(d, "", {"study", "texts", "consent", "grid", "postsort", "survey", "statements"})
+        self.unknown(d, "", {"study", "texts", "consent", "grid", "postsort", "survey", "statements",
+                                "conditions"})
         st = self.get(d, "", "study", dict, default={})
         self.unknown(st, "study", {"id", "languages", "default_language", "presort", "title", "description",
                                    "opens", "closes"})
@@ -356,6 +361,7 @@ class _Validator:
         grid = self.grid(d, len(statements))
         postsort = self.postsort(d, grid)
         survey = self.survey(d)
+        conditions = self.conditions(d)
         if self.problems:
             return None
         return Study(
@@ -363,7 +369,7 @@ class _Validator:
             statements=tuple(statements), grid=grid, consent=consent, welcome=welcome,
             instruction=instruction, thanks=thanks, presort=presort, postsort=postsort,
             survey=tuple(survey), opens=opens, closes=closes, description=description,
-            next_steps=next_steps, contact=contact,
+            next_steps=next_steps, contact=contact, conditions=tuple(conditions),
         )
 
     def datetime(self, table: dict[str, Any], path: str, key: str) -> datetime | None:
@@ -467,6 +473,28 @@ class _Validator:
         required = self.get(p, "postsort", "required", bool, required=False, default=False)
         prompt = self.texts(p, "postsort", "prompt", required=enabled)
         return PostSort(enabled=enabled, columns=tuple(good), required=required, prompt=prompt)
+
+    def conditions(self, d: dict[str, Any]) -> list[Condition]:
+        items = self.get(d, "", "conditions", list, required=False, default=[])
+        out: list[Condition] = []
+        for i, item in enumerate(items):
+            path = f"conditions[{i}]"
+            if not isinstance(item, dict):
+                self.problem(path, "expected a table with id and instruction")
+                continue
+            self.unknown(item, path, {"id", "instruction"})
+            cid = self.get(item, path, "id", str, default="")
+            if cid and not _CONDITION_ID.match(cid):
+                self.problem(f"{path}.id", f"{cid!r} is not a valid condition id: use 1-16 lower-case letters, "
+                                           "digits or '_'")
+            elif cid in [c.id for c in out]:
+                self.problem(f"{path}.id", f"condition id {cid!r} is used twice")
+            out.append(Condition(id=cid, instruction=self.texts(item, path, "instruction")))
+        if isinstance(items, list) and len(items) == 1:
+            self.problem("conditions", "give at least 2 conditions (one condition is the study's own instruction)")
+        if isinstance(items, list) and len(items) > MAX_CONDITIONS:
+            self.problem("conditions", f"at most {MAX_CONDITIONS} conditions, got {len(items)}")
+        return out
 
     def survey(self, d: dict[str, Any]) -> list[Question]:
         items = self.get(d, "", "survey", list, required=False, default=[])

@@ -8,7 +8,7 @@ the database stores the same model as the TOML file.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -22,6 +22,7 @@ __all__ = [
     "Option",
     "Question",
     "PostSort",
+    "Condition",
     "Study",
     "study_to_dict",
 ]
@@ -137,6 +138,15 @@ class PostSort:
 
 
 @dataclass(frozen=True)
+class Condition:
+    """A condition of instruction ("how it is", "how it should be"): each participant sorts the same
+    statements once per condition, in study order; ``id`` ends the sort's code (``P007-now``)."""
+
+    id: str
+    instruction: Texts
+
+
+@dataclass(frozen=True)
 class Study:
     """A whole study definition (see ``docs/study-format.md``)."""
 
@@ -159,6 +169,28 @@ class Study:
     #: thank-you page: what happens with the answers now, and whom to contact (optional)
     next_steps: Texts = field(default_factory=dict)
     contact: Texts = field(default_factory=dict)
+    #: conditions of instruction, sorted one after the other (empty: one sort per participant)
+    conditions: tuple[Condition, ...] = ()
+
+    @property
+    def condition_ids(self) -> tuple[str, ...]:
+        return tuple(c.id for c in self.conditions)
+
+    def next_condition(self, condition_id: str | None) -> str | None:
+        """The condition sorted after ``condition_id``; ``None`` after the last (or without conditions)."""
+        ids = self.condition_ids
+        if condition_id not in ids or condition_id == ids[-1]:
+            return None
+        return ids[ids.index(condition_id) + 1]
+
+    def for_condition(self, condition_id: str | None) -> "Study":
+        """The study as sorted under ``condition_id``: that condition's instruction, and the survey only
+        in the last condition (it is asked once). ``None`` (or a study without conditions): unchanged."""
+        if condition_id is None or not self.conditions:
+            return self
+        cond = self.conditions[self.condition_ids.index(condition_id)]
+        return replace(self, instruction=cond.instruction,
+                       survey=self.survey if self.next_condition(condition_id) is None else ())
 
     @property
     def statement_ids(self) -> tuple[str, ...]:
@@ -237,6 +269,8 @@ def study_to_dict(study: Study) -> dict[str, Any]:
             **({"prompt": dict(study.postsort.prompt)} if study.postsort.prompt else {}),
         },
         "survey": [question(q) for q in study.survey],
+        **({"conditions": [{"id": c.id, "instruction": dict(c.instruction)} for c in study.conditions]}
+           if study.conditions else {}),
         "statements": [
             {"id": s.id, **({"category": s.category} if s.category else {}), "text": dict(s.text)}
             for s in study.statements

@@ -201,7 +201,7 @@ def enter(screen: str) -> Ctx:
     st.session_state[LANG_KEY] = state.language
     if TOKEN_PARAM in st.query_params:  # a link holding the token: out of the address once read
         del st.query_params[TOKEN_PARAM]
-    study = get_study(state.study_id, state.study_revision)
+    study = get_study(state.study_id, state.study_revision).for_condition(state.condition)
     due = screen_for(state)
     if due != screen:
         go(due, token, state.study_id)

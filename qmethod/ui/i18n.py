@@ -64,6 +64,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "code_line": "Koden din: {code} – for å fortsette senere eller trekke deg.",
         # instruction
         "instruction_heading": "Slik gjør du det",
+        "condition_progress": "Sortering {n} av {total}",
+        "condition_next": "Sorteringen din er lagret. Nå sorterer du de samme utsagnene én gang til, med en ny instruksjon.",
         # presort
         "presort_heading": "Første runde: tre hauger",
         "presort_intro": "Les ett utsagn om gangen. Velg om du er mest uenig, nøytral eller mest enig. Du kan endre alt senere.",
@@ -259,6 +261,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "code_short": "Your code to continue: {code}",
         "code_line": "Your code: {code} – to continue later or to withdraw.",
         "instruction_heading": "What to do",
+        "condition_progress": "Sorting {n} of {total}",
+        "condition_next": "Your sort is saved. Now you sort the same statements once more, with a new instruction.",
         "presort_heading": "First round: three piles",
         "presort_intro": "Read one statement at a time. Choose whether you mostly disagree, feel neutral, or mostly agree. You can change everything later.",
         "presort_done_hint": "Press “Continue” when you are ready for the next step.",

@@ -137,3 +137,28 @@ def test_number_answers_beyond_the_bounds_are_refused(answer):
 def test_category_is_cleaned():
     text = _mini().replace('id = "A"\n', 'id = "A"\ncategory = "helse\\u000btjenester"\n', 1)
     assert loads_study(text).statements[0].category == "helse tjenester"
+
+
+def _with_conditions(*ids: str, extra: str = "") -> str:
+    return _mini() + "".join(
+        f'\n[[conditions]]\nid = "{cid}"\ninstruction = {{ nb = "Slik {cid}.", en = "As {cid}." }}\n{extra}'
+        for cid in ids)
+
+
+def test_conditions_load_and_round_trip():
+    study = loads_study(_with_conditions("now", "ideal"))
+    assert study.condition_ids == ("now", "ideal") and study.next_condition("now") == "ideal"
+    assert study.for_condition("now").instruction == {"nb": "Slik now.", "en": "As now."}
+    assert study.for_condition("now").survey == () and study.for_condition("ideal").survey == study.survey
+    assert parse_study(study_to_dict(study)) == study
+
+
+@pytest.mark.parametrize("text, message", [
+    (_with_conditions("now"), "conditions: give at least 2 conditions"),
+    (_with_conditions("now", "now"), "conditions[1].id: condition id 'now' is used twice"),
+    (_with_conditions("Now!", "ideal"), "conditions[0].id: 'Now!' is not a valid condition id"),
+    (_with_conditions("now", "ideal", extra='label = "x"\n'), "conditions[0].label: unknown field"),
+    (_with_conditions(*[f"c{i}" for i in range(21)]), "conditions: at most 20 conditions, got 21"),
+])
+def test_malformed_conditions_name_the_field(text, message):
+    assert message in _error(text)

@@ -19,6 +19,12 @@ if code:
         st.markdown(t("code_text", lang))
         st.markdown(f"<p class='resume-code' data-testid='resume-code'>{code}</p>", unsafe_allow_html=True)
 st.title(t("instruction_heading", lang))
+conditions = ctx.study.condition_ids
+if ctx.state.condition in conditions:  # several conditions of instruction: which sort this is
+    n = conditions.index(ctx.state.condition) + 1
+    st.subheader(t("condition_progress", lang, n=n, total=len(conditions)))
+    if n > 1:
+        st.info(t("condition_next", lang))
 with st.container(border=True):
     st.markdown(ctx.text(ctx.study.instruction))
 st.caption(t("saved_note", lang))

@@ -33,8 +33,9 @@ st.title("Analysis")
 
 
 @st.cache_data(show_spinner="Reading the completed sorts…", max_entries=8, ttl=3600)
-def _study_data(sid: str, revision: int, completed: int, participants: int) -> an.AnalysisData:
-    return an.study_data(db, sid)
+def _study_data(sid: str, revision: int, completed: int, participants: int,
+                condition: str | None = None) -> an.AnalysisData:
+    return an.study_data(db, sid, condition=condition)
 
 
 @st.cache_data(show_spinner="Reading the file…", max_entries=8, ttl=3600)
@@ -89,7 +90,12 @@ if kind.startswith("A study"):
     if st.query_params.get("study") != sid:
         st.query_params["study"] = sid
     info = service.study_info(db, sid)
-    data = run(_study_data, sid, info.revision, info.completed, info.participants)
+    conditions = service.get_study(db, sid).condition_ids
+    condition = None
+    if conditions:  # several conditions of instruction: every sort is a Q-sort; all of them or one condition
+        condition = st.selectbox("Conditions of instruction", [None, *conditions], key="an_condition",
+                                 format_func=lambda c: "All conditions together" if c is None else f"Only “{c}”")
+    data = run(_study_data, sid, info.revision, info.completed, info.participants, condition)
     if data is None:
         st.stop()
 else:
