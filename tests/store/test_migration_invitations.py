@@ -14,12 +14,14 @@ def test_upgrade_keeps_both_participants_of_a_doubled_invitation(tmp_path):
     try:
         upgrade(db.engine, "0003")
         sv.publish_study_file(db, "tests/data/studies/mini")
-        sv.start_participant(db, "mini", external_id="inv-1")
-        with db.engine.begin() as conn:  # what the old code let happen: a second start with inv-1
-            conn.execute(text(
-                "INSERT INTO participant (study_id, number, code, resume_hash, external_id, language, stage, "
-                "version, created_at, updated_at) SELECT study_id, 2, 'P002', 'other-hash', external_id, language, "
-                "stage, version, created_at, updated_at FROM participant WHERE code = 'P001'"))
+        with db.engine.begin() as conn:  # what the old code let happen: two starts with inv-1
+            # (written as the schema of 0003 holds them: today's models have columns 0003 lacks)
+            for number, resume in ((1, "one-hash"), (2, "other-hash")):
+                conn.execute(text(
+                    "INSERT INTO participant (study_id, number, code, resume_hash, external_id, language, stage, "
+                    "version, created_at, updated_at) SELECT id, :n, :code, :h, 'inv-1', 'nb', 'consent', 0, "
+                    "'2026-01-01 00:00:00', '2026-01-01 00:00:00' FROM study WHERE slug = 'mini'"),
+                    {"n": number, "code": f"P{number:03d}", "h": resume})
         upgrade(db.engine)
         assert current_revision(db.engine) == head_revision()
         with db.engine.connect() as conn:
