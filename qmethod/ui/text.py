@@ -4,7 +4,7 @@ from __future__ import annotations
 import html
 import re
 
-__all__ = ["plain", "signed", "as_html"]
+__all__ = ["plain", "signed", "as_html", "escape_html"]
 
 _AUTOLINK = re.compile(r"(?i)(:/|www\.|@)")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<&$:])")
@@ -21,11 +21,17 @@ def plain(text: str) -> str:
     return out.replace("\n", "  \n")
 
 
+def escape_html(text: str) -> str:
+    """``text`` escaped for HTML given to ``st.markdown(..., unsafe_allow_html=True)``: every tag and
+    entity shown as typed, and line breaks as ``<br>`` (a blank line would end the HTML block and let
+    Markdown, an image among it, be read from the rest)."""
+    return html.escape(text, quote=True).replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
+
+
 def as_html(text: str, tag: str = "p", css_class: str = "statement") -> str:
     """``text`` as an escaped HTML element for ``st.markdown(..., unsafe_allow_html=True)``:
     shown exactly as typed (no markdown, no links, no tags)."""
-    body = html.escape(text, quote=True).replace("\r\n", "\n").replace("\n", "<br>")
-    return f'<{tag} class="{css_class}">{body}</{tag}>'
+    return f'<{tag} class="{css_class}">{escape_html(text)}</{tag}>'
 
 
 def signed(score: int) -> str:

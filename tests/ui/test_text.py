@@ -46,3 +46,16 @@ def test_as_html_escapes_everything():
 
 def test_signed_uses_a_real_minus():
     assert [signed(v) for v in (-4, 0, 3)] == ["\u22124", "0", "+3"]
+
+
+def test_escaped_html_has_no_blank_line_that_would_let_markdown_in():
+    """A participant's comment shown inside an HTML block (quotes, viewpoint cards): a blank line in
+    it would end the block, and Markdown after it (an image fetched from another host) would be read.
+    html.escape alone, as the interpretation pages used, kept the blank line."""
+    from qmethod.ui.text import escape_html
+
+    comment = 'Bra.\n\n![x](http://127.0.0.1:9/c.png)\r\n\r\n<img src="http://127.0.0.1:9/d.png">'
+    out = escape_html(comment)
+    assert "\n" not in out and "\r" not in out
+    assert "<img" not in out and "&lt;img" in out
+    assert out.startswith("Bra.<br><br>![x]")

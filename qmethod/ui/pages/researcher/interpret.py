@@ -5,7 +5,6 @@ and propose texts instead of changing them); researchers also manage the team an
 """
 from __future__ import annotations
 
-import html
 
 import pandas as pd
 import streamlit as st
@@ -16,6 +15,7 @@ from qmethod.ui import flow
 from qmethod.ui.pages.researcher.interpret_common import LANG_NAMES, choose_analysis, load_view
 from qmethod.ui.researcher import plots
 from qmethod.ui.researcher.auth import gate, run
+from qmethod.ui.text import escape_html, plain
 
 user = gate("Interpretation", co_researchers=True)
 db = flow.database()
@@ -45,8 +45,8 @@ st.caption(f"{fv.n_defining} defining Q-sort{'s' if fv.n_defining != 1 else ''}"
 
 def _quote_html(quotes) -> str:
     return "".join(
-        f"<blockquote>“{html.escape(q.text)}”<br><small>placed at {q.score:+d}"
-        + (f" · {html.escape(q.participant)}" if q.participant else "") + "</small></blockquote>" for q in quotes)
+        f"<blockquote>“{escape_html(q.text)}”<br><small>placed at {q.score:+d}"
+        + (f" · {escape_html(q.participant)}" if q.participant else "") + "</small></blockquote>" for q in quotes)
 
 
 left, right = st.columns([3, 2])
@@ -110,7 +110,7 @@ with right:
             st.caption("Nothing written yet.")
     st.subheader("Notes")
     for n in team.notes:
-        st.markdown(f"**{html.escape(n.author)}** · {n.created_at:%Y-%m-%d %H:%M} UTC")
+        st.markdown(f"**{plain(n.author)}** · {n.created_at:%Y-%m-%d %H:%M} UTC")
         st.text(n.text)
     with st.form(f"note_{analysis.id}_{factor}", clear_on_submit=True):
         note = st.text_area("Add a note", height=80, max_chars=it.NOTE_LENGTH, key=f"note_text_{factor}")
@@ -148,7 +148,7 @@ with t1:
             arrow = {"higher": " ▲ higher than elsewhere", "lower": " ▼ lower than elsewhere"}.get(s.direction, "")
             text = texts.get(s.id, s.text)
             column = f"{s.array:+d}" if s.array else "0"
-            st.markdown(f"**{s.number}.** {html.escape(str(text))} — *{column}* (z {s.z:.2f}){mark}{arrow}")
+            st.markdown(f"**{s.number}.** {plain(str(text))} — *{column}* (z {s.z:.2f}){mark}{arrow}")
             if s.quotes:
                 st.markdown(_quote_html(s.quotes), unsafe_allow_html=True)
 with t2:
@@ -158,7 +158,7 @@ with t2:
     elif not fv.survey:
         st.caption("No survey answers for this analysis.")
     for q in fv.survey:
-        st.markdown(f"**{html.escape(q.text)}** ({q.n} answered)")
+        st.markdown(f"**{plain(q.text)}** ({q.n} answered)")
         if q.counts:
             st.dataframe(pd.DataFrame({"answer": list(q.counts), "people": list(q.counts.values())}),
                          hide_index=True)

@@ -5,13 +5,13 @@ can move through it, and prints one card per page (print CSS hides the app aroun
 """
 from __future__ import annotations
 
-import html
 
 import streamlit as st
 
 from qmethod.service import interpretation as it
 from qmethod.ui.pages.researcher.interpret_common import LANG_NAMES, choose_analysis, load_view
 from qmethod.ui.researcher.auth import gate, run
+from qmethod.ui.text import escape_html
 
 T = {
     "nb": {"title": "Synspunkter", "intro": "Hvert kort viser ett synspunkt som flere deltakere deler, med vanlige "
@@ -44,7 +44,7 @@ PRINT_CSS = """<style>
 
 def card_html(card: it.ViewpointCard, t: dict[str, str]) -> str:
     """One card as semantic HTML (every text escaped)."""
-    e = html.escape
+    e = escape_html
     title = card.name or t["unnamed"].format(f=card.factor)
     out = [f'<article class="qcard" lang="{e(card.language)}" aria-labelledby="card-{card.factor}">'
            f'<h2 id="card-{card.factor}">{e(title)}</h2>']
