@@ -22,8 +22,9 @@ __all__ = ["neutralise", "neutralise_frame", "neutralise_report", "DANGEROUS_STA
 
 DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-# a separator a spreadsheet may split at, then a piece starting like a formula (up to the next separator)
-_PIECE = re.compile(r"([,;\t\r\n])([=+\-@][^,;\t\r\n]*)")
+# a separator a spreadsheet may split at, then a piece starting like a formula (up to the next
+# separator); spaces between them count too, since spreadsheets trim them off a cell
+_PIECE = re.compile(r"([,;\t\r\n][ \u00a0]*)([=+\-@][^,;\t\r\n]*)")
 # in a text report: a token after a space, tab or line start that starts like a formula and is neither
 # a number nor a rule of dashes
 _TOKEN = re.compile(r"(?<![^\s])([=+\-@]\S*)")

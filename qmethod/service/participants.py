@@ -168,7 +168,30 @@ RESUME_GLOBAL_WINDOW = timedelta(hours=1)
 RESUME_SLOWDOWN_S = 2.0
 #: kept for callers of earlier versions: the number of wrong codes from everyone at which checking slows
 RESUME_MAX_FAILURES_ALL = RESUME_SLOWDOWN_FROM
-_SLOW_LANE = threading.Lock()
+
+
+class _FifoLane:
+    """One check at a time, in the order they arrived (a plain lock lets a newcomer overtake, so a
+    participant could wait behind an endless stream of other requests)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._next = 0
+        self._serving = 0
+
+    def __enter__(self) -> None:
+        with self._cond:
+            ticket, self._next = self._next, self._next + 1
+            while ticket != self._serving:
+                self._cond.wait()
+
+    def __exit__(self, *exc: object) -> None:
+        with self._cond:
+            self._serving += 1
+            self._cond.notify_all()
+
+
+_SLOW_LANE = _FifoLane()
 _ALL = limit_key("resume-all", "")
 
 
@@ -195,13 +218,19 @@ def resume_by_code(db: Database, code: str, *, client: str | None = None, browse
     if browser:
         keys.append(limit_key("resume-browser", browser))
 
-    def work(session: Session) -> ParticipantSession | QMethodError:
-        when = now or utcnow()
-        repo.forget_failures(session, now=when)
+    def over_limit(session: Session, when: datetime) -> ResumeLimitError | None:
         for key in keys:
             mine = repo.failure_times(session, key, since=when - RESUME_WINDOW)
             if len(mine) >= RESUME_MAX_FAILURES:
                 return ResumeLimitError.for_client(mine[-RESUME_MAX_FAILURES] + RESUME_WINDOW, when)
+        return None
+
+    def work(session: Session) -> ParticipantSession | QMethodError:
+        when = now or utcnow()
+        repo.forget_failures(session, now=when)
+        refused = over_limit(session, when)
+        if refused is not None:
+            return refused
         p = repo.participant_by_resume_code(session, canonical)
         if p is None:
             repo.add_failures(session, [*keys, _ALL], when)
@@ -216,7 +245,12 @@ def resume_by_code(db: Database, code: str, *, client: str | None = None, browse
 
     since = (now or utcnow()) - RESUME_GLOBAL_WINDOW
     if db.read(lambda s: repo.count_failures(s, _ALL, since=since)) >= RESUME_SLOWDOWN_FROM:
-        with _SLOW_LANE:  # many wrong codes lately: one slow check at a time in this process
+        # A device over its own limit is refused at once: it never takes a place in the slow lane
+        # that a participant with the right code waits in.
+        refused = db.read(lambda s: over_limit(s, now or utcnow()))
+        if refused is not None:
+            raise refused
+        with _SLOW_LANE:  # many wrong codes lately: one slow check at a time in this process, in turn
             time.sleep(RESUME_SLOWDOWN_S)
             outcome = db.write(work)
     else:

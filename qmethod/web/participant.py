@@ -109,7 +109,8 @@ async def post_operation(request: Request) -> JSONResponse:
         return _error(413, f"An operation is at most {MAX_BODY} bytes.")
     try:
         op = parse_operation(json.loads(raw))
-    except (ValueError, QMethodError) as exc:  # JSONDecodeError is a ValueError
+    except (ValueError, RecursionError, QMethodError) as exc:  # JSONDecodeError is a ValueError;
+        # a body nested thousands of levels deep makes the JSON reader recurse too far
         return _error(400, str(exc) if isinstance(exc, QMethodError) else "The body is not valid JSON.")
     started = time.perf_counter()
     try:

@@ -92,9 +92,10 @@ def _trusted(address: str | None, proxies: Iterable[Network]) -> bool:
 
 def client_address(peer: str | None, forwarded_for: Iterable[str], proxies: Iterable[Network]) -> str | None:
     """The client's address: ``peer``, or, while the hop so far is a trusted proxy, the next entry of
-    ``X-Forwarded-For`` from the right (each value may list several, comma-separated)."""
+    ``X-Forwarded-For`` from the right (each value may list several, comma-separated; an entry's port
+    is dropped, so one address is one address whatever port it names)."""
     proxies = tuple(proxies)
-    hops = [h.strip() for value in forwarded_for for h in value.split(",") if h.strip()]
+    hops = [_host_port(h)[0] for value in forwarded_for for h in value.split(",") if h.strip()]
     address = peer
     while hops and _trusted(address, proxies):
         address = hops.pop()
@@ -119,7 +120,9 @@ def _original_peer(client: Any, forwarded: list[str]) -> str | None:
     uvicorn (under ``streamlit run``) believes ``X-Forwarded-For`` from the hosts in its
     ``FORWARDED_ALLOW_IPS`` (default loopback) and puts an entry of it in place of the peer before
     any middleware runs. If the peer is such an entry, the real peer was one of those hosts: the
-    first of them stands for it, and the header is judged against ``QMETHOD_TRUSTED_PROXIES``."""
+    first of them stands for it, and the header is judged against ``QMETHOD_TRUSTED_PROXIES``. (A
+    client that names its own address and port in the header gains nothing: the entries are read
+    without their ports, so it is counted by its own address.)"""
     host, port = (client or (None, 0))[:2]
     if host is None or not forwarded:
         return host
@@ -163,9 +166,6 @@ class SecurityMiddleware:
             await self.app(scope, receive, send)
             return
         path = scope.get("path") or ""
-        if path.endswith(_BLOCKED_UNLESS_DEV) and not dev_mode():
-            await Response("Not found", status_code=404, media_type="text/plain")(scope, receive, send)
-            return
         new_browser = BROWSER_COOKIE not in _cookies(headers)
         secure = _https(scope, headers, self.proxies)
 
@@ -179,6 +179,10 @@ class SecurityMiddleware:
                                                        BROWSER_COOKIE_MAX_AGE_S, "Lax", secure).encode()))
                 message = dict(message, headers=out)
             await send(message)
+
+        if path.endswith(_BLOCKED_UNLESS_DEV) and not dev_mode():  # answered here, with the headers
+            await Response("Not found", status_code=404, media_type="text/plain")(scope, receive, send_with_headers)
+            return
 
         await self.app(scope, receive, send_with_headers)
 
@@ -230,7 +234,7 @@ async def _session(request: Request) -> Response:
     try:
         body = await request.json()
         token = body.get("token") if isinstance(body, dict) else None
-    except ValueError:
+    except (ValueError, RecursionError):
         token = None
     if not isinstance(token, str) or not (20 <= len(token) <= 200) or not token.replace("-", "").replace("_", "").isalnum():
         return JSONResponse({"error": "no session token"}, status_code=400)

@@ -26,7 +26,10 @@ def test_neutralise_prefixes_an_apostrophe(text):
 
 @pytest.mark.parametrize("text, safe", [("x;=1+2;y", "x;'=1+2;y"), ("a,@SUM(A1:A9)", "a,'@SUM(A1:A9)"),
                                         ("a\t=cmd|' /C calc'!A0", "a\t'=cmd|' /C calc'!A0"),
-                                        ("ja\n+1+2", "ja\n'+1+2"), ("1;-2;+3", "1;-2;+3"), ("a;b=c", "a;b=c")])
+                                        ("ja\n+1+2", "ja\n'+1+2"), ("1;-2;+3", "1;-2;+3"), ("a;b=c", "a;b=c"),
+                                        # spreadsheets trim the space a separator leaves (failed before)
+                                        ("ok; =2+3", "ok; '=2+3"), ("a,  @SUM(A1)", "a,  '@SUM(A1)"),
+                                        ("x; -5", "x; -5")])
 def test_neutralise_every_piece_a_separator_could_split_off(text, safe):
     assert neutralise(text) == safe
 

@@ -622,3 +622,57 @@ def test_operations_are_checked_before_anything_is_read(db, mini):
         apply_operation(db, "no-such-token", {"op_id": "ok-0000005", "kind": "remove", "statement": "A",
                                               "expected_version": 0})
     assert _events(db) == n and sv.resume(db, s.token).version == st.version
+
+
+def test_a_device_over_its_own_limit_never_waits_in_the_slow_lane(db, mini, monkeypatch):
+    """Fails on the old code: while checking was slowed down, requests from an address already over
+    its limit still took the process's slow lane (2 s each) before being refused, so an attacker
+    could keep a participant with the right code waiting as long as it liked."""
+    from qmethod.service import participants
+
+    s, _ = consented(db, mini)
+    monkeypatch.setattr(participants, "RESUME_SLOWDOWN_FROM", 1)
+    slept: list[float] = []
+    monkeypatch.setattr(participants.time, "sleep", slept.append)
+    t0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+    for i in range(sv.RESUME_MAX_FAILURES):  # one address uses up its tries (slowly)
+        with pytest.raises(ResumeCodeError, match="No sort was found"):
+            sv.resume_by_code(db, _wrong_code(i), client="203.0.113.9", now=t0)
+    waited = len(slept)
+    for i in range(20):  # ... and keeps asking: refused at once, no place in the lane
+        with pytest.raises(ResumeLimitError):
+            sv.resume_by_code(db, _wrong_code(50 + i), client="203.0.113.9", now=t0)
+    assert len(slept) == waited
+    assert sv.resume_by_code(db, s.resume_code, client="198.51.100.4", now=t0).state.participant == "P001"
+
+
+def test_the_slow_lane_serves_in_arrival_order():
+    """A plain lock lets a newcomer overtake; the lane serves tickets in turn."""
+    import threading as th
+
+    from qmethod.service.participants import _FifoLane
+
+    lane, order, started = _FifoLane(), [], []
+    gate = th.Event()
+
+    def worker(k: int) -> None:
+        with lane:
+            order.append(k)
+            if k == 0:
+                gate.wait(5)
+
+    first = th.Thread(target=worker, args=(0,))
+    first.start()
+    while not order:
+        pass
+    threads = []
+    for k in range(1, 8):
+        t = th.Thread(target=worker, args=(k,))
+        t.start()
+        threads.append(t)
+        while lane._next != k + 1:  # each has drawn its ticket before the next one arrives
+            pass
+    gate.set()
+    for t in [first, *threads]:
+        t.join(5)
+    assert order == list(range(8))

@@ -133,6 +133,10 @@ def test_size_limit_and_malformed_bodies(db, mini, client):
     assert _post(client, token, big).status_code == 413
     h = {TOKEN_HEADER: token, "Origin": ORIGIN}
     assert client.post(OP_PATH, content=b"{" * 10, headers={**h, "Content-Type": "application/json"}).status_code == 400
+    # nested deeper than the JSON reader recurses (a 500 and a traceback before): a plain 400
+    deep = b"[" * 2000 + b"]" * 2000
+    r = client.post(OP_PATH, content=deep, headers={**h, "Content-Type": "application/json"})
+    assert r.status_code == 400 and r.json()["message"] == "The body is not valid JSON."
     assert client.post(OP_PATH, content=b"kind=place", headers={
         **h, "Content-Type": "application/x-www-form-urlencoded"}).status_code == 415
     for bad in ({"op_id": "x", "kind": "place"}, {"op_id": "ok-000001", "kind": "teleport", "statement": "A",

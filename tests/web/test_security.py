@@ -92,7 +92,9 @@ def test_a_peer_already_replaced_by_the_http_server_is_judged_again(monkeypatch)
 
 def test_metrics_are_not_public_outside_development(monkeypatch):
     """Fails on the old code: /_stcore/metrics answered everyone."""
-    assert _client(monkeypatch).get("/_stcore/metrics").status_code == 404
+    blocked = _client(monkeypatch).get("/_stcore/metrics")
+    assert blocked.status_code == 404
+    assert blocked.headers["x-content-type-options"] == "nosniff"  # the refusal carries the headers too
     assert _client(monkeypatch, dev=True).get("/_stcore/metrics").text == "metrics"
 
 
@@ -119,3 +121,15 @@ def test_ipv6_clients_are_keyed_by_their_64_network():
     assert address_key("2001:db8:1:2:aaaa::1") == address_key("2001:db8:1:2:bbbb::2") == "2001:db8:1:2::/64"
     assert address_key("2001:db8:1:3::1") != address_key("2001:db8:1:2::1")
     assert address_key("::ffff:192.0.2.1") == "192.0.2.1" and address_key("192.0.2.1") == "192.0.2.1"
+
+
+def test_a_client_naming_its_own_address_and_port_is_still_counted_by_its_address(monkeypatch):
+    """Fails on the old code: a client reaching the app port directly that sent
+    ``X-Forwarded-For: <its address>:<its source port>`` was counted as '198.51.100.7:50001', a new
+    address for every connection, so the per-address limits never held for it."""
+    monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
+    for port in (50001, 50002):
+        c = _client(monkeypatch, peer="198.51.100.7", port=port)
+        assert c.get("/", headers={"X-Forwarded-For": f"198.51.100.7:{port}"}).json()["client"] == "198.51.100.7"
+        assert c.get("/", headers={"X-Forwarded-For": f"10.9.9.9, 198.51.100.7:{port}"}).json()["client"] \
+            == "198.51.100.7"
