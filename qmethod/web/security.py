@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import os
 import secrets
 from collections.abc import Iterable
@@ -242,10 +243,41 @@ async def _session(request: Request) -> Response:
     return response
 
 
+_REMEMBER_NAME = re.compile(r"^qmethod_p_[A-Za-z0-9_-]{1,80}$")
+_REMEMBER_VALUE = re.compile(r"^[A-Za-z0-9_-]{20,200}\.[A-Z0-9]{5}-[A-Z0-9]{5}(\.[0-9a-f]{16})?$")
+REMEMBER_MAX_AGE_S = 60 * 24 * 3600
+
+
+async def _remember(request: Request) -> Response:
+    """Set (POST ``{"name", "value"}``) or delete (DELETE ``{"name"}``) the HttpOnly cookie in which a
+    browser remembers its participant of a study (``qmethod_p_<study>``: token, resume code, invitation
+    tag), so that no page script can read the token or the code."""
+    if not same_origin(request):
+        return JSONResponse({"error": "cross-site request refused"}, status_code=403)
+    try:
+        body = await request.json()
+    except (ValueError, RecursionError):
+        body = None
+    name = body.get("name") if isinstance(body, dict) else None
+    value = body.get("value") if isinstance(body, dict) else None
+    if not isinstance(name, str) or not _REMEMBER_NAME.match(name):
+        return JSONResponse({"error": "no such cookie"}, status_code=400)
+    secure = _https(request.scope, list(request.scope.get("headers") or []), trusted_proxies())
+    response = JSONResponse({"ok": True})
+    if request.method == "DELETE":
+        response.headers.append("set-cookie", _cookie(name, "", 0, "Strict", secure))
+    elif isinstance(value, str) and _REMEMBER_VALUE.match(value):
+        response.headers.append("set-cookie", _cookie(name, value, REMEMBER_MAX_AGE_S, "Strict", secure))
+    else:
+        return JSONResponse({"error": "nothing to remember"}, status_code=400)
+    return response
+
+
 def routes() -> list[BaseRoute]:
     """``/auth/session`` (researcher) and ``/auth/participant``: set (POST) or delete (DELETE) the
     HttpOnly cookie holding the session or participant token."""
-    return [Route(path, _session, methods=["POST", "DELETE"]) for path in _SESSION_COOKIES]
+    return [*(Route(path, _session, methods=["POST", "DELETE"]) for path in _SESSION_COOKIES),
+            Route("/auth/remember", _remember, methods=["POST", "DELETE"])]
 
 
 def middleware() -> list[Middleware]:

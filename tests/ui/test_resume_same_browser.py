@@ -54,6 +54,10 @@ def test_reopening_the_link_continues_the_own_sort(app, browser, kind):
         advance(app, token, "grid")
         open_screen(page, app, "grid", token, STUDY)  # a reload: only the browser remembers the code
         assert code in _code_line(page)
+        # ... in a cookie no page script can read (before: document.cookie held the token and code)
+        kept = next(c for c in page.context.cookies() if c["name"] == f"qmethod_p_{STUDY}")
+        assert kept["httpOnly"] and token in kept["value"] and code in kept["value"]
+        assert token not in page.evaluate("() => document.cookie")
 
         # the same link again, in the same browser: continue, no new participant
         page.goto(link)
@@ -82,6 +86,12 @@ def test_reopening_the_link_continues_the_own_sort(app, browser, kind):
         page.get_by_role("button", name="Start en ny sortering").click()
         page.get_by_role("button", name="Start", exact=True).click()
         page.wait_for_url("**/consent?**")
+        settle(page)
+        # the new participant's token replaces the old one in the cookie (set by a request of its own)
+        for _ in range(100):
+            if token_of(page) != token:
+                break
+            page.wait_for_timeout(100)
         assert token_of(page) != token
         assert service.resume(app.db, token).stage == "grid"  # the first sort is untouched
     finally:

@@ -133,3 +133,21 @@ def test_a_client_naming_its_own_address_and_port_is_still_counted_by_its_addres
         assert c.get("/", headers={"X-Forwarded-For": f"198.51.100.7:{port}"}).json()["client"] == "198.51.100.7"
         assert c.get("/", headers={"X-Forwarded-For": f"10.9.9.9, 198.51.100.7:{port}"}).json()["client"] \
             == "198.51.100.7"
+
+
+def test_the_browsers_memory_of_its_participant_is_an_httponly_cookie_set_by_the_server(monkeypatch):
+    """Fails on the old code: the page's script wrote ``qmethod_p_<study>`` (token and resume code)
+    into document.cookie, readable by any script on the page; there was no such route."""
+    c = _client(monkeypatch)
+    value = "T" * 43 + ".ABCDE-23456"
+    r = c.post("/auth/remember", json={"name": "qmethod_p_demo", "value": value},
+               headers={"Sec-Fetch-Site": "same-origin"})
+    cookie = r.headers["set-cookie"]
+    assert r.status_code == 200 and cookie.startswith(f"qmethod_p_demo={value};")
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert c.post("/auth/remember", json={"name": "qmethod_p_demo", "value": value},
+                  headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
+    for bad in ({"name": "other", "value": value}, {"name": "qmethod_p_demo", "value": "x; Path=/"}):
+        assert c.post("/auth/remember", json=bad, headers={"Sec-Fetch-Site": "same-origin"}).status_code == 400
+    gone = c.request("DELETE", "/auth/remember", json={"name": "qmethod_p_demo"}, headers={"Sec-Fetch-Site": "same-origin"})
+    assert gone.status_code == 200 and "Max-Age=0" in gone.headers["set-cookie"]

@@ -48,14 +48,34 @@ function translateAll() {
   }
 }
 
+const remembered = { sent: null };
+
+function authUrl(path) {
+  // the app may be served under a path prefix: /auth/... sits beside the page's own path root
+  const base = document.querySelector("base")?.getAttribute("href") || "/";
+  return new URL(path, new URL(base, window.location.href)).toString();
+}
+
+// The server keeps the browser's memory of its participant in an HttpOnly cookie (POST/DELETE
+// /auth/remember): no page script can read the token or the resume code from document.cookie.
 function remember(spec) {
   if (!spec || typeof spec.name !== "string" || !/^[A-Za-z0-9_-]+$/.test(spec.name)) return;
-  const secure = window.location.protocol === "https:" ? "; Secure" : "";
+  let body = null;
+  let method = "POST";
   if (typeof spec.value === "string" && /^[A-Za-z0-9_.-]{20,300}$/.test(spec.value)) {
-    document.cookie = `${spec.name}=${spec.value}; Path=/; Max-Age=${Number(spec.maxAge) || 5184000}; SameSite=Strict${secure}`;
+    body = { name: spec.name, value: spec.value };
   } else if (spec.clear) {
-    document.cookie = `${spec.name}=; Path=/; Max-Age=0; SameSite=Strict${secure}`;
+    body = { name: spec.name };
+    method = "DELETE";
+  } else {
+    return;
   }
+  const key = method + " " + JSON.stringify(body);
+  if (remembered.sent === key) return;
+  remembered.sent = key;
+  fetch(authUrl("auth/remember"), {
+    method, credentials: "same-origin", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+  }).catch(() => { remembered.sent = null; });
 }
 
 export default function pageLang(component) {
