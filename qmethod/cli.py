@@ -64,6 +64,26 @@ def _load(args):
     return imported
 
 
+def _forced(args, imported) -> bool:
+    """Whether the analysis is forced: yes unless --unforced, as ``qmethod.analyze`` (forced=True).
+
+    A sort that breaks the grid is refused with the analysis's own message (the sort, the value),
+    which then names --unforced instead of forced=False.
+    """
+    from .analysis import check_distribution
+    from .errors import DataError
+
+    if args.unforced:
+        return False
+    if not imported.forced:
+        try:
+            check_distribution(imported.sorts, imported.distribution, forced=True)
+        except DataError as exc:
+            raise DataError(str(exc).replace("analyse with forced=False", "give --unforced to analyse it as "
+                                             "an unforced (free) sort")) from None
+    return True
+
+
 def _analysis_kwargs(args, imported) -> dict:
     import pandas as pd
 
@@ -74,11 +94,8 @@ def _analysis_kwargs(args, imported) -> dict:
         varimax_tolerance=args.varimax_tolerance, centroid_start=args.centroid_start,
         statements=imported.statements,
     )
-    forced = imported.forced and not args.unforced
-    kw["forced"] = forced
-    if imported.distribution is not None and (forced or args.distribution):
-        kw["distribution"] = list(imported.distribution)
-    elif imported.distribution is not None and not forced:
+    kw["forced"] = _forced(args, imported)
+    if imported.distribution is not None:
         kw["distribution"] = list(imported.distribution)
     if args.flags and args.flags != "auto":
         fpath = Path(args.flags)
@@ -181,7 +198,7 @@ def cmd_guidance(args) -> int:
     g = factor_guidance(
         imported.sorts, max_factors=args.max_factors,
         distribution=list(imported.distribution) if imported.distribution else None,
-        forced=imported.forced and not args.unforced, n_iter=args.iterations, seed=args.seed,
+        forced=_forced(args, imported), n_iter=args.iterations, seed=args.seed,
     )
     print(imported.summary())
     print()

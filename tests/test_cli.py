@@ -168,3 +168,28 @@ def test_demo_seed_fills_the_demo_study_with_completed_sorts_and_comments(capsys
         db.dispose()
     assert main(["demo", "seed", "--database", url, "--study", "nope", "--study-dir", str(tmp_path / "none")]) == 2
     assert "not published" in capsys.readouterr().err
+
+
+def _lipset_with_a_nine(tmp_path):
+    """LIPSET.DAT with US1's statement 2 typed as 9 instead of 0 (outside the -4..+4 grid)."""
+    lines = (DATA / "LIPSET.DAT").read_bytes().split(b"\r\n")
+    assert lines[2].startswith(b"US1") and lines[2][12:14] == b" 0"
+    lines[2] = lines[2][:12] + b" 9" + lines[2][14:]
+    path = tmp_path / "IMP.DAT"
+    path.write_bytes(b"\r\n".join(lines))
+    return path
+
+
+@pytest.mark.parametrize("command, extra", [("analyze", ["-k", "3"]), ("bootstrap", ["-k", "2", "--resamples", "5"]),
+                                             ("guidance", ["--iterations", "5"])])
+def test_a_sort_off_the_grid_is_refused_as_the_api_refuses_it(capsys, tmp_path, command, extra):
+    path = _lipset_with_a_nine(tmp_path)
+    import qmethod
+    with pytest.raises(qmethod.DataError, match="breaks the forced distribution"):
+        qmethod.analyze(qmethod.io.read(path).sorts, 3)
+    code, out, err = run(capsys, command, path, *extra)
+    assert code == 2, out
+    assert "Q-sort 'US1' breaks the forced distribution" in err and "+9, which is outside the grid -4..+4" in err
+    assert "--unforced" in err and len(err.strip().splitlines()) == 1
+    code, out, err = run(capsys, command, path, *extra, "--unforced")
+    assert code == 0, err

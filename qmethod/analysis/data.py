@@ -208,16 +208,28 @@ def check_distribution(sorts: pd.DataFrame, distribution: Sequence[float] | None
     bad = np.flatnonzero(off)
     if bad.size:
         j = bad[0]
-        got = pd.Series(sorts.iloc[:, j]).value_counts()
-        want = pd.Series(ref).value_counts()
-        diffs = [v for v in sorted(set(got.index) | set(want.index)) if got.get(v, 0) != want.get(v, 0)]
-        v = diffs[0]
         raise DataError(
-            f"Q-sort {sorts.columns[j]!r} breaks the forced distribution: it has {got.get(v, 0)} "
-            f"statement(s) at {v:+g} where {ref_name} has {want.get(v, 0)}. "
+            f"Q-sort {sorts.columns[j]!r} breaks the forced distribution: {_describe_break(sorts.iloc[:, j], ref, ref_name)}. "
             "Correct the sort, or analyse with forced=False."
         )
     return ref
+
+
+def _describe_break(column: pd.Series, ref: np.ndarray, ref_name: str) -> str:
+    """What breaks the grid in one Q-sort: a value outside the grid (named with its statement), else
+    the first grid value the sort uses too often."""
+    values = column.to_numpy(dtype=float)
+    lo, hi = float(ref.min()), float(ref.max())
+    outside = np.flatnonzero((values < lo) | (values > hi))
+    if outside.size:
+        i = outside[0]
+        return (f"statement {_name(column.index[i])!r} is at {values[i]:+g}, which is outside the grid "
+                f"{lo:+g}..{hi:+g}")
+    got = pd.Series(values).value_counts()
+    want = pd.Series(ref).value_counts()
+    diffs = [v for v in sorted(set(got.index) | set(want.index)) if got.get(v, 0) != want.get(v, 0)]
+    v = next((v for v in diffs if got.get(v, 0) > want.get(v, 0)), diffs[0])
+    return f"it has {got.get(v, 0)} statement(s) at {v:+g} where {ref_name} has {want.get(v, 0)}"
 
 
 def infer_distribution(sorts: pd.DataFrame) -> np.ndarray:
