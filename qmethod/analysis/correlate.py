@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .data import array_input
 from .params import CORRELATIONS, validate_params
 from .tables import frame
 from .threads import blas_limited
@@ -25,6 +26,7 @@ def _ranked(values: np.ndarray) -> np.ndarray:
 
 @blas_limited
 @validate_params
+@array_input
 def correlate(sorts: pd.DataFrame, *, method: str = "pearson") -> pd.DataFrame:
     """Correlation matrix between Q-sorts (P x P), labelled by Q-sort id.
 

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .data import array_input
 from ..errors import QMethodError
 from .params import validate_params
 from .tables import ReadOnlyTables, frame
@@ -56,6 +57,7 @@ class Flagging(ReadOnlyTables):
 
 
 @validate_params
+@array_input
 def flag(
     loadings: pd.DataFrame,
     n_statements: int,
