@@ -60,6 +60,7 @@ def _load(args):
     imported = io.read(
         path, format=args.format, statements=args.statements, id_field=args.id_field,
         distribution=_parse_distribution(args.distribution), max_bytes=int(args.max_mb * 1024 * 1024),
+        strict=True if args.strict else None,
     )
     return imported
 
@@ -121,6 +122,12 @@ def _add_data_args(p):
     p.add_argument("--distribution", help="grid value of every slot, comma-separated (default: from the file)")
     p.add_argument("--unforced", action="store_true", help="do not require every sort to follow the grid")
     p.add_argument("--max-mb", type=float, default=20, help="largest input file in MB (default 20)")
+    _add_strict(p)
+
+
+def _add_strict(p):
+    p.add_argument("--strict", action="store_true",
+                   help="online-sorting exports: refuse a file with an incomplete record instead of skipping it")
 
 
 def _add_analysis_args(p):
@@ -180,7 +187,7 @@ def cmd_convert(args) -> int:
     from . import io
 
     imported = io.read(args.file, format=args.format, statements=args.statements, id_field=args.id_field,
-                       max_bytes=int(args.max_mb * 1024 * 1024))
+                       max_bytes=int(args.max_mb * 1024 * 1024), strict=True if args.strict else None)
     if args.out.lower().endswith(".dat"):
         for w in io.write_pqmethod(imported, args.out) or ():
             print(f"qmethod: warning: {w}", file=sys.stderr)
@@ -318,6 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--statements")
     c.add_argument("--id-field")
     c.add_argument("--max-mb", type=float, default=20)
+    _add_strict(c)
     c.set_defaults(func=cmd_convert)
     study = sub.add_parser("study", help="study definition files (validate, publish)")
     ssub = study.add_subparsers(dest="study_command", metavar="ACTION", required=True)

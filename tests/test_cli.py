@@ -193,3 +193,18 @@ def test_a_sort_off_the_grid_is_refused_as_the_api_refuses_it(capsys, tmp_path, 
     assert "--unforced" in err and len(err.strip().splitlines()) == 1
     code, out, err = run(capsys, command, path, *extra, "--unforced")
     assert code == 0, err
+
+
+@pytest.mark.parametrize("command, extra", [("analyze", ["-k", "2"]), ("guidance", ["--iterations", "5"]),
+                                             ("bootstrap", ["-k", "2", "--resamples", "5"]),
+                                             ("convert", ["OUT"])])
+def test_strict_refuses_an_online_export_with_an_incomplete_record(capsys, tmp_path, command, extra):
+    path = DATA / "bug-cases" / "firebase_partial_record.json"
+    extra = [str(tmp_path / "out.csv") if e == "OUT" else e for e in extra]
+    code, out, err = run(capsys, command, path, *extra)
+    assert code == 0, err
+    if command != "bootstrap":
+        assert "the record was skipped" in out and "--strict" in out and "strict=True" in out
+    code, out, err = run(capsys, command, path, *extra, "--strict")
+    assert code == 2 and "record '-Ob9zzz000' (participant 'deltaker6')" in err and "did not reach the sort" in err
+
