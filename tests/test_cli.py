@@ -208,3 +208,15 @@ def test_strict_refuses_an_online_export_with_an_incomplete_record(capsys, tmp_p
     code, out, err = run(capsys, command, path, *extra, "--strict")
     assert code == 2 and "record '-Ob9zzz000' (participant 'deltaker6')" in err and "did not reach the sort" in err
 
+
+def test_convert_without_statements_writes_placeholder_sta_and_says_so(capsys, tmp_path):
+    out = tmp_path / "STUDY.DAT"
+    code, stdout, err = run(capsys, "convert", DATA / "lipset.csv", out)
+    assert code == 0, err
+    sta = (tmp_path / "STUDY.STA").read_text(encoding="ascii").splitlines()
+    assert len(sta) == 33 and sta[0].strip() == "Statement 1" and sta[32].strip() == "Statement 33"
+    assert "warning: No statement texts were given: STUDY.STA holds placeholders" in err and "--statements" in err
+    import qmethod
+    back = qmethod.io.read(out)
+    assert list(back.statements)[:2] == ["Statement 1", "Statement 2"] and back.sorts.shape == (33, 9)
+
