@@ -38,6 +38,21 @@ def _parse_steps(values) -> list[tuple[str, str, float]]:
     return steps
 
 
+def _megabytes(text: str) -> float:
+    """--max-mb: a number of megabytes above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of megabytes (e.g. 20); got {text!r}") from None
+    if not (value > 0 and value < float("inf")):
+        raise argparse.ArgumentTypeError(f"the largest input file must be more than 0 MB (e.g. 20); got {text!r}")
+    return value
+
+
+#: what ``qmethod convert`` writes, by the output's extension
+CONVERT_OUTPUTS = {".dat": "PQMethod .DAT, with the .STA beside it", ".csv": "generic CSV, statements x Q-sorts"}
+
+
 def _parse_distribution(text: str | None):
     if text is None:
         return None
@@ -121,7 +136,7 @@ def _add_data_args(p):
     p.add_argument("--id-field", help="online-sorting exports: the field that names the participant")
     p.add_argument("--distribution", help="grid value of every slot, comma-separated (default: from the file)")
     p.add_argument("--unforced", action="store_true", help="do not require every sort to follow the grid")
-    p.add_argument("--max-mb", type=float, default=20, help="largest input file in MB (default 20)")
+    p.add_argument("--max-mb", type=_megabytes, default=20, help="largest input file in MB (default 20)")
     _add_strict(p)
 
 
@@ -186,9 +201,14 @@ def cmd_analyze(args) -> int:
 def cmd_convert(args) -> int:
     from . import io
 
+    suffix = Path(args.out).suffix.lower()
+    if suffix not in CONVERT_OUTPUTS:
+        raise QMethodError(f"{args.out}: cannot write {suffix or 'a file without an extension'}; qmethod convert "
+                           "writes " + "; ".join(f"{ext.upper() if ext == '.dat' else ext} ({what})"
+                                                for ext, what in CONVERT_OUTPUTS.items()) + ".")
     imported = io.read(args.file, format=args.format, statements=args.statements, id_field=args.id_field,
                        max_bytes=int(args.max_mb * 1024 * 1024), strict=True if args.strict else None)
-    if args.out.lower().endswith(".dat"):
+    if suffix == ".dat":
         for w in io.write_pqmethod(imported, args.out) or ():
             print(f"qmethod: warning: {w}", file=sys.stderr)
     else:
@@ -324,7 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--format")
     c.add_argument("--statements")
     c.add_argument("--id-field")
-    c.add_argument("--max-mb", type=float, default=20)
+    c.add_argument("--max-mb", type=_megabytes, default=20, help="largest input file in MB (default 20)")
     _add_strict(c)
     c.set_defaults(func=cmd_convert)
     study = sub.add_parser("study", help="study definition files (validate, publish)")

@@ -220,3 +220,21 @@ def test_convert_without_statements_writes_placeholder_sta_and_says_so(capsys, t
     back = qmethod.io.read(out)
     assert list(back.statements)[:2] == ["Statement 1", "Statement 2"] and back.sorts.shape == (33, 9)
 
+
+@pytest.mark.parametrize("command", ["analyze", "convert"])
+@pytest.mark.parametrize("mb", ["0", "-1", "nan"])
+def test_max_mb_must_be_above_zero(capsys, tmp_path, command, mb):
+    args = [command, DATA / "lipset.csv"] + (["-k", "2"] if command == "analyze" else [tmp_path / "o.csv"])
+    with pytest.raises(SystemExit) as exc:
+        main([str(a) for a in args] + ["--max-mb", mb])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2
+    assert f"argument --max-mb: the largest input file must be more than 0 MB (e.g. 20); got '{mb}'" in err
+    assert "max_bytes" not in err and not (tmp_path / "o.csv").exists()
+
+
+def test_convert_refuses_an_unknown_output_extension(capsys, tmp_path):
+    out = tmp_path / "out.xyz"
+    code, stdout, err = run(capsys, "convert", DATA / "lipset.csv", out)
+    assert code == 2 and not out.exists()
+    assert "cannot write .xyz; qmethod convert writes .DAT (PQMethod .DAT, with the .STA beside it); .csv" in err
