@@ -32,7 +32,8 @@ def correlate(sorts: pd.DataFrame, *, method: str = "pearson") -> pd.DataFrame:
 
     Parameters
     ----------
-    sorts : DataFrame, statements x Q-sorts (see :func:`qmethod.analysis.data.check_sorts`).
+    sorts : DataFrame or array-like, statements x Q-sorts (an array is read as np.asarray reads it: rows
+        are statements; labelled S1.. x Q1..; see :data:`qmethod.analysis.params.TABLES`).
     method : {"pearson", "spearman", "kendall"}, default "pearson"
         Pearson's r on the grid values; Spearman's rho (Pearson on average ranks); Kendall's
         tau-b (as R's ``cor(method="kendall")`` and :func:`scipy.stats.kendalltau`; computed

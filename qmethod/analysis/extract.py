@@ -65,7 +65,7 @@ def pca(correlations: pd.DataFrame, n_factors: int) -> Extraction:
 
     Parameters
     ----------
-    correlations : DataFrame, Q-sorts x Q-sorts.
+    correlations : DataFrame or array-like (np.asarray semantics), Q-sorts x Q-sorts.
     n_factors : int, 1 <= n_factors <= P - 1.
 
     Returns

@@ -81,7 +81,7 @@ def flag(
 
     Parameters
     ----------
-    loadings : DataFrame, Q-sorts x factors.
+    loadings : DataFrame or array-like (np.asarray semantics), Q-sorts x factors.
     n_statements : int, N (the loadings' standard error is 1 / sqrt(N)).
 
     Raises
