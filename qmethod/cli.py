@@ -38,6 +38,21 @@ def _parse_steps(values) -> list[tuple[str, str, float]]:
     return steps
 
 
+def _megabytes(text: str) -> float:
+    """--max-mb: a number of megabytes above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of megabytes (e.g. 20); got {text!r}") from None
+    if not (value > 0 and value < float("inf")):
+        raise argparse.ArgumentTypeError(f"the largest input file must be more than 0 MB (e.g. 20); got {text!r}")
+    return value
+
+
+#: what ``qmethod convert`` writes, by the output's extension
+CONVERT_OUTPUTS = {".dat": "PQMethod .DAT, with the .STA beside it", ".csv": "generic CSV, statements x Q-sorts"}
+
+
 def _parse_distribution(text: str | None):
     if text is None:
         return None
@@ -60,8 +75,29 @@ def _load(args):
     imported = io.read(
         path, format=args.format, statements=args.statements, id_field=args.id_field,
         distribution=_parse_distribution(args.distribution), max_bytes=int(args.max_mb * 1024 * 1024),
+        strict=True if args.strict else None,
     )
     return imported
+
+
+def _forced(args, imported) -> bool:
+    """Whether the analysis is forced: yes unless --unforced, as ``qmethod.analyze`` (forced=True).
+
+    A sort that breaks the grid is refused with the analysis's own message (the sort, the value),
+    which then names --unforced instead of forced=False.
+    """
+    from .analysis import check_distribution
+    from .errors import DataError
+
+    if args.unforced:
+        return False
+    if not imported.forced:
+        try:
+            check_distribution(imported.sorts, imported.distribution, forced=True)
+        except DataError as exc:
+            raise DataError(str(exc).replace("analyse with forced=False", "give --unforced to analyse it as "
+                                             "an unforced (free) sort")) from None
+    return True
 
 
 def _analysis_kwargs(args, imported) -> dict:
@@ -74,11 +110,8 @@ def _analysis_kwargs(args, imported) -> dict:
         varimax_tolerance=args.varimax_tolerance, centroid_start=args.centroid_start,
         statements=imported.statements,
     )
-    forced = imported.forced and not args.unforced
-    kw["forced"] = forced
-    if imported.distribution is not None and (forced or args.distribution):
-        kw["distribution"] = list(imported.distribution)
-    elif imported.distribution is not None and not forced:
+    kw["forced"] = _forced(args, imported)
+    if imported.distribution is not None:
         kw["distribution"] = list(imported.distribution)
     if args.flags and args.flags != "auto":
         fpath = Path(args.flags)
@@ -103,7 +136,13 @@ def _add_data_args(p):
     p.add_argument("--id-field", help="online-sorting exports: the field that names the participant")
     p.add_argument("--distribution", help="grid value of every slot, comma-separated (default: from the file)")
     p.add_argument("--unforced", action="store_true", help="do not require every sort to follow the grid")
-    p.add_argument("--max-mb", type=float, default=20, help="largest input file in MB (default 20)")
+    p.add_argument("--max-mb", type=_megabytes, default=20, help="largest input file in MB (default 20)")
+    _add_strict(p)
+
+
+def _add_strict(p):
+    p.add_argument("--strict", action="store_true",
+                   help="online-sorting exports: refuse a file with an incomplete record instead of skipping it")
 
 
 def _add_analysis_args(p):
@@ -162,9 +201,14 @@ def cmd_analyze(args) -> int:
 def cmd_convert(args) -> int:
     from . import io
 
+    suffix = Path(args.out).suffix.lower()
+    if suffix not in CONVERT_OUTPUTS:
+        raise QMethodError(f"{args.out}: cannot write {suffix or 'a file without an extension'}; qmethod convert "
+                           "writes " + "; ".join(f"{ext.upper() if ext == '.dat' else ext} ({what})"
+                                                for ext, what in CONVERT_OUTPUTS.items()) + ".")
     imported = io.read(args.file, format=args.format, statements=args.statements, id_field=args.id_field,
-                       max_bytes=int(args.max_mb * 1024 * 1024))
-    if args.out.lower().endswith(".dat"):
+                       max_bytes=int(args.max_mb * 1024 * 1024), strict=True if args.strict else None)
+    if suffix == ".dat":
         for w in io.write_pqmethod(imported, args.out) or ():
             print(f"qmethod: warning: {w}", file=sys.stderr)
     else:
@@ -181,7 +225,7 @@ def cmd_guidance(args) -> int:
     g = factor_guidance(
         imported.sorts, max_factors=args.max_factors,
         distribution=list(imported.distribution) if imported.distribution else None,
-        forced=imported.forced and not args.unforced, n_iter=args.iterations, seed=args.seed,
+        forced=_forced(args, imported), n_iter=args.iterations, seed=args.seed,
     )
     print(imported.summary())
     print()
@@ -300,7 +344,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--format")
     c.add_argument("--statements")
     c.add_argument("--id-field")
-    c.add_argument("--max-mb", type=float, default=20)
+    c.add_argument("--max-mb", type=_megabytes, default=20, help="largest input file in MB (default 20)")
+    _add_strict(c)
     c.set_defaults(func=cmd_convert)
     study = sub.add_parser("study", help="study definition files (validate, publish)")
     ssub = study.add_subparsers(dest="study_command", metavar="ACTION", required=True)

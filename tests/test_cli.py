@@ -168,3 +168,73 @@ def test_demo_seed_fills_the_demo_study_with_completed_sorts_and_comments(capsys
         db.dispose()
     assert main(["demo", "seed", "--database", url, "--study", "nope", "--study-dir", str(tmp_path / "none")]) == 2
     assert "not published" in capsys.readouterr().err
+
+
+def _lipset_with_a_nine(tmp_path):
+    """LIPSET.DAT with US1's statement 2 typed as 9 instead of 0 (outside the -4..+4 grid)."""
+    lines = (DATA / "LIPSET.DAT").read_bytes().split(b"\r\n")
+    assert lines[2].startswith(b"US1") and lines[2][12:14] == b" 0"
+    lines[2] = lines[2][:12] + b" 9" + lines[2][14:]
+    path = tmp_path / "IMP.DAT"
+    path.write_bytes(b"\r\n".join(lines))
+    return path
+
+
+@pytest.mark.parametrize("command, extra", [("analyze", ["-k", "3"]), ("bootstrap", ["-k", "2", "--resamples", "5"]),
+                                             ("guidance", ["--iterations", "5"])])
+def test_a_sort_off_the_grid_is_refused_as_the_api_refuses_it(capsys, tmp_path, command, extra):
+    path = _lipset_with_a_nine(tmp_path)
+    import qmethod
+    with pytest.raises(qmethod.DataError, match="breaks the forced distribution"):
+        qmethod.analyze(qmethod.io.read(path).sorts, 3)
+    code, out, err = run(capsys, command, path, *extra)
+    assert code == 2, out
+    assert "Q-sort 'US1' breaks the forced distribution" in err and "+9, which is outside the grid -4..+4" in err
+    assert "--unforced" in err and len(err.strip().splitlines()) == 1
+    code, out, err = run(capsys, command, path, *extra, "--unforced")
+    assert code == 0, err
+
+
+@pytest.mark.parametrize("command, extra", [("analyze", ["-k", "2"]), ("guidance", ["--iterations", "5"]),
+                                             ("bootstrap", ["-k", "2", "--resamples", "5"]),
+                                             ("convert", ["OUT"])])
+def test_strict_refuses_an_online_export_with_an_incomplete_record(capsys, tmp_path, command, extra):
+    path = DATA / "bug-cases" / "firebase_partial_record.json"
+    extra = [str(tmp_path / "out.csv") if e == "OUT" else e for e in extra]
+    code, out, err = run(capsys, command, path, *extra)
+    assert code == 0, err
+    if command != "bootstrap":
+        assert "the record was skipped" in out and "--strict" in out and "strict=True" in out
+    code, out, err = run(capsys, command, path, *extra, "--strict")
+    assert code == 2 and "record '-Ob9zzz000' (participant 'deltaker6')" in err and "did not reach the sort" in err
+
+
+def test_convert_without_statements_writes_placeholder_sta_and_says_so(capsys, tmp_path):
+    out = tmp_path / "STUDY.DAT"
+    code, stdout, err = run(capsys, "convert", DATA / "lipset.csv", out)
+    assert code == 0, err
+    sta = (tmp_path / "STUDY.STA").read_text(encoding="ascii").splitlines()
+    assert len(sta) == 33 and sta[0].strip() == "Statement 1" and sta[32].strip() == "Statement 33"
+    assert "warning: No statement texts were given: STUDY.STA holds placeholders" in err and "--statements" in err
+    import qmethod
+    back = qmethod.io.read(out)
+    assert list(back.statements)[:2] == ["Statement 1", "Statement 2"] and back.sorts.shape == (33, 9)
+
+
+@pytest.mark.parametrize("command", ["analyze", "convert"])
+@pytest.mark.parametrize("mb", ["0", "-1", "nan"])
+def test_max_mb_must_be_above_zero(capsys, tmp_path, command, mb):
+    args = [command, DATA / "lipset.csv"] + (["-k", "2"] if command == "analyze" else [tmp_path / "o.csv"])
+    with pytest.raises(SystemExit) as exc:
+        main([str(a) for a in args] + ["--max-mb", mb])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2
+    assert f"argument --max-mb: the largest input file must be more than 0 MB (e.g. 20); got '{mb}'" in err
+    assert "max_bytes" not in err and not (tmp_path / "o.csv").exists()
+
+
+def test_convert_refuses_an_unknown_output_extension(capsys, tmp_path):
+    out = tmp_path / "out.xyz"
+    code, stdout, err = run(capsys, "convert", DATA / "lipset.csv", out)
+    assert code == 2 and not out.exists()
+    assert "cannot write .xyz; qmethod convert writes .DAT (PQMethod .DAT, with the .STA beside it); .csv" in err

@@ -8,6 +8,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
+from .data import array_input
 from .params import validate_params
 from .tables import ReadOnlyTables, frame, mixed_frame
 
@@ -27,6 +28,7 @@ CONVENTIONS = {
 
 
 @validate_params
+@array_input
 def characteristics(
     loadings: pd.DataFrame, flags: pd.DataFrame, *, av_rel_coef: float = 0.8
 ) -> pd.DataFrame:
@@ -76,6 +78,7 @@ def characteristics_table(values: np.ndarray, factors: pd.Index) -> pd.DataFrame
     return mixed_frame(values[:, 0].astype(np.int64), values[:, 1:], factors, _CHAR_COLUMNS)  # n_defining: a count
 
 
+@array_input
 def factor_correlations(z: pd.DataFrame) -> pd.DataFrame:
     """Pearson correlations between the factors' z-score vectors (factors x factors)."""
     return frame(_factor_correlations_array(z.to_numpy(dtype=float)), z.columns, z.columns)
@@ -151,6 +154,7 @@ class Comparison(ReadOnlyTables):
 
 
 @validate_params
+@array_input
 def compare_factors(z: pd.DataFrame, sed_matrix: pd.DataFrame, *, convention: str = "qmethod") -> Comparison:
     """Pairwise differences of z-scores tested against their SED, for every statement at once.
 

@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .data import array_input
 from .params import CORRELATIONS, validate_params
 from .tables import frame
 from .threads import blas_limited
@@ -25,12 +26,14 @@ def _ranked(values: np.ndarray) -> np.ndarray:
 
 @blas_limited
 @validate_params
+@array_input
 def correlate(sorts: pd.DataFrame, *, method: str = "pearson") -> pd.DataFrame:
     """Correlation matrix between Q-sorts (P x P), labelled by Q-sort id.
 
     Parameters
     ----------
-    sorts : DataFrame, statements x Q-sorts (see :func:`qmethod.analysis.data.check_sorts`).
+    sorts : DataFrame or array-like, statements x Q-sorts (an array is read as np.asarray reads it: rows
+        are statements; labelled S1.. x Q1..; see :data:`qmethod.analysis.params.TABLES`).
     method : {"pearson", "spearman", "kendall"}, default "pearson"
         Pearson's r on the grid values; Spearman's rho (Pearson on average ranks); Kendall's
         tau-b (as R's ``cor(method="kendall")`` and :func:`scipy.stats.kendalltau`; computed

@@ -7,6 +7,8 @@ statement labels ``S1..SN`` and Q-sort labels ``Q1..QP``.
 """
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -14,13 +16,14 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from .params import TABLES
 from .tables import frame
 
 #: the largest grid value (in absolute value) that can be analysed: the squares of sums of such
 #: values stay far from floating-point overflow (about 1.8e308), so no correlation is lost
 MAX_VALUE = 1e100
 
-__all__ = ["check_sorts", "check_distribution", "infer_distribution", "factor_labels", "factor_index"]
+__all__ = ["as_table", "array_input", "check_sorts", "check_distribution", "infer_distribution", "factor_labels", "factor_index"]
 
 
 def factor_labels(k: int) -> list[str]:
@@ -36,6 +39,44 @@ def _factor_index(k: int) -> pd.Index:
 def factor_index(k: int) -> pd.Index:
     """``F1..Fk`` as a pandas Index, built once per k (a view each call, so renaming it is local)."""
     return _factor_index(k).view()
+
+
+def _labels(prefix: str, n: int) -> list[str]:
+    return [f"{prefix}{i}" for i in range(1, n + 1)]
+
+
+def as_table(value, rows: str, columns: str, *, name: str = "table"):
+    """``value`` as a DataFrame: a DataFrame (or None, or a name such as ``"auto"``) as it is, any
+    other array-like read as :func:`numpy.asarray` reads it (a nested list is a list of rows) and
+    labelled ``{rows}1..`` x ``{columns}1..`` (e.g. S1..SN x Q1..QP). Raises :class:`DataError`
+    when it is not a 2-D table."""
+    if value is None or isinstance(value, (pd.DataFrame, str)):
+        return value
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError) as exc:  # ragged nested input
+        raise DataError(f"{name} is not a table ({exc}).") from None
+    if arr.ndim != 2:
+        raise DataError(f"{name} must be a 2-D table; got an array with {arr.ndim} dimension(s).")
+    return pd.DataFrame(arr, index=_labels(rows, arr.shape[0]), columns=_labels(columns, arr.shape[1]))
+
+
+def array_input(func):
+    """Decorator for the public stage functions: every table argument named in
+    :data:`qmethod.analysis.params.TABLES` may be any array-like (np.asarray semantics)."""
+    sig = inspect.signature(func)
+    names = [n for n in sig.parameters if n in TABLES]
+
+    @functools.wraps(func)
+    def inner(*args, **kwargs):
+        bound = sig.bind(*args, **kwargs)
+        for n in names:
+            if n in bound.arguments:
+                bound.arguments[n] = as_table(bound.arguments[n], *TABLES[n], name=n)
+        return func(*bound.args, **bound.kwargs)
+
+    inner.__signature__ = sig
+    return inner
 
 
 def _name(x) -> str:
@@ -208,16 +249,28 @@ def check_distribution(sorts: pd.DataFrame, distribution: Sequence[float] | None
     bad = np.flatnonzero(off)
     if bad.size:
         j = bad[0]
-        got = pd.Series(sorts.iloc[:, j]).value_counts()
-        want = pd.Series(ref).value_counts()
-        diffs = [v for v in sorted(set(got.index) | set(want.index)) if got.get(v, 0) != want.get(v, 0)]
-        v = diffs[0]
         raise DataError(
-            f"Q-sort {sorts.columns[j]!r} breaks the forced distribution: it has {got.get(v, 0)} "
-            f"statement(s) at {v:+g} where {ref_name} has {want.get(v, 0)}. "
+            f"Q-sort {sorts.columns[j]!r} breaks the forced distribution: {_describe_break(sorts.iloc[:, j], ref, ref_name)}. "
             "Correct the sort, or analyse with forced=False."
         )
     return ref
+
+
+def _describe_break(column: pd.Series, ref: np.ndarray, ref_name: str) -> str:
+    """What breaks the grid in one Q-sort: a value outside the grid (named with its statement), else
+    the first grid value the sort uses too often."""
+    values = column.to_numpy(dtype=float)
+    lo, hi = float(ref.min()), float(ref.max())
+    outside = np.flatnonzero((values < lo) | (values > hi))
+    if outside.size:
+        i = outside[0]
+        return (f"statement {_name(column.index[i])!r} is at {values[i]:+g}, which is outside the grid "
+                f"{lo:+g}..{hi:+g}")
+    got = pd.Series(values).value_counts()
+    want = pd.Series(ref).value_counts()
+    diffs = [v for v in sorted(set(got.index) | set(want.index)) if got.get(v, 0) != want.get(v, 0)]
+    v = next((v for v in diffs if got.get(v, 0) > want.get(v, 0)), diffs[0])
+    return f"it has {got.get(v, 0)} statement(s) at {v:+g} where {ref_name} has {want.get(v, 0)}"
 
 
 def infer_distribution(sorts: pd.DataFrame) -> np.ndarray:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .data import array_input
 from ..errors import QMethodError
 from .data import factor_index, factor_labels
 from .params import check_n_factors, validate_params
@@ -54,6 +55,7 @@ def _sign_rule(a: np.ndarray) -> np.ndarray:
 
 @blas_limited
 @validate_params
+@array_input
 def pca(correlations: pd.DataFrame, n_factors: int) -> Extraction:
     """Principal components of the correlation matrix.
 
@@ -63,7 +65,7 @@ def pca(correlations: pd.DataFrame, n_factors: int) -> Extraction:
 
     Parameters
     ----------
-    correlations : DataFrame, Q-sorts x Q-sorts.
+    correlations : DataFrame or array-like (np.asarray semantics), Q-sorts x Q-sorts.
     n_factors : int, 1 <= n_factors <= P - 1.
 
     Returns
@@ -180,6 +182,7 @@ def _kade_factor(t: np.ndarray, tolerance: float, max_iter: int) -> tuple[np.nda
 
 @blas_limited
 @validate_params
+@array_input
 def centroid(
     correlations: pd.DataFrame,
     n_factors: int = 7,
@@ -292,6 +295,7 @@ def centroid(
 
 @blas_limited
 @validate_params
+@array_input
 def horst(
     correlations: pd.DataFrame,
     n_factors: int | None = None,

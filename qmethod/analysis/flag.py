@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .data import array_input
 from ..errors import QMethodError
 from .params import validate_params
 from .tables import ReadOnlyTables, frame
@@ -56,6 +57,7 @@ class Flagging(ReadOnlyTables):
 
 
 @validate_params
+@array_input
 def flag(
     loadings: pd.DataFrame,
     n_statements: int,
@@ -79,7 +81,7 @@ def flag(
 
     Parameters
     ----------
-    loadings : DataFrame, Q-sorts x factors.
+    loadings : DataFrame or array-like (np.asarray semantics), Q-sorts x factors.
     n_statements : int, N (the loadings' standard error is 1 / sqrt(N)).
 
     Raises

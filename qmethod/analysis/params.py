@@ -25,7 +25,7 @@ import numpy as np
 from ..errors import QMethodError
 
 __all__ = [
-    "Interval", "Options", "CONSTRAINTS", "EXTRACTIONS", "ROTATIONS", "CORRELATIONS", "validate_params",
+    "Interval", "Options", "CONSTRAINTS", "TABLES", "EXTRACTIONS", "ROTATIONS", "CORRELATIONS", "validate_params",
     "check_n_factors", "max_factors",
 ]
 
@@ -159,6 +159,20 @@ CONSTRAINTS: dict[str, tuple] = {
     "n_sorts": (Interval("integer", 2, None),),
     "n_statements": (Interval("integer", 2, None),),
     "degrees": (Interval("real"),),
+}
+
+
+#: the tables the stage functions take, by argument name: (row labels, column labels) given to an
+#: array-like (list, numpy array: read as np.asarray reads it) before the function runs, S1..SN
+#: statements, Q1..QP Q-sorts, F1..Fk factors. A DataFrame keeps its own labels.
+TABLES: dict[str, tuple[str, str]] = {
+    "sorts": ("S", "Q"),  # statements x Q-sorts (grid values)
+    "correlations": ("Q", "Q"),  # Q-sorts x Q-sorts
+    "loadings": ("Q", "F"),  # Q-sorts x factors
+    "flags": ("Q", "F"),  # Q-sorts x factors, True/False
+    "weights": ("Q", "F"),  # Q-sorts x factors
+    "z": ("S", "F"),  # statements x factors (z-scores)
+    "sed_matrix": ("F", "F"),  # factors x factors
 }
 
 

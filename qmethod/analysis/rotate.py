@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from factor_analyzer.rotator import Rotator
 
+from .data import array_input
 from ..errors import QMethodError, QMethodWarning
 from .params import validate_params
 from .tables import ReadOnlyTables, frame
@@ -20,6 +21,7 @@ __all__ = [
 
 @blas_limited
 @validate_params
+@array_input
 def varimax(
     loadings: pd.DataFrame,
     *,
@@ -98,6 +100,7 @@ def _order_and_sign_array(a: np.ndarray) -> np.ndarray:
 
 
 @validate_params
+@array_input
 def rotate_pair(loadings: pd.DataFrame, first: str, second: str, degrees: float) -> pd.DataFrame:
     """Rotate the factor pair (``first``, ``second``) by ``degrees``, rigidly (orthogonally).
 

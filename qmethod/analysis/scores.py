@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .data import array_input
 from ..errors import QMethodError
 from .params import validate_params
 from .tables import frame
@@ -12,6 +13,7 @@ from .tables import frame
 __all__ = ["factor_weights", "zscores", "factor_arrays"]
 
 
+@array_input
 def factor_weights(loadings: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
     """Spearman/Brown weights w = a / (1 - a^2) for flagged sorts, 0 elsewhere (Q-sorts x factors).
 
@@ -35,6 +37,7 @@ def _weights_array(a: np.ndarray, flags: np.ndarray) -> np.ndarray:
 
 
 @validate_params
+@array_input
 def zscores(sorts: pd.DataFrame, weights: pd.DataFrame, *, standardize_sorts: bool = False) -> pd.DataFrame:
     """Statement z-scores of each factor (statements x factors).
 
@@ -72,6 +75,7 @@ def _zscores_array(x: np.ndarray, w: np.ndarray, *, standardize_sorts: bool = Fa
 
 
 @validate_params
+@array_input
 def factor_arrays(z: pd.DataFrame, distribution, *, ties: str = "position") -> pd.DataFrame:
     """Factor arrays: the grid value of each statement in each factor's idealised Q-sort.
 

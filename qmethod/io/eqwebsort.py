@@ -69,7 +69,7 @@ def _incomplete(where: str, fields: Any, problem: str, *, name: str, strict: boo
     if strict:
         raise FormatError(f"{name}, {where}{_describe(fields)}: {problem}.")
     warns.append(f"{name}, {where}{_describe(fields)}: {problem}; the record was skipped (incomplete "
-                 "response; strict=True refuses the file instead).")
+                 "response; strict=True, or --strict on the command line, refuses the file instead).")
 
 
 def _records_to_data(records: list[tuple[str, dict[str, Any], str]], *, name: str, fmt: str,

@@ -155,7 +155,12 @@ def read_htmlq_csv(src: Source, *, encoding: str | None = None, id_field: str | 
         else:
             warns.append(f"{where}: {what}. The sort is read, but the other fields of this participant could "
                          "not be placed with certainty: check them in the file.")
-    extra = pd.DataFrame(extra_rows) if other else None
+    # an unnamed column that is empty in every row (the separator HtmlQ ends each line with) is no field
+    for j in other:
+        if not header[j] and not any(e[f"column{j + 1}"] for e in extra_rows):
+            for e in extra_rows:
+                del e[f"column{j + 1}"]
+    extra = pd.DataFrame(extra_rows) if other and extra_rows[0] else None
     return build_imported(sort_ids=ids, values=values, statements=statements, distribution=distribution,
                           format="htmlq-csv", source=src.name, extra=extra, warnings=warns)
 

@@ -253,7 +253,8 @@ def _encode_texts(parts: list[tuple[str, str]], encoding: str, warns: list[str])
 def write_pqmethod(data: ImportedData | pd.DataFrame, dat_path: str | Path, *, statements: Any = None,
                    title: str | None = None, distribution: Sequence[int] | None = None,
                    encoding: str | None = None) -> list[str]:
-    """Write ``<study>.DAT`` and, when there are statements, ``<study>.STA`` beside it.
+    """Write ``<study>.DAT`` and ``<study>.STA`` beside it (placeholder lines ``Statement <id>``, with
+    a warning, when there are no statement texts: PQMethod needs one line per statement).
 
     Parameters
     ----------
@@ -277,7 +278,7 @@ def write_pqmethod(data: ImportedData | pd.DataFrame, dat_path: str | Path, *, s
     Returns
     -------
     list of str
-        Warnings (shortened ids, characters the code page lacks, long statements).
+        Warnings (shortened ids, characters the code page lacks, long statements, placeholder statements).
 
     Raises
     ------
@@ -294,8 +295,10 @@ def write_pqmethod(data: ImportedData | pd.DataFrame, dat_path: str | Path, *, s
         sorts = data
     ids, id_warns = _pqmethod_ids([str(c) for c in sorts.columns])
     warns.extend(id_warns)
-    texts = None
-    if statements is not None:
+    placeholders = statements is None
+    if placeholders:  # PQMethod's QANALYZE needs a .STA to print its tables: one line per statement
+        texts = [f"Statement {sid}" for sid in sorts.index]
+    else:
         texts = list(statements.astype(str)) if isinstance(statements, pd.Series) else [str(t) for t in statements]
     title = " ".join(str(title or "").split())[:68]
     parts = [("the title", title)] + [(f"Q-sort id {i!r}", i) for i in ids]
@@ -312,10 +315,13 @@ def write_pqmethod(data: ImportedData | pd.DataFrame, dat_path: str | Path, *, s
     dat = to_dat(sorts, distribution=distribution, title=fixed["the title"])
     dat_path = Path(dat_path)
     dat_path.write_bytes(dat.encode(encoding))
-    if texts is not None:
-        texts = [fixed[f"statement {k}"] for k in range(1, len(texts) + 1)]
-        if any(len(t) > 60 for t in texts):
-            warns.append("Some statements are longer than 60 characters; PQMethod may cut them when it prints.")
-        sta_path = dat_path.with_suffix(".STA" if dat_path.suffix.isupper() else ".sta")
-        sta_path.write_bytes(to_sta(texts).encode(encoding))
+    texts = [fixed[f"statement {k}"] for k in range(1, len(texts) + 1)]
+    if any(len(t) > 60 for t in texts):
+        warns.append("Some statements are longer than 60 characters; PQMethod may cut them when it prints.")
+    sta_path = dat_path.with_suffix(".STA" if dat_path.suffix.isupper() else ".sta")
+    sta_path.write_bytes(to_sta(texts).encode(encoding))
+    if placeholders:
+        warns.append(f"No statement texts were given: {sta_path.name} holds placeholders ('{texts[0].strip()}', ...), "
+                     "one line per statement as PQMethod needs; replace them with the statements in PQMethod's "
+                     "STATES (or give the texts: statements=..., --statements FILE on the command line).")
     return warns

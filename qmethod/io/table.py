@@ -53,6 +53,19 @@ def looks_long(header: Sequence[Any]) -> bool:
             and any(n in _LONG_VALUE for n in names))
 
 
+def _is_number(c: Any) -> bool:
+    """True when a cell reads as a number of any kind (2, 2.5, 1e155, -0,5), as a data cell would."""
+    if isinstance(c, bool) or c is None:
+        return False
+    if isinstance(c, (int, float)):
+        return True
+    try:
+        float(re.sub(r"\s", "", str(c)).replace(",", "."))
+    except ValueError:
+        return False
+    return True
+
+
 def _blank(c: Any) -> bool:
     return c is None or (isinstance(c, str) and not c.strip())
 
@@ -87,9 +100,14 @@ def read_wide_rows(rows: Sequence[Sequence[Any]], *, name: str, locate: Locate, 
     first = [r[cols[0]] for r in body]
     first_is_seq = (all(is_int_text(c) for c in first) and len(first) >= 3
                     and [int(re.sub(r"\s", "", str(c)).split(".")[0]) for c in first] == list(range(1, len(first) + 1)))
-    has_labels = (any(not is_int_text(c) for c in first) or first_is_seq
-                  or _blank(header[cols[0]]) or bool(_SORT_HEADER.match(str(header[cols[0]] or "")))
-                  or bool(_STATEMENT_HEADER.match(str(header[cols[0]] or ""))))
+    corner = header[cols[0]]
+    named_like_data = not (_blank(corner) or _SORT_HEADER.match(str(corner)) or _STATEMENT_HEADER.match(str(corner))
+                           or _TEXT_HEADER.match(str(corner)))
+    # a column named like the others (a sort's name) holding numbers is data even with a bad cell
+    # (2.5, 1e155, abc), so the bad cell is reported where it is instead of being taken for a label
+    mostly_numbers = sum(_is_number(c) for c in first) * 2 > len(first)
+    has_labels = (first_is_seq or not named_like_data
+                  or (any(not is_int_text(c) for c in first) and not mostly_numbers))
     data_cols = cols[1:] if has_labels else cols
     # a statement-text column ("text", "statement text", "wording") beside the statement ids
     text_col = next((j for j in data_cols if _TEXT_HEADER.match(str(header[j] or ""))

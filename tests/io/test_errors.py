@@ -169,3 +169,16 @@ def test_zip_bomb_refused():
 def test_missing_file(tmp_path):
     with pytest.raises(FormatError, match=r"nope\.csv: cannot open the file"):
         qio.read(tmp_path / "nope.csv")
+
+
+@pytest.mark.parametrize("bad", ["2.5", "1e155", "abc"])
+@pytest.mark.parametrize("field", [1, 2])
+def test_csv_bad_value_in_any_column_is_reported_where_it_is(data_dir, bad, field):
+    """A bad first-column cell under a sort's name is a bad value, not a label column."""
+    lines = (data_dir / "lipset.csv").read_text().splitlines()
+    cells = lines[1].split(",")
+    cells[field - 1] = bad
+    lines[1] = ",".join(cells)
+    with pytest.raises(FormatError, match=rf"^frac\.csv, line 2, field {field}: expected an integer Q-sort value, "
+                                          rf"found '{bad}'"):
+        qio.read("\n".join(lines).encode(), name="frac.csv", format="csv")

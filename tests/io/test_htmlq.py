@@ -72,3 +72,16 @@ def test_trailing_separator_missing_from_the_header_is_no_answer():
     data = qio.read(text.encode("utf-8"), name="h.csv")
     assert data.extra.loc["b", "form1"] == "Bergen" and data.extra.loc["b", "dur0"] == "11"
     assert not any("more field" in w for w in data.warnings)
+
+
+def test_trailing_separator_of_the_header_makes_no_empty_column():
+    data = qio.read(BUG / "htmlq_separator_in_answer.csv")
+    assert list(data.extra.columns) == ["sid", "uid", "npos", "nneu", "nneg", "form1", "form2", "comment1",
+                                        "dur0", "datetime"]
+    assert "column27" not in data.summary() and "datetime" in data.summary()
+
+
+def test_an_unnamed_column_with_content_is_kept():
+    text = "sid;uid;s1;s2;s3;\n1;a;-1;0;1;note\n2;b;1;0;-1;\n"
+    data = qio.read(text.encode(), name="q.csv", format="htmlq-csv")
+    assert data.extra["column6"].tolist() == ["note", ""]
