@@ -49,7 +49,7 @@ class StatementImage:
 
     @property
     def name(self) -> str:
-        """``<sha256>.<ext>``: the image's name in ``/media/<study>/`` URLs."""
+        """``<sha256>.<ext>``: the image's name in ``/pictures/<study>/`` URLs."""
         return f"{self.sha256}.{self.media_type.rsplit('/', 1)[-1]}"
 
 

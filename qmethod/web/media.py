@@ -1,4 +1,4 @@
-"""Pictures of picture statements: ``GET /media/<study>/<sha256>.<ext>``.
+"""Pictures of picture statements: ``GET /pictures/<study>/<sha256>.<ext>`` (Streamlit keeps ``/media/`` for itself).
 
 The bytes come from the database (stored with the published study), so every app process serves
 the same picture. The name is the picture's SHA-256, so an answer never changes: it is cached for a
@@ -19,7 +19,7 @@ from .database import app_database
 
 __all__ = ["routes", "MEDIA_PATH", "media_url"]
 
-MEDIA_PATH = "/media"
+MEDIA_PATH = "/pictures"
 
 
 def media_url(study_id: str, name: str) -> str:

@@ -1,4 +1,4 @@
-"""``GET /media/<study>/<sha256>.<ext>``: picture statements' images from the database."""
+"""``GET /pictures/<study>/<sha256>.<ext>``: picture statements' images from the database."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,7 +22,7 @@ def pictures(db, client, monkeypatch):
 
 def test_media_route_serves_the_stored_picture(pictures, client):
     img = pictures.statements[0].image
-    r = client.get(f"/media/ui-pictures/{img.name}")
+    r = client.get(f"/pictures/ui-pictures/{img.name}")
     assert r.status_code == 200
     assert r.content == (PICTURES / "images" / "p1.png").read_bytes()
     assert r.headers["content-type"] == "image/png"
@@ -32,10 +32,10 @@ def test_media_route_serves_the_stored_picture(pictures, client):
 
 def test_media_route_unknown_names_are_404(pictures, client):
     img = pictures.statements[0].image
-    assert client.get(f"/media/ui-pictures/{img.sha256}.jpeg").status_code == 404  # wrong type
-    assert client.get(f"/media/other-study/{img.name}").status_code == 404
-    assert client.get(f"/media/ui-pictures/{'0' * 64}.png").status_code == 404
-    assert client.get("/media/ui-pictures/p1.png").status_code == 404
+    assert client.get(f"/pictures/ui-pictures/{img.sha256}.jpeg").status_code == 404  # wrong type
+    assert client.get(f"/pictures/other-study/{img.name}").status_code == 404
+    assert client.get(f"/pictures/ui-pictures/{'0' * 64}.png").status_code == 404
+    assert client.get("/pictures/ui-pictures/p1.png").status_code == 404
 
 
 def test_publishing_without_the_pictures_names_the_statement(db):
