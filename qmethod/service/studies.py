@@ -21,7 +21,8 @@ from .types import StudyInfo
 from .validate import check_text
 
 __all__ = ["publish_study", "publish_study_file", "publish_studies_dir", "publishing_problems", "PublishProblem",
-           "get_study", "list_studies", "study_info", "study_image"]
+           "get_study", "list_studies", "study_info", "study_image",
+           "statement_pictures"]
 
 
 def _structure(study: Study) -> dict:
@@ -131,6 +132,26 @@ def publish_study_file(db: Database, path: str | Path) -> StudyInfo:
             data, _, digest = read_image(folder, s.image.file)
             images[digest] = data
     return publish_study(db, study, images=images)
+
+
+def statement_pictures(db: Database, study_id: str) -> dict[str, tuple[bytes, str]]:
+    """``{statement id: (bytes, media type)}`` of the picture statements of published study
+    ``study_id`` (empty for a study without pictures)."""
+    study = get_study(db, study_id)
+    wanted = {s.image.sha256: s.id for s in study.statements if s.image is not None}
+    if not wanted:
+        return {}
+
+    def work(session: Session) -> dict[str, tuple[bytes, str]]:
+        rows = session.execute(
+            select(StudyImageRow.sha256, StudyImageRow.data, StudyImageRow.media_type)
+            .join(StudyRow, StudyRow.id == StudyImageRow.study_id)
+            .where(StudyRow.slug == study_id, StudyImageRow.sha256.in_(list(wanted))))
+        by_sha = {r.sha256: (bytes(r.data), r.media_type) for r in rows}
+        return {s.id: by_sha[s.image.sha256] for s in study.statements
+                if s.image is not None and s.image.sha256 in by_sha}
+
+    return db.read(work)
 
 
 def study_image(db: Database, study_id: str, name: str) -> tuple[bytes, str] | None:

@@ -338,7 +338,9 @@ with tab_res:
         numbers_only = st.toggle("Numbers only", value=False, key="res_numbers")
         svg = plots.composite_svg(an.composite(result, f), statements=result.statements, markers=markers,
                                   consensus=consensus, title=f"{data.name}: composite Q-sort of {f}",
-                                  numbers_only=numbers_only)
+                                  numbers_only=numbers_only,
+                                  pictures=plots.study_picture_uris(db, data.source.removeprefix("study:"))
+                                  if data.source.startswith("study:") else None)
         st.image(svg, use_container_width=True)
         d1, d2, _ = st.columns([1, 1, 3])
         d1.download_button("Composite (SVG)", svg.encode("utf-8"), f"composite-{f}.svg", "image/svg+xml", key="comp_svg")
