@@ -9,7 +9,7 @@ import pytest
 
 from qmethod import service as sv
 
-from .conftest import ADMIN_PASSWORD, no_exception, settle, shot
+from .conftest import no_exception, open_paper_sorts, settle, shot
 
 pytestmark = pytest.mark.browser
 SMALL = Path(__file__).parents[1] / "ui" / "studies" / "ui-small"
@@ -25,15 +25,7 @@ def test_facilitated_sort_on_a_tablet(app, browser):
     sv.publish_study_file(app.db, SMALL)
     page = browser.new_page(viewport={"width": 1024, "height": 1366}, has_touch=True)
     page.set_default_timeout(30_000)
-    page.goto(app.url + "/researcher")
-    page.get_by_label("User name").fill("admin")
-    page.get_by_label("Password", exact=True).fill(ADMIN_PASSWORD)
-    page.keyboard.press("Enter")
-    page.get_by_role("heading", name="Studies").wait_for()
-    settle(page)
-    page.locator('[data-testid="stSidebar"]').get_by_role("link", name="Paper sorts", exact=True).click()
-    page.get_by_role("heading", name="Paper sorts: Small test study").wait_for()
-    settle(page)
+    open_paper_sorts(page, app, "Small test study")
     page.get_by_role("button", name="Start a facilitated sort").click()
 
     _at(page, "consent")

@@ -57,7 +57,7 @@ st.caption("On a tablet, beside the participant: the participant flow opens in t
            "text, and a Back button on every step lets you go back a step. The response is marked as "
            "facilitated by you (Responses page).")
 f1, f2 = st.columns([1, 2], vertical_alignment="bottom")
-fac_lang = f1.selectbox("Language", study.languages, format_func=lambda c: lang_names.get(c, c),
+fac_lang = f1.selectbox("Language of the sort", study.languages, format_func=lambda c: lang_names.get(c, c),
                         index=study.languages.index(study.default_language), key="paper_fac_lang")
 if f2.button("Start a facilitated sort", icon=":material/tablet:", key="paper_facilitated"):
     run(flow.start_facilitated, sid, user.username, fac_lang)
