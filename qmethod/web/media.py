@@ -7,6 +7,8 @@ year (``immutable``). The content type comes from the stored bytes' magic number
 """
 from __future__ import annotations
 
+import html
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -15,9 +17,10 @@ from starlette.routing import BaseRoute, Route
 from ..errors import StorageBusyError
 from ..service import study_image
 from ..study.images import image_type
+from ..study.model import StatementImage
 from .database import app_database
 
-__all__ = ["routes", "MEDIA_PATH", "media_url"]
+__all__ = ["routes", "MEDIA_PATH", "media_url", "picture_html"]
 
 MEDIA_PATH = "/pictures"
 
@@ -25,6 +28,12 @@ MEDIA_PATH = "/pictures"
 def media_url(study_id: str, name: str) -> str:
     """The address of picture ``name`` (``<sha256>.<ext>``) of study ``study_id``."""
     return f"{MEDIA_PATH}/{study_id}/{name}"
+
+
+def picture_html(study_id: str, image: StatementImage, alt: str) -> str:
+    """An ``<img>`` of a statement's picture (escaped), sized to fit its box, for a page's HTML."""
+    return (f'<img class="statement-img" src="{html.escape(media_url(study_id, image.name))}" '
+            f'alt="{html.escape(alt)}" style="max-width:100%;max-height:12rem;display:block">')
 
 
 async def _media(request: Request) -> Response:

@@ -104,5 +104,16 @@ def test_picture_study_on_a_phone(app, phone):
     assert no_page_hscroll(page)
     assert stored_layout(service.resume(app.db, token_of(page))) == {**plan, "P4": 1}
 
+    # the comments page shows the picture placed at -1, with its alt text, and no text under it
+    page.get_by_role("button", name="Gå videre").tap()
+    wait_screen(page, "comments", "nb")
+    img = page.locator("img.statement-img")
+    img.wait_for()
+    page.wait_for_function("() => { const i = document.querySelector('img.statement-img'); "
+                           "return i && i.complete && i.naturalWidth > 0; }")
+    assert img.count() == 1 and img.get_attribute("alt") == "Et rødt rektangel"
+    assert page.locator("p.statement", has_text="Et utsagn uten bilde").is_visible()  # the text statement at +1
+    shot(page, "pictures-phone-comments", full=False)
+
     # nothing came from another host
     assert hosts == {urlsplit(app.url).netloc}, hosts
