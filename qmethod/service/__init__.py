@@ -34,7 +34,8 @@ from .research import (
     participant_state,
     replay_participant,
 )
-from .studies import get_study, list_studies, publish_studies_dir, publish_study, publish_study_file, study_info
+from .studies import (get_study, list_studies, publish_studies_dir, publish_study, publish_study_file, statement_pictures,
+                      study_image, study_info)
 from .types import (
     AuditEvent,
     CompletedSorts,
@@ -46,7 +47,7 @@ from .types import (
 
 __all__ = [
     "Database", "open_database",
-    "publish_study", "publish_study_file", "publish_studies_dir", "get_study", "list_studies", "study_info",
+    "publish_study", "publish_study_file", "publish_studies_dir", "get_study", "list_studies", "study_info", "study_image", "statement_pictures",
     "start_participant", "resume", "resume_by_code", "give_consent", "set_language", "set_stage", "set_pile",
     "place_statement", "move_statement", "remove_statement", "swap_statements", "save_comment", "save_answer",
     "submit", "RESUME_MAX_FAILURES", "RESUME_WINDOW", "RESUME_MAX_FAILURES_ALL", "RESUME_GLOBAL_WINDOW",

@@ -82,14 +82,19 @@ def _load(conn: Connection, token: str, *, for_update: bool) -> tuple[Participan
 
 
 def start_participant(db: Database, study_id: str, *, language: str | None = None,
-                      external_id: str | None = None, now: datetime | None = None) -> ParticipantSession:
+                      external_id: str | None = None, facilitated_by: str | None = None,
+                      now: datetime | None = None) -> ParticipantSession:
     """Create a participant in a published, open study.
 
     Returns the token (>= 128 random bits, stored hashed), the resume code and the initial state
     (stage ``consent``). ``external_id`` is an optional id from the invitation link; one invitation
     id starts at most one participant of a study (:class:`~qmethod.errors.InvitationUsedError` for a
     second start, which the database enforces too: two starts at the same moment make one participant).
+    ``facilitated_by`` names the researcher running the sort together with the participant (a
+    facilitated sort); it is recorded in the start event and shown on the Responses page.
     """
+    if facilitated_by is not None and (not isinstance(facilitated_by, str) or not 0 < len(facilitated_by) <= 200):
+        raise StudyError("facilitated_by must be a researcher's name of at most 200 characters.")
     if external_id is not None and (not isinstance(external_id, str) or len(external_id) > 200):
         raise StudyError("external_id must be a text of at most 200 characters.")
     check_text(study_id, "The study id", StudyError)
@@ -116,7 +121,8 @@ def start_participant(db: Database, study_id: str, *, language: str | None = Non
         repo.add_token(conn, digest(token), pid, when)
         repo.add_sort_items(conn, pid, study.statement_ids)
         repo.append_event(conn, pid, 0, when, "start",
-                          {"language": lang, "study_revision": revision, "external_id": external_id})
+                          {"language": lang, "study_revision": revision, "external_id": external_id,
+                           **({"facilitated_by": facilitated_by} if facilitated_by else {})})
         p = ParticipantRecord(id=pid, study_id=sid, study_revision=revision, code=values["code"], language=lang,
                               stage="consent", version=0, consent_version=None, consented_at=None,
                               created_at=when, updated_at=when, submitted_at=None, condition=condition)

@@ -52,12 +52,17 @@ def participant_progress(db: Database, study_id: str) -> tuple[ParticipantProgre
         ).all())
         rows = session.scalars(select(ParticipantRow).where(ParticipantRow.study_id == srow.id)
                                .order_by(ParticipantRow.id))
+        facilitated = {pid: payload.get("facilitated_by") for pid, payload in session.execute(
+            select(EventRow.participant_id, EventRow.payload)
+            .join(ParticipantRow, ParticipantRow.id == EventRow.participant_id)
+            .where(ParticipantRow.study_id == srow.id, EventRow.kind == "start"))}
         return tuple(
             ParticipantProgress(
                 participant=p.code, external_id=p.external_id, language=p.language, stage=p.stage,
                 placed=placed.get(p.id, 0), n_statements=len(study.statements), version=p.version,
                 consent_version=p.consent_version, created_at=p.created_at, updated_at=p.updated_at,
                 consented_at=p.consented_at, submitted_at=p.submitted_at,
+                facilitated_by=facilitated.get(p.id) or None,
             )
             for p in rows
         )

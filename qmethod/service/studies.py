@@ -13,14 +13,16 @@ from sqlalchemy.orm import Session
 from ..errors import NotFoundError, QMethodError, StorageBusyError, StudyError
 from ..store import repo
 from ..store.db import Database
-from ..store.models import ParticipantRow, StatementRow, StudyRow, utcnow
+from ..store.models import ParticipantRow, StatementRow, StudyImageRow, StudyRow, utcnow
+from ..study.images import read_image
 from ..study.load import STUDY_FILE, load_study, parse_study
 from ..study.model import Study, study_to_dict
 from .types import StudyInfo
 from .validate import check_text
 
 __all__ = ["publish_study", "publish_study_file", "publish_studies_dir", "publishing_problems", "PublishProblem",
-           "get_study", "list_studies", "study_info"]
+           "get_study", "list_studies", "study_info", "study_image",
+           "statement_pictures"]
 
 
 def _structure(study: Study) -> dict:
@@ -47,13 +49,16 @@ def _info(session: Session, row: StudyRow, study: Study, now: datetime, changed:
     )
 
 
-def publish_study(db: Database, study: Study, *, now: datetime | None = None) -> StudyInfo:
+def publish_study(db: Database, study: Study, *, now: datetime | None = None,
+                  images: dict[str, bytes] | None = None) -> StudyInfo:
     """Store ``study`` (new, or a new revision of a study with the same id).
 
     Publishing an identical definition changes nothing. Once participants exist, texts may still be
     corrected (a changed consent text needs a new consent version), but statements, grid, comment
     columns and survey questions may not change: a :class:`~qmethod.errors.StudyError` says what
-    differs (publish under a new study id instead).
+    differs (publish under a new study id instead). ``images`` holds the bytes of the study's
+    pictures by SHA-256 (:func:`publish_study_file` reads them from the study folder); a picture
+    neither given nor already stored is a :class:`~qmethod.errors.StudyError`.
     """
     definition = study_to_dict(study)
     parse_study(definition, source=f"study {study.id!r}")  # a Study built by hand is checked like a file
@@ -98,15 +103,75 @@ def publish_study(db: Database, study: Study, *, now: datetime | None = None) ->
                 srow.position, srow.category, srow.text = pos, s.category, dict(s.text)
         for srow in existing.values():
             session.delete(srow)
+        _store_images(session, row, study, images or {})
         session.flush()
         return _info(session, row, study, when, changed)
 
     return db.write(work)
 
 
+def _store_images(session: Session, row: StudyRow, study: Study, images: dict[str, bytes]) -> None:
+    stored = set(session.scalars(select(StudyImageRow.sha256).where(StudyImageRow.study_id == row.id)))
+    for s in study.statements:
+        if s.image is None or s.image.sha256 in stored:
+            continue
+        data = images.get(s.image.sha256)
+        if data is None:
+            raise StudyError(f"Study {study.id!r}: the picture of statement {s.id!r} ({s.image.file}) is not "
+                             "stored; publish the study from its folder.")
+        session.add(StudyImageRow(study_id=row.id, revision=row.revision, statement=s.id, sha256=s.image.sha256,
+                                  media_type=s.image.media_type, data=data))
+        stored.add(s.image.sha256)
+
+
 def publish_study_file(db: Database, path: str | Path) -> StudyInfo:
-    """Validate a study file (or folder holding ``study.toml``) and publish it."""
-    return publish_study(db, load_study(path))
+    """Validate a study file (or folder holding ``study.toml``) and publish it with its pictures."""
+    study = load_study(path)
+    folder = Path(path) if Path(path).is_dir() else Path(path).parent
+    images = {}
+    for s in study.statements:
+        if s.image is not None:
+            data, _, digest = read_image(folder, s.image.file)
+            images[digest] = data
+    return publish_study(db, study, images=images)
+
+
+def statement_pictures(db: Database, study_id: str) -> dict[str, tuple[bytes, str]]:
+    """``{statement id: (bytes, media type)}`` of the picture statements of published study
+    ``study_id`` (empty for a study without pictures)."""
+    study = get_study(db, study_id)
+    wanted = {s.image.sha256: s.id for s in study.statements if s.image is not None}
+    if not wanted:
+        return {}
+
+    def work(session: Session) -> dict[str, tuple[bytes, str]]:
+        rows = session.execute(
+            select(StudyImageRow.sha256, StudyImageRow.data, StudyImageRow.media_type)
+            .join(StudyRow, StudyRow.id == StudyImageRow.study_id)
+            .where(StudyRow.slug == study_id, StudyImageRow.sha256.in_(list(wanted))))
+        by_sha = {r.sha256: (bytes(r.data), r.media_type) for r in rows}
+        return {s.id: by_sha[s.image.sha256] for s in study.statements
+                if s.image is not None and s.image.sha256 in by_sha}
+
+    return db.read(work)
+
+
+def study_image(db: Database, study_id: str, name: str) -> tuple[bytes, str] | None:
+    """``(bytes, media type)`` of the picture ``<sha256>.<ext>`` of published study ``study_id``,
+    or ``None`` if the study has no such picture."""
+    sha, _, ext = name.partition(".")
+    if len(sha) != 64 or len(study_id) > 64:
+        return None
+
+    def work(session: Session) -> tuple[bytes, str] | None:
+        found = session.execute(
+            select(StudyImageRow.data, StudyImageRow.media_type).join(StudyRow, StudyRow.id == StudyImageRow.study_id)
+            .where(StudyRow.slug == study_id, StudyImageRow.sha256 == sha)).first()
+        if found is None or found.media_type.rsplit("/", 1)[-1] != ext:
+            return None
+        return bytes(found.data), found.media_type
+
+    return db.read(work)
 
 
 @dataclass(frozen=True)

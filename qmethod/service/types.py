@@ -102,6 +102,8 @@ class ParticipantProgress:
     updated_at: datetime
     consented_at: datetime | None
     submitted_at: datetime | None
+    #: the researcher who ran the sort together with the participant (a facilitated sort), else None
+    facilitated_by: str | None = None
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ ids of the operations the participant pages posted, with their outcome, so a rep
 answered without applying it twice), ``deletion`` (a record, without personal data, that a
 participant was deleted on request) and ``resume_attempt``.
 Researcher side: ``researcher`` (accounts), ``researcher_session`` (logins), ``study_draft`` (studies
-being designed) and ``analysis_workspace`` (a researcher's analysis choices of one data source).
+being designed), ``study_image`` (the pictures of a study's picture statements, by SHA-256) and
+``analysis_workspace`` (a researcher's analysis choices of one data source).
 Co-interpretation: ``study_member`` (co-researchers invited to a study, with who added and removed them
 and when), ``factor_text`` (every version of a factor's name, summary and narrative, proposed or
 accepted, with author and time) and ``factor_note`` (the team's notes on a factor).
@@ -37,7 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Base", "UTCDateTime", "StudyRow", "StatementRow", "ParticipantRow", "AccessTokenRow",
+__all__ = ["Base", "UTCDateTime", "StudyRow", "StatementRow", "StudyImageRow", "ParticipantRow", "AccessTokenRow",
            "SortItemRow", "AnswerRow", "EventRow", "OperationRow", "DeletionRow", "ResumeAttemptRow", "ResearcherRow",
            "ResearcherSessionRow", "StudyDraftRow", "WorkspaceRow", "StudyMemberRow", "FactorTextRow", "FactorNoteRow",
            "utcnow"]
@@ -106,6 +107,22 @@ class StatementRow(Base):
     position: Mapped[int]
     category: Mapped[str | None] = mapped_column(String(200))
     text: Mapped[dict[str, Any]]
+
+
+class StudyImageRow(Base):
+    """A picture used by a study's statements, stored with the published study (every app process
+    serves the same bytes); the revision that first stored it is kept."""
+
+    __tablename__ = "study_image"
+    __table_args__ = (UniqueConstraint("study_id", "sha256", name="uq_study_image_study_sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"))
+    revision: Mapped[int]
+    statement: Mapped[str] = mapped_column(String(32))
+    sha256: Mapped[str] = mapped_column(String(64))
+    media_type: Mapped[str] = mapped_column(String(32))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class ParticipantRow(Base):

@@ -26,8 +26,10 @@ from .model import (
     PostSort,
     Question,
     Statement,
+    StatementImage,
     Study,
 )
+from .images import MEDIA_TYPES, read_image
 
 __all__ = ["load_study", "loads_study", "parse_study", "STUDY_FILE"]
 
@@ -59,11 +61,12 @@ def load_study(path: str | Path) -> Study:
         raise StudyError(f"Study file {p} does not exist.") from None
     except UnicodeDecodeError as exc:
         raise StudyError(f"{p}: the file is not UTF-8 text ({exc.reason} at byte {exc.start}).") from None
-    return loads_study(text, source=str(p))
+    return loads_study(text, source=str(p), folder=p.parent)
 
 
-def loads_study(text: str, *, source: str = STUDY_FILE) -> Study:
-    """Validate study TOML given as a string; ``source`` names it in error messages."""
+def loads_study(text: str, *, source: str = STUDY_FILE, folder: Path | None = None) -> Study:
+    """Validate study TOML given as a string; ``source`` names it in error messages, ``folder`` is
+    where picture statements' image files are (see :func:`parse_study`)."""
     deep = _too_deep(text)
     if deep is not None:
         line, key = deep
@@ -81,7 +84,7 @@ def loads_study(text: str, *, source: str = STUDY_FILE) -> Study:
         key = re.search(r"([A-Za-z0-9_\-]+)\s*=\s*[+-]?$", text[text.rfind("\n", 0, m.start()) + 1:m.start()])
         raise StudyError(f"{source}: line {line}: {key.group(1) if key else 'a value'}: a number of "
                          f"{m.end() - m.start()} digits; expected a small whole number.") from None
-    return parse_study(data, source=source, lines=_KeyLines(text))
+    return parse_study(data, source=source, lines=_KeyLines(text), folder=folder)
 
 
 def _too_deep(text: str) -> tuple[int, str] | None:
@@ -130,8 +133,13 @@ def _too_deep(text: str) -> tuple[int, str] | None:
     return None
 
 
-def parse_study(data: dict[str, Any], *, source: str = "study", lines: "_KeyLines | None" = None) -> Study:
+def parse_study(data: dict[str, Any], *, source: str = "study", lines: "_KeyLines | None" = None,
+                folder: Path | None = None) -> Study:
     """Validate a parsed study structure and build the :class:`Study`.
+
+    A picture statement's ``image`` file is read from ``folder`` and checked (see
+    :mod:`qmethod.study.images`); without a folder (the copy stored in the database) its recorded
+    ``image_sha256`` and ``image_type`` are used.
 
     Raises
     ------
@@ -139,6 +147,7 @@ def parse_study(data: dict[str, Any], *, source: str = "study", lines: "_KeyLine
         Listing every problem found, each with its field path (and line, when ``lines`` is given).
     """
     v = _Validator(data, source, lines)
+    v.folder = folder
     study = v.build()
     if v.problems:
         n = len(v.problems)
@@ -224,6 +233,7 @@ class _Validator:
         self.lines = lines
         self.problems: list[str] = []
         self.languages: tuple[str, ...] = ()
+        self.folder: Path | None = None
 
     # -- reporting -------------------------------------------------------------------------------
     def problem(self, path: str, message: str) -> None:
@@ -267,10 +277,9 @@ class _Validator:
         return value
 
     def texts(self, table: Any, path: str, key: str, *, required: bool = True,
-              multiline: bool = True) -> dict[str, str]:
+              multiline: bool = True, what: str = "a table of texts, one per language") -> dict[str, str]:
         full = f"{path}.{key}" if path else key
-        value = self.get(table, path, key, dict, required=required, default=None,
-                         what="a table of texts, one per language")
+        value = self.get(table, path, key, dict, required=required, default=None, what=what)
         if value is None:
             return {}
         return self.texts_of(value, full, multiline=multiline)
@@ -402,7 +411,7 @@ class _Validator:
             if not isinstance(item, dict):
                 self.problem(path, "expected a table with id and text")
                 continue
-            self.unknown(item, path, {"id", "text", "category"})
+            self.unknown(item, path, {"id", "text", "category", "image", "alt", "image_sha256", "image_type"})
             raw = self.get(item, path, "id", (str, int), default=None)
             if raw is None:
                 continue
@@ -415,13 +424,45 @@ class _Validator:
                 self.problem(f"{path}.id", f"statement id {sid!r} is already used by statements[{seen[sid]}]")
                 continue
             seen[sid] = i
-            text = self.texts(item, path, "text", multiline=False)
+            image = self.image(item, path, sid) if "image" in item or "alt" in item else None
+            text = self.texts(item, path, "text", multiline=False, required=image is None)
+            if image is not None:
+                image = StatementImage(file=image.file, sha256=image.sha256, media_type=image.media_type,
+                                       alt=image.alt, caption="text" in item)
             category = self.get(item, path, "category", str, required=False, default=None)
             category = self.text(category, f"{path}.category", multiline=False) if category else None
-            out.append(Statement(id=sid, text=text, category=category or None))
+            out.append(Statement(id=sid, text=text or (image.alt if image else {}), category=category or None,
+                                 image=image))
         if isinstance(items, list) and len(items) < 2 and "statements" in d:
             self.problem("statements", f"a study needs at least 2 statements, found {len(items)}")
         return out
+
+    def image(self, item: dict[str, Any], path: str, sid: str) -> StatementImage | None:
+        """The checked picture of statement ``sid`` (problems name the statement)."""
+        file = self.get(item, path, "image", str, default="", what=f"statement {sid!r} has alt text but no image")
+        alt = self.texts(item, path, "alt", multiline=False,
+                         what=f"statement {sid!r} is a picture; give its alt text in every study language")
+        if not file:
+            return None
+        if self.folder is not None:
+            try:
+                _, kind, digest = read_image(self.folder, file)
+            except (ValueError, OSError) as exc:
+                self.problem(f"{path}.image", f"statement {sid!r}: {exc}")
+                return None
+        else:
+            digest = self.get(item, path, "image_sha256", str, default="",
+                              what=f"statement {sid!r}: its image can only be checked from the study folder")
+            kind = self.get(item, path, "image_type", str, default="")
+            if digest and not re.fullmatch(r"[0-9a-f]{64}", digest):
+                self.problem(f"{path}.image_sha256", f"statement {sid!r}: expected 64 hex digits")
+                return None
+            if kind and kind not in MEDIA_TYPES:
+                self.problem(f"{path}.image_type", f"statement {sid!r}: expected one of {', '.join(MEDIA_TYPES)}")
+                return None
+            if not (digest and kind):
+                return None
+        return StatementImage(file=file, sha256=digest, media_type=kind, alt=alt)
 
     def grid(self, d: dict[str, Any], n_statements: int) -> Grid:
         g = self.get(d, "", "grid", dict, default={})

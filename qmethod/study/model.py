@@ -16,6 +16,7 @@ __all__ = [
     "PILES",
     "QUESTION_TYPES",
     "Statement",
+    "StatementImage",
     "GridColumn",
     "Grid",
     "Consent",
@@ -36,12 +37,35 @@ Texts = dict[str, str]
 
 
 @dataclass(frozen=True)
+class StatementImage:
+    """A picture statement's image: ``file`` as written (relative to the study folder), the
+    ``sha256`` (hex) and ``media_type`` of its bytes, its alt text per language, and whether the
+    statement's text is shown under the picture (``caption``; otherwise the text is the alt text)."""
+
+    file: str
+    sha256: str
+    media_type: str
+    alt: Texts
+    caption: bool = False
+
+    @property
+    def name(self) -> str:
+        """``<sha256>.<ext>``: the image's name in ``/pictures/<study>/`` URLs."""
+        return f"{self.sha256}.{self.media_type.rsplit('/', 1)[-1]}"
+
+
+@dataclass(frozen=True)
 class Statement:
-    """One statement: a stable id (used in data and exports), its text per language, a category."""
+    """One statement: a stable id (used in data and exports), its text per language, a category.
+
+    A picture statement has an ``image``; its ``text`` is then the alt text unless the study gives
+    a text too (``image.caption``), so tables and exports always have a readable text.
+    """
 
     id: str
     text: Texts
     category: str | None = None
+    image: StatementImage | None = None
 
 
 @dataclass(frozen=True)
@@ -271,8 +295,15 @@ def study_to_dict(study: Study) -> dict[str, Any]:
         "survey": [question(q) for q in study.survey],
         **({"conditions": [{"id": c.id, "instruction": dict(c.instruction)} for c in study.conditions]}
            if study.conditions else {}),
-        "statements": [
-            {"id": s.id, **({"category": s.category} if s.category else {}), "text": dict(s.text)}
-            for s in study.statements
-        ],
+        "statements": [_statement(s) for s in study.statements],
     }
+
+
+def _statement(s: Statement) -> dict[str, Any]:
+    d: dict[str, Any] = {"id": s.id, **({"category": s.category} if s.category else {})}
+    if s.image is None or s.image.caption:
+        d["text"] = dict(s.text)
+    if s.image is not None:
+        d.update(image=s.image.file, alt=dict(s.image.alt), image_sha256=s.image.sha256,
+                 image_type=s.image.media_type)
+    return d

@@ -42,7 +42,7 @@ from .text import plain, signed
 __all__ = [
     "SCREENS", "PAGE_FILES", "Ctx", "database", "get_study", "enter", "go", "screen_for", "call",
     "flash", "show_flash", "missing_messages", "lang_of", "study_text", "header", "remember_token",
-    "forget_token", "query_study", "ROOT",
+    "forget_token", "query_study", "ROOT", "start_facilitated", "facilitated_by",
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -331,8 +331,47 @@ def header(ctx: Ctx | None, screen: str, lang: str, study: Study | None) -> None
                 set_participant_cookie(ctx.token)  # renders nothing; the server keeps the token (HttpOnly)
     else:
         page_lang(lang)
-    access_tools(lang)
+    by = facilitated_by(ctx)
+    access_tools(lang, preset={"large": True} if by else None, preset_id=f"facilitated:{ctx.state.participant}"
+                 if by and ctx is not None else None)
+    if by and ctx is not None:
+        _facilitator_bar(ctx, screen, lang, by)
     show_flash(lang)
+
+
+_FACILITATED = "facilitated_tokens"
+
+
+def start_facilitated(study_id: str, researcher: str, language: str | None = None) -> NoReturn:
+    """Start a participant of ``study_id`` whom ``researcher`` sorts together with (a facilitated
+    sort, recorded in its start event) and open the participant flow in this browser tab: larger
+    text switched on, and a "Back a step" button on every step. Raises ``QMethodError`` if the
+    study is not open."""
+    session = service.start_participant(database(), study_id, language=language, facilitated_by=researcher)
+    st.session_state.setdefault(_FACILITATED, {})[session.token] = researcher
+    remember_token(session.token, study_id)
+    st.session_state["resume_code"] = session.resume_code
+    go("consent", session.token, study_id)
+
+
+def facilitated_by(ctx: Ctx | None) -> str | None:
+    """The researcher running this tab's participant flow together with the participant, if any."""
+    if ctx is None:
+        return None
+    return st.session_state.get(_FACILITATED, {}).get(ctx.token)
+
+
+def _facilitator_bar(ctx: Ctx, screen: str, lang: str, researcher: str) -> None:
+    """A facilitated sort: who runs it, and "Back a step" to the previous step (not back over the consent)."""
+    stages = ctx.state.stages
+    stage = "consent" if screen == "instruction" else screen
+    prev = stages[stages.index(stage) - 1] if stage in stages and stages.index(stage) > 0 else None
+    with st.container(key="facilitator_bar", horizontal=True, vertical_alignment="center"):
+        st.caption(t("facilitated_note", lang, name=researcher))
+        if prev is not None and not ctx.state.completed and st.button(t("facilitated_back", lang),
+                                                                      key=f"facilitator_back_{screen}"):
+            if call(ctx, service.set_stage, prev) is not None:
+                go("instruction" if prev == "consent" else prev, ctx.token, ctx.state.study_id)
 
 
 def saved_note(lang: str) -> None:

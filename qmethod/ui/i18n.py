@@ -197,6 +197,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "access_speak": "Les opp",
         "access_read_page": "Les siden høyt",
         "access_no_voice": "Denne enheten kan ikke lese opp tekst.",
+        "facilitated_note": "Sortering sammen med {name}.",
+        "facilitated_back": "← Ett steg tilbake",
         # Streamlit's own texts (translated in the browser by the page_lang component)
         "st_skip": "Hopp til innholdet",
         "st_heading_link": "Lenke til denne overskriften",
@@ -386,6 +388,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "access_speak": "Read aloud",
         "access_read_page": "Read the page aloud",
         "access_no_voice": "This device cannot read text aloud.",
+        "facilitated_note": "Sorting together with {name}.",
+        "facilitated_back": "← Back a step",
         "st_skip": "Skip to the content",
         "st_heading_link": "Link to this heading",
         "st_enter_submit": "Press Enter to send",

@@ -13,9 +13,9 @@ from . import compression, loading, security
 
 def routes() -> list[BaseRoute]:
     """The application's own HTTP routes (participant operations, cookies, ...)."""
-    from . import participant
+    from . import media, participant
 
-    return [*participant.routes(), *security.routes()]
+    return [*participant.routes(), *security.routes(), *media.routes()]
 
 
 def middleware() -> list[Middleware]:

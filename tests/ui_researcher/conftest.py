@@ -70,3 +70,16 @@ def shot(page, name: str) -> Path:
     settle(page)
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def open_paper_sorts(page, app, title: str) -> None:
+    """Log in as admin and open the Paper sorts page of the study titled ``title``."""
+    page.goto(app.url + "/researcher")
+    page.get_by_label("User name").fill("admin")
+    page.get_by_label("Password", exact=True).fill(ADMIN_PASSWORD)
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Studies").wait_for()
+    settle(page)
+    page.locator('[data-testid="stSidebar"]').get_by_role("link", name="Paper sorts", exact=True).click()
+    page.get_by_role("heading", name=f"Paper sorts: {title}").wait_for()
+    settle(page)

@@ -9,7 +9,7 @@ import pytest
 from qmethod import service as sv
 from qmethod.study import load_study
 
-from .conftest import ADMIN_PASSWORD, no_exception, settle, shot
+from .conftest import no_exception, open_paper_sorts, settle, shot
 
 pytestmark = pytest.mark.browser
 DEMO = Path(__file__).parents[2] / "studies" / "brukermedvirkning"
@@ -26,15 +26,7 @@ def test_a_34_card_sheet_typed_by_keyboard_only_becomes_a_completed_sort(app, br
 
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(30_000)
-    page.goto(app.url + "/researcher")
-    page.get_by_label("User name").fill("admin")
-    page.get_by_label("Password", exact=True).fill(ADMIN_PASSWORD)
-    page.keyboard.press("Enter")
-    page.get_by_role("heading", name="Studies").wait_for()
-    settle(page)
-    page.locator('[data-testid="stSidebar"]').get_by_role("link", name="Paper sorts", exact=True).click()
-    page.get_by_role("heading", name="Paper sorts: Brukermedvirkning").wait_for()
-    settle(page)
+    open_paper_sorts(page, app, "Brukermedvirkning")
     # the print pack's download is on the page (it is drawn after the heading)
     page.get_by_role("button", name="Download cards, score sheet and instructions (PDF)").first.wait_for()
 

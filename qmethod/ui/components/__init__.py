@@ -1,13 +1,26 @@
 """Custom browser components (Streamlit components v2: inline JS/CSS, no iframe, no build step)."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
 from typing import Any
 
+from ...study import Study
+from ...study.model import Statement
+from ...web.media import media_url
 from ...web.participant import OP_PATH, STATE_PATH, state_json
 
-__all__ = ["asset", "module_js", "queue_data"]
+__all__ = ["asset", "module_js", "queue_data", "statement_item"]
+
+
+def statement_item(study: Study, s: Statement, text: Callable[[dict[str, str]], str]) -> dict[str, Any]:
+    """A statement as the grid and presort draw it (``statementFace`` in ``common.js``): id and text
+    in the page's language (``text`` picks it), and for a picture statement the picture's address on
+    the app's own host, its alt text and whether the text is shown under it."""
+    item: dict[str, Any] = {"id": s.id, "text": text(s.text)}
+    if s.image is not None:
+        item.update(image=media_url(study.id, s.image.name), alt=text(s.image.alt), caption=s.image.caption)
+    return item
 
 
 def asset(package: str, name: str) -> str:

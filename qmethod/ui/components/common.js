@@ -273,6 +273,15 @@ function h(tag, attrs, ...children) {
   return node;
 }
 
+// A statement's face: its picture (st.image, with st.alt) sized to fit the card, and its text
+// (textContent) below it when it has one (always for a statement without a picture).
+function statementFace(st, textClass, textTag) {
+  const nodes = [];
+  if (st.image) nodes.push(h("img", { class: "q-stmt-img", src: st.image, alt: st.alt || "", loading: "lazy", decoding: "async", draggable: "false" }));
+  if (!st.image || st.caption) nodes.push(h(textTag || "span", { class: textClass, text: st.text }));
+  return nodes;
+}
+
 // "{name}" placeholders filled from values (unknown ones become empty).
 function fmt(template, values) {
   return String(template || "").replace(/\{(\w+)\}/g, (_, k) => (k in values ? String(values[k]) : ""));

@@ -6,6 +6,7 @@ statement text escaped; :func:`svg_png` rasterises it.
 """
 from __future__ import annotations
 
+import base64
 import html
 import textwrap
 
@@ -78,15 +79,34 @@ def _wrap(text: str, width: int, lines: int) -> list[str]:
     return out
 
 
+def picture_uri(data: bytes, media_type: str) -> str:
+    """A picture as a ``data:`` address, so a figure holding it needs nothing from elsewhere."""
+    return f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def study_picture_uris(db, study_id: str | None) -> dict[str, str]:
+    """``{statement id: picture address}`` of a published study's picture statements (empty for
+    none, or for data that is not a study's)."""
+    if not study_id:
+        return {}
+    from qmethod import service
+
+    return {sid: picture_uri(data, kind) for sid, (data, kind) in service.statement_pictures(db, study_id).items()}
+
+
 def composite_svg(columns: dict[int, list], *, statements: pd.Series | None = None,
                   markers: dict | None = None, consensus: set | None = None, title: str = "",
-                  numbers_only: bool = False, labels: dict[int, str] | None = None) -> str:
+                  numbers_only: bool = False, labels: dict[int, str] | None = None,
+                  pictures: dict[str, str] | None = None) -> str:
     """The composite Q-sort of a factor: the grid filled with statement numbers (and texts).
 
     ``columns``: grid value -> statement ids top to bottom; ``markers``: id -> suffix shown after the
     number (``*``/``**`` distinguishing, ``▲``/``▼`` higher/lower than in every other factor);
-    ``consensus``: ids drawn shaded. Everything is escaped.
+    ``consensus``: ids drawn shaded; ``pictures``: id -> picture address (:func:`picture_uri`) drawn
+    in the cell of a picture statement instead of its text, which becomes the picture's title (the
+    alt text). Everything is escaped.
     """
+    pictures = pictures or {}
     markers = markers or {}
     consensus = consensus or set()
     values = sorted(columns)
@@ -119,7 +139,12 @@ def composite_svg(columns: dict[int, list], *, statements: pd.Series | None = No
             mark = markers.get(sid, "")
             out.append(f'<text x="{x + 5}" y="{y + 14}" font-size="12" font-weight="bold" fill="#24292f">'
                        f'{e(str(num))}{e(mark)}</text>')
-            if not numbers_only and statements is not None:
+            if not numbers_only and sid in pictures:
+                alt = e(str(statements.get(sid, ""))) if statements is not None else ""
+                out.append(f'<image x="{x + 4}" y="{y + 19}" width="{cw - 8}" height="{ch - 23}" '
+                           f'preserveAspectRatio="xMidYMid meet" href="{e(pictures[sid])}"><title>{alt}</title>'
+                           '</image>')
+            elif not numbers_only and statements is not None:
                 for k, line in enumerate(_wrap(statements.get(sid, ""), 24, 5)):
                     out.append(f'<text x="{x + 5}" y="{y + 28 + k * 11}" font-size="9.5" fill="#24292f">'
                                f'{e(line)}</text>')

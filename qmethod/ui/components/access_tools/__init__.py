@@ -32,6 +32,10 @@ _COMPONENT = st.components.v2.component(
 )
 
 
-def access_tools(lang: str) -> None:
-    """Draw the toolbar in ``lang`` (the page's language)."""
-    _COMPONENT(key="access_tools", data={"lang": lang, "strings": strings_for(STRING_KEYS, lang)})
+def access_tools(lang: str, *, preset: dict[str, bool] | None = None, preset_id: str | None = None) -> None:
+    """Draw the toolbar in ``lang`` (the page's language). ``preset`` (e.g. ``{"large": True}`` for
+    a facilitated sort) switches aids on once per ``preset_id``; the participant can switch them off."""
+    data = {"lang": lang, "strings": strings_for(STRING_KEYS, lang)}
+    if preset and preset_id:
+        data.update(preset=preset, preset_id=preset_id)
+    _COMPONENT(key="access_tools", data=data)

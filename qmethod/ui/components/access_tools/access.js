@@ -103,6 +103,11 @@ export default function accessTools(component) {
   const S = (k) => (data && data.strings && data.strings[k]) || k;
   speech.lang = (data && data.lang) || "nb";
   const prefs = load();
+  if (data && data.preset && data.preset_id && prefs.preset_id !== data.preset_id) {
+    // switched on once (a facilitated sort), so that the participant can still switch it off
+    Object.assign(prefs, data.preset, { preset_id: data.preset_id });
+    save(prefs);
+  }
   applyPage(prefs);
   if (!speech.bound) {
     document.addEventListener("focusin", onAct, true);

@@ -112,7 +112,7 @@ function createInstance(root) {
     const done = s.piles.size;
     const st = current();
     progress.textContent = st ? S("ps_progress", { n: done + 1, total }) + " \u00b7 " + S("ps_left", { left: total - done }) : S("ps_done");
-    cardText.textContent = st ? st.text : S("ps_done");
+    cardText.replaceChildren(...(st ? statementFace(st, "ps-text-line") : [document.createTextNode(S("ps_done"))]));
     cardBox.classList.toggle("is-done", !st);
     groupLabel.textContent = S("ps_group");
     pileButtons.forEach((b, i) => {

@@ -359,7 +359,7 @@ function createInstance(root) {
         "aria-pressed": String(picked),
         "aria-describedby": where,
       },
-      h("span", { class: "qg-card-text", text: st.text }),
+      ...statementFace(st, "qg-card-text"),
       picked ? h("span", { class: "qg-badge", text: S("selected_badge") }) : null
     );
     return h("li", { class: "qg-item" }, b);
@@ -466,7 +466,7 @@ function createInstance(root) {
         h(
           "li",
           { class: "qg-row" + (cur === null ? " is-open" : "") },
-          h("label", { for: selId, class: "qg-row-text", text: st.text }),
+          h("label", { for: selId, class: "qg-row-text" }, ...statementFace(st, "qg-row-label")),
           pileText ? h("span", { class: "qg-row-pile", text: S("from_pile", { pile: pileText }) }) : null,
           select
         )

@@ -12,6 +12,7 @@ from qmethod.study.response import MAX_COMMENT
 from qmethod.ui import flow
 from qmethod.ui.i18n import t
 from qmethod.ui.text import as_html, plain, signed
+from qmethod.web.media import picture_html
 
 ctx = flow.enter("comments")
 lang = ctx.lang
@@ -60,8 +61,12 @@ if not targets:
     st.info(t("comments_none", lang))
 for score, sid in targets:
     text = ctx.statement_text(sid)
+    picture = study.statement(sid).image
     with st.container(border=True):
-        st.markdown(as_html(text, "p", "statement"), unsafe_allow_html=True)
+        if picture is not None:  # a picture statement: the picture, and its text only if it has one
+            st.markdown(picture_html(study.id, picture, ctx.text(picture.alt)), unsafe_allow_html=True)
+        if picture is None or picture.caption:
+            st.markdown(as_html(text, "p", "statement"), unsafe_allow_html=True)
         st.caption(t("comment_column", lang, column=signed(score)))
         label = t("comment_label", lang, text=plain(text))
         if not required:

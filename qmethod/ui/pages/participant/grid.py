@@ -9,6 +9,7 @@ import streamlit as st
 
 from qmethod import service
 from qmethod.ui import flow
+from qmethod.ui.components import statement_item
 from qmethod.ui.components.qsort_grid import qsort_grid
 from qmethod.ui.i18n import GRID_KEYS, strings_for, t
 from qmethod.ui.text import plain
@@ -26,7 +27,7 @@ with st.container(border=True, key="grid_instruction"):  # in view while sorting
 st.markdown(t("grid_page_intro" if study.grid.forced else "grid_page_intro_free", lang))
 qsort_grid(
     key="grid_widget",
-    statements=[{"id": s.id, "text": ctx.text(s.text), "pile": ctx.state.piles.get(s.id)} for s in study.statements],
+    statements=[{**statement_item(study, s, ctx.text), "pile": ctx.state.piles.get(s.id)} for s in study.statements],
     columns=[{"value": c.score, "capacity": c.count, "label": ctx.text(c.label) if c.label else ""}
              for c in study.grid.columns],
     forced=study.grid.forced,

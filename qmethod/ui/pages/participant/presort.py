@@ -9,6 +9,7 @@ import streamlit as st
 
 from qmethod import service
 from qmethod.ui import flow
+from qmethod.ui.components import statement_item
 from qmethod.ui.components.presort import presort
 from qmethod.ui.i18n import PRESORT_KEYS, strings_for, t
 
@@ -21,7 +22,7 @@ st.title(t("presort_heading", lang))
 st.markdown(t("presort_intro", lang))
 presort(
     key="presort_widget",
-    statements=[{"id": s.id, "text": ctx.text(s.text)} for s in ctx.study.statements],
+    statements=[statement_item(ctx.study, s, ctx.text) for s in ctx.study.statements],
     token=ctx.token,
     state=ctx.state,
     strings=strings_for(PRESORT_KEYS, lang),

@@ -468,7 +468,9 @@ if tab_res.open:
             numbers_only = st.toggle("Numbers only", value=False, key="res_numbers")
             svg = plots.composite_svg(an.composite(result, f), statements=result.statements, markers=markers,
                                       consensus=consensus, title=an.composite_title(data, plan, f),
-                                      numbers_only=numbers_only)
+                                      numbers_only=numbers_only,
+                                      pictures=plots.study_picture_uris(db, data.source.split(":")[1])
+                                      if data.source.startswith("study:") else None)
             st.image(svg, use_container_width=True)
             d1, d2, _ = st.columns([1, 1, 3])
             d1.download_button("Composite (SVG)", svg.encode("utf-8"), f"composite-{f}.svg", "image/svg+xml",

@@ -56,7 +56,8 @@ with left:
     svg = plots.composite_svg(fv.composite, statements=texts.reindex(view.zscores.index).fillna(""),
                               markers=markers, consensus={s.id for s in fv.of_kind("consensus")},
                               title=f"Composite Q-sort of {factor}",
-                              labels=view.grid_labels.get(language) or None)
+                              labels=view.grid_labels.get(language) or None,
+                              pictures=plots.study_picture_uris(db, view.study_id))
     st.image(svg, use_container_width=True)
     st.caption("The grid as a person who shares this viewpoint would fill it in. * p < .05, ** p < .01 "
                "distinguishing; ▲/▼ higher/lower than in every other factor; grey: consensus.")

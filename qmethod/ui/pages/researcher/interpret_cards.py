@@ -9,7 +9,9 @@ from __future__ import annotations
 import streamlit as st
 
 from qmethod.service import interpretation as it
+from qmethod.ui import flow
 from qmethod.ui.pages.researcher.interpret_common import LANG_NAMES, choose_analysis, load_view
+from qmethod.ui.researcher import plots
 from qmethod.ui.researcher.auth import gate, run
 from qmethod.ui.text import escape_html
 
@@ -42,21 +44,31 @@ PRINT_CSS = """<style>
 </style>"""
 
 
-def card_html(card: it.ViewpointCard, t: dict[str, str]) -> str:
-    """One card as semantic HTML (every text escaped)."""
+def card_html(card: it.ViewpointCard, t: dict[str, str], pictures: dict[str, str] | None = None) -> str:
+    """One card as semantic HTML (every text escaped). ``pictures``: statement id -> picture address
+    (:func:`~qmethod.ui.researcher.plots.picture_uri`); a picture statement is shown as its picture
+    with the statement's text (its alt text, or its text) as alt text and below it."""
     e = escape_html
+    by_text = {str(text): sid for sid, text in card.details["statement"].items()}
+
+    def item(x: str) -> str:
+        uri = (pictures or {}).get(by_text.get(x, ""))
+        if uri is None:
+            return e(x)
+        return f'<img src="{e(uri)}" alt="{e(x)}" style="max-width:12rem;max-height:8rem;display:block"> {e(x)}'
+
     title = card.name or t["unnamed"].format(f=card.factor)
     out = [f'<article class="qcard" lang="{e(card.language)}" aria-labelledby="card-{card.factor}">'
            f'<h2 id="card-{card.factor}">{e(title)}</h2>']
     if card.summary:
         out.append(f"<p><strong>{e(card.summary)}</strong></p>")
     out.append(f"<p>{e(t['people'].format(n=card.n_people))}</p>")
-    out.append(f"<h3>{e(t['agree'])}</h3><ul>" + "".join(f"<li>{e(x)}</li>" for x in card.agree) + "</ul>")
-    out.append(f"<h3>{e(t['disagree'])}</h3><ul>" + "".join(f"<li>{e(x)}</li>" for x in card.disagree) + "</ul>")
+    out.append(f"<h3>{e(t['agree'])}</h3><ul>" + "".join(f"<li>{item(x)}</li>" for x in card.agree) + "</ul>")
+    out.append(f"<h3>{e(t['disagree'])}</h3><ul>" + "".join(f"<li>{item(x)}</li>" for x in card.disagree) + "</ul>")
     out.append(f"<h3>{e(t['apart'])}</h3>")
     if card.higher or card.lower:
-        out.append("<ul>" + "".join(f"<li>{e(t['more'].capitalize())}: {e(x)}</li>" for x in card.higher)
-                   + "".join(f"<li>{e(t['less'].capitalize())}: {e(x)}</li>" for x in card.lower) + "</ul>")
+        out.append("<ul>" + "".join(f"<li>{e(t['more'].capitalize())}: {item(x)}</li>" for x in card.higher)
+                   + "".join(f"<li>{e(t['less'].capitalize())}: {item(x)}</li>" for x in card.lower) + "</ul>")
     else:
         out.append(f"<p>{e(t['none_apart'])}</p>")
     if card.words:
@@ -77,11 +89,12 @@ view = load_view(user, analysis, language)
 if view is None:
     st.stop()
 st.markdown(PRINT_CSS, unsafe_allow_html=True)
+pictures = plots.study_picture_uris(flow.database(), view.study_id)
 for f in view.factors:
     card = run(it.viewpoint_card, view, f, language)
     if card is None:
         continue
-    st.markdown(card_html(card, t), unsafe_allow_html=True)
+    st.markdown(card_html(card, t, pictures), unsafe_allow_html=True)
     with st.expander(t["details"]):
         st.caption(t["details_note"])
         st.dataframe(card.details.rename(columns={"array": "kolonne" if language == "nb" else "column"}),

@@ -1,4 +1,5 @@
-"""Paper sorts: print the cards and the score sheet, and type a sort from a score sheet into the study.
+"""Paper sorts: print the cards and the score sheet, start a facilitated sort (the participant flow
+in this browser, sorted together with a participant), and type a sort from a score sheet into the study.
 
 The entry is made for the keyboard: one field per grid column (Tab moves to the next), card numbers
 separated by spaces; every field is checked as soon as it is left (a card twice, a number that is no
@@ -51,7 +52,17 @@ c2.download_button(
     on_click="ignore", icon=":material/print:",
 )
 
-st.subheader("2. Type in a score sheet")
+st.subheader("2. Sort together with a participant")
+st.caption("On a tablet, beside the participant: the participant flow opens in this browser with larger "
+           "text, and a Back button on every step lets you go back a step. The response is marked as "
+           "facilitated by you (Responses page).")
+f1, f2 = st.columns([1, 2], vertical_alignment="bottom")
+fac_lang = f1.selectbox("Language of the sort", study.languages, format_func=lambda c: lang_names.get(c, c),
+                        index=study.languages.index(study.default_language), key="paper_fac_lang")
+if f2.button("Start a facilitated sort", icon=":material/tablet:", key="paper_facilitated"):
+    run(flow.start_facilitated, sid, user.username, fac_lang)
+
+st.subheader("3. Type in a score sheet")
 if saved := st.session_state.pop("paper_saved", None):
     st.success(f"Saved as participant {saved}. It is part of the study's completed sorts.", icon=":material/check:")
 n = len(study.statements)

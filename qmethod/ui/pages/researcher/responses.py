@@ -57,9 +57,10 @@ def overview() -> list[str] | None:
             "last activity": p.updated_at.strftime("%Y-%m-%d %H:%M"),
             "minutes": _minutes(p.created_at, p.submitted_at or p.updated_at),
             "completed": p.submitted_at is not None, "invitation id": p.external_id or "",
+            "facilitated by": p.facilitated_by or "",
         })
-    table = pd.DataFrame(rows, columns=["participant", "stage", "placed", "language", "started", "last activity",
-                                        "minutes", "completed", "invitation id"])
+    table = pd.DataFrame(rows, columns=["participant", "stage", "placed", "facilitated by", "language", "started",
+                                        "last activity", "minutes", "completed", "invitation id"])
     done = int(table["completed"].sum()) if len(table) else 0
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Started", len(table))
