@@ -9,7 +9,6 @@ the database; a link holding the token (``?p=``) still works and is dropped from
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path

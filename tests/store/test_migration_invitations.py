@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from qmethod import service as sv
 from qmethod.store import open_database
 from qmethod.store.migrate import current_revision, head_revision, upgrade
 
@@ -13,7 +12,10 @@ def test_upgrade_keeps_both_participants_of_a_doubled_invitation(tmp_path):
     db = open_database(f"sqlite:///{tmp_path / 'old.sqlite'}", migrate=False)
     try:
         upgrade(db.engine, "0003")
-        sv.publish_study_file(db, "tests/data/studies/mini")
+        with db.engine.begin() as conn:  # the study as the 0003 schema holds it
+            conn.execute(text(
+                "INSERT INTO study (slug, revision, next_number, definition, published_at, updated_at) "
+                "VALUES ('mini', 1, 3, '{}', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
         with db.engine.begin() as conn:  # what the old code let happen: two starts with inv-1
             # (written as the schema of 0003 holds them: today's models have columns 0003 lacks)
             for number, resume in ((1, "one-hash"), (2, "other-hash")):
