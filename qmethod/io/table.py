@@ -25,6 +25,8 @@ from qmethod.io.imported import ImportedData, build_imported, statement_ids_from
 
 __all__ = ["read_csv", "read_xlsx", "read_long", "read_wide_rows", "read_long_rows", "xlsx_rows", "looks_long"]
 
+_WHOLE_NUMBER = re.compile(r"^[+-]?[0-9]+$")
+
 Locate = Callable[[int, int], str]  # (row index, column index) in the given rows -> "line 3" / "cell B3"
 
 _SORT_HEADER = re.compile(r"^\s*(participants?|names?|respondents?|ids?|sorts?|q-?sorts?|persons?|"
@@ -213,7 +215,7 @@ def read_long_rows(rows: Sequence[Sequence[Any]], *, name: str, locate: Locate, 
             st_order.append(st)
     if not table:
         raise FormatError(f"{name}: expected rows of participant, statement, value under the header, found none.")
-    if all(s.lstrip("+-").isdigit() for s in st_order):
+    if all(_WHOLE_NUMBER.match(s) for s in st_order):  # (not "--27": lstrip took every sign)
         st_order.sort(key=int)
     for sid, sort in table.items():
         missing = [s for s in st_order if s not in sort]
@@ -221,7 +223,7 @@ def read_long_rows(rows: Sequence[Sequence[Any]], *, name: str, locate: Locate, 
             raise FormatError(f"{name}: participant {sid!r} has no value for statement {missing[0]!r} "
                               f"({len(missing)} missing); expected one row per participant and statement.")
     ids = statement_ids_from_labels(st_order)
-    if isinstance(ids[0], str) and all(s.isdigit() for s in st_order):
+    if isinstance(ids[0], str) and all(s.isascii() and s.isdigit() for s in st_order):
         ids = [int(s) for s in st_order]
     values = [[sort[s] for s in st_order] for sort in table.values()]
     return build_imported(sort_ids=list(table), values=values, statement_ids=ids, statements=statements,

@@ -182,3 +182,16 @@ def test_csv_bad_value_in_any_column_is_reported_where_it_is(data_dir, bad, fiel
     with pytest.raises(FormatError, match=rf"^frac\.csv, line 2, field {field}: expected an integer Q-sort value, "
                                           rf"found '{bad}'"):
         qio.read("\n".join(lines).encode(), name="frac.csv", format="csv")
+
+
+def test_long_format_statement_id_with_two_signs_is_a_clear_error_not_a_crash(tmp_path):
+    """A long file whose statement ids are numbers but one reads '--27': the reader took it for a
+    number (lstrip removed both signs) and crashed sorting the ids (found by the fuzz test)."""
+    import qmethod
+
+    rows = ["participant,statement,value"]
+    rows += [f"P{p},{s},{v}" for p in (1, 2, 3) for s, v in ((1, -1), (2, 0), ("--27", 1))]
+    f = tmp_path / "l.csv"
+    f.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    data = qmethod.io.read(f)  # read as text ids, in file order, instead of failing
+    assert list(data.sorts.index.astype(str)) == ["1", "2", "--27"]
