@@ -439,12 +439,12 @@ GRID_KEYS: tuple[str, ...] = (
     "picked", "pick_cancelled", "target", "target_free", "placed", "returned", "column_full", "list_heading",
     "not_placed", "from_pile",
 ) + ("not_saved_retrying", "out_of_date", "leave_unsaved", "wait_for_save", "swapped", "error_completed",
-     "error_conflict", "error_generic", "unknown_link", "skipped_full", "column_full_note", "undo_move", "undone_move")
+     "error_conflict", "error_generic", "unknown_link", "skipped_full", "column_full_note", "undo_move", "undone_move", "loading")
 PRESORT_KEYS: tuple[str, ...] = (
     "ps_progress", "ps_left", "ps_disagree", "ps_neutral", "ps_agree", "ps_keys", "ps_undo", "ps_undone",
     "ps_put", "ps_done", "ps_counts", "ps_group", "saving", "saved",
 ) + ("not_saved_retrying", "out_of_date", "leave_unsaved", "wait_for_save", "error_completed", "error_conflict",
-     "error_generic", "unknown_link")
+     "error_generic", "unknown_link", "loading")
 
 
 def t(key: str, lang: str, **values: object) -> str:

@@ -32,3 +32,59 @@ def test_no_stale_not_finished_hint_and_the_refusal_shows_at_the_buttons(app, pa
     button = _box(page, page.get_by_role("button", name="Continue"))
     message = _box(page, alert)
     assert 0 <= message["y"] - (button["y"] + button["height"]) < 200, (button, message)
+
+
+def _in_view(page, text: str) -> bool:
+    """True if some visible element showing ``text`` lies wholly inside the viewport."""
+    size = page.viewport_size
+    for el in page.get_by_text(text).all():
+        box = el.bounding_box() if el.is_visible() else None
+        if box and box["height"] >= 10 and box["y"] >= 0 and box["y"] + box["height"] <= size["height"]:
+            return True
+    return False
+
+
+def test_the_wait_for_save_line_shows_where_continue_was_tapped_on_a_phone(app, phone):
+    to_grid(phone, app)
+    for sid, score in (("T1", -1), ("T2", 1), ("T3", 0), ("T4", 0)):
+        place_in_list(phone, sid, score)
+    settle(phone)
+    phone.route("**/api/participant/op", lambda route: route.abort())  # the last move cannot be sent yet
+    place_in_list(phone, "T5", 0)
+    button = phone.get_by_role("button", name="Continue")
+    button.scroll_into_view_if_needed()
+    button.click()
+    wait = "One moment – your last change is not saved yet."
+    phone.get_by_role("status").filter(has_text=wait).first.wait_for()
+    assert _in_view(phone, wait), "the wait message is out of view where Continue was tapped"
+    assert phone.get_by_role("button", name="Continue").is_visible()
+    phone.unroute("**/api/participant/op")
+    phone.wait_for_url("**/comments?**")
+    settle(phone)
+    assert phone.get_by_text(wait).count() == 0
+
+
+def test_continue_from_the_presort_says_loading_at_once_in_the_study_language(app, phone):
+    from .conftest import give_consent, start, wait_screen
+    from .flows import SMALL_IDS, SMALL_PLAN, presort_by_plan
+
+    start(phone, app, "ui-small", "nb")
+    give_consent(phone, "nb")
+    press_continue(phone, "nb")
+    wait_screen(phone, "presort", "nb")
+    presort_by_plan(phone, SMALL_PLAN, SMALL_IDS, use_keys=True)
+    settle(phone)
+    # Record every status line in view while the presort is still on screen (before the server has
+    # answered the tap: the wait that took 28 s on a weak signal).
+    phone.evaluate("""() => { window.__seen = [];
+        const presortShown = () => [...document.querySelectorAll('*')].some(
+            e => e.shadowRoot && e.shadowRoot.querySelector('[data-testid="presort-card"]'));
+        new MutationObserver(() => { if (!presortShown()) return;
+          for (const el of document.querySelectorAll('[role="status"]')) {
+            const r = el.getBoundingClientRect();
+            if (r.height >= 10 && r.top >= 0 && r.bottom <= innerHeight) window.__seen.push(el.textContent); } })
+          .observe(document.body, {subtree: true, childList: true, characterData: true}); }""")
+    press_continue(phone, "nb")
+    wait_screen(phone, "grid", "nb")
+    assert "Laster …" in phone.evaluate("() => window.__seen")
+    assert not any(el.is_visible() for el in phone.get_by_text("Laster …").all())  # gone once the grid is there
