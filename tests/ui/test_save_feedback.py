@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import press_continue, settle
+from .conftest import axe_check, press_continue, settle
 from .flows import place_in_list, to_grid
 
 pytestmark = pytest.mark.browser
@@ -88,3 +88,27 @@ def test_continue_from_the_presort_says_loading_at_once_in_the_study_language(ap
     wait_screen(phone, "grid", "nb")
     assert "Laster …" in phone.evaluate("() => window.__seen")
     assert not any(el.is_visible() for el in phone.get_by_text("Laster …").all())  # gone once the grid is there
+
+
+def test_the_save_status_stays_in_view_while_sorting_on_a_phone(app, phone):
+    to_grid(phone, app)
+    phone.get_by_test_id("qsort-view-grid").click()
+    settle(phone)
+    phone.context.set_offline(True)
+    try:
+        phone.get_by_test_id("card-T3").focus()
+        phone.keyboard.press("Enter")
+        phone.keyboard.press("Enter")  # into the suggested column 0
+        phone.get_by_test_id("col-0").get_by_test_id("card-T3").wait_for()
+        phone.get_by_test_id("col-0").evaluate("el => el.scrollIntoView({block: 'end'})")
+        phone.wait_for_timeout(300)
+        toolbar = phone.get_by_test_id("qsort-counter").bounding_box()
+        assert toolbar["y"] + toolbar["height"] < 0, "the grid's toolbar is still in view"
+        phone.get_by_test_id("qsort-save").filter(has_text="Not saved yet – trying again").wait_for(
+            state="attached", timeout=15_000)
+        assert _in_view(phone, "Not saved yet – trying again"), "the save status scrolled out of view"
+    finally:
+        phone.context.set_offline(False)
+    phone.get_by_test_id("qsort-save").filter(has_text="✓ Saved").wait_for(state="attached", timeout=30_000)
+    assert _in_view(phone, "✓ Saved")
+    assert axe_check(phone, "grid-phone-floating-status") == []
