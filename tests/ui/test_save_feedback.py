@@ -112,3 +112,24 @@ def test_the_save_status_stays_in_view_while_sorting_on_a_phone(app, phone):
     phone.get_by_test_id("qsort-save").filter(has_text="✓ Saved").wait_for(state="attached", timeout=30_000)
     assert _in_view(phone, "✓ Saved")
     assert axe_check(phone, "grid-phone-floating-status") == []
+
+
+def test_a_double_tap_in_the_presort_files_one_statement(app, phone):
+    from .conftest import give_consent, start, wait_screen
+
+    start(phone, app, "ui-small", "nb")
+    give_consent(phone, "nb")
+    press_continue(phone, "nb")
+    wait_screen(phone, "presort", "nb")
+    phone.get_by_test_id("presort-agree").dblclick()
+    phone.get_by_test_id("count-agree").filter(has_text=": 1").wait_for()
+    settle(phone)
+    assert phone.get_by_test_id("count-agree").inner_text().endswith(": 1")
+    assert phone.get_by_test_id("presort-progress").inner_text().startswith("Utsagn 2 av 5")
+    # Taps at a reading pace each count; so do quick keys (1, 2, 3).
+    phone.wait_for_timeout(500)
+    phone.get_by_test_id("presort-neutral").tap()
+    phone.keyboard.press("1")
+    phone.keyboard.press("1")
+    phone.get_by_test_id("count-disagree").filter(has_text=": 2").wait_for()
+    assert phone.get_by_test_id("count-neutral").inner_text().endswith(": 1")
