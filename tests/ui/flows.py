@@ -38,6 +38,7 @@ def presort_by_plan(page, plan: dict[str, str], order: list[str], *, use_keys: b
         if use_keys:
             page.keyboard.press({"disagree": "1", "neutral": "2", "agree": "3"}[pile])
         else:
+            page.wait_for_timeout(450)  # a reading pace: a second tap within 0.4 s is a double tap
             page.locator(LIVE_PRESORT).get_by_test_id(PILE_BUTTON[pile]).click()
     settle(page)
 

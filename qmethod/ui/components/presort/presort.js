@@ -16,7 +16,7 @@ export default function presort(component) {
 }
 
 function createInstance(root) {
-  const s = { data: null, q: null, unsubscribe: null, piles: new Map(), history: null, message: "", lastTap: -Infinity };
+  const s = { data: null, q: null, unsubscribe: null, piles: new Map(), history: null, message: "", lastTap: { pile: null, at: -Infinity } };
   const inst = { update, cleanup: null, connected: () => wrap.isConnected };
   const S = (k, v) => fmt((s.data && s.data.strings && s.data.strings[k]) || k, v || {});
 
@@ -33,11 +33,11 @@ function createInstance(root) {
   const pileButtons = PILES.map((pile, i) => {
     const b = h("button", { type: "button", class: "ps-btn ps-" + pile, "data-pile": pile, "data-key": "pile-" + pile, "data-testid": "presort-" + pile, "aria-describedby": "ps-text", "aria-keyshortcuts": String(i + 1) });
     b.addEventListener("click", () => {
-      // A double tap would file the next card, never read, too: a tap this soon after the last one
-      // is ignored (keys 1/2/3 are not, except a held key's repeats).
+      // A double tap would file the next card, never read, too: a second tap on the same pile this
+      // soon after the first is ignored (keys 1/2/3 are not, except a held key's repeats).
       const now = performance.now();
-      if (now - s.lastTap < DOUBLE_TAP_MS) return;
-      s.lastTap = now;
+      if (s.lastTap.pile === pile && now - s.lastTap.at < DOUBLE_TAP_MS) return;
+      s.lastTap = { pile, at: now };
       put(pile);
     });
     buttons.appendChild(b);
