@@ -99,6 +99,16 @@ def place_in_list(page, sid: str, score: int) -> None:
     choose_in_list(page, sid, score)
 
 
+def sort_with_last_move_unsent(page) -> None:
+    """Place the five ui-small cards; the last placement cannot be sent (its posts are aborted until
+    the test calls ``page.unroute("**/api/participant/op")``)."""
+    for sid, score in (("T1", -1), ("T2", 1), ("T3", 0), ("T4", 0)):
+        place_in_list(page, sid, score)
+    settle(page)
+    page.route("**/api/participant/op", lambda route: route.abort())
+    place_in_list(page, "T5", 0)
+
+
 def drag(page, sid: str, score: int) -> None:
     """Drag card ``sid`` onto the head of column ``score`` with the mouse (the top of the column)."""
     settle(page)

@@ -7,7 +7,8 @@ import pytest
 from qmethod import service
 
 from .conftest import settle, token_of, wait_screen
-from .flows import desktop_page, drag, grid_events, place_in_list, place_on_other_device, stored_layout, to_grid
+from .flows import (desktop_page, drag, grid_events, place_in_list, place_on_other_device,
+                    sort_with_last_move_unsent, stored_layout, to_grid)
 
 pytestmark = pytest.mark.browser
 
@@ -168,11 +169,7 @@ def test_a_device_coming_back_into_view_shows_the_other_devices_layout(app, brow
 
 def test_continue_waits_until_every_move_is_stored(app, page):
     to_grid(page, app)
-    for sid, score in (("T1", -1), ("T2", 1), ("T3", 0), ("T4", 0)):
-        place_in_list(page, sid, score)
-    settle(page)
-    page.route("**/api/participant/op", lambda route: route.abort())  # the last move cannot be sent yet
-    place_in_list(page, "T5", 0)
+    sort_with_last_move_unsent(page)
     page.get_by_role("button", name="Continue").click()
     page.get_by_test_id("qsort-message").filter(has_text="not saved yet").wait_for()
     page.wait_for_timeout(1500)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from .conftest import axe_check, press_continue, settle
-from .flows import place_in_list, to_grid
+from .flows import place_in_list, sort_with_last_move_unsent, to_grid
 
 pytestmark = pytest.mark.browser
 
@@ -46,11 +46,7 @@ def _in_view(page, text: str) -> bool:
 
 def test_the_wait_for_save_line_shows_where_continue_was_tapped_on_a_phone(app, phone):
     to_grid(phone, app)
-    for sid, score in (("T1", -1), ("T2", 1), ("T3", 0), ("T4", 0)):
-        place_in_list(phone, sid, score)
-    settle(phone)
-    phone.route("**/api/participant/op", lambda route: route.abort())  # the last move cannot be sent yet
-    place_in_list(phone, "T5", 0)
+    sort_with_last_move_unsent(phone)
     button = phone.get_by_role("button", name="Continue")
     button.scroll_into_view_if_needed()
     button.click()
