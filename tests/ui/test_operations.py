@@ -137,7 +137,7 @@ def test_two_devices_never_overwrite_silently(app, browser, page):
     _key_place(page, "T4", 1)  # column +1 looks free here
     page.get_by_test_id("col-1").get_by_test_id("col-message").filter(has_text="Column +1 is full").wait_for()
     page.get_by_test_id("qsort-message").filter(
-        has_text="changed in another tab or on another device").wait_for()
+        has_text="changed somewhere else, in another tab or on another phone or computer").wait_for()
     settle(page)
     assert stored_layout(service.resume(app.db, token_of(page))) == {"T1": -1, "T2": 1}
     assert page.get_by_test_id("col-1").get_by_test_id("card-T2").count() == 1
