@@ -75,7 +75,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "grid_page_heading": "Andre runde: plasser utsagnene",
         "grid_page_intro": "Plasser hvert utsagn i en kolonne. Til venstre er det du er mest uenig i, til høyre det du er mest enig i. Hver kolonne har et fast antall plasser.",
         "grid_page_intro_free": "Plasser hvert utsagn i en kolonne. Til venstre er det du er mest uenig i, til høyre det du er mest enig i. Antallet plasser er et forslag.",
-        "grid_not_done": "Sorteringen er ikke ferdig ennå.",
         "missing_unplaced": "{n} utsagn er ikke plassert ennå.",
         "missing_column": "Kolonne {column} har {used} utsagn, men skal ha {capacity}.",
         "missing_presort": "{n} utsagn er ikke fordelt i hauger ennå.",
@@ -272,7 +271,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "grid_page_heading": "Second round: place the statements",
         "grid_page_intro": "Put each statement in a column. On the left is what you disagree with most, on the right what you agree with most. Each column has a fixed number of places.",
         "grid_page_intro_free": "Put each statement in a column. On the left is what you disagree with most, on the right what you agree with most. The number of places is a suggestion.",
-        "grid_not_done": "The sort is not finished yet.",
         "missing_unplaced": "{n} statements are not placed yet.",
         "missing_column": "Column {column} holds {used} statements but needs {capacity}.",
         "missing_presort": "{n} statements are not in a pile yet.",
@@ -445,12 +443,12 @@ GRID_KEYS: tuple[str, ...] = (
     "picked", "pick_cancelled", "target", "target_free", "placed", "returned", "column_full", "list_heading",
     "not_placed", "from_pile",
 ) + ("not_saved_retrying", "out_of_date", "leave_unsaved", "wait_for_save", "swapped", "error_completed",
-     "error_conflict", "error_generic", "unknown_link", "skipped_full", "column_full_note", "undo_move", "undone_move")
+     "error_conflict", "error_generic", "unknown_link", "skipped_full", "column_full_note", "undo_move", "undone_move", "loading")
 PRESORT_KEYS: tuple[str, ...] = (
     "ps_progress", "ps_left", "ps_disagree", "ps_neutral", "ps_agree", "ps_keys", "ps_undo", "ps_undone",
     "ps_put", "ps_done", "ps_counts", "ps_group", "saving", "saved",
 ) + ("not_saved_retrying", "out_of_date", "leave_unsaved", "wait_for_save", "error_completed", "error_conflict",
-     "error_generic", "unknown_link")
+     "error_generic", "unknown_link", "loading")
 
 
 def t(key: str, lang: str, **values: object) -> str:

@@ -38,6 +38,7 @@ def presort_by_plan(page, plan: dict[str, str], order: list[str], *, use_keys: b
         if use_keys:
             page.keyboard.press({"disagree": "1", "neutral": "2", "agree": "3"}[pile])
         else:
+            page.wait_for_timeout(450)  # a reading pace: a second tap within 0.4 s is a double tap
             page.locator(LIVE_PRESORT).get_by_test_id(PILE_BUTTON[pile]).click()
     settle(page)
 
@@ -96,6 +97,16 @@ def place_in_list(page, sid: str, score: int) -> None:
     if page.get_by_test_id("qsort-view-list").get_attribute("aria-pressed") != "true":
         page.get_by_test_id("qsort-view-list").click()
     choose_in_list(page, sid, score)
+
+
+def sort_with_last_move_unsent(page) -> None:
+    """Place the five ui-small cards; the last placement cannot be sent (its posts are aborted until
+    the test calls ``page.unroute("**/api/participant/op")``)."""
+    for sid, score in (("T1", -1), ("T2", 1), ("T3", 0), ("T4", 0)):
+        place_in_list(page, sid, score)
+    settle(page)
+    page.route("**/api/participant/op", lambda route: route.abort())
+    place_in_list(page, "T5", 0)
 
 
 def drag(page, sid: str, score: int) -> None:

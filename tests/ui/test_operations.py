@@ -7,7 +7,8 @@ import pytest
 from qmethod import service
 
 from .conftest import settle, token_of, wait_screen
-from .flows import desktop_page, drag, grid_events, place_in_list, place_on_other_device, stored_layout, to_grid
+from .flows import (desktop_page, drag, grid_events, place_in_list, place_on_other_device,
+                    sort_with_last_move_unsent, stored_layout, to_grid)
 
 pytestmark = pytest.mark.browser
 
@@ -136,7 +137,7 @@ def test_two_devices_never_overwrite_silently(app, browser, page):
     _key_place(page, "T4", 1)  # column +1 looks free here
     page.get_by_test_id("col-1").get_by_test_id("col-message").filter(has_text="Column +1 is full").wait_for()
     page.get_by_test_id("qsort-message").filter(
-        has_text="changed in another tab or on another device").wait_for()
+        has_text="changed somewhere else, in another tab or on another phone or computer").wait_for()
     settle(page)
     assert stored_layout(service.resume(app.db, token_of(page))) == {"T1": -1, "T2": 1}
     assert page.get_by_test_id("col-1").get_by_test_id("card-T2").count() == 1
@@ -168,11 +169,7 @@ def test_a_device_coming_back_into_view_shows_the_other_devices_layout(app, brow
 
 def test_continue_waits_until_every_move_is_stored(app, page):
     to_grid(page, app)
-    for sid, score in (("T1", -1), ("T2", 1), ("T3", 0), ("T4", 0)):
-        place_in_list(page, sid, score)
-    settle(page)
-    page.route("**/api/participant/op", lambda route: route.abort())  # the last move cannot be sent yet
-    place_in_list(page, "T5", 0)
+    sort_with_last_move_unsent(page)
     page.get_by_role("button", name="Continue").click()
     page.get_by_test_id("qsort-message").filter(has_text="not saved yet").wait_for()
     page.wait_for_timeout(1500)

@@ -274,6 +274,7 @@ def test_demo_study_on_a_phone_by_touch_and_list(app, phone):
     wait_screen(page, "presort", "nb")
     page.locator(LIVE_PRESORT).get_by_test_id("presort-card").wait_for()
     for sid in IDS:
+        page.wait_for_timeout(450)  # a reading pace: a second tap within 0.4 s is a double tap
         page.locator(LIVE_PRESORT).get_by_test_id({"disagree": "presort-disagree", "neutral": "presort-neutral",
                              "agree": "presort-agree"}[PLAN[sid]]).tap()
         if sid == IDS[5]:

@@ -93,6 +93,7 @@ def _complete_in_browser(browser, link: str, study_id: str, order: list[int], db
     p.wait_for_url("**/presort?**")
     settle(p)
     for n in range(1, len(ids) + 1):
+        p.wait_for_timeout(450)  # a reading pace: a second tap within 0.4 s is a double tap
         p.get_by_test_id("presort-neutral").click()
         p.get_by_test_id("count-neutral").filter(has_text=re.compile(rf"\b{n}$")).wait_for()
     settle(p)

@@ -192,9 +192,14 @@ function createQueue(cfg) {
     "click",
     (ev) => {
       const gate = q.gate;
-      if (!gate || q.idle() || !ev.isTrusted || !ev.target.closest) return;
+      if (!gate || !ev.isTrusted || !ev.target.closest) return;
       const key = gate.keys.find((k) => ev.target.closest(".st-key-" + k + " button"));
       if (!key) return;
+      if (q.idle()) {
+        // The next page can take many seconds on a weak signal: say so at once, where the tap was.
+        showBar(gate.loadingText, true);
+        return;
+      }
       ev.preventDefault();
       ev.stopImmediatePropagation();
       if (gate.waiting) return;
@@ -204,7 +209,10 @@ function createQueue(cfg) {
         gate.waiting = false;
         gate.released();
         const button = document.querySelector(".st-key-" + key + " button");
-        if (button) button.click();
+        if (button) {
+          showBar(gate.loadingText, true);
+          button.click();
+        }
       });
     },
     true
@@ -214,8 +222,46 @@ function createQueue(cfg) {
 }
 
 // The Streamlit buttons (by key) that leave the page: they wait until the queue is idle.
-function gateButtons(q, keys, blocked, released) {
-  q.gate = keys && keys.length ? { keys, blocked, released, waiting: false } : null;
+function gateButtons(q, keys, blocked, released, loadingText) {
+  q.gate = keys && keys.length ? { keys, blocked, released, loadingText, waiting: false } : null;
+}
+
+// A short line fixed at the bottom of the viewport, where the participant just tapped a page button
+// (the component's own message box can be far above, out of view on a phone): "One moment – ..."
+// while a leaving button waits for the queue, "Loading …" while the next page comes. It lives in
+// the page's body (outside the component), so it also survives the component's unmounting; a
+// "Loading …" line goes once the app has finished the run that the tap started.
+function showBar(text, untilRunEnds) {
+  let bar = document.getElementById("qmethod-wait-bar");
+  if (!text) {
+    if (bar) bar.remove();
+    return;
+  }
+  if (!bar) {
+    bar = h("div", { id: "qmethod-wait-bar", role: "status", "data-testid": "wait-bar" });
+    Object.assign(bar.style, {
+      position: "fixed", left: "0", right: "0", bottom: "0", zIndex: "1000000", padding: "0.75rem 1rem",
+      background: "#1b1b1f", color: "#ffffff", fontSize: "1rem", lineHeight: "1.4", fontWeight: "600",
+      textAlign: "center", boxShadow: "0 -2px 8px rgba(0,0,0,0.3)", pointerEvents: "none",
+    });
+    document.body.appendChild(bar);
+  }
+  bar.textContent = text;
+  if (bar.__watch) bar.__watch.disconnect();
+  bar.__watch = null;
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!untilRunEnds || !app) return;
+  let ran = false;
+  const watch = new MutationObserver(() => {
+    const state = app.getAttribute("data-test-script-state");
+    if (state === "running") ran = true;
+    else if (ran && state === "notRunning") {
+      watch.disconnect();
+      if (bar.__watch === watch) bar.remove();
+    }
+  });
+  watch.observe(app, { attributes: true, attributeFilter: ["data-test-script-state"] });
+  bar.__watch = watch;
 }
 
 // A component instance `s` follows the queue named by this render's `data` (its events go to
@@ -227,7 +273,19 @@ function attachQueue(s, data, S, onQueue, showMessage) {
     s.q = q;
     s.unsubscribe = q.subscribe(onQueue);
   }
-  gateButtons(q, data.gate, () => showMessage(S("wait_for_save")), () => showMessage(""));
+  gateButtons(
+    q,
+    data.gate,
+    () => {
+      showMessage(S("wait_for_save"));
+      showBar(S("wait_for_save"), false);
+    },
+    () => {
+      showMessage("");
+      showBar("", false);
+    },
+    S("loading")
+  );
 }
 
 // The status line: "✓ Saved", "Saving …" or "Not saved yet – trying again", and "may be out of date".

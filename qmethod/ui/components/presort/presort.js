@@ -7,6 +7,7 @@
 
 const instances = new WeakMap();
 const PILES = ["disagree", "neutral", "agree"];
+const DOUBLE_TAP_MS = 400;
 // The copy drawn last takes the keys (Streamlit can show a second copy for a moment while it redraws).
 const keysTo = { inst: null };
 
@@ -15,7 +16,7 @@ export default function presort(component) {
 }
 
 function createInstance(root) {
-  const s = { data: null, q: null, unsubscribe: null, piles: new Map(), history: null, message: "" };
+  const s = { data: null, q: null, unsubscribe: null, piles: new Map(), history: null, message: "", lastTap: { pile: null, at: -Infinity } };
   const inst = { update, cleanup: null, connected: () => wrap.isConnected };
   const S = (k, v) => fmt((s.data && s.data.strings && s.data.strings[k]) || k, v || {});
 
@@ -31,7 +32,14 @@ function createInstance(root) {
   const groupLabel = h("p", { id: "ps-group", class: "ps-group" });
   const pileButtons = PILES.map((pile, i) => {
     const b = h("button", { type: "button", class: "ps-btn ps-" + pile, "data-pile": pile, "data-key": "pile-" + pile, "data-testid": "presort-" + pile, "aria-describedby": "ps-text", "aria-keyshortcuts": String(i + 1) });
-    b.addEventListener("click", () => put(pile));
+    b.addEventListener("click", () => {
+      // A double tap would file the next card, never read, too: a second tap on the same pile this
+      // soon after the first is ignored (keys 1/2/3 are not, except a held key's repeats).
+      const now = performance.now();
+      if (s.lastTap.pile === pile && now - s.lastTap.at < DOUBLE_TAP_MS) return;
+      s.lastTap = { pile, at: now };
+      put(pile);
+    });
     buttons.appendChild(b);
     return b;
   });
@@ -141,7 +149,7 @@ function createInstance(root) {
 
   function onKey(ev) {
     if (!wrap.isConnected || (keysTo.inst !== inst && keysTo.inst.connected())) return;
-    if (ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    if (ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey || ev.repeat) return;
     const t = ev.composedPath ? ev.composedPath()[0] : ev.target;
     const tag = t && t.tagName ? t.tagName.toLowerCase() : "";
     if (tag === "input" || tag === "textarea" || tag === "select" || (t && t.isContentEditable)) return;

@@ -273,7 +273,7 @@ function createInstance(root) {
   }
 
   // ---------------------------------------------------------------- rendering
-  let live, counter, saveStatus, toolbar, body, helpText, msgBox;
+  let live, counter, saveStatus, toolbar, body, helpText, msgBox, floatStatus;
 
   function skeleton() {
     live = h("div", { class: "qg-sr", role: "status", "aria-live": "polite", "aria-atomic": "true", "data-testid": "qsort-live" });
@@ -283,9 +283,25 @@ function createInstance(root) {
     helpText = h("p", { class: "qg-help" });
     msgBox = h("p", { class: "qg-msg", "data-testid": "qsort-message", hidden: true });
     body = h("div", { class: "qg-body" });
-    wrap.append(toolbar, msgBox, helpText, body, live);
+    // The save status again, fixed at the bottom of the viewport while the grid is on screen but its
+    // toolbar has scrolled away (on a phone the columns are far below it). A visual copy only
+    // (screen readers have the toolbar's), and taps go through it.
+    floatStatus = h("p", { class: "qg-float", "aria-hidden": "true", "data-testid": "qsort-save-float", hidden: true });
+    wrap.append(toolbar, msgBox, helpText, body, live, floatStatus);
   }
   skeleton();
+
+  const seen = { toolbar: true, grid: true };
+  const watch = typeof IntersectionObserver === "function"
+    ? new IntersectionObserver((entries) => {
+        for (const e of entries) seen[e.target === toolbar ? "toolbar" : "grid"] = e.isIntersecting;
+        if (s.data) renderStatus();
+      })
+    : null;
+  if (watch) {
+    watch.observe(toolbar);
+    watch.observe(wrap);
+  }
 
   function announce(text) {
     live.textContent = "";
@@ -301,6 +317,10 @@ function createInstance(root) {
     saveStatus.textContent = statusText(s.q, S);
     saveStatus.classList.toggle("is-saving", st === "saving" || st === "retrying");
     saveStatus.classList.toggle("is-retrying", st === "retrying" || (st === "saved" && s.q.outOfDate));
+    floatStatus.textContent = saveStatus.textContent;
+    floatStatus.className = saveStatus.className.replace("qg-save", "qg-float");
+    floatStatus.hidden = !saveStatus.textContent || seen.toolbar || !seen.grid;
+    wrap.classList.toggle("has-float", !floatStatus.hidden);
     const text = s.message || (s.mode === "list" && s.colMsg ? s.colMsg.text : "");
     msgBox.textContent = text;
     msgBox.hidden = !text;
@@ -732,6 +752,7 @@ function createInstance(root) {
 
   function teardown() {
     document.removeEventListener("keydown", onStrayKey);
+    if (watch) watch.disconnect();
     endPress();
     if (s.unsubscribe) s.unsubscribe();
     instances.delete(root);

@@ -12,7 +12,6 @@ from qmethod.ui import flow
 from qmethod.ui.components import statement_item
 from qmethod.ui.components.qsort_grid import qsort_grid
 from qmethod.ui.i18n import GRID_KEYS, strings_for, t
-from qmethod.ui.text import plain
 
 ctx = flow.enter("grid")
 lang = ctx.lang
@@ -38,10 +37,9 @@ qsort_grid(
     lang=lang,
 )
 flow.saved_note(lang)
-grid_missing = [m for m in ctx.state.missing if m.kind in ("grid", "column")]
-if grid_missing:
-    with st.container(key="grid_status"):
-        st.info(t("grid_not_done", lang) + " " + " ".join(plain(m) for m in flow.missing_messages(ctx, grid_missing)))
+# No "not finished" box drawn here: it would be stale after the first placement (the grid saves
+# without reruns). The grid's own counter is always current, and Continue on an incomplete sort
+# is refused with the missing items named, below the buttons.
 stages = ctx.state.stages
 nxt = stages[stages.index("grid") + 1]
 back, forward = st.columns(2)
