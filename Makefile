@@ -36,7 +36,7 @@ test: test-deps
 	$(BIN)/python -m pytest -q
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow and not browser and not postgres"
+	$(BIN)/python -m pytest -q -n 2 -m "not slow and not browser and not postgres"
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_core.py
