@@ -19,7 +19,7 @@ from qmethod.ui import flow
 from qmethod.ui.components.session_cookie import COOKIE, clear_session_cookie, set_session_cookie
 from qmethod.ui.text import plain
 
-__all__ = ["gate", "PAGES", "page_path", "run", "current_study", "base_url"]
+__all__ = ["gate", "PAGES", "page_path", "run", "current_study", "choose_published_study", "base_url"]
 
 TOKEN_KEY = "researcher_token"
 LOGGED_OUT_KEY = "researcher_logged_out"
@@ -151,6 +151,28 @@ def _pages_of(user: Researcher) -> dict[str, tuple[str, str, str]]:
 def current_study() -> str | None:
     """The study chosen in the URL (``?study=``)."""
     return st.query_params.get("study") or None
+
+
+def choose_published_study(key: str):
+    """A select box of the published studies (``?study=`` preselects and follows the choice); the
+    chosen :class:`~qmethod.study.Study`, or the page stops with a message when there is none."""
+    from qmethod import service
+    from qmethod.errors import NotFoundError
+
+    published = [s.id for s in service.list_studies(flow.database())]
+    if not published:
+        st.info("No study is published yet.")
+        st.stop()
+    sid = current_study()
+    if sid not in published:
+        sid = published[0]
+    sid = st.selectbox("Study", published, index=published.index(sid), key=key)
+    if st.query_params.get("study") != sid:
+        st.query_params["study"] = sid
+    try:
+        return flow.get_study(sid)
+    except NotFoundError:
+        st.stop()
 
 
 def base_url() -> str:

@@ -10,32 +10,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from qmethod import service
-from qmethod.errors import NotFoundError
 from qmethod.io.paper import print_pack
 from qmethod.service.design import participant_link
 from qmethod.service.paper import SOURCES, enter_paper_sort
 from qmethod.study.paper import check_paper_sort, parse_numbers
 from qmethod.ui import flow
 from qmethod.ui.text import plain
-from qmethod.ui.researcher.auth import base_url, current_study, gate, run
+from qmethod.ui.researcher.auth import base_url, choose_published_study, gate, run
 
 user = gate("Paper sorts")
 db = flow.database()
-published = [s.id for s in service.list_studies(db)]
-if not published:
-    st.info("No study is published yet.")
-    st.stop()
-sid = current_study()
-if sid not in published:
-    sid = published[0]
-sid = st.selectbox("Study", published, index=published.index(sid), key="paper_study")
-if st.query_params.get("study") != sid:
-    st.query_params["study"] = sid
-try:
-    study = flow.get_study(sid)
-except NotFoundError:
-    st.stop()
+study = choose_published_study("paper_study")
+sid = study.id
 st.title(f"Paper sorts: {flow.study_text(study.title, study.default_language, study)}")
 
 st.subheader("1. Print the material")

@@ -7,30 +7,18 @@ import pandas as pd
 import streamlit as st
 
 from qmethod import service
-from qmethod.errors import NotFoundError, QMethodError
+from qmethod.errors import QMethodError
 from qmethod.study.response import stages
 from qmethod.ui import flow
-from qmethod.ui.researcher.auth import current_study, gate, page_path, run
+from qmethod.ui.researcher.auth import choose_published_study, gate, page_path, run
 from qmethod.ui.text import plain
 
 REFRESH_SECONDS = 10
 
 user = gate("Responses")
 db = flow.database()
-published = [s.id for s in service.list_studies(db)]
-if not published:
-    st.info("No study is published yet.")
-    st.stop()
-sid = current_study()
-if sid not in published:
-    sid = published[0]
-sid = st.selectbox("Study", published, index=published.index(sid), key="resp_study")
-if st.query_params.get("study") != sid:
-    st.query_params["study"] = sid
-try:
-    study = flow.get_study(sid)
-except NotFoundError:
-    st.stop()
+study = choose_published_study("resp_study")
+sid = study.id
 st.title(f"Responses: {plain(flow.study_text(study.title, study.default_language, study))}")
 
 order = list(stages(study))
