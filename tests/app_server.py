@@ -55,15 +55,15 @@ class App:
         return self._db
 
 
-@contextmanager
-def running_app(tmp: Path, *, database_url: str | None = None, **env_extra: str) -> Iterator[App]:
-    """``streamlit run app.py`` with ``QMETHOD_DATABASE_URL`` (default: a SQLite file in ``tmp``);
-    stopped on exit."""
-    db_url = database_url or f"sqlite:///{tmp / 'app.sqlite'}"
+def _start(env: dict[str, str], log: Path) -> tuple[subprocess.Popen | None, str]:
+    """Start ``streamlit run app.py`` on a free port and wait until it serves.
+
+    Ready means: this process said it listens on the port and the port answers. (The health check
+    alone could be answered by another server that took the port between :func:`free_port` and
+    Streamlit's bind, while this process exits with "Port ... is not available".) Returns
+    ``(None, url)`` when the port was taken, for the caller to try another.
+    """
     port = free_port()
-    env = dict(os.environ, QMETHOD_DATABASE_URL=db_url, **env_extra)
-    env.pop("QMETHOD_PUBLIC_URL", None)
-    log = tmp / "streamlit.log"
     streamlit = Path(sys.executable).parent / "streamlit"
     with open(log, "w") as out:
         proc = subprocess.Popen(
@@ -74,16 +74,37 @@ def running_app(tmp: Path, *, database_url: str | None = None, **env_extra: str)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while True:
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
+        text = log.read_text()
+        if f"Port {port} is not available" in text or f"Port {port} is already in use" in text:
+            proc.wait(timeout=15)
+            return None, url
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
             pytest.fail("the app did not start:\n" + log.read_text())
+        if f"URL: {url}" in text:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return proc, url
+            except OSError:
+                pass
         time.sleep(0.2)
+
+
+@contextmanager
+def running_app(tmp: Path, *, database_url: str | None = None, **env_extra: str) -> Iterator[App]:
+    """``streamlit run app.py`` with ``QMETHOD_DATABASE_URL`` (default: a SQLite file in ``tmp``);
+    stopped on exit."""
+    db_url = database_url or f"sqlite:///{tmp / 'app.sqlite'}"
+    env = dict(os.environ, QMETHOD_DATABASE_URL=db_url, **env_extra)
+    env.pop("QMETHOD_PUBLIC_URL", None)
+    log = tmp / "streamlit.log"
+    for _attempt in range(5):
+        proc, url = _start(env, log)
+        if proc is not None:
+            break
+    else:
+        pytest.fail("the app found no free port:\n" + log.read_text())
     server = App(url=url, database_url=db_url, process=proc, log=log)
     try:
         yield server
