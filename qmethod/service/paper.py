@@ -20,11 +20,9 @@ from ..errors import StudyError
 from ..store import repo
 from ..store.db import Database
 from ..store.models import utcnow
-from ..store.repo import ParticipantRecord
-from ..store.tokens import digest, new_resume_code, new_token
 from ..study.paper import paper_columns
 from ..study.response import Response, apply
-from .participants import _startable, state_of
+from .participants import _startable, new_participant, state_of
 from .types import ParticipantState
 
 __all__ = ["SOURCES", "enter_paper_sort"]
@@ -102,19 +100,12 @@ def enter_paper_sort(db: Database, study_id: str, columns: Mapping[int, Sequence
 
         r = Response.new(study, lang)
         empty = r.copy()
-        values = dict(study_id=sid, number=number, code=f"P{number:03d}", resume_hash=digest(new_resume_code()),
-                      external_id=code, language=lang, stage="consent", version=0, created_at=when,
-                      updated_at=when)
-        pid = repo.add_participant(conn, values)
-        repo.add_token(conn, digest(new_token()), pid, when)  # nobody holds it: the sort is closed
-        repo.add_sort_items(conn, pid, ids)
-        repo.append_event(conn, pid, 0, when, "start",
-                          {"language": lang, "study_revision": revision, "external_id": code,
-                           "entered_by": researcher, "source": source,
-                           "note": f"entered by researcher {researcher} {how}"})
-        p = ParticipantRecord(id=pid, study_id=sid, study_revision=revision, code=values["code"], language=lang,
-                              stage="consent", version=0, consent_version=None, consented_at=None,
-                              created_at=when, updated_at=when, submitted_at=None)
+        p, _token, _code = new_participant(  # nobody holds the token or the resume code: the sort is closed
+            conn, study, sid, revision, number=number, code=f"P{number:03d}", language=lang, external_id=code,
+            condition=None, when=when,
+            start={"language": lang, "study_revision": revision, "external_id": code, "entered_by": researcher,
+                   "source": source, "note": f"entered by researcher {researcher} {how}"})
+        pid = p.id
         for kind, payload in steps:
             apply(study, r, kind, payload)  # raises StudyError (and the transaction rolls back)
             fields: dict[str, Any] = {"updated_at": when, "stage": r.stage, "language": r.language}
