@@ -113,8 +113,9 @@ def start_participant(db: Database, study_id: str, *, language: str | None = Non
                                       f"study {study_id!r}. Continue it with its resume code.")
         condition = study.condition_ids[0] if study.conditions else None
         study = study.for_condition(condition)
+        number, pcode = free_code(conn, study, sid, number, condition)
         p, token, code = new_participant(
-            conn, study, sid, revision, number=number, code=f"P{number:03d}" + (f"-{condition}" if condition else ""),
+            conn, study, sid, revision, number=number, code=pcode,
             language=lang, external_id=external_id, condition=condition, when=when,
             start={"language": lang, "study_revision": revision, "external_id": external_id,
                    **({"facilitated_by": facilitated_by} if facilitated_by else {})})
@@ -128,6 +129,19 @@ def start_participant(db: Database, study_id: str, *, language: str | None = Non
             if attempt == 4:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def free_code(conn: Connection, study: Study, study_row_id: int, number: int,
+              condition: str | None) -> tuple[int, str]:
+    """``(number, code)`` of a new participant of ``study``: ``P012`` from the allocated ``number``
+    (``P012-now`` under a condition), or from the next numbers if a researcher already stored a paper
+    sort under that code (or under the same person's code for another condition)."""
+    while True:
+        base = f"P{number:03d}"
+        code = f"{base}-{condition}" if condition else base
+        if not repo.participants_with_codes(conn, study_row_id, [base, *(f"{base}-{c}" for c in study.condition_ids)]):
+            return number, code
+        _sid, _revision, number = repo.allocate_participant_number(conn, study.id)
 
 
 def new_participant(conn: Connection, study: Study, study_row_id: int, revision: int, *, number: int, code: str,

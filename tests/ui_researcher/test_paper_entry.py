@@ -58,19 +58,18 @@ def test_a_34_card_sheet_typed_by_keyboard_only_becomes_a_completed_sort(app, br
     save = page.get_by_role("button", name="Save the sort")
     save.focus()
     page.keyboard.press("Enter")
-    page.get_by_text("Saved as participant P001").wait_for()
+    page.get_by_text("Saved as participant GR-07").wait_for()
     elapsed = time.monotonic() - started
     print(f"\npaper sort of {n} cards entered by keyboard in {elapsed:.1f} s (browser automation speed)")
     no_exception(page)
     shot(page, "paper-entry")
 
     done = sv.completed_sorts(app.db, study.id)
-    assert list(done.sorts.columns) == ["P001"]
+    assert list(done.sorts.columns) == ["GR-07"]  # the code on the sheet
     ids = study.statement_ids
     for score, cards in sheet.items():
-        assert [done.sorts.loc[ids[c - 1], "P001"] for c in cards] == [score] * len(cards)
-    assert done.participants.loc["P001", "external_id"] == "GR-07"
-    assert done.participants.loc["P001", "role"] == "user"
-    trail = sv.audit_trail(app.db, study.id, "P001")
+        assert [done.sorts.loc[ids[c - 1], "GR-07"] for c in cards] == [score] * len(cards)
+    assert done.participants.loc["GR-07", "role"] == "user"
+    trail = sv.audit_trail(app.db, study.id, "GR-07")
     assert trail[0].payload["note"] == "entered by researcher admin from paper"
     assert page.get_by_label("-4 (2)").input_value() == ""  # the fields are clear for the next sheet
