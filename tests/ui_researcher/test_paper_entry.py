@@ -231,3 +231,28 @@ def test_a_sheet_of_a_conditions_study_is_saved_under_the_chosen_condition(app, 
     done = sv.completed_sorts(app.db, "conditions", condition="now")
     assert list(done.sorts.columns) == ["P001-now"]
     assert done.sorts.loc[study.statement_ids[0], "P001-now"] == -2
+
+    # the same person's second sheet: the code's ending gives the condition, and the survey comes with it
+    ideal = _sheet(study, range(6, 0, -1))
+    page.get_by_label("-2 (1)").focus()
+    for col in study.grid.columns:
+        page.keyboard.type(" ".join(map(str, ideal[col.score])))
+        page.keyboard.press("Tab")
+    page.get_by_text("All 6 cards are placed").wait_for()
+    settle(page)
+    assert page.get_by_label("Alder *").count() == 0  # no survey before the condition is known to be the last
+    page.get_by_label("Participant's code (from the sheet)").fill("P001-ideal")
+    page.keyboard.press("Tab")
+    settle(page)
+    page.get_by_text("Stored as P001-ideal (condition ideal)").wait_for()
+    page.get_by_label("Alder *").fill("40")
+    page.get_by_label("Comments written on the cards (one per line: card number, colon, comment)").fill(
+        f"{ideal[-2][0]}: uenig\n{ideal[2][0]}: enig")
+    page.keyboard.press("Tab")
+    settle(page)
+    page.get_by_role("button", name="Save the sort").click()
+    page.get_by_text("Saved as participant P001-ideal").wait_for()
+    no_exception(page)
+    assert list(sv.completed_sorts(app.db, "conditions", condition="ideal").sorts.columns) == ["P001-ideal"]
+    both = sv.completed_sorts(app.db, "conditions").participants
+    assert list(both["person"]) == ["P001", "P001"] and list(both["age"]) == [40, 40]

@@ -116,7 +116,8 @@ with st.container():
 
 answers: dict[str, object] = {}
 with st.container():
-    if study.survey and cond is not None and cond != study.condition_ids[-1]:
+    if study.survey and study.conditions and cond != study.condition_ids[-1]:  # (asked before the condition is
+        # known, answers would be dropped when it turns out not to be the last)
         st.caption(f"The survey is answered once, with the sheet of the last condition ({study.condition_ids[-1]}).")
     elif study.survey:
         st.markdown("**Answers**")
