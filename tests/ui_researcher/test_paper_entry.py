@@ -176,6 +176,12 @@ def test_focus_stays_in_the_entry_when_the_last_column_completes_the_sheet(app, 
     page.get_by_text("Saved as participant KB-01").wait_for()
     no_exception(page)
     assert "KB-01" in sv.completed_sorts(app.db, study.id).sorts.columns
+    # the Responses page lists the sort under the code written on the sheet
+    page.locator('[data-testid="stSidebar"]').get_by_role("link", name="Responses", exact=True).click()
+    page.get_by_role("heading", name="One participant").wait_for(timeout=60_000)
+    settle(page)
+    page.get_by_label("Participant", exact=True).click()
+    page.get_by_role("option", name="KB-01").wait_for()
 
 
 def test_the_column_fields_show_the_whole_of_what_is_typed_at_1280_px(app, browser):
