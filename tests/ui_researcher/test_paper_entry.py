@@ -24,6 +24,28 @@ def _sheet(study, order):
     return sheet
 
 
+def _type_sheet(page, study, sheet) -> None:
+    """Type ``sheet`` column by column from the first field, Tab after each; wait for the sheet's check."""
+    first = study.grid.columns[0]
+    page.get_by_label(f"{first.score:+d} ({first.count})").focus()
+    for col in study.grid.columns:
+        page.keyboard.type(" ".join(map(str, sheet[col.score])))
+        page.keyboard.press("Tab")
+    page.get_by_text(f"All {len(study.statements)} cards are placed").wait_for()
+    settle(page)
+
+
+def _comment_and_save(page, sheet, code: str) -> None:
+    """Comments on the two extreme cards (the study requires them), then Save; wait for the saved code."""
+    page.get_by_label("Comments written on the cards (one per line: card number, colon, comment)").fill(
+        f"{sheet[-2][0]}: uenig\n{sheet[2][0]}: enig")
+    page.keyboard.press("Tab")
+    settle(page)
+    page.get_by_role("button", name="Save the sort").click()
+    page.get_by_text(f"Saved as participant {code}").wait_for()
+    no_exception(page)
+
+
 def _open(page, app, study_id: str) -> None:
     """Open the Paper sorts page of ``study_id`` by its address and log in there."""
     page.goto(f"{app.url}/paper?study={study_id}")
@@ -152,12 +174,7 @@ def test_focus_stays_in_the_entry_when_the_last_column_completes_the_sheet(app, 
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.set_default_timeout(30_000)
     _open(page, app, "brukermedvirkning")
-    page.get_by_label("-4 (2)").focus()  # the one click a researcher makes: into the first column
-    for col in study.grid.columns:
-        page.keyboard.type(" ".join(map(str, sheet[col.score])))
-        page.keyboard.press("Tab")
-    page.get_by_text(f"All {len(study.statements)} cards are placed").wait_for()
-    settle(page)
+    _type_sheet(page, study, sheet)  # focused once (the one click a researcher makes), then keys only
     assert _focused(page) == "Participant's code (from the sheet)"
     page.keyboard.type("KB-01")
     for _ in range(30):  # Tab on to Save, answering the required question on the way
@@ -210,12 +227,7 @@ def test_a_sheet_of_a_conditions_study_is_saved_under_the_chosen_condition(app, 
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.set_default_timeout(30_000)
     _open(page, app, "conditions")
-    page.get_by_label("-2 (1)").focus()
-    for col in study.grid.columns:
-        page.keyboard.type(" ".join(map(str, sheet[col.score])))
-        page.keyboard.press("Tab")
-    page.get_by_text("All 6 cards are placed").wait_for()
-    settle(page)
+    _type_sheet(page, study, sheet)
     page.get_by_label("Participant's code (from the sheet)").fill("P001")
     page.keyboard.press("Tab")
     settle(page)
@@ -227,38 +239,21 @@ def test_a_sheet_of_a_conditions_study_is_saved_under_the_chosen_condition(app, 
     page.keyboard.press("Enter")
     settle(page)
     page.get_by_text("Stored as P001-now (condition now)").wait_for()
-    page.get_by_label("Comments written on the cards (one per line: card number, colon, comment)").fill(
-        f"{sheet[-2][0]}: uenig\n{sheet[2][0]}: enig")
-    page.keyboard.press("Tab")
-    settle(page)
-    page.get_by_role("button", name="Save the sort").click()
-    page.get_by_text("Saved as participant P001-now").wait_for()
-    no_exception(page)
+    _comment_and_save(page, sheet, "P001-now")
     done = sv.completed_sorts(app.db, "conditions", condition="now")
     assert list(done.sorts.columns) == ["P001-now"]
     assert done.sorts.loc[study.statement_ids[0], "P001-now"] == -2
 
     # the same person's second sheet: the code's ending gives the condition, and the survey comes with it
     ideal = _sheet(study, range(6, 0, -1))
-    page.get_by_label("-2 (1)").focus()
-    for col in study.grid.columns:
-        page.keyboard.type(" ".join(map(str, ideal[col.score])))
-        page.keyboard.press("Tab")
-    page.get_by_text("All 6 cards are placed").wait_for()
-    settle(page)
+    _type_sheet(page, study, ideal)
     assert page.get_by_label("Alder *").count() == 0  # no survey before the condition is known to be the last
     page.get_by_label("Participant's code (from the sheet)").fill("P001-ideal")
     page.keyboard.press("Tab")
     settle(page)
     page.get_by_text("Stored as P001-ideal (condition ideal)").wait_for()
     page.get_by_label("Alder *").fill("40")
-    page.get_by_label("Comments written on the cards (one per line: card number, colon, comment)").fill(
-        f"{ideal[-2][0]}: uenig\n{ideal[2][0]}: enig")
-    page.keyboard.press("Tab")
-    settle(page)
-    page.get_by_role("button", name="Save the sort").click()
-    page.get_by_text("Saved as participant P001-ideal").wait_for()
-    no_exception(page)
+    _comment_and_save(page, ideal, "P001-ideal")
     assert list(sv.completed_sorts(app.db, "conditions", condition="ideal").sorts.columns) == ["P001-ideal"]
     both = sv.completed_sorts(app.db, "conditions").participants
     assert list(both["person"]) == ["P001", "P001"] and list(both["age"]) == [40, 40]
