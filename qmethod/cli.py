@@ -289,9 +289,13 @@ def cmd_study_print(args) -> int:
     from .io.paper import PARTS, print_pack
     from .study import load_study
 
+    from .study.images import read_image
+
     s = load_study(args.path)
     parts = args.parts.split(",") if args.parts else PARTS
-    print_pack(s, language=args.lang, url=args.url, parts=parts, path=args.out)
+    folder = Path(args.path) if Path(args.path).is_dir() else Path(args.path).parent
+    pictures = {st.id: read_image(folder, st.image.file)[0] for st in s.statements if st.image is not None}
+    print_pack(s, language=args.lang, url=args.url, parts=parts, pictures=pictures, path=args.out)
     print(f"{args.out}: {', '.join(parts)} of study {s.id!r} ({len(s.statements)} cards)")
     return 0
 

@@ -9,18 +9,23 @@ afterwards) need three things printed from the study definition:
   where the participant (or the researcher) writes statement numbers; a line for the participant's
   code and the date;
 * the **statement cards**: one statement per card in large print, numbered 1..N in the study's
-  order (the numbers the score sheet and the paper-sort entry use), with dashed cut lines.
+  order (the numbers the score sheet and the paper-sort entry use), with dashed cut lines; a picture
+  statement's card shows its picture (with its text under it when the study gives one).
+
+In a study with conditions of instruction the instruction sheet and the score sheet are printed once
+per condition: the condition's name and instruction on both, and its code after the participant's
+code on the sheet (``____-ideal``), so a sheet typed in later is stored under its condition.
 
 :func:`print_pack` returns one A4 PDF holding the parts asked for, in the study's language.
 """
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..errors import QMethodError
-from ..study.model import Study
+from ..study.model import Condition, Study
 
 __all__ = ["PARTS", "print_pack", "statement_numbers"]
 
@@ -40,6 +45,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "cards": "Utsagnskort",
         "cut": "Klipp langs de stiplede linjene.",
         "of": "av",
+        "condition": "Betingelse",
     },
     "en": {
         "instructions": "How to take part",
@@ -53,6 +59,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "cards": "Statement cards",
         "cut": "Cut along the dashed lines.",
         "of": "of",
+        "condition": "Condition",
     },
 }
 
@@ -67,7 +74,8 @@ def statement_numbers(study: Study) -> dict[int, str]:
 
 
 def print_pack(study: Study, *, language: str | None = None, url: str | None = None,
-               parts: Sequence[str] = PARTS, path: str | Path | None = None) -> bytes:
+               parts: Sequence[str] = PARTS, pictures: Mapping[str, bytes] | None = None,
+               path: str | Path | None = None) -> bytes:
     """The printable material of ``study`` as an A4 PDF.
 
     Parameters
@@ -80,7 +88,13 @@ def print_pack(study: Study, *, language: str | None = None, url: str | None = N
         The study's participant link, printed with a QR code on the instruction sheet (left out
         when not given).
     parts : sequence of str, default all of :data:`PARTS`
-        Which parts to print, in the order of :data:`PARTS`.
+        Which parts to print, in the order of :data:`PARTS`. In a study with conditions of
+        instruction, the instructions and the score sheet come once per condition (instruction
+        sheet, then score sheet, condition by condition).
+    pictures : mapping of statement id -> bytes, optional
+        The pictures of picture statements (PNG, JPEG or WebP; as
+        :func:`qmethod.service.statement_pictures` or :func:`qmethod.study.images.read_image` give
+        them), printed on their cards; a picture statement without one gets its text (alt text).
     path : str or Path, optional
         Also write the PDF there.
 
@@ -110,15 +124,16 @@ def print_pack(study: Study, *, language: str | None = None, url: str | None = N
     font = _set_up_font(pdf)
     clean = (lambda s: s) if font != "helvetica" else _cp1252
 
-    for part in PARTS:
-        if part not in parts:
-            continue
-        if part == "instructions":
-            _instructions(pdf, study, lang, url, t, font, clean)
-        elif part == "score_sheet":
-            _score_sheet(pdf, study, lang, t, font, clean)
-        else:
-            _cards(pdf, study, lang, t, font, clean)
+    conditions: Sequence[Condition | None] = study.conditions or (None,)
+    for i, condition in enumerate(conditions, start=1):
+        heading = (f"{t['condition']} {i} {t['of']} {len(conditions)}: {condition.id}" if condition is not None
+                   else None)
+        if "instructions" in parts:
+            _instructions(pdf, study.for_condition(condition and condition.id), lang, url, t, font, clean, heading)
+        if "score_sheet" in parts:
+            _score_sheet(pdf, study, lang, t, font, clean, heading, condition and condition.id)
+    if "cards" in parts:
+        _cards(pdf, study, lang, t, font, clean, pictures or {})
     data = bytes(pdf.output())
     if path is not None:
         Path(path).write_bytes(data)
@@ -143,10 +158,14 @@ def _text(texts: dict[str, str], lang: str) -> str:
     return texts.get(lang) or next(iter(texts.values()), "")
 
 
-def _instructions(pdf, study: Study, lang: str, url: str | None, t, font: str, clean) -> None:
+def _instructions(pdf, study: Study, lang: str, url: str | None, t, font: str, clean,
+                  heading: str | None) -> None:
     pdf.add_page(orientation="portrait")
     pdf.set_font(font, "B", 22)
     pdf.multi_cell(0, 10, clean(_text(study.title, lang)), align="L", new_x="LMARGIN", new_y="NEXT")
+    if heading:
+        pdf.set_font(font, "B", 18)
+        pdf.multi_cell(0, 10, clean(heading), align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     pdf.set_font(font, "B", 16)
     pdf.cell(0, 9, clean(t["instructions"]), align="L", new_x="LMARGIN", new_y="NEXT")
@@ -166,14 +185,19 @@ def _instructions(pdf, study: Study, lang: str, url: str | None, t, font: str, c
         pdf.image(buf, x=pdf.l_margin, y=pdf.get_y() + 3, w=50, h=50)
 
 
-def _score_sheet(pdf, study: Study, lang: str, t, font: str, clean) -> None:
+def _score_sheet(pdf, study: Study, lang: str, t, font: str, clean, heading: str | None,
+                 condition: str | None) -> None:
     pdf.add_page(orientation="landscape")
     left, top = pdf.l_margin, pdf.t_margin
     width = pdf.w - pdf.l_margin - pdf.r_margin
     pdf.set_font(font, "B", 18)
     pdf.cell(0, 9, clean(f"{t['score_sheet']}: {_text(study.title, lang)}"), align="L", new_x="LMARGIN", new_y="NEXT")
+    if heading:
+        pdf.set_font(font, "B", 14)
+        pdf.cell(0, 8, clean(heading), align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(font, "", 13)
-    pdf.cell(width / 2, 9, clean(f"{t['code']}: ____________________"))
+    suffix = f"-{condition}" if condition else ""
+    pdf.cell(width / 2, 9, clean(f"{t['code']}: ____________________{suffix}"))
     pdf.cell(width / 2, 9, clean(f"{t['date']}: ______________"), align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(font, "", 11)
     pdf.multi_cell(0, 6, clean(t["write"]), align="L", new_x="LMARGIN", new_y="NEXT")
@@ -202,7 +226,7 @@ def _score_sheet(pdf, study: Study, lang: str, t, font: str, clean) -> None:
     del top
 
 
-def _cards(pdf, study: Study, lang: str, t, font: str, clean) -> None:
+def _cards(pdf, study: Study, lang: str, t, font: str, clean, pictures: Mapping[str, bytes]) -> None:
     cols, rows = 2, 4
     n = len(study.statements)
     per_page = cols * rows
@@ -233,17 +257,30 @@ def _cards(pdf, study: Study, lang: str, t, font: str, clean) -> None:
             pdf.set_xy(x + 4, y + 3)
             pdf.set_font(font, "B", 20)
             pdf.cell(card_w - 8, 9, str(number))
-            text = clean(_text(statement.text, lang))
             inner_w, inner_h = card_w - 10, card_h - 17
-            size = 18.0
-            while size > 10:
-                pdf.set_font(font, "", size)
-                lines = pdf.multi_cell(inner_w, size * 0.47, text, align="L", dry_run=True, output="LINES")
-                if len(lines) * size * 0.47 <= inner_h:
-                    break
-                size -= 1
-            pdf.set_xy(x + 5, y + 14)
-            pdf.multi_cell(inner_w, size * 0.47, text, align="L")
+            picture = pictures.get(statement.id) if statement.image is not None else None
+            text = clean(_text(statement.text, lang))
+            if picture is not None:
+                # the picture fills the card, or its upper two thirds when the study gives a text too
+                pic_h = inner_h * (0.66 if statement.image.caption else 1.0)  # type: ignore[union-attr]
+                pdf.image(io.BytesIO(picture), x=x + 5, y=y + 14, w=inner_w, h=pic_h, keep_aspect_ratio=True)
+                if not statement.image.caption:  # type: ignore[union-attr]
+                    continue
+                y, inner_h = y + pic_h + 2, inner_h - pic_h - 2
+            _fit_text(pdf, font, text, x + 5, y + 14, inner_w, inner_h)
+
+
+def _fit_text(pdf, font: str, text: str, x: float, y: float, w: float, h: float) -> None:
+    """``text`` in the box at ``(x, y)``, in the largest size from 18 pt down to 10 pt that fits."""
+    size = 18.0
+    while size > 10:
+        pdf.set_font(font, "", size)
+        lines = pdf.multi_cell(w, size * 0.47, text, align="L", dry_run=True, output="LINES")
+        if len(lines) * size * 0.47 <= h:
+            break
+        size -= 1
+    pdf.set_xy(x, y)
+    pdf.multi_cell(w, size * 0.47, text, align="L")
 
 
 def _plain(text: str) -> str:

@@ -20,11 +20,10 @@ from ..errors import StudyError
 from ..store import repo
 from ..store.db import Database
 from ..store.models import utcnow
-from ..store.repo import ParticipantRecord
-from ..store.tokens import digest, new_resume_code, new_token
-from ..study.paper import paper_columns
+from ..study.model import Study
+from ..study.paper import paper_columns, sheet_code
 from ..study.response import Response, apply
-from .participants import _startable, state_of
+from .participants import _startable, free_code, new_participant, state_of
 from .types import ParticipantState
 
 __all__ = ["SOURCES", "enter_paper_sort"]
@@ -36,7 +35,8 @@ SOURCES: dict[str, str] = {"paper": "from paper", "facilitated": "with the parti
 def enter_paper_sort(db: Database, study_id: str, columns: Mapping[int, Sequence[int | str]], *,
                      researcher: str, code: str | None = None, answers: Mapping[str, Any] | None = None,
                      comments: Mapping[int, str] | None = None, language: str | None = None,
-                     source: str = "paper", now: datetime | None = None) -> ParticipantState:
+                     source: str = "paper", condition: str | None = None,
+                     now: datetime | None = None) -> ParticipantState:
     """Store a complete Q-sort entered by a researcher as a submitted response of ``study_id``.
 
     Parameters
@@ -46,8 +46,9 @@ def enter_paper_sort(db: Database, study_id: str, columns: Mapping[int, Sequence
     researcher : str
         Who entered the sort (recorded in the audit trail).
     code : str, optional
-        The participant's code written on the score sheet (stored as the external id, at most 200
-        characters).
+        The participant's code written on the score sheet: the sort is stored under it (the code the
+        Responses page, the analysis and the exports show; at most 32 characters). Default: the
+        study's next code (``P012``). A code the study already has is refused.
     answers : mapping of question id -> value, optional
         Survey answers, checked as a participant's answers are.
     comments : mapping of card number -> text, optional
@@ -56,22 +57,30 @@ def enter_paper_sort(db: Database, study_id: str, columns: Mapping[int, Sequence
         The language the participant used; default the study's.
     source : {"paper", "facilitated"}
         How the sort was made.
+    condition : str, optional
+        In a study with conditions of instruction: the condition the sheet was sorted under (one of
+        ``study.condition_ids``), unless the code ends with it (``P001-ideal``); see
+        :func:`qmethod.study.paper.sheet_code`. The sort is stored under that condition, like an
+        online sort of it, and linked to the person's sorts under the other conditions
+        (``P001-now``). Survey answers go with the sheet of the last condition.
 
     Returns
     -------
     ParticipantState
-        The stored, submitted state (its ``participant`` is the new participant's code, ``P012``).
+        The stored, submitted state (its ``participant`` is the code it is stored under, and
+        ``condition`` its condition).
 
     Raises
     ------
     StudyError
         The sort is not a complete sort of the grid (every problem listed), an answer or comment is
-        not valid, the study is not open, or a required answer or comment is missing. Nothing is stored.
+        not valid, the study is not open, a required answer or comment is missing, the code is taken
+        or too long, or the condition is missing or not the study's. Nothing is stored.
     """
     if source not in SOURCES:
         raise StudyError(f"source must be one of {', '.join(SOURCES)}, got {source!r}.")
-    if code is not None and (not isinstance(code, str) or len(code) > 200 or "\x00" in code):
-        raise StudyError("The participant code must be a text of at most 200 characters.")
+    if code is not None and not isinstance(code, str):
+        raise StudyError("The participant code must be a text.")
     if not isinstance(researcher, str) or not researcher:
         raise StudyError("The researcher entering the sort must be named.")
     when = now or utcnow()
@@ -79,8 +88,17 @@ def enter_paper_sort(db: Database, study_id: str, columns: Mapping[int, Sequence
 
     def work(conn: Connection) -> ParticipantState:
         sid, revision, number = repo.allocate_participant_number(conn, study_id)
-        study = repo.study_by_id(conn, sid, revision)
-        lang = _startable(study, study_id, language, when)
+        whole = repo.study_by_id(conn, sid, revision)
+        lang = _startable(whole, study_id, language, when)
+        stored_code, cond = sheet_code(whole, code, condition)
+        study = whole.for_condition(cond)
+        if cond is not None and study is not whole and not study.survey and any(
+                v not in (None, "", []) for v in (answers or {}).values()):
+            raise StudyError(f"The survey is answered once, with the sheet of the last condition "
+                             f"({whole.condition_ids[-1]!r}); this sheet is under {cond!r}.")
+        if stored_code is None:
+            number, stored_code = free_code(conn, whole, sid, number, cond)
+        person_id = _person(conn, whole, sid, stored_code, cond)
         placed = paper_columns(study, columns)  # StudyError naming every problem
         ids = study.statement_ids
         steps: list[tuple[str, dict[str, Any]]] = [("consent", {"version": study.consent.version})]
@@ -102,19 +120,13 @@ def enter_paper_sort(db: Database, study_id: str, columns: Mapping[int, Sequence
 
         r = Response.new(study, lang)
         empty = r.copy()
-        values = dict(study_id=sid, number=number, code=f"P{number:03d}", resume_hash=digest(new_resume_code()),
-                      external_id=code, language=lang, stage="consent", version=0, created_at=when,
-                      updated_at=when)
-        pid = repo.add_participant(conn, values)
-        repo.add_token(conn, digest(new_token()), pid, when)  # nobody holds it: the sort is closed
-        repo.add_sort_items(conn, pid, ids)
-        repo.append_event(conn, pid, 0, when, "start",
-                          {"language": lang, "study_revision": revision, "external_id": code,
-                           "entered_by": researcher, "source": source,
-                           "note": f"entered by researcher {researcher} {how}"})
-        p = ParticipantRecord(id=pid, study_id=sid, study_revision=revision, code=values["code"], language=lang,
-                              stage="consent", version=0, consent_version=None, consented_at=None,
-                              created_at=when, updated_at=when, submitted_at=None)
+        p, _token, _code = new_participant(  # nobody holds the token or the resume code: the sort is closed
+            conn, study, sid, revision, number=number, code=stored_code, language=lang, external_id=None,
+            condition=cond, person_id=person_id, when=when,
+            start={"language": lang, "study_revision": revision, "external_id": None, "code": stored_code,
+                   "entered_by": researcher, "source": source, "note": f"entered by researcher {researcher} {how}",
+                   **({"condition": cond} if cond else {})})
+        pid = p.id
         for kind, payload in steps:
             apply(study, r, kind, payload)  # raises StudyError (and the transaction rolls back)
             fields: dict[str, Any] = {"updated_at": when, "stage": r.stage, "language": r.language}
@@ -137,3 +149,24 @@ def enter_paper_sort(db: Database, study_id: str, columns: Mapping[int, Sequence
             if attempt == 4:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _person(conn: Connection, study: Study, sid: int, code: str, condition: str | None) -> int | None:
+    """The row of the person whose sort under another condition has the same code (``P001-now`` for
+    ``P001-ideal``), to link the new sort to (``None``: the person's first sort). A code the study
+    already has is refused, and so is a person still sorting online (whose next sort would take it)."""
+    if condition is None:
+        others: list[str] = []
+    else:
+        person = code[: len(code) - len(condition) - 1]
+        others = [f"{person}-{c}" for c in study.condition_ids if c != condition]
+    found = repo.participants_with_codes(conn, sid, [code, *others])
+    if code in found:
+        raise StudyError(f"The study already has a sort with the code {code!r}; check the code on the sheet.")
+    for other in others:
+        p = found.get(other)
+        if p is not None and p.submitted_at is None:
+            raise StudyError(f"{other} is still sorting online; enter this sheet under another code, or after "
+                             "that sort is submitted.")
+    linked = [found[o] for o in others if o in found]
+    return (linked[0].person_id or linked[0].id) if linked else None

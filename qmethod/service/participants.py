@@ -111,21 +111,14 @@ def start_participant(db: Database, study_id: str, *, language: str | None = Non
         if external_id is not None and repo.participant_by_external_id(conn, sid, external_id) is not None:
             raise InvitationUsedError(f"Invitation {external_id!r} has already been used to start a sort in "
                                       f"study {study_id!r}. Continue it with its resume code.")
-        token, code = new_token(), new_resume_code()
         condition = study.condition_ids[0] if study.conditions else None
         study = study.for_condition(condition)
-        values = dict(study_id=sid, number=number, code=f"P{number:03d}" + (f"-{condition}" if condition else ""),
-                      resume_hash=digest(code), external_id=external_id, language=lang, stage="consent",
-                      version=0, created_at=when, updated_at=when, condition=condition)
-        pid = repo.add_participant(conn, values)
-        repo.add_token(conn, digest(token), pid, when)
-        repo.add_sort_items(conn, pid, study.statement_ids)
-        repo.append_event(conn, pid, 0, when, "start",
-                          {"language": lang, "study_revision": revision, "external_id": external_id,
-                           **({"facilitated_by": facilitated_by} if facilitated_by else {})})
-        p = ParticipantRecord(id=pid, study_id=sid, study_revision=revision, code=values["code"], language=lang,
-                              stage="consent", version=0, consent_version=None, consented_at=None,
-                              created_at=when, updated_at=when, submitted_at=None, condition=condition)
+        number, pcode = free_code(conn, study, sid, number, condition)
+        p, token, code = new_participant(
+            conn, study, sid, revision, number=number, code=pcode,
+            language=lang, external_id=external_id, condition=condition, when=when,
+            start={"language": lang, "study_revision": revision, "external_id": external_id,
+                   **({"facilitated_by": facilitated_by} if facilitated_by else {})})
         r = Response.new(study, lang)
         return ParticipantSession(token=token, resume_code=code, state=state_of(study, p, r, revision))
 
@@ -136,6 +129,43 @@ def start_participant(db: Database, study_id: str, *, language: str | None = Non
             if attempt == 4:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def free_code(conn: Connection, study: Study, study_row_id: int, number: int,
+              condition: str | None) -> tuple[int, str]:
+    """``(number, code)`` of a new participant of ``study``: ``P012`` from the allocated ``number``
+    (``P012-now`` under a condition), or from the next numbers if a researcher already stored a paper
+    sort under that code (or under the same person's code for another condition)."""
+    while True:
+        base = f"P{number:03d}"
+        code = f"{base}-{condition}" if condition else base
+        if not repo.participants_with_codes(conn, study_row_id, [base, *(f"{base}-{c}" for c in study.condition_ids)]):
+            return number, code
+        _sid, _revision, number = repo.allocate_participant_number(conn, study.id)
+
+
+def new_participant(conn: Connection, study: Study, study_row_id: int, revision: int, *, number: int, code: str,
+                    language: str, external_id: str | None, condition: str | None, when: datetime,
+                    start: dict[str, Any], person_id: int | None = None) -> tuple[ParticipantRecord, str, str]:
+    """Insert a new participant of ``study`` (stage ``consent``, version 0): its row with a fresh resume
+    code, an access token, an empty sort item per statement and the ``start`` event (payload ``start``).
+
+    The one place a participant row is created for a person's first sort: online starts
+    (:func:`start_participant`) and sorts entered by a researcher (:mod:`qmethod.service.paper`).
+    Returns ``(record, token, resume code)``; the token and code are stored only hashed.
+    """
+    token, resume_code = new_token(), new_resume_code()
+    values = dict(study_id=study_row_id, number=number, code=code, resume_hash=digest(resume_code),
+                  external_id=external_id, language=language, stage="consent", version=0, created_at=when,
+                  updated_at=when, condition=condition, person_id=person_id)
+    pid = repo.add_participant(conn, values)
+    repo.add_token(conn, digest(token), pid, when)
+    repo.add_sort_items(conn, pid, study.statement_ids)
+    repo.append_event(conn, pid, 0, when, "start", start)
+    p = ParticipantRecord(id=pid, study_id=study_row_id, study_revision=revision, code=code, language=language,
+                          stage="consent", version=0, consent_version=None, consented_at=None, created_at=when,
+                          updated_at=when, submitted_at=None, condition=condition, person_id=person_id)
+    return p, token, resume_code
 
 
 def _startable(study: Study, study_id: str, language: str | None, when: datetime) -> str:

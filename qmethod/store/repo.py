@@ -222,6 +222,13 @@ def participant_by_external_id(conn: Connection, study_id: int, external_id: str
                                                         ParticipantRow.external_id == external_id)).scalar()
 
 
+def participants_with_codes(conn: Connection, study_id: int, codes: Iterable[str]) -> dict[str, ParticipantRecord]:
+    """Study ``study_id``'s participants whose code is one of ``codes``, by code."""
+    rows = conn.execute(select(*_RECORD.selected_columns).select_from(_P.join(_S, _S.c.id == _P.c.study_id)).where(
+        _P.c.study_id == study_id, _P.c.code.in_(list(codes)))).all()
+    return {r.code: ParticipantRecord(*r) for r in rows}
+
+
 def participant_by_code(session: Session, study_id: int, code: str) -> ParticipantRow | None:
     return session.scalars(
         select(ParticipantRow).where(ParticipantRow.study_id == study_id, ParticipantRow.code == code)

@@ -5,6 +5,8 @@ On paper, statements are known by their card number (1..N in the study's order, 
 the score sheet's cells; :func:`check_paper_sort` says what is wrong (a number used twice, a number
 that is no card, a column with too many or too few cards, cards not placed) in words a person can act
 on, and :func:`paper_columns` turns a complete entry into the statement ids of each column.
+:func:`sheet_code` says under which condition of instruction a sheet was sorted and which code the
+sort is stored under.
 """
 from __future__ import annotations
 
@@ -15,7 +17,10 @@ from dataclasses import dataclass
 from ..errors import StudyError
 from .model import Study
 
-__all__ = ["PaperCheck", "parse_numbers", "check_paper_sort", "paper_columns"]
+__all__ = ["PaperCheck", "parse_numbers", "check_paper_sort", "paper_columns", "sheet_code", "MAX_CODE_LENGTH"]
+
+#: The longest participant code a sort is stored under (condition included).
+MAX_CODE_LENGTH = 32
 
 _SEPARATORS = re.compile(r"[\s,;.]+")
 
@@ -95,3 +100,40 @@ def paper_columns(study: Study, columns: Mapping[int, Sequence[int | str]]) -> d
         raise StudyError("The paper sort cannot be saved yet: " + " ".join(check.problems))
     ids = study.statement_ids
     return {col.score: [ids[int(v) - 1] for v in columns.get(col.score, ())] for col in study.grid.columns}
+
+
+def sheet_code(study: Study, code: str | None, condition: str | None = None) -> tuple[str | None, str | None]:
+    """The code a paper sort of ``study`` is stored under and its condition of instruction.
+
+    ``code`` is the participant's code written on the sheet (blank: the next ``P012`` is given);
+    ``condition`` the condition the researcher chose. In a study with conditions the condition may
+    instead end the code (``P001-ideal``), as on the sheets of online sorts; a code without it gets
+    it added (``anna`` under ``ideal``: ``anna-ideal``). Returns ``(code or None, condition or None)``.
+
+    Raises :class:`StudyError` (in words for the researcher) for a code that is too long or holds
+    control characters, a condition the study does not have, a chosen condition other than the one
+    ending the code, or no condition in a study with conditions.
+    """
+    code = (code or "").strip() or None
+    if code is not None and (any(ord(ch) < 32 for ch in code) or len(code) > MAX_CODE_LENGTH):
+        raise StudyError(f"The participant code must be one line of at most {MAX_CODE_LENGTH} characters.")
+    ids = study.condition_ids
+    if not ids:
+        if condition is not None:
+            raise StudyError(f"Study {study.id!r} has no conditions of instruction (got {condition!r}).")
+        return code, None
+    if condition is not None and condition not in ids:
+        raise StudyError(f"Study {study.id!r} has no condition {condition!r}; its conditions are {', '.join(ids)}.")
+    ending = next((c for c in ids if code is not None and code.endswith(f"-{c}") and len(code) > len(c) + 1), None)
+    if ending is not None:
+        if condition is not None and condition != ending:
+            raise StudyError(f"The code {code!r} ends with condition {ending!r}, but condition {condition!r} "
+                             "is chosen; choose one of them.")
+        return code, ending
+    if condition is None:
+        raise StudyError(f"Choose the condition of instruction the sheet was sorted under ({', '.join(ids)}), "
+                         f"or end the code with it (for example P001-{ids[-1]}).")
+    if code is not None and len(code) + len(condition) + 1 > MAX_CODE_LENGTH:
+        raise StudyError(f"The participant code must be one line of at most "
+                         f"{MAX_CODE_LENGTH - len(condition) - 1} characters (the condition is added to it).")
+    return (f"{code}-{condition}" if code is not None else None), condition

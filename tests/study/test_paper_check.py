@@ -3,10 +3,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from qmethod.errors import StudyError
 from qmethod.study import load_study
-from qmethod.study.paper import check_paper_sort, parse_numbers
+from qmethod.study.paper import check_paper_sort, parse_numbers, sheet_code
 
 MINI = load_study(Path(__file__).parents[1] / "data" / "studies" / "mini")
+COND = load_study(Path(__file__).parents[1] / "data" / "studies" / "conditions")
 
 
 def test_numbers_may_be_separated_by_spaces_commas_or_semicolons_and_junk_is_kept_to_be_named():
@@ -28,3 +32,26 @@ def test_each_kind_of_fault_is_named_with_its_column():
     assert "Column 0: 'x' is not a card number (the cards are 1 to 6)." in text
     assert "Column +1: 0 is not a card number" in text
     assert check.missing == (1, 2, 3, 4)
+
+
+def test_the_sheet_code_gives_the_condition_or_takes_the_chosen_one():
+    assert sheet_code(COND, "P001-ideal") == ("P001-ideal", "ideal")
+    assert sheet_code(COND, " anna ", "now") == ("anna-now", "now")
+    assert sheet_code(COND, "P001-ideal", "ideal") == ("P001-ideal", "ideal")
+    assert sheet_code(COND, "", "now") == (None, "now")            # the next free code, under "now"
+    assert sheet_code(MINI, " GR-07 ") == ("GR-07", None)
+    assert sheet_code(MINI, None) == (None, None)
+
+
+@pytest.mark.parametrize("study, code, condition, message", [
+    (COND, "P001", None, "Choose the condition of instruction the sheet was sorted under (now, ideal)"),
+    (COND, "P001-now", "ideal", "ends with condition 'now', but condition 'ideal' is chosen"),
+    (COND, "P001", "later", "has no condition 'later'"),
+    (COND, "x" * 30, "ideal", "at most 26 characters (the condition is added to it)"),
+    (MINI, "P001", "now", "has no conditions of instruction"),
+    (MINI, "x" * 33, None, "at most 32 characters"),
+    (MINI, "a\tb", None, "one line"),
+])
+def test_a_sheet_code_that_cannot_be_stored_is_named(study, code, condition, message):
+    with pytest.raises(StudyError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        sheet_code(study, code, condition)

@@ -9,10 +9,60 @@ import pytest
 from qmethod import service as sv
 from qmethod.study import load_study
 
-from .conftest import no_exception, open_paper_sorts, settle, shot
+from .conftest import ADMIN_PASSWORD, no_exception, open_paper_sorts, settle, shot
 
 pytestmark = pytest.mark.browser
 DEMO = Path(__file__).parents[2] / "studies" / "brukermedvirkning"
+COND = Path(__file__).parents[2] / "tests" / "data" / "studies" / "conditions"
+PICTURES = Path(__file__).parents[2] / "tests" / "ui" / "studies" / "ui-pictures"
+
+
+def _sheet(study, order):
+    rest, sheet = list(order), {}
+    for col in study.grid.columns:
+        sheet[col.score] = [rest.pop(0) for _ in range(col.count)]
+    return sheet
+
+
+def _type_sheet(page, study, sheet) -> None:
+    """Type ``sheet`` column by column from the first field, Tab after each; wait for the sheet's check."""
+    first = study.grid.columns[0]
+    page.get_by_label(f"{first.score:+d} ({first.count})").focus()
+    for col in study.grid.columns:
+        page.keyboard.type(" ".join(map(str, sheet[col.score])))
+        page.keyboard.press("Tab")
+    page.get_by_text(f"All {len(study.statements)} cards are placed").wait_for()
+    settle(page)
+
+
+def _comment_and_save(page, sheet, code: str) -> None:
+    """Comments on the two extreme cards (the study requires them), then Save; wait for the saved code."""
+    page.get_by_label("Comments written on the cards (one per line: card number, colon, comment)").fill(
+        f"{sheet[-2][0]}: uenig\n{sheet[2][0]}: enig")
+    page.keyboard.press("Tab")
+    settle(page)
+    page.get_by_role("button", name="Save the sort").click()
+    page.get_by_text(f"Saved as participant {code}").wait_for()
+    no_exception(page)
+
+
+def _open(page, app, study_id: str) -> None:
+    """Open the Paper sorts page of ``study_id`` by its address and log in there."""
+    page.goto(f"{app.url}/paper?study={study_id}")
+    page.get_by_label("User name").fill("admin")
+    page.get_by_label("Password", exact=True).fill(ADMIN_PASSWORD)
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="3. Type in a score sheet").wait_for(timeout=90_000)
+    settle(page)
+
+
+def _focused(page) -> str:
+    """What has the keyboard focus: its label (aria-label, the label element or its text)."""
+    return page.evaluate("""() => { const e = document.activeElement;
+        if (!e || e === document.body) return 'BODY';
+        const label = e.getAttribute('aria-label') || (e.labels && e.labels[0] && e.labels[0].innerText)
+            || e.innerText || e.tagName;
+        return label.trim(); }""")
 
 
 def test_a_34_card_sheet_typed_by_keyboard_only_becomes_a_completed_sort(app, browser):
@@ -58,19 +108,152 @@ def test_a_34_card_sheet_typed_by_keyboard_only_becomes_a_completed_sort(app, br
     save = page.get_by_role("button", name="Save the sort")
     save.focus()
     page.keyboard.press("Enter")
-    page.get_by_text("Saved as participant P001").wait_for()
+    page.get_by_text("Saved as participant GR-07").wait_for()
     elapsed = time.monotonic() - started
     print(f"\npaper sort of {n} cards entered by keyboard in {elapsed:.1f} s (browser automation speed)")
     no_exception(page)
     shot(page, "paper-entry")
 
     done = sv.completed_sorts(app.db, study.id)
-    assert list(done.sorts.columns) == ["P001"]
+    assert list(done.sorts.columns) == ["GR-07"]  # the code on the sheet
     ids = study.statement_ids
     for score, cards in sheet.items():
-        assert [done.sorts.loc[ids[c - 1], "P001"] for c in cards] == [score] * len(cards)
-    assert done.participants.loc["P001", "external_id"] == "GR-07"
-    assert done.participants.loc["P001", "role"] == "user"
-    trail = sv.audit_trail(app.db, study.id, "P001")
+        assert [done.sorts.loc[ids[c - 1], "GR-07"] for c in cards] == [score] * len(cards)
+    assert done.participants.loc["GR-07", "role"] == "user"
+    trail = sv.audit_trail(app.db, study.id, "GR-07")
     assert trail[0].payload["note"] == "entered by researcher admin from paper"
     assert page.get_by_label("-4 (2)").input_value() == ""  # the fields are clear for the next sheet
+
+
+def _download_pack(page, tmp_path) -> Path:
+    with page.expect_download(timeout=120_000) as dl:
+        page.get_by_role("button", name="Download cards, score sheet and instructions (PDF)").click()
+    pdf = tmp_path / "pack.pdf"
+    dl.value.save_as(pdf)
+    return pdf
+
+
+def _run(*cmd: str) -> str:
+    import shutil
+    import subprocess
+
+    if not shutil.which(cmd[0]):
+        pytest.skip(f"{cmd[0]} (poppler-utils) is not installed")
+    return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+
+
+def test_the_printed_link_is_the_apps_own_address_not_localhost_8501(app, browser, tmp_path):
+    sv.publish_study_file(app.db, DEMO)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(30_000)
+    _open(page, app, "brukermedvirkning")
+    text = _run("pdftotext", str(_download_pack(page, tmp_path)), "-")
+    assert f"{app.url}/?study=brukermedvirkning&lang=nb" in text
+    assert "localhost:8501" not in text
+
+
+def test_the_pack_from_the_page_prints_the_pictures_stored_with_the_study(app, browser, tmp_path):
+    sv.publish_study_file(app.db, PICTURES)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(30_000)
+    _open(page, app, "ui-pictures")
+    pdf = _download_pack(page, tmp_path)
+    images = [line.split() for line in _run("pdfimages", "-list", str(pdf)).splitlines()[2:]]
+    # the QR code on the instruction sheet, then the three pictures on the card page (48 x 32 pixels)
+    assert [(i[0], i[3], i[4]) for i in images if i[3:5] == ["48", "32"]] == [("3", "48", "32")] * 3
+    text = _run("pdftotext", str(pdf), "-")
+    assert "Et rødt rektangel" not in text and "A red rectangle" not in text
+
+
+def test_focus_stays_in_the_entry_when_the_last_column_completes_the_sheet(app, browser):
+    """Keyboard only: after the last column the researcher types on into the code, Tabs to Save and
+    presses Enter, without ever taking the mouse."""
+    sv.publish_study_file(app.db, DEMO)
+    study = load_study(DEMO)
+    sheet = _sheet(study, range(1, len(study.statements) + 1))
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(30_000)
+    _open(page, app, "brukermedvirkning")
+    _type_sheet(page, study, sheet)  # focused once (the one click a researcher makes), then keys only
+    assert _focused(page) == "Participant's code (from the sheet)"
+    page.keyboard.type("KB-01")
+    for _ in range(30):  # Tab on to Save, answering the required question on the way
+        page.keyboard.press("Tab")
+        settle(page)
+        now = _focused(page)
+        assert now != "BODY", "the keyboard focus was lost"
+        if now.startswith("Hvilken erfaring har du først og fremst?"):
+            page.keyboard.type("Som bruker")
+            page.keyboard.press("Enter")
+            settle(page)
+        if now == "Save the sort":
+            break
+    assert _focused(page) == "Save the sort"
+    page.keyboard.press("Enter")
+    page.get_by_text("Saved as participant KB-01").wait_for()
+    no_exception(page)
+    assert "KB-01" in sv.completed_sorts(app.db, study.id).sorts.columns
+    # the Responses page lists the sort under the code written on the sheet
+    page.locator('[data-testid="stSidebar"]').get_by_role("link", name="Responses", exact=True).click()
+    page.get_by_role("heading", name="One participant").wait_for(timeout=60_000)
+    settle(page)
+    page.get_by_label("Participant", exact=True).click()
+    page.get_by_role("option", name="KB-01").wait_for()
+
+
+def test_the_column_fields_show_the_whole_of_what_is_typed_at_1280_px(app, browser):
+    sv.publish_study_file(app.db, DEMO)
+    study = load_study(DEMO)
+    sheet = _sheet(study, range(34, 0, -1))  # two-digit card numbers
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(30_000)
+    _open(page, app, "brukermedvirkning")
+    for col in study.grid.columns:
+        label = f"{col.score:+d} ({col.count})" if col.score else f"0 ({col.count})"
+        field = page.get_by_label(label)
+        field.fill(" ".join(map(str, sheet[col.score])))
+        size = field.evaluate("""e => { const c = document.createElement('canvas').getContext('2d');
+            c.font = getComputedStyle(e).font; const s = getComputedStyle(e);
+            const inner = e.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+            return {inner, text: c.measureText(e.value).width, scroll: e.scrollWidth, client: e.clientWidth}; }""")
+        print(label, size)
+        assert size["text"] <= size["inner"] and size["scroll"] <= size["client"], (label, size)
+
+
+def test_a_sheet_of_a_conditions_study_is_saved_under_the_chosen_condition(app, browser):
+    sv.publish_study_file(app.db, COND)
+    study = load_study(COND)
+    sheet = _sheet(study, range(1, 7))
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(30_000)
+    _open(page, app, "conditions")
+    _type_sheet(page, study, sheet)
+    page.get_by_label("Participant's code (from the sheet)").fill("P001")
+    page.keyboard.press("Tab")
+    settle(page)
+    page.get_by_text("Choose the condition of instruction the sheet was sorted under").wait_for()
+    assert page.get_by_role("button", name="Save the sort").is_disabled()
+    condition = page.get_by_label("Condition of instruction")
+    condition.focus()
+    page.keyboard.type("now")
+    page.keyboard.press("Enter")
+    settle(page)
+    page.get_by_text("Stored as P001-now (condition now)").wait_for()
+    _comment_and_save(page, sheet, "P001-now")
+    done = sv.completed_sorts(app.db, "conditions", condition="now")
+    assert list(done.sorts.columns) == ["P001-now"]
+    assert done.sorts.loc[study.statement_ids[0], "P001-now"] == -2
+
+    # the same person's second sheet: the code's ending gives the condition, and the survey comes with it
+    ideal = _sheet(study, range(6, 0, -1))
+    _type_sheet(page, study, ideal)
+    assert page.get_by_label("Alder *").count() == 0  # no survey before the condition is known to be the last
+    page.get_by_label("Participant's code (from the sheet)").fill("P001-ideal")
+    page.keyboard.press("Tab")
+    settle(page)
+    page.get_by_text("Stored as P001-ideal (condition ideal)").wait_for()
+    page.get_by_label("Alder *").fill("40")
+    _comment_and_save(page, ideal, "P001-ideal")
+    assert list(sv.completed_sorts(app.db, "conditions", condition="ideal").sorts.columns) == ["P001-ideal"]
+    both = sv.completed_sorts(app.db, "conditions").participants
+    assert list(both["person"]) == ["P001", "P001"] and list(both["age"]) == [40, 40]

@@ -3,17 +3,24 @@ in this browser, sorted together with a participant), and type a sort from a sco
 
 The entry is made for the keyboard: one field per grid column (Tab moves to the next), card numbers
 separated by spaces; every field is checked as soon as it is left (a card twice, a number that is no
-card, a column over- or under-filled, cards not placed), then the participant's code and answers, and
-Save. A saved sort is a submitted response of the study like any other.
+card, a column over- or under-filled, cards not placed), then the participant's code (and, in a study
+with conditions of instruction, the condition), the answers, and Save. A saved sort is a submitted
+response of the study like any other.
+
+Everything whose content changes while the sheet is typed (the check, the code's condition, the
+survey) sits in a container of its own, so the fields after it keep their place in the page and the
+keyboard focus stays where the researcher is typing when the page redraws.
 """
 from __future__ import annotations
 
 import streamlit as st
 
+from qmethod.errors import StudyError
 from qmethod.io.paper import print_pack
+from qmethod.service import statement_pictures
 from qmethod.service.design import participant_link
 from qmethod.service.paper import SOURCES, enter_paper_sort
-from qmethod.study.paper import check_paper_sort, parse_numbers
+from qmethod.study.paper import MAX_CODE_LENGTH, check_paper_sort, parse_numbers, sheet_code
 from qmethod.ui import flow
 from qmethod.ui.text import plain
 from qmethod.ui.researcher.auth import base_url, choose_published_study, gate, run
@@ -25,15 +32,21 @@ sid = study.id
 st.title(f"Paper sorts: {flow.study_text(study.title, study.default_language, study)}")
 
 st.subheader("1. Print the material")
-st.caption("Statement cards (numbered, large print, cut lines), the score sheet of the grid, and an "
-           "instruction sheet with the study's link and QR code.")
+st.caption("Statement cards (numbered, large print, cut lines; picture statements with their picture), the "
+           "score sheet of the grid, and an instruction sheet with the study's link and QR code"
+           + (" (an instruction sheet and a score sheet per condition of instruction: "
+              + ", ".join(study.condition_ids) + ")." if study.conditions else "."))
 lang_names = {"nb": "Norsk bokmål", "en": "English"}
 c1, c2 = st.columns([1, 2])
 print_lang = c1.selectbox("Language", study.languages, format_func=lambda c: lang_names.get(c, c),
                           key="paper_print_lang")
+# The link is made here, in the page's run: the PDF is made by a callable that runs after it, where the
+# page's own address is no longer known (base_url() would fall back to localhost).
+print_link = participant_link(base_url(), sid, lang=print_lang)
 c2.download_button(
     "Download cards, score sheet and instructions (PDF)",
-    data=lambda: print_pack(study, language=print_lang, url=participant_link(base_url(), sid, lang=print_lang)),
+    data=lambda: print_pack(study, language=print_lang, url=print_link,
+                            pictures={k: data for k, (data, _type) in statement_pictures(db, sid).items()}),
     file_name=f"{sid}-paper-{print_lang}.pdf", mime="application/pdf", key="paper_pdf",
     on_click="ignore", icon=":material/print:",
 )
@@ -56,63 +69,91 @@ st.caption(f"Type the card numbers (1 to {n}) written in each column, separated 
            "the next column; each column is checked when you leave it.")
 form = st.session_state.setdefault("paper_form", 0)  # a new number clears the fields after a save
 lang = study.default_language
-cols = st.columns(len(study.grid.columns))
+grid = study.grid.columns
+# As many fields a row as show the fullest column's numbers whole (about 8 px a character on about
+# 800 px at 1280 px wide), in rows of equal length: -4 -3 -2 / -1 0 +1 / +2 +3 +4 for 34 cards.
+widest = max(c.count for c in grid) * (len(str(n)) + 1)
+rows = -(-len(grid) // max(1, min(len(grid), 800 // (widest * 8 + 48))))
+per_row = -(-len(grid) // rows)
 typed: dict[int, list[int | str]] = {}
-for box, col in zip(cols, study.grid.columns):
-    label = f"{col.score:+d}" if col.score else "0"
-    text = box.text_input(f"{label} ({col.count})", key=f"paper_{form}_{col.score}",
-                          placeholder=flow.study_text(col.label, lang, study) if col.label else None)
-    typed[col.score] = parse_numbers(text)
+for start in range(0, len(grid), per_row):
+    for box, col in zip(st.columns(per_row), grid[start:start + per_row]):
+        label = f"{col.score:+d}" if col.score else "0"
+        text = box.text_input(f"{label} ({col.count})", key=f"paper_{form}_{col.score}",
+                              placeholder=flow.study_text(col.label, lang, study) if col.label else None)
+        typed[col.score] = parse_numbers(text)
 check = check_paper_sort(study, typed)
 placed = n - len(check.missing)
-if any(typed.values()):
-    if check.ok:
-        st.success(f"All {n} cards are placed and every column holds the right number.", icon=":material/check:")
-    else:
-        st.progress(placed / n, text=f"{placed} of {n} cards placed")
-        st.markdown("\n".join(f"- {plain(p)}" for p in check.problems))
+with st.container():
+    if any(typed.values()):
+        if check.ok:
+            st.success(f"All {n} cards are placed and every column holds the right number.", icon=":material/check:")
+        else:
+            st.progress(placed / n, text=f"{placed} of {n} cards placed")
+            st.markdown("\n".join(f"- {plain(p)}" for p in check.problems))
 
-c1, c2, c3 = st.columns(3)
-code = c1.text_input("Participant's code (from the sheet)", key=f"paper_{form}_code", max_chars=200)
+c1, c4, c2, c3 = st.columns([3, 2, 2, 2]) if study.conditions else (lambda a, b, c: (a, None, b, c))(
+    *st.columns([3, 2, 2]))
+code = c1.text_input("Participant's code (from the sheet)", key=f"paper_{form}_code", max_chars=MAX_CODE_LENGTH)
+condition = None
+if c4 is not None:  # next to the code: the code's ending (P001-now) can give the condition instead
+    condition = c4.selectbox("Condition of instruction", study.condition_ids, index=None, key=f"paper_{form}_cond",
+                             placeholder="From the code (P001-now)")
 source = c2.selectbox("How the sort was made", list(SOURCES), format_func=lambda s: SOURCES[s].capitalize(),
                       key=f"paper_{form}_source")
 language = c3.selectbox("Participant's language", study.languages, format_func=lambda c: lang_names.get(c, c),
                         key=f"paper_{form}_lang")
+code_problem, cond = None, None
+try:
+    stored, cond = sheet_code(study, code, condition)
+except StudyError as exc:
+    code_problem = str(exc)
+with st.container():
+    if code_problem and (code.strip() or condition or any(typed.values())):
+        st.warning(code_problem, icon=":material/warning:")
+    elif study.conditions and not code_problem:
+        st.caption(f"Stored as {stored or 'the next free code'} (condition {cond})")
 
 answers: dict[str, object] = {}
-if study.survey:
-    st.markdown("**Answers**")
-    for q in study.survey:
-        label = flow.study_text(q.text, lang, study) + (" *" if q.required else "")
-        key = f"paper_{form}_q_{q.id}"
-        if q.type == "number":
-            answers[q.id] = st.number_input(label, value=None, step=1 if q.integer else None, key=key)
-        elif q.type == "single":
-            answers[q.id] = st.selectbox(label, q.option_values(), index=None, key=key,
-                                         format_func=lambda v, q=q: flow.study_text(
-                                             next(o.label for o in q.options if o.value == v), lang, study))
-        elif q.type == "multiple":
-            answers[q.id] = st.multiselect(label, q.option_values(), key=key,
-                                           format_func=lambda v, q=q: flow.study_text(
-                                               next(o.label for o in q.options if o.value == v), lang, study))
-        else:
-            answers[q.id] = st.text_input(label, key=key, max_chars=q.max_length)
-    answers = {k: (int(v) if isinstance(v, float) and v.is_integer() else v) for k, v in answers.items()}
+with st.container():
+    if study.survey and study.conditions and cond != study.condition_ids[-1]:  # (asked before the condition is
+        # known, answers would be dropped when it turns out not to be the last)
+        st.caption(f"The survey is answered once, with the sheet of the last condition ({study.condition_ids[-1]}).")
+    elif study.survey:
+        st.markdown("**Answers**")
+        for q in study.survey:
+            label = flow.study_text(q.text, lang, study) + (" *" if q.required else "")
+            key = f"paper_{form}_q_{q.id}"
+            if q.type == "number":
+                answers[q.id] = st.number_input(label, value=None, step=1 if q.integer else None, key=key)
+            elif q.type == "single":
+                answers[q.id] = st.selectbox(label, q.option_values(), index=None, key=key,
+                                             format_func=lambda v, q=q: flow.study_text(
+                                                 next(o.label for o in q.options if o.value == v), lang, study))
+            elif q.type == "multiple":
+                answers[q.id] = st.multiselect(label, q.option_values(), key=key,
+                                               format_func=lambda v, q=q: flow.study_text(
+                                                   next(o.label for o in q.options if o.value == v), lang, study))
+            else:
+                answers[q.id] = st.text_input(label, key=key, max_chars=q.max_length)
+        answers = {k: (int(v) if isinstance(v, float) and v.is_integer() else v) for k, v in answers.items()}
 
 comments: dict[int, str] = {}
 if study.postsort.enabled:
     text = st.text_area("Comments written on the cards (one per line: card number, colon, comment)",
                         key=f"paper_{form}_comments", placeholder="12: Dette er det viktigste for meg.")
-    for line in text.splitlines():
-        number, sep, comment = line.partition(":")
-        if sep and number.strip().isdigit():
-            comments[int(number)] = comment.strip()
-        elif line.strip():
-            st.warning(f"This line is not 'card number: comment': {line[:80]}")
+    with st.container():
+        for line in text.splitlines():
+            number, sep, comment = line.partition(":")
+            if sep and number.strip().isdigit():
+                comments[int(number)] = comment.strip()
+            elif line.strip():
+                st.warning(f"This line is not 'card number: comment': {line[:80]}")
 
-if st.button("Save the sort", type="primary", disabled=not check.ok, key=f"paper_{form}_save"):
+if st.button("Save the sort", type="primary", disabled=not check.ok or code_problem is not None,
+             key=f"paper_{form}_save"):
     state = run(enter_paper_sort, db, sid, typed, researcher=user.username, code=code.strip() or None,
-                answers=answers, comments=comments, language=language, source=source)
+                answers=answers, comments=comments, language=language, source=source, condition=condition)
     if state is not None:
         st.session_state["paper_form"] = form + 1
         st.session_state["paper_saved"] = state.participant
