@@ -514,9 +514,9 @@ function createInstance(root) {
       const full = s.data.forced && used >= c.capacity && from !== c.value;
       const b = h(
         "button",
-        { type: "button", class: "qg-choice" + (from === c.value ? " is-here" : ""), "data-testid": "choose-" + c.value, disabled: full,
-          "aria-label": signed(c.value) + (c.label ? " " + c.label : "") + ", " + (full ? S("full_short") : s.data.forced ? S("capacity", { used, capacity: c.capacity }) : S("capacity_free", { used, capacity: c.capacity })) },
+        { type: "button", class: "qg-choice" + (from === c.value ? " is-here" : ""), "data-testid": "choose-" + c.value, disabled: full },
         h("span", { class: "qg-choice-val", text: signed(c.value) }),
+        c.label ? h("span", { class: "qg-sr", text: " " + c.label + ", " }) : null,
         h("span", { class: "qg-choice-cap", text: full ? S("full_short") + " \u2714" : s.data.forced ? S("capacity", { used, capacity: c.capacity }) : String(used) })
       );
       b.addEventListener("click", (ev) => {
