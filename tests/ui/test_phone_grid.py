@@ -117,6 +117,9 @@ def test_the_list_view_has_an_overview_of_every_column(app, browser, kind):
         if grid.get_by_test_id("qsort-view-list").get_attribute("aria-pressed") != "true":
             tap(page, grid.get_by_test_id("qsort-view-list"), kind)
         grid.get_by_test_id("qsort-list").wait_for()
+        settle(page)
+        grid.get_by_test_id("qsort-counter").evaluate("el => el.scrollIntoView({block: 'start'})")
+        shot(page, f"list-{kind}", full=False)
         tap(page, grid.get_by_role("button", name="Oversikt"), kind)  # one tap from the list view
         dialog = grid.get_by_role("dialog", name="Oversikt over kolonnene")
         dialog.wait_for()
