@@ -140,7 +140,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "view_label": "Visning",
         "view_grid": "Rutenett",
         "view_list": "Liste",
-        "help_grid": "Dra et kort til en kolonne. Eller trykk på et kort og så på en kolonne. Med tastatur: Enter velger et kort, piltastene flytter mellom kolonner, Enter plasserer, Escape avbryter. Mellom kortene i rutenettet går du med piltastene.",
+        "help_grid": "Dra et kort til en kolonne. Eller trykk på et kort og så på en kolonne.",
+        "help_keys": "Med tastatur: Enter velger et kort, piltastene flytter mellom kolonner, Enter plasserer, Escape avbryter. Mellom kortene i rutenettet går du med piltastene.",
         "help_list": "Velg en kolonne for hvert utsagn i nedtrekkslisten.",
         "source_heading": "Kort som ikke er plassert ({left})",
         "return_hint": "Trykk her for å legge kortet tilbake.",
@@ -343,7 +344,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "view_label": "View",
         "view_grid": "Grid",
         "view_list": "List",
-        "help_grid": "Drag a card to a column. Or tap a card, then a column. With a keyboard: Enter picks a card, the arrow keys move between columns, Enter places it, Escape cancels. Within the grid, the arrow keys go from card to card.",
+        "help_grid": "Drag a card to a column. Or tap a card, then a column.",
+        "help_keys": "With a keyboard: Enter picks a card, the arrow keys move between columns, Enter places it, Escape cancels. Within the grid, the arrow keys go from card to card.",
         "help_list": "Choose a column for each statement in its drop-down list.",
         "source_heading": "Cards not placed yet ({left})",
         "return_hint": "Tap here to put the card back.",
@@ -466,7 +468,7 @@ GRID_KEYS: tuple[str, ...] = (
     "grid_heading", "scale_left", "scale_right", "capacity", "capacity_free", "place_here", "selected_badge",
     "picked", "pick_cancelled", "target", "target_free", "placed", "returned", "column_full", "list_heading",
     "not_placed", "from_pile", "zoom_open", "zoom_title", "close", "overview_open", "overview_title", "overview_empty",
-    "overview_unplaced", "panel_title", "panel_cancel", "full_short", "help_narrow",
+    "overview_unplaced", "panel_title", "panel_cancel", "full_short", "help_narrow", "help_keys",
 ) + ("not_saved_retrying", "out_of_date", "leave_unsaved", "wait_for_save", "swapped", "error_completed",
      "error_conflict", "error_generic", "unknown_link", "skipped_full", "column_full_note", "undo_move", "undone_move", "loading")
 PRESORT_KEYS: tuple[str, ...] = (

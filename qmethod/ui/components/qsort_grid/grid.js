@@ -382,7 +382,7 @@ function createInstance(root) {
     }
     wrap.classList.toggle("is-narrow", s.narrow);
     wrap.classList.toggle("has-chooser", s.mode === "grid" && s.narrow && !!s.picked);
-    helpText.textContent = s.mode === "grid" ? (s.narrow ? S("help_narrow") + " " : "") + S("help_grid") : S("help_list");
+    helpText.textContent = s.mode === "grid" ? S(s.narrow ? "help_narrow" : "help_grid") + " " + S("help_keys") : S("help_list");
     body.replaceChildren(s.mode === "grid" ? renderGrid() : renderList());
     syncScroller();
     renderStatus();
