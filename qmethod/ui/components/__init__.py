@@ -10,7 +10,7 @@ from ...study.model import Statement
 from ...web.media import media_url
 from ...web.participant import OP_PATH, STATE_PATH, state_json
 
-__all__ = ["asset", "module_js", "queue_data", "statement_item"]
+__all__ = ["asset", "module_css", "module_js", "queue_data", "statement_item"]
 
 
 def statement_item(study: Study, s: Statement, text: Callable[[dict[str, str]], str]) -> dict[str, Any]:
@@ -31,6 +31,12 @@ def asset(package: str, name: str) -> str:
 def module_js(package: str, name: str) -> str:
     """A component's JS module with the shared helpers (``common.js``) in front of it."""
     common = resources.files("qmethod.ui.components").joinpath("common.js").read_text(encoding="utf-8")
+    return common + "\n" + asset(package, name)
+
+
+def module_css(package: str, name: str) -> str:
+    """A component's style sheet with the shared styles (``common.css``) in front of it."""
+    common = resources.files("qmethod.ui.components").joinpath("common.css").read_text(encoding="utf-8")
     return common + "\n" + asset(package, name)
 
 

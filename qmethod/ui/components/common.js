@@ -344,3 +344,44 @@ function statementFace(st, textClass, textTag) {
 function fmt(template, values) {
   return String(template || "").replace(/\{(\w+)\}/g, (_, k) => (k in values ? String(values[k]) : ""));
 }
+
+// ---------------------------------------------------------------- a statement shown large
+//
+// One modal dialog per component: the whole statement (its picture too) in large text, or any other
+// content (the grid's overview). Closed with Escape (the browser's own) or the visible close button;
+// the focus goes back to the button that opened it. Texts only through textContent.
+function largeDialog(wrap, S) {
+  const title = h("h2", { class: "q-dlg-title", id: "q-dlg-title" });
+  const close = h("button", { type: "button", class: "q-dlg-close", "data-testid": "dialog-close", autofocus: true });
+  const content = h("div", { class: "q-dlg-body" });
+  const dlg = h("dialog", { class: "q-dlg", "aria-labelledby": "q-dlg-title", "data-testid": "large-dialog" },
+    h("div", { class: "q-dlg-head" }, title, close), content);
+  let opener = null;
+  close.addEventListener("click", () => dlg.close());
+  dlg.addEventListener("click", (ev) => {
+    ev.stopPropagation(); // not a tap on the grid behind it
+    if (ev.target === dlg) dlg.close(); // a tap on the dimmed page around it
+  });
+  dlg.addEventListener("close", () => {
+    const back = opener && (opener.isConnected ? opener : opener.dataset.key && wrap.querySelector('[data-key="' + CSS.escape(opener.dataset.key) + '"]'));
+    opener = null;
+    if (back) back.focus();
+  });
+  // Keys inside the dialog are its own (the grid and presort do not act on them).
+  dlg.addEventListener("keydown", (ev) => ev.stopPropagation());
+  wrap.appendChild(dlg);
+  function open(heading, nodes, from) {
+    title.textContent = heading;
+    close.textContent = "\u2715 " + S("close");
+    content.replaceChildren(...nodes);
+    opener = from || null;
+    if (!dlg.open) dlg.showModal();
+    close.focus();
+  }
+  return {
+    open,
+    // The statement `st` large (its picture fits the screen).
+    statement: (st, from) => open(S("zoom_title"), statementFace(st, "q-dlg-text", "p"), from),
+    isOpen: () => dlg.open,
+  };
+}

@@ -9,14 +9,14 @@ from typing import Any
 
 import streamlit as st
 
-from .. import asset, module_js, queue_data
+from .. import module_css, module_js, queue_data
 
 __all__ = ["presort"]
 
 _COMPONENT = st.components.v2.component(
     "qmethod_presort",
     html="",
-    css=asset("presort", "presort.css"),
+    css=module_css("presort", "presort.css"),
     js=module_js("presort", "presort.js"),
 )
 

@@ -45,10 +45,15 @@ function createInstance(root) {
   });
   const undo = h("button", { type: "button", class: "ps-undo", "data-key": "undo", "data-testid": "presort-undo" });
   undo.addEventListener("click", () => undoLast());
+  // The statement in large text (a dialog; Escape or the close button).
+  const zoom = h("button", { type: "button", class: "q-zoom", "data-key": "zoom", "data-testid": "presort-zoom", "aria-describedby": "ps-text" });
+  zoom.addEventListener("click", () => current() && large.statement(current(), zoom));
   const keys = h("p", { class: "ps-keys" });
   const counts = h("div", { class: "ps-counts", "data-testid": "presort-counts" });
   const live = h("div", { class: "ps-sr", role: "status", "aria-live": "polite", "aria-atomic": "true", "data-testid": "presort-live" });
-  wrap.append(h("div", { class: "ps-top" }, progress, saveStatus), msgBox, cardBox, groupLabel, buttons, h("div", { class: "ps-row" }, undo, keys), counts, live);
+  wrap.append(h("div", { class: "ps-top" }, progress, saveStatus), msgBox, cardBox, groupLabel, buttons, h("div", { class: "ps-row" }, undo, zoom, keys), counts, live);
+
+  const large = largeDialog(wrap, S);
 
   function update(data) {
     keysTo.inst = inst;
@@ -92,7 +97,8 @@ function createInstance(root) {
     s.history = s.history.filter((id) => id !== st.id).concat([st.id]);
     render();
     const left = s.data.statements.length - s.piles.size;
-    announce(S("ps_put", { pile: S("ps_" + pile).toLowerCase(), left }) + (current() ? " " + current().text : " " + S("ps_done")));
+    // When none is left the card itself says so ("ps_done"): said once, not again here.
+    announce(S("ps_put", { pile: S("ps_" + pile).toLowerCase(), left }) + (current() ? " " + current().text : ""));
   }
 
   function undoLast() {
@@ -119,7 +125,7 @@ function createInstance(root) {
     const total = s.data.statements.length;
     const done = s.piles.size;
     const st = current();
-    progress.textContent = st ? S("ps_progress", { n: done + 1, total }) + " \u00b7 " + S("ps_left", { left: total - done }) : S("ps_done");
+    progress.textContent = st ? S("ps_progress", { n: done + 1, total }) + " \u00b7 " + S("ps_left", { left: total - done }) : S("ps_left", { left: 0 });
     cardText.replaceChildren(...(st ? statementFace(st, "ps-text-line") : [document.createTextNode(S("ps_done"))]));
     cardBox.classList.toggle("is-done", !st);
     groupLabel.textContent = S("ps_group");
@@ -130,6 +136,8 @@ function createInstance(root) {
     });
     undo.textContent = "\u21b6 " + S("ps_undo");
     undo.disabled = s.history.length === 0;
+    zoom.textContent = S("zoom_open");
+    zoom.disabled = !st;
     keys.textContent = S("ps_keys");
     const status = s.q.status();
     saveStatus.textContent = statusText(s.q, S);

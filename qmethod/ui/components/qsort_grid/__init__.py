@@ -11,7 +11,7 @@ from typing import Any, TypedDict
 
 import streamlit as st
 
-from .. import asset, module_js, queue_data
+from .. import module_css, module_js, queue_data
 
 __all__ = ["GridStatement", "GridColumn", "qsort_grid"]
 
@@ -35,7 +35,7 @@ class GridColumn(TypedDict):
 _COMPONENT = st.components.v2.component(
     "qmethod_qsort_grid",
     html="",
-    css=asset("qsort_grid", "grid.css"),
+    css=module_css("qsort_grid", "grid.css"),
     js=module_js("qsort_grid", "grid.js"),
 )
 

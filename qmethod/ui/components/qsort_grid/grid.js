@@ -70,6 +70,8 @@ function createInstance(root) {
     colMsg: null, // {column, text}: why the last placement in that column was refused
     undo: [], // the operation that takes back each move of this visit, latest last
     message: "", // shown above the grid (another device saved, waiting for the save, ...)
+    narrow: false, // a phone: the columns stacked, a column chooser at the bottom of the screen
+    rove: null, // the one placed card in the Tab order (arrow keys go to the others)
   };
   const inst = { update, cleanup: null, connected: () => wrap.isConnected };
 
@@ -112,6 +114,7 @@ function createInstance(root) {
         /* storage may be blocked; the width decides then */
       }
       s.mode = data.mode || (saved === "grid" || saved === "list" ? saved : wrap.getBoundingClientRect().width < 640 ? "list" : "grid");
+      s.narrow = isNarrow();
     }
     render();
   }
@@ -290,6 +293,22 @@ function createInstance(root) {
     wrap.append(toolbar, msgBox, helpText, body, live, floatStatus);
   }
   skeleton();
+  const large = largeDialog(wrap, S);
+
+  // Narrow (a phone, or a narrow window): the columns stacked one under the other.
+  const NARROW_PX = 640;
+  const isNarrow = () => wrap.getBoundingClientRect().width < NARROW_PX;
+  const sizeWatch = typeof ResizeObserver === "function"
+    ? new ResizeObserver(() => {
+        if (!s.data) return;
+        const n = isNarrow();
+        if (n !== s.narrow) {
+          s.narrow = n;
+          render();
+        } else syncScroller();
+      })
+    : null;
+  if (sizeWatch) sizeWatch.observe(wrap);
 
   const seen = { toolbar: true, grid: true };
   const watch = typeof IntersectionObserver === "function"
@@ -356,8 +375,16 @@ function createInstance(root) {
     const undo = h("button", { type: "button", class: "qg-undo", "data-key": "undo", "data-testid": "qsort-undo", disabled: s.undo.length === 0, text: "\u21b6 " + S("undo_move") });
     undo.addEventListener("click", undoLast);
     toolbar.append(counter, saveStatus, undo, views);
-    helpText.textContent = s.mode === "grid" ? S("help_grid") : S("help_list");
+    if (s.mode === "list") {
+      const ov = h("button", { type: "button", class: "qg-undo qg-ov-open", "data-key": "overview", "data-testid": "qsort-overview", text: S("overview_open") });
+      ov.addEventListener("click", () => openOverview(ov));
+      toolbar.insertBefore(ov, views);
+    }
+    wrap.classList.toggle("is-narrow", s.narrow);
+    wrap.classList.toggle("has-chooser", s.mode === "grid" && s.narrow && !!s.picked);
+    helpText.textContent = s.mode === "grid" ? S(s.narrow ? "help_narrow" : "help_grid") + " " + S("help_keys") : S("help_list");
     body.replaceChildren(s.mode === "grid" ? renderGrid() : renderList());
+    syncScroller();
     renderStatus();
     if (focusKey) {
       const el = wrap.querySelector('[data-key="' + CSS.escape(focusKey) + '"]');
@@ -382,11 +409,26 @@ function createInstance(root) {
       ...statementFace(st, "qg-card-text"),
       picked ? h("span", { class: "qg-badge", text: S("selected_badge") }) : null
     );
-    return h("li", { class: "qg-item" }, b);
+    if (where.startsWith("qg-col-h-")) b.tabIndex = id === s.rove ? 0 : -1;
+    return h("li", { class: "qg-item" }, b, picked ? zoomButton(id) : null);
+  }
+
+  // "Show large": the whole statement in a dialog (next to the selected card, and on every row of
+  // the list view).
+  function zoomButton(id, describedBy) {
+    const b = h("button", { type: "button", class: "q-zoom qg-zoom", "data-key": "zoom-" + id, "data-testid": "zoom-" + id,
+      "aria-describedby": describedBy || null, text: S("zoom_open") });
+    b.addEventListener("click", (ev) => {
+      ev.stopPropagation(); // not a tap on the column or the source around it
+      large.statement(statement(id), b);
+    });
+    return b;
   }
 
   function renderGrid() {
     const frag = document.createDocumentFragment();
+    const order = placedOrder();
+    if (!order.includes(s.rove)) s.rove = order.length ? order[0] : null;
     // Source: the cards not placed yet, grouped by presort pile.
     const unplaced = s.data.statements.filter((st) => columnOf(st.id) === null);
     const source = h("section", { class: "qg-source" + (s.picked && columnOf(s.picked) !== null ? " is-return" : ""), "aria-labelledby": "qg-src-h", "data-testid": "qsort-source" });
@@ -447,10 +489,72 @@ function createInstance(root) {
       grid.appendChild(col);
     }
     // Focusable so that keyboard users can scroll it sideways when it is wider than the screen.
-    const scroller = h("div", { class: "qg-scroller", tabindex: "0", role: "region", "aria-labelledby": "qg-grid-h" }, grid);
+    // (focusable only then: syncScroller)
+    const scroller = h("div", { class: "qg-scroller", role: "region", "aria-labelledby": "qg-grid-h" }, grid);
     gridSec.appendChild(scroller);
     frag.appendChild(gridSec);
+    if (s.narrow && s.picked) frag.appendChild(chooser());
     return frag;
+  }
+
+  function syncScroller() {
+    const sc = wrap.querySelector(".qg-scroller");
+    if (!sc) return;
+    if (sc.scrollWidth > sc.clientWidth + 1) sc.setAttribute("tabindex", "0");
+    else sc.removeAttribute("tabindex");
+  }
+
+  // On a phone: the columns as buttons at the bottom of the screen while a card is selected, so
+  // that a tap places it without scrolling to the column. Full columns cannot be chosen.
+  function chooser() {
+    const id = s.picked;
+    const from = columnOf(id);
+    const buttons = s.data.columns.map((c) => {
+      const used = s.cols.get(c.value).length;
+      const full = s.data.forced && used >= c.capacity && from !== c.value;
+      const b = h(
+        "button",
+        { type: "button", class: "qg-choice" + (from === c.value ? " is-here" : ""), "data-testid": "choose-" + c.value, disabled: full },
+        h("span", { class: "qg-choice-val", text: signed(c.value) }),
+        c.label ? h("span", { class: "qg-sr", text: " " + c.label + ", " }) : null,
+        h("span", { class: "qg-choice-cap", text: full ? S("full_short") + " \u2714" : s.data.forced ? S("capacity", { used, capacity: c.capacity }) : String(used) })
+      );
+      b.addEventListener("click", (ev) => {
+        ev.stopPropagation();
+        const fromSource = from === null;
+        if (place(id, c.value)) {
+          render();
+          afterPlaceFocus(id, fromSource);
+        }
+      });
+      return b;
+    });
+    const cancel = h("button", { type: "button", class: "qg-choice qg-choice-cancel", "data-testid": "choose-cancel", text: S("panel_cancel") });
+    cancel.addEventListener("click", (ev) => {
+      ev.stopPropagation();
+      pick(id);
+      focusCard(id);
+    });
+    const title = h("p", { class: "qg-chooser-title", id: "qg-chooser-h", text: S("panel_title") });
+    return h("div", { class: "qg-chooser", role: "group", "aria-labelledby": "qg-chooser-h", "data-testid": "qsort-chooser" },
+      title, h("div", { class: "qg-choices" }, ...buttons, cancel));
+  }
+
+  // The overview (list view): each column with its statements and its count, in a dialog.
+  function openOverview(from) {
+    const nodes = [];
+    for (const c of s.data.columns) {
+      const ids = s.cols.get(c.value);
+      const cap = s.data.forced ? S("capacity", { used: ids.length, capacity: c.capacity }) : S("capacity_free", { used: ids.length, capacity: c.capacity });
+      const sec = h("section", { class: "qg-ov-col", "data-testid": "overview-" + c.value },
+        h("h3", { class: "qg-ov-h", text: signed(c.value) + (c.label ? " " + c.label : "") + ": " + cap }));
+      if (ids.length) sec.appendChild(h("ul", { class: "qg-ov-list" }, ...ids.map((id) => h("li", { text: statement(id).text || statement(id).alt || id }))));
+      else sec.appendChild(h("p", { class: "qg-ov-empty", text: S("overview_empty") }));
+      nodes.push(sec);
+    }
+    const left = s.data.statements.length - placedCount();
+    if (left) nodes.push(h("p", { class: "qg-ov-left", text: S("overview_unplaced", { n: left }) }));
+    large.open(S("overview_title"), nodes, from);
   }
 
   function markTarget() {
@@ -486,9 +590,9 @@ function createInstance(root) {
         h(
           "li",
           { class: "qg-row" + (cur === null ? " is-open" : "") },
-          h("label", { for: selId, class: "qg-row-text" }, ...statementFace(st, "qg-row-label")),
+          h("label", { for: selId, id: selId + "-l", class: "qg-row-text" }, ...statementFace(st, "qg-row-label")),
           pileText ? h("span", { class: "qg-row-pile", text: S("from_pile", { pile: pileText }) }) : null,
-          select
+          h("div", { class: "qg-row-ctl" }, select, zoomButton(st.id, selId + "-l"))
         )
       );
     });
@@ -542,6 +646,51 @@ function createInstance(root) {
     }
   });
 
+  // The placed cards are one stop in the Tab order (so that Tab goes from the grid straight on to
+  // the page's buttons); the arrow keys go from card to card: up and down in reading order
+  // (column by column), left and right to the neighbouring column.
+  function placedOrder() {
+    return s.data.columns.flatMap((c) => s.cols.get(c.value));
+  }
+
+  function roveKey(ev) {
+    const card = ev.target.closest && ev.target.closest(".qg-col .qg-card");
+    if (!card) return;
+    const id = card.dataset.id;
+    const order = placedOrder();
+    let next = null;
+    if (ev.key === "ArrowUp" || ev.key === "ArrowDown") next = order[order.indexOf(id) + (ev.key === "ArrowUp" ? -1 : 1)];
+    else if (ev.key === "Home" || ev.key === "End") next = ev.key === "Home" ? order[0] : order[order.length - 1];
+    else if (ev.key === "ArrowLeft" || ev.key === "ArrowRight") {
+      const values = s.data.columns.map((c) => c.value);
+      const v = columnOf(id);
+      const at = s.cols.get(v).indexOf(id);
+      const step = ev.key === "ArrowLeft" ? -1 : 1;
+      for (let i = values.indexOf(v) + step; i >= 0 && i < values.length; i += step) {
+        const ids = s.cols.get(values[i]);
+        if (ids.length) {
+          next = ids[Math.min(at, ids.length - 1)];
+          break;
+        }
+      }
+    } else return;
+    ev.preventDefault();
+    if (next) {
+      setRove(next);
+      focusCard(next);
+    }
+  }
+
+  function setRove(id) {
+    s.rove = id;
+    for (const el of wrap.querySelectorAll(".qg-col .qg-card")) el.tabIndex = el.dataset.id === id ? 0 : -1;
+  }
+
+  wrap.addEventListener("focusin", (ev) => {
+    const card = ev.target.closest && ev.target.closest(".qg-col .qg-card");
+    if (card && card.dataset.id !== s.rove) setRove(card.dataset.id);
+  });
+
   function focusCard(id) {
     const el = wrap.querySelector('[data-key="card-' + CSS.escape(id) + '"]');
     if (el) el.focus({ preventScroll: false });
@@ -559,11 +708,19 @@ function createInstance(root) {
   }
 
   function onGridKey(ev) {
-    if (s.mode !== "grid" || !s.picked || s.target === null) return;
+    if (s.mode !== "grid") return;
+    // Buttons other than cards (show large, the column chooser) keep their own keys.
+    const other = ev.target.closest && ev.target.closest("button:not(.qg-card), dialog");
+    if (other) return;
+    if (!s.picked) {
+      roveKey(ev);
+      return;
+    }
+    if (s.target === null) return;
     const id = s.picked;
-    if (ev.key === "ArrowLeft" || ev.key === "ArrowRight") {
+    if (ev.key === "ArrowLeft" || ev.key === "ArrowRight" || ev.key === "ArrowUp" || ev.key === "ArrowDown") {
       ev.preventDefault();
-      moveTarget(ev.key === "ArrowLeft" ? -1 : 1);
+      moveTarget(ev.key === "ArrowLeft" || ev.key === "ArrowUp" ? -1 : 1);
     } else if (ev.key === "Enter" || ev.key === " ") {
       ev.preventDefault();
       const onCard = ev.target.closest && ev.target.closest(".qg-card");
@@ -753,6 +910,7 @@ function createInstance(root) {
   function teardown() {
     document.removeEventListener("keydown", onStrayKey);
     if (watch) watch.disconnect();
+    if (sizeWatch) sizeWatch.disconnect();
     endPress();
     if (s.unsubscribe) s.unsubscribe();
     instances.delete(root);
