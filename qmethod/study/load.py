@@ -424,8 +424,11 @@ class _Validator:
                 self.problem(f"{path}.id", f"statement id {sid!r} is already used by statements[{seen[sid]}]")
                 continue
             seen[sid] = i
-            image = self.image(item, path, sid) if "image" in item or "alt" in item else None
-            text = self.texts(item, path, "text", multiline=False, required=image is None)
+            picture = "image" in item or "alt" in item
+            image = self.image(item, path, sid) if picture else None
+            # a picture statement's text is optional, also when its image has a problem of its own
+            # (reported once, as that problem, not again as a missing text)
+            text = self.texts(item, path, "text", multiline=False, required=not picture)
             if image is not None:
                 image = StatementImage(file=image.file, sha256=image.sha256, media_type=image.media_type,
                                        alt=image.alt, caption="text" in item)
