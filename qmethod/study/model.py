@@ -26,6 +26,7 @@ __all__ = [
     "Condition",
     "Study",
     "study_to_dict",
+    "text_in",
 ]
 
 #: Presort piles, from the disagree end to the agree end.
@@ -239,6 +240,16 @@ class Study:
         if self.closes is not None and at >= self.closes:
             return False
         return True
+
+
+def text_in(texts: dict[str, str], lang: str, default_language: str | None = None) -> str:
+    """A study text (``{language: text}``) in ``lang``, else in ``default_language``, else in any
+    language it has (``""`` for none)."""
+    if lang in texts:
+        return texts[lang]
+    if default_language is not None and default_language in texts:
+        return texts[default_language]
+    return next(iter(texts.values()), "")
 
 
 def study_to_dict(study: Study) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from qmethod.errors import (
 )
 from qmethod.service import Database, ParticipantState
 from qmethod.study import Study
+from qmethod.study.model import text_in
 from qmethod.web.security import BROWSER_COOKIE, CLIENT_HEADER, PARTICIPANT_COOKIE
 
 from .components.access_tools import access_tools
@@ -93,11 +94,7 @@ class Ctx:
 
 def study_text(texts: dict[str, str], lang: str, study: Study | None = None) -> str:
     """A study text in ``lang`` (falling back to the study's default language, then any)."""
-    if lang in texts:
-        return texts[lang]
-    if study is not None and study.default_language in texts:
-        return texts[study.default_language]
-    return next(iter(texts.values()), "")
+    return text_in(texts, lang, study.default_language if study is not None else None)
 
 
 def lang_of(study: Study | None = None) -> str:
