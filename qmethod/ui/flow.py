@@ -301,9 +301,12 @@ def header(ctx: Ctx | None, screen: str, lang: str, study: Study | None) -> None
     """Step indicator, study title and the language switch (same place on every page)."""
     st.html(_STYLE)
     if study is not None:
+        # the steps of the whole sort: with conditions of instruction the survey (asked after the
+        # last condition) counts in every condition, so "Step x of y" keeps its y throughout
+        whole = get_study(ctx.state.study_id, ctx.state.study_revision) if ctx is not None else study
         order = [s for s in SCREENS if s != "presort" or study.presort]
         order = [s for s in order if s != "comments" or study.postsort.enabled]
-        order = [s for s in order if s != "survey" or study.survey]
+        order = [s for s in order if s != "survey" or whole.survey]
         n = order.index(screen) + 1 if screen in order else len(order)
         left, right = st.columns([3, 2], vertical_alignment="center")
         left.caption(t("step", lang, n=n, total=len(order)) + " · " + t("stage_" + (
