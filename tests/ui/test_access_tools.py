@@ -2,11 +2,30 @@
 since the test browser has no voice), larger text and high contrast, remembered for the whole sort."""
 from __future__ import annotations
 
+import shutil
+import tempfile
+from pathlib import Path
+
 import pytest
 
-from .conftest import PHONE, axe_check, give_consent, press_continue, settle, start, wait_screen
+from tests.app_server import running_app
+
+from .conftest import DESKTOP, PHONE, ROOT, axe_check, give_consent, press_continue, settle, start, wait_screen
+from .flows import LIVE_GRID, LIVE_PRESORT
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def app(chromium: str):
+    """The demo study and the picture study ``ui-pictures``."""
+    tmp = Path(tempfile.mkdtemp(prefix="qmethod-ui-access-"))
+    studies = tmp / "studies"
+    shutil.copytree(ROOT / "studies" / "brukermedvirkning", studies / "brukermedvirkning")
+    shutil.copytree(Path(__file__).parent / "studies" / "ui-pictures", studies / "ui-pictures")
+    with running_app(tmp, QMETHOD_STUDIES_DIR=str(studies)) as server:
+        yield server
+    shutil.rmtree(tmp, ignore_errors=True)
 
 # The test browser has no voices: record what would be spoken instead.
 FAKE_SPEECH = """
@@ -82,5 +101,65 @@ def test_larger_text_and_high_contrast_change_the_page_and_stay_switched_on(brow
         assert axe_check(page, "access-large-contrast") == []
         _press(page, "access-large")                                        # and they switch off again
         assert size() == pytest.approx(normal, rel=0.01)
+    finally:
+        context.close()
+
+
+def _picture_study_to_grid(page, app, *, tap: bool) -> None:
+    """The picture study in bokmål with read aloud on, from the presort card of P1 (a picture
+    without a text) into the grid; ``tap`` on a touch phone, else by click."""
+    act = (lambda loc: loc.tap()) if tap else (lambda loc: loc.click())
+    start(page, app, "ui-pictures", "nb")
+    give_consent(page, "nb")
+    act(page.get_by_test_id("access-speak").first)
+    press_continue(page, "nb")
+    wait_screen(page, "presort", "nb")
+    card = page.locator(LIVE_PRESORT).get_by_test_id("presort-card")
+    card.locator("img").wait_for()
+    act(card)                                                           # a picture: its alt text is read
+    assert _spoken(page)[-1] == {"text": "Et rødt rektangel", "lang": "nb-NO"}
+    for pile in ("presort-disagree", "presort-neutral", "presort-neutral", "presort-agree"):
+        page.wait_for_timeout(450)
+        act(page.locator(LIVE_PRESORT).get_by_test_id(pile))
+    settle(page)
+    press_continue(page, "nb")
+    wait_screen(page, "grid", "nb")
+
+
+def test_read_aloud_reads_picture_cards_by_their_alt_text_and_the_statement_in_the_list_chooser(browser, app):
+    """Phone: the presort's picture card, then the list view's place chooser (a picture, a picture
+    with a text, a text) each read with one tap: the statement and the chosen place."""
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="nb-NO")
+    context.add_init_script(FAKE_SPEECH)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    try:
+        _picture_study_to_grid(page, app, tap=True)
+        assert page.get_by_test_id("qsort-view-list").get_attribute("aria-pressed") == "true"
+        said = {}
+        for sid in ("P1", "P2", "P4"):
+            page.locator(LIVE_GRID).get_by_test_id(f"select-{sid}").focus()                # one key or tap on the chooser
+            said[sid] = _spoken(page)[-1]["text"]
+        assert said == {"P1": "Et rødt rektangel. Ikke plassert",
+                        "P2": "Et grønt rektangel Naturen hjelper meg. Ikke plassert",
+                        "P4": "Et utsagn uten bilde. Ikke plassert"}
+    finally:
+        context.close()
+
+
+def test_read_aloud_reads_a_picture_card_in_the_grid(browser, app):
+    """Desktop: a picture statement's card in the grid is read by its alt text."""
+    context = browser.new_context(viewport=DESKTOP, locale="nb-NO")
+    context.add_init_script(FAKE_SPEECH)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    try:
+        _picture_study_to_grid(page, app, tap=False)
+        if page.get_by_test_id("qsort-view-grid").get_attribute("aria-pressed") != "true":
+            page.get_by_test_id("qsort-view-grid").click()
+        page.locator(LIVE_GRID).get_by_test_id("card-P3").click()
+        assert _spoken(page)[-1]["text"].startswith("Et blått rektangel")
+        page.locator(LIVE_GRID).get_by_test_id("card-P2").click()
+        assert _spoken(page)[-1]["text"].startswith("Et grønt rektangel Naturen hjelper meg")
     finally:
         context.close()

@@ -60,25 +60,70 @@ export function speak(text) {
   return true;
 }
 
+// What an element says when read aloud: its visible text with every picture's alt text in its place
+// (a picture statement has no text of its own), leaving out what is hidden from everyone.
+function spokenText(el) {
+  const parts = [];
+  const walk = (n) => {
+    if (n.nodeType === Node.TEXT_NODE) { parts.push(n.nodeValue); return; }
+    if (!(n instanceof Element) || n.hidden || n.getAttribute("aria-hidden") === "true") return;
+    if (n.matches("select, option, script, style")) return;
+    if (n.matches("img")) { parts.push(" " + (n.getAttribute("alt") || "") + " "); return; }
+    const css = getComputedStyle(n);
+    if (css.display === "none" || css.visibility === "hidden") return;
+    for (const c of n.childNodes) walk(c);
+  };
+  walk(el);
+  const text = parts.join(" ").replace(/\s+/g, " ").trim();
+  return text || (el.getAttribute("aria-label") || "").trim();
+}
+
+// The label of a form control (a list view's place chooser: the statement, picture or text).
+function labelOf(el) {
+  const own = el.getAttribute("aria-label");
+  if (own) return own;
+  const root = el.getRootNode();
+  const ids = (el.getAttribute("aria-labelledby") || "").split(/\s+/).filter(Boolean);
+  const byId = ids.map((id) => root.getElementById && root.getElementById(id)).filter(Boolean);
+  const labels = byId.length ? byId : [...(el.labels || [])];
+  return labels.map(spokenText).join(" ");
+}
+
 // The element a focus or tap is about: a statement card, a presort card, a button, a heading or text.
 function readable(path) {
   for (const el of path) {
     if (!(el instanceof Element)) continue;
     if (el.closest && el.closest(".qa")) return null; // the toolbar itself
-    if (el.matches("[data-id], .ps-card, .ps-btn, button, [role='button'], h1, h2, h3, h4, p, li, label, option, select")) {
-      if (el.matches("select")) {
-        const opt = el.options && el.options[el.selectedIndex];
-        return (el.getAttribute("aria-label") || "") + " " + (opt ? opt.text : "");
-      }
-      return el.getAttribute("aria-label") && !el.textContent.trim() ? el.getAttribute("aria-label") : el.innerText || el.textContent;
+    if (el.matches("select")) {
+      const opt = el.options && el.options[el.selectedIndex];
+      return labelOf(el) + ". " + (opt ? opt.text : "");
+    }
+    if (el.matches("[data-id], .ps-card, .ps-btn, button, [role='button'], h1, h2, h3, h4, p, li, label, option")) {
+      return spokenText(el);
     }
   }
   return null;
 }
 
+// A focus moving between two elements of one shadow root (the grid's list view: chooser to chooser)
+// never reaches the document, so each shadow root a focus or tap comes from is listened to as well.
+const boundRoots = new WeakSet();
+function bindRoots(path) {
+  for (const node of path) {
+    if (node instanceof ShadowRoot && !boundRoots.has(node)) {
+      boundRoots.add(node);
+      node.addEventListener("focusin", onAct, true);
+    }
+  }
+}
+
 function onAct(event) {
+  if (event.__qaSeen) return; // the same event seen again, by the document and a shadow root
+  event.__qaSeen = true;
+  const path = event.composedPath ? event.composedPath() : [event.target];
+  bindRoots(path);
   if (!document.documentElement.classList.contains("qa-speak")) return;
-  const text = readable(event.composedPath ? event.composedPath() : [event.target]);
+  const text = readable(path);
   if (!text) return;
   const now = Date.now();
   if (text === speech.last && now - speech.lastAt < 800) return; // focus and click of one tap: once
