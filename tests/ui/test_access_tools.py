@@ -10,7 +10,7 @@ import pytest
 
 from tests.app_server import running_app
 
-from .conftest import DESKTOP, PHONE, ROOT, axe_check, give_consent, press_continue, settle, start, wait_screen
+from .conftest import ARTIFACTS, DESKTOP, PHONE, ROOT, axe_check, give_consent, press_continue, settle, start, wait_screen
 from .flows import LIVE_GRID, LIVE_PRESORT
 
 pytestmark = pytest.mark.browser
@@ -161,5 +161,40 @@ def test_read_aloud_reads_a_picture_card_in_the_grid(browser, app):
         assert _spoken(page)[-1]["text"].startswith("Et blått rektangel")
         page.locator(LIVE_GRID).get_by_test_id("card-P2").click()
         assert _spoken(page)[-1]["text"].startswith("Et grønt rektangel Naturen hjelper meg")
+    finally:
+        context.close()
+
+
+TOGGLE_JS = """b => ({pressed: b.getAttribute('aria-pressed'), shown: b.innerText.trim(),
+                     border: getComputedStyle(b).borderTopWidth})"""
+
+
+@pytest.mark.parametrize("viewport", ["phone", "desktop"])
+def test_each_switched_on_aid_shows_it_by_a_check_mark_and_border_not_colour_alone(browser, app, viewport):
+    """Read aloud, larger text and high contrast: an aid that is on says so with a check mark before
+    its name and a thicker border (also in high contrast), and its name stays the same for a screen
+    reader (aria-pressed carries the state)."""
+    phone = viewport == "phone"
+    context = browser.new_context(viewport=PHONE if phone else DESKTOP, is_mobile=phone, has_touch=phone,
+                                  locale="nb-NO")
+    context.add_init_script(FAKE_SPEECH)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    names = {"large": "Større tekst", "contrast": "Sterkere kontrast", "speak": "Les opp"}
+    try:
+        start(page, app, "brukermedvirkning", "nb")
+        state = lambda name: page.get_by_test_id(f"access-{name}").first.evaluate(TOGGLE_JS)  # noqa: E731
+        for name, label in names.items():
+            assert state(name) == {"pressed": "false", "shown": label, "border": "2px"}
+        for name, label in names.items():
+            page.get_by_role("button", name=label, exact=True).first.click()   # the name is unchanged
+            assert state(name) == {"pressed": "true", "shown": f"✓{label}", "border": "3px"}
+        bg = page.get_by_test_id("access-large").first.evaluate("b => getComputedStyle(b).backgroundColor")
+        assert bg == "rgb(0, 0, 0)"                                           # high contrast: black, white text
+        bar = page.get_by_test_id("access-tools").first
+        bar.screenshot(path=str(ARTIFACTS / f"access-toggles-on-{viewport}.png"))
+        page.get_by_role("button", name=names["contrast"], exact=True).first.click()  # off again
+        assert state("contrast") == {"pressed": "false", "shown": names["contrast"], "border": "2px"}
+        assert state("large")["shown"] == f"✓{names['large']}"
     finally:
         context.close()

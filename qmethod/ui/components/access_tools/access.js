@@ -14,7 +14,7 @@ html.qa-contrast * { color: #000 !important; border-color: #000 !important; }
 html.qa-contrast a { text-decoration: underline !important; }
 html.qa-contrast button[kind="primary"], html.qa-contrast button[aria-pressed="true"] { background: #000 !important; }
 html.qa-contrast button[kind="primary"] *, html.qa-contrast button[aria-pressed="true"], html.qa-contrast button[aria-pressed="true"] * { color: #fff !important; }
-html.qa-contrast { --qa-ink: #000; --qa-muted: #000; --qa-line: #000; --qa-bg: #fff; --qa-card: #fff;
+html.qa-contrast { --qa-accent: #000; --qa-ink: #000; --qa-muted: #000; --qa-line: #000; --qa-bg: #fff; --qa-card: #fff;
   --qa-disagree: #fff; --qa-neutral: #fff; --qa-agree: #fff; }
 `;
 
@@ -159,7 +159,9 @@ export default function accessTools(component) {
     document.addEventListener("click", onAct, true);
     speech.bound = true;
   }
-  parentElement.textContent = "";
+  // Only the previous bar goes: the mount point also holds the component's own stylesheet (wiping
+  // it left the switches unstyled, so an aid that was on looked like one that was off).
+  for (const old of parentElement.querySelectorAll(":scope > .qa")) old.remove();
   const bar = document.createElement("div");
   bar.className = "qa";
   bar.setAttribute("role", "group");
@@ -173,17 +175,26 @@ export default function accessTools(component) {
   note.className = "qa-note";
   note.hidden = true;
   note.setAttribute("role", "status");
+  // "On" is shown by more than colour: a check mark before the name and a thicker, dark border
+  // (aria-pressed tells a screen reader; the mark is hidden from it, the name stays the name).
   const toggle = (name, text) => {
     const b = document.createElement("button");
     b.type = "button";
-    b.textContent = text;
-    b.setAttribute("aria-pressed", String(!!prefs[name]));
+    const mark = document.createElement("span");
+    mark.className = "qa-mark";
+    mark.setAttribute("aria-hidden", "true");
+    b.append(mark, document.createTextNode(text));
+    const show = () => {
+      b.setAttribute("aria-pressed", String(!!prefs[name]));
+      mark.textContent = prefs[name] ? "\u2713" : "";
+    };
+    show();
     b.setAttribute("data-testid", "access-" + name);
     b.addEventListener("click", () => {
       prefs[name] = !prefs[name];
       save(prefs);
       applyPage(prefs);
-      b.setAttribute("aria-pressed", String(!!prefs[name]));
+      show();
       if (name === "speak") {
         readBtn.hidden = !prefs.speak;
         note.hidden = !prefs.speak || !!window.speechSynthesis;
