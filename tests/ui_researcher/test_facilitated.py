@@ -21,14 +21,19 @@ def _at(page, screen: str) -> None:
     settle(page)
 
 
-def test_facilitated_sort_on_a_tablet(app, browser):
+def _start_facilitated(app, browser):
+    """A tablet page on which the researcher has started a facilitated sort of ui-small (at the consent)."""
     sv.publish_study_file(app.db, SMALL)
     page = browser.new_page(viewport={"width": 1024, "height": 1366}, has_touch=True)
     page.set_default_timeout(30_000)
     open_paper_sorts(page, app, "Small test study")
     page.get_by_role("button", name="Start a facilitated sort").click()
-
     _at(page, "consent")
+    return page
+
+
+def test_facilitated_sort_on_a_tablet(app, browser):
+    page = _start_facilitated(app, browser)
     page.get_by_text("Sorting together with admin.").wait_for()
     # larger text is on (and remembered like the participant's own choice)
     page.wait_for_function("() => document.documentElement.classList.contains('qa-large')")
@@ -80,12 +85,7 @@ def test_facilitated_back_from_the_instruction_and_the_consent_keeps_what_was_en
     """Back a step on the consent goes to the study's welcome, on the instruction to the consent;
     a tick not yet stored stays ticked, a consent given stays given (stored once); on a phone-sized
     screen (360 x 740)."""
-    sv.publish_study_file(app.db, SMALL)
-    page = browser.new_page(viewport={"width": 1024, "height": 1366}, has_touch=True)
-    page.set_default_timeout(30_000)
-    open_paper_sorts(page, app, "Small test study")
-    page.get_by_role("button", name="Start a facilitated sort").click()
-    _at(page, "consent")
+    page = _start_facilitated(app, browser)
     page.set_viewport_size({"width": 360, "height": 740})           # the participant's steps on a phone
     box = page.get_by_role("checkbox", name="I have read the text above")
     page.get_by_text("I have read the text above").click()
