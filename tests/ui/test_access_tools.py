@@ -18,11 +18,12 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def app(chromium: str):
-    """The demo study and the picture study ``ui-pictures``."""
+    """The demo study, the picture study ``ui-pictures`` and ``ui-recordings`` (statements with recordings)."""
     tmp = Path(tempfile.mkdtemp(prefix="qmethod-ui-access-"))
     studies = tmp / "studies"
     shutil.copytree(ROOT / "studies" / "brukermedvirkning", studies / "brukermedvirkning")
-    shutil.copytree(Path(__file__).parent / "studies" / "ui-pictures", studies / "ui-pictures")
+    for name in ("ui-pictures", "ui-recordings"):
+        shutil.copytree(Path(__file__).parent / "studies" / name, studies / name)
     with running_app(tmp, QMETHOD_STUDIES_DIR=str(studies)) as server:
         yield server
     shutil.rmtree(tmp, ignore_errors=True)
@@ -196,5 +197,50 @@ def test_each_switched_on_aid_shows_it_by_a_check_mark_and_border_not_colour_alo
         page.get_by_role("button", name=names["contrast"], exact=True).first.click()  # off again
         assert state("contrast") == {"pressed": "false", "shown": names["contrast"], "border": "2px"}
         assert state("large")["shown"] == f"✓{names['large']}"
+    finally:
+        context.close()
+
+
+# Playing a recording is recorded too (the test browser has no sound card).
+FAKE_AUDIO = """
+window.__played = [];
+HTMLMediaElement.prototype.play = function () { window.__played.push(new URL(this.src).pathname); return Promise.resolve(); };
+HTMLMediaElement.prototype.pause = function () {};
+"""
+
+
+def test_read_aloud_plays_a_statements_recording_instead_of_the_devices_voice(browser, app):
+    """Phone: a statement the researcher gave a recording is read by that recording, from the app's
+    own host (in the list view's chooser and on the grid's card, a picture too); a statement without
+    one by the device's voice."""
+    from qmethod.study import load_study
+
+    study = load_study(Path(__file__).parent / "studies" / "ui-recordings")
+    r1, r2 = (f"/recordings/ui-recordings/{s.audio.name}" for s in study.statements[:2])
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="nb-NO")
+    context.add_init_script(FAKE_SPEECH + FAKE_AUDIO)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    played = lambda: page.evaluate("() => window.__played")  # noqa: E731
+    try:
+        start(page, app, "ui-recordings", "nb")
+        give_consent(page, "nb")
+        page.get_by_test_id("access-speak").first.tap()
+        press_continue(page, "nb")
+        wait_screen(page, "grid", "nb")
+        spoken = len(_spoken(page))
+        page.locator(LIVE_GRID).get_by_test_id("select-R1").focus()
+        assert played() == [r1] and len(_spoken(page)) == spoken            # the recording, not the voice
+        page.locator(LIVE_GRID).get_by_test_id("select-R3").focus()
+        assert _spoken(page)[-1]["text"] == "Jeg får velge. Ikke plassert" and played() == [r1]
+        page.get_by_test_id("qsort-view-grid").tap()
+        settle(page)
+        page.locator(LIVE_GRID).get_by_test_id("card-R2").tap()             # a picture with a recording
+        assert played() == [r1, r2]
+        # the recording comes from the app itself, as a sound
+        got = page.evaluate("async u => { const r = await fetch(u); return [r.status, r.headers.get('content-type'), "
+                            "(await r.arrayBuffer()).byteLength]; }", r2)
+        assert got == [200, "audio/wav", (Path(__file__).parent / "studies" / "ui-recordings" / "audio" / "r2.wav")
+                       .stat().st_size]
     finally:
         context.close()

@@ -55,6 +55,7 @@ export function speak(text) {
   u.lang = speech.lang === "nb" ? "nb-NO" : speech.lang === "en" ? "en-GB" : speech.lang;
   const v = voiceFor(speech.lang);
   if (v) u.voice = v;
+  stopPlaying();
   synth.cancel();
   synth.speak(u);
   return true;
@@ -89,20 +90,45 @@ function labelOf(el) {
   return labels.map(spokenText).join(" ");
 }
 
-// The element a focus or tap is about: a statement card, a presort card, a button, a heading or text.
+// The recording of the statement shown in (or by) an element, if the study gives it one.
+function recordingIn(el) {
+  const found = el.matches("[data-audio]") ? el : el.querySelector("[data-audio]");
+  return found ? found.getAttribute("data-audio") : null;
+}
+
+// What a focus or tap is about (a statement card, a presort card, a button, a heading or text):
+// {text, audio}, audio being the statement's recording if it has one.
 function readable(path) {
   for (const el of path) {
     if (!(el instanceof Element)) continue;
     if (el.closest && el.closest(".qa")) return null; // the toolbar itself
     if (el.matches("select")) {
       const opt = el.options && el.options[el.selectedIndex];
-      return labelOf(el) + ". " + (opt ? opt.text : "");
+      const labels = [...(el.labels || [])];
+      const audio = labels.map(recordingIn).find(Boolean) || null;
+      const label = labelOf(el).trim();
+      return { text: label + (/[.!?]$/.test(label) ? " " : ". ") + (opt ? opt.text : ""), audio };
     }
     if (el.matches("[data-id], .ps-card, .ps-btn, button, [role='button'], h1, h2, h3, h4, p, li, label, option")) {
-      return spokenText(el);
+      return { text: spokenText(el), audio: recordingIn(el) };
     }
   }
   return null;
+}
+
+// A statement's recording, played instead of the device's voice (the device's voice if it cannot play).
+const player = { audio: null };
+function stopPlaying() {
+  if (player.audio) player.audio.pause();
+  player.audio = null;
+}
+function play(url, text) {
+  if (window.speechSynthesis) window.speechSynthesis.cancel();
+  stopPlaying();
+  const a = new Audio(url);
+  player.audio = a;
+  const started = a.play();
+  if (started && started.catch) started.catch(() => { if (player.audio === a) speak(text); });
 }
 
 // A focus moving between two elements of one shadow root (the grid's list view: chooser to chooser)
@@ -123,13 +149,15 @@ function onAct(event) {
   const path = event.composedPath ? event.composedPath() : [event.target];
   bindRoots(path);
   if (!document.documentElement.classList.contains("qa-speak")) return;
-  const text = readable(path);
-  if (!text) return;
+  const found = readable(path);
+  if (!found || !(found.text || found.audio)) return;
+  const key = found.audio || found.text;
   const now = Date.now();
-  if (text === speech.last && now - speech.lastAt < 800) return; // focus and click of one tap: once
-  speech.last = text;
+  if (key === speech.last && now - speech.lastAt < 800) return; // focus and click of one tap: once
+  speech.last = key;
   speech.lastAt = now;
-  speak(text);
+  if (found.audio) play(found.audio, found.text);
+  else speak(found.text);
 }
 
 function pageText() {
