@@ -128,10 +128,12 @@ def _step(page) -> str:
     return page.get_by_text(" · ").first.inner_text().strip()
 
 
-def test_the_step_count_keeps_its_total_through_every_condition(app, browser):
+@pytest.mark.parametrize("viewport", ["phone", "desktop"])
+def test_the_step_count_keeps_its_total_through_every_condition(app, browser, viewport):
     """"Steg x av y": y is the same from the first instruction to the survey after the last condition."""
-    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True,
-                                  locale="nb-NO")
+    phone = viewport == "phone"
+    context = browser.new_context(viewport={"width": 360, "height": 740} if phone else {"width": 1280, "height": 900},
+                                  is_mobile=phone, has_touch=phone, locale="nb-NO")
     page = context.new_page()
     page.set_default_timeout(20_000)
     try:
