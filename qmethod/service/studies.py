@@ -14,9 +14,9 @@ from ..errors import NotFoundError, QMethodError, StorageBusyError, StudyError
 from ..store import repo
 from ..store.db import Database
 from ..store.models import ParticipantRow, StatementRow, StudyImageRow, StudyRow, utcnow
-from ..study.images import read_image
+from ..study.images import read_audio, read_image
 from ..study.load import STUDY_FILE, load_study, parse_study
-from ..study.model import Study, study_to_dict
+from ..study.model import StatementAudio, StatementImage, Study, study_to_dict
 from .types import StudyInfo
 from .validate import check_text
 
@@ -57,8 +57,8 @@ def publish_study(db: Database, study: Study, *, now: datetime | None = None,
     corrected (a changed consent text needs a new consent version), but statements, grid, comment
     columns and survey questions may not change: a :class:`~qmethod.errors.StudyError` says what
     differs (publish under a new study id instead). ``images`` holds the bytes of the study's
-    pictures by SHA-256 (:func:`publish_study_file` reads them from the study folder); a picture
-    neither given nor already stored is a :class:`~qmethod.errors.StudyError`.
+    pictures and recordings by SHA-256 (:func:`publish_study_file` reads them from the study
+    folder); one neither given nor already stored is a :class:`~qmethod.errors.StudyError`.
     """
     definition = study_to_dict(study)
     parse_study(definition, source=f"study {study.id!r}")  # a Study built by hand is checked like a file
@@ -110,29 +110,38 @@ def publish_study(db: Database, study: Study, *, now: datetime | None = None,
     return db.write(work)
 
 
-def _store_images(session: Session, row: StudyRow, study: Study, images: dict[str, bytes]) -> None:
-    stored = set(session.scalars(select(StudyImageRow.sha256).where(StudyImageRow.study_id == row.id)))
+def _media(study: Study) -> list[tuple[str, str, StatementImage | StatementAudio]]:
+    """Every media file of the study's statements: (statement id, "picture" or "recording", file)."""
+    out: list[tuple[str, str, StatementImage | StatementAudio]] = []
     for s in study.statements:
-        if s.image is None or s.image.sha256 in stored:
+        out += [(s.id, what, m) for what, m in (("picture", s.image), ("recording", s.audio)) if m is not None]
+    return out
+
+
+def _store_images(session: Session, row: StudyRow, study: Study, images: dict[str, bytes]) -> None:
+    """Store the pictures and recordings not stored yet (table ``study_image``, by SHA-256)."""
+    stored = set(session.scalars(select(StudyImageRow.sha256).where(StudyImageRow.study_id == row.id)))
+    for sid, what, m in _media(study):
+        if m.sha256 in stored:
             continue
-        data = images.get(s.image.sha256)
+        data = images.get(m.sha256)
         if data is None:
-            raise StudyError(f"Study {study.id!r}: the picture of statement {s.id!r} ({s.image.file}) is not "
+            raise StudyError(f"Study {study.id!r}: the {what} of statement {sid!r} ({m.file}) is not "
                              "stored; publish the study from its folder.")
-        session.add(StudyImageRow(study_id=row.id, revision=row.revision, statement=s.id, sha256=s.image.sha256,
-                                  media_type=s.image.media_type, data=data))
-        stored.add(s.image.sha256)
+        session.add(StudyImageRow(study_id=row.id, revision=row.revision, statement=sid, sha256=m.sha256,
+                                  media_type=m.media_type, data=data))
+        stored.add(m.sha256)
 
 
 def publish_study_file(db: Database, path: str | Path) -> StudyInfo:
-    """Validate a study file (or folder holding ``study.toml``) and publish it with its pictures."""
+    """Validate a study file (or folder holding ``study.toml``) and publish it with its pictures
+    and recordings."""
     study = load_study(path)
     folder = Path(path) if Path(path).is_dir() else Path(path).parent
     images = {}
-    for s in study.statements:
-        if s.image is not None:
-            data, _, digest = read_image(folder, s.image.file)
-            images[digest] = data
+    for _, what, m in _media(study):
+        data, _, digest = (read_image if what == "picture" else read_audio)(folder, m.file)
+        images[digest] = data
     return publish_study(db, study, images=images)
 
 

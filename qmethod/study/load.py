@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 import tomllib
+from collections.abc import Callable
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -26,10 +27,11 @@ from .model import (
     PostSort,
     Question,
     Statement,
+    StatementAudio,
     StatementImage,
     Study,
 )
-from .images import MEDIA_TYPES, read_image
+from .images import AUDIO_TYPES, MEDIA_TYPES, read_audio, read_image
 
 __all__ = ["load_study", "loads_study", "parse_study", "STUDY_FILE"]
 
@@ -411,7 +413,8 @@ class _Validator:
             if not isinstance(item, dict):
                 self.problem(path, "expected a table with id and text")
                 continue
-            self.unknown(item, path, {"id", "text", "category", "image", "alt", "image_sha256", "image_type"})
+            self.unknown(item, path, {"id", "text", "category", "image", "alt", "image_sha256", "image_type",
+                                      "audio", "audio_sha256", "audio_type"})
             raw = self.get(item, path, "id", (str, int), default=None)
             if raw is None:
                 continue
@@ -424,15 +427,19 @@ class _Validator:
                 self.problem(f"{path}.id", f"statement id {sid!r} is already used by statements[{seen[sid]}]")
                 continue
             seen[sid] = i
-            image = self.image(item, path, sid) if "image" in item or "alt" in item else None
-            text = self.texts(item, path, "text", multiline=False, required=image is None)
+            picture = "image" in item or "alt" in item
+            image = self.image(item, path, sid) if picture else None
+            # a picture statement's text is optional, also when its image has a problem of its own
+            # (reported once, as that problem, not again as a missing text)
+            text = self.texts(item, path, "text", multiline=False, required=not picture)
             if image is not None:
                 image = StatementImage(file=image.file, sha256=image.sha256, media_type=image.media_type,
                                        alt=image.alt, caption="text" in item)
             category = self.get(item, path, "category", str, required=False, default=None)
             category = self.text(category, f"{path}.category", multiline=False) if category else None
+            audio = self.audio(item, path, sid) if "audio" in item else None
             out.append(Statement(id=sid, text=text or (image.alt if image else {}), category=category or None,
-                                 image=image))
+                                 image=image, audio=audio))
         if isinstance(items, list) and len(items) < 2 and "statements" in d:
             self.problem("statements", f"a study needs at least 2 statements, found {len(items)}")
         return out
@@ -442,27 +449,38 @@ class _Validator:
         file = self.get(item, path, "image", str, default="", what=f"statement {sid!r} has alt text but no image")
         alt = self.texts(item, path, "alt", multiline=False,
                          what=f"statement {sid!r} is a picture; give its alt text in every study language")
-        if not file:
-            return None
+        found = self.media_file(item, path, sid, file, "image", read_image, MEDIA_TYPES) if file else None
+        return StatementImage(file=file, sha256=found[0], media_type=found[1], alt=alt) if found else None
+
+    def audio(self, item: dict[str, Any], path: str, sid: str) -> StatementAudio | None:
+        """The checked recording of statement ``sid`` (problems name the statement)."""
+        file = self.get(item, path, "audio", str, default="")
+        found = self.media_file(item, path, sid, file, "audio", read_audio, AUDIO_TYPES) if file else None
+        return StatementAudio(file=file, sha256=found[0], media_type=found[1]) if found else None
+
+    def media_file(self, item: dict[str, Any], path: str, sid: str, file: str, key: str,
+                   read: Callable[[Path, str], tuple[bytes, str, str]], types: tuple[str, ...]) -> tuple[str, str] | None:
+        """``(sha256, media type)`` of statement ``sid``'s file under ``key`` (``image``, ``audio``):
+        read and checked from the study folder, or, for the stored copy, from ``<key>_sha256`` and
+        ``<key>_type``; ``None`` after a problem naming the statement."""
         if self.folder is not None:
             try:
-                _, kind, digest = read_image(self.folder, file)
+                _, kind, digest = read(self.folder, file)
             except (ValueError, OSError) as exc:
-                self.problem(f"{path}.image", f"statement {sid!r}: {exc}")
+                self.problem(f"{path}.{key}", f"statement {sid!r}: {exc}")
                 return None
-        else:
-            digest = self.get(item, path, "image_sha256", str, default="",
-                              what=f"statement {sid!r}: its image can only be checked from the study folder")
-            kind = self.get(item, path, "image_type", str, default="")
-            if digest and not re.fullmatch(r"[0-9a-f]{64}", digest):
-                self.problem(f"{path}.image_sha256", f"statement {sid!r}: expected 64 hex digits")
-                return None
-            if kind and kind not in MEDIA_TYPES:
-                self.problem(f"{path}.image_type", f"statement {sid!r}: expected one of {', '.join(MEDIA_TYPES)}")
-                return None
-            if not (digest and kind):
-                return None
-        return StatementImage(file=file, sha256=digest, media_type=kind, alt=alt)
+            return digest, kind
+        what = "image" if key == "image" else "recording"
+        digest = self.get(item, path, f"{key}_sha256", str, default="",
+                          what=f"statement {sid!r}: its {what} can only be checked from the study folder")
+        kind = self.get(item, path, f"{key}_type", str, default="")
+        if digest and not re.fullmatch(r"[0-9a-f]{64}", digest):
+            self.problem(f"{path}.{key}_sha256", f"statement {sid!r}: expected 64 hex digits")
+        elif kind and kind not in types:
+            self.problem(f"{path}.{key}_type", f"statement {sid!r}: expected one of {', '.join(types)}")
+        elif digest and kind:
+            return digest, kind
+        return None
 
     def grid(self, d: dict[str, Any], n_statements: int) -> Grid:
         g = self.get(d, "", "grid", dict, default={})

@@ -17,6 +17,7 @@ __all__ = [
     "QUESTION_TYPES",
     "Statement",
     "StatementImage",
+    "StatementAudio",
     "GridColumn",
     "Grid",
     "Consent",
@@ -26,6 +27,7 @@ __all__ = [
     "Condition",
     "Study",
     "study_to_dict",
+    "text_in",
 ]
 
 #: Presort piles, from the disagree end to the agree end.
@@ -55,17 +57,34 @@ class StatementImage:
 
 
 @dataclass(frozen=True)
+class StatementAudio:
+    """A statement's recording, played by read aloud instead of the device's voice: ``file`` as
+    written (relative to the study folder), the ``sha256`` (hex) and ``media_type`` of its bytes."""
+
+    file: str
+    sha256: str
+    media_type: str
+
+    @property
+    def name(self) -> str:
+        """``<sha256>.<ext>``: the recording's name in ``/recordings/<study>/`` URLs."""
+        return f"{self.sha256}.{self.media_type.rsplit('/', 1)[-1]}"
+
+
+@dataclass(frozen=True)
 class Statement:
     """One statement: a stable id (used in data and exports), its text per language, a category.
 
     A picture statement has an ``image``; its ``text`` is then the alt text unless the study gives
-    a text too (``image.caption``), so tables and exports always have a readable text.
+    a text too (``image.caption``), so tables and exports always have a readable text. A statement
+    with ``audio`` is read aloud by that recording.
     """
 
     id: str
     text: Texts
     category: str | None = None
     image: StatementImage | None = None
+    audio: StatementAudio | None = None
 
 
 @dataclass(frozen=True)
@@ -241,6 +260,16 @@ class Study:
         return True
 
 
+def text_in(texts: dict[str, str], lang: str, default_language: str | None = None) -> str:
+    """A study text (``{language: text}``) in ``lang``, else in ``default_language``, else in any
+    language it has (``""`` for none)."""
+    if lang in texts:
+        return texts[lang]
+    if default_language is not None and default_language in texts:
+        return texts[default_language]
+    return next(iter(texts.values()), "")
+
+
 def study_to_dict(study: Study) -> dict[str, Any]:
     """The plain, JSON-able form of ``study``: the TOML structure, read back by ``parse_study``."""
 
@@ -306,4 +335,6 @@ def _statement(s: Statement) -> dict[str, Any]:
     if s.image is not None:
         d.update(image=s.image.file, alt=dict(s.image.alt), image_sha256=s.image.sha256,
                  image_type=s.image.media_type)
+    if s.audio is not None:
+        d.update(audio=s.audio.file, audio_sha256=s.audio.sha256, audio_type=s.audio.media_type)
     return d

@@ -30,7 +30,7 @@ from typing import Any
 
 from ..errors import CompletedError, IncompleteError, PlacementError, StudyError
 from .load import MAX_NUMBER, _short
-from .model import PILES, Question, Study
+from .model import PILES, Question, Study, text_in
 
 __all__ = ["STAGES", "STEP_KINDS", "Missing", "Response", "apply", "missing", "replay", "stages", "normalize_answer",
            "MAX_COMMENT", "MAX_TEXT_ANSWER"]
@@ -251,12 +251,13 @@ def missing(study: Study, r: Response) -> list[Missing]:
             for sid in r.columns.get(score, []):
                 if not r.comments.get(sid, "").strip():
                     out.append(Missing("comment", sid, f"Statement {sid} in column {_fmt(score)} needs a comment."))
-    for q in study.survey:
+    for q in study.survey:  # named by its text in the participant's language, as the form shows it
+        text = text_in(q.text, r.language, study.default_language)
         if q.required and r.answers.get(q.id) is None:
-            out.append(Missing("answer", q.id, f"Question {q.id!r} is required and has no answer."))
+            out.append(Missing("answer", q.id, f"The question “{text}” is required and has no answer."))
         elif q.type == "multiple" and q.min_choices and r.answers.get(q.id) is not None \
                 and len(r.answers[q.id]) < q.min_choices:
-            out.append(Missing("answer", q.id, f"Question {q.id!r} needs at least {q.min_choices} choices."))
+            out.append(Missing("answer", q.id, f"The question “{text}” needs at least {q.min_choices} choices."))
     return out
 
 

@@ -28,6 +28,7 @@ from qmethod.errors import (
 )
 from qmethod.service import Database, ParticipantState
 from qmethod.study import Study
+from qmethod.study.model import text_in
 from qmethod.web.security import BROWSER_COOKIE, CLIENT_HEADER, PARTICIPANT_COOKIE
 
 from .components.access_tools import access_tools
@@ -41,7 +42,7 @@ from .text import plain, signed
 __all__ = [
     "SCREENS", "PAGE_FILES", "Ctx", "database", "get_study", "enter", "go", "screen_for", "call",
     "flash", "show_flash", "missing_messages", "lang_of", "study_text", "header", "remember_token",
-    "forget_token", "query_study", "ROOT", "start_facilitated", "facilitated_by",
+    "forget_token", "query_study", "ROOT", "start_facilitated", "facilitated_by", "look_back",
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,11 +94,7 @@ class Ctx:
 
 def study_text(texts: dict[str, str], lang: str, study: Study | None = None) -> str:
     """A study text in ``lang`` (falling back to the study's default language, then any)."""
-    if lang in texts:
-        return texts[lang]
-    if study is not None and study.default_language in texts:
-        return texts[study.default_language]
-    return next(iter(texts.values()), "")
+    return text_in(texts, lang, study.default_language if study is not None else None)
 
 
 def lang_of(study: Study | None = None) -> str:
@@ -202,7 +199,9 @@ def enter(screen: str) -> Ctx:
         del st.query_params[TOKEN_PARAM]
     study = get_study(state.study_id, state.study_revision).for_condition(state.condition)
     due = screen_for(state)
-    if due != screen:
+    if due == screen:
+        st.session_state.get(_BACK_TO, {}).pop(token, None)
+    elif not _looking_back(token, screen, due):
         go(due, token, state.study_id)
     return Ctx(db=db, token=token, state=state, study=study)
 
@@ -304,9 +303,12 @@ def header(ctx: Ctx | None, screen: str, lang: str, study: Study | None) -> None
     """Step indicator, study title and the language switch (same place on every page)."""
     st.html(_STYLE)
     if study is not None:
+        # the steps of the whole sort: with conditions of instruction the survey (asked after the
+        # last condition) counts in every condition, so "Step x of y" keeps its y throughout
+        whole = get_study(ctx.state.study_id, ctx.state.study_revision) if ctx is not None else study
         order = [s for s in SCREENS if s != "presort" or study.presort]
         order = [s for s in order if s != "comments" or study.postsort.enabled]
-        order = [s for s in order if s != "survey" or study.survey]
+        order = [s for s in order if s != "survey" or whole.survey]
         n = order.index(screen) + 1 if screen in order else len(order)
         left, right = st.columns([3, 2], vertical_alignment="center")
         left.caption(t("step", lang, n=n, total=len(order)) + " · " + t("stage_" + (
@@ -339,6 +341,9 @@ def header(ctx: Ctx | None, screen: str, lang: str, study: Study | None) -> None
 
 
 _FACILITATED = "facilitated_tokens"
+#: In a facilitated sort, the earlier screen (welcome or consent) the researcher went back to, per token.
+_BACK_TO = "facilitated_back_to"
+_LOOK_BACK = ("welcome", "consent")
 
 
 def start_facilitated(study_id: str, researcher: str, language: str | None = None) -> NoReturn:
@@ -360,15 +365,37 @@ def facilitated_by(ctx: Ctx | None) -> str | None:
     return st.session_state.get(_FACILITATED, {}).get(ctx.token)
 
 
+def _looking_back(token: str, screen: str, due: str) -> bool:
+    """True if this tab runs a facilitated sort whose researcher went back to ``screen`` (the welcome
+    or the consent), a step before the ``due`` one: shown again, nothing stored changes."""
+    if token not in st.session_state.get(_FACILITATED, {}) or due == "thanks":
+        return False
+    return (st.session_state.get(_BACK_TO, {}).get(token) == screen and screen in _LOOK_BACK
+            and SCREENS.index(screen) < SCREENS.index(due))
+
+
+def look_back(ctx: Ctx, screen: str) -> NoReturn:
+    """Show ``screen`` (``welcome`` or ``consent``) again in a facilitated sort, though a later step
+    is due; the consent given stays given."""
+    st.session_state.setdefault(_BACK_TO, {})[ctx.token] = screen
+    go(screen, ctx.token, ctx.state.study_id)
+
+
 def _facilitator_bar(ctx: Ctx, screen: str, lang: str, researcher: str) -> None:
-    """A facilitated sort: who runs it, and "Back a step" to the previous step (not back over the consent)."""
+    """A facilitated sort: who runs it, and "Back a step" to the previous step. The instruction goes
+    back to the consent and the consent to the welcome, which are shown again without undoing the
+    consent; later steps go back a stage."""
     stages = ctx.state.stages
-    stage = "consent" if screen == "instruction" else screen
-    prev = stages[stages.index(stage) - 1] if stage in stages and stages.index(stage) > 0 else None
+    if screen in ("consent", "instruction"):
+        prev = "welcome" if screen == "consent" else "consent"
+    else:
+        prev = stages[stages.index(screen) - 1] if screen in stages and stages.index(screen) > 0 else None
     with st.container(key="facilitator_bar", horizontal=True, vertical_alignment="center"):
         st.caption(t("facilitated_note", lang, name=researcher))
         if prev is not None and not ctx.state.completed and st.button(t("facilitated_back", lang),
                                                                       key=f"facilitator_back_{screen}"):
+            if screen in ("consent", "instruction"):
+                look_back(ctx, prev)
             if call(ctx, service.set_stage, prev) is not None:
                 go("instruction" if prev == "consent" else prev, ctx.token, ctx.state.study_id)
 

@@ -70,7 +70,7 @@ def test_an_incomplete_or_wrong_sheet_names_every_problem_and_stores_nothing(db,
 
 def test_a_missing_required_answer_is_refused_with_the_question_named(db, mini):
     sheet = _sheet(mini, range(1, len(mini.statements) + 1))
-    with pytest.raises(StudyError, match="'age' is required"):
+    with pytest.raises(StudyError, match="The question “Alder” is required"):
         enter_paper_sort(db, "mini", sheet, researcher="anna", comments={sheet[-2][0]: "a", sheet[2][0]: "b"})
 
 

@@ -252,7 +252,7 @@ def test_submit_of_incomplete_grid_says_what_is_missing(db, mini):
     msg = str(exc.value)
     assert "4 statement(s) are not placed in the grid yet: C, D, E, F." in msg
     assert "Statement A in column -2 needs a comment." in msg
-    assert "Question 'age' is required and has no answer." in msg
+    assert "The question “Alder” is required and has no answer." in msg  # its text, in the participant's language
     assert {(m.kind, m.item) for m in exc.value.missing} == {("grid", None), ("comment", "A"), ("answer", "age")}
     assert exc.value.missing == st.missing
     assert _snapshot(db, "mini", st.participant) == before

@@ -82,3 +82,25 @@ def test_image_outside_the_study_folder(folder: Path):
     with pytest.raises(StudyError) as err:
         load_study(folder)
     assert "statement 'P1': '../../etc/passwd' must be a path inside the study folder" in str(err.value)
+
+
+def test_a_bad_image_is_reported_once_not_also_as_a_missing_text(folder: Path):
+    """A picture statement without a text whose file is not a picture (a GIF, a file that is not
+    there) reports that, and no missing statement text beside it."""
+    (folder / "images" / "p1.png").write_bytes(b"GIF89a" + b"\0" * 40)
+    (folder / "images" / "p3.png").unlink()
+    with pytest.raises(StudyError) as err:
+        load_study(folder)
+    assert err.value.problems == [
+        "line 47: statements[0].image: statement 'P1': the image file 'images/p1.png' is not a PNG, JPEG or WebP picture",
+        f"line 61: statements[2].image: statement 'P3': the image file 'images/p3.png' does not exist in {folder}",
+    ]
+
+
+def test_only_a_picture_without_alt_text_is_reported(folder: Path):
+    """An image with its alt text needs no text of its own; without alt text it is reported as such."""
+    _edit(folder, 'alt.nb = "Et blått rektangel"\nalt.en = "A blue rectangle"\n', "")
+    with pytest.raises(StudyError) as err:
+        load_study(folder)
+    assert len(err.value.problems) == 1
+    assert "statement 'P3' is a picture; give its alt text in every study language" in err.value.problems[0]

@@ -63,3 +63,16 @@ def test_multiple_choice_is_stored_in_option_order():
     assert normalize_answer(MINI.question("areas"), ["c", "a"]) == ["a", "c"]
     with pytest.raises(StudyError, match="chosen twice"):
         normalize_answer(MINI.question("areas"), ["a", "a"])
+
+
+@pytest.mark.parametrize(("lang", "name"), [("nb", "Alder"), ("en", "Age")])
+def test_a_missing_required_answer_names_the_question_by_its_text_in_the_sorts_language(lang, name):
+    """What a researcher entering a paper sort (or any submit) is told: the question as the form
+    shows it, in the sort's language, never its id."""
+    r = Response.new(MINI, lang)
+    apply(MINI, r, "consent", {"version": "v1"})
+    with pytest.raises(StudyError) as err:
+        apply(MINI, r, "submit", {})
+    answers = [m.message for m in missing(MINI, r) if m.kind == "answer"]
+    assert answers == [f"The question “{name}” is required and has no answer."]
+    assert answers[0] in str(err.value) and "'age'" not in str(err.value)

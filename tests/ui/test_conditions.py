@@ -32,11 +32,11 @@ def app(chromium: str):
     shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _sort(page, layout: dict[str, int]) -> None:
+def _sort(page, layout: dict[str, int], done: str = "5 of 5 placed") -> None:
     for sid, score in layout.items():
         place_in_list(page, sid, score)
     settle(page)
-    page.get_by_test_id("qsort-counter").get_by_text("5 of 5 placed").wait_for()
+    page.get_by_test_id("qsort-counter").get_by_text(done).wait_for()
 
 
 def _other_person(db, now: dict[str, int], ideal: dict[str, int], age: int) -> None:
@@ -121,3 +121,35 @@ def test_two_conditions_sorted_in_one_session_and_analysed_together_or_apart(app
     page.get_by_role("option", name="Only “ideal”").click()
     page.get_by_text("Two sorts (ideal) · 3 Q-sorts · 5 statements").wait_for()
     shot(page, "conditions-3-analysis-one-condition")
+
+
+def _step(page) -> str:
+    """The step indicator ("Steg 3 av 6 · Instruksjon")."""
+    return page.get_by_text(" · ").first.inner_text().strip()
+
+
+@pytest.mark.parametrize("viewport", ["phone", "desktop"])
+def test_the_step_count_keeps_its_total_through_every_condition(app, browser, viewport):
+    """"Steg x av y": y is the same from the first instruction to the survey after the last condition."""
+    phone = viewport == "phone"
+    context = browser.new_context(viewport={"width": 360, "height": 740} if phone else {"width": 1280, "height": 900},
+                                  is_mobile=phone, has_touch=phone, locale="nb-NO")
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    try:
+        start(page, app, "ui-conditions", "nb")
+        seen = [_step(page)]
+        give_consent(page, "nb")
+        seen.append(_step(page))
+        for layout in (NOW, IDEAL):
+            press_continue(page, "nb")
+            wait_screen(page, "grid", "nb")
+            seen.append(_step(page))
+            _sort(page, layout, "5 av 5 plassert")
+            page.get_by_role("button", name="Send inn").or_(page.get_by_role("button", name="Gå videre")).first.click()
+            wait_screen(page, "instruction" if layout is NOW else "survey", "nb")
+            seen.append(_step(page))
+        assert seen == ["Steg 2 av 6 · Samtykke", "Steg 3 av 6 · Instruksjon", "Steg 4 av 6 · Plassering",
+                        "Steg 3 av 6 · Instruksjon", "Steg 4 av 6 · Plassering", "Steg 5 av 6 · Om deg"]
+    finally:
+        context.close()

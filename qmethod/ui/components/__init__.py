@@ -7,7 +7,7 @@ from typing import Any
 
 from ...study import Study
 from ...study.model import Statement
-from ...web.media import media_url
+from ...web.media import media_url, recording_url
 from ...web.participant import OP_PATH, STATE_PATH, state_json
 
 __all__ = ["asset", "module_css", "module_js", "queue_data", "statement_item"]
@@ -16,10 +16,13 @@ __all__ = ["asset", "module_css", "module_js", "queue_data", "statement_item"]
 def statement_item(study: Study, s: Statement, text: Callable[[dict[str, str]], str]) -> dict[str, Any]:
     """A statement as the grid and presort draw it (``statementFace`` in ``common.js``): id and text
     in the page's language (``text`` picks it), and for a picture statement the picture's address on
-    the app's own host, its alt text and whether the text is shown under it."""
+    the app's own host, its alt text and whether the text is shown under it; for a statement with a
+    recording its address (read aloud plays it instead of the device's voice)."""
     item: dict[str, Any] = {"id": s.id, "text": text(s.text)}
     if s.image is not None:
         item.update(image=media_url(study.id, s.image.name), alt=text(s.image.alt), caption=s.image.caption)
+    if s.audio is not None:
+        item["audio"] = recording_url(study.id, s.audio)
     return item
 
 

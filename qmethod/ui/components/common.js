@@ -332,11 +332,13 @@ function h(tag, attrs, ...children) {
 }
 
 // A statement's face: its picture (st.image, with st.alt) sized to fit the card, and its text
-// (textContent) below it when it has one (always for a statement without a picture).
+// (textContent) below it when it has one (always for a statement without a picture); a statement
+// with a recording (st.audio, on the app's own host) carries its address for read aloud.
 function statementFace(st, textClass, textTag) {
   const nodes = [];
   if (st.image) nodes.push(h("img", { class: "q-stmt-img", src: st.image, alt: st.alt || "", loading: "lazy", decoding: "async", draggable: "false" }));
   if (!st.image || st.caption) nodes.push(h(textTag || "span", { class: textClass, text: st.text }));
+  if (st.audio) for (const n of nodes) n.setAttribute("data-audio", st.audio); // read aloud plays it
   return nodes;
 }
 

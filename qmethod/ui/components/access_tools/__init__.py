@@ -9,7 +9,10 @@ step; the choice is kept in the browser (``localStorage``) for the rest of the s
   the grid and presort.
 * **Read aloud**: "Read the page" reads the page's headings and texts; while read aloud is on, every
   statement card, pile button or text the participant focuses (Tab or keys) or taps is read aloud
-  once, so one tap or key per card is enough. The browser's own speech synthesis is used, with a voice
+  once, so one tap or key per card is enough. Pictures are read by their alt text; a list view's
+  place chooser by its statement and the chosen place; a statement with a recording (``audio`` in
+  the study file) by that recording, from the app's own host.
+* A switch that is on shows a check mark and a thicker border besides its colour (``aria-pressed``). The browser's own speech synthesis is used, with a voice
   of the page's language (``nb-NO`` for bokmål) where the device has one; nothing is sent anywhere.
 """
 from __future__ import annotations

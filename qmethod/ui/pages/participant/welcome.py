@@ -19,7 +19,16 @@ from qmethod.ui.i18n import t
 db = flow.database()
 token = flow.current_token()
 if token is not None:
-    flow.enter("welcome")  # a participant already: go to the screen that is due
+    # a participant already: go to the screen that is due, unless a facilitated sort came back here
+    # (Back a step from the consent): then the study's welcome again, and Continue to the consent
+    ctx = flow.enter("welcome")
+    st.set_page_config(page_title=f"{t('stage_welcome', ctx.lang)} – {ctx.text(ctx.study.title)}")
+    flow.header(ctx, "welcome", ctx.lang, ctx.study)
+    st.title(ctx.text(ctx.study.title))
+    st.markdown(ctx.text(ctx.study.welcome))
+    if st.button(t("continue", ctx.lang), type="primary", key="welcome_continue"):
+        flow.look_back(ctx, "consent")
+    st.stop()
 
 study_id = flow.query_study()
 if study_id is None:
