@@ -15,6 +15,7 @@ a core each for the whole run. Prints each sort and the totals; asserts nothing.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import shutil
 import subprocess
@@ -79,7 +80,7 @@ class Sort:
         while True:
             page = self.page  # a new tab after a close
             settle(page)
-            if page.locator(LIVE_PRESORT).get_by_test_id("presort-card").count() == 0:
+            if page.locator(f"{LIVE_PRESORT} .is-done").count():  # every statement is on a pile
                 return
             self.presort_keys += 1
             page.keyboard.press(self.rng.choice("123"))
@@ -176,7 +177,8 @@ def main() -> None:
                 same_n += same
                 done_n += done
                 print(f"  sort {i:2d}: {sort.reloads} reloads, {sort.closes} closed tabs, {sort.presort_keys} presort keys, stored = shown: {same}, "
-                      f"completed: {done}, {time.monotonic() - t0:.0f} s", flush=True)
+                      f"completed: {done}, {time.monotonic() - t0:.0f} s, "
+                      f"load average {os.getloadavg()[0]:.1f}", flush=True)
     finally:
         for p in spinners:
             p.kill()
