@@ -9,7 +9,8 @@ PDF, HTML and Markdown writers (:mod:`~qmethod.io.docx_report`, :mod:`~qmethod.i
 
 References: Watts & Stenner (2012), *Doing Q methodological research*, Sage (crib sheets, reporting);
 Zabala, Sandbrook & Pascual (2018), Conservation Biology 32(5) (the research decisions to report);
-Brown (1980), *Political subjectivity*, Yale (factor weights, flagging, significance of differences).
+Brown (1980), *Political subjectivity*, Yale (factor weights, flagging, significance of differences);
+Zabala & Pascual (2016), PLoS ONE 11(2): e0148087 (the bootstrap).
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["StudySummary", "FactorNarrative", "ReportContent", "JournalTable", "methods_paragraph",
+__all__ = ["StudySummary", "FactorNarrative", "ReportContent", "JournalTable", "methods_paragraph", "bootstrap_sentences",
            "journal_tables", "composite_columns", "sections", "table_rows", "composite_rows", "COMPOSITE_NOTE"]
 
 _EXTRACTION = {
@@ -67,7 +68,8 @@ class ReportContent:
     """Everything a report shows. ``result`` is an :class:`qmethod.AnalysisResult`; ``study`` is None
     for an analysed file; ``suggested``: the number of factors each rule suggested (parallel, kaiser,
     humphrey, ...); ``reason``: the team's reason for the number of factors; ``bootstrap``:
-    ``{"n_resamples", "seed"}`` when run; ``co_researchers``: user names of the co-researchers."""
+    ``{"n_resamples", "seed"}`` when run, with ``requested``, ``skipped`` and ``factors`` (figures per
+    factor) when known (:func:`qmethod.service.analysis.bootstrap_summary`); ``co_researchers``: user names of the co-researchers."""
 
     result: Any
     title: str
@@ -198,9 +200,7 @@ def methods_paragraph(content: ReportContent) -> list[str]:
              "the difference times 1.96 (p < .05) or 2.58 (p < .01); consensus statements distinguish no pair of "
              f"factors ({'R qmethod' if s.convention == 'qmethod' else 'PQMethod'} convention).")
     if content.bootstrap:
-        b = content.bootstrap
-        text += (f" The stability of loadings, flags and z-scores was checked with {b.get('n_resamples')} bootstrap "
-                 f"resamples (seed {b.get('seed')}).")
+        text += " " + bootstrap_sentences(content.bootstrap, n)
     paras.append(text)
     ev = r.characteristics["explained_variance"]
     nd = r.characteristics["n_defining"]
@@ -219,6 +219,28 @@ def methods_paragraph(content: ReportContent) -> list[str]:
                  "with lived experience, who proposed names and summaries and commented on every factor.")
     paras.append(text)
     return paras
+
+
+def bootstrap_sentences(b: dict[str, Any], n_statements: int | None = None) -> str:
+    """The methods' sentences on a bootstrap: procedure, resamples, seed, reference and, when present,
+    its figures per factor (``b`` as :func:`qmethod.service.analysis.bootstrap_summary`)."""
+    seed = b.get("seed")
+    text = (f"The stability of loadings, flags and z-scores was checked with {b.get('n_resamples')} bootstrap "
+            f"resamples ({'seed ' + str(seed) if seed is not None else 'no fixed seed'}"
+            + (f"; {b['requested']} drawn, {b['skipped']} could not be analysed" if b.get("skipped") else "")
+            + "): a balanced bootstrap of the Q-sorts with replacement (Zabala & Pascual, 2016), every resample "
+            "analysed with the same choices and aligned to the full solution by orthogonal Procrustes rotation.")
+    figures = b.get("factors") or {}
+    if figures:
+        def each(key: str, fmt) -> str:
+            return ", ".join(f"{f} {fmt(v[key])}" for f, v in figures.items() if v.get(key) is not None)
+
+        of = f" of {n_statements}" if n_statements else ""
+        text += (f" Mean standard error of the z-scores: {each('mean_se', lambda x: f'{x:.2f}')}; statements whose "
+                 f"factor array value differs when taken from the mean bootstrap z-scores: "
+                 f"{each('array_changes', lambda x: f'{x}{of}')}; Q-sorts flagged in at least half of the resamples "
+                 f"that drew them: {each('stable_sorts', str)}.")
+    return text
 
 
 def journal_tables(result) -> list[JournalTable]:

@@ -206,7 +206,8 @@ with h3.popover("Save as a new analysis"):
         if not name_ or name_ in labels:
             _say("error", "Give the new analysis a name not used yet.")
             return
-        an.save_workspace(db, user.id, all_data.source, all_data.name, plan, label=name_)
+        an.save_workspace(db, user.id, all_data.source, all_data.name, plan, label=name_,
+                          bootstrap=an.current_bootstrap(workspace))
         st.session_state[f"an_label:{all_data.source}"] = name_
 
     st.button("Save a copy of these choices", key="an_save_as", on_click=_save_as)
@@ -543,7 +544,15 @@ if tab_b.open:
                 st.error(plain(str(exc)))
             else:
                 st.session_state[boot_key] = boot
+                # kept with the analysis: the Interpretation page's report states it
+                workspace = an.save_bootstrap(db, user.id, all_data.source,
+                                              an.bootstrap_summary(boot, plan, requested=int(n_res)), label=label)
             bar.empty()
+        kept = an.current_bootstrap(workspace)
+        if kept is not None:
+            st.success(f"Kept with this analysis (its report states it): {kept['n_resamples']} resamples, seed "
+                       f"{kept['seed']}; mean standard error of the z-scores "
+                       + ", ".join(f"{f} {v['mean_se']:.2f}" for f, v in kept["factors"].items()) + ".")
         boot = st.session_state.get(boot_key)
         if boot is not None:
             st.caption(f"{boot.n_resamples} resamples ({boot.skipped} skipped). {boot.method}")
