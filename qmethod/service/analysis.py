@@ -38,7 +38,7 @@ from .studies import get_study
 __all__ = [
     "AnalysisData", "Plan", "Outcome", "Workspace", "EXPORTS", "study_data", "upload_data", "guidance", "run",
     "start_loadings", "preview_flags", "flag_table", "flags_from_table", "flag_issues", "composite",
-    "composite_title", "factor_label", "provenance", "qualitative", "compare",
+    "composite_title", "factor_label", "provenance", "qualitative", "compare", "best_matches",
     "export", "file_stem", "save_workspace", "load_workspace", "list_workspaces", "delete_workspace",
     "undo_change", "new_sorts", "plan_digest", "bootstrap_summary", "save_bootstrap", "current_bootstrap",
     "StaleAnalysis", "STRUCTURAL", "RESTART", "SIGNIFICANCE_LEVELS",
@@ -531,6 +531,15 @@ def compare(first: AnalysisResult, second: AnalysisResult) -> pd.DataFrame:
                         index=pd.Index(a.columns, name="first"), columns=pd.Index(b.columns, name="second"))
 
 
+def best_matches(correlations: pd.DataFrame) -> pd.DataFrame:
+    """For each factor of the first solution (rows of :func:`compare`), the factor of the second whose
+    z-scores correlate most strongly with it (by absolute value; a negative ``r`` means the second
+    factor is the first one upside down). Columns ``match`` and ``r``."""
+    c = correlations.astype(float)
+    best = c.abs().fillna(-1).idxmax(axis=1)
+    return pd.DataFrame({"match": best, "r": [c.loc[f, g] for f, g in best.items()]}, index=c.index)
+
+
 # ---------------------------------------------------------------- exports
 
 #: kind -> (label, file suffix, MIME type)
@@ -726,8 +735,17 @@ def save_workspace(db: Database, researcher_id: int, source: str, name: str, pla
         row = _row(session, researcher_id, source, label)
         stored_extra: dict[str, Any] = {}
         history: list[dict[str, Any]] = []
+        file, keep = data, extra
         if row is None:
-            row = WorkspaceRow(researcher_id=researcher_id, source=source, label=label, name=name[:300], data=data,
+            if file is None:  # a new analysis of an uploaded file keeps the file (from the source's other analyses)
+                file = session.scalars(select(WorkspaceRow.data).where(
+                    WorkspaceRow.researcher_id == researcher_id, WorkspaceRow.source == source,
+                    WorkspaceRow.data.is_not(None)).limit(1)).first()
+                if keep is None:
+                    keep = next(iter(session.scalars(select(WorkspaceRow.plan).where(
+                        WorkspaceRow.researcher_id == researcher_id, WorkspaceRow.source == source)
+                        .order_by(WorkspaceRow.id).limit(1))), {}).get("_extra")
+            row = WorkspaceRow(researcher_id=researcher_id, source=source, label=label, name=name[:300], data=file,
                                plan={}, version=1, updated_at=utcnow())
             session.add(row)
         else:
@@ -741,7 +759,7 @@ def save_workspace(db: Database, researcher_id: int, source: str, name: str, pla
                 row.data = data
             row.name = name[:300]
             row.version = (row.version or 1) + 1
-        row.plan = {**plan.to_dict(), "_extra": extra if extra is not None else stored_extra, "_history": history}
+        row.plan = {**plan.to_dict(), "_extra": keep if keep is not None else stored_extra, "_history": history}
         if bootstrap is not None:
             row.bootstrap = dict(bootstrap)
         row.updated_at = utcnow()

@@ -204,3 +204,47 @@ def test_a_stale_tab_changes_nothing(page, app):
     page.get_by_text("changed in another tab").first.wait_for()
     assert _stored_plan(app).steps == steps[:1]  # nothing removed behind the researcher's back
     other.close()
+
+
+def _table(page) -> list[list[str]]:
+    """The rows (header first) of the page's static table (``st.table``)."""
+    table = page.locator('[data-testid="stTable"] table').first
+    table.wait_for()
+    return [[c.strip() for c in row.locator("th, td").all_inner_texts()] for row in table.locator("tr").all()]
+
+
+def test_two_named_analyses_side_by_side_and_their_comparison(page, app):
+    """Two named analyses of one file with different choices are kept side by side, and Results →
+    Compare analyses shows the correlations of their factor z-scores as the service computes them."""
+    page.reload()
+    page.get_by_role("heading", name="Analysis").first.wait_for()
+    settle(page)
+    page.get_by_text("A file (PQMethod").click()
+    settle(page)
+    page.get_by_text("8 Q-sorts · 25 statements").wait_for()
+    _set_factors(page, 2, "Principal components")
+    page.get_by_role("button", name="Save as a new analysis").click()
+    page.get_by_label("Name of the new analysis").fill("three centroid factors")
+    page.get_by_role("button", name="Save a copy of these choices").click()
+    settle(page)
+    _set_factors(page, 3, "Centroid (Brown, PQMethod)")
+    no_exception(page)
+    stored = {w.label: w for w in an.list_workspaces(app.db, 1) if w.name == SMALL.name}
+    assert set(stored) == {an.DEFAULT_ANALYSIS, "three centroid factors"}
+    main, three = stored[an.DEFAULT_ANALYSIS].plan, stored["three centroid factors"].plan
+    assert (main.n_factors, main.extraction, three.n_factors, three.extraction) == (2, "pca", 3, "centroid")
+    _tab(page, "Results")
+    page.get_by_role("tab", name="Compare analyses").click()
+    settle(page)
+    page.get_by_text("Correlations between the factor z-scores").wait_for()
+    rows = _table(page)
+    # the service's comparison of the two stored analyses
+    data = an.upload_data(SMALL.read_bytes(), SMALL.name, statements=STATEMENTS.read_text().splitlines())
+    expected = an.compare(an.run(data, three).result, an.run(data, main).result)
+    assert rows[0][1:] == list(expected.columns) == ["F1", "F2"]
+    assert [r[0] for r in rows[1:]] == list(expected.index) == ["F1", "F2", "F3"]
+    for r, (_, row) in zip(rows[1:], expected.iterrows()):
+        assert r[1:] == [f"{v:.3f}" for v in row]
+    best = an.best_matches(expected)
+    page.get_by_text(" · ".join(f"{f} ↔ {m} (r = {v:.3f})" for f, (m, v) in best.iterrows())).wait_for()
+    no_exception(page)

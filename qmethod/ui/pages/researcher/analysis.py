@@ -518,7 +518,12 @@ if tab_res.open:
                     if oout is not None:
                         st.markdown(f"**Correlations between the factor z-scores** of “{plain(label)}” (rows) and "
                                     f"“{plain(other)}” (columns)")
-                        st.dataframe(an.compare(result, oout.result).round(3), use_container_width=True)
+                        corr = an.compare(result, oout.result)
+                        # a small matrix: a plain table, whose numbers are text in the page (and for screen readers)
+                        st.table(corr.map(lambda v: f"{v:.3f}"))
+                        best = an.best_matches(corr)
+                        st.markdown("**Closest factor in “" + plain(other) + "”:** " + " · ".join(
+                            f"{f} ↔ {m} (r = {r:.3f})" for f, (m, r) in best.iterrows()))
 
 # ---------------------------------------------------------------- bootstrap
 if tab_b.open:
