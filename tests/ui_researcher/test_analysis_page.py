@@ -55,7 +55,7 @@ def _download(page, name: str) -> bytes:
 
 
 def _stored_plan(app) -> an.Plan:
-    (w,) = [w for w in an.list_workspaces(app.db, 1) if w.name == SMALL.name]
+    (w,) = [w for w in an.list_workspaces(app.db, 1) if w.name == SMALL.name and w.label == an.DEFAULT_ANALYSIS]
     return w.plan
 
 
@@ -248,3 +248,38 @@ def test_two_named_analyses_side_by_side_and_their_comparison(page, app):
     best = an.best_matches(expected)
     page.get_by_text(" · ".join(f"{f} ↔ {m} (r = {v:.3f})" for f, (m, v) in best.iterrows())).wait_for()
     no_exception(page)
+
+
+def test_the_flags_tab_answers_the_first_click_and_redraws_on_its_own(page, app):
+    """Right after the Flags tab opens, one click opens the one-sort flag box (before, the box sat
+    below the flag table and its first click was lost); setting a flag redraws the tab on its own,
+    and the page's other buttons still act on what the tab showed (no false "changed in another tab")."""
+    page.reload()
+    page.get_by_role("heading", name="Analysis").first.wait_for()
+    settle(page)
+    page.get_by_text("A file (PQMethod").click()
+    settle(page)
+    _tab(page, "Flags")
+    page.get_by_text("Flags are automatic.").wait_for()
+    page.get_by_role("combobox", name="Flag on", exact=True).click()
+    page.get_by_role("option", name="(none)", exact=True).wait_for(timeout=3000)  # the first click opened it
+    page.get_by_role("option", name="(none)", exact=True).click()
+    page.get_by_role("button", name="Set flag").click()
+    settle(page)
+    page.get_by_text("Flags are set by hand.").wait_for()
+    version = _stored_version(app)
+    page.get_by_role("button", name="Back to automatic flags").click()
+    settle(page)
+    page.get_by_text("Flags are automatic.").wait_for()
+    assert _stored_version(app) == version + 1 and _stored_plan(app).flags is None
+    page.get_by_role("button", name="Undo last change").click()  # drawn before the tab's own redraws
+    settle(page)
+    page.get_by_text("Flags are set by hand.").wait_for()
+    assert page.get_by_text("changed in another tab").count() == 0
+    assert _stored_plan(app).flags is not None
+    no_exception(page)
+
+
+def _stored_version(app) -> int:
+    (w,) = [w for w in an.list_workspaces(app.db, 1) if w.name == SMALL.name and w.label == an.DEFAULT_ANALYSIS]
+    return w.version
