@@ -19,7 +19,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from .manuscript import COMPOSITE_NOTE, CompositeCell, ReportContent, sections, signed, table_rows
+from .manuscript import COMPOSITE_NOTE, CompositeCell, ReportContent, composite_fill, sections, signed, table_rows
 
 __all__ = ["write_docx"]
 
@@ -41,10 +41,6 @@ def _table(doc, header: list[str], rows: list[list[str]], *, bold=(), font: floa
             run.font.size = Pt(font)
             run.bold = (i, j) in bold
     return t
-
-
-#: cell shading of a composite Q-sort, as in the app's figure: agree, disagree, the middle, consensus
-_FILL = {1: "DDF4FF", -1: "FFEBE9", 0: "F6F8FA", "consensus": "EAEEF2"}
 
 
 def _cell_look(cell, *, borders: bool, fill: str | None = None) -> None:
@@ -97,7 +93,7 @@ def _grid(doc, cols: dict[int, list[CompositeCell]]):
                 _cell_look(cell, borders=False)
                 continue
             c = cols[v][i]
-            _cell_look(cell, borders=True, fill=_FILL["consensus"] if c.consensus else _FILL[(v > 0) - (v < 0)])
+            _cell_look(cell, borders=True, fill=composite_fill(c))
             first = cell.paragraphs[0]
             r = first.add_run(c.label)
             r.bold = True

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["StudySummary", "FactorNarrative", "ReportContent", "JournalTable", "methods_paragraph", "bootstrap_sentences",
-           "journal_tables", "composite_columns", "composite_cells", "CompositeCell", "sections", "table_rows",
+           "journal_tables", "composite_columns", "composite_cells", "CompositeCell", "composite_fill", "COMPOSITE_FILL", "sections", "table_rows",
            "composite_rows", "signed", "COMPOSITE_NOTE"]
 
 _EXTRACTION = {
@@ -350,6 +350,17 @@ class CompositeCell:
     consensus: bool = False
 
 
+#: shading of a composite Q-sort's cells (as the app's figure): agree, disagree, the middle, consensus
+COMPOSITE_FILL = {"positive": "DDF4FF", "negative": "FFEBE9", "middle": "F6F8FA", "consensus": "EAEEF2"}
+
+
+def composite_fill(cell: CompositeCell) -> str:
+    """The shading (RGB hex, no ``#``) of a composite Q-sort's cell: consensus, or by its column's sign."""
+    if cell.consensus:
+        return COMPOSITE_FILL["consensus"]
+    return COMPOSITE_FILL["positive" if cell.value > 0 else "negative" if cell.value < 0 else "middle"]
+
+
 def composite_columns(result, factor: str) -> dict[int, list[str]]:
     """The composite Q-sort of ``factor`` as grid value -> cell labels top to bottom: statement number,
     ``*``/``**`` when distinguishing, ``▲``/``▼`` when higher/lower than in every other factor, ``C``
@@ -405,8 +416,9 @@ def composite_rows(cols: dict[int, list]) -> tuple[list[str], list[list[str]]]:
 
 
 
-COMPOSITE_NOTE = ("Statement numbers in the columns of the composite Q-sort; * p < .05, ** p < .01 distinguishing; "
-                  "▲/▼ higher/lower than in every other factor; C consensus.")
+COMPOSITE_NOTE = ("Each column of the composite Q-sort holds the statements (by number) placed at its value, the "
+                  "highest z-score at the top; * p < .05, ** p < .01 distinguishing; ▲/▼ higher/lower than in every "
+                  "other factor; C consensus.")
 
 
 def sections(content: ReportContent) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from .manuscript import COMPOSITE_NOTE, CompositeCell, ReportContent, sections, signed, table_rows
+from .manuscript import COMPOSITE_NOTE, CompositeCell, ReportContent, composite_fill, sections, signed, table_rows
 
 __all__ = ["write_pdf"]
 
@@ -72,9 +72,6 @@ def _widths(header: list[str]) -> tuple[float, ...] | None:
     return tuple(5.0 if h == "Statement" else 1.3 if h in ("No.", "Factor") else 1.6 for h in header)
 
 
-_FILL = {1: (221, 244, 255), -1: (255, 235, 233), 0: (246, 248, 250), "consensus": (234, 238, 242)}
-
-
 def _grid(pdf: FPDF, cols: dict[int, list[CompositeCell]]) -> None:
     """A composite Q-sort drawn as its quasi-normal grid: a column per grid value, the value above it,
     its statements stacked from the top as boxes (number and marks in bold, then the text), only the
@@ -107,7 +104,8 @@ def _grid(pdf: FPDF, cols: dict[int, list[CompositeCell]]) -> None:
         x = x0 + j * (cw + gap)
         for i, c in enumerate(cols[v]):
             y = y0 + i * (ch + gap)
-            pdf.set_fill_color(*(_FILL["consensus"] if c.consensus else _FILL[(v > 0) - (v < 0)]))
+            fill = composite_fill(c)
+            pdf.set_fill_color(*(int(fill[k:k + 2], 16) for k in (0, 2, 4)))
             pdf.rect(x, y, cw, ch, style="DF")
             pdf.set_xy(x + 1, y + 0.8)
             pdf.set_font("Helvetica", "B", 8)
