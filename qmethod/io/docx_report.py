@@ -163,6 +163,9 @@ def write_docx(content: ReportContent, path: str | Path | None = None) -> bytes:
                 doc.add_paragraph(f"“{text}” (statement {sid}, placed at {score:+d})", style="Quote")
         if n.authors:
             doc.add_paragraph().add_run("Written by " + ", ".join(n.authors) + ".").italic = True
+    doc.add_heading("References", level=1)
+    for ref in parts["references"]:
+        doc.add_paragraph(ref)
     buf = io.BytesIO()
     doc.save(buf)
     data = buf.getvalue()

@@ -101,6 +101,8 @@ def write_html(content: ReportContent) -> str:
         if n.authors:
             out.append(f'<p class="note">Written by {_e(", ".join(n.authors))}.</p>')
         out.append("</article>")
+    out.append("</section><section><h2>References</h2>")
+    out += [f"<p>{_e(ref)}</p>" for ref in parts["references"]]
     out.append("</section></main></body></html>")
     return "\n".join(out)
 
@@ -145,4 +147,7 @@ def write_markdown(content: ReportContent) -> str:
             out += [f"> “{t}” (statement {s}, placed at {sc:+d})", ""]
         if n.authors:
             out += [f"*Written by {', '.join(n.authors)}.*", ""]
+    out += ["## References", ""]
+    for ref in parts["references"]:
+        out += [ref, ""]
     return "\n".join(out)

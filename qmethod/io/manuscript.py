@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["StudySummary", "FactorNarrative", "ReportContent", "JournalTable", "methods_paragraph", "bootstrap_sentences",
-           "journal_tables", "composite_columns", "composite_cells", "CompositeCell", "composite_fill", "COMPOSITE_FILL", "sections", "table_rows",
+           "journal_tables", "composite_columns", "composite_cells", "CompositeCell", "composite_fill", "COMPOSITE_FILL", "references", "sections", "table_rows",
            "composite_rows", "signed", "COMPOSITE_NOTE"]
 
 _EXTRACTION = {
@@ -421,9 +421,24 @@ COMPOSITE_NOTE = ("Each column of the composite Q-sort holds the statements (by 
                   "other factor; C consensus.")
 
 
+#: the works the report cites, in the order of the reference list
+REFERENCES = {
+    "watts": "Watts, S. & Stenner, P. (2012). Doing Q methodological research: theory, method and "
+             "interpretation. London: Sage.",
+    "zabala": "Zabala, A. & Pascual, U. (2016). Bootstrapping Q methodology to improve the understanding of "
+              "human perspectives. PLoS ONE 11(2): e0148087. https://doi.org/10.1371/journal.pone.0148087",
+}
+
+
+def references(content: ReportContent) -> list[str]:
+    """The reference list of the works the report cites (the bootstrap's only when one is reported)."""
+    return [REFERENCES[k] for k in REFERENCES if k != "zabala" or content.bootstrap]
+
+
 def sections(content: ReportContent) -> dict[str, Any]:
     """The report's parts in order, for the writers: title, summary lines, statements, methods,
-    tables, composites (factor -> grid value -> :class:`CompositeCell` top to bottom) and narratives."""
+    tables, composites (factor -> grid value -> :class:`CompositeCell` top to bottom), narratives and
+    references."""
     r = content.result
     n, p = r.sorts.shape
     st = content.study
@@ -452,4 +467,5 @@ def sections(content: ReportContent) -> dict[str, Any]:
         "tables": journal_tables(r),
         "composites": {f: composite_cells(r, f) for f in valid},
         "narratives": [content.narratives.get(f) or FactorNarrative(f) for f in valid],
+        "references": references(content),
     }

@@ -171,6 +171,9 @@ def write_pdf(content: ReportContent, path: str | Path | None = None) -> bytes:
                 pdf.ln(1)
         if n.authors:
             _para(pdf, "Written by " + ", ".join(n.authors) + ".", "I", 8.5)
+    _heading(pdf, "References", 14)
+    for ref in parts["references"]:
+        _para(pdf, ref, size=9.5)
     data = bytes(pdf.output())
     if path is not None:
         Path(path).write_bytes(data)

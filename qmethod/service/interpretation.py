@@ -99,6 +99,8 @@ class SharedAnalysis:
     owner: str
     updated_at: datetime
     n_factors: int
+    #: the bootstrap kept with the analysis for its current choices (its report states it), or None
+    bootstrap: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -426,8 +428,11 @@ def members(db: Database, actor: Researcher, study_id: str) -> tuple[Member, ...
 
 
 def _shared(ws: WorkspaceRow, owner: str) -> SharedAnalysis:
+    from .analysis import _workspace, current_bootstrap
+
     return SharedAnalysis(id=ws.id, study_id=_study_of(ws) or "", name=ws.name, owner=owner,
-                          updated_at=ws.updated_at, n_factors=int((ws.plan or {}).get("n_factors", 0) or 0))
+                          updated_at=ws.updated_at, n_factors=int((ws.plan or {}).get("n_factors", 0) or 0),
+                          bootstrap=current_bootstrap(_workspace(ws)))
 
 
 def analyses(db: Database, actor: Researcher, study_id: str | None = None) -> tuple[SharedAnalysis, ...]:

@@ -86,6 +86,9 @@ def test_docx_from_lipset_has_the_journal_tables_and_the_narratives(lipset):
     assert "F1 and F2 turned 10° clockwise; F2 and F3 turned 4.5° counter-clockwise" in text
     assert "parallel analysis suggested 2, the Kaiser criterion (eigenvalue > 1) suggested 3" in text
     assert "Three factors were interpretable." in text and "200 bootstrap resamples (seed 1)" in text
+    assert "(Zabala & Pascual, 2016)" in text
+    refs = text.split("\nReferences\n")[1].splitlines()
+    assert [r.split(" (")[0] for r in refs] == ["Watts, S. & Stenner, P.", "Zabala, A. & Pascual, U."]
     assert "|loading| > 0.34" in text and "1 co-researcher with lived experience" in text
     assert NARRATIVE in text and "Second paragraph." in text and "Merit, not birth." in text
     assert "“Æ, ø and å survive – and “quotes”.” (statement 26, placed at +4)" in text
@@ -163,6 +166,9 @@ def test_methods_paragraph_follows_the_choices():
     assert "p < 0.01 (|loading| > 0.45" in text and "squared loading" not in text
     assert "negative loadings were not flagged" in text and "Flags were then reviewed and set by hand." in text
     assert "F2 was inverted." in text and "PQMethod convention" in text and "bootstrap" not in text
+    from qmethod.io.manuscript import references
+
+    assert not any("Zabala" in r for r in references(ReportContent(result=res, title="x")))
 
 
 def test_html_and_markdown_say_the_same_and_load_nothing_from_elsewhere(lipset):

@@ -250,11 +250,13 @@ def test_a_bootstrap_run_on_the_analysis_page_is_stated_in_the_report(app, brows
     page.locator('[data-testid="stSidebar"]').get_by_role("link", name="Interpretation").click()
     page.get_by_role("heading", name="Interpretation").wait_for()
     settle(page)
+    page.get_by_text("The methods state the bootstrap kept with this analysis (60 resamples, seed 7).").wait_for()
     with page.expect_download(timeout=120_000) as dl:
         page.get_by_role("button", name="Report (Word, .docx)").click()
     doc = Document(io.BytesIO(open(dl.value.path(), "rb").read()))
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "checked with 60 bootstrap resamples (seed 7)" in text
+    assert "Zabala, A. & Pascual, U. (2016). Bootstrapping Q methodology" in text  # in the references
     assert "balanced bootstrap of the Q-sorts with replacement (Zabala & Pascual, 2016)" in text
     first = next(iter(kept["factors"]))
     assert f"Mean standard error of the z-scores: {first} {kept['factors'][first]['mean_se']:.2f}" in text
