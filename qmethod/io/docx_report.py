@@ -2,7 +2,9 @@
 Q-sorts and the team's factor narratives, from :mod:`qmethod.io.manuscript`.
 
 Tables are real Word tables (style "Table Grid", header row repeated on every page), so they paste
-into a manuscript unchanged; defining sorts are bold in the loadings table.
+into a manuscript unchanged; defining sorts are bold in the loadings table. Composite Q-sorts are
+drawn as their quasi-normal grid (a landscape section): one column per grid value with its statements
+stacked from the top, only the grid's places bordered and shaded.
 """
 from __future__ import annotations
 
@@ -10,10 +12,14 @@ import io
 from pathlib import Path
 
 from docx import Document
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.shared import Pt
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
 
-from .manuscript import COMPOSITE_NOTE, ReportContent, composite_rows, sections, table_rows
+from .manuscript import COMPOSITE_NOTE, CompositeCell, ReportContent, composite_fill, sections, signed, table_rows
 
 __all__ = ["write_docx"]
 
@@ -27,13 +33,7 @@ def _table(doc, header: list[str], rows: list[list[str]], *, bold=(), font: floa
         run = cell.paragraphs[0].add_run(str(text))
         run.bold = True
         run.font.size = Pt(font)
-    from docx.oxml.ns import qn
-    from docx.oxml import OxmlElement
-
-    tr_pr = t.rows[0]._tr.get_or_add_trPr()
-    el = OxmlElement("w:tblHeader")
-    el.set(qn("w:val"), "true")
-    tr_pr.append(el)
+    _repeat_header(t)
     for i, values in enumerate(rows):
         cells = t.add_row().cells
         for j, (cell, text) in enumerate(zip(cells, values)):
@@ -41,6 +41,82 @@ def _table(doc, header: list[str], rows: list[list[str]], *, bold=(), font: floa
             run.font.size = Pt(font)
             run.bold = (i, j) in bold
     return t
+
+
+def _cell_look(cell, *, borders: bool, fill: str | None = None) -> None:
+    """Draw ``cell`` as a place of the grid (single borders, shaded) or leave it out (no borders)."""
+    tc_pr = cell._tc.get_or_add_tcPr()
+    edges = OxmlElement("w:tcBorders")
+    for edge in ("top", "left", "bottom", "right"):
+        el = OxmlElement(f"w:{edge}")
+        if borders:
+            el.set(qn("w:val"), "single")
+            el.set(qn("w:sz"), "6")
+            el.set(qn("w:color"), "8C959F")
+        else:
+            el.set(qn("w:val"), "nil")
+        edges.append(el)
+    tc_pr.append(edges)
+    if fill:
+        shd = OxmlElement("w:shd")
+        shd.set(qn("w:val"), "clear")
+        shd.set(qn("w:color"), "auto")
+        shd.set(qn("w:fill"), fill)
+        tc_pr.append(shd)
+
+
+def _grid(doc, cols: dict[int, list[CompositeCell]]):
+    """A composite Q-sort drawn as its quasi-normal grid: one column per grid value, the header row
+    with the values, each column's statements stacked from the top (number and marks in bold, then the
+    text), and only the grid's places drawn (the cells below a column's last place have no borders)."""
+    values = sorted(cols)
+    depth = max((len(c) for c in cols.values()), default=0)
+    t = doc.add_table(rows=1 + depth, cols=len(values))
+    t.alignment = WD_TABLE_ALIGNMENT.CENTER
+    t.autofit = False
+    width = Cm(min(2.8, 24.0 / max(1, len(values))))
+    size = Pt(6.5 if len(values) > 9 else 7)
+    _repeat_header(t)
+    for j, v in enumerate(values):
+        head = t.cell(0, j)
+        head.width = width
+        par = head.paragraphs[0]
+        par.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = par.add_run(signed(v))
+        run.bold = True
+        run.font.size = Pt(9)
+        _cell_look(head, borders=False)
+        for i in range(depth):
+            cell = t.cell(1 + i, j)
+            cell.width = width
+            if i >= len(cols[v]):
+                _cell_look(cell, borders=False)
+                continue
+            c = cols[v][i]
+            _cell_look(cell, borders=True, fill=composite_fill(c))
+            first = cell.paragraphs[0]
+            r = first.add_run(c.label)
+            r.bold = True
+            r.font.size = Pt(8)
+            r = cell.add_paragraph().add_run(c.text)
+            r.font.size = size
+    return t
+
+
+def _repeat_header(t) -> None:
+    tr_pr = t.rows[0]._tr.get_or_add_trPr()
+    el = OxmlElement("w:tblHeader")
+    el.set(qn("w:val"), "true")
+    tr_pr.append(el)
+
+
+def _orientation(doc, *, landscape: bool) -> None:
+    """Start a new section, in landscape or portrait A4 (or the document's size turned)."""
+    sec = doc.add_section(WD_SECTION.NEW_PAGE)
+    w, h = sec.page_width, sec.page_height
+    if landscape != (w > h):
+        sec.page_width, sec.page_height = h, w
+    sec.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
 
 
 def write_docx(content: ReportContent, path: str | Path | None = None) -> bytes:
@@ -65,12 +141,13 @@ def write_docx(content: ReportContent, path: str | Path | None = None) -> bytes:
         _table(doc, header, rows, bold=bold, font=8 if len(header) > 6 else 9)
         if tab.note:
             doc.add_paragraph().add_run(tab.note).italic = True
+    _orientation(doc, landscape=True)  # the grids are wide: a landscape section of their own
     doc.add_heading("Composite Q-sorts", level=1)
     for k, (f, cols) in enumerate(parts["composites"].items(), 1):
         doc.add_paragraph().add_run(f"Figure {k}. Composite Q-sort of {content.factor_title(f)}").bold = True
-        header, rows = composite_rows(cols)
-        _table(doc, header, rows, font=9)
+        _grid(doc, cols)
         doc.add_paragraph().add_run(COMPOSITE_NOTE).italic = True
+    _orientation(doc, landscape=False)
     doc.add_heading("Factor interpretations", level=1)
     for n in parts["narratives"]:
         doc.add_heading(content.factor_title(n.factor), level=2)
@@ -86,6 +163,9 @@ def write_docx(content: ReportContent, path: str | Path | None = None) -> bytes:
                 doc.add_paragraph(f"“{text}” (statement {sid}, placed at {score:+d})", style="Quote")
         if n.authors:
             doc.add_paragraph().add_run("Written by " + ", ".join(n.authors) + ".").italic = True
+    doc.add_heading("References", level=1)
+    for ref in parts["references"]:
+        doc.add_paragraph(ref)
     buf = io.BytesIO()
     doc.save(buf)
     data = buf.getvalue()

@@ -1,13 +1,15 @@
 """The report as one self-contained HTML page (for the web, printable) and as Markdown.
 
 Same content as the DOCX (:mod:`qmethod.io.manuscript`); every text is escaped; nothing is loaded
-from another host. Tables have captions and header cells for screen readers.
+from another host. Tables have captions and header cells for screen readers. A composite Q-sort is a
+figure drawn as its quasi-normal grid (a column per grid value, its statements stacked in boxes; each
+column a list for screen readers); in Markdown it stays a table of statement numbers.
 """
 from __future__ import annotations
 
 import html
 
-from .manuscript import COMPOSITE_NOTE, ReportContent, composite_rows, sections, table_rows
+from .manuscript import COMPOSITE_NOTE, CompositeCell, ReportContent, composite_rows, sections, signed, table_rows
 
 __all__ = ["write_html", "write_markdown"]
 
@@ -19,6 +21,14 @@ th,td{border:1px solid #8c959f;padding:.2rem .45rem;vertical-align:top;text-alig
 caption{caption-side:top;text-align:left;font-weight:bold;padding:.3rem 0}
 td.num{text-align:right} .note{font-style:italic;font-size:.85rem}
 blockquote{margin:.3rem 0 .3rem 1rem;padding-left:.7rem;border-left:3px solid #8c959f}
+figure.qsort{margin:.5rem 0 1.5rem} figcaption{font-weight:bold;padding:.3rem 0}
+.qgrid{display:grid;gap:3px;align-items:start;font-family:Helvetica,Arial,sans-serif}
+.qhead{text-align:center;font-weight:bold;padding:.1rem 0 .25rem}
+.qcells{list-style:none;margin:0;padding:0}
+.qcell{border:1px solid #8c959f;border-radius:3px;padding:.2rem .25rem;margin:0 0 3px;font-size:.68rem;line-height:1.25;
+min-height:3.2rem;overflow-wrap:anywhere}
+.qcell b{display:block;font-size:.78rem}.qcell.pos{background:#ddf4ff}.qcell.neg{background:#ffebe9}
+.qcell.mid{background:#f6f8fa}.qcell.cons{background:#eaeef2}
 @media print{body{margin:0;max-width:none}table,blockquote,figure{break-inside:avoid}h2{break-before:page}}
 """
 
@@ -43,6 +53,25 @@ def _html_table(caption: str, header: list[str], rows: list[list[str]], *, bold=
     return "".join(out)
 
 
+def _grid_figure(caption: str, cols: dict[int, list[CompositeCell]], ident: str) -> str:
+    """A composite Q-sort drawn as its quasi-normal grid (CSS grid): a column per grid value, the value
+    on top, the statements stacked below as boxes (number and marks, then the text). For screen
+    readers each column is a list named by its value."""
+    values = sorted(cols)
+    out = [f'<figure class="qsort" aria-labelledby="{ident}"><figcaption id="{ident}">{_e(caption)}</figcaption>',
+           f'<div class="qgrid" style="grid-template-columns:repeat({len(values)},minmax(0,1fr))">']
+    for v in values:
+        n = len(cols[v])
+        out.append(f'<div class="qcol" data-value="{v}"><div class="qhead" aria-hidden="true">{_e(signed(v))}</div>'
+                   f'<ol class="qcells" aria-label="Column {_e(signed(v))}, {n} statement{"s" if n != 1 else ""}">')
+        side = "pos" if v > 0 else "neg" if v < 0 else "mid"
+        for c in cols[v]:
+            out.append(f'<li class="qcell {"cons" if c.consensus else side}"><b>{_e(c.label)}</b> {_e(c.text)}</li>')
+        out.append("</ol></div>")
+    out.append(f'</div><p class="note">{_e(COMPOSITE_NOTE)}</p></figure>')
+    return "".join(out)
+
+
 def write_html(content: ReportContent) -> str:
     """The report as a standalone HTML page (inline CSS with print rules)."""
     parts = sections(content)
@@ -58,9 +87,7 @@ def write_html(content: ReportContent) -> str:
         out.append(_html_table(tab.caption, header, rows, bold=bold, note=tab.note))
     out.append("</section><section><h2>Composite Q-sorts</h2>")
     for k, (f, cols) in enumerate(parts["composites"].items(), 1):
-        header, rows = composite_rows(cols)
-        out.append("<figure>" + _html_table(f"Figure {k}. Composite Q-sort of {content.factor_title(f)}",
-                                            [header[0], *header[1:]], rows, note=COMPOSITE_NOTE) + "</figure>")
+        out.append(_grid_figure(f"Figure {k}. Composite Q-sort of {content.factor_title(f)}", cols, f"fig{k}"))
     out.append("</section><section><h2>Factor interpretations</h2>")
     for n in parts["narratives"]:
         out.append(f"<article><h3>{_e(content.factor_title(n.factor))}</h3>")
@@ -74,6 +101,8 @@ def write_html(content: ReportContent) -> str:
         if n.authors:
             out.append(f'<p class="note">Written by {_e(", ".join(n.authors))}.</p>')
         out.append("</article>")
+    out.append("</section><section><h2>References</h2>")
+    out += [f"<p>{_e(ref)}</p>" for ref in parts["references"]]
     out.append("</section></main></body></html>")
     return "\n".join(out)
 
@@ -118,4 +147,7 @@ def write_markdown(content: ReportContent) -> str:
             out += [f"> “{t}” (statement {s}, placed at {sc:+d})", ""]
         if n.authors:
             out += [f"*Written by {', '.join(n.authors)}.*", ""]
+    out += ["## References", ""]
+    for ref in parts["references"]:
+        out += [ref, ""]
     return "\n".join(out)

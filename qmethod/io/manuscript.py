@@ -3,13 +3,15 @@
 :class:`ReportContent` gathers the result, a study summary and the team's factor narratives;
 :func:`methods_paragraph` writes the methods from the exact analysis choices; :func:`journal_tables`
 gives the tables in manuscript style (text cells, two decimals, defining sorts marked, a note under
-each table); :func:`composite_columns` the composite Q-sort of each factor as grid columns. The DOCX,
+each table); :func:`composite_cells` the composite Q-sort of each factor as the columns of its quasi-normal grid
+(drawn as a Q-sort figure by the writers). The DOCX,
 PDF, HTML and Markdown writers (:mod:`~qmethod.io.docx_report`, :mod:`~qmethod.io.pdf_report`,
 :mod:`~qmethod.io.html_report`) all render this one content, so they say the same.
 
 References: Watts & Stenner (2012), *Doing Q methodological research*, Sage (crib sheets, reporting);
 Zabala, Sandbrook & Pascual (2018), Conservation Biology 32(5) (the research decisions to report);
-Brown (1980), *Political subjectivity*, Yale (factor weights, flagging, significance of differences).
+Brown (1980), *Political subjectivity*, Yale (factor weights, flagging, significance of differences);
+Zabala & Pascual (2016), PLoS ONE 11(2): e0148087 (the bootstrap).
 """
 from __future__ import annotations
 
@@ -20,8 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["StudySummary", "FactorNarrative", "ReportContent", "JournalTable", "methods_paragraph",
-           "journal_tables", "composite_columns", "sections", "table_rows", "composite_rows", "COMPOSITE_NOTE"]
+__all__ = ["StudySummary", "FactorNarrative", "ReportContent", "JournalTable", "methods_paragraph", "bootstrap_sentences",
+           "journal_tables", "composite_columns", "composite_cells", "CompositeCell", "composite_fill", "COMPOSITE_FILL", "references", "sections", "table_rows",
+           "composite_rows", "signed", "COMPOSITE_NOTE"]
 
 _EXTRACTION = {
     "pca": "principal component analysis",
@@ -67,7 +70,8 @@ class ReportContent:
     """Everything a report shows. ``result`` is an :class:`qmethod.AnalysisResult`; ``study`` is None
     for an analysed file; ``suggested``: the number of factors each rule suggested (parallel, kaiser,
     humphrey, ...); ``reason``: the team's reason for the number of factors; ``bootstrap``:
-    ``{"n_resamples", "seed"}`` when run; ``co_researchers``: user names of the co-researchers."""
+    ``{"n_resamples", "seed"}`` when run, with ``requested``, ``skipped`` and ``factors`` (figures per
+    factor) when known (:func:`qmethod.service.analysis.bootstrap_summary`); ``co_researchers``: user names of the co-researchers."""
 
     result: Any
     title: str
@@ -110,7 +114,8 @@ def _n(x: float, digits: int = 2) -> str:
     return f"{x:.{digits}f}".replace("-", "−")
 
 
-def _signed(v: int) -> str:
+def signed(v: int) -> str:
+    """A grid value as printed: ``+2``, ``0``, ``−3`` (minus sign)."""
     return f"+{v}" if v > 0 else str(v).replace("-", "−")
 
 
@@ -133,10 +138,10 @@ def methods_paragraph(content: ReportContent) -> list[str]:
     paras = []
     st = content.study
     if st is not None:
-        cells = " ".join(f"{_signed(v)}: {c}" for v, c in sorted(st.grid.items()))
+        cells = " ".join(f"{signed(v)}: {c}" for v, c in sorted(st.grid.items()))
         lo, hi = min(st.grid), max(st.grid)
         text = (f"Participants ranked {n} statements into a {'forced' if st.forced else 'free'} quasi-normal grid "
-                f"from {_signed(lo)} to {_signed(hi)} (cells per column {cells}) online with qmethod"
+                f"from {signed(lo)} to {signed(hi)} (cells per column {cells}) online with qmethod"
                 + (", after a first sort into three piles (agree, neutral, disagree)" if st.presort else "") + ". ")
         if st.n_completed:
             when = (f" between {_date(st.first)} and {_date(st.last)}" if st.first and st.last and st.first.date() != st.last.date()
@@ -144,7 +149,7 @@ def methods_paragraph(content: ReportContent) -> list[str]:
             text += f"{st.n_completed} of {st.n_started} participants who started completed the sort{when}. "
         if st.comments_on:
             text += (f"After sorting, participants could comment on the statements they placed in columns "
-                     f"{', '.join(_signed(c) for c in st.comments_on)} ({st.n_comments} comments by defining "
+                     f"{', '.join(signed(c) for c in st.comments_on)} ({st.n_comments} comments by defining "
                      "participants are used below). ")
         if st.survey:
             text += f"A short survey followed ({len(st.survey)} question{'s' if len(st.survey) != 1 else ''}). "
@@ -198,9 +203,7 @@ def methods_paragraph(content: ReportContent) -> list[str]:
              "the difference times 1.96 (p < .05) or 2.58 (p < .01); consensus statements distinguish no pair of "
              f"factors ({'R qmethod' if s.convention == 'qmethod' else 'PQMethod'} convention).")
     if content.bootstrap:
-        b = content.bootstrap
-        text += (f" The stability of loadings, flags and z-scores was checked with {b.get('n_resamples')} bootstrap "
-                 f"resamples (seed {b.get('seed')}).")
+        text += " " + bootstrap_sentences(content.bootstrap, n)
     paras.append(text)
     ev = r.characteristics["explained_variance"]
     nd = r.characteristics["n_defining"]
@@ -221,6 +224,28 @@ def methods_paragraph(content: ReportContent) -> list[str]:
     return paras
 
 
+def bootstrap_sentences(b: dict[str, Any], n_statements: int | None = None) -> str:
+    """The methods' sentences on a bootstrap: procedure, resamples, seed, reference and, when present,
+    its figures per factor (``b`` as :func:`qmethod.service.analysis.bootstrap_summary`)."""
+    seed = b.get("seed")
+    text = (f"The stability of loadings, flags and z-scores was checked with {b.get('n_resamples')} bootstrap "
+            f"resamples ({'seed ' + str(seed) if seed is not None else 'no fixed seed'}"
+            + (f"; {b['requested']} drawn, {b['skipped']} could not be analysed" if b.get("skipped") else "")
+            + "): a balanced bootstrap of the Q-sorts with replacement (Zabala & Pascual, 2016), every resample "
+            "analysed with the same choices and aligned to the full solution by orthogonal Procrustes rotation.")
+    figures = b.get("factors") or {}
+    if figures:
+        def each(key: str, fmt) -> str:
+            return ", ".join(f"{f} {fmt(v[key])}" for f, v in figures.items() if v.get(key) is not None)
+
+        of = f" of {n_statements}" if n_statements else ""
+        text += (f" Mean standard error of the z-scores: {each('mean_se', lambda x: f'{x:.2f}')}; statements whose "
+                 f"factor array value differs when taken from the mean bootstrap z-scores: "
+                 f"{each('array_changes', lambda x: f'{x}{of}')}; Q-sorts flagged in at least half of the resamples "
+                 f"that drew them: {each('stable_sorts', str)}.")
+    return text
+
+
 def journal_tables(result) -> list[JournalTable]:
     """The manuscript tables: factor arrays with z-scores; loadings with defining sorts marked;
     distinguishing statements; consensus statements; factor characteristics; factor correlations."""
@@ -237,7 +262,7 @@ def journal_tables(result) -> list[JournalTable]:
     for sid in result.zscores.index:
         row = {"Statement": stmt(sid)}
         for f in valid:
-            row[f"{f} array"] = _signed(int(result.factor_arrays.loc[sid, f]))
+            row[f"{f} array"] = signed(int(result.factor_arrays.loc[sid, f]))
             row[f"{f} z"] = _n(result.zscores.loc[sid, f])
         rows[str(number[sid])] = row
     t = pd.DataFrame.from_dict(rows, orient="index")
@@ -277,7 +302,7 @@ def journal_tables(result) -> list[JournalTable]:
                 row = {"Factor": f, "No.": str(number[sid]), "Statement": stmt(sid)}
                 for g in valid:
                     mark = str(col[sid]) if g == f else ""
-                    row[g] = f"{_signed(int(result.factor_arrays.loc[sid, g]))} ({_n(result.zscores.loc[sid, g])}){mark}"
+                    row[g] = f"{signed(int(result.factor_arrays.loc[sid, g]))} ({_n(result.zscores.loc[sid, g])}){mark}"
                 rows.append(row)
         t = pd.DataFrame(rows, columns=["Factor", "No.", "Statement", *valid]).set_index("Factor")
         out.append(JournalTable(len(out) + 1, "Distinguishing statements", t,
@@ -287,7 +312,7 @@ def journal_tables(result) -> list[JournalTable]:
         for sid in cons.index:
             row = {"No.": str(number[sid]), "Statement": stmt(sid)}
             for g in valid:
-                row[g] = f"{_signed(int(result.factor_arrays.loc[sid, g]))} ({_n(result.zscores.loc[sid, g])})"
+                row[g] = f"{signed(int(result.factor_arrays.loc[sid, g]))} ({_n(result.zscores.loc[sid, g])})"
             rows.append(row)
         t = pd.DataFrame(rows, columns=["No.", "Statement", *valid]).set_index("No.")
         out.append(JournalTable(len(out) + 1, "Consensus statements", t,
@@ -313,10 +338,41 @@ def journal_tables(result) -> list[JournalTable]:
     return out
 
 
+@dataclass(frozen=True)
+class CompositeCell:
+    """One statement in a composite Q-sort figure: its ``label`` (number and marks, see
+    :func:`composite_columns`), its ``text``, its grid ``value`` and whether it is a ``consensus``
+    statement."""
+
+    label: str
+    text: str
+    value: int
+    consensus: bool = False
+
+
+#: shading of a composite Q-sort's cells (as the app's figure): agree, disagree, the middle, consensus
+COMPOSITE_FILL = {"positive": "DDF4FF", "negative": "FFEBE9", "middle": "F6F8FA", "consensus": "EAEEF2"}
+
+
+def composite_fill(cell: CompositeCell) -> str:
+    """The shading (RGB hex, no ``#``) of a composite Q-sort's cell: consensus, or by its column's sign."""
+    if cell.consensus:
+        return COMPOSITE_FILL["consensus"]
+    return COMPOSITE_FILL["positive" if cell.value > 0 else "negative" if cell.value < 0 else "middle"]
+
+
 def composite_columns(result, factor: str) -> dict[int, list[str]]:
     """The composite Q-sort of ``factor`` as grid value -> cell labels top to bottom: statement number,
     ``*``/``**`` when distinguishing, ``▲``/``▼`` when higher/lower than in every other factor, ``C``
     for a consensus statement."""
+    return {v: [c.label for c in cells] for v, cells in composite_cells(result, factor).items()}
+
+
+def composite_cells(result, factor: str) -> dict[int, list[CompositeCell]]:
+    """The composite Q-sort of ``factor`` as a Q-sort figure draws it: every grid value (−4 … +4, the
+    columns) -> its statements top to bottom (highest z-score first), as :class:`CompositeCell`. Each
+    column holds as many cells as the grid has places in it."""
+    texts = result.statements
     arr = result.factor_arrays[factor]
     z = result.zscores[factor]
     valid = _valid(result)
@@ -324,7 +380,7 @@ def composite_columns(result, factor: str) -> dict[int, list[str]]:
     number = {sid: k + 1 for k, sid in enumerate(result.zscores.index)}
     cons = set(result.consensus_statements().index) if len(valid) >= 2 else set()
     values = sorted({int(v) for v in result.distribution} | {int(v) for v in arr})
-    cols: dict[int, list[str]] = {v: [] for v in values}
+    cols: dict[int, list[CompositeCell]] = {v: [] for v in values}
     for sid in sorted(arr.index, key=lambda s: -z[s]):
         mark = str(result.distinguishing.loc[sid, factor]) if factor in result.distinguishing else ""
         if mark and others:
@@ -334,7 +390,8 @@ def composite_columns(result, factor: str) -> dict[int, list[str]]:
                 mark += "▼"
         if sid in cons:
             mark += "C"
-        cols[int(arr[sid])].append(f"{number[sid]}{mark}")
+        text = str(texts.get(sid, sid)) if texts is not None else str(sid)
+        cols[int(arr[sid])].append(CompositeCell(f"{number[sid]}{mark}", text, int(arr[sid]), sid in cons))
     return cols
 
 
@@ -349,28 +406,47 @@ def table_rows(tab: JournalTable) -> tuple[list[str], list[list[str]], frozenset
     return header, rows, bold
 
 
-def composite_rows(cols: dict[int, list[str]]) -> tuple[list[str], list[list[str]]]:
-    """A composite Q-sort (:func:`composite_columns`) as a header of column values and rows of cells."""
+def composite_rows(cols: dict[int, list]) -> tuple[list[str], list[list[str]]]:
+    """A composite Q-sort (:func:`composite_columns` or :func:`composite_cells`) as a header of column
+    values and rows of cell labels (empty below a column's last place)."""
     values = sorted(cols)
     depth = max(len(v) for v in cols.values())
-    return [_signed(v) for v in values], [[cols[v][i] if i < len(cols[v]) else "" for v in values] for i in range(depth)]
+    label = [[c if isinstance(c, str) else c.label for c in cols[v]] for v in values]
+    return [signed(v) for v in values], [[col[i] if i < len(col) else "" for col in label] for i in range(depth)]
 
 
-COMPOSITE_NOTE = ("Statement numbers in the columns of the composite Q-sort; * p < .05, ** p < .01 distinguishing; "
-                  "▲/▼ higher/lower than in every other factor; C consensus.")
+
+COMPOSITE_NOTE = ("Each column of the composite Q-sort holds the statements (by number) placed at its value, the "
+                  "highest z-score at the top; * p < .05, ** p < .01 distinguishing; ▲/▼ higher/lower than in every "
+                  "other factor; C consensus.")
+
+
+#: the works the report cites, in the order of the reference list
+REFERENCES = {
+    "watts": "Watts, S. & Stenner, P. (2012). Doing Q methodological research: theory, method and "
+             "interpretation. London: Sage.",
+    "zabala": "Zabala, A. & Pascual, U. (2016). Bootstrapping Q methodology to improve the understanding of "
+              "human perspectives. PLoS ONE 11(2): e0148087. https://doi.org/10.1371/journal.pone.0148087",
+}
+
+
+def references(content: ReportContent) -> list[str]:
+    """The reference list of the works the report cites (the bootstrap's only when one is reported)."""
+    return [REFERENCES[k] for k in REFERENCES if k != "zabala" or content.bootstrap]
 
 
 def sections(content: ReportContent) -> dict[str, Any]:
     """The report's parts in order, for the writers: title, summary lines, statements, methods,
-    tables, composites (factor -> columns) and narratives."""
+    tables, composites (factor -> grid value -> :class:`CompositeCell` top to bottom), narratives and
+    references."""
     r = content.result
     n, p = r.sorts.shape
     st = content.study
     summary = [f"Statements: {n}", f"Q-sorts analysed: {p}"]
     if st is not None:
-        summary += [f"Grid: {_signed(min(st.grid))} to {_signed(max(st.grid))}, "
+        summary += [f"Grid: {signed(min(st.grid))} to {signed(max(st.grid))}, "
                     + ("forced" if st.forced else "free") + " ("
-                    + ", ".join(f"{_signed(v)}: {c}" for v, c in sorted(st.grid.items())) + ")",
+                    + ", ".join(f"{signed(v)}: {c}" for v, c in sorted(st.grid.items())) + ")",
                     f"Participants: {st.n_started} started, {st.n_completed} completed"]
         if st.first:
             summary.append(f"Completed sorts: {_date(st.first)} – {_date(st.last)}")
@@ -379,7 +455,7 @@ def sections(content: ReportContent) -> dict[str, Any]:
     else:
         dist = pd.Series([int(v) for v in r.distribution]).value_counts().sort_index() if len(r.distribution) else None
         if dist is not None:
-            summary.append("Grid: " + ", ".join(f"{_signed(int(v))}: {c}" for v, c in dist.items()))
+            summary.append("Grid: " + ", ".join(f"{signed(int(v))}: {c}" for v, c in dist.items()))
     texts = r.statements if r.statements is not None else pd.Series({s: s for s in r.zscores.index})
     statements = [(k + 1, str(texts.get(sid, sid))) for k, sid in enumerate(r.zscores.index)]
     valid = _valid(r)
@@ -389,6 +465,7 @@ def sections(content: ReportContent) -> dict[str, Any]:
         "statements": statements,
         "methods": methods_paragraph(content),
         "tables": journal_tables(r),
-        "composites": {f: composite_columns(r, f) for f in valid},
+        "composites": {f: composite_cells(r, f) for f in valid},
         "narratives": [content.narratives.get(f) or FactorNarrative(f) for f in valid],
+        "references": references(content),
     }

@@ -2,7 +2,8 @@
 the DOCX (:mod:`qmethod.io.manuscript`).
 
 The built-in PDF fonts cover Latin-1 (Norwegian æ, ø, å included); the few other signs the report uses
-are written as their nearest Latin-1 equivalent (− as -, ▲/▼ as ^/v, √ as sqrt).
+are written as their nearest Latin-1 equivalent (− as -, ▲/▼ as ^/v, √ as sqrt). Composite Q-sorts are
+drawn as their quasi-normal grid, one landscape page each.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from .manuscript import COMPOSITE_NOTE, ReportContent, composite_rows, sections, table_rows
+from .manuscript import COMPOSITE_NOTE, CompositeCell, ReportContent, composite_fill, sections, signed, table_rows
 
 __all__ = ["write_pdf"]
 
@@ -71,6 +72,53 @@ def _widths(header: list[str]) -> tuple[float, ...] | None:
     return tuple(5.0 if h == "Statement" else 1.3 if h in ("No.", "Factor") else 1.6 for h in header)
 
 
+def _grid(pdf: FPDF, cols: dict[int, list[CompositeCell]]) -> None:
+    """A composite Q-sort drawn as its quasi-normal grid: a column per grid value, the value above it,
+    its statements stacked from the top as boxes (number and marks in bold, then the text), only the
+    grid's places drawn. The texts are left out (numbers only) when the grid would not fit the page."""
+    values = sorted(cols)
+    gap = 1.2
+    room = pdf.w - pdf.l_margin - pdf.r_margin
+    cw = min(32.0, (room - gap * (len(values) - 1)) / max(1, len(values)))
+    depth = max((len(c) for c in cols.values()), default=0)
+    size, lh = 6.5, 2.7
+    pdf.set_font("Helvetica", size=size)
+
+    def lines(text: str) -> list[str]:
+        return pdf.multi_cell(cw - 2, lh, _t(text), align="L", dry_run=True, output="LINES")
+
+    most = max((len(lines(c.text)) for col in cols.values() for c in col), default=0)
+    ch = 5.0 + most * lh
+    with_text = pdf.get_y() + 7 + depth * (ch + gap) <= pdf.h - pdf.b_margin - 12
+    if not with_text:
+        ch = 6.0
+    x0 = pdf.l_margin + (room - len(values) * cw - gap * (len(values) - 1)) / 2
+    top = pdf.get_y()
+    pdf.set_font("Helvetica", "B", 9)
+    for j, v in enumerate(values):
+        pdf.set_xy(x0 + j * (cw + gap), top)
+        pdf.cell(cw, 5, _t(signed(v)), align="C")
+    y0 = top + 6.5
+    pdf.set_draw_color(140, 149, 159)
+    for j, v in enumerate(values):
+        x = x0 + j * (cw + gap)
+        for i, c in enumerate(cols[v]):
+            y = y0 + i * (ch + gap)
+            fill = composite_fill(c)
+            pdf.set_fill_color(*(int(fill[k:k + 2], 16) for k in (0, 2, 4)))
+            pdf.rect(x, y, cw, ch, style="DF")
+            pdf.set_xy(x + 1, y + 0.8)
+            pdf.set_font("Helvetica", "B", 8)
+            pdf.cell(cw - 2, 3.4, _t(c.label))
+            if with_text:
+                pdf.set_font("Helvetica", size=size)
+                pdf.set_xy(x + 1, y + 4.4)
+                pdf.multi_cell(cw - 2, lh, _t(c.text), align="L")
+    pdf.set_draw_color(0)
+    pdf.set_xy(pdf.l_margin, y0 + depth * (ch + gap) + 2)
+    pdf.set_font("Helvetica", size=10)
+
+
 def write_pdf(content: ReportContent, path: str | Path | None = None) -> bytes:
     """The report as PDF bytes (A4; also written to ``path`` when given)."""
     parts = sections(content)
@@ -97,14 +145,14 @@ def write_pdf(content: ReportContent, path: str | Path | None = None) -> bytes:
         _table(pdf, header, rows, bold=bold, widths=_widths(header), size=7 if len(header) > 7 else 8)
         if tab.note:
             _para(pdf, tab.note, "I", 8.5)
-    pdf.add_page()
-    _heading(pdf, "Composite Q-sorts", 14)
     for k, (f, cols) in enumerate(parts["composites"].items(), 1):
-        header, rows = composite_rows(cols)
+        pdf.add_page(orientation="L")  # one grid per landscape page
+        if k == 1:
+            _heading(pdf, "Composite Q-sorts", 14)
         _para(pdf, f"Figure {k}. Composite Q-sort of {content.factor_title(f)}", "B", 10)
-        _table(pdf, header, rows, size=9)
+        _grid(pdf, cols)
         _para(pdf, COMPOSITE_NOTE, "I", 8.5)
-    pdf.add_page()
+    pdf.add_page(orientation="P")
     _heading(pdf, "Factor interpretations", 14)
     for n in parts["narratives"]:
         _heading(pdf, content.factor_title(n.factor), 12)
@@ -123,6 +171,9 @@ def write_pdf(content: ReportContent, path: str | Path | None = None) -> bytes:
                 pdf.ln(1)
         if n.authors:
             _para(pdf, "Written by " + ", ".join(n.authors) + ".", "I", 8.5)
+    _heading(pdf, "References", 14)
+    for ref in parts["references"]:
+        _para(pdf, ref, size=9.5)
     data = bytes(pdf.output())
     if path is not None:
         Path(path).write_bytes(data)

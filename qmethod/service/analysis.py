@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import tempfile
 import warnings
 import zipfile
@@ -37,9 +38,10 @@ from .studies import get_study
 __all__ = [
     "AnalysisData", "Plan", "Outcome", "Workspace", "EXPORTS", "study_data", "upload_data", "guidance", "run",
     "start_loadings", "preview_flags", "flag_table", "flags_from_table", "flag_issues", "composite",
-    "composite_title", "factor_label", "provenance", "qualitative", "compare",
+    "composite_title", "factor_label", "provenance", "qualitative", "compare", "best_matches",
     "export", "file_stem", "save_workspace", "load_workspace", "list_workspaces", "delete_workspace",
-    "undo_change", "new_sorts", "StaleAnalysis", "STRUCTURAL", "RESTART", "SIGNIFICANCE_LEVELS",
+    "undo_change", "new_sorts", "plan_digest", "bootstrap_summary", "save_bootstrap", "current_bootstrap",
+    "StaleAnalysis", "STRUCTURAL", "RESTART", "SIGNIFICANCE_LEVELS",
     "VARIMAX_TOLERANCES", "DEFAULT_ANALYSIS",
 ]
 
@@ -181,6 +183,9 @@ class Outcome:
 class Workspace:
     """A stored analysis: data source, name, plan (and the uploaded file, for uploads).
 
+    ``bootstrap``: the summary of the last bootstrap run on it (:func:`bootstrap_summary`), or None;
+    it describes the plan whose :func:`plan_digest` it holds (see :func:`current_bootstrap`).
+
     ``label``: the analysis' name (several named analyses of one source live side by side);
     ``version``: increases with every stored change (a change made against an older version is refused,
     :class:`StaleAnalysis`); ``history``: earlier plans, newest last (:func:`undo_change`)."""
@@ -195,6 +200,7 @@ class Workspace:
     label: str = DEFAULT_ANALYSIS
     version: int = 1
     history: tuple[Plan, ...] = ()
+    bootstrap: dict[str, Any] | None = None
 
 
 # ---------------------------------------------------------------- data
@@ -525,6 +531,15 @@ def compare(first: AnalysisResult, second: AnalysisResult) -> pd.DataFrame:
                         index=pd.Index(a.columns, name="first"), columns=pd.Index(b.columns, name="second"))
 
 
+def best_matches(correlations: pd.DataFrame) -> pd.DataFrame:
+    """For each factor of the first solution (rows of :func:`compare`), the factor of the second whose
+    z-scores correlate most strongly with it (by absolute value; a negative ``r`` means the second
+    factor is the first one upside down). Columns ``match`` and ``r``."""
+    c = correlations.astype(float)
+    best = c.abs().fillna(-1).idxmax(axis=1)
+    return pd.DataFrame({"match": best, "r": [c.loc[f, g] for f, g in best.items()]}, index=c.index)
+
+
 # ---------------------------------------------------------------- exports
 
 #: kind -> (label, file suffix, MIME type)
@@ -605,6 +620,77 @@ def export(result: AnalysisResult, kind: str, data: AnalysisData | None = None, 
     return buf.getvalue(), name, mime
 
 
+# ---------------------------------------------------------------- bootstrap kept with the analysis
+
+
+def plan_digest(plan: Plan) -> str:
+    """A short fingerprint of every choice of ``plan`` (equal plans, equal digests)."""
+    return hashlib.sha256(json.dumps(plan.to_dict(), sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def bootstrap_summary(boot: Any, plan: Plan, *, requested: int | None = None,
+                      confidence: float = 0.95) -> dict[str, Any]:
+    """What a report says about a bootstrap of ``plan`` (JSON-ready; kept with the analysis).
+
+    ``boot`` is a :class:`qmethod.analysis.bootstrap.BootstrapResult`. Returns ``method``,
+    ``n_resamples`` (analysed), ``requested``, ``skipped``, ``seed``, ``confidence``, ``plan`` (its
+    :func:`plan_digest`) and per factor: ``mean_se`` (mean standard error of the z-scores), ``max_se``,
+    ``array_changes`` (statements whose factor array value from the mean bootstrap z-scores differs
+    from the one from the full data's z-scores), ``stable_sorts`` (Q-sorts flagged on the factor in at
+    least half of the resamples that drew them).
+
+    References
+    ----------
+    Zabala, A. & Pascual, U. (2016). Bootstrapping Q methodology to improve the understanding of
+    human perspectives. PLoS ONE 11(2): e0148087.
+    """
+    from ..analysis.scores import factor_arrays
+
+    z = boot.zscores
+    factors = list(dict.fromkeys(f for f, _ in z.columns))
+    estimate = pd.DataFrame({f: z[(f, "estimate")] for f in factors})
+    whole = [f for f in factors if not boot.factor_arrays[f].isna().any()]
+    full_arrays = None
+    if whole:  # the grid's values: those of any complete array
+        full_arrays = factor_arrays(estimate.fillna(0.0), np.sort(boot.factor_arrays[whole[0]].to_numpy(float)))
+    out: dict[str, dict[str, Any]] = {}
+    for f in factors:
+        se = z[(f, "se")].astype(float)
+        boot_arr = boot.factor_arrays[f]
+        changed = None if full_arrays is None or f not in whole else int(
+            (boot_arr.astype(int) != full_arrays[f].astype(int)).sum())
+        freq = boot.loadings[(f, "flag_frequency")].astype(float)
+        out[str(f)] = {"mean_se": round(float(se.mean()), 4), "max_se": round(float(se.max()), 4),
+                       "array_changes": changed, "stable_sorts": int((freq >= 0.5).sum())}
+    return {"method": str(boot.method), "n_resamples": int(boot.n_resamples),
+            "requested": int(requested if requested is not None else boot.n_resamples + boot.skipped),
+            "skipped": int(boot.skipped), "seed": None if boot.seed is None else int(boot.seed),
+            "confidence": float(confidence), "plan": plan_digest(plan), "factors": out}
+
+
+def current_bootstrap(workspace: Workspace) -> dict[str, Any] | None:
+    """The stored bootstrap of ``workspace`` when it was run on the plan the workspace has now (a
+    bootstrap of other choices is not reported as if it were of these)."""
+    b = workspace.bootstrap
+    return b if b and b.get("plan") == plan_digest(workspace.plan) else None
+
+
+def save_bootstrap(db: Database, researcher_id: int, source: str, summary: dict[str, Any], *,
+                   label: str = DEFAULT_ANALYSIS) -> Workspace:
+    """Keep a bootstrap's summary (:func:`bootstrap_summary`) with the stored analysis ``label``
+    (replacing an earlier one). The plan and its version are left as they are."""
+
+    def work(session: Session) -> Workspace:
+        row = _row(session, researcher_id, source, label)
+        if row is None:
+            raise NotFoundError(f"No stored analysis {label!r} of {source!r}.")
+        row.bootstrap = dict(summary)
+        session.flush()
+        return _workspace(row)
+
+    return db.write(work)
+
+
 # ---------------------------------------------------------------- workspaces
 
 
@@ -614,7 +700,7 @@ def _workspace(row: WorkspaceRow) -> Workspace:
     history = tuple(Plan.from_dict(h) for h in plan.pop("_history", []) or [])
     return Workspace(id=row.id, source=row.source, name=row.name, plan=Plan.from_dict(plan), data=row.data,
                      extra=extra, updated_at=row.updated_at, label=row.label or DEFAULT_ANALYSIS,
-                     version=row.version or 1, history=history)
+                     version=row.version or 1, history=history, bootstrap=row.bootstrap or None)
 
 
 def _row(session: Session, researcher_id: int, source: str, label: str) -> WorkspaceRow | None:
@@ -631,12 +717,15 @@ def _check_version(row: WorkspaceRow, expected_version: int | None) -> None:
 
 def save_workspace(db: Database, researcher_id: int, source: str, name: str, plan: Plan, *,
                    data: bytes | None = None, extra: dict[str, Any] | None = None,
-                   label: str = DEFAULT_ANALYSIS, expected_version: int | None = None) -> Workspace:
+                   label: str = DEFAULT_ANALYSIS, expected_version: int | None = None,
+                   bootstrap: dict[str, Any] | None = None) -> Workspace:
     """Store the plan (and, for an upload, its file) of a researcher's analysis ``label`` of ``source``.
 
     ``data``/``extra`` left as None keep what is stored. With ``expected_version`` (the version the page
     showed) a workspace changed since is left alone and :class:`StaleAnalysis` is raised. The replaced plan
-    goes to the history (:func:`undo_change`); the version increases with every change.
+    goes to the history (:func:`undo_change`); the version increases with every change. ``bootstrap``
+    (a :func:`bootstrap_summary`) is kept with it when given (a copy saved under a new name takes the
+    bootstrap of the choices it copies).
     """
     if data is not None and len(data) > 20 * 1024 * 1024:
         raise QMethodError("Files above 20 MB are not kept with the analysis.")
@@ -646,8 +735,17 @@ def save_workspace(db: Database, researcher_id: int, source: str, name: str, pla
         row = _row(session, researcher_id, source, label)
         stored_extra: dict[str, Any] = {}
         history: list[dict[str, Any]] = []
+        file, keep = data, extra
         if row is None:
-            row = WorkspaceRow(researcher_id=researcher_id, source=source, label=label, name=name[:300], data=data,
+            if file is None:  # a new analysis of an uploaded file keeps the file (from the source's other analyses)
+                file = session.scalars(select(WorkspaceRow.data).where(
+                    WorkspaceRow.researcher_id == researcher_id, WorkspaceRow.source == source,
+                    WorkspaceRow.data.is_not(None)).limit(1)).first()
+                if keep is None:
+                    keep = next(iter(session.scalars(select(WorkspaceRow.plan).where(
+                        WorkspaceRow.researcher_id == researcher_id, WorkspaceRow.source == source)
+                        .order_by(WorkspaceRow.id).limit(1))), {}).get("_extra")
+            row = WorkspaceRow(researcher_id=researcher_id, source=source, label=label, name=name[:300], data=file,
                                plan={}, version=1, updated_at=utcnow())
             session.add(row)
         else:
@@ -661,7 +759,9 @@ def save_workspace(db: Database, researcher_id: int, source: str, name: str, pla
                 row.data = data
             row.name = name[:300]
             row.version = (row.version or 1) + 1
-        row.plan = {**plan.to_dict(), "_extra": extra if extra is not None else stored_extra, "_history": history}
+        row.plan = {**plan.to_dict(), "_extra": keep if keep is not None else stored_extra, "_history": history}
+        if bootstrap is not None:
+            row.bootstrap = dict(bootstrap)
         row.updated_at = utcnow()
         session.flush()
         return _workspace(row)

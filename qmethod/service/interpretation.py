@@ -99,6 +99,8 @@ class SharedAnalysis:
     owner: str
     updated_at: datetime
     n_factors: int
+    #: the bootstrap kept with the analysis for its current choices (its report states it), or None
+    bootstrap: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -426,8 +428,11 @@ def members(db: Database, actor: Researcher, study_id: str) -> tuple[Member, ...
 
 
 def _shared(ws: WorkspaceRow, owner: str) -> SharedAnalysis:
+    from .analysis import _workspace, current_bootstrap
+
     return SharedAnalysis(id=ws.id, study_id=_study_of(ws) or "", name=ws.name, owner=owner,
-                          updated_at=ws.updated_at, n_factors=int((ws.plan or {}).get("n_factors", 0) or 0))
+                          updated_at=ws.updated_at, n_factors=int((ws.plan or {}).get("n_factors", 0) or 0),
+                          bootstrap=current_bootstrap(_workspace(ws)))
 
 
 def analyses(db: Database, actor: Researcher, study_id: str | None = None) -> tuple[SharedAnalysis, ...]:
@@ -802,8 +807,9 @@ REPORTS: dict[str, tuple[str, str, str]] = {
 def report_content(db: Database, actor: Researcher, workspace_id: int, *, bootstrap: dict[str, Any] | None = None):
     """The content of the report of a saved analysis (researchers only: it holds loadings per Q-sort).
 
-    ``bootstrap``: ``{"n_resamples": int, "seed": int}`` when a bootstrap was run, for the methods.
-    Returns a :class:`qmethod.io.manuscript.ReportContent`.
+    ``bootstrap``: the bootstrap to report (``{"n_resamples": int, "seed": int, ...}``, see
+    :func:`qmethod.service.analysis.bootstrap_summary`); by default the one kept with the analysis when
+    it was run on the analysis' current choices (none otherwise). Returns a :class:`qmethod.io.manuscript.ReportContent`.
     """
     from ..io.manuscript import FactorNarrative, ReportContent, StudySummary
     from .research import participant_progress
@@ -843,7 +849,12 @@ def report_content(db: Database, actor: Researcher, workspace_id: int, *, bootst
             factor=f, name=t.name if t else "", summary=t.summary if t else "", narrative=t.narrative if t else "",
             quotes=tuple((str(number.get(q.statement, q.statement)), q.score, q.text) for q in fv.quotes[:6]),
             authors=tuple(dict.fromkeys(v.author for v in (t.history if t else ()) if v.status == "accepted")))
-    ws_plan = _plan_of(db, workspace_id)
+    stored = _stored_workspace(db, workspace_id)
+    ws_plan = stored.plan
+    if bootstrap is None:
+        from .analysis import current_bootstrap
+
+        bootstrap = current_bootstrap(stored)
     whole = view.team.get(ALL)
     return ReportContent(result=result, title=view.title, study=summary, narratives=narratives,
                          inverted=tuple(ws_plan.inverted), split=tuple(ws_plan.split),
@@ -866,11 +877,10 @@ def _suggested(result: AnalysisResult) -> dict[str, int]:
     return {k: int(v) for k, v in g.suggested.items() if v is not None}
 
 
-def _plan_of(db: Database, workspace_id: int):
-    from .analysis import Plan
+def _stored_workspace(db: Database, workspace_id: int):
+    from .analysis import _workspace
 
-    return db.read(lambda s: Plan.from_dict({k: v for k, v in (s.get(WorkspaceRow, workspace_id).plan or {}).items()
-                                             if k != "_extra"}))
+    return db.read(lambda s: _workspace(s.get(WorkspaceRow, workspace_id)))
 
 
 def report(db: Database, actor: Researcher, workspace_id: int, kind: str, *,

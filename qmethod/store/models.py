@@ -284,7 +284,8 @@ class StudyDraftRow(Base):
 
 class WorkspaceRow(Base):
     """A researcher's named analysis (``label``) of one data source: the choices made (JSON, with the data
-    snapshot and the earlier plans) and, for uploads, the file; ``version`` counts the stored changes."""
+    snapshot and the earlier plans) and, for uploads, the file; ``version`` counts the stored changes;
+    ``bootstrap`` keeps the summary of the last bootstrap run on it."""
 
     __tablename__ = "analysis_workspace"
     __table_args__ = (UniqueConstraint("researcher_id", "source", "label",
@@ -299,6 +300,8 @@ class WorkspaceRow(Base):
     data: Mapped[bytes | None] = mapped_column(LargeBinary)
     plan: Mapped[dict[str, Any]]
     updated_at: Mapped[datetime]
+    #: the last bootstrap's summary (method, resamples, seed, figures per factor, the plan it was run on)
+    bootstrap: Mapped[dict[str, Any] | None]
 
 
 class StudyMemberRow(Base):

@@ -2,6 +2,7 @@
 with participants' comments and the team's narratives."""
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -10,6 +11,7 @@ import warnings
 from io import BytesIO
 from pathlib import Path
 
+import numpy as np
 import pytest
 from docx import Document
 
@@ -84,10 +86,71 @@ def test_docx_from_lipset_has_the_journal_tables_and_the_narratives(lipset):
     assert "F1 and F2 turned 10° clockwise; F2 and F3 turned 4.5° counter-clockwise" in text
     assert "parallel analysis suggested 2, the Kaiser criterion (eigenvalue > 1) suggested 3" in text
     assert "Three factors were interpretable." in text and "200 bootstrap resamples (seed 1)" in text
+    assert "(Zabala & Pascual, 2016)" in text
+    refs = text.split("\nReferences\n")[1].splitlines()
+    assert [r.split(" (")[0] for r in refs] == ["Watts, S. & Stenner, P.", "Zabala, A. & Pascual, U."]
     assert "|loading| > 0.34" in text and "1 co-researcher with lived experience" in text
     assert NARRATIVE in text and "Second paragraph." in text and "Merit, not birth." in text
     assert "“Æ, ø and å survive – and “quotes”.” (statement 26, placed at +4)" in text
     assert "Written by anna, kari." in text
+
+
+def _grid_counts(res) -> dict[int, int]:
+    values, counts = np.unique(np.asarray(res.distribution, dtype=int), return_counts=True)
+    return dict(zip(values.tolist(), counts.tolist()))
+
+
+def _borders(cell) -> set[str]:
+    """The border styles of a DOCX table cell (its own tcBorders)."""
+    from docx.oxml.ns import qn
+
+    edges = cell._tc.tcPr.find(qn("w:tcBorders"))
+    return set() if edges is None else {e.get(qn("w:val")) for e in edges}
+
+
+def test_docx_composite_is_drawn_as_the_quasi_normal_grid(lipset):
+    """One column per grid value, each column's statements stacked from the top in as many bordered
+    cells as the grid has places there (with the statement's number and text); nothing drawn below."""
+    res = lipset.result
+    doc = Document(BytesIO(docx_report.write_docx(lipset)))
+    comp = doc.tables[7]
+    counts = _grid_counts(res)
+    assert [c.text for c in comp.rows[0].cells] == ["−4", "−3", "−2", "−1", "0", "+1", "+2", "+3", "+4"]
+    assert len(comp.rows) == 1 + max(counts.values())
+    texts = res.statements
+    for j, v in enumerate(sorted(counts)):
+        column = [r.cells[j] for r in comp.rows[1:]]
+        placed = [c for c in column if c.text]
+        assert len(placed) == counts[v]  # the grid's places in this column, filled from the top
+        assert column[:counts[v]] == placed
+        for c in placed:
+            assert _borders(c) == {"single"}
+            number = int(re.match(r"\d+", c.text).group())
+            assert c.paragraphs[1].text == str(texts.iloc[number - 1])
+            assert int(res.factor_arrays["F1"].iloc[number - 1]) == v
+        for c in column[counts[v]:]:
+            assert _borders(c) == {"nil"}  # not a place of the grid: not drawn (before: a bordered empty cell)
+    landscape = [s for s in doc.sections if s.page_width > s.page_height]
+    assert len(landscape) == 1
+
+
+def test_html_composite_is_a_grid_figure(lipset):
+    res = lipset.result
+    page = html_report.write_html(lipset)
+    figures = re.findall(r'<figure class="qsort".*?</figure>', page, re.S)
+    assert len(figures) == 3
+    counts = _grid_counts(res)
+    first = figures[0]
+    assert "Figure 1. Composite Q-sort of F1: Egalitarian" in first
+    columns = re.findall(r'<div class="qcol" data-value="(-?\d+)">.*?</ol>', first, re.S)
+    assert [int(v) for v in columns] == sorted(counts)
+    texts = res.statements
+    for v, body in zip(columns, re.findall(r'<div class="qcol".*?</ol>', first, re.S)):
+        cells = re.findall(r'<li class="qcell [a-z]+"><b>(\d+)[^<]*</b> ([^<]*)</li>', body)
+        assert len(cells) == counts[int(v)]
+        for number, text in cells:
+            assert int(res.factor_arrays["F1"].iloc[int(number) - 1]) == int(v)
+            assert text == html.escape(str(texts.iloc[int(number) - 1]))
 
 
 def test_methods_paragraph_follows_the_choices():
@@ -103,6 +166,9 @@ def test_methods_paragraph_follows_the_choices():
     assert "p < 0.01 (|loading| > 0.45" in text and "squared loading" not in text
     assert "negative loadings were not flagged" in text and "Flags were then reviewed and set by hand." in text
     assert "F2 was inverted." in text and "PQMethod convention" in text and "bootstrap" not in text
+    from qmethod.io.manuscript import references
+
+    assert not any("Zabala" in r for r in references(ReportContent(result=res, title="x")))
 
 
 def test_html_and_markdown_say_the_same_and_load_nothing_from_elsewhere(lipset):

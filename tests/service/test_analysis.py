@@ -172,6 +172,21 @@ def test_named_analyses_side_by_side_and_compared(db, lipset):
     c = an.compare(a, b)
     assert c.shape == (3, 2)
     assert c.loc["F1", "F1"] == pytest.approx(np.corrcoef(a.zscores["F1"], b.zscores["F1"])[0, 1])
+    best = an.best_matches(c)
+    for f in c.index:
+        g = c.loc[f].abs().idxmax()
+        assert (best.loc[f, "match"], best.loc[f, "r"]) == (g, c.loc[f, g])
+
+
+def test_a_named_copy_of_an_uploaded_file_keeps_the_file(db):
+    """Saving a new named analysis of an upload keeps the file with it (before, the copy had none, so
+    continuing the upload or interpreting the copy found no data)."""
+    r = ac.create_account(db, "anna", "correct horse battery")
+    blob = open("tests/data/lipset.csv", "rb").read()
+    data = an.upload_data(blob, "lipset.csv")
+    an.save_workspace(db, r.id, data.source, data.name, an.Plan(n_factors=3), data=blob, extra={"statements": ["a"]})
+    copy = an.save_workspace(db, r.id, data.source, data.name, an.Plan(n_factors=2), label="two")
+    assert copy.data == blob and copy.extra == {"statements": ["a"]}
 
 
 def test_snapshot_freezes_the_sorts(lipset):

@@ -185,3 +185,31 @@ def test_a_small_factors_survey_answers_stay_hidden_from_co_researchers(db, team
     for f in theirs.factors:
         assert theirs.factor_views[f].survey == () and theirs.factor_views[f].survey_hidden
         assert mine.factor_views[f].survey and not mine.factor_views[f].survey_hidden
+
+
+def test_the_report_states_the_bootstrap_kept_with_the_analysis_and_only_for_its_choices(db):
+    """A bootstrap kept with a saved analysis is in its report (method, resamples, seed, reference,
+    figures) and in a copy saved under a new name; after the choices change it is no longer claimed."""
+    import qmethod
+
+    anna = accounts.create_account(db, "anna", PW)
+    blob = open("tests/data/lipset.csv", "rb").read()
+    data = an.upload_data(blob, "lipset.csv")
+    plan = an.Plan(n_factors=3)
+    w = an.save_workspace(db, anna.id, data.source, data.name, plan, data=blob)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        boot = qmethod.bootstrap(data.sorts, 3, n_resamples=40, seed=11, distribution=list(data.distribution),
+                                 forced=data.forced, **{k: v for k, v in plan.settings().items() if v is not None})
+        kept = an.save_bootstrap(db, anna.id, data.source, an.bootstrap_summary(boot, plan, requested=40)).bootstrap
+        text = it.report(db, anna, w.id, "md")[0].decode("utf-8")
+    assert "checked with 40 bootstrap resamples (seed 11)" in text and "(Zabala & Pascual, 2016)" in text
+    se = ", ".join(f"{f} {kept['factors'][f]['mean_se']:.2f}" for f in ("F1", "F2", "F3"))
+    assert f"Mean standard error of the z-scores: {se};" in text
+    assert kept["factors"]["F1"]["mean_se"] == pytest.approx(boot.zscores[("F1", "se")].mean(), abs=1e-4)
+    copy = an.save_workspace(db, anna.id, data.source, data.name, plan, data=blob, label="copy", bootstrap=kept)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert "40 bootstrap resamples" in it.report(db, anna, copy.id, "md")[0].decode("utf-8")
+        an.save_workspace(db, anna.id, data.source, data.name, plan.change(n_factors=2))
+        assert "bootstrap" not in it.report(db, anna, w.id, "md")[0].decode("utf-8")

@@ -55,7 +55,7 @@ def _download(page, name: str) -> bytes:
 
 
 def _stored_plan(app) -> an.Plan:
-    (w,) = [w for w in an.list_workspaces(app.db, 1) if w.name == SMALL.name]
+    (w,) = [w for w in an.list_workspaces(app.db, 1) if w.name == SMALL.name and w.label == an.DEFAULT_ANALYSIS]
     return w.plan
 
 
@@ -204,3 +204,82 @@ def test_a_stale_tab_changes_nothing(page, app):
     page.get_by_text("changed in another tab").first.wait_for()
     assert _stored_plan(app).steps == steps[:1]  # nothing removed behind the researcher's back
     other.close()
+
+
+def _table(page) -> list[list[str]]:
+    """The rows (header first) of the page's static table (``st.table``)."""
+    table = page.locator('[data-testid="stTable"] table').first
+    table.wait_for()
+    return [[c.strip() for c in row.locator("th, td").all_inner_texts()] for row in table.locator("tr").all()]
+
+
+def test_two_named_analyses_side_by_side_and_their_comparison(page, app):
+    """Two named analyses of one file with different choices are kept side by side, and Results →
+    Compare analyses shows the correlations of their factor z-scores as the service computes them."""
+    page.reload()
+    page.get_by_role("heading", name="Analysis").first.wait_for()
+    settle(page)
+    page.get_by_text("A file (PQMethod").click()
+    settle(page)
+    page.get_by_text("8 Q-sorts · 25 statements").wait_for()
+    _set_factors(page, 2, "Principal components")
+    page.get_by_role("button", name="Save as a new analysis").click()
+    page.get_by_label("Name of the new analysis").fill("three centroid factors")
+    page.get_by_role("button", name="Save a copy of these choices").click()
+    settle(page)
+    _set_factors(page, 3, "Centroid (Brown, PQMethod)")
+    no_exception(page)
+    stored = {w.label: w for w in an.list_workspaces(app.db, 1) if w.name == SMALL.name}
+    assert set(stored) == {an.DEFAULT_ANALYSIS, "three centroid factors"}
+    main, three = stored[an.DEFAULT_ANALYSIS].plan, stored["three centroid factors"].plan
+    assert (main.n_factors, main.extraction, three.n_factors, three.extraction) == (2, "pca", 3, "centroid")
+    _tab(page, "Results")
+    page.get_by_role("tab", name="Compare analyses").click()
+    settle(page)
+    page.get_by_text("Correlations between the factor z-scores").wait_for()
+    rows = _table(page)
+    # the service's comparison of the two stored analyses
+    data = an.upload_data(SMALL.read_bytes(), SMALL.name, statements=STATEMENTS.read_text().splitlines())
+    expected = an.compare(an.run(data, three).result, an.run(data, main).result)
+    assert rows[0][1:] == list(expected.columns) == ["F1", "F2"]
+    assert [r[0] for r in rows[1:]] == list(expected.index) == ["F1", "F2", "F3"]
+    for r, (_, row) in zip(rows[1:], expected.iterrows()):
+        assert r[1:] == [f"{v:.3f}" for v in row]
+    best = an.best_matches(expected)
+    page.get_by_text(" · ".join(f"{f} ↔ {m} (r = {v:.3f})" for f, (m, v) in best.iterrows())).wait_for()
+    no_exception(page)
+
+
+def test_the_flags_tab_answers_the_first_click_and_redraws_on_its_own(page, app):
+    """Right after the Flags tab opens, one click opens the one-sort flag box (before, the box sat
+    below the flag table and its first click was lost); setting a flag redraws the tab on its own,
+    and the page's other buttons still act on what the tab showed (no false "changed in another tab")."""
+    page.reload()
+    page.get_by_role("heading", name="Analysis").first.wait_for()
+    settle(page)
+    page.get_by_text("A file (PQMethod").click()
+    settle(page)
+    _tab(page, "Flags")
+    page.get_by_text("Flags are automatic.").wait_for()
+    page.get_by_role("combobox", name="Flag on", exact=True).click()
+    page.get_by_role("option", name="(none)", exact=True).wait_for(timeout=3000)  # the first click opened it
+    page.get_by_role("option", name="(none)", exact=True).click()
+    page.get_by_role("button", name="Set flag").click()
+    settle(page)
+    page.get_by_text("Flags are set by hand.").wait_for()
+    version = _stored_version(app)
+    page.get_by_role("button", name="Back to automatic flags").click()
+    settle(page)
+    page.get_by_text("Flags are automatic.").wait_for()
+    assert _stored_version(app) == version + 1 and _stored_plan(app).flags is None
+    page.get_by_role("button", name="Undo last change").click()  # drawn before the tab's own redraws
+    settle(page)
+    page.get_by_text("Flags are set by hand.").wait_for()
+    assert page.get_by_text("changed in another tab").count() == 0
+    assert _stored_plan(app).flags is not None
+    no_exception(page)
+
+
+def _stored_version(app) -> int:
+    (w,) = [w for w in an.list_workspaces(app.db, 1) if w.name == SMALL.name and w.label == an.DEFAULT_ANALYSIS]
+    return w.version

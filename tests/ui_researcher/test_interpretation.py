@@ -225,3 +225,39 @@ def test_co_researcher_interprets_and_sees_only_what_is_shared(app, browser, dat
     assert not errors, errors
     kctx.close()
     ctx.close()
+
+
+def test_a_bootstrap_run_on_the_analysis_page_is_stated_in_the_report(app, browser, data):
+    """The bootstrap is kept with the saved analysis, so the Interpretation page's report states it
+    (method, resamples, seed, reference, figures); before, it lived only in the browser session."""
+    admin = data
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = ctx.new_page()
+    page.set_default_timeout(60_000)
+    _login(page, f"{app.url}/analysis?study={STUDY}", "admin", ADMIN_PASSWORD, "Analysis")
+    page.get_by_role("tab", name="Bootstrap").click()
+    settle(page)
+    page.get_by_label("Resamples").fill("60")
+    page.get_by_label("Seed (for a repeatable run)").fill("7")
+    page.get_by_label("Seed (for a repeatable run)").press("Enter")
+    settle(page)
+    page.get_by_role("button", name="Run bootstrap").click()
+    page.get_by_text("Kept with this analysis (its report states it): 60 resamples, seed 7").wait_for(timeout=120_000)
+    settle(page)
+    no_exception(page)
+    kept = an.load_workspace(app.db, admin.id, f"study:{STUDY}").bootstrap
+    assert (kept["n_resamples"], kept["seed"]) == (60, 7)
+    page.locator('[data-testid="stSidebar"]').get_by_role("link", name="Interpretation").click()
+    page.get_by_role("heading", name="Interpretation").wait_for()
+    settle(page)
+    page.get_by_text("The methods state the bootstrap kept with this analysis (60 resamples, seed 7).").wait_for()
+    with page.expect_download(timeout=120_000) as dl:
+        page.get_by_role("button", name="Report (Word, .docx)").click()
+    doc = Document(io.BytesIO(open(dl.value.path(), "rb").read()))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "checked with 60 bootstrap resamples (seed 7)" in text
+    assert "Zabala, A. & Pascual, U. (2016). Bootstrapping Q methodology" in text  # in the references
+    assert "balanced bootstrap of the Q-sorts with replacement (Zabala & Pascual, 2016)" in text
+    first = next(iter(kept["factors"]))
+    assert f"Mean standard error of the z-scores: {first} {kept['factors'][first]['mean_se']:.2f}" in text
+    ctx.close()

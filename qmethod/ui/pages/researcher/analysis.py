@@ -69,8 +69,13 @@ def _say(kind: str, text: str) -> None:
     st.session_state.setdefault("an_messages", []).append((kind, text))
 
 
-for kind_, text_ in st.session_state.pop("an_messages", []):
-    {"error": st.error, "info": st.info, "success": st.success}[kind_](plain(text_))
+def _messages() -> None:
+    """Show (once) what the last callbacks said."""
+    for kind_, text_ in st.session_state.pop("an_messages", []):
+        {"error": st.error, "info": st.info, "success": st.success}[kind_](plain(text_))
+
+
+_messages()
 
 # ---------------------------------------------------------------- data source
 
@@ -159,14 +164,16 @@ elif workspace.plan.snapshot is None and data.source.startswith("study:"):  # (s
                                   dataclasses.replace(workspace.plan, snapshot=tuple(map(str, data.sorts.columns))),
                                   label=label)
 plan = workspace.plan
-shown_version = workspace.version  # every change below is made against this version
+shown_version = workspace.version  # every change below is made against this version (or a newer one a part
+SHOWN = f"an_shown:{data.source}:{label}"  # of the page redrawn on its own showed: kept in the session)
+st.session_state[SHOWN] = shown_version
 
 
 def set_plan(new: an.Plan, base: an.Plan | None = None, version: int | None = None) -> bool:
     """Store a changed plan made against the version this tab showed; a stale tab changes nothing."""
     try:
         an.save_workspace(db, user.id, all_data.source, all_data.name, new, label=label,
-                          expected_version=shown_version if version is None else version)
+                          expected_version=st.session_state.get(SHOWN, shown_version) if version is None else version)
     except an.StaleAnalysis as exc:
         _say("error", str(exc))
         return False
@@ -178,7 +185,8 @@ def set_plan(new: an.Plan, base: an.Plan | None = None, version: int | None = No
 
 def _undo_change() -> None:
     try:
-        an.undo_change(db, user.id, all_data.source, label=label, expected_version=shown_version)
+        an.undo_change(db, user.id, all_data.source, label=label,
+                       expected_version=st.session_state.get(SHOWN, shown_version))
     except QMethodError as exc:
         _say("error", str(exc))
 
@@ -206,7 +214,8 @@ with h3.popover("Save as a new analysis"):
         if not name_ or name_ in labels:
             _say("error", "Give the new analysis a name not used yet.")
             return
-        an.save_workspace(db, user.id, all_data.source, all_data.name, plan, label=name_)
+        an.save_workspace(db, user.id, all_data.source, all_data.name, plan, label=name_,
+                          bootstrap=an.current_bootstrap(workspace))
         st.session_state[f"an_label:{all_data.source}"] = name_
 
     st.button("Save a copy of these choices", key="an_save_as", on_click=_save_as)
@@ -290,154 +299,198 @@ if tab_f.open:
                                                      index=["eigenvalue", "% explained variance"])]).round(4),
                          use_container_width=True)
 
+# ---------------------------------------------------------------- parts redrawn on their own
+
+
+def _fresh() -> tuple[an.Plan, an.Outcome, int]:
+    """The plan, its result and version as stored now, for a part of the page that is redrawn on its own
+    (``st.fragment``: a click in the flag table or the rotation controls reruns only that part, which then
+    reads the stored plan again). The whole page is redrawn instead when its other parts would show
+    something else (the first change that can be undone, another data snapshot)."""
+    ws = an.load_workspace(db, user.id, all_data.source, label=label)
+    if ws is None or ws.plan.snapshot != plan.snapshot or bool(ws.history) != bool(workspace.history):
+        st.rerun(scope="app")
+    st.session_state[SHOWN] = ws.version
+    if ws.version == shown_version:
+        return plan, outcome, shown_version
+    out = run(_run, key, data, ws.plan)
+    if out is None:
+        st.rerun(scope="app")
+    return ws.plan, out, ws.version
+
+
 # ---------------------------------------------------------------- rotation
 ROT = f"rot:{data.source}:{label}"  # the pending turn of this analysis: factors and angle (never a widget's state)
+
+
+@st.fragment
+def _rotation_panel() -> None:
+    _messages()
+    plan, outcome, version = _fresh()
+    factors = outcome.result.factors
+    change = functools.partial(set_plan, base=plan, version=version)
+
+    def _rotation_kind() -> None:
+        change(plan.change(rotation=st.session_state[f"rot_kind_{version}"]))
+
+    st.radio("Rotation", ["varimax", "none"], index=["varimax", "none"].index(plan.rotation), horizontal=True,
+             format_func={"varimax": "Varimax", "none": "None (then by hand)"}.get, key=f"rot_kind_{version}",
+             on_change=_rotation_kind)
+    if len(factors) < 2 or plan.split:
+        st.info("Rotation by hand needs two or more factors (and no split factor).")
+    else:
+        unrotated_plan = dataclasses.replace(plan, steps=(), flags=None, inverted=(), split=())
+        start = _start(key, data, unrotated_plan)
+        base_factors = list(start.columns)
+        pend = st.session_state.setdefault(ROT, {"x": base_factors[0], "y": base_factors[1], "angle": 0, "n": 0})
+        if pend["x"] not in base_factors or pend["y"] not in base_factors or pend["x"] == pend["y"]:
+            pend.update(x=base_factors[0], y=base_factors[1], angle=0, n=pend["n"] + 1)
+        n = pend["n"]  # widgets are re-created from the pending turn whenever it changes elsewhere
+
+        def _set(**kw) -> None:
+            st.session_state[ROT].update(kw)
+
+        def _from_widget(field: str, wkey: str) -> None:
+            value = st.session_state[wkey]
+            _set(**{field: int(value) if field == "angle" else value})
+            if field == "x" and st.session_state[ROT]["y"] == value:
+                _set(y=next(f for f in base_factors if f != value), n=st.session_state[ROT]["n"] + 1)
+
+        def _nudge(delta: int) -> None:
+            p_ = st.session_state[ROT]
+            p_.update(angle=int(max(-90, min(90, p_["angle"] + delta))), n=p_["n"] + 1)
+
+        c1, c2, c3 = st.columns([1, 1, 3])
+        c1.selectbox("Factor on x", base_factors, index=base_factors.index(pend["x"]), key=f"rot_x_{n}",
+                     on_change=_from_widget, args=("x", f"rot_x_{n}"))
+        ys = [f for f in base_factors if f != pend["x"]]
+        c2.selectbox("Factor on y", ys, index=ys.index(pend["y"]), key=f"rot_y_{n}",
+                     on_change=_from_widget, args=("y", f"rot_y_{n}"))
+        with c3:
+            st.slider("Angle to turn (degrees; positive turns the axes clockwise, as KADE and PQMethod)", -90, 90,
+                      value=int(pend["angle"]), key=f"rot_angle_{n}", on_change=_from_widget,
+                      args=("angle", f"rot_angle_{n}"))
+            b = st.columns(6)
+            for col, delta in zip(b, (-10, -5, -1, 1, 5, 10)):
+                col.button(f"{delta:+d}°", on_click=_nudge, args=(delta,), key=f"rot_nudge_{delta}",
+                           use_container_width=True)
+        fx, fy, angle = pend["x"], pend["y"], int(pend["angle"])
+        pending = tuple(plan.steps) + (((fx, fy, float(angle)),) if angle else ())
+        current = qmethod.JudgmentalRotation.replay(start, pending)
+        pflags = an.preview_flags(current, data.n_statements, plan)
+        thr = z_critical(plan.significance) / np.sqrt(data.n_statements)
+        loadings_plot = plots.loadings_chart(current, pflags, fx, fy, thr, title=f"{fx} × {fy}" + (
+            f", turning {angle:+d}° (not applied yet)" if angle else ""))
+        left, right = st.columns([3, 2])
+        left.altair_chart(loadings_plot, use_container_width=False)
+        with right:
+            a1, a2 = st.columns(2)
+
+            def _apply(step: tuple[str, str, float]) -> None:
+                if change(plan.change(steps=tuple(plan.steps) + (step,))):
+                    _set(angle=0, n=st.session_state[ROT]["n"] + 1)
+
+            def _undo() -> None:
+                if change(plan.change(steps=tuple(plan.steps)[:-1])):
+                    _set(angle=0, n=st.session_state[ROT]["n"] + 1)
+
+            a1.button("Apply rotation", type="primary", on_click=_apply, args=((fx, fy, float(angle)),),
+                      disabled=not angle, key="rot_apply")
+            a2.button("Undo last step", on_click=_undo, disabled=not plan.steps, key="rot_undo")
+            st.markdown("**Rotation log**")
+            log = qmethod.JudgmentalRotation(start, tuple(qmethod.analysis.RotationStep(*x) for x in plan.steps)).log()
+            if log:
+                st.markdown("\n".join(f"{i}. {line}" for i, line in enumerate(log, 1)))
+            else:
+                st.caption("No rotation by hand yet.")
+            if plan.steps:
+                st.button("Remove all steps", key="rot_clear", on_click=change, args=(plan.change(steps=()),))
+            show = pd.DataFrame({fx: current[fx].round(3), fy: current[fy].round(3),
+                                 "flag": np.where(pflags[fx], fx, np.where(pflags[fy], fy, ""))},
+                                index=current.index.astype(str))
+            st.dataframe(show, use_container_width=True, height=260)
+        d1, d2 = st.columns(2)
+        d1.download_button("Loadings plot (PNG)", functools.partial(plots.chart_png, loadings_plot),
+                           f"loadings-{fx}-{fy}.png", "image/png", key="load_png", on_click="ignore")
+        d2.download_button("Loadings plot (SVG)", functools.partial(plots.chart_svg, loadings_plot),
+                           f"loadings-{fx}-{fy}.svg", "image/svg+xml", key="load_svg", on_click="ignore")
+
+
+
 if tab_r.open:
     with tab_r:
-        def _rotation_kind() -> None:
-            set_plan(plan.change(rotation=st.session_state[f"rot_kind_{V}"]))
-
-        st.radio("Rotation", ["varimax", "none"], index=["varimax", "none"].index(plan.rotation), horizontal=True,
-                 format_func={"varimax": "Varimax", "none": "None (then by hand)"}.get, key=f"rot_kind_{V}",
-                 on_change=_rotation_kind)
-        if len(factors) < 2 or plan.split:
-            st.info("Rotation by hand needs two or more factors (and no split factor).")
-        else:
-            unrotated_plan = dataclasses.replace(plan, steps=(), flags=None, inverted=(), split=())
-            start = _start(key, data, unrotated_plan)
-            base_factors = list(start.columns)
-            pend = st.session_state.setdefault(ROT, {"x": base_factors[0], "y": base_factors[1], "angle": 0, "n": 0})
-            if pend["x"] not in base_factors or pend["y"] not in base_factors or pend["x"] == pend["y"]:
-                pend.update(x=base_factors[0], y=base_factors[1], angle=0, n=pend["n"] + 1)
-            n = pend["n"]  # widgets are re-created from the pending turn whenever it changes elsewhere
-
-            def _set(**kw) -> None:
-                st.session_state[ROT].update(kw)
-
-            def _from_widget(field: str, wkey: str) -> None:
-                value = st.session_state[wkey]
-                _set(**{field: int(value) if field == "angle" else value})
-                if field == "x" and st.session_state[ROT]["y"] == value:
-                    _set(y=next(f for f in base_factors if f != value), n=st.session_state[ROT]["n"] + 1)
-
-            def _nudge(delta: int) -> None:
-                p_ = st.session_state[ROT]
-                p_.update(angle=int(max(-90, min(90, p_["angle"] + delta))), n=p_["n"] + 1)
-
-            c1, c2, c3 = st.columns([1, 1, 3])
-            c1.selectbox("Factor on x", base_factors, index=base_factors.index(pend["x"]), key=f"rot_x_{n}",
-                         on_change=_from_widget, args=("x", f"rot_x_{n}"))
-            ys = [f for f in base_factors if f != pend["x"]]
-            c2.selectbox("Factor on y", ys, index=ys.index(pend["y"]), key=f"rot_y_{n}",
-                         on_change=_from_widget, args=("y", f"rot_y_{n}"))
-            with c3:
-                st.slider("Angle to turn (degrees; positive turns the axes clockwise, as KADE and PQMethod)", -90, 90,
-                          value=int(pend["angle"]), key=f"rot_angle_{n}", on_change=_from_widget,
-                          args=("angle", f"rot_angle_{n}"))
-                b = st.columns(6)
-                for col, delta in zip(b, (-10, -5, -1, 1, 5, 10)):
-                    col.button(f"{delta:+d}°", on_click=_nudge, args=(delta,), key=f"rot_nudge_{delta}",
-                               use_container_width=True)
-            fx, fy, angle = pend["x"], pend["y"], int(pend["angle"])
-            pending = tuple(plan.steps) + (((fx, fy, float(angle)),) if angle else ())
-            current = qmethod.JudgmentalRotation.replay(start, pending)
-            pflags = an.preview_flags(current, data.n_statements, plan)
-            thr = z_critical(plan.significance) / np.sqrt(data.n_statements)
-            loadings_plot = plots.loadings_chart(current, pflags, fx, fy, thr, title=f"{fx} × {fy}" + (
-                f", turning {angle:+d}° (not applied yet)" if angle else ""))
-            left, right = st.columns([3, 2])
-            left.altair_chart(loadings_plot, use_container_width=False)
-            with right:
-                a1, a2 = st.columns(2)
-
-                def _apply(step: tuple[str, str, float]) -> None:
-                    if set_plan(plan.change(steps=tuple(plan.steps) + (step,))):
-                        _set(angle=0, n=st.session_state[ROT]["n"] + 1)
-
-                def _undo() -> None:
-                    if set_plan(plan.change(steps=tuple(plan.steps)[:-1])):
-                        _set(angle=0, n=st.session_state[ROT]["n"] + 1)
-
-                a1.button("Apply rotation", type="primary", on_click=_apply, args=((fx, fy, float(angle)),),
-                          disabled=not angle, key="rot_apply")
-                a2.button("Undo last step", on_click=_undo, disabled=not plan.steps, key="rot_undo")
-                st.markdown("**Rotation log**")
-                log = qmethod.JudgmentalRotation(start, tuple(qmethod.analysis.RotationStep(*x) for x in plan.steps)).log()
-                if log:
-                    st.markdown("\n".join(f"{i}. {line}" for i, line in enumerate(log, 1)))
-                else:
-                    st.caption("No rotation by hand yet.")
-                if plan.steps:
-                    st.button("Remove all steps", key="rot_clear", on_click=set_plan, args=(plan.change(steps=()),))
-                show = pd.DataFrame({fx: current[fx].round(3), fy: current[fy].round(3),
-                                     "flag": np.where(pflags[fx], fx, np.where(pflags[fy], fy, ""))},
-                                    index=current.index.astype(str))
-                st.dataframe(show, use_container_width=True, height=260)
-            d1, d2 = st.columns(2)
-            d1.download_button("Loadings plot (PNG)", functools.partial(plots.chart_png, loadings_plot),
-                               f"loadings-{fx}-{fy}.png", "image/png", key="load_png", on_click="ignore")
-            d2.download_button("Loadings plot (SVG)", functools.partial(plots.chart_svg, loadings_plot),
-                               f"loadings-{fx}-{fy}.svg", "image/svg+xml", key="load_svg", on_click="ignore")
+        _rotation_panel()
 
 # ---------------------------------------------------------------- flags
+
+
+@st.fragment
+def _flags_panel() -> None:
+    _messages()
+    plan, outcome, version = _fresh()
+    change = functools.partial(set_plan, base=plan, version=version)
+    before = outcome.before_split
+    table = an.flag_table(before)
+    for msg in an.flag_issues(before):
+        st.warning(plain(msg))
+    st.markdown("Tick or untick a box to flag a Q-sort by hand; everything is recomputed at once. "
+                + ("**Flags are set by hand.**" if plan.flags is not None else "Flags are automatic."))
+    editor_key = "flags_" + hashlib.sha1(json.dumps(plan.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
+
+    def _flags_changed() -> None:
+        edits = (st.session_state.get(editor_key) or {}).get("edited_rows") or {}
+        t = table.copy()
+        for row, edit in edits.items():
+            for col, value in edit.items():
+                t.iloc[int(row), t.columns.get_loc(col)] = bool(value)
+        change(plan.change(flags=an.flags_from_table(t, before.factors)))
+
+    def _set_one() -> None:
+        one_, target_ = st.session_state["flag_one_sort"], st.session_state["flag_one_factor"]
+        pairs = [p_ for p_ in an.flags_from_table(table, before.factors) if p_[0] != one_]
+        if target_ != "(none)":
+            pairs.append((one_, target_))
+        change(plan.change(flags=tuple(pairs)))
+
+    with st.form("flag_one", border=False):
+        st.caption("Set one Q-sort's flag here (also works with the keyboard), or tick boxes in the table below:")
+        f1, f2, f3 = st.columns([2, 2, 1], vertical_alignment="bottom")
+        f1.selectbox("Q-sort", list(table.index), key="flag_one_sort")
+        f2.selectbox("Flag on", ["(none)", *before.factors], key="flag_one_factor")
+        f3.form_submit_button("Set flag", on_click=_set_one)
+
+    st.data_editor(
+        table, key=editor_key, on_change=_flags_changed, use_container_width=True,
+        disabled=[c for c in table.columns if not c.startswith("flag ")],
+        column_config={**{f: st.column_config.NumberColumn(f, format="%.4f") for f in before.factors},
+                       **{f"flag {f}": st.column_config.CheckboxColumn(f"flag {f}") for f in before.factors}},
+    )
+    if plan.flags is not None:
+        st.button("Back to automatic flags", key="flags_auto", on_click=change, args=(plan.change(flags=None),))
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        inv = st.selectbox("Invert a factor (turn its array upside down)", before.factors, key="inv_pick")
+        st.button("Invert", key="inv_go", on_click=change,
+                  args=(plan.change(inverted=tuple(plan.inverted) + (inv,)),))
+    with c2:
+        bipolar = [f for f in before.factors if (before.flags[f] & (before.loadings[f] < 0)).any()
+                   and f not in plan.split]
+        if bipolar:
+            sp = st.selectbox("Split a bipolar factor into its poles", bipolar, key="split_pick")
+            st.button("Split", key="split_go", on_click=change, args=(plan.change(split=tuple(plan.split) + (sp,)),))
+        else:
+            st.caption("No factor has a negatively flagged Q-sort, so none can be split.")
+    with c3:
+        if plan.inverted or plan.split:
+            st.caption("Inverted: " + (", ".join(plan.inverted) or "–") + " · split: " + (", ".join(plan.split) or "–"))
+            st.button("Undo inversions and splits", key="inv_undo", on_click=change,
+                      args=(plan.change(inverted=(), split=()),))
+
+
+
 if tab_fl.open:
     with tab_fl:
-        before = outcome.before_split
-        table = an.flag_table(before)
-        for msg in an.flag_issues(before):
-            st.warning(plain(msg))
-        st.markdown("Tick or untick a box to flag a Q-sort by hand; everything is recomputed at once. "
-                    + ("**Flags are set by hand.**" if plan.flags is not None else "Flags are automatic."))
-        editor_key = "flags_" + hashlib.sha1(json.dumps(plan.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
-
-        def _flags_changed() -> None:
-            edits = (st.session_state.get(editor_key) or {}).get("edited_rows") or {}
-            t = table.copy()
-            for row, change in edits.items():
-                for col, value in change.items():
-                    t.iloc[int(row), t.columns.get_loc(col)] = bool(value)
-            set_plan(plan.change(flags=an.flags_from_table(t, before.factors)))
-
-        st.data_editor(
-            table, key=editor_key, on_change=_flags_changed, use_container_width=True,
-            disabled=[c for c in table.columns if not c.startswith("flag ")],
-            column_config={**{f: st.column_config.NumberColumn(f, format="%.4f") for f in before.factors},
-                           **{f"flag {f}": st.column_config.CheckboxColumn(f"flag {f}") for f in before.factors}},
-        )
-
-        def _set_one() -> None:
-            one_, target_ = st.session_state["flag_one_sort"], st.session_state["flag_one_factor"]
-            pairs = [p_ for p_ in an.flags_from_table(table, before.factors) if p_[0] != one_]
-            if target_ != "(none)":
-                pairs.append((one_, target_))
-            set_plan(plan.change(flags=tuple(pairs)))
-
-        with st.form("flag_one", border=False):
-            st.caption("Or set one Q-sort's flag here (also works with the keyboard):")
-            f1, f2, f3 = st.columns([2, 2, 1], vertical_alignment="bottom")
-            f1.selectbox("Q-sort", list(table.index), key="flag_one_sort")
-            f2.selectbox("Flag on", ["(none)", *before.factors], key="flag_one_factor")
-            f3.form_submit_button("Set flag", on_click=_set_one)
-        if plan.flags is not None:
-            st.button("Back to automatic flags", key="flags_auto", on_click=set_plan, args=(plan.change(flags=None),))
-        c1, c2, c3 = st.columns(3)
-        with c1:
-            inv = st.selectbox("Invert a factor (turn its array upside down)", before.factors, key="inv_pick")
-            st.button("Invert", key="inv_go", on_click=set_plan,
-                      args=(plan.change(inverted=tuple(plan.inverted) + (inv,)),))
-        with c2:
-            bipolar = [f for f in before.factors if (before.flags[f] & (before.loadings[f] < 0)).any()
-                       and f not in plan.split]
-            if bipolar:
-                sp = st.selectbox("Split a bipolar factor into its poles", bipolar, key="split_pick")
-                st.button("Split", key="split_go", on_click=set_plan, args=(plan.change(split=tuple(plan.split) + (sp,)),))
-            else:
-                st.caption("No factor has a negatively flagged Q-sort, so none can be split.")
-        with c3:
-            if plan.inverted or plan.split:
-                st.caption("Inverted: " + (", ".join(plan.inverted) or "–") + " · split: " + (", ".join(plan.split) or "–"))
-                st.button("Undo inversions and splits", key="inv_undo", on_click=set_plan,
-                          args=(plan.change(inverted=(), split=()),))
+        _flags_panel()
 
 # ---------------------------------------------------------------- results
 if tab_res.open:
@@ -517,7 +570,12 @@ if tab_res.open:
                     if oout is not None:
                         st.markdown(f"**Correlations between the factor z-scores** of “{plain(label)}” (rows) and "
                                     f"“{plain(other)}” (columns)")
-                        st.dataframe(an.compare(result, oout.result).round(3), use_container_width=True)
+                        corr = an.compare(result, oout.result)
+                        # a small matrix: a plain table, whose numbers are text in the page (and for screen readers)
+                        st.table(corr.map(lambda v: f"{v:.3f}"))
+                        best = an.best_matches(corr)
+                        st.markdown("**Closest factor in “" + plain(other) + "”:** " + " · ".join(
+                            f"{f} ↔ {m} (r = {r:.3f})" for f, (m, r) in best.iterrows()))
 
 # ---------------------------------------------------------------- bootstrap
 if tab_b.open:
@@ -543,7 +601,15 @@ if tab_b.open:
                 st.error(plain(str(exc)))
             else:
                 st.session_state[boot_key] = boot
+                # kept with the analysis: the Interpretation page's report states it
+                workspace = an.save_bootstrap(db, user.id, all_data.source,
+                                              an.bootstrap_summary(boot, plan, requested=int(n_res)), label=label)
             bar.empty()
+        kept = an.current_bootstrap(workspace)
+        if kept is not None:
+            st.success(f"Kept with this analysis (its report states it): {kept['n_resamples']} resamples, seed "
+                       f"{kept['seed']}; mean standard error of the z-scores "
+                       + ", ".join(f"{f} {v['mean_se']:.2f}" for f, v in kept["factors"].items()) + ".")
         boot = st.session_state.get(boot_key)
         if boot is not None:
             st.caption(f"{boot.n_resamples} resamples ({boot.skipped} skipped). {boot.method}")

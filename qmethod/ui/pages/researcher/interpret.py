@@ -198,7 +198,11 @@ if user.is_researcher:
     st.subheader("Report")
     st.caption("Study summary, methods written from the analysis choices, journal tables, composite Q-sorts and "
                "the team's narratives.")
-    st.caption("Each file is written when you click it (a few seconds for Word and PDF).")
+    boot = analysis.bootstrap
+    st.caption("Each file is written when you click it (a few seconds for Word and PDF). "
+               + (f"The methods state the bootstrap kept with this analysis ({boot['n_resamples']} resamples, seed "
+                  f"{boot['seed']})." if boot else "No bootstrap has been run on these analysis choices (Analysis → "
+                  "Bootstrap), so the report mentions none."))
     cols = st.columns(len(it.REPORTS))
     for col, (kind, (label, suffix, mime)) in zip(cols, it.REPORTS.items()):
         col.download_button(
