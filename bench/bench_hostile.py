@@ -5,7 +5,9 @@
 Builds (streaming, never holding the unpacked XML) a workbook whose xl/sharedStrings.xml unpacks to
 400 MB, and the 60,000-entity workbook of issue 15, then reads each with the default limits through
 ``qmethod.io.read`` (detection included). Prints packed and unpacked sizes, the ratio, the time and
-the peak memory traced while reading. Asserts nothing.
+the peak memory traced while reading. Then a study file with 200,000 unknown keys: the time to
+validate it (the nesting scan, the TOML reader, the checks) and the size of the error message.
+Asserts nothing.
 """
 from __future__ import annotations
 
@@ -63,11 +65,37 @@ def measure(label: str, raw: bytes) -> None:
     print(f"    {outcome[:200]}")
 
 
+def measure_study(n_keys: int) -> None:
+    import tomllib
+
+    from qmethod.errors import StudyError
+    from qmethod.study import load as study_load
+
+    base = (ROOT / "tests" / "data" / "studies" / "mini" / "study.toml").read_text(encoding="utf-8")
+    text = base.replace("[study]\n", "[study]\n" + "".join(f"unknown_{i} = {i}\n" for i in range(n_keys)), 1)
+    t0 = time.perf_counter()
+    study_load._too_deep(text)
+    t1 = time.perf_counter()
+    tomllib.loads(text)
+    t2 = time.perf_counter()
+    try:
+        study_load.loads_study(text)
+        message = ""
+    except StudyError as exc:
+        message = str(exc)
+    t3 = time.perf_counter()
+    print(f"study.toml with {n_keys:,} unknown keys ({len(text) / 1e6:.1f} MB): validated in {t3 - t2:.2f} s "
+          f"(nesting scan {(t1 - t0) * 1000:.0f} ms, TOML reader alone {t2 - t1:.2f} s); message "
+          f"{len(message.splitlines())} lines, {len(message):,} characters")
+    print(f"    {message.splitlines()[-1] if message else 'accepted (!)'}")
+
+
 def main() -> None:
     sorts = pd.read_csv(ROOT / "tests" / "data" / "lipset.csv")
     sorts.index = pd.RangeIndex(1, len(sorts) + 1)
     measure("bomb-400MB", big_bomb(400 * 1000 * 1000))
     measure("entity-60000", entity_chain_xlsx(sorts))
+    measure_study(200_000)
 
 
 if __name__ == "__main__":
