@@ -35,6 +35,7 @@ from ..web.database import app_database
 from .components.page_lang import page_lang
 from .components.session_cookie import set_participant_cookie
 from .i18n import LANGUAGES, t
+from . import storage
 from .storage import LANG_KEY
 from .text import plain, signed
 
@@ -254,14 +255,18 @@ def _remember_shown(token: str, state: ParticipantState) -> None:
 
 
 def call(ctx: Ctx, fn: Callable[..., ParticipantState], *args: Any, only_at: str | None = None,
-         **kwargs: Any) -> ParticipantState | None:
+         retry: str | None = None, **kwargs: Any) -> ParticipantState | None:
     """Run a service step for this participant against the version this page session last showed
     or stored; on failure show a calm, specific, translated message and return ``None`` (nothing
     stored is lost). If another tab or device saved in between, the step is refused
-    (``ConflictError``), the page says so and shows the stored state on its next run.
+    (``ConflictError``), the page says so and shows the stored state on its next run. A storage
+    fault is reported to :func:`qmethod.ui.storage.fault`: the page shows the calm message and
+    retries by itself (a button's action through :func:`qmethod.ui.storage.click`).
 
     ``only_at``: do nothing unless the page session's stage is this one (for widget callbacks, so
     that a late event from a page the participant has left cannot change that page's answers).
+    ``retry``: for widget callbacks, the name under which a save that met a storage fault is
+    postponed (:func:`qmethod.ui.storage.postpone`); the page makes it again when it is due.
     """
     lang = ctx.lang
     version, stage = st.session_state.get(f"shown:{ctx.token}", (ctx.state.version, ctx.state.stage))
@@ -280,7 +285,10 @@ def call(ctx: Ctx, fn: Callable[..., ParticipantState], *args: Any, only_at: str
             _remember_shown(ctx.token, exc.state)
         st.warning(t("error_conflict", lang))
     except StorageBusyError:
-        st.error(t("error_busy", lang))
+        if retry is not None:
+            storage.postpone(retry)
+        else:
+            storage.fault()
     except CompletedError:
         go("thanks", ctx.token, ctx.state.study_id)
     except (NotFoundError, QMethodError):
