@@ -39,6 +39,10 @@ RETRY_EVERY_S = 4
 LANG_KEY = "participant_lang"
 _RESEARCHER_TEXT = ("The database cannot be reached or cannot store anything just now. Nothing you "
                     "entered is lost; this page tries again by itself every few seconds.")
+#: for a researcher page whose clicked button does not go through :func:`click` (its action is not redone)
+_RESEARCHER_UNDONE = ("The database cannot be reached or cannot store anything just now, so what you just "
+                      "clicked was not done. Nothing you entered is lost; once this message has gone, click "
+                      "it again.")
 
 
 _KEPT = "_storage_kept_entries"
@@ -48,6 +52,8 @@ _CLICKS = "_storage_clicks"
 _LATER = "_storage_later"
 #: a storage fault was met in this run (or in a callback before it)
 _FAULT = "_storage_fault"
+#: keys of the buttons pages ask :func:`click` about (their action is redone after a fault)
+_REPLAYABLE = "_storage_replayable"
 
 
 #: widgets whose value Streamlit refuses to take from session state (a table being edited, an uploaded
@@ -94,6 +100,9 @@ def click(key: str, clicked: bool) -> bool:
     """Whether the button ``key`` counts as pressed: ``clicked`` (what ``st.button`` returned), or
     an earlier click whose action met a storage fault and has not been finished since. Use it as
     ``if storage.click("consent_continue", st.button(..., key="consent_continue")):``."""
+    replayable = st.session_state.setdefault(_REPLAYABLE, [])
+    if key not in replayable:
+        replayable.append(key)
     clicks = st.session_state.setdefault(_CLICKS, [])
     if clicked:
         clicks[:] = [key]
@@ -166,11 +175,17 @@ def _keep_click() -> None:
         st.session_state[_CLICKS] = clicked[:1]
 
 
+def _undone() -> bool:
+    """A button clicked in this run whose action the page will not redo by itself."""
+    replayable = st.session_state.get(_REPLAYABLE) or []
+    return any(v is True and k not in replayable for k, v in _widgets(triggers=True).items())
+
+
 def _show(researcher: bool) -> None:
     st.session_state.pop(_FAULT, None)
     _keep_entered()
     if researcher:
-        st.warning(_RESEARCHER_TEXT, icon=":material/hourglass_top:")
+        st.warning(_RESEARCHER_UNDONE if _undone() else _RESEARCHER_TEXT, icon=":material/hourglass_top:")
     else:
         lang = st.session_state.get(LANG_KEY)
         if lang not in LANGUAGES:
