@@ -50,6 +50,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENS: tuple[str, ...] = ("welcome", "consent", "instruction", "presort", "grid", "comments", "survey", "thanks")
 PAGE_FILES: dict[str, str] = {s: f"qmethod/ui/pages/participant/{s}.py" for s in SCREENS}
 TOKEN_PARAM = "p"
+#: session key (with ":<token>") of the participant state this tab last read
+_LAST_STATE = "_last_state"
 STUDY_PARAM = "study"
 
 
@@ -191,11 +193,19 @@ def enter(screen: str) -> Ctx:
     db = database()
     try:
         state = service.resume(db, token)
+        st.session_state[f"{_LAST_STATE}:{token}"] = state
     except ResumeCodeError:
         forget_token()
         flash("unknown_link", "warning")
         go("welcome")
-    # (a storage fault propagates to qmethod.ui.storage.guard: a calm message, retried by itself)
+    except StorageBusyError:
+        # storage cannot be read: the page is drawn from the state this tab last read (the layout
+        # stays; its saves meet the fault too and wait), with the calm message, retried by itself.
+        # Without one, the fault goes on to qmethod.ui.storage.guard (the message alone).
+        state = st.session_state.get(f"{_LAST_STATE}:{token}")
+        if state is None:
+            raise
+        storage.fault()
     st.session_state["participant_token"] = token
     _remember_shown(token, state)
     st.session_state[LANG_KEY] = state.language

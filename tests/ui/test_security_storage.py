@@ -41,6 +41,9 @@ def test_participant_page_survives_a_stopped_database(chromium, browser):
             page.get_by_text("Saving is slow just now").wait_for()
             body = page.inner_text("body")
             assert "Ask Google" not in body and "encountered an error" not in body
+            # the layout stays: the consent text and the ticked box (before, the message alone)
+            page.wait_for_timeout(5_000)  # a retry or two while the server is down
+            assert page.get_by_text("This is a test.").is_visible() and box.is_checked(timeout=1_000)
             opts = f"-k {cluster.base} -p {cluster.port} -c listen_addresses='' -c fsync=off"
             cluster._run(pg_ctl, "-D", str(cluster.data), "-l", str(cluster.base / "log"), "-w", "-o", opts, "start")
             # no reload and no second click: the page comes back by itself and the click's action,
