@@ -110,3 +110,20 @@ def test_a_comment_and_an_answer_typed_during_a_held_lock_are_saved_when_it_is_r
     page.get_by_text(CALM).wait_for(state="detached", timeout=20_000)
     assert page.get_by_role("textbox", name="Age").input_value() == "42"
     context.close()
+
+
+def test_start_clicked_during_a_held_lock_opens_the_consent_step_when_it_is_released(app, browser):
+    """Fails on the old code: "We could not save just now. Please wait a moment and try again" on the
+    welcome page, which stayed there until the participant clicked Start again."""
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(f"{app.url}/?study=ui-small&lang=en")
+    page.get_by_role("button", name="Start").wait_for()
+    settle(page)
+    with write_lock(app):
+        page.get_by_role("button", name="Start").click()
+        page.get_by_text(CALM).wait_for(timeout=20_000)
+        assert "try again" not in page.inner_text("body")
+    page.get_by_role("heading", name="Consent").wait_for(timeout=40_000)
+    context.close()
