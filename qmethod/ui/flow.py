@@ -337,11 +337,14 @@ def header(ctx: Ctx | None, screen: str, lang: str, study: Study | None) -> None
                 label_visibility="collapsed",
             )
             if choice and choice != lang:
-                if ctx is not None:
-                    call(ctx, service.set_language, choice)
-                else:
+                if ctx is None:
                     st.query_params["lang"] = choice
-                st.rerun()
+                    st.rerun()
+                # rerun only once stored: a failed save shows its message (a storage fault: the calm
+                # one, and the switch is tried again with each retry), where an immediate rerun would
+                # hide it and try again at once, over and over
+                if call(ctx, service.set_language, choice) is not None:
+                    st.rerun()
         with right:
             page_lang(lang)  # renders nothing; sets <html lang>
             if ctx is not None:

@@ -127,3 +127,15 @@ def test_start_clicked_during_a_held_lock_opens_the_consent_step_when_it_is_rele
         assert "try again" not in page.inner_text("body")
     page.get_by_role("heading", name="Consent").wait_for(timeout=40_000)
     context.close()
+
+
+def test_language_switched_during_a_held_lock_is_saved_when_it_is_released(app, browser):
+    """Fails on the old code: the page reran at once after the failed save, so no message stayed on
+    screen, and tried again in a loop."""
+    page = started_on_consent(browser, app.url)
+    with write_lock(app):
+        page.get_by_role("radio", name="Norsk").click()
+        page.get_by_text(CALM).wait_for(timeout=20_000)
+    page.get_by_role("heading", name="Samtykke").wait_for(timeout=40_000)
+    settle(page)
+    page.context.close()
