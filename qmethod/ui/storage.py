@@ -54,6 +54,8 @@ _LATER = "_storage_later"
 _FAULT = "_storage_fault"
 #: keys of the buttons pages ask :func:`click` about (their action is redone after a fault)
 _REPLAYABLE = "_storage_replayable"
+#: the postponed saves this run asked :func:`due` about
+_ASKED = "_storage_asked"
 
 
 #: widgets whose value Streamlit refuses to take from session state (a table being edited, an uploaded
@@ -122,6 +124,7 @@ def postpone(key: str) -> None:
 def due(key: str) -> bool:
     """True (once) when the save ``key`` was postponed: the page makes it now (and postpones it
     again if storage still fails)."""
+    st.session_state.setdefault(_ASKED, []).append(key)
     later = st.session_state.get(_LATER) or []
     if key in later:
         later.remove(key)
@@ -209,6 +212,7 @@ def guard(*, researcher: bool = False) -> Iterator[None]:
     _new_click()
     # a fault in a callback before this run left a postponed save (_LATER) to make: only this run's count
     st.session_state.pop(_FAULT, None)
+    st.session_state[_ASKED] = []
     try:
         yield
     except StorageBusyError:
@@ -225,8 +229,12 @@ def guard(*, researcher: bool = False) -> Iterator[None]:
             _settled()
         elif type(exc).__name__ == "StopException":  # the run ends here: show the message first
             _show(researcher)
-        raise  # (a page switch or rerun keeps the fault: the next run shows the message)
+        raise  # (a page switch or rerun: the next run meets the fault again if storage still fails)
     else:
+        later = st.session_state.get(_LATER)
+        if later:  # a postponed save the page no longer asks about (it is not drawn any more) is dropped
+            asked = st.session_state.get(_ASKED) or []
+            later[:] = [k for k in later if k in asked]
         if _waiting():
             _show(researcher)
         else:
