@@ -7,30 +7,16 @@ anything, and the page returns to normal.
 """
 from __future__ import annotations
 
-import sqlite3
-from contextlib import contextmanager
-
 import pytest
 
 from qmethod import service as sv
+from tests.app_server import sqlite_write_lock
 from .conftest import settle
 from .test_security_pages import started_on_consent
 
 pytestmark = pytest.mark.browser
 
 CALM = "Saving is slow just now"
-
-
-@contextmanager
-def write_lock(app):
-    """Hold the database's write lock from another process's connection (readers are not blocked)."""
-    con = sqlite3.connect(app.database_url.removeprefix("sqlite:///"), isolation_level=None, timeout=30)
-    try:
-        con.execute("BEGIN IMMEDIATE")
-        yield
-        con.execute("ROLLBACK")
-    finally:
-        con.close()
 
 
 def _on_comments(app) -> str:
@@ -62,7 +48,7 @@ def test_consent_clicked_during_a_held_lock_is_saved_when_it_is_released(app, br
     page = started_on_consent(browser, app.url)
     page.get_by_text("I have read the text above and want to take part").click()
     settle(page)
-    with write_lock(app):
+    with sqlite_write_lock(app):
         page.get_by_role("button", name="Continue").click()
         page.get_by_text(CALM).wait_for(timeout=20_000)
         body = page.inner_text("body")
@@ -87,7 +73,7 @@ def test_a_comment_and_an_answer_typed_during_a_held_lock_are_saved_when_it_is_r
     boxes = page.get_by_role("textbox")
     boxes.first.wait_for()
     settle(page)
-    with write_lock(app):
+    with sqlite_write_lock(app):
         boxes.nth(0).fill("Written while the database was locked")
         boxes.nth(0).press("Tab")
         page.get_by_text(CALM).wait_for(timeout=20_000)
@@ -101,7 +87,7 @@ def test_a_comment_and_an_answer_typed_during_a_held_lock_are_saved_when_it_is_r
     page.get_by_role("button", name="Save and continue").click()
     page.get_by_role("textbox", name="Age").wait_for()
     settle(page)
-    with write_lock(app):
+    with sqlite_write_lock(app):
         age = page.get_by_role("textbox", name="Age")
         age.fill("42")
         age.press("Tab")
@@ -121,7 +107,7 @@ def test_start_clicked_during_a_held_lock_opens_the_consent_step_when_it_is_rele
     page.goto(f"{app.url}/?study=ui-small&lang=en")
     page.get_by_role("button", name="Start").wait_for()
     settle(page)
-    with write_lock(app):
+    with sqlite_write_lock(app):
         page.get_by_role("button", name="Start").click()
         page.get_by_text(CALM).wait_for(timeout=20_000)
         assert "try again" not in page.inner_text("body")
@@ -133,7 +119,7 @@ def test_language_switched_during_a_held_lock_is_saved_when_it_is_released(app, 
     """Fails on the old code: the page reran at once after the failed save, so no message stayed on
     screen, and tried again in a loop."""
     page = started_on_consent(browser, app.url)
-    with write_lock(app):
+    with sqlite_write_lock(app):
         page.get_by_role("radio", name="Norsk").click()
         page.get_by_text(CALM).wait_for(timeout=20_000)
     page.get_by_role("heading", name="Samtykke").wait_for(timeout=40_000)

@@ -3,27 +3,15 @@ calm message, and once storage is back the statements are saved without another 
 from __future__ import annotations
 
 import re
-import sqlite3
-from contextlib import contextmanager
 
 import pytest
 
 from qmethod.service import design as ds
+from tests.app_server import sqlite_write_lock
 
 from .conftest import login, no_exception, settle
 
 pytestmark = pytest.mark.browser
-
-
-@contextmanager
-def _write_lock(app):
-    lock = sqlite3.connect(app.database_url.removeprefix("sqlite:///"), isolation_level=None, timeout=30)
-    try:
-        lock.execute("BEGIN IMMEDIATE")
-        yield
-        lock.execute("ROLLBACK")
-    finally:
-        lock.close()
 
 
 def test_statements_saved_during_a_held_lock_are_stored_when_it_is_released(app, browser):
@@ -38,7 +26,7 @@ def test_statements_saved_during_a_held_lock_are_stored_when_it_is_released(app,
     page.get_by_role("button", name="Create study").click()
     page.get_by_role("heading", name=re.compile("^Design")).wait_for()
     settle(page)
-    with _write_lock(app):  # another process holds the write lock; reads go on
+    with sqlite_write_lock(app):  # another process holds the write lock; reads go on
         page.get_by_label(re.compile("^Statements, one per line")).fill("\n".join(f"Utsagn {i}" for i in range(1, 7)))
         page.get_by_role("button", name="Use these statements").click()
         page.get_by_text("cannot store anything just now").wait_for(timeout=30_000)
@@ -52,7 +40,7 @@ def test_statements_saved_during_a_held_lock_are_stored_when_it_is_released(app,
 
     # again, now with the statements table on the tab: a table being edited cannot be put back into
     # Streamlit's session state, so it is not kept (putting it back broke the page once storage answered)
-    with _write_lock(app):
+    with sqlite_write_lock(app):
         page.get_by_label(re.compile("^Statements, one per line")).fill("\n".join(f"Påstand {i}" for i in range(1, 8)))
         page.get_by_role("button", name="Use these statements").click()
         page.get_by_text("cannot store anything just now").wait_for(timeout=30_000)
