@@ -26,15 +26,19 @@ EPILOG = """examples:
 
 
 def _parse_steps(values) -> list[tuple[str, str, float]]:
+    from .analysis.params import check_option
+
     steps = []
     for v in values or ():
         parts = [p.strip() for p in v.split(",")]
         if len(parts) != 3:
             raise QMethodError(f"--rotate takes FIRST,SECOND,DEGREES (e.g. F1,F2,12); got {v!r}.")
         try:
-            steps.append((parts[0], parts[1], float(parts[2])))
+            degrees = float(parts[2])
         except ValueError:
-            raise QMethodError(f"--rotate: {parts[2]!r} is not a number of degrees.") from None
+            degrees = parts[2]  # refused below, with the allowed range
+        check_option("degrees", degrees, label=f"--rotate {v}: the angle")
+        steps.append((parts[0], parts[1], degrees))
     return steps
 
 
@@ -154,7 +158,7 @@ def _add_analysis_args(p):
     p.add_argument("--rotation", choices=ROTATIONS, default="varimax")
     p.add_argument("--correlation", choices=CORRELATIONS, default="pearson")
     p.add_argument("--rotate", action="append", metavar="F1,F2,DEG",
-                   help="judgmental rotation of a factor pair by DEG degrees clockwise (repeatable)")
+                   help="judgmental rotation of a factor pair by DEG degrees clockwise, -360..360 (repeatable)")
     p.add_argument("--flags", default="auto", help="'auto' (default) or a CSV of 0/1: sorts as rows, factors as columns")
     p.add_argument("--significance", type=float, default=0.05, help="flagging level (default 0.05)")
     p.add_argument("--no-majority", action="store_true", help="do not require a majority of common variance")

@@ -150,3 +150,18 @@ def chromium_browser(executable: str):
             yield b
         finally:
             b.close()
+
+
+@contextmanager
+def sqlite_write_lock(app: App) -> Iterator[None]:
+    """Hold a running app's SQLite write lock from another connection, as another process would
+    (readers are not blocked; every write of the app meets a held lock until the block ends)."""
+    import sqlite3
+
+    con = sqlite3.connect(app.database_url.removeprefix("sqlite:///"), isolation_level=None, timeout=30)
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        yield
+        con.execute("ROLLBACK")
+    finally:
+        con.close()

@@ -52,6 +52,10 @@ def test_analyze_with_rotation_and_manual_flags(capsys, tmp_path):
     (["analyze", str(DATA / "lipset.csv"), "-k", "2", "--significance", "5"], "significance must be a number between 0 and 1"),
     (["analyze", str(DATA / "lipset.csv"), "-k", "2", "--rotate", "F1,F2"], "--rotate takes FIRST,SECOND,DEGREES"),
     (["analyze", str(DATA / "lipset.csv"), "-k", "2", "--flags", "nope.csv"], "no such file"),
+    # absurd angles: 1e300 was accepted; nan, inf and text were refused without the allowed range
+    *[(["analyze", str(DATA / "lipset.csv"), "-k", "2", "--rotate", f"F1,F2,{deg}"],
+       f"--rotate F1,F2,{deg}: the angle must be a number of degrees between -360 and 360; got ")
+      for deg in ("1e300", "-1e300", "720", "nan", "inf", "1e309", "twelve")],
 ])
 def test_errors_are_one_line_messages(capsys, args, message):
     code, out, err = run(capsys, *args)

@@ -374,3 +374,14 @@ def test_import_qmethod_gives_the_public_api(tmp_path):
     res = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300,
                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
     assert res.returncode == 0 and res.stdout.strip() == "ok", res.stderr
+
+
+def test_storage_examples_run_from_an_empty_folder(tmp_path, monkeypatch):
+    """docs/storage.md is read by people using the installed package, not the repository: its Python
+    examples must not need the repository's ``studies/`` folder (the operations example published
+    ``studies/brukermedvirkning`` and failed anywhere else)."""
+    blocks = [b for b in find_blocks(ROOT / "docs" / "storage.md") if b.lang == "python" and not b.skip]
+    assert len(blocks) >= 2
+    monkeypatch.setenv("QMETHOD_DATABASE_URL", f"sqlite:///{tmp_path / 'qmethod.sqlite'}")
+    for block in blocks:
+        _run_python(block, tmp_path)

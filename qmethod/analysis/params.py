@@ -26,20 +26,21 @@ from ..errors import QMethodError
 
 __all__ = [
     "Interval", "Options", "CONSTRAINTS", "TABLES", "EXTRACTIONS", "ROTATIONS", "CORRELATIONS", "validate_params",
-    "check_n_factors", "max_factors",
+    "check_n_factors", "max_factors", "check_option", "ANGLE",
 ]
 
 
 @dataclass(frozen=True)
 class Interval:
     """Numbers of ``kind`` ("integer" or "real") between ``low`` and ``high`` (None: unbounded);
-    ``closed`` is "both", "left", "right" or "neither". Real numbers must be finite; booleans
-    are not numbers here."""
+    ``closed`` is "both", "left", "right" or "neither"; ``unit`` names what the number counts
+    ("degrees"), for messages. Real numbers must be finite; booleans are not numbers here."""
 
     kind: str
     low: float | None = None
     high: float | None = None
     closed: str = "both"
+    unit: str | None = None
 
     def accepts(self, value) -> bool:
         if isinstance(value, (bool, np.bool_)):
@@ -57,6 +58,8 @@ class Interval:
 
     def describe(self) -> str:
         what = "a whole number" if self.kind == "integer" else "a number"
+        if self.unit:
+            what += f" of {self.unit}"
         low_in, high_in = self.closed in ("both", "left"), self.closed in ("both", "right")
         if self.low is not None and self.high is not None:
             out = [f"{g:g}" for g, inside in ((self.low, low_in), (self.high, high_in)) if not inside]
@@ -65,7 +68,7 @@ class Interval:
             return f"{what} {'>=' if low_in else '>'} {self.low:g}"
         if self.high is not None:
             return f"{what} {'<=' if high_in else '<'} {self.high:g}"
-        return what if self.kind == "integer" else "a finite number"
+        return what if self.kind == "integer" or self.unit else "a finite number"
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,10 @@ BOOLEAN, NONE, CALLABLE, ANY = _Boolean(), _NoneValue(), _Callable(), _Anything(
 POSITIVE_INTEGER = Interval("integer", 1, None)
 PROBABILITY = Interval("real", 0, 1, "neither")
 TOLERANCE = Interval("real", 0, 1, "right")
+#: a judgmental rotation's angle: at most a full turn either way. Larger angles are refused, not
+#: reduced modulo 360: 1e300 degrees has no meaningful remainder in floating point, and a typed
+#: 1500 is far more likely a slip than four turns.
+ANGLE = Interval("real", -360, 360, unit="degrees")
 
 EXTRACTIONS = ("pca", "centroid", "horst")
 ROTATIONS = ("varimax", "none")
@@ -158,7 +165,7 @@ CONSTRAINTS: dict[str, tuple] = {
     "percentile": (Interval("real", 0, 100),),
     "n_sorts": (Interval("integer", 2, None),),
     "n_statements": (Interval("integer", 2, None),),
-    "degrees": (Interval("real"),),
+    "degrees": (ANGLE,),
 }
 
 
@@ -176,16 +183,32 @@ TABLES: dict[str, tuple[str, str]] = {
 }
 
 
-def _check(func_name: str, name: str, value, allowed) -> None:
+def _accepted(value, allowed) -> bool:
     if any(c.accepts(value) for c in allowed):
-        return
+        return True
     # numpy scalars of the right kind are fine (np.int64(3), np.float64(0.05))
     if isinstance(value, np.generic) and not isinstance(value, np.bool_):
-        item = value.item()
-        if any(c.accepts(item) for c in allowed):
-            return
-    wanted = " or ".join(c.describe() for c in allowed)
-    raise QMethodError(f"{name} must be {wanted}; got {value!r} (an option of {func_name}).")
+        return any(c.accepts(value.item()) for c in allowed)
+    return False
+
+
+def _check(func_name: str, name: str, value, allowed) -> None:
+    if not _accepted(value, allowed):
+        wanted = " or ".join(c.describe() for c in allowed)
+        raise QMethodError(f"{name} must be {wanted}; got {value!r} (an option of {func_name}).")
+
+
+def check_option(name: str, value, *, label: str | None = None) -> None:
+    """Raise :class:`QMethodError` unless ``value`` is allowed for the option ``name`` of
+    :data:`CONSTRAINTS`. The message names the option as the user gave it (``label``, e.g.
+    ``"--rotate F1,F2,1e300: the angle"``; default ``name``), the allowed values and the value.
+    For callers outside the numeric core (command line, service) that take an option as text or
+    from a stored plan; a value that is not a number at all (a string) is refused the same way.
+    """
+    allowed = CONSTRAINTS[name]
+    if not _accepted(value, allowed):
+        wanted = " or ".join(c.describe() for c in allowed)
+        raise QMethodError(f"{label or name} must be {wanted}; got {value!r}.")
 
 
 def validate_params(func=None, /, **overrides):

@@ -108,12 +108,15 @@ def rotate_pair(loadings: pd.DataFrame, first: str, second: str, degrees: float)
     ``first`` on x and ``second`` on y, i.e. a' = a cos t + b sin t, b' = -a sin t + b cos t.
     Communalities are unchanged.
 
-    ``loadings`` is Q-sorts x factors; ``degrees`` is in degrees. Returns a new frame.
+    ``loadings`` is Q-sorts x factors; ``degrees`` is in degrees, -360..360 (at most a full turn
+    either way; larger angles are refused, not reduced: see :data:`qmethod.analysis.params.ANGLE`).
+    Returns a new frame.
 
     Raises
     ------
     QMethodError
-        For an unknown factor, the same factor twice, or an angle that is not a finite number.
+        For an unknown factor, the same factor twice, or an angle that is not a number between -360
+        and 360 (NaN and infinities included).
 
     References
     ----------
@@ -125,8 +128,6 @@ def rotate_pair(loadings: pd.DataFrame, first: str, second: str, degrees: float)
             raise QMethodError(f"Unknown factor {f!r}; the factors are {', '.join(map(str, loadings.columns))}.")
     if first == second:
         raise QMethodError("Judgmental rotation needs two different factors.")
-    if not np.isfinite(degrees):
-        raise QMethodError(f"The rotation angle must be a finite number of degrees; got {degrees!r}.")
     t = np.deg2rad(degrees)
     out = loadings.copy()
     a = loadings[first].to_numpy(dtype=float)

@@ -3,12 +3,15 @@
 Every limit is applied to the archive's directory and to the raw member bytes, so neither format
 detection nor a reader nor openpyxl unpacks or parses anything that fails one:
 
-* at most :data:`MAX_MEMBERS` members;
+* at most :data:`MAX_MEMBERS` members and a directory of at most :data:`MAX_DIRECTORY` bytes, both
+  read from the archive's end record before :mod:`zipfile` reads the directory (a directory of
+  200,000 empty entries took 3.4 s and 111 MB to read before it was refused);
 * the members together unpack to at most 10 x ``max_bytes`` (:data:`UNPACK_FACTOR`; ``max_bytes`` is
   the file limit, 20 MB by default, so 200 MB). The sizes are those the archive declares: Python's
   :mod:`zipfile` never hands out more than a member declares (the surplus fails its CRC check);
 * no member larger than 1 MB unpacks to more than :data:`MAX_RATIO` times its packed size (whatever
-  ``max_bytes`` is; real workbooks pack 5-30 times, a deflate bomb up to 1,000 times);
+  ``max_bytes`` is; real workbooks pack 5-30 times, a deflate bomb up to 1,000 times), and neither does
+  the whole archive once it unpacks to more than 1 MB (many small bombs, each below the 1 MB floor);
 * XML members have no document type declaration (``<!DOCTYPE``), hence no entity declarations and
   no external DTD, in UTF-8, UTF-16 or any ASCII-compatible encoding; XML declaring any other encoding
   is refused. Entity chains are what crashes expat before 2.7.0 (CVE-2024-8176) and what XML bombs
@@ -24,10 +27,14 @@ import zipfile
 
 from qmethod.errors import FormatError
 
-__all__ = ["open_zip", "check_xml", "check_xml_members", "MAX_MEMBERS", "MAX_RATIO", "UNPACK_FACTOR"]
+__all__ = ["open_zip", "check_xml", "check_xml_members", "MAX_MEMBERS", "MAX_DIRECTORY", "MAX_RATIO",
+           "UNPACK_FACTOR"]
 
-#: Most members a ZIP or xlsx may hold.
-MAX_MEMBERS = 10_000
+#: Most members a ZIP or xlsx may hold (a workbook of Q-sorts has some 10-40; every member costs a
+#: directory entry to read and a part to check).
+MAX_MEMBERS = 1_000
+#: Largest directory (central directory) of a ZIP or xlsx, in bytes: 256 per member allowed.
+MAX_DIRECTORY = 256 * MAX_MEMBERS
 #: Largest unpacked/packed size ratio of one member above :data:`_RATIO_FLOOR` bytes.
 MAX_RATIO = 200
 #: The members of an archive may unpack to this many times the file limit ``max_bytes``.
@@ -44,6 +51,23 @@ _BINARY = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".w
 
 def _mb(n: int) -> str:
     return f"{n / (1024 * 1024):.1f} MB"
+
+
+def _end_record(data: bytes) -> tuple[int, int] | None:
+    """(members, directory bytes) as the archive's end record declares them (ZIP64 too), read without
+    reading the directory; None when there is no end record (:mod:`zipfile` then says what is wrong)."""
+    at = data.rfind(b"PK\x05\x06", max(0, len(data) - 22 - 65_535))
+    if at < 0 or len(data) < at + 22:
+        return None
+    members = int.from_bytes(data[at + 10:at + 12], "little")
+    size = int.from_bytes(data[at + 12:at + 16], "little")
+    loc = at - 20  # a ZIP64 end record and its locator come just before
+    if (members == 0xFFFF or size == 0xFFFFFFFF) and loc >= 56 and data[loc:loc + 4] == b"PK\x06\x07":
+        z64 = data[loc - 56:loc]
+        if z64[:4] == b"PK\x06\x06":
+            members = int.from_bytes(z64[32:40], "little")
+            size = int.from_bytes(z64[40:48], "little")
+    return members, size
 
 
 def open_zip(data: bytes, name: str, *, max_bytes: int | None, what: str = "ZIP archive") -> zipfile.ZipFile:
@@ -71,14 +95,20 @@ def open_zip(data: bytes, name: str, *, max_bytes: int | None, what: str = "ZIP 
     qmethod.errors.FormatError
         Not a readable ZIP, or over a limit (the message names the member and the limit).
     """
+    end = _end_record(data)
+    if end is not None and end[0] > MAX_MEMBERS:
+        raise FormatError(f"{name}: the {what} holds {end[0]:,} files; the limit is {MAX_MEMBERS:,}.")
+    if end is not None and end[1] > MAX_DIRECTORY:
+        raise FormatError(f"{name}: the {what}'s list of files takes {end[1]:,} bytes; the limit is "
+                          f"{MAX_DIRECTORY:,}.")
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         raise FormatError(f"{name}: not a readable {what} ({exc}).") from exc
     try:
-        if len(infos) > MAX_MEMBERS:
-            raise FormatError(f"{name}: the {what} holds {len(infos)} files; the limit is {MAX_MEMBERS}.")
+        if len(infos) > MAX_MEMBERS:  # an end record that understates the count
+            raise FormatError(f"{name}: the {what} holds {len(infos):,} files; the limit is {MAX_MEMBERS:,}.")
         total = sum(i.file_size for i in infos)
         if max_bytes is not None and total > UNPACK_FACTOR * max_bytes:
             raise FormatError(f"{name}: the {what} unpacks to {_mb(total)}; the limit is "
@@ -88,6 +118,9 @@ def open_zip(data: bytes, name: str, *, max_bytes: int | None, what: str = "ZIP 
                 raise FormatError(f"{name}: {info.filename} in the {what} unpacks from {info.compress_size:,} bytes "
                                   f"to {_mb(info.file_size)}, more than {MAX_RATIO} times; such a file is refused "
                                   "as a ZIP bomb.")
+        if total > _RATIO_FLOOR and total > MAX_RATIO * len(data):
+            raise FormatError(f"{name}: the {what} unpacks from {len(data):,} bytes to {_mb(total)}, more than "
+                              f"{MAX_RATIO} times; such a file is refused as a ZIP bomb.")
     except FormatError:
         zf.close()
         raise

@@ -4,11 +4,11 @@
 """
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 
+from qmethod.errors import FormatError
 from qmethod.io._text import DEFAULT_MAX_BYTES, Source, decode_text, split_lines, sniff_delimiter
+from qmethod.io.archive import open_zip
 
 __all__ = ["detect_format"]
 
@@ -16,10 +16,12 @@ _DAT_LINE1 = re.compile(r"^\s*-?\d{1,3}\s*\d{1,3}\s*\d{1,3}(\s|$)")
 
 
 def _zip_names(data: bytes) -> list[str]:
+    """The member names, or [] for an archive that is unreadable or over a limit of
+    :func:`qmethod.io.archive.open_zip` (the reader chosen then says why)."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        with open_zip(data, "", max_bytes=None) as zf:
             return zf.namelist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+    except FormatError:
         return []
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from ..analysis import AnalysisResult, FactorGuidance, analyze, factor_guidance
 from ..analysis.crib import invert_factor, split_bipolar
 from ..analysis.flag import flag
+from ..analysis.params import check_option
 from ..analysis.pipeline import rescore
 from ..errors import DataError, NotFoundError, QMethodError
 from ..store.db import Database
@@ -89,6 +90,16 @@ class AnalysisData:
         return int(self.sorts.shape[0])
 
 
+def _step(first, second, degrees) -> tuple[str, str, float]:
+    """One rotation by hand, its angle checked as everywhere (:data:`qmethod.analysis.params.ANGLE`)."""
+    try:
+        degrees = float(degrees)
+    except (TypeError, ValueError):
+        pass  # refused below, with the allowed range
+    check_option("degrees", degrees, label=f"The angle of the rotation of {first} and {second}")
+    return str(first), str(second), degrees
+
+
 @dataclass(frozen=True)
 class Plan:
     """Every analytic choice, replayable. ``steps``: (first, second, degrees) rotations by hand;
@@ -116,7 +127,7 @@ class Plan:
         the solution itself (:data:`RESTART`: k, extraction, correlation, rotation, data snapshot) also
         starts a new rotation history (no by-hand steps)."""
         if "steps" in changes:
-            changes["steps"] = tuple((str(a), str(b), float(d)) for a, b, d in changes["steps"])
+            changes["steps"] = tuple(_step(a, b, d) for a, b, d in changes["steps"])
         if changes.get("snapshot") is not None:
             changes["snapshot"] = tuple(str(c) for c in changes["snapshot"])
         new = replace(self, **changes)

@@ -32,6 +32,12 @@ DEFAULT_SQLITE_PATH = Path("var") / "qmethod.sqlite"
 #: how long one attempt waits for SQLite's write lock; with the retries in ``Database.write`` a
 #: participant gets an answer (saved, or a clear "busy, try again") within about 5 seconds
 BUSY_TIMEOUT_S = 2.0
+#: PostgreSQL: longest wait for a new connection (a server or network that does not answer at all would
+#: otherwise hold a page for minutes, until the operating system gives up on the TCP connection), and
+#: for data sent to the server to be acknowledged (a network that goes silent under an open connection).
+#: A ``connect_timeout`` or ``tcp_user_timeout`` in the database URL wins.
+PG_CONNECT_TIMEOUT_S = 3
+PG_TCP_USER_TIMEOUT_MS = 5_000
 #: longest wait for this process's own SQLite writers to queue up (200 autosaving participants)
 LOCAL_QUEUE_TIMEOUT_S = 30.0
 T = TypeVar("T")
@@ -294,7 +300,10 @@ def open_database(url: str | None = None, *, migrate: bool = True, echo: bool = 
     else:
         # No pool_pre_ping (one more round trip per transaction, a third of a save's time): a
         # connection broken by a server restart is noticed when used, and writes and reads retry.
-        engine = create_engine(resolved, echo=echo, pool_size=10, max_overflow=40)
+        given = make_url(resolved).query
+        timeouts = {"connect_timeout": PG_CONNECT_TIMEOUT_S, "tcp_user_timeout": PG_TCP_USER_TIMEOUT_MS}
+        engine = create_engine(resolved, echo=echo, pool_size=10, max_overflow=40,
+                               connect_args={k: v for k, v in timeouts.items() if k not in given})
     db = Database(engine=engine, url=resolved)
     if migrate:
         db.migrate()

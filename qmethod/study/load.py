@@ -50,6 +50,8 @@ LIMITS = {"score": (-20, 20), "count": (1, 10_000), "max_length": (1, 1_000_000)
           "max_choices": (0, 10_000)}
 #: Largest magnitude of a number question's min and max.
 MAX_NUMBER = 1e15
+#: Most problems a StudyError lists; the others are counted ("... and 199,980 more").
+MAX_PROBLEMS = 20
 
 
 def load_study(path: str | Path) -> Study:
@@ -89,50 +91,52 @@ def loads_study(text: str, *, source: str = STUDY_FILE, folder: Path | None = No
     return parse_study(data, source=source, lines=_KeyLines(text), folder=folder)
 
 
+_SPECIAL = re.compile(r"[\"'#\[\]{}]")
+_LINE_KEY = re.compile(r"\s*([^=\[\n]+?)\s*=")
+
+
 def _too_deep(text: str) -> tuple[int, str] | None:
     """(line, key) where arrays/inline tables first nest deeper than :data:`MAX_NESTING`, else None.
 
     Scans outside strings and comments, so tomllib never recurses that deep (5,000 nested arrays
-    exhaust Python's recursion limit).
+    exhaust Python's recursion limit). Jumps from one character that matters (quote, ``#``,
+    bracket, brace) to the next, so plain ``key = value`` lines cost nothing; a bracket with only
+    blanks before it on its line, outside any array, opens a table header and does not nest.
     """
-    depth, line, key = 0, 1, ""
+    depth, opened = 0, 0  # opened: where the outermost open array or inline table starts
     i, n = 0, len(text)
-    at_line_start = True
-    while i < n:
-        c = text[i]
-        if c == "\n":
-            line += 1
-            at_line_start = True
-            i += 1
-            continue
+    while True:
+        m = _SPECIAL.search(text, i)
+        if m is None:
+            return None
+        i, c = m.start(), m.group()
         if c in "\"'":
             triple = text.startswith(c * 3, i)
             end = text.find(c * 3, i + 3) if triple else i + 1
             if not triple:
                 while end < n and text[end] != c and text[end] != "\n":
                     end += 2 if (c == '"' and text[end] == "\\") else 1
-            line += text.count("\n", i, max(end, i))
             i = (end + 3 if triple else end + 1) if end >= 0 else n
-            at_line_start = False
             continue
         if c == "#":
             end = text.find("\n", i)
             i = n if end < 0 else end
             continue
-        if depth == 0 and at_line_start and not c.isspace():
-            m = re.match(r"\s*([^=\[\n]+?)\s*=", text[i:i + 200])
-            if m:
-                key = m.group(1).strip()
-        if c in "[{" and (depth > 0 or not at_line_start):
+        if c in "[{":
+            if depth == 0:
+                line_start = text.rfind("\n", 0, i) + 1
+                if not text[line_start:i].strip():
+                    i += 1  # a table header
+                    continue
+                opened = i
             depth += 1
             if depth > MAX_NESTING:
-                return line, key
-        elif c in "]}" and depth > 0:
+                line_start = text.rfind("\n", 0, opened) + 1
+                key = _LINE_KEY.match(text[line_start:opened + 1])
+                return text.count("\n", 0, i) + 1, key.group(1).strip() if key else ""
+        elif depth > 0:
             depth -= 1
-        if not c.isspace():
-            at_line_start = False
         i += 1
-    return None
 
 
 def parse_study(data: dict[str, Any], *, source: str = "study", lines: "_KeyLines | None" = None,
@@ -151,11 +155,13 @@ def parse_study(data: dict[str, Any], *, source: str = "study", lines: "_KeyLine
     v = _Validator(data, source, lines)
     v.folder = folder
     study = v.build()
-    if v.problems:
-        n = len(v.problems)
-        head = f"{source}: {n} problem{'s' if n > 1 else ''} in the study definition:"
-        err = StudyError("\n".join([head, *("  - " + p for p in v.problems)]))
+    if v.count:
+        n, shown = v.count, len(v.problems)
+        head = f"{source}: {n:,} problem{'s' if n > 1 else ''} in the study definition:"
+        more = [f"  ... and {n - shown:,} more (the first {shown} are listed)"] if n > shown else []
+        err = StudyError("\n".join([head, *("  - " + p for p in v.problems), *more]))
         err.problems = list(v.problems)  # type: ignore[attr-defined]
+        err.count = n  # type: ignore[attr-defined]
         raise err
     if study is None:  # cannot happen: no problems means a study was built
         raise StudyError(f"{source}: the study definition could not be read.")
@@ -174,7 +180,17 @@ class _KeyLines:
     _KEY = re.compile(r"""^\s*((?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*'))*)\s*=""")
 
     def __init__(self, text: str) -> None:
-        self.lines: dict[str, int] = {}
+        self.text = text
+        self._lines: dict[str, int] | None = None  # scanned on the first question (a valid file asks none)
+
+    @property
+    def lines(self) -> dict[str, int]:
+        if self._lines is None:
+            self._lines = {}
+            self._scan(self.text)
+        return self._lines
+
+    def _scan(self, text: str) -> None:
         counts: dict[str, int] = {}
         prefix = ""
         in_multi: str | None = None
@@ -190,16 +206,16 @@ class _KeyLines:
                 path = f"{resolved}.{parts[-1]}" if resolved else parts[-1]
                 if m.group(1) == "[[":
                     counts[path] = counts.get(path, 0) + 1
-                    self.lines.setdefault(path, no)
+                    self._lines.setdefault(path, no)
                     path = f"{path}[{counts[path] - 1}]"
                 prefix = path
-                self.lines.setdefault(path, no)
+                self._lines.setdefault(path, no)
                 continue
             m = self._KEY.match(line)
             if m:
                 parts = self._split(m.group(1))
                 path = ".".join([prefix, *parts]) if prefix else ".".join(parts)
-                self.lines.setdefault(path, no)
+                self._lines.setdefault(path, no)
                 rest = line[m.end():]
                 for quote in ('"""', "'''"):
                     if rest.count(quote) % 2 == 1:
@@ -233,12 +249,16 @@ class _Validator:
         self.data = data
         self.source = source
         self.lines = lines
-        self.problems: list[str] = []
+        self.problems: list[str] = []  # the first MAX_PROBLEMS, in the order found
+        self.count = 0  # all problems found
         self.languages: tuple[str, ...] = ()
         self.folder: Path | None = None
 
     # -- reporting -------------------------------------------------------------------------------
     def problem(self, path: str, message: str) -> None:
+        self.count += 1
+        if len(self.problems) >= MAX_PROBLEMS:
+            return
         line = self.lines.line(path) if self.lines is not None else None
         where = f"line {line}: " if line is not None else ""
         self.problems.append(f"{where}{path}: {message}")
@@ -310,10 +330,10 @@ class _Validator:
 
     def unknown(self, table: Any, path: str, known: set[str]) -> None:
         if isinstance(table, dict):
+            message = f"unknown field; expected one of {', '.join(sorted(known))}"
             for k in table:
                 if k not in known:
-                    self.problem(f"{path}.{k}" if path else k,
-                                 f"unknown field; expected one of {', '.join(sorted(known))}")
+                    self.problem(f"{path}.{k}" if path else k, message)
 
     # -- building --------------------------------------------------------------------------------
     def build(self) -> Study | None:
@@ -373,7 +393,7 @@ class _Validator:
         postsort = self.postsort(d, grid)
         survey = self.survey(d)
         conditions = self.conditions(d)
-        if self.problems:
+        if self.count:
             return None
         return Study(
             id=sid, title=title, languages=self.languages, default_language=default_lang,

@@ -36,6 +36,7 @@ from ..web.database import app_database
 from .components.page_lang import page_lang
 from .components.session_cookie import set_participant_cookie
 from .i18n import LANGUAGES, t
+from . import storage
 from .storage import LANG_KEY
 from .text import plain, signed
 
@@ -50,6 +51,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENS: tuple[str, ...] = ("welcome", "consent", "instruction", "presort", "grid", "comments", "survey", "thanks")
 PAGE_FILES: dict[str, str] = {s: f"qmethod/ui/pages/participant/{s}.py" for s in SCREENS}
 TOKEN_PARAM = "p"
+#: session key (with ":<token>") of the participant state this tab last read
+_LAST_STATE = "_last_state"
 STUDY_PARAM = "study"
 
 
@@ -187,11 +190,19 @@ def enter(screen: str) -> Ctx:
     db = database()
     try:
         state = service.resume(db, token)
+        st.session_state[f"{_LAST_STATE}:{token}"] = state
     except ResumeCodeError:
         forget_token()
         flash("unknown_link", "warning")
         go("welcome")
-    # (a storage fault propagates to qmethod.ui.storage.guard: a calm message, retried by itself)
+    except StorageBusyError:
+        # storage cannot be read: the page is drawn from the state this tab last read (the layout
+        # stays; its saves meet the fault too and wait), with the calm message, retried by itself.
+        # Without one, the fault goes on to qmethod.ui.storage.guard (the message alone).
+        state = st.session_state.get(f"{_LAST_STATE}:{token}")
+        if state is None:
+            raise
+        storage.fault()
     st.session_state["participant_token"] = token
     _remember_shown(token, state)
     st.session_state[LANG_KEY] = state.language
@@ -253,14 +264,18 @@ def _remember_shown(token: str, state: ParticipantState) -> None:
 
 
 def call(ctx: Ctx, fn: Callable[..., ParticipantState], *args: Any, only_at: str | None = None,
-         **kwargs: Any) -> ParticipantState | None:
+         retry: str | None = None, **kwargs: Any) -> ParticipantState | None:
     """Run a service step for this participant against the version this page session last showed
     or stored; on failure show a calm, specific, translated message and return ``None`` (nothing
     stored is lost). If another tab or device saved in between, the step is refused
-    (``ConflictError``), the page says so and shows the stored state on its next run.
+    (``ConflictError``), the page says so and shows the stored state on its next run. A storage
+    fault is reported to :func:`qmethod.ui.storage.fault`: the page shows the calm message and
+    retries by itself (a button's action through :func:`qmethod.ui.storage.click`).
 
     ``only_at``: do nothing unless the page session's stage is this one (for widget callbacks, so
     that a late event from a page the participant has left cannot change that page's answers).
+    ``retry``: for widget callbacks, the name under which a save that met a storage fault is
+    postponed (:func:`qmethod.ui.storage.postpone`); the page makes it again when it is due.
     """
     lang = ctx.lang
     version, stage = st.session_state.get(f"shown:{ctx.token}", (ctx.state.version, ctx.state.stage))
@@ -279,7 +294,10 @@ def call(ctx: Ctx, fn: Callable[..., ParticipantState], *args: Any, only_at: str
             _remember_shown(ctx.token, exc.state)
         st.warning(t("error_conflict", lang))
     except StorageBusyError:
-        st.error(t("error_busy", lang))
+        if retry is not None:
+            storage.postpone(retry)
+        else:
+            storage.fault()
     except CompletedError:
         go("thanks", ctx.token, ctx.state.study_id)
     except (NotFoundError, QMethodError):
@@ -321,11 +339,14 @@ def header(ctx: Ctx | None, screen: str, lang: str, study: Study | None) -> None
                 label_visibility="collapsed",
             )
             if choice and choice != lang:
-                if ctx is not None:
-                    call(ctx, service.set_language, choice)
-                else:
+                if ctx is None:
                     st.query_params["lang"] = choice
-                st.rerun()
+                    st.rerun()
+                # rerun only once stored: a failed save shows its message (a storage fault: the calm
+                # one, and the switch is tried again with each retry), where an immediate rerun would
+                # hide it and try again at once, over and over
+                if call(ctx, service.set_language, choice) is not None:
+                    st.rerun()
         with right:
             page_lang(lang)  # renders nothing; sets <html lang>
             if ctx is not None:

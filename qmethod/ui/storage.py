@@ -2,13 +2,23 @@
 
 Service calls raise :class:`~qmethod.errors.StorageBusyError` (a held lock) or its kind
 :class:`~qmethod.errors.StorageUnavailableError` (database stopped or unreachable, disk full,
-read-only, I/O error). Participant pages already answer them where a step is saved
-(:func:`qmethod.ui.flow.call`); :func:`guard` catches them anywhere else in a page run (reading the
-participant's state, the study, the page's first database use), and also any raw database error of
-those kinds.
+read-only, I/O error). :func:`guard` catches them anywhere in a page run (reading the participant's
+state, the study, the page's first database use), and also any raw database error of those kinds.
+Where a page saves, the fault is caught on the spot (:func:`qmethod.ui.flow.call`,
+:func:`qmethod.ui.researcher.auth.run`) and reported with :func:`fault`; the page goes on drawing.
+
+Either way the page shows the calm message, reruns every :data:`RETRY_EVERY_S` seconds and, once
+storage answers, finishes what was interrupted without the user acting:
+
+* a button whose action met the fault stays pressed (:func:`click`) until a run of the page ends
+  without a storage fault (its action done, or refused for another reason); a new click on another
+  button replaces it;
+* a save made by a widget callback (an answer, a comment) that met the fault is postponed
+  (:func:`postpone`) and the page saves it again when :func:`due` says so.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -21,7 +31,7 @@ from qmethod.store.db import storage_fault
 
 from .i18n import LANGUAGES, t
 
-__all__ = ["guard", "RETRY_EVERY_S", "LANG_KEY"]
+__all__ = ["guard", "fault", "click", "postpone", "due", "RETRY_EVERY_S", "LANG_KEY"]
 
 #: how often a page waiting for storage tries again
 RETRY_EVERY_S = 4
@@ -29,15 +39,35 @@ RETRY_EVERY_S = 4
 LANG_KEY = "participant_lang"
 _RESEARCHER_TEXT = ("The database cannot be reached or cannot store anything just now. Nothing you "
                     "entered is lost; this page tries again by itself every few seconds.")
+#: for a researcher page whose clicked button does not go through :func:`click` (its action is not redone)
+_RESEARCHER_UNDONE = ("The database cannot be reached or cannot store anything just now, so what you just "
+                      "clicked was not done. Nothing you entered is lost; once this message has gone, click "
+                      "it again.")
 
 
 _KEPT = "_storage_kept_entries"
+#: keys of the buttons whose action waits for storage
+_CLICKS = "_storage_clicks"
+#: saves made by widget callbacks that wait for storage ("answer:age", "comment:s07")
+_LATER = "_storage_later"
+#: a storage fault was met in this run (or in a callback before it)
+_FAULT = "_storage_fault"
+#: keys of the buttons pages ask :func:`click` about (their action is redone after a fault)
+_REPLAYABLE = "_storage_replayable"
+#: the postponed saves this run asked :func:`due` about
+_ASKED = "_storage_asked"
 
 
-def _entered() -> dict[str, Any]:
-    """What is typed or chosen in this page's keyed widgets (buttons excluded: they hold nothing
-    entered and cannot be set). Streamlit has no public list of widget kinds, so this reads its
-    session state's widget metadata; if that ever changes, nothing is kept (never an error)."""
+#: widgets whose value Streamlit refuses to take from session state (a table being edited, an uploaded
+#: file, a chart selection): putting theirs back would break the page when it is drawn again
+_NOT_SETTABLE = re.compile(r"DataEditor|FileUploader|Camera|Audio|MenuButton|VegaLite|Plotly|Pydeck|ECharts")
+
+
+def _widgets(*, triggers: bool) -> dict[str, Any]:
+    """The values of this page's keyed widgets: with ``triggers``, the buttons (True in the run of
+    their click), else everything else (what is typed or chosen). Streamlit has no public list of
+    widget kinds, so this reads its session state's widget metadata; if that ever changes, nothing
+    is found (never an error)."""
     try:
         from streamlit.runtime.state.session_state_proxy import get_session_state
 
@@ -46,12 +76,72 @@ def _entered() -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key, widget_id in dict(state._key_id_mapper._key_id_mapping).items():
             meta = metadata.get(widget_id)
-            if meta is None or "trigger" in str(meta.value_type) or key not in st.session_state:
+            if meta is None or ("trigger" in str(meta.value_type)) != triggers or key not in st.session_state:
+                continue
+            if not triggers and _NOT_SETTABLE.search(getattr(meta.deserializer, "__qualname__", "")):
                 continue
             out[key] = st.session_state[key]
         return out
     except Exception:
         return {}
+
+
+def _entered() -> dict[str, Any]:
+    """What is typed or chosen in this page's keyed widgets (buttons excluded: they hold nothing
+    entered and cannot be set)."""
+    return _widgets(triggers=False)
+
+
+def fault() -> None:
+    """Report a storage fault met where a page saves (the page goes on drawing): at the end of the
+    run :func:`guard` shows the calm message and retries."""
+    st.session_state[_FAULT] = True
+
+
+def click(key: str, clicked: bool) -> bool:
+    """Whether the button ``key`` counts as pressed: ``clicked`` (what ``st.button`` returned), or
+    an earlier click whose action met a storage fault and has not been finished since. Use it as
+    ``if storage.click("consent_continue", st.button(..., key="consent_continue")):``."""
+    replayable = st.session_state.setdefault(_REPLAYABLE, [])
+    if key not in replayable:
+        replayable.append(key)
+    clicks = st.session_state.setdefault(_CLICKS, [])
+    if clicked:
+        clicks[:] = [key]
+        return True
+    return key in clicks
+
+
+def postpone(key: str) -> None:
+    """A save made by a widget callback (``key`` names it, e.g. ``"answer:age"``) met a storage
+    fault: the page is told to make it again by :func:`due` on each retry until it succeeds."""
+    later = st.session_state.setdefault(_LATER, [])
+    if key not in later:
+        later.append(key)
+    fault()
+
+
+def due(key: str) -> bool:
+    """True (once) when the save ``key`` was postponed: the page makes it now (and postpones it
+    again if storage still fails)."""
+    st.session_state.setdefault(_ASKED, []).append(key)
+    later = st.session_state.get(_LATER) or []
+    if key in later:
+        later.remove(key)
+        return True
+    return False
+
+
+def _new_click() -> None:
+    """A button clicked in this run that is not the one waiting: the waiting click is dropped."""
+    waiting = st.session_state.get(_CLICKS)
+    if waiting and any(v is True and k not in waiting for k, v in _widgets(triggers=True).items()):
+        waiting.clear()
+
+
+def _settled() -> None:
+    """A run ended without a storage fault: the waiting click's action is done."""
+    st.session_state.pop(_CLICKS, None)
 
 
 def _keep_entered() -> None:
@@ -80,10 +170,25 @@ def _retry() -> None:
     st.session_state["_storage_retry_armed"] = True
 
 
+def _keep_click() -> None:
+    """A button clicked in a run that a storage fault stopped before the page drew it (and asked
+    :func:`click`): its click waits all the same."""
+    clicked = [k for k, v in _widgets(triggers=True).items() if v is True]
+    if clicked:
+        st.session_state[_CLICKS] = clicked[:1]
+
+
+def _undone() -> bool:
+    """A button clicked in this run whose action the page will not redo by itself."""
+    replayable = st.session_state.get(_REPLAYABLE) or []
+    return any(v is True and k not in replayable for k, v in _widgets(triggers=True).items())
+
+
 def _show(researcher: bool) -> None:
+    st.session_state.pop(_FAULT, None)
     _keep_entered()
     if researcher:
-        st.warning(_RESEARCHER_TEXT, icon=":material/hourglass_top:")
+        st.warning(_RESEARCHER_UNDONE if _undone() else _RESEARCHER_TEXT, icon=":material/hourglass_top:")
     else:
         lang = st.session_state.get(LANG_KEY)
         if lang not in LANGUAGES:
@@ -94,15 +199,43 @@ def _show(researcher: bool) -> None:
     _retry()
 
 
+def _waiting() -> bool:
+    """A fault reported in this run, or a postponed save still to make."""
+    return bool(st.session_state.get(_FAULT) or st.session_state.get(_LATER))
+
+
 @contextmanager
 def guard(*, researcher: bool = False) -> Iterator[None]:
-    """Run a page; a storage fault anywhere in it shows the calm message and retries."""
+    """Run a page; a storage fault anywhere in it, or reported by :func:`fault`, shows the calm
+    message and retries until the page runs without one (see the module's description)."""
     _restore_entered()
+    _new_click()
+    # a fault in a callback before this run left a postponed save (_LATER) to make: only this run's count
+    st.session_state.pop(_FAULT, None)
+    st.session_state[_ASKED] = []
     try:
         yield
     except StorageBusyError:
+        _keep_click()
         _show(researcher)
     except DBAPIError as exc:
         if storage_fault(exc) is None:
+            _settled()
             raise
+        _keep_click()
         _show(researcher)
+    except BaseException as exc:  # st.stop, a page switch or rerun, or an error that is not storage's
+        if not _waiting():
+            _settled()
+        elif type(exc).__name__ == "StopException":  # the run ends here: show the message first
+            _show(researcher)
+        raise  # (a page switch or rerun: the next run meets the fault again if storage still fails)
+    else:
+        later = st.session_state.get(_LATER)
+        if later:  # a postponed save the page no longer asks about (it is not drawn any more) is dropped
+            asked = st.session_state.get(_ASKED) or []
+            later[:] = [k for k in later if k in asked]
+        if _waiting():
+            _show(researcher)
+        else:
+            _settled()

@@ -52,8 +52,20 @@ def test_judgmental_history_undo_and_replay(unrotated):
 @pytest.mark.parametrize("args, match", [
     (("F1", "F9", 5), "Unknown factor"),
     (("F1", "F1", 5), "two different factors"),
-    (("F1", "F2", float("nan")), "finite"),
+    (("F1", "F2", float("nan")), "between -360 and 360"),
 ])
 def test_bad_rotation_arguments(unrotated, args, match):
     with pytest.raises(QMethodError, match=match):
         JudgmentalRotation(unrotated).rotate(*args)
+
+
+@pytest.mark.parametrize("degrees", [float("nan"), float("inf"), -float("inf"), 1e300, -1e300, 360.5, "12"])
+def test_absurd_angles_are_refused_with_the_range(unrotated, degrees):
+    """A rotation by hand is at most a full turn either way; 1e300 degrees used to be accepted (its cosine
+    is noise) and a refused angle never said what is allowed."""
+    with pytest.raises(QMethodError, match=r"degrees must be a number of degrees between -360 and 360; got "):
+        rotate_pair(unrotated, "F1", "F2", degrees)
+
+
+def test_a_full_turn_is_allowed_and_changes_nothing(unrotated):
+    np.testing.assert_allclose(rotate_pair(unrotated, "F1", "F2", -360).to_numpy(), unrotated.to_numpy(), atol=1e-12)

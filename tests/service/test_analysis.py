@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 import qmethod
-from qmethod.errors import DataError
+from qmethod.errors import DataError, QMethodError
 from qmethod.service import accounts as ac
 from qmethod.service import analysis as an
 
@@ -301,3 +301,13 @@ def test_rotation_direction_is_kades_clockwise(lipset):
     np.testing.assert_allclose(turned["F2"], -a * np.sin(t) + b * np.cos(t), atol=1e-12)
     rows = dict(an.provenance(lipset, plan.change(steps=[("F1", "F2", 10.0)])))
     assert rows["Rotation by hand, step 1"] == "F1 and F2 rotated 10 degrees clockwise"
+
+
+@pytest.mark.parametrize("degrees", [1e300, float("nan"), float("inf"), 400, "twelve"])
+def test_a_plan_refuses_an_absurd_rotation_angle(degrees):
+    """The page and the service take the same angles as the command line: 1e300 and 400 degrees were
+    stored in the plan and "twelve" raised a bare ValueError."""
+    with pytest.raises(QMethodError, match=r"The angle of the rotation of F1 and F2 must be a number of degrees "
+                                           r"between -360 and 360; got "):
+        an.Plan(n_factors=3).change(steps=[("F1", "F2", degrees)])
+    assert an.Plan(n_factors=3).change(steps=[("F1", "F2", "-12.5")]).steps == (("F1", "F2", -12.5),)

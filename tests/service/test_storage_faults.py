@@ -110,3 +110,34 @@ def test_stopped_postgresql_gives_storage_unavailable_and_recovers(tmp_path):
         db.dispose()
     finally:
         cluster.stop()
+
+
+def test_a_postgresql_server_that_never_answers_is_a_storage_fault_not_a_hang():
+    """Reliability target 5 (a clear message within 5 s): a server or network that takes the connection
+    but never answers (here a socket nobody reads) held the page until the operating system gave up.
+    Fails on the old code: no answer within 60 s (psycopg waited without a connect timeout)."""
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)  # connections complete in the kernel; nothing is ever read or answered
+    port = listener.getsockname()[1]
+    outcome: list[BaseException | str] = []
+
+    def attempt() -> None:
+        db = sv.open_database(f"postgresql+psycopg://u:p@127.0.0.1:{port}/qmethod", migrate=False)
+        try:
+            sv.resume(db, "any-token")
+            outcome.append("answered")
+        except BaseException as exc:  # noqa: BLE001 - the outcome is checked below
+            outcome.append(exc)
+        finally:
+            db.dispose()
+
+    worker = threading.Thread(target=attempt, daemon=True)
+    worker.start()
+    worker.join(60)
+    listener.close()
+    assert outcome, "no answer within 60 s: the page would wait without a message"
+    assert isinstance(outcome[0], StorageUnavailableError) and outcome[0].kind == "unreachable", outcome

@@ -162,3 +162,28 @@ def test_conditions_load_and_round_trip():
 ])
 def test_malformed_conditions_name_the_field(text, message):
     assert message in _error(text)
+
+
+def test_thousands_of_unknown_keys_list_twenty_and_count_the_rest():
+    """A study file with 5,000 unknown keys listed all 5,000 problems (200,000 keys gave a 29 MB message);
+    now the first 20 are listed, in file order with their lines, and the rest counted."""
+    keys = "".join(f"colour_{i} = {i}\n" for i in range(5_000))
+    msg = _error(_mini().replace("[study]\n", "[study]\n" + keys, 1))
+    lines = msg.splitlines()
+    assert lines[0] == "study.toml: 5,000 problems in the study definition:"
+    assert lines[1].startswith("  - line 3: study.colour_0: unknown field; expected one of ")
+    assert lines[20].startswith("  - line 22: study.colour_19: unknown field")
+    assert lines[21:] == ["  ... and 4,980 more (the first 20 are listed)"]
+
+
+def test_twenty_problems_are_all_listed():
+    keys = "".join(f"colour_{i} = {i}\n" for i in range(20))
+    lines = _error(_mini().replace("[study]\n", "[study]\n" + keys, 1)).splitlines()
+    assert lines[0] == "study.toml: 20 problems in the study definition:" and len(lines) == 21
+    assert "more" not in lines[-1]
+
+
+def test_nesting_on_a_continuation_line_names_its_line_and_key():
+    deep = "[" * 17 + "]" * 17
+    text = _mini().replace("[study]\n", f"[study]\ndescription = [\n  1,\n  {deep},\n]\n", 1)
+    assert _error(text).startswith("study.toml: line 5: description: arrays or tables nested more than 16")

@@ -12,10 +12,10 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from qmethod.errors import QMethodError
+from qmethod.errors import QMethodError, StorageBusyError
 from qmethod.service import accounts
 from qmethod.service.accounts import Researcher
-from qmethod.ui import flow
+from qmethod.ui import flow, storage
 from qmethod.ui.components.session_cookie import COOKIE, clear_session_cookie, set_session_cookie
 from qmethod.ui.text import plain
 
@@ -52,9 +52,14 @@ def _bootstrap_admin() -> bool:
 
 
 def run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
-    """Call a service function; show a QMethodError calmly and return None instead of raising."""
+    """Call a service function; show a QMethodError calmly and return None instead of raising. A
+    storage fault is reported to :func:`qmethod.ui.storage.fault` instead: the page shows the calm
+    message and retries by itself (a button's action through :func:`qmethod.ui.storage.click`)."""
     try:
         return fn(*args, **kwargs)
+    except StorageBusyError:
+        storage.fault()
+        return None
     except QMethodError as exc:
         st.error(plain(str(exc)), icon=":material/info:")
         return None

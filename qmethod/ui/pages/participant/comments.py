@@ -9,7 +9,7 @@ import streamlit as st
 
 from qmethod import service
 from qmethod.study.response import MAX_COMMENT
-from qmethod.ui import flow
+from qmethod.ui import flow, storage
 from qmethod.ui.i18n import t
 from qmethod.ui.text import as_html, plain, signed
 from qmethod.web.media import picture_html
@@ -36,18 +36,20 @@ def _save(statement_id: str, key: str) -> None:
         st.session_state[key] = value
     else:
         st.session_state.pop(f"cut_{statement_id}", None)
-    flow.call(ctx, service.save_comment, statement_id, value, only_at="comments")
+    flow.call(ctx, service.save_comment, statement_id, value, only_at="comments", retry=f"comment:{statement_id}")
 
 
 def _delete(statement_id: str, key: str) -> None:
     st.session_state[key] = ""
-    flow.call(ctx, service.save_comment, statement_id, "", only_at="comments")
+    flow.call(ctx, service.save_comment, statement_id, "", only_at="comments", retry=f"comment:{statement_id}")
 
 
 def _comment_box(sid: str, label: str) -> None:
     key = f"comment_{sid}"
     if key not in st.session_state:
         st.session_state[key] = ctx.state.comments.get(sid, "")
+    if storage.due(f"comment:{sid}"):  # its save met a storage fault: again, now
+        _save(sid, key)
     # no max_chars: the browser would drop a longer paste altogether; _save cuts it to the limit
     st.text_area(label, key=key, on_change=_save, args=(sid, key), label_visibility="visible", height=100)
     cut = st.session_state.get(f"cut_{sid}")
@@ -93,11 +95,11 @@ flow.saved_note(lang)
 stages = ctx.state.stages
 nxt = stages[stages.index("comments") + 1]
 back, forward = st.columns(2)
-if back.button(t("back", lang), key="comments_back"):
+if storage.click("comments_back", back.button(t("back", lang), key="comments_back")):
     if flow.call(ctx, service.set_stage, "grid") is not None:
         flow.go("grid", ctx.token, ctx.state.study_id)
 label = t("submit", lang) if nxt == "done" else t("save_and_continue", lang)
-if forward.button(label, type="primary", key="comments_continue"):
+if storage.click("comments_continue", forward.button(label, type="primary", key="comments_continue")):
     ok = True
     for sid in [sid for _, sid in targets] + moved:  # save every box once more: nothing typed is lost
         key = f"comment_{sid}"

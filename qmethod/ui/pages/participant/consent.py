@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from qmethod import service
-from qmethod.ui import flow
+from qmethod.ui import flow, storage
 from qmethod.ui.i18n import t
 
 ctx = flow.enter("consent")
@@ -23,7 +23,7 @@ ticked = f"consent_ticked:{ctx.token}"
 st.session_state.setdefault("consent_check", given or st.session_state.get(ticked, False))
 agreed = st.checkbox(t("consent_check", lang), key="consent_check",
                      on_change=lambda: st.session_state.__setitem__(ticked, st.session_state["consent_check"]))
-if st.button(t("continue", lang), type="primary", key="consent_continue"):
+if storage.click("consent_continue", st.button(t("continue", lang), type="primary", key="consent_continue")):
     if not agreed:
         st.error(t("consent_needed", lang))
     elif given:  # shown again: the consent stands as given, nothing new is stored

@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from qmethod import service
-from qmethod.ui import flow
+from qmethod.ui import flow, storage
 from qmethod.ui.components import statement_item
 from qmethod.ui.components.qsort_grid import qsort_grid
 from qmethod.ui.i18n import GRID_KEYS, strings_for, t
@@ -43,11 +43,11 @@ flow.saved_note(lang)
 stages = ctx.state.stages
 nxt = stages[stages.index("grid") + 1]
 back, forward = st.columns(2)
-if ctx.study.presort and back.button(t("back", lang), key="grid_back"):
+if ctx.study.presort and storage.click("grid_back", back.button(t("back", lang), key="grid_back")):
     if flow.call(ctx, service.set_stage, "presort") is not None:
         flow.go("presort", ctx.token, ctx.state.study_id)
 label = t("submit", lang) if nxt == "done" else t("continue", lang)
-if forward.button(label, type="primary", key="grid_continue"):
+if storage.click("grid_continue", forward.button(label, type="primary", key="grid_continue")):
     if nxt == "done":
         if flow.call(ctx, service.submit) is not None:
             flow.go("thanks", ctx.token, ctx.state.study_id)

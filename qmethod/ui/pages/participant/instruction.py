@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from qmethod import service
-from qmethod.ui import flow
+from qmethod.ui import flow, storage
 from qmethod.ui.i18n import t
 
 ctx = flow.enter("instruction")
@@ -29,6 +29,6 @@ with st.container(border=True):
     st.markdown(ctx.text(ctx.study.instruction))
 st.caption(t("saved_note", lang))
 next_stage = "presort" if ctx.study.presort else "grid"
-if st.button(t("continue", lang), type="primary", key="instruction_continue"):
+if storage.click("instruction_continue", st.button(t("continue", lang), type="primary", key="instruction_continue")):
     if flow.call(ctx, service.set_stage, next_stage) is not None:
         flow.go(next_stage, ctx.token, ctx.state.study_id)

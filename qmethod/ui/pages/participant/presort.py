@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from qmethod import service
-from qmethod.ui import flow
+from qmethod.ui import flow, storage
 from qmethod.ui.components import statement_item
 from qmethod.ui.components.presort import presort
 from qmethod.ui.i18n import PRESORT_KEYS, strings_for, t
@@ -33,9 +33,9 @@ flow.saved_note(lang)
 if left == 0:
     st.success(t("presort_done_hint", lang))
 back, forward = st.columns(2)
-if back.button(t("back", lang), key="presort_back"):
+if storage.click("presort_back", back.button(t("back", lang), key="presort_back")):
     if flow.call(ctx, service.set_stage, "consent") is not None:
         flow.go("instruction", ctx.token, ctx.state.study_id)
-if forward.button(t("continue", lang), type="primary", key="presort_continue"):
+if storage.click("presort_continue", forward.button(t("continue", lang), type="primary", key="presort_continue")):
     if flow.call(ctx, service.set_stage, "grid") is not None:
         flow.go("grid", ctx.token, ctx.state.study_id)

@@ -13,7 +13,7 @@ import math
 from qmethod.errors import ConflictError, QMethodError, StorageBusyError
 from qmethod.study import Question
 from qmethod.study.response import normalize_answer
-from qmethod.ui import flow
+from qmethod.ui import flow, storage
 from qmethod.ui.i18n import t
 from qmethod.ui.text import plain
 
@@ -68,13 +68,18 @@ def _save(q: Question) -> None:
             st.session_state.pop(f"answer_error_{q.id}", None)
         else:
             st.session_state[f"answer_error_{q.id}"] = problem
-    except (ConflictError, StorageBusyError):
+    except StorageBusyError:  # the calm message, and the answer saved again by itself (below)
+        storage.postpone(f"answer:{q.id}")
+    except ConflictError:
         st.session_state[f"answer_error_{q.id}"] = t("error_busy", lang)
     except QMethodError:
         key = "number_invalid" if q.type == "number" else "error_generic"
         st.session_state[f"answer_error_{q.id}"] = t(key, lang, value=value)
 
 
+for q in study.survey:
+    if storage.due(f"answer:{q.id}"):  # its save met a storage fault: again, now
+        _save(q)
 answers = ctx.state.answers
 for q in study.survey:
     label = plain(ctx.text(q.text)) + (" " + t("required_mark", lang) if q.required else "")
@@ -108,10 +113,10 @@ flow.saved_note(lang)
 st.caption(t("submit_help", lang))
 back, forward = st.columns(2)
 prev = ctx.state.stages[ctx.state.stages.index("survey") - 1]
-if back.button(t("back", lang), key="survey_back"):
+if storage.click("survey_back", back.button(t("back", lang), key="survey_back")):
     if flow.call(ctx, service.set_stage, prev) is not None:
         flow.go(prev if prev != "consent" else "instruction", ctx.token, ctx.state.study_id)
-if forward.button(t("submit", lang), type="primary", key="survey_submit"):
+if storage.click("survey_submit", forward.button(t("submit", lang), type="primary", key="survey_submit")):
     problems = [p for q in study.survey if q.type == "number"
                 for p in [_number_problem(q, st.session_state.get(f"answer_{q.id}"))] if p]
     if problems:  # a number shown but not stored: never submit something else than what is shown

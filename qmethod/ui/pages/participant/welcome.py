@@ -12,7 +12,7 @@ from qmethod.errors import (
     ResumeLimitError,
     StorageBusyError,
 )
-from qmethod.ui import flow
+from qmethod.ui import flow, storage
 from qmethod.ui.components.page_lang import INVITE_KEY, invite_tag, remembered
 from qmethod.ui.i18n import t
 
@@ -87,8 +87,8 @@ def _start() -> None:
         return
     try:
         session = service.start_participant(db, study.id, language=lang, external_id=invite)
-    except StorageBusyError:
-        flow.flash("error_busy", "error")
+    except StorageBusyError:  # the calm message; the click waits and starts the sort once storage answers
+        storage.fault()
         return
     except InvitationUsedError:
         flow.flash("invite_used", "warning")
@@ -117,9 +117,11 @@ if own is not None:  # this browser has a sort of this study: continue it, or st
         if st.button(t("own_new", lang), key="own_new"):
             st.session_state["welcome_start_new"] = True
             st.rerun()
-elif st.button(t("start", lang), type="primary", key="start", on_click=_start, use_container_width=False):
+elif storage.click("start", st.button(t("start", lang), type="primary", key="start", use_container_width=False)):
+    _start()
     if flow.current_token():
         flow.go("consent", flow.current_token(), study.id)
+    flow.show_flash(lang)  # why the sort did not start (an invitation already used, the study closed)
 
 st.divider()
 st.subheader(t("resume_heading", lang))
@@ -127,7 +129,7 @@ with st.form("resume", border=False, enter_to_submit=True):
     code = st.text_input(t("resume_label", lang), key="resume_code_input",
                          max_chars=20, autocomplete="off")
     st.caption(t("resume_help", lang))
-    resumed = st.form_submit_button(t("resume_button", lang))
+    resumed = storage.click("resume_submit", st.form_submit_button(t("resume_button", lang), key="resume_submit"))
 if resumed:
     if not code.strip():
         st.error(t("resume_empty", lang))
@@ -141,8 +143,8 @@ if resumed:
                 st.error(t("resume_paused", lang))
         except ResumeCodeError:
             st.error(t("resume_wrong", lang))
-        except StorageBusyError:
-            st.error(t("error_busy", lang))
+        except StorageBusyError:  # the calm message; the code is checked once storage answers
+            storage.fault()
         else:
             flow.remember_token(session.token, session.state.study_id)
             st.session_state["resume_code"] = session.resume_code

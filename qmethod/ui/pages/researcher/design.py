@@ -9,7 +9,7 @@ import streamlit as st
 from qmethod import service
 from qmethod.errors import NotFoundError
 from qmethod.service import design
-from qmethod.ui import flow
+from qmethod.ui import flow, storage
 from qmethod.ui.components.qsort_grid import qsort_grid
 from qmethod.ui.i18n import GRID_KEYS, strings_for
 from qmethod.ui.researcher.auth import base_url, current_study, gate, page_path, run
@@ -72,13 +72,14 @@ if tab_st.open:
         lang = st.selectbox("Language of the texts below", langs, key="st_lang") if len(langs) > 1 else langs[0]
         current = "\n".join((s.get("text") or {}).get(lang, "") for s in d.get("statements") or [])
         with st.form("statements_text"):
-            text = st.text_area("Statements, one per line (numbering and bullets are removed)", value=current, height=260)
-            if st.form_submit_button("Use these statements", type="primary"):
+            text = st.text_area("Statements, one per line (numbering and bullets are removed)", value=current, height=260,
+                                key=f"st_text:{sid}:{lang}:{draft.updated_at.isoformat()}")
+            if storage.click("st_text_use", st.form_submit_button("Use these statements", type="primary", key="st_text_use")):
                 save(design.set_statements(d, design.statements_from_text(text), lang),
                      f"{len(design.statements_from_text(text))} statements saved.")
         with st.expander("Import statements from a file (.STA, .txt, .csv with a text column, HtmlQ statements.xml)"):
             up = st.file_uploader("Statement file", type=["sta", "txt", "csv", "xml"], key="st_file")
-            if up is not None and st.button("Import", key="st_import"):
+            if up is not None and storage.click("st_import", st.button("Import", key="st_import")):
                 texts = run(design.statements_from_file, up.getvalue(), up.name)
                 if texts is not None:
                     save(design.set_statements(d, texts, lang), f"{len(texts)} statements imported from {up.name}.")
@@ -87,7 +88,7 @@ if tab_st.open:
                 table = pd.DataFrame(design.statement_rows(d))
                 edited = st.data_editor(table, hide_index=True, num_rows="fixed", use_container_width=True,
                                         disabled=["id"], key="st_table")
-                if st.button("Save table", key="st_table_save"):
+                if storage.click("st_table_save", st.button("Save table", key="st_table_save")):
                     new = dict(d)
                     new["statements"] = [
                         {"id": r["id"], **({"category": r["category"]} if str(r["category"] or "").strip() else {}),
@@ -110,7 +111,7 @@ if tab_grid.open:
             # this number of statements is kept)
             top = c1.number_input("Columns from −k to +k, k =", min_value=1, max_value=6,
                                   value=design.suggested_range(n), key=f"grid_k_{n}")
-            if c2.button("Suggest a grid", type="primary", disabled=n < 3, key="grid_suggest"):
+            if storage.click("grid_suggest", c2.button("Suggest a grid", type="primary", disabled=n < 3, key="grid_suggest")):
                 s = run(design.suggest_columns, n, int(top))
                 if s is not None:
                     save(design.set_grid(d, s), "Grid suggested.")
@@ -118,7 +119,7 @@ if tab_grid.open:
                 df = pd.DataFrame({"column": [f"{'+' if k > 0 else ''}{k}" for k in counts], "cells": list(counts.values())})
                 edited = st.data_editor(df.set_index("column").T, use_container_width=True, key="grid_table")
                 free = st.toggle("Free distribution (the counts are only a suggested shape)", value=not forced, key="grid_free")
-                if st.button("Save grid", key="grid_save"):
+                if storage.click("grid_save", st.button("Save grid", key="grid_save")):
                     new_counts = {int(c.replace("+", "")): int(edited[c].iloc[0] or 0) for c in edited.columns}
                     save(design.set_grid(d, new_counts, forced=not free))
         with right:
@@ -153,7 +154,7 @@ if tab_text.open:
                 v["instruction"] = st.text_area(f"Instruction ({lg})", value=d["texts"].get("instruction", {}).get(lg, ""))
                 v["prompt"] = st.text_input(f"Comment prompt ({lg})", value=ps.get("prompt", {}).get(lg, ""))
                 v["thanks"] = st.text_area(f"Thank-you text ({lg})", value=d["texts"].get("thanks", {}).get(lg, ""))
-            if st.form_submit_button("Save texts", type="primary"):
+            if storage.click("texts_save", st.form_submit_button("Save texts", type="primary", key="texts_save")):
                 new = {**d, "study": dict(d["study"]), "texts": dict(d["texts"]), "consent": dict(d["consent"]),
                        "postsort": dict(ps)}
                 new["study"]["title"] = {lg: values[lg]["title"] for lg in langs}
@@ -181,7 +182,7 @@ if tab_q.open:
             column_config={"type": st.column_config.SelectboxColumn("type", options=["text", "number", "single", "multiple"],
                                                                     required=True, default="text"),
                            "required": st.column_config.CheckboxColumn("required", default=False)})
-        if st.button("Save questions", key="q_save"):
+        if storage.click("q_save", st.button("Save questions", key="q_save")):
             survey = run(design.survey_from_rows, edited_q.to_dict("records"), langs)
             if survey is not None:
                 save({**d, "survey": survey}, "Questions saved.")
@@ -240,18 +241,18 @@ if tab_pub.open:
         else:
             st.success("The design is complete and can be published.")
         c1, c2 = st.columns(2)
-        if c1.button("Publish" if info is None else "Publish changes", type="primary", disabled=bool(problems),
-                     key="publish"):
+        if storage.click("publish", c1.button("Publish" if info is None else "Publish changes", type="primary",
+                                              disabled=bool(problems), key="publish")):
             res = run(design.publish_draft, db, sid)
             if res is not None:
                 st.toast(f"Published (revision {res.revision}).", icon=":material/check:")
                 st.rerun()
         if info is not None:
             if info.is_open:
-                if c2.button("Close the study (no new participants)", key="close"):
+                if storage.click("close", c2.button("Close the study (no new participants)", key="close")):
                     if run(design.close_study, db, sid) is not None:
                         st.rerun()
-            elif c2.button("Reopen the study", key="reopen"):
+            elif storage.click("reopen", c2.button("Reopen the study", key="reopen")):
                 if run(design.reopen_study, db, sid) is not None:
                     st.rerun()
             link = design.participant_link(base_url(), sid)

@@ -1,0 +1,52 @@
+"""The Design page when a save meets a storage fault, in Debian's chromium: the researcher sees the
+calm message, and once storage is back the statements are saved without another click."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from qmethod.service import design as ds
+from tests.app_server import sqlite_write_lock
+
+from .conftest import login, no_exception, settle
+
+pytestmark = pytest.mark.browser
+
+
+def test_statements_saved_during_a_held_lock_are_stored_when_it_is_released(app, browser):
+    """Fails on the old code: the page said "... busy right now and this step was not saved" and never
+    tried again; the statements were stored only if the researcher clicked once more."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    login(page, app.url)
+    page.get_by_label("Study id (in the participant link)").fill("locked")
+    page.get_by_label("Title").fill("Låst")
+    page.get_by_role("button", name="Create study").click()
+    page.get_by_role("heading", name=re.compile("^Design")).wait_for()
+    settle(page)
+    with sqlite_write_lock(app):  # another process holds the write lock; reads go on
+        page.get_by_label(re.compile("^Statements, one per line")).fill("\n".join(f"Utsagn {i}" for i in range(1, 7)))
+        page.get_by_role("button", name="Use these statements").click()
+        page.get_by_text("cannot store anything just now").wait_for(timeout=30_000)
+        assert "not saved" not in page.inner_text("body")
+    # nothing clicked from here on
+    page.get_by_text("6 statements.").first.wait_for(timeout=40_000)
+    settle(page)
+    texts = [s["text"]["nb"] for s in ds.get_draft(app.db, "locked").definition["statements"]]
+    assert texts == [f"Utsagn {i}" for i in range(1, 7)]
+    page.get_by_text("cannot store anything just now").wait_for(state="detached", timeout=20_000)
+
+    # again, now with the statements table on the tab: a table being edited cannot be put back into
+    # Streamlit's session state, so it is not kept (putting it back broke the page once storage answered)
+    with sqlite_write_lock(app):
+        page.get_by_label(re.compile("^Statements, one per line")).fill("\n".join(f"Påstand {i}" for i in range(1, 8)))
+        page.get_by_role("button", name="Use these statements").click()
+        page.get_by_text("cannot store anything just now").wait_for(timeout=30_000)
+    page.get_by_text("7 statements.").first.wait_for(timeout=40_000)
+    settle(page)
+    no_exception(page)
+    texts = [s["text"]["nb"] for s in ds.get_draft(app.db, "locked").definition["statements"]]
+    assert texts == [f"Påstand {i}" for i in range(1, 8)]
+    context.close()
