@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from qmethod.ui.i18n import LANGUAGES, t
 
+from . import scripts
 from .buffered import whole_answer
 
 __all__ = ["LoadingText", "middleware", "page_language", "rewrite", "BOOT_PATH"]
@@ -76,6 +77,7 @@ def rewrite(document: str, lang: str) -> str:
     document = re.sub(r'(<script type="module")', f'<script defer src=".{BOOT_PATH}"></script>\n    \\1', document,
                       count=1)
     document = document.replace("</head>", _STYLE + "\n</head>", 1)
+    document = scripts.inline(document)
     return re.sub(r"(<body\b[^>]*>)", rf'\1<div id="qm-loading" role="status"><p>{loading}</p></div>', document,
                   count=1)
 
