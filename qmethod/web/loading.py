@@ -12,7 +12,9 @@ middleware writes into that document, before any script runs:
   browser opens at most six connections at a time): the tab icon is drawn from an emoji instead of
   fetched, and the 375 kB icon font, which
   Streamlit loads at start although no participant page shows an icon, is left until an icon is
-  really shown (``/_qmethod/boot.js``, a same-origin script that runs before Streamlit's own).
+  really shown (``/_qmethod/boot.js``, a same-origin script that runs before Streamlit's own);
+* the script files the first page needs, inside the document (:mod:`qmethod.web.scripts`), which
+  is then compressed once per distinct document (:func:`qmethod.web.compression.compressed`).
 
 Only ``text/html`` answers are changed; everything else passes through untouched.
 """
@@ -30,6 +32,7 @@ from qmethod.ui.i18n import LANGUAGES, t
 
 from . import scripts
 from .buffered import whole_answer
+from .compression import compressed
 
 __all__ = ["LoadingText", "middleware", "page_language", "rewrite", "BOOT_PATH"]
 
@@ -107,7 +110,11 @@ class LoadingText:
             return
         start, body = answer
         data = rewrite(body.decode("utf-8"), page_language(scope.get("query_string", b""))).encode("utf-8")
+        data, encoding = compressed(data, Headers(scope=scope).get("accept-encoding", ""))
         headers = MutableHeaders(raw=list(start.get("headers", [])))
+        if encoding:
+            headers["Content-Encoding"] = encoding
+            headers.add_vary_header("Accept-Encoding")
         headers["Content-Length"] = str(len(data))
         for name in ("etag", "last-modified"):  # the answer now depends on ?lang=
             if name in headers:

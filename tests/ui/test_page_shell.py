@@ -185,7 +185,7 @@ def test_no_streamlit_english_in_a_norwegian_study(app, browser, kind):
 @pytest.mark.parametrize("kind", ["phone", "desktop"])
 def test_loading_text_at_once_and_scripts_in_the_page(app, browser, kind):
     """While the app is still starting, the page already says "Laster …" (bokmål unless ?lang= says
-    otherwise); the page document arrives gzip-compressed and carries the script files the first
+    otherwise); the page document arrives brotli-compressed and carries the script files the first
     page needs, so the browser fetches none of them (each is a round trip on a slow line); the text
     goes once the app shows."""
     ctx, page = new_page(browser, kind)
@@ -205,7 +205,7 @@ def test_loading_text_at_once_and_scripts_in_the_page(app, browser, kind):
         assert page.evaluate("() => document.documentElement.lang") == "nb"
         page.get_by_role("button", name="Start", exact=True).wait_for()
         assert not loading.is_visible()
-        assert documents and documents[0].header_value("content-encoding") == "gzip"
+        assert documents and documents[0].header_value("content-encoding") == "br"
         assert scripts == []  # every script file of the first page came inside the document
         page.unroute(re.compile(r"/_stcore/health$"))
         page.goto(f"{app.url}/?study=ui-small&lang=en", wait_until="commit")

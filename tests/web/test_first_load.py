@@ -108,3 +108,19 @@ def test_page_document_carries_every_script_file_the_first_page_needs():
     assert 'rel="modulepreload"' not in page and f'src="./static/js/{entry}"' not in page
     assert page.index('id="qm-loading"') < page.index('id="qm-modules"')  # the text comes first
     assert f'<script type="module">import "./static/js/{entry}";</script>' in page
+
+
+def test_page_document_brotli_compressed_when_the_browser_takes_it(tmp_path):
+    """Browsers that take brotli get the page document brotli-compressed (smaller than gzip), the
+    same document as uncompressed, first at a fast setting and then at the smallest."""
+    import brotli
+
+    app = _app(tmp_path)
+    _, _, plain = _get(app, "/", "lang=en")
+    _, headers, first = _get(app, "/", "lang=en", accept_encoding="gzip, deflate, br, zstd")
+    assert headers["content-encoding"] == "br" and "Accept-Encoding" in headers["vary"]
+    assert brotli.decompress(first) == plain and int(headers["content-length"]) == len(first)
+    body, encoding = compression.compressed(plain, "br", background=False)  # the smallest setting
+    assert encoding == "br" and brotli.decompress(body) == plain
+    _, headers, later = _get(app, "/", "lang=en", accept_encoding="br")
+    assert brotli.decompress(later) == plain and len(later) <= len(first)
