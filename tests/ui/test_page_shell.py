@@ -186,8 +186,8 @@ def test_no_streamlit_english_in_a_norwegian_study(app, browser, kind):
 def test_loading_text_at_once_and_scripts_in_the_page(app, browser, kind):
     """While the app is still starting, the page already says "Laster …" (bokmål unless ?lang= says
     otherwise); the page document arrives brotli-compressed and carries the script files the first
-    page needs, so the browser fetches none of them (each is a round trip on a slow line); the text
-    goes once the app shows."""
+    page needs, so the browser fetches none of them (each is a round trip on a slow line); the files
+    it does fetch (style sheet, font) may be cached for good; the text goes once the app shows."""
     ctx, page = new_page(browser, kind)
     documents, scripts = [], []
     try:
@@ -198,6 +198,8 @@ def test_loading_text_at_once_and_scripts_in_the_page(app, browser, kind):
         page.route(re.compile(r"/_stcore/health$"), hold)
         page.on("response", lambda r: documents.append(r) if r.request.resource_type == "document" else None)
         page.on("request", lambda r: scripts.append(r.url) if re.search(r"^https?://.*/static/js/", r.url) else None)
+        static = []
+        page.on("response", lambda r: static.append(r) if "/static/" in r.url and r.status == 200 else None)
         page.goto(f"{app.url}/?study=ui-small", wait_until="commit")
         loading = page.locator("#qm-loading")
         loading.wait_for(state="visible", timeout=5000)
@@ -207,6 +209,7 @@ def test_loading_text_at_once_and_scripts_in_the_page(app, browser, kind):
         assert not loading.is_visible()
         assert documents and documents[0].header_value("content-encoding") == "br"
         assert scripts == []  # every script file of the first page came inside the document
+        assert static and all("immutable" in (r.header_value("cache-control") or "") for r in static)
         page.unroute(re.compile(r"/_stcore/health$"))
         page.goto(f"{app.url}/?study=ui-small&lang=en", wait_until="commit")
         page.locator("#qm-loading").wait_for(state="attached", timeout=5000)
