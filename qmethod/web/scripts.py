@@ -28,10 +28,12 @@ from pathlib import Path
 
 __all__ = ["FIRST_PAGE_ELEMENTS", "first_page_files", "inline", "static_js_dir"]
 
-#: Streamlit's element modules (file names without hash) that the participant's first page shows:
-#: the welcome page's text and buttons, the language choice, the resume-code field and the
-#: custom components (Streamlit imports each element's module when the element first arrives)
-FIRST_PAGE_ELEMENTS = ("Button", "ButtonGroup", "Html", "TextInput", "BidiComponent")
+#: Streamlit's modules (file names without hash) that a participant's first pages need, found by
+#: recording a real first load (Streamlit imports each element's module when the element first
+#: arrives): the welcome page's buttons, language choice, resume-code field, HTML and custom
+#: components, and the consent page's check box and HTML in Markdown (``rehype-raw``), which
+#: otherwise cost the consent page a chain of three round trips
+FIRST_PAGE_ELEMENTS = ("Button", "ButtonGroup", "Html", "TextInput", "BidiComponent", "Checkbox", "rehype-raw")
 
 _BASE = "@qm-base@"  # stands for the absolute address of Streamlit's ``static/js/`` in the browser
 _IMPORT = re.compile(r"""(\bfrom\s*|\bimport\s*\(?\s*)(["'`])\./([\w.\-]+\.js)\2""")
