@@ -124,3 +124,19 @@ def test_page_document_brotli_compressed_when_the_browser_takes_it(tmp_path):
     assert encoding == "br" and brotli.decompress(body) == plain
     _, headers, later = _get(app, "/", "lang=en", accept_encoding="br")
     assert brotli.decompress(later) == plain and len(later) <= len(first)
+
+
+def test_returning_browser_keeps_its_copy_of_the_page_document(tmp_path):
+    """The page document (with the script files, hundreds of kB) is sent with a validator; a browser
+    that asks again with it gets an empty 304 and keeps its copy; another language is another
+    document and comes whole."""
+    import brotli
+
+    app = _app(tmp_path)
+    status, headers, body = _get(app, "/", "study=x", accept_encoding="gzip, br")
+    assert status == 200 and body and headers["cache-control"] == "no-cache"
+    etag = headers["etag"]
+    status, again, body = _get(app, "/", "study=x", accept_encoding="gzip, br", if_none_match=etag)
+    assert status == 304 and body == b"" and again["etag"] == etag
+    status, _, body = _get(app, "/", "study=x&lang=en", accept_encoding="gzip, br", if_none_match=etag)
+    assert status == 200 and b"Loading" in brotli.decompress(body)
