@@ -103,6 +103,11 @@ class LoadingText:
                 (b"cache-control", b"public, max-age=86400")]})
             await send({"type": "http.response.body", "body": _BOOT_JS})
             return
+        request_headers = Headers(scope=scope)
+        # Streamlit gzips the page document itself at some addresses (``/consent`` ...), which would
+        # hide it from the rewrite: the inner app is asked for it uncompressed, we compress below
+        scope = dict(scope, headers=[(k, v) for k, v in scope["headers"] if k.lower() != b"accept-encoding"])
+
         def wanted(status: int, headers: Headers) -> bool:
             return status == 200 and "content-encoding" not in headers \
                 and headers.get("content-type", "").startswith("text/html")
@@ -111,7 +116,6 @@ class LoadingText:
         if answer is None:
             return
         start, body = answer
-        request_headers = Headers(scope=scope)
         data = rewrite(body.decode("utf-8"), page_language(scope.get("query_string", b""))).encode("utf-8")
         version = hashlib.sha256(data).hexdigest()[:20]
         data, encoding = compressed(data, request_headers.get("accept-encoding", ""))

@@ -21,8 +21,13 @@ DOCUMENT = ('<!DOCTYPE html><html lang="en"><head><title>Streamlit</title></head
 def _app(tmp_path):
     (tmp_path / "static").mkdir()
     (tmp_path / "static" / "index.abc123.js").write_bytes(BUNDLE)
+    def page_gzipped_by_the_app(request):  # as Streamlit answers at /consent and other pages
+        if "gzip" not in request.headers.get("accept-encoding", ""):
+            return HTMLResponse(DOCUMENT)
+        return HTMLResponse(gzip.compress(DOCUMENT.encode()), headers={"Content-Encoding": "gzip"})
+
     routes = [Mount("/static", StaticFiles(directory=tmp_path / "static")),
-              Route("/", lambda request: HTMLResponse(DOCUMENT))]
+              Route("/", lambda request: HTMLResponse(DOCUMENT)), Route("/consent", page_gzipped_by_the_app)]
     return Starlette(routes=routes, middleware=[*compression.middleware(), *loading.middleware()])
 
 
@@ -140,3 +145,16 @@ def test_returning_browser_keeps_its_copy_of_the_page_document(tmp_path):
     assert status == 304 and body == b"" and again["etag"] == etag
     status, _, body = _get(app, "/", "study=x&lang=en", accept_encoding="gzip, br", if_none_match=etag)
     assert status == 200 and b"Loading" in brotli.decompress(body)
+
+
+def test_every_page_address_gets_the_rewritten_document(tmp_path):
+    """Opening or reloading a later page (``/consent?...``) gives the same document with the
+    loading text, although the app would send that one gzip-compressed by itself."""
+    import brotli
+
+    app = _app(tmp_path)
+    _, headers, body = _get(app, "/consent", "study=x&p=ABC", accept_encoding="gzip, deflate, br, zstd")
+    assert headers["content-encoding"] == "br"
+    assert '<p>Laster …</p>' in brotli.decompress(body).decode()
+    _, headers, body = _get(app, "/consent", "study=x", accept_encoding="gzip")
+    assert headers["content-encoding"] == "gzip" and '<p>Laster …</p>' in gzip.decompress(body).decode()
