@@ -28,12 +28,14 @@ from pathlib import Path
 
 __all__ = ["FIRST_PAGE_ELEMENTS", "first_page_files", "inline", "static_js_dir"]
 
-#: Streamlit's modules (file names without hash) that a participant's first pages need, found by
-#: recording a real first load (Streamlit imports each element's module when the element first
-#: arrives): the welcome page's buttons, language choice, resume-code field, HTML and custom
-#: components, and the consent page's check box and HTML in Markdown (``rehype-raw``), which
-#: otherwise cost the consent page a chain of three round trips
-FIRST_PAGE_ELEMENTS = ("Button", "ButtonGroup", "Html", "TextInput", "BidiComponent", "Checkbox", "rehype-raw")
+#: Streamlit's modules (file names without hash) that the participant's pages need, found by
+#: recording real loads (Streamlit imports each element's module when the element first arrives;
+#: ``tests/ui/test_page_shell.py`` checks that no participant page fetches a script file): the
+#: welcome page's buttons, language choice, resume-code field, HTML and custom components, the
+#: consent page's check box and HTML in Markdown (``rehype-raw``; otherwise a chain of three round
+#: trips), the comment boxes and the survey's choices
+FIRST_PAGE_ELEMENTS = ("Button", "ButtonGroup", "Html", "TextInput", "BidiComponent", "Checkbox", "rehype-raw",
+                       "TextArea", "Radio")
 
 _BASE = "@qm-base@"  # stands for the absolute address of Streamlit's ``static/js/`` in the browser
 _IMPORT = re.compile(r"""(\bfrom\s*|\bimport\s*\(?\s*)(["'`])\./([\w.\-]+\.js)\2""")

@@ -182,6 +182,25 @@ def test_no_streamlit_english_in_a_norwegian_study(app, browser, kind):
 
 # ------------------------------------------------------------------ first load on a slow line
 
+def test_no_participant_page_fetches_a_script_file(app, browser):
+    """Each participant screen, opened by its address (a reload, a resume link) or reached by
+    Start, gets every script file it needs inside the page document: none is fetched (on a slow
+    line each would be a round trip, most of them one after another)."""
+    ctx, page = new_page(browser, "phone")
+    scripts: list[str] = []
+    page.on("request", lambda r: scripts.append(r.url) if re.search(r"^https?://.*/static/js/", r.url) else None)
+    try:
+        token = start_nb(page, app)
+        for stage, screen in [("consent", "consent"), ("presort", "presort"), ("grid", "grid"),
+                              ("comments", "comments"), ("survey", "survey"), ("done", "thanks")]:
+            advance(app, token, stage)
+            open_screen(page, app, screen, token, "ui-small")
+            page.wait_for_timeout(500)
+            assert scripts == [], (screen, scripts)
+    finally:
+        ctx.close()
+
+
 @pytest.mark.parametrize("kind", ["phone", "desktop"])
 def test_loading_text_at_once_and_scripts_in_the_page(app, browser, kind):
     """While the app is still starting, the page already says "Laster …" (bokmål unless ?lang= says
