@@ -21,6 +21,7 @@ Only ``text/html`` answers are changed; everything else passes through untouched
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import re
@@ -87,6 +88,14 @@ def rewrite(document: str, lang: str) -> str:
                   count=1)
 
 
+@functools.lru_cache(maxsize=8)
+def _document(original: bytes, lang: str) -> tuple[bytes, str]:
+    """The rewritten document (several MB with the script files) and a short hash of it, made once
+    per distinct document and language."""
+    data = rewrite(original.decode("utf-8"), lang).encode("utf-8")
+    return data, hashlib.sha256(data).hexdigest()[:20]
+
+
 class LoadingText:
     """Rewrite every whole ``200 text/html`` answer with :func:`rewrite`."""
 
@@ -116,8 +125,7 @@ class LoadingText:
         if answer is None:
             return
         start, body = answer
-        data = rewrite(body.decode("utf-8"), page_language(scope.get("query_string", b""))).encode("utf-8")
-        version = hashlib.sha256(data).hexdigest()[:20]
+        data, version = _document(body, page_language(scope.get("query_string", b"")))
         data, encoding = compressed(data, request_headers.get("accept-encoding", ""))
         headers = MutableHeaders(raw=list(start.get("headers", [])))
         for name in ("etag", "last-modified"):  # the answer now depends on ?lang=

@@ -16,6 +16,7 @@ inlined are fetched as before. The set is computed at server start from Streamli
 the entry module named by Streamlit's ``index.html`` and the elements of :data:`FIRST_PAGE_ELEMENTS`,
 each with everything it imports statically. A browser without import maps, a file missing in a new
 Streamlit version, or an element no longer found just loads the files from the server as before.
+A ``Content-Security-Policy`` with ``script-src`` must allow inline scripts and ``blob:``.
 """
 from __future__ import annotations
 
