@@ -12,12 +12,17 @@ middleware writes into that document, before any script runs:
   browser opens at most six connections at a time): the tab icon is drawn from an emoji instead of
   fetched, and the 375 kB icon font, which
   Streamlit loads at start although no participant page shows an icon, is left until an icon is
-  really shown (``/_qmethod/boot.js``, a same-origin script that runs before Streamlit's own).
+  really shown (``/_qmethod/boot.js``, a same-origin script that runs before Streamlit's own);
+* the script files the first page needs, inside the document (:mod:`qmethod.web.scripts`), which
+  is then compressed once per distinct document (:func:`qmethod.web.compression.compressed`) and
+  sent with an ``ETag``, so a returning browser keeps its copy after one round trip (``304``).
 
 Only ``text/html`` answers are changed; everything else passes through untouched.
 """
 from __future__ import annotations
 
+import functools
+import hashlib
 import html
 import re
 from urllib.parse import parse_qs
@@ -28,7 +33,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from qmethod.ui.i18n import LANGUAGES, t
 
+from . import scripts
 from .buffered import whole_answer
+from .compression import compressed
 
 __all__ = ["LoadingText", "middleware", "page_language", "rewrite", "BOOT_PATH"]
 
@@ -76,8 +83,17 @@ def rewrite(document: str, lang: str) -> str:
     document = re.sub(r'(<script type="module")', f'<script defer src=".{BOOT_PATH}"></script>\n    \\1', document,
                       count=1)
     document = document.replace("</head>", _STYLE + "\n</head>", 1)
+    document = scripts.inline(document)
     return re.sub(r"(<body\b[^>]*>)", rf'\1<div id="qm-loading" role="status"><p>{loading}</p></div>', document,
                   count=1)
+
+
+@functools.lru_cache(maxsize=8)
+def _document(original: bytes, lang: str) -> tuple[bytes, str]:
+    """The rewritten document (several MB with the script files) and a short hash of it, made once
+    per distinct document and language."""
+    data = rewrite(original.decode("utf-8"), lang).encode("utf-8")
+    return data, hashlib.sha256(data).hexdigest()[:20]
 
 
 class LoadingText:
@@ -96,6 +112,11 @@ class LoadingText:
                 (b"cache-control", b"public, max-age=86400")]})
             await send({"type": "http.response.body", "body": _BOOT_JS})
             return
+        request_headers = Headers(scope=scope)
+        # Streamlit gzips the page document itself at some addresses (``/consent`` ...), which would
+        # hide it from the rewrite: the inner app is asked for it uncompressed, we compress below
+        scope = dict(scope, headers=[(k, v) for k, v in scope["headers"] if k.lower() != b"accept-encoding"])
+
         def wanted(status: int, headers: Headers) -> bool:
             return status == 200 and "content-encoding" not in headers \
                 and headers.get("content-type", "").startswith("text/html")
@@ -104,12 +125,25 @@ class LoadingText:
         if answer is None:
             return
         start, body = answer
-        data = rewrite(body.decode("utf-8"), page_language(scope.get("query_string", b""))).encode("utf-8")
+        data, version = _document(body, page_language(scope.get("query_string", b"")))
+        data, encoding = compressed(data, request_headers.get("accept-encoding", ""))
         headers = MutableHeaders(raw=list(start.get("headers", [])))
-        headers["Content-Length"] = str(len(data))
         for name in ("etag", "last-modified"):  # the answer now depends on ?lang=
             if name in headers:
                 del headers[name]
+        # a returning browser asks "still this one?" and keeps its copy (about 440 kB): one round trip
+        headers["ETag"] = etag = f'W/"{version}-{encoding or "identity"}"'
+        headers["Cache-Control"] = "no-cache"
+        headers.add_vary_header("Accept-Encoding")
+        if etag in [tag.strip() for tag in request_headers.get("if-none-match", "").split(",")]:
+            del headers["content-type"]
+            headers["Content-Length"] = "0"
+            await send({**start, "status": 304, "headers": headers.raw})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        if encoding:
+            headers["Content-Encoding"] = encoding
+        headers["Content-Length"] = str(len(data))
         await send({**start, "headers": headers.raw})
         await send({"type": "http.response.body", "body": data})
 

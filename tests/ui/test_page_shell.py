@@ -182,29 +182,54 @@ def test_no_streamlit_english_in_a_norwegian_study(app, browser, kind):
 
 # ------------------------------------------------------------------ first load on a slow line
 
-@pytest.mark.parametrize("kind", ["phone", "desktop"])
-def test_loading_text_at_once_and_compressed_bundle(app, browser, kind):
-    """While the JavaScript is still on its way, the page already says "Laster …" (bokmål unless
-    ?lang= says otherwise); the main bundle arrives gzip-compressed; the text goes once the app shows."""
-    ctx, page = new_page(browser, kind)
-    bundles = []
+def test_no_participant_page_fetches_a_script_file(app, browser):
+    """Each participant screen, opened by its address (a reload, a resume link) or reached by
+    Start, gets every script file it needs inside the page document: none is fetched (on a slow
+    line each would be a round trip, most of them one after another)."""
+    ctx, page = new_page(browser, "phone")
+    scripts: list[str] = []
+    page.on("request", lambda r: scripts.append(r.url) if re.search(r"^https?://.*/static/js/", r.url) else None)
     try:
-        def hold(route):  # a slow line: the main bundle takes a while
+        token = start_nb(page, app)
+        for stage, screen in [("consent", "consent"), ("presort", "presort"), ("grid", "grid"),
+                              ("comments", "comments"), ("survey", "survey"), ("done", "thanks")]:
+            advance(app, token, stage)
+            open_screen(page, app, screen, token, "ui-small")
+            page.wait_for_timeout(500)
+            assert scripts == [], (screen, scripts)
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize("kind", ["phone", "desktop"])
+def test_loading_text_at_once_and_scripts_in_the_page(app, browser, kind):
+    """While the app is still starting, the page already says "Laster …" (bokmål unless ?lang= says
+    otherwise); the page document arrives brotli-compressed and carries the script files the first
+    page needs, so the browser fetches none of them (each is a round trip on a slow line); the files
+    it does fetch (style sheet, font) may be cached for good; the text goes once the app shows."""
+    ctx, page = new_page(browser, kind)
+    documents, scripts = [], []
+    try:
+        def hold(route):  # a slow line: the app's first answer takes a while
             page.wait_for_timeout(1500)
             route.continue_()
 
-        page.route(re.compile(r"/static/js/index\.[^/]+\.js$"), hold)
-        page.on("response", lambda r: bundles.append(r) if re.search(r"/static/js/index\.[^/]+\.js$", r.url) else None)
+        page.route(re.compile(r"/_stcore/health$"), hold)
+        page.on("response", lambda r: documents.append(r) if r.request.resource_type == "document" else None)
+        page.on("request", lambda r: scripts.append(r.url) if re.search(r"^https?://.*/static/js/", r.url) else None)
+        static = []
+        page.on("response", lambda r: static.append(r) if "/static/" in r.url and r.status == 200 else None)
         page.goto(f"{app.url}/?study=ui-small", wait_until="commit")
         loading = page.locator("#qm-loading")
-        loading.wait_for(state="visible", timeout=1000)
+        loading.wait_for(state="visible", timeout=5000)
         assert loading.inner_text() == "Laster …"
         assert page.evaluate("() => document.documentElement.lang") == "nb"
         page.get_by_role("button", name="Start", exact=True).wait_for()
         assert not loading.is_visible()
-        assert bundles and bundles[0].header_value("content-encoding") == "gzip"
-        assert "immutable" in (bundles[0].header_value("cache-control") or "")
-        page.unroute(re.compile(r"/static/js/index\.[^/]+\.js$"))
+        assert documents and documents[0].header_value("content-encoding") == "br"
+        assert scripts == []  # every script file of the first page came inside the document
+        assert static and all("immutable" in (r.header_value("cache-control") or "") for r in static)
+        page.unroute(re.compile(r"/_stcore/health$"))
         page.goto(f"{app.url}/?study=ui-small&lang=en", wait_until="commit")
         page.locator("#qm-loading").wait_for(state="attached", timeout=5000)
         assert page.locator("#qm-loading").inner_text() == "Loading …"

@@ -21,8 +21,13 @@ DOCUMENT = ('<!DOCTYPE html><html lang="en"><head><title>Streamlit</title></head
 def _app(tmp_path):
     (tmp_path / "static").mkdir()
     (tmp_path / "static" / "index.abc123.js").write_bytes(BUNDLE)
+    def page_gzipped_by_the_app(request):  # as Streamlit answers at /consent and other pages
+        if "gzip" not in request.headers.get("accept-encoding", ""):
+            return HTMLResponse(DOCUMENT)
+        return HTMLResponse(gzip.compress(DOCUMENT.encode()), headers={"Content-Encoding": "gzip"})
+
     routes = [Mount("/static", StaticFiles(directory=tmp_path / "static")),
-              Route("/", lambda request: HTMLResponse(DOCUMENT))]
+              Route("/", lambda request: HTMLResponse(DOCUMENT)), Route("/consent", page_gzipped_by_the_app)]
     return Starlette(routes=routes, middleware=[*compression.middleware(), *loading.middleware()])
 
 
@@ -80,3 +85,76 @@ def test_page_document_gets_the_loading_text_in_the_asked_language(tmp_path):
     assert "<p>Loading …</p>" in page and '<html lang="en">' in page
     _, _, body = _get(app, "/", "lang=xx")
     assert "<p>Laster …</p>" in body.decode()
+
+
+def test_page_document_carries_every_script_file_the_first_page_needs():
+    """Streamlit's real page document: its entry module and every file it announces, and the modules
+    of the elements the first page shows, are inside the document; every file one of them imports
+    is inside too or exists on the server; no script is announced for fetching any more."""
+    import json
+    import re
+
+    from qmethod.web import scripts
+
+    folder = scripts.static_js_dir()
+    original = (folder.parents[1] / "index.html").read_text("utf-8")
+    announced = re.findall(r'href="\./static/js/([\w.\-]+\.js)"', original)
+    entry = re.search(r'src="\./static/js/([\w.\-]+\.js)"', original).group(1)
+    page = loading.rewrite(original, "nb")
+    inside = json.loads(re.search(r'<script type="application/json" id="qm-modules">(.*?)</script>', page,
+                                  re.S).group(1))
+    assert {entry, *announced} <= set(inside)
+    for element in scripts.FIRST_PAGE_ELEMENTS:  # a Streamlit upgrade that renames one fails here
+        assert any(re.fullmatch(element + r"\.[\w\-]{8}\.js", name) for name in inside), element
+    for name, source in inside.items():
+        assert "./" + name not in source and "import.meta.url" not in source
+        for imported in re.findall(r'["\'`]@qm-base@([\w.\-]+\.js)["\'`]', source):
+            assert imported in inside or (folder / imported).is_file(), (name, imported)
+    assert 'rel="modulepreload"' not in page and f'src="./static/js/{entry}"' not in page
+    assert page.index('id="qm-loading"') < page.index('id="qm-modules"')  # the text comes first
+    assert f'<script type="module">import "./static/js/{entry}";</script>' in page
+
+
+def test_page_document_brotli_compressed_when_the_browser_takes_it(tmp_path):
+    """Browsers that take brotli get the page document brotli-compressed (smaller than gzip), the
+    same document as uncompressed, first at a fast setting and then at the smallest."""
+    import brotli
+
+    app = _app(tmp_path)
+    _, _, plain = _get(app, "/", "lang=en")
+    _, headers, first = _get(app, "/", "lang=en", accept_encoding="gzip, deflate, br, zstd")
+    assert headers["content-encoding"] == "br" and "Accept-Encoding" in headers["vary"]
+    assert brotli.decompress(first) == plain and int(headers["content-length"]) == len(first)
+    body, encoding = compression.compressed(plain, "br", background=False)  # the smallest setting
+    assert encoding == "br" and brotli.decompress(body) == plain
+    _, headers, later = _get(app, "/", "lang=en", accept_encoding="br")
+    assert brotli.decompress(later) == plain and len(later) <= len(first)
+
+
+def test_returning_browser_keeps_its_copy_of_the_page_document(tmp_path):
+    """The page document (with the script files, hundreds of kB) is sent with a validator; a browser
+    that asks again with it gets an empty 304 and keeps its copy; another language is another
+    document and comes whole."""
+    import brotli
+
+    app = _app(tmp_path)
+    status, headers, body = _get(app, "/", "study=x", accept_encoding="gzip, br")
+    assert status == 200 and body and headers["cache-control"] == "no-cache"
+    etag = headers["etag"]
+    status, again, body = _get(app, "/", "study=x", accept_encoding="gzip, br", if_none_match=etag)
+    assert status == 304 and body == b"" and again["etag"] == etag
+    status, _, body = _get(app, "/", "study=x&lang=en", accept_encoding="gzip, br", if_none_match=etag)
+    assert status == 200 and b"Loading" in brotli.decompress(body)
+
+
+def test_every_page_address_gets_the_rewritten_document(tmp_path):
+    """Opening or reloading a later page (``/consent?...``) gives the same document with the
+    loading text, although the app would send that one gzip-compressed by itself."""
+    import brotli
+
+    app = _app(tmp_path)
+    _, headers, body = _get(app, "/consent", "study=x&p=ABC", accept_encoding="gzip, deflate, br, zstd")
+    assert headers["content-encoding"] == "br"
+    assert '<p>Laster …</p>' in brotli.decompress(body).decode()
+    _, headers, body = _get(app, "/consent", "study=x", accept_encoding="gzip")
+    assert headers["content-encoding"] == "gzip" and '<p>Laster …</p>' in gzip.decompress(body).decode()
