@@ -257,3 +257,55 @@ def test_a_sheet_of_a_conditions_study_is_saved_under_the_chosen_condition(app, 
     assert list(sv.completed_sorts(app.db, "conditions", condition="ideal").sorts.columns) == ["P001-ideal"]
     both = sv.completed_sorts(app.db, "conditions").participants
     assert list(both["person"]) == ["P001", "P001"] and list(both["age"]) == [40, 40]
+
+
+def _keyboard_sheet(page, study, sheet, code: str) -> None:
+    """From the focused first column: the columns with Tab after each, the code, then Tab on to Save
+    (answering the required question on the way) and Enter; wait for the saved code. Keys only."""
+    for col in study.grid.columns:
+        page.keyboard.type(" ".join(map(str, sheet[col.score])))
+        page.keyboard.press("Tab")
+    page.get_by_text(f"All {len(study.statements)} cards are placed").wait_for()
+    settle(page)
+    assert _focused(page) == "Participant's code (from the sheet)"
+    page.keyboard.type(code)
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        settle(page)
+        now = _focused(page)
+        assert now != "BODY", "the keyboard focus was lost"
+        if now.startswith("Hvilken erfaring har du først og fremst?"):
+            page.keyboard.type("Som bruker")
+            page.keyboard.press("Enter")
+            settle(page)
+        if now == "Save the sort":
+            break
+    assert _focused(page) == "Save the sort"
+    page.keyboard.press("Enter")
+    page.get_by_text(f"Saved as participant {code}").wait_for()
+    settle(page)
+    no_exception(page)
+
+
+def test_two_sheets_typed_one_after_the_other_by_keyboard_are_both_stored_as_typed(app, browser):
+    """After Save the focus is in the first column of the empty form, and typing the next sheet with
+    Tab keeps every number in its own column (the page's redraws do not move the focus)."""
+    sv.publish_study_file(app.db, DEMO)
+    study = load_study(DEMO)
+    n = len(study.statements)
+    first = _sheet(study, range(1, n + 1))
+    second = _sheet(study, [*range(2, n + 1, 2), *range(1, n + 1, 2)])  # columns of equal size differ too
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(30_000)
+    _open(page, app, "brukermedvirkning")
+    label = f"{study.grid.columns[0].score:+d} ({study.grid.columns[0].count})"
+    page.get_by_label(label).focus()  # the one click a researcher makes
+    _keyboard_sheet(page, study, first, "TWO-1")
+    page.wait_for_function(f"() => document.activeElement && document.activeElement.getAttribute('aria-label') === {label!r}",
+                           timeout=10_000)
+    _keyboard_sheet(page, study, second, "TWO-2")
+    done = sv.completed_sorts(app.db, study.id)
+    ids = study.statement_ids
+    for code, sheet in (("TWO-1", first), ("TWO-2", second)):
+        for score, cards in sheet.items():
+            assert [done.sorts.loc[ids[c - 1], code] for c in cards] == [score] * len(cards), (code, score)

@@ -62,14 +62,22 @@ if f2.button("Start a facilitated sort", icon=":material/tablet:", key="paper_fa
     run(flow.start_facilitated, sid, user.username, fac_lang)
 
 st.subheader("3. Type in a score sheet")
-if saved := st.session_state.pop("paper_saved", None):
-    st.success(f"Saved as participant {saved}. It is part of the study's completed sorts.", icon=":material/check:")
+form = st.session_state.setdefault("paper_form", 0)  # a new number clears the fields after a save
+grid = study.grid.columns
+with st.container():  # always there, so the message coming and going does not move the fields after it
+    if saved := st.session_state.get("paper_saved"):
+        st.success(f"Saved as participant {saved}. It is part of the study's completed sorts.", icon=":material/check:")
+    if st.session_state.pop("paper_focus", False):  # right after a save: on to the next sheet's first column
+        first = f"paper_{form}_{grid[0].score}"
+        st.html(f"""<script>(() => {{ let tries = 0; const go = () => {{
+            const e = document.querySelector('.st-key-{first} input');
+            if (e) {{ e.focus(); return; }}
+            if (++tries < 50) setTimeout(go, 100); }}; go(); }})();</script>""",
+                unsafe_allow_javascript=True, width="content")
 n = len(study.statements)
 st.caption(f"Type the card numbers (1 to {n}) written in each column, separated by spaces. Tab moves to "
            "the next column; each column is checked when you leave it.")
-form = st.session_state.setdefault("paper_form", 0)  # a new number clears the fields after a save
 lang = study.default_language
-grid = study.grid.columns
 # As many fields a row as show the fullest column's numbers whole (about 8 px a character on about
 # 800 px at 1280 px wide), in rows of equal length: -4 -3 -2 / -1 0 +1 / +2 +3 +4 for 34 cards.
 widest = max(c.count for c in grid) * (len(str(n)) + 1)
@@ -157,4 +165,5 @@ if st.button("Save the sort", type="primary", disabled=not check.ok or code_prob
     if state is not None:
         st.session_state["paper_form"] = form + 1
         st.session_state["paper_saved"] = state.participant
+        st.session_state["paper_focus"] = True
         st.rerun()
