@@ -115,8 +115,14 @@ def sheet_code(study: Study, code: str | None, condition: str | None = None) -> 
     ending the code, or no condition in a study with conditions.
     """
     code = (code or "").strip() or None
-    if code is not None and (any(ord(ch) < 32 for ch in code) or len(code) > MAX_CODE_LENGTH):
-        raise StudyError(f"The participant code must be one line of at most {MAX_CODE_LENGTH} characters.")
+    if code is not None and any(ord(ch) < 32 for ch in code):
+        raise StudyError("The participant code must be one line.")
+    if code is not None and len(code) > MAX_CODE_LENGTH:
+        raise StudyError(f"The participant code {code[:MAX_CODE_LENGTH]}... is {len(code)} characters long; a code "
+                         f"has at most {MAX_CODE_LENGTH} characters. Shorten it (nothing is cut off by itself).")
+    if code is not None and any(ch.isspace() for ch in code):
+        raise StudyError(f"The participant code {code!r} holds a space; codes have none (write "
+                         f"{''.join(code.split())!r} if that is the code on the sheet).")
     ids = study.condition_ids
     if not ids:
         if condition is not None:
@@ -124,13 +130,20 @@ def sheet_code(study: Study, code: str | None, condition: str | None = None) -> 
         return code, None
     if condition is not None and condition not in ids:
         raise StudyError(f"Study {study.id!r} has no condition {condition!r}; its conditions are {', '.join(ids)}.")
-    ending = next((c for c in ids if code is not None and code.endswith(f"-{c}") and len(code) > len(c) + 1), None)
+    # the ending matches whatever its case (p01-NOW), and is stored in the study's spelling (p01-now)
+    ending = next((c for c in ids if code is not None and code.lower().endswith(f"-{c.lower()}")
+                   and len(code) > len(c) + 1), None)
     if ending is not None:
         if condition is not None and condition != ending:
             raise StudyError(f"The code {code!r} ends with condition {ending!r}, but condition {condition!r} "
                              "is chosen; choose one of them.")
-        return code, ending
+        return code[: len(code) - len(ending)] + ending, ending
     if condition is None:
+        head, dash, tail = (code or "").rpartition("-")
+        if dash and head and tail and not tail.isdigit():
+            raise StudyError(f"The code ends with {tail!r}, which is not a condition of this study; its conditions "
+                             f"are {', '.join(ids)}. End the code with one of them (for example {head}-{ids[-1]}) "
+                             "or choose the condition.")
         raise StudyError(f"Choose the condition of instruction the sheet was sorted under ({', '.join(ids)}), "
                          f"or end the code with it (for example P001-{ids[-1]}).")
     if code is not None and len(code) + len(condition) + 1 > MAX_CODE_LENGTH:

@@ -55,3 +55,27 @@ def test_the_sheet_code_gives_the_condition_or_takes_the_chosen_one():
 def test_a_sheet_code_that_cannot_be_stored_is_named(study, code, condition, message):
     with pytest.raises(StudyError, match=message.replace("(", r"\(").replace(")", r"\)")):
         sheet_code(study, code, condition)
+
+
+def test_a_code_with_a_space_is_refused_not_taken_as_another_person():
+    with pytest.raises(StudyError, match="holds a space; codes have none \\(write 'P01-now'"):
+        sheet_code(COND, "P01 -now")
+    with pytest.raises(StudyError, match="holds a space"):
+        sheet_code(MINI, "GR 07")
+
+
+def test_the_condition_ending_matches_in_any_case_and_is_stored_in_the_studys_spelling():
+    assert sheet_code(COND, "p01-NOW") == ("p01-now", "now")
+    assert sheet_code(COND, "P01-Ideal", "ideal") == ("P01-ideal", "ideal")
+
+
+def test_an_ending_that_is_no_condition_is_named_with_the_studys_conditions():
+    with pytest.raises(StudyError, match="ends with 'then', which is not a condition of this study; its conditions "
+                                         "are now, ideal"):
+        sheet_code(COND, "P02-then")
+    assert sheet_code(COND, "P02-then", "now") == ("P02-then-now", "now")  # chosen: the ending is the code's own
+
+
+def test_a_code_one_character_too_long_is_refused_with_its_length_not_cut():
+    with pytest.raises(StudyError, match="is 33 characters long; a code has at most 32 characters"):
+        sheet_code(MINI, "x" * 33)
