@@ -15,9 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..errors import StudyError
-from .model import Study
+from .model import Study, text_in
 
-__all__ = ["PaperCheck", "parse_numbers", "check_paper_sort", "paper_columns", "sheet_code", "MAX_CODE_LENGTH"]
+__all__ = ["PaperCheck", "parse_numbers", "check_paper_sort", "paper_columns", "sheet_code", "unanswered", "MAX_CODE_LENGTH"]
 
 #: The longest participant code a sort is stored under (condition included).
 MAX_CODE_LENGTH = 32
@@ -150,3 +150,15 @@ def sheet_code(study: Study, code: str | None, condition: str | None = None) -> 
         raise StudyError(f"The participant code must be one line of at most "
                          f"{MAX_CODE_LENGTH - len(condition) - 1} characters (the condition is added to it).")
     return (f"{code}-{condition}" if code is not None else None), condition
+
+
+def unanswered(study: Study, answers: Mapping[str, object], language: str | None = None) -> list[str]:
+    """The required survey questions of ``study`` without an answer in ``answers`` (``{question id:
+    value}``; ``None``, ``""`` and ``[]`` are no answer), each as a sentence naming the question by its
+    text in ``language`` (default the study's) and saying what to do."""
+    lang = language or study.default_language
+    return [f"The question “{text_in(q.text, lang, study.default_language)}” is required: type the answer from "
+            "the sheet. If the participant left it empty, the sheet cannot be saved as the study stands (the "
+            "study has no 'not answered' option); make the question optional in the study and publish it again "
+            "to enter the sheet without it."
+            for q in study.survey if q.required and answers.get(q.id) in (None, "", [])]

@@ -7,7 +7,7 @@ import pytest
 
 from qmethod.errors import StudyError
 from qmethod.study import load_study
-from qmethod.study.paper import check_paper_sort, parse_numbers, sheet_code
+from qmethod.study.paper import check_paper_sort, parse_numbers, sheet_code, unanswered
 
 MINI = load_study(Path(__file__).parents[1] / "data" / "studies" / "mini")
 COND = load_study(Path(__file__).parents[1] / "data" / "studies" / "conditions")
@@ -79,3 +79,10 @@ def test_an_ending_that_is_no_condition_is_named_with_the_studys_conditions():
 def test_a_code_one_character_too_long_is_refused_with_its_length_not_cut():
     with pytest.raises(StudyError, match="is 33 characters long; a code has at most 32 characters"):
         sheet_code(MINI, "x" * 33)
+
+
+def test_a_required_question_without_an_answer_is_named_by_its_text_with_what_to_do():
+    [message] = unanswered(COND, {"age": None, "role": None}, "en")
+    assert message.startswith("The question “Age” is required: type the answer from the sheet.")
+    assert "make the question optional in the study" in message
+    assert unanswered(COND, {"age": 40, "role": None}) == []

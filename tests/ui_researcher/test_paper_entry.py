@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from qmethod import service as sv
+from qmethod.service.paper import enter_paper_sort
 from qmethod.study import load_study
 
 from .conftest import ADMIN_PASSWORD, no_exception, open_paper_sorts, settle, shot
@@ -309,3 +310,46 @@ def test_two_sheets_typed_one_after_the_other_by_keyboard_are_both_stored_as_typ
     for code, sheet in (("TWO-1", first), ("TWO-2", second)):
         for score, cards in sheet.items():
             assert [done.sorts.loc[ids[c - 1], code] for c in cards] == [score] * len(cards), (code, score)
+
+
+def test_a_taken_code_a_too_long_code_and_an_empty_required_question_are_named_before_save(app, browser):
+    sv.publish_study_file(app.db, COND)
+    study = load_study(COND)
+    sheet = _sheet(study, range(1, 7))
+    enter_paper_sort(app.db, "conditions", sheet, researcher="admin", code="TAKEN-now",
+                        comments={sheet[-2][0]: "uenig", sheet[2][0]: "enig"})
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(30_000)
+    _open(page, app, "conditions")
+    _type_sheet(page, study, sheet)
+    save = page.get_by_role("button", name="Save the sort")
+    code = page.get_by_label("Participant's code (from the sheet)")
+    code.fill("TAKEN-now")
+    page.keyboard.press("Tab")
+    settle(page)
+    page.get_by_text("The study already has a sort with the code 'TAKEN-now'; check the code on the sheet.").wait_for()
+    assert save.is_disabled()
+
+    code.fill("x" * 29 + "-now")  # 33 characters: named, not cut to 32
+    page.keyboard.press("Tab")
+    settle(page)
+    page.get_by_text("is 33 characters long; a code has at most 32 characters").wait_for()
+    assert code.input_value() == "x" * 29 + "-now" and save.is_disabled()
+
+    code.fill("R1-ideal")  # the last condition: the survey comes with it, and "Alder" is required
+    page.keyboard.press("Tab")
+    settle(page)
+    page.get_by_label("Comments written on the cards (one per line: card number, colon, comment)").fill(
+        f"{sheet[-2][0]}: uenig\n{sheet[2][0]}: enig")
+    page.keyboard.press("Tab")
+    settle(page)
+    page.get_by_text("The question “Alder” is required: type the answer from the sheet.").wait_for()
+    assert save.is_disabled()
+    page.get_by_label("Alder *").fill("40")
+    page.keyboard.press("Tab")
+    settle(page)
+    assert page.get_by_text("The question “Alder” is required").count() == 0
+    save.click()
+    page.get_by_text("Saved as participant R1-ideal").wait_for()
+    no_exception(page)
+

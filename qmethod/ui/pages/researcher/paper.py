@@ -19,8 +19,8 @@ from qmethod.errors import StudyError
 from qmethod.io.paper import print_pack
 from qmethod.service import statement_pictures
 from qmethod.service.design import participant_link
-from qmethod.service.paper import SOURCES, enter_paper_sort
-from qmethod.study.paper import MAX_CODE_LENGTH, check_paper_sort, parse_numbers, sheet_code
+from qmethod.service.paper import SOURCES, check_sheet_code, enter_paper_sort
+from qmethod.study.paper import check_paper_sort, parse_numbers, unanswered
 from qmethod.ui import flow
 from qmethod.ui.text import plain
 from qmethod.ui.researcher.auth import base_url, choose_published_study, gate, run
@@ -102,7 +102,7 @@ with st.container():
 
 c1, c4, c2, c3 = st.columns([3, 2, 2, 2]) if study.conditions else (lambda a, b, c: (a, None, b, c))(
     *st.columns([3, 2, 2]))
-code = c1.text_input("Participant's code (from the sheet)", key=f"paper_{form}_code", max_chars=MAX_CODE_LENGTH)
+code = c1.text_input("Participant's code (from the sheet)", key=f"paper_{form}_code")  # no max_chars: a long code is named, never cut
 condition = None
 if c4 is not None:  # next to the code: the code's ending (P001-now) can give the condition instead
     condition = c4.selectbox("Condition of instruction", study.condition_ids, index=None, key=f"paper_{form}_cond",
@@ -113,7 +113,7 @@ language = c3.selectbox("Participant's language", study.languages, format_func=l
                         key=f"paper_{form}_lang")
 code_problem, cond = None, None
 try:
-    stored, cond = sheet_code(study, code, condition)
+    stored, cond = check_sheet_code(db, sid, code, condition)  # a code already stored is named at once
 except StudyError as exc:
     code_problem = str(exc)
 with st.container():
@@ -146,6 +146,8 @@ with st.container():
                 answers[q.id] = st.text_input(label, key=key, max_chars=q.max_length)
         answers = {k: (int(v) if isinstance(v, float) and v.is_integer() else v) for k, v in answers.items()}
 
+missing_answers = unanswered(study, answers, lang) if answers else []  # (only the questions asked)
+
 comments: dict[int, str] = {}
 if study.postsort.enabled:
     text = st.text_area("Comments written on the cards (one per line: card number, colon, comment)",
@@ -158,7 +160,11 @@ if study.postsort.enabled:
             elif line.strip():
                 st.warning(f"This line is not 'card number: comment': {line[:80]}")
 
-if st.button("Save the sort", type="primary", disabled=not check.ok or code_problem is not None,
+with st.container():
+    if missing_answers and (any(typed.values()) or code.strip()):
+        st.warning("\n".join(f"- {plain(m)}" for m in missing_answers), icon=":material/warning:")
+
+if st.button("Save the sort", type="primary", disabled=not check.ok or code_problem is not None or bool(missing_answers),
              key=f"paper_{form}_save"):
     state = run(enter_paper_sort, db, sid, typed, researcher=user.username, code=code.strip() or None,
                 answers=answers, comments=comments, language=language, source=source, condition=condition)
