@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..errors import StudyError
 from .model import Study, text_in
@@ -29,17 +29,31 @@ _SEPARATORS = re.compile(r"[\s,;.]+")
 class PaperCheck:
     """The result of checking a paper sort.
 
-    ``problems`` are sentences, one per fault (empty when the sort can be saved); ``missing`` are the
+    ``problems`` are sentences, one per fault, in column order (empty when the sort can be saved);
+    ``columns`` the same sentences by the score of the column they are about; ``missing`` are the
     card numbers not yet placed; ``counts`` maps each score to the number of cards typed in it.
     """
 
     problems: tuple[str, ...]
     missing: tuple[int, ...]
     counts: dict[int, int]
+    columns: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def so_far(self, study: Study, columns: Mapping[int, Sequence[int | str]]) -> tuple[str, ...]:
+        """The problems of the columns typed into or passed (every column up to the last one holding
+        anything), in column order; the cards not placed only once every column is reached."""
+        scores = [c.score for c in study.grid.columns]
+        typed = [i for i, score in enumerate(scores) if columns.get(score)]
+        if not typed:
+            return ()
+        reached = scores[: typed[-1] + 1]
+        out = [p for p in self.problems if not any(p in ps for ps in self.columns.values())
+               and ("not placed yet" not in p or len(reached) == len(scores))]
+        return (*[p for score in reached for p in self.columns.get(score, ())], *out)
 
 
 def parse_numbers(text: str) -> list[int | str]:
@@ -64,32 +78,36 @@ def check_paper_sort(study: Study, columns: Mapping[int, Sequence[int | str]]) -
     unknown_scores = sorted(set(columns) - set(study.grid.scores))
     if unknown_scores:
         problems.append(f"The grid has no column {', '.join(map(str, unknown_scores))}.")
+    by_column: dict[int, list[str]] = {col.score: [] for col in study.grid.columns}
     for col in study.grid.columns:
         numbers = list(columns.get(col.score, ()))
         counts[col.score] = len(numbers)
         label = f"{col.score:+d}" if col.score else "0"
+        own = by_column[col.score]
         for v in numbers:
             if isinstance(v, str) or not 1 <= v <= n:
-                problems.append(f"Column {label}: {v!r} is not a card number (the cards are 1 to {n}).")
+                own.append(f"Column {label}: {v!r} is not a card number (the cards are 1 to {n}).")
                 continue
             if v in seen:
                 other = seen[v]
                 where = "twice in this column" if other == col.score else f"also in column {other:+d}" if other else "also in column 0"
-                problems.append(f"Column {label}: card {v} is {where}.")
+                own.append(f"Column {label}: card {v} is {where}.")
             else:
                 seen[v] = col.score
         if study.grid.forced and len(numbers) > col.count:
-            problems.append(f"Column {label} holds {col.count} cards, {len(numbers)} are typed.")
+            own.append(f"Column {label} holds {col.count} cards, {len(numbers)} are typed.")
     missing = tuple(i for i in range(1, n + 1) if i not in seen)
     if study.grid.forced:
         for col in study.grid.columns:
             if counts[col.score] < col.count and missing:
                 label = f"{col.score:+d}" if col.score else "0"
-                problems.append(f"Column {label} holds {col.count} cards, {counts[col.score]} are typed.")
+                by_column[col.score].append(f"Column {label} holds {col.count} cards, {counts[col.score]} are typed.")
+    problems += [p for col in study.grid.columns for p in by_column[col.score]]
     if missing:
         shown = ", ".join(map(str, missing[:12])) + (" ..." if len(missing) > 12 else "")
         problems.append(f"{len(missing)} card(s) not placed yet: {shown}.")
-    return PaperCheck(problems=tuple(problems), missing=missing, counts=counts)
+    return PaperCheck(problems=tuple(problems), missing=missing, counts=counts,
+                      columns={score: tuple(ps) for score, ps in by_column.items() if ps})
 
 
 def paper_columns(study: Study, columns: Mapping[int, Sequence[int | str]]) -> dict[int, list[str]]:

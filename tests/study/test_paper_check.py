@@ -86,3 +86,18 @@ def test_a_required_question_without_an_answer_is_named_by_its_text_with_what_to
     assert message.startswith("The question “Age” is required: type the answer from the sheet.")
     assert "make the question optional in the study" in message
     assert unanswered(COND, {"age": 40, "role": None}) == []
+
+
+def test_the_check_so_far_names_only_the_columns_reached_in_column_order():
+    typed = {-2: [6], -1: [6]}                       # two columns typed: card 6 twice, the rest not reached
+    check = check_paper_sort(MINI, typed)
+    assert check.so_far(MINI, typed) == ("Column -1: card 6 is also in column -2.",)
+    assert set(check.columns) == {-1, 0, 1, 2}         # every fault is kept by its column
+    typed = {-2: [], 0: [4, 3]}                       # column 0 typed: the columns before it are passed
+    assert check_paper_sort(MINI, typed).so_far(MINI, typed) == (
+        "Column -2 holds 1 cards, 0 are typed.", "Column -1 holds 1 cards, 0 are typed.")
+    typed = {-2: [6], -1: [5], 0: [4, 3], 1: [2], 2: []}  # the last column not reached yet: nothing to say
+    assert check_paper_sort(MINI, typed).so_far(MINI, typed) == ()
+    typed = {-2: [6], -1: [5], 0: [4, 3], 1: [], 2: [2]}  # every column reached: the card not placed too
+    assert check_paper_sort(MINI, typed).so_far(MINI, typed) == (
+        "Column +1 holds 1 cards, 0 are typed.", "1 card(s) not placed yet: 1.")

@@ -44,6 +44,7 @@ def _comment_and_save(page, sheet, code: str) -> None:
     settle(page)
     page.get_by_role("button", name="Save the sort").click()
     page.get_by_text(f"Saved as participant {code}").wait_for()
+    settle(page)
     no_exception(page)
 
 
@@ -64,6 +65,22 @@ def _focused(page) -> str:
         const label = e.getAttribute('aria-label') || (e.labels && e.labels[0] && e.labels[0].innerText)
             || e.innerText || e.tagName;
         return label.trim(); }""")
+
+
+def _tab_to_save(page) -> None:
+    """Tab on to Save, answering the demo study's required question on the way; keys only."""
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        settle(page)
+        now = _focused(page)
+        assert now != "BODY", "the keyboard focus was lost"
+        if now.startswith("Hvilken erfaring har du først og fremst?"):
+            page.keyboard.type("Som bruker")
+            page.keyboard.press("Enter")
+            settle(page)
+        if now == "Save the sort":
+            break
+    assert _focused(page) == "Save the sort"
 
 
 def test_a_34_card_sheet_typed_by_keyboard_only_becomes_a_completed_sort(app, browser):
@@ -178,18 +195,7 @@ def test_focus_stays_in_the_entry_when_the_last_column_completes_the_sheet(app, 
     _type_sheet(page, study, sheet)  # focused once (the one click a researcher makes), then keys only
     assert _focused(page) == "Participant's code (from the sheet)"
     page.keyboard.type("KB-01")
-    for _ in range(30):  # Tab on to Save, answering the required question on the way
-        page.keyboard.press("Tab")
-        settle(page)
-        now = _focused(page)
-        assert now != "BODY", "the keyboard focus was lost"
-        if now.startswith("Hvilken erfaring har du først og fremst?"):
-            page.keyboard.type("Som bruker")
-            page.keyboard.press("Enter")
-            settle(page)
-        if now == "Save the sort":
-            break
-    assert _focused(page) == "Save the sort"
+    _tab_to_save(page)
     page.keyboard.press("Enter")
     page.get_by_text("Saved as participant KB-01").wait_for()
     no_exception(page)
@@ -270,18 +276,7 @@ def _keyboard_sheet(page, study, sheet, code: str) -> None:
     settle(page)
     assert _focused(page) == "Participant's code (from the sheet)"
     page.keyboard.type(code)
-    for _ in range(30):
-        page.keyboard.press("Tab")
-        settle(page)
-        now = _focused(page)
-        assert now != "BODY", "the keyboard focus was lost"
-        if now.startswith("Hvilken erfaring har du først og fremst?"):
-            page.keyboard.type("Som bruker")
-            page.keyboard.press("Enter")
-            settle(page)
-        if now == "Save the sort":
-            break
-    assert _focused(page) == "Save the sort"
+    _tab_to_save(page)
     page.keyboard.press("Enter")
     page.get_by_text(f"Saved as participant {code}").wait_for()
     settle(page)
@@ -302,6 +297,7 @@ def test_two_sheets_typed_one_after_the_other_by_keyboard_are_both_stored_as_typ
     label = f"{study.grid.columns[0].score:+d} ({study.grid.columns[0].count})"
     page.get_by_label(label).focus()  # the one click a researcher makes
     _keyboard_sheet(page, study, first, "TWO-1")
+    assert page.get_by_label(label).count() == 1  # the new form's field only
     page.wait_for_function(f"() => document.activeElement && document.activeElement.getAttribute('aria-label') === {label!r}",
                            timeout=10_000)
     _keyboard_sheet(page, study, second, "TWO-2")
@@ -353,3 +349,27 @@ def test_a_taken_code_a_too_long_code_and_an_empty_required_question_are_named_b
     page.get_by_text("Saved as participant R1-ideal").wait_for()
     no_exception(page)
 
+
+def test_the_live_check_names_only_the_columns_typed_so_far_and_marks_the_faulty_field(app, browser):
+    sv.publish_study_file(app.db, DEMO)
+    study = load_study(DEMO)
+    cols = study.grid.columns
+    sheet = _sheet(study, range(1, len(study.statements) + 1))
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(30_000)
+    _open(page, app, "brukermedvirkning")
+    page.get_by_label(f"{cols[0].score:+d} ({cols[0].count})").focus()
+    page.keyboard.type(" ".join(map(str, sheet[cols[0].score])))
+    page.keyboard.press("Tab")
+    page.keyboard.type(" ".join(map(str, [sheet[cols[0].score][0], *sheet[cols[1].score][1:]])))  # a card twice
+    page.keyboard.press("Tab")
+    settle(page)
+    twice = sheet[cols[0].score][0]
+    page.get_by_text(f"Column {cols[1].score:+d}: card {twice} is also in column {cols[0].score:+d}.").wait_for()
+    check = page.get_by_test_id("stMarkdown").filter(has_text="is also in column").inner_text()
+    assert "holds" not in check and "not placed yet" not in check, check  # no column not yet reached
+    first = page.get_by_label(f"{cols[0].score:+d} ({cols[0].count})")
+    second = page.get_by_label(f"{cols[1].score:+d} ({cols[1].count})")
+    page.wait_for_function("e => e.getAttribute('aria-invalid') === 'true'", arg=second.element_handle())
+    assert first.get_attribute("aria-invalid") != "true"
+    no_exception(page)

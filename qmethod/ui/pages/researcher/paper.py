@@ -92,13 +92,25 @@ for start in range(0, len(grid), per_row):
         typed[col.score] = parse_numbers(text)
 check = check_paper_sort(study, typed)
 placed = n - len(check.missing)
+shown = check.so_far(study, typed)  # only the columns typed into or passed, in column order
+faulty = [f"paper_{form}_{score}" for score in check.columns if any(p in shown for p in check.columns[score])]
 with st.container():
     if any(typed.values()):
         if check.ok:
             st.success(f"All {n} cards are placed and every column holds the right number.", icon=":material/check:")
         else:
             st.progress(placed / n, text=f"{placed} of {n} cards placed")
-            st.markdown("\n".join(f"- {plain(p)}" for p in check.problems))
+            if shown:
+                st.markdown("\n".join(f"- {plain(p)}" for p in shown))
+with st.container():  # the faulty fields marked: a red frame, and aria-invalid for screen readers
+    st.html("<style>" + "".join(f".st-key-{k} [data-baseweb=input] {{border-color: #d1242f; border-width: 2px}}"
+                                for k in faulty) + "</style>"
+            + f"""<script>(() => {{ const bad = {faulty!r};
+                document.querySelectorAll('[class*="st-key-paper_{form}_"] input').forEach(e => {{
+                  const box = e.closest('[class*="st-key-paper_{form}_"]');
+                  const on = bad.some(k => box.classList.contains('st-key-' + k));
+                  if (on) e.setAttribute('aria-invalid', 'true'); else e.removeAttribute('aria-invalid'); }});
+                }})();</script>""", unsafe_allow_javascript=True, width="content")
 
 c1, c4, c2, c3 = st.columns([3, 2, 2, 2]) if study.conditions else (lambda a, b, c: (a, None, b, c))(
     *st.columns([3, 2, 2]))
