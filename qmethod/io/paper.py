@@ -221,8 +221,11 @@ def _score_sheet(pdf, study: Study, lang: str, t, font: str, clean, heading: str
             pdf.rect(x + 1.5, head_y + 14 + r * cell_h, col_w - 3, cell_h - 1.5)
     pdf.set_font(font, "", 11)
     pdf.set_xy(left, bottom + 1)
-    pdf.cell(width / 2, 6, clean(f"<- {t['disagree']}"))
-    pdf.cell(width / 2, 6, clean(f"{t['agree']} ->"), align="R")
+    # the study's own end labels in the sheet's language ("Minst lik meg" / "Mest lik meg"), else ours
+    low = _text(columns[0].label, lang) if columns[0].label else t["disagree"]
+    high = _text(columns[-1].label, lang) if columns[-1].label else t["agree"]
+    pdf.cell(width / 2, 6, clean(f"<- {low}"))
+    pdf.cell(width / 2, 6, clean(f"{high} ->"), align="R")
     del top
 
 

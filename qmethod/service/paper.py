@@ -26,7 +26,7 @@ from ..study.response import Response, apply
 from .participants import _startable, free_code, new_participant, state_of
 from .types import ParticipantState
 
-__all__ = ["SOURCES", "enter_paper_sort"]
+__all__ = ["SOURCES", "enter_paper_sort", "check_sheet_code"]
 
 #: How a sort entered by a researcher was made.
 SOURCES: dict[str, str] = {"paper": "from paper", "facilitated": "with the participant (facilitated)"}
@@ -149,6 +149,30 @@ def enter_paper_sort(db: Database, study_id: str, columns: Mapping[int, Sequence
             if attempt == 4:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def check_sheet_code(db: Database, study_id: str, code: str | None,
+                     condition: str | None = None) -> tuple[str | None, str | None]:
+    """The code and condition a sheet of ``study_id`` would be stored under, checked as
+    :func:`enter_paper_sort` checks them, before the sort is typed in full (the page's live check).
+
+    Returns ``(code or None, condition or None)`` as :func:`qmethod.study.paper.sheet_code` does.
+
+    Raises
+    ------
+    StudyError
+        Everything :func:`~qmethod.study.paper.sheet_code` refuses, and a code the study already has
+        (or a person still sorting online under the same code for another condition).
+    """
+    def read(session: Any) -> tuple[str | None, str | None]:
+        row = repo.study_row(session, study_id)
+        whole = repo.study_from_row(session, row)
+        stored, cond = sheet_code(whole, code, condition)
+        if stored is not None:
+            _person(session.connection(), whole, row.id, stored, cond)
+        return stored, cond
+
+    return db.read(read)
 
 
 def _person(conn: Connection, study: Study, sid: int, code: str, condition: str | None) -> int | None:

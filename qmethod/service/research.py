@@ -62,7 +62,8 @@ def participant_progress(db: Database, study_id: str) -> tuple[ParticipantProgre
                 placed=placed.get(p.id, 0), n_statements=len(study.statements), version=p.version,
                 consent_version=p.consent_version, created_at=p.created_at, updated_at=p.updated_at,
                 consented_at=p.consented_at, submitted_at=p.submitted_at,
-                facilitated_by=facilitated.get(p.id) or None,
+                facilitated_by=facilitated.get(p.id) or None, condition=p.condition,
+                person=p.code[: len(p.code) - len(p.condition) - 1] if p.condition else p.code,
             )
             for p in rows
         )

@@ -104,6 +104,11 @@ class ParticipantProgress:
     submitted_at: datetime | None
     #: the researcher who ran the sort together with the participant (a facilitated sort), else None
     facilitated_by: str | None = None
+    #: studies with conditions of instruction: the condition of this sort (else None)
+    condition: str | None = None
+    #: the person whose sort it is: the code without the condition (``P001`` for ``P001-now``; the
+    #: code itself in studies without conditions), one person for all their sorts
+    person: str = ""
 
 
 @dataclass(frozen=True)

@@ -116,3 +116,17 @@ def test_the_command_line_prints_a_picture_studys_pictures_from_its_folder(tmp_p
     assert main(["study", "print", str(PICTURES), "--out", str(out), "--parts", "cards"]) == 0
     assert "A red rectangle" not in _text(out.read_bytes(), tmp_path)[0]
     assert _card_colours(out.read_bytes(), tmp_path)[0][0] > 150
+
+
+def test_the_score_sheet_footer_says_the_studys_own_end_labels_in_its_language(tmp_path):
+    from dataclasses import replace
+
+    cols = list(DEMO.grid.columns)
+    cols[0] = replace(cols[0], label={"nb": "Minst lik meg", "en": "Least like me"})
+    cols[-1] = replace(cols[-1], label={"nb": "Mest lik meg", "en": "Most like me"})
+    study = replace(DEMO, grid=replace(DEMO.grid, columns=tuple(cols)))
+    [nb] = [p for p in _text(print_pack(study, parts=["score_sheet"]), tmp_path) if p.strip()]
+    assert "<- Minst lik meg" in nb and "Mest lik meg ->" in nb
+    assert "Mest uenig" not in nb and "Mest enig" not in nb
+    [en] = [p for p in _text(print_pack(study, language="en", parts=["score_sheet"]), tmp_path) if p.strip()]
+    assert "<- Least like me" in en and "Most like me ->" in en and "Most agree" not in en

@@ -152,3 +152,23 @@ def test_a_conditions_sheet_without_a_condition_or_with_two_is_refused_and_nothi
     assert sv.participant_progress(db, "conditions") == ()
     assert enter_paper_sort(db, "conditions", sheet, researcher="anna", condition="now",
                             comments=_comments(sheet)).participant == "P001-now"
+
+
+def test_the_live_code_check_names_a_code_already_stored_and_gives_the_stored_spelling(db, cond):
+    from qmethod.service.paper import check_sheet_code
+
+    assert check_sheet_code(db, "conditions", "p01-NOW") == ("p01-now", "now")
+    enter_paper_sort(db, "conditions", _sheet(cond, range(1, 7)), researcher="anna", code="P01-now",
+                     comments=_comments(_sheet(cond, range(1, 7))))
+    with pytest.raises(StudyError, match="already has a sort with the code 'P01-now'"):
+        check_sheet_code(db, "conditions", "P01-NOW")
+    assert check_sheet_code(db, "conditions", "P01-ideal") == ("P01-ideal", "ideal")  # the same person's next sheet
+
+
+def test_progress_names_each_sorts_person_and_condition(db, cond):
+    sheet = _sheet(cond, range(1, 7))
+    for code in ("P1-now", "P1-ideal"):
+        enter_paper_sort(db, "conditions", sheet, researcher="anna", code=code, comments=_comments(sheet),
+                         answers={"age": 40} if code.endswith("ideal") else None)
+    assert [(p.participant, p.person, p.condition) for p in sv.participant_progress(db, "conditions")] == [
+        ("P1-now", "P1", "now"), ("P1-ideal", "P1", "ideal")]

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from qmethod import service as sv
+from qmethod.service.paper import enter_paper_sort
 from qmethod.study import load_study
 
 from .conftest import ADMIN_PASSWORD, no_exception, open_paper_sorts, settle, shot
@@ -43,6 +44,7 @@ def _comment_and_save(page, sheet, code: str) -> None:
     settle(page)
     page.get_by_role("button", name="Save the sort").click()
     page.get_by_text(f"Saved as participant {code}").wait_for()
+    settle(page)
     no_exception(page)
 
 
@@ -63,6 +65,22 @@ def _focused(page) -> str:
         const label = e.getAttribute('aria-label') || (e.labels && e.labels[0] && e.labels[0].innerText)
             || e.innerText || e.tagName;
         return label.trim(); }""")
+
+
+def _tab_to_save(page) -> None:
+    """Tab on to Save, answering the demo study's required question on the way; keys only."""
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        settle(page)
+        now = _focused(page)
+        assert now != "BODY", "the keyboard focus was lost"
+        if now.startswith("Hvilken erfaring har du først og fremst?"):
+            page.keyboard.type("Som bruker")
+            page.keyboard.press("Enter")
+            settle(page)
+        if now == "Save the sort":
+            break
+    assert _focused(page) == "Save the sort"
 
 
 def test_a_34_card_sheet_typed_by_keyboard_only_becomes_a_completed_sort(app, browser):
@@ -177,18 +195,7 @@ def test_focus_stays_in_the_entry_when_the_last_column_completes_the_sheet(app, 
     _type_sheet(page, study, sheet)  # focused once (the one click a researcher makes), then keys only
     assert _focused(page) == "Participant's code (from the sheet)"
     page.keyboard.type("KB-01")
-    for _ in range(30):  # Tab on to Save, answering the required question on the way
-        page.keyboard.press("Tab")
-        settle(page)
-        now = _focused(page)
-        assert now != "BODY", "the keyboard focus was lost"
-        if now.startswith("Hvilken erfaring har du først og fremst?"):
-            page.keyboard.type("Som bruker")
-            page.keyboard.press("Enter")
-            settle(page)
-        if now == "Save the sort":
-            break
-    assert _focused(page) == "Save the sort"
+    _tab_to_save(page)
     page.keyboard.press("Enter")
     page.get_by_text("Saved as participant KB-01").wait_for()
     no_exception(page)
@@ -257,3 +264,112 @@ def test_a_sheet_of_a_conditions_study_is_saved_under_the_chosen_condition(app, 
     assert list(sv.completed_sorts(app.db, "conditions", condition="ideal").sorts.columns) == ["P001-ideal"]
     both = sv.completed_sorts(app.db, "conditions").participants
     assert list(both["person"]) == ["P001", "P001"] and list(both["age"]) == [40, 40]
+
+
+def _keyboard_sheet(page, study, sheet, code: str) -> None:
+    """From the focused first column: the columns with Tab after each, the code, then Tab on to Save
+    (answering the required question on the way) and Enter; wait for the saved code. Keys only."""
+    for col in study.grid.columns:
+        page.keyboard.type(" ".join(map(str, sheet[col.score])))
+        page.keyboard.press("Tab")
+    page.get_by_text(f"All {len(study.statements)} cards are placed").wait_for()
+    settle(page)
+    assert _focused(page) == "Participant's code (from the sheet)"
+    page.keyboard.type(code)
+    _tab_to_save(page)
+    page.keyboard.press("Enter")
+    page.get_by_text(f"Saved as participant {code}").wait_for()
+    settle(page)
+    no_exception(page)
+
+
+def test_two_sheets_typed_one_after_the_other_by_keyboard_are_both_stored_as_typed(app, browser):
+    """After Save the focus is in the first column of the empty form, and typing the next sheet with
+    Tab keeps every number in its own column (the page's redraws do not move the focus)."""
+    sv.publish_study_file(app.db, DEMO)
+    study = load_study(DEMO)
+    n = len(study.statements)
+    first = _sheet(study, range(1, n + 1))
+    second = _sheet(study, [*range(2, n + 1, 2), *range(1, n + 1, 2)])  # columns of equal size differ too
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(30_000)
+    _open(page, app, "brukermedvirkning")
+    label = f"{study.grid.columns[0].score:+d} ({study.grid.columns[0].count})"
+    page.get_by_label(label).focus()  # the one click a researcher makes
+    _keyboard_sheet(page, study, first, "TWO-1")
+    assert page.get_by_label(label).count() == 1  # the new form's field only
+    page.wait_for_function(f"() => document.activeElement && document.activeElement.getAttribute('aria-label') === {label!r}",
+                           timeout=10_000)
+    _keyboard_sheet(page, study, second, "TWO-2")
+    done = sv.completed_sorts(app.db, study.id)
+    ids = study.statement_ids
+    for code, sheet in (("TWO-1", first), ("TWO-2", second)):
+        for score, cards in sheet.items():
+            assert [done.sorts.loc[ids[c - 1], code] for c in cards] == [score] * len(cards), (code, score)
+
+
+def test_a_taken_code_a_too_long_code_and_an_empty_required_question_are_named_before_save(app, browser):
+    sv.publish_study_file(app.db, COND)
+    study = load_study(COND)
+    sheet = _sheet(study, range(1, 7))
+    enter_paper_sort(app.db, "conditions", sheet, researcher="admin", code="TAKEN-now",
+                        comments={sheet[-2][0]: "uenig", sheet[2][0]: "enig"})
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(30_000)
+    _open(page, app, "conditions")
+    _type_sheet(page, study, sheet)
+    save = page.get_by_role("button", name="Save the sort")
+    code = page.get_by_label("Participant's code (from the sheet)")
+    code.fill("TAKEN-now")
+    page.keyboard.press("Tab")
+    settle(page)
+    page.get_by_text("The study already has a sort with the code 'TAKEN-now'; check the code on the sheet.").wait_for()
+    assert save.is_disabled()
+
+    code.fill("x" * 29 + "-now")  # 33 characters: named, not cut to 32
+    page.keyboard.press("Tab")
+    settle(page)
+    page.get_by_text("is 33 characters long; a code has at most 32 characters").wait_for()
+    assert code.input_value() == "x" * 29 + "-now" and save.is_disabled()
+
+    code.fill("R1-ideal")  # the last condition: the survey comes with it, and "Alder" is required
+    page.keyboard.press("Tab")
+    settle(page)
+    page.get_by_label("Comments written on the cards (one per line: card number, colon, comment)").fill(
+        f"{sheet[-2][0]}: uenig\n{sheet[2][0]}: enig")
+    page.keyboard.press("Tab")
+    settle(page)
+    page.get_by_text("The question “Alder” is required: type the answer from the sheet.").wait_for()
+    assert save.is_disabled()
+    page.get_by_label("Alder *").fill("40")
+    page.keyboard.press("Tab")
+    settle(page)
+    assert page.get_by_text("The question “Alder” is required").count() == 0
+    save.click()
+    page.get_by_text("Saved as participant R1-ideal").wait_for()
+    no_exception(page)
+
+
+def test_the_live_check_names_only_the_columns_typed_so_far_and_marks_the_faulty_field(app, browser):
+    sv.publish_study_file(app.db, DEMO)
+    study = load_study(DEMO)
+    cols = study.grid.columns
+    sheet = _sheet(study, range(1, len(study.statements) + 1))
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(30_000)
+    _open(page, app, "brukermedvirkning")
+    page.get_by_label(f"{cols[0].score:+d} ({cols[0].count})").focus()
+    page.keyboard.type(" ".join(map(str, sheet[cols[0].score])))
+    page.keyboard.press("Tab")
+    page.keyboard.type(" ".join(map(str, [sheet[cols[0].score][0], *sheet[cols[1].score][1:]])))  # a card twice
+    page.keyboard.press("Tab")
+    settle(page)
+    twice = sheet[cols[0].score][0]
+    page.get_by_text(f"Column {cols[1].score:+d}: card {twice} is also in column {cols[0].score:+d}.").wait_for()
+    check = page.get_by_test_id("stMarkdown").filter(has_text="is also in column").inner_text()
+    assert "holds" not in check and "not placed yet" not in check, check  # no column not yet reached
+    first = page.get_by_label(f"{cols[0].score:+d} ({cols[0].count})")
+    second = page.get_by_label(f"{cols[1].score:+d} ({cols[1].count})")
+    page.wait_for_function("e => e.getAttribute('aria-invalid') === 'true'", arg=second.element_handle())
+    assert first.get_attribute("aria-invalid") != "true"
+    no_exception(page)

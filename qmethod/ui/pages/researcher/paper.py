@@ -19,8 +19,8 @@ from qmethod.errors import StudyError
 from qmethod.io.paper import print_pack
 from qmethod.service import statement_pictures
 from qmethod.service.design import participant_link
-from qmethod.service.paper import SOURCES, enter_paper_sort
-from qmethod.study.paper import MAX_CODE_LENGTH, check_paper_sort, parse_numbers, sheet_code
+from qmethod.service.paper import SOURCES, check_sheet_code, enter_paper_sort
+from qmethod.study.paper import check_paper_sort, parse_numbers, unanswered
 from qmethod.ui import flow
 from qmethod.ui.text import plain
 from qmethod.ui.researcher.auth import base_url, choose_published_study, gate, run
@@ -62,14 +62,22 @@ if f2.button("Start a facilitated sort", icon=":material/tablet:", key="paper_fa
     run(flow.start_facilitated, sid, user.username, fac_lang)
 
 st.subheader("3. Type in a score sheet")
-if saved := st.session_state.pop("paper_saved", None):
-    st.success(f"Saved as participant {saved}. It is part of the study's completed sorts.", icon=":material/check:")
+form = st.session_state.setdefault("paper_form", 0)  # a new number clears the fields after a save
+grid = study.grid.columns
+with st.container():  # always there, so the message coming and going does not move the fields after it
+    if saved := st.session_state.get("paper_saved"):
+        st.success(f"Saved as participant {saved}. It is part of the study's completed sorts.", icon=":material/check:")
+    if st.session_state.pop("paper_focus", False):  # right after a save: on to the next sheet's first column
+        first = f"paper_{form}_{grid[0].score}"
+        st.html(f"""<script>(() => {{ let tries = 0; const go = () => {{
+            const e = document.querySelector('.st-key-{first} input');
+            if (e) {{ e.focus(); return; }}
+            if (++tries < 50) setTimeout(go, 100); }}; go(); }})();</script>""",
+                unsafe_allow_javascript=True, width="content")
 n = len(study.statements)
 st.caption(f"Type the card numbers (1 to {n}) written in each column, separated by spaces. Tab moves to "
            "the next column; each column is checked when you leave it.")
-form = st.session_state.setdefault("paper_form", 0)  # a new number clears the fields after a save
 lang = study.default_language
-grid = study.grid.columns
 # As many fields a row as show the fullest column's numbers whole (about 8 px a character on about
 # 800 px at 1280 px wide), in rows of equal length: -4 -3 -2 / -1 0 +1 / +2 +3 +4 for 34 cards.
 widest = max(c.count for c in grid) * (len(str(n)) + 1)
@@ -84,17 +92,29 @@ for start in range(0, len(grid), per_row):
         typed[col.score] = parse_numbers(text)
 check = check_paper_sort(study, typed)
 placed = n - len(check.missing)
+shown = check.so_far(study, typed)  # only the columns typed into or passed, in column order
+faulty = [f"paper_{form}_{score}" for score in check.columns if any(p in shown for p in check.columns[score])]
 with st.container():
     if any(typed.values()):
         if check.ok:
             st.success(f"All {n} cards are placed and every column holds the right number.", icon=":material/check:")
         else:
             st.progress(placed / n, text=f"{placed} of {n} cards placed")
-            st.markdown("\n".join(f"- {plain(p)}" for p in check.problems))
+            if shown:
+                st.markdown("\n".join(f"- {plain(p)}" for p in shown))
+with st.container():  # the faulty fields marked: a red frame, and aria-invalid for screen readers
+    st.html("<style>" + "".join(f".st-key-{k} [data-baseweb=input] {{border-color: #d1242f; border-width: 2px}}"
+                                for k in faulty) + "</style>"
+            + f"""<script>(() => {{ const bad = {faulty!r};
+                document.querySelectorAll('[class*="st-key-paper_{form}_"] input').forEach(e => {{
+                  const box = e.closest('[class*="st-key-paper_{form}_"]');
+                  const on = bad.some(k => box.classList.contains('st-key-' + k));
+                  if (on) e.setAttribute('aria-invalid', 'true'); else e.removeAttribute('aria-invalid'); }});
+                }})();</script>""", unsafe_allow_javascript=True, width="content")
 
 c1, c4, c2, c3 = st.columns([3, 2, 2, 2]) if study.conditions else (lambda a, b, c: (a, None, b, c))(
     *st.columns([3, 2, 2]))
-code = c1.text_input("Participant's code (from the sheet)", key=f"paper_{form}_code", max_chars=MAX_CODE_LENGTH)
+code = c1.text_input("Participant's code (from the sheet)", key=f"paper_{form}_code")  # no max_chars: a long code is named, never cut
 condition = None
 if c4 is not None:  # next to the code: the code's ending (P001-now) can give the condition instead
     condition = c4.selectbox("Condition of instruction", study.condition_ids, index=None, key=f"paper_{form}_cond",
@@ -105,7 +125,7 @@ language = c3.selectbox("Participant's language", study.languages, format_func=l
                         key=f"paper_{form}_lang")
 code_problem, cond = None, None
 try:
-    stored, cond = sheet_code(study, code, condition)
+    stored, cond = check_sheet_code(db, sid, code, condition)  # a code already stored is named at once
 except StudyError as exc:
     code_problem = str(exc)
 with st.container():
@@ -138,6 +158,8 @@ with st.container():
                 answers[q.id] = st.text_input(label, key=key, max_chars=q.max_length)
         answers = {k: (int(v) if isinstance(v, float) and v.is_integer() else v) for k, v in answers.items()}
 
+missing_answers = unanswered(study, answers, lang) if answers else []  # (only the questions asked)
+
 comments: dict[int, str] = {}
 if study.postsort.enabled:
     text = st.text_area("Comments written on the cards (one per line: card number, colon, comment)",
@@ -150,11 +172,16 @@ if study.postsort.enabled:
             elif line.strip():
                 st.warning(f"This line is not 'card number: comment': {line[:80]}")
 
-if st.button("Save the sort", type="primary", disabled=not check.ok or code_problem is not None,
+with st.container():
+    if missing_answers and (any(typed.values()) or code.strip()):
+        st.warning("\n".join(f"- {plain(m)}" for m in missing_answers), icon=":material/warning:")
+
+if st.button("Save the sort", type="primary", disabled=not check.ok or code_problem is not None or bool(missing_answers),
              key=f"paper_{form}_save"):
     state = run(enter_paper_sort, db, sid, typed, researcher=user.username, code=code.strip() or None,
                 answers=answers, comments=comments, language=language, source=source, condition=condition)
     if state is not None:
         st.session_state["paper_form"] = form + 1
         st.session_state["paper_saved"] = state.participant
+        st.session_state["paper_focus"] = True
         st.rerun()

@@ -40,20 +40,35 @@ def overview() -> list[str] | None:
         if stage == "consent" and p.consented_at is None:
             stage = "not consented"
         rows.append({
-            "participant": p.participant, "stage": stage, "placed": f"{p.placed}/{p.n_statements}",
+            "participant": p.participant, **({"condition": p.condition} if study.conditions else {}),
+            "stage": stage, "placed": f"{p.placed}/{p.n_statements}",
             "language": p.language, "started": p.created_at.strftime("%Y-%m-%d %H:%M"),
             "last activity": p.updated_at.strftime("%Y-%m-%d %H:%M"),
             "minutes": _minutes(p.created_at, p.submitted_at or p.updated_at),
             "completed": p.submitted_at is not None, "invitation id": p.external_id or "",
             "facilitated by": p.facilitated_by or "",
         })
-    table = pd.DataFrame(rows, columns=["participant", "stage", "placed", "facilitated by", "language", "started",
-                                        "last activity", "minutes", "completed", "invitation id"])
+    table = pd.DataFrame(rows, columns=["participant", *(["condition"] if study.conditions else []), "stage",
+                                        "placed", "facilitated by", "language", "started", "last activity",
+                                        "minutes", "completed", "invitation id"])
     done = int(table["completed"].sum()) if len(table) else 0
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Started", len(table))
-    c2.metric("Consented", sum(p.consented_at is not None for p in progress))
-    c3.metric("Completed", done)
+    if study.conditions:  # a person sorts once per condition: count people, and the sorts per condition
+        people: dict[str, list] = {}
+        for p in progress:
+            people.setdefault(p.person, []).append(p)
+        ids = study.condition_ids
+        c1.metric("People started", len(people))
+        c2.metric("People consented", sum(any(q.consented_at is not None for q in s) for s in people.values()))
+        c3.metric("People completed (every condition)",
+                  sum({q.condition for q in s if q.submitted_at} >= set(ids) for s in people.values()))
+        st.markdown("Sorts per condition: " + " · ".join(
+            f"**{c}** {sum(p.condition == c for p in progress)} started, "
+            f"{sum(p.condition == c and p.submitted_at is not None for p in progress)} completed" for c in ids))
+    else:
+        c1.metric("Started", len(table))
+        c2.metric("Consented", sum(p.consented_at is not None for p in progress))
+        c3.metric("Completed", done)
     med = table.loc[table["completed"], "minutes"].median() if done else None
     c4.metric("Median minutes (completed)", "–" if med is None or pd.isna(med) else f"{med:.0f}")
 
