@@ -349,6 +349,18 @@ def test_the_presort_says_all_are_on_piles_once(app, browser, kind):
 
 # ------------------------------------------------------------------ 6. faults found in a trial on a phone
 
+
+@contextmanager
+def demo_grid(app, browser, kind: str, leave_free: dict[int, int]) -> Iterator[tuple]:
+    """The demo study's grid view (see :func:`browsing`) for a participant with :func:`demo_layout`
+    placed; yields (page, grid, token, layout, the statements left over)."""
+    layout, rest = demo_layout(leave_free)
+    with browsing(browser, kind) as page:
+        token = participant(app, DEMO, "grid", layout)
+        open_screen(page, app, "grid", token, DEMO)
+        grid_view(page, kind)
+        yield page, page.locator(LIVE_GRID), token, layout, rest
+
 # The text of an element as it stands at its centre: nothing else drawn on top of it.
 ON_TOP_JS = """el => {
     const r = el.getBoundingClientRect();
@@ -373,12 +385,7 @@ def test_the_grid_help_says_which_way_the_columns_run_as_drawn(app, browser, kin
     """Phone: the columns stand one under the other (-4 at the top), and the help says top and
     bottom, nowhere left and right (outside the researcher's own instruction); desktop: side by side,
     and the help says left and right."""
-    layout, rest = demo_layout({4: 1})
-    with browsing(browser, kind) as page:
-        token = participant(app, DEMO, "grid", layout)
-        open_screen(page, app, "grid", token, DEMO)
-        grid_view(page, kind)
-        grid = page.locator(LIVE_GRID)
+    with demo_grid(app, browser, kind, {4: 1}) as (page, grid, token, layout, rest):
         low, high = grid.get_by_test_id("col--4").bounding_box(), grid.get_by_test_id("col-4").bounding_box()
         help_text = grid.get_by_test_id("qsort-help").inner_text()
         # the page's text without the study's own instruction (the researcher's words)
@@ -396,12 +403,7 @@ def test_the_grid_help_says_which_way_the_columns_run_as_drawn(app, browser, kin
 def test_a_tap_on_a_full_column_button_says_why(app, browser):
     """Phone: the button of a full column stays in the Tab order and tappable; a tap on it says on
     screen, above the buttons, why the card was not placed, and places nothing."""
-    layout, rest = demo_layout({4: 1, 0: 1})
-    with browsing(browser, "phone") as page:
-        token = participant(app, DEMO, "grid", layout)
-        open_screen(page, app, "grid", token, DEMO)
-        grid_view(page, "phone")
-        grid = page.locator(LIVE_GRID)
+    with demo_grid(app, browser, "phone", {4: 1, 0: 1}) as (page, grid, token, layout, rest):
         card = grid.get_by_test_id(f"card-{rest[0]}")
         card.scroll_into_view_if_needed()
         card.tap()
@@ -449,12 +451,7 @@ BROKEN_WORDS_JS = """els => {
 def test_desktop_cards_are_readable_without_words_broken_in_the_middle(app, browser):
     """1280 px, every statement placed: the statement text in the columns is at least 15 px and no
     word that fits the card on a line alone is broken in the middle (e.g. "Brukerrepresentanter")."""
-    layout, rest = demo_layout({})
-    with browsing(browser, "desktop") as page:
-        token = participant(app, DEMO, "grid", layout)
-        open_screen(page, app, "grid", token, DEMO)
-        grid_view(page, "desktop")
-        grid = page.locator(LIVE_GRID)
+    with demo_grid(app, browser, "desktop", {}) as (page, grid, token, layout, rest):
         texts = grid.locator(".qg-col .qg-card-text")
         assert texts.count() == 34
         sizes = texts.evaluate_all("els => els.map(e => parseFloat(getComputedStyle(e).fontSize))")
@@ -470,12 +467,7 @@ def test_the_phone_save_status_is_always_in_view_and_covers_nothing(app, browser
     grid, the column chooser open), a save status is in view and not covered; the bottom status bar
     spans the screen (no card text beside or under a floating label) and the page's last button is
     above it."""
-    layout, rest = demo_layout({4: 1, 0: 1})
-    with browsing(browser, "phone") as page:
-        token = participant(app, DEMO, "grid", layout)
-        open_screen(page, app, "grid", token, DEMO)
-        grid_view(page, "phone")
-        grid = page.locator(LIVE_GRID)
+    with demo_grid(app, browser, "phone", {4: 1, 0: 1}) as (page, grid, token, layout, rest):
         toolbar_status = grid.get_by_test_id("qsort-save")
         bar = grid.get_by_test_id("qsort-save-float")
         toolbar_status.filter(has_text="Lagret").wait_for(state="attached")
