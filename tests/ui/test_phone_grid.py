@@ -345,3 +345,201 @@ def test_the_presort_says_all_are_on_piles_once(app, browser, kind):
         assert page.locator("body").aria_snapshot().count(said) == 1
         assert "0 igjen" in pre.get_by_test_id("presort-live").inner_text()
         shot(page, f"presort-done-{kind}", full=False)
+
+
+# ------------------------------------------------------------------ 6. faults found in a trial on a phone
+
+
+@contextmanager
+def demo_grid(app, browser, kind: str, leave_free: dict[int, int]) -> Iterator[tuple]:
+    """The demo study's grid view (see :func:`browsing`) for a participant with :func:`demo_layout`
+    placed; yields (page, grid, token, layout, the statements left over)."""
+    layout, rest = demo_layout(leave_free)
+    with browsing(browser, kind) as page:
+        token = participant(app, DEMO, "grid", layout)
+        open_screen(page, app, "grid", token, DEMO)
+        grid_view(page, kind)
+        yield page, page.locator(LIVE_GRID), token, layout, rest
+
+# The text of an element as it stands at its centre: nothing else drawn on top of it.
+ON_TOP_JS = """el => {
+    const r = el.getBoundingClientRect();
+    const root = el.getRootNode();
+    const hit = (root.elementFromPoint ? root : document).elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+    return !!hit && (hit === el || el.contains(hit));
+}"""
+
+
+def in_view(page, locator) -> bool:
+    """Shown whole inside the viewport and not covered by anything."""
+    if not locator.count() or not locator.is_visible():
+        return False
+    box = locator.bounding_box()
+    vp = page.viewport_size
+    return (box["y"] >= 0 and box["y"] + box["height"] <= vp["height"] and box["x"] >= 0
+            and box["x"] + box["width"] <= vp["width"] + 0.5 and locator.evaluate(ON_TOP_JS))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_grid_help_says_which_way_the_columns_run_as_drawn(app, browser, kind):
+    """Phone: the columns stand one under the other (-4 at the top), and the help says top and
+    bottom, nowhere left and right (outside the researcher's own instruction); desktop: side by side,
+    and the help says left and right."""
+    with demo_grid(app, browser, kind, {4: 1}) as (page, grid, token, layout, rest):
+        low, high = grid.get_by_test_id("col--4").bounding_box(), grid.get_by_test_id("col-4").bounding_box()
+        help_text = grid.get_by_test_id("qsort-help").inner_text()
+        # the page's text without the study's own instruction (the researcher's words)
+        page_text = page.evaluate(ALL_TEXT_JS).replace(page.locator(".st-key-grid_instruction").inner_text(), "")
+        if kind == "phone":
+            assert low["y"] + low["height"] <= high["y"]  # -4 above +4
+            assert "øverst (\u22124) er det du er mest uenig i, nederst (+4) det du er mest enig i" in help_text, help_text
+            assert "venstre" not in page_text.lower() and "høyre" not in page_text.lower(), page_text
+        else:
+            assert low["x"] + low["width"] <= high["x"] and abs(low["y"] - high["y"]) < 2  # -4 left of +4
+            assert "Til venstre (\u22124) er det du er mest uenig i, til høyre (+4) det du er mest enig i" in help_text, help_text
+            assert "øverst" not in help_text.lower()
+
+
+def test_a_tap_on_a_full_column_button_says_why(app, browser):
+    """Phone: the button of a full column stays in the Tab order and tappable; a tap on it says on
+    screen, above the buttons, why the card was not placed, and places nothing."""
+    with demo_grid(app, browser, "phone", {4: 1, 0: 1}) as (page, grid, token, layout, rest):
+        card = grid.get_by_test_id(f"card-{rest[0]}")
+        card.scroll_into_view_if_needed()
+        card.tap()
+        full = grid.get_by_test_id("choose--4")
+        assert full.get_attribute("aria-disabled") == "true"
+        full.tap(force=True)  # (Playwright counts aria-disabled as disabled; a finger does not)
+        why = grid.get_by_test_id("chooser-message")
+        why.wait_for(timeout=5_000)
+        assert why.inner_text() == "Kolonne \u22124 er full (2 av 2). Flytt et kort ut av den først."
+        assert in_view(page, why)
+        shot(page, "phone-full-column-tapped", full=False)
+        assert grid.locator(".qg-source").get_by_test_id(f"card-{rest[0]}").count() == 1  # not placed
+        settle(page)
+        assert rest[0] not in stored_layout(service.resume(app.db, token))
+        # the chooser is still open and the card can go to an open column
+        grid.get_by_test_id("choose-4").tap()
+        grid.get_by_test_id("col-4").get_by_test_id(f"card-{rest[0]}").wait_for()
+
+
+# Words split over two lines (with their width and the card's room for text).
+BROKEN_WORDS_JS = """els => {
+    const out = [];
+    for (const el of els) {
+        const card = el.closest('.qg-card');
+        const cs = getComputedStyle(card);
+        const room = card.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+        const node = el.firstChild;
+        if (!node || node.nodeType !== 3) continue;
+        const re = /[^\\s]+/g;
+        let m;
+        while ((m = re.exec(node.data))) {
+            const r = document.createRange();
+            r.setStart(node, m.index);
+            r.setEnd(node, m.index + m[0].length);
+            const rects = [...r.getClientRects()].filter(x => x.width > 0);
+            const lines = new Set(rects.map(x => Math.round(x.top))).size;
+            const width = rects.reduce((n, x) => n + x.width, 0);
+            if (lines > 1) out.push(m[0] + ' (' + Math.round(width) + ' px in ' + Math.round(room) + ' px)');
+        }
+    }
+    return out;
+}"""
+
+
+def test_desktop_cards_are_readable_without_words_broken_in_the_middle(app, browser):
+    """1280 px, every statement placed: the statement text in the columns is at least 15 px and no
+    word is broken in the middle (the demo's longest, "brukerrepresentantene", fits a column; only a
+    word wider than 16rem may be broken)."""
+    with demo_grid(app, browser, "desktop", {}) as (page, grid, token, layout, rest):
+        texts = grid.locator(".qg-col .qg-card-text")
+        assert texts.count() == 34
+        assert texts.evaluate_all(BROKEN_WORDS_JS) == []
+        sizes = texts.evaluate_all("els => els.map(e => parseFloat(getComputedStyle(e).fontSize))")
+        assert min(sizes) >= 15, sorted(sizes)[:3]
+        tops = {round(grid.get_by_test_id(f"col-{v}").bounding_box()["y"]) for v in range(-4, 5)}
+        assert len(tops) == 1, tops  # still one row of columns
+        shot(page, "desktop-grid-readable")
+
+
+def test_the_phone_save_status_is_always_in_view_and_covers_nothing(app, browser):
+    """Phone: wherever the page is scrolled (the top, each column, the page's buttons below the
+    grid, the column chooser open), a save status is in view and not covered; the bottom status bar
+    spans the screen (no card text beside or under a floating label) and the page's last button is
+    above it."""
+    with demo_grid(app, browser, "phone", {4: 1, 0: 1}) as (page, grid, token, layout, rest):
+        toolbar_status = grid.get_by_test_id("qsort-save")
+        bar = grid.get_by_test_id("qsort-save-float")
+        toolbar_status.filter(has_text="Lagret").wait_for(state="attached")
+
+        def check(where: str) -> None:
+            page.wait_for_timeout(250)  # the visibility watch reacts after the scroll
+            shown = [s for s in (toolbar_status, bar, grid.get_by_test_id("chooser-save")) if in_view(page, s)]
+            assert shown, f"no save status in view at {where}"
+            assert all("Lagret" in s.inner_text() for s in shown), where
+            if in_view(page, bar):
+                box = bar.bounding_box()
+                assert box["x"] <= 0 and box["width"] >= PHONE["width"] - 1, (where, box)
+
+        grid.get_by_test_id("qsort-counter").evaluate("el => el.scrollIntoView({block: 'start'})")
+        check("the top")
+        for v in range(-4, 5):
+            grid.get_by_test_id(f"col-{v}").evaluate("el => el.scrollIntoView({block: 'center'})")
+            check(f"column {v}")
+        cont = page.get_by_role("button", name="Gå videre")
+        cont.evaluate("el => el.scrollIntoView({block: 'end'})")
+        page.mouse.wheel(0, 5000)
+        check("the bottom of the page")
+        assert in_view(page, cont)  # the page's button is not under the bar
+        shot(page, "phone-save-bar-bottom", full=False)
+        card = grid.get_by_test_id(f"card-{rest[0]}")
+        card.scroll_into_view_if_needed()
+        card.tap()
+        grid.get_by_test_id("qsort-chooser").wait_for()
+        check("the column chooser")
+        grid.get_by_test_id("choose-4").tap()
+        grid.get_by_test_id("col-4").get_by_test_id(f"card-{rest[0]}").wait_for()
+        assert eventually(lambda: stored_layout(service.resume(app.db, token)).get(rest[0]) == 4)
+        check("after placing")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_what_is_said_and_hinted_fits_the_device(app, browser, kind):
+    """Phone: no keyboard hints on screen (grid or presort), a tap on a card says to choose a column
+    (not "Enter"), one full stop after a statement that ends with one, the column buttons' counts
+    in 16 px; desktop: the keyboard hints are shown and Enter on a card says "Enter plasserer"."""
+    texts = _texts(app, DEMO)
+    layout, rest = demo_layout({4: 1, 0: 1})
+    with browsing(browser, kind) as page:
+        token = participant(app, DEMO, "presort")
+        open_screen(page, app, "presort", token, DEMO)
+        pre = page.locator(LIVE_PRESORT)
+        pre.get_by_test_id("presort-card").wait_for()
+        keys_hint = pre.locator(".ps-keys")
+        assert keys_hint.is_visible() == (kind == "desktop")
+
+        token = participant(app, DEMO, "grid", layout)
+        open_screen(page, app, "grid", token, DEMO)
+        grid_view(page, kind)
+        grid = page.locator(LIVE_GRID)
+        assert grid.get_by_test_id("qsort-help-keys").is_visible() == (kind == "desktop")
+        card = grid.get_by_test_id(f"card-{rest[0]}")
+        assert texts[rest[0]].endswith(".")
+        live = grid.get_by_test_id("qsort-live")
+        if kind == "phone":
+            card.scroll_into_view_if_needed()
+            card.tap()
+            caps = grid.locator(".qg-choice-cap").evaluate_all("els => els.map(e => parseFloat(getComputedStyle(e).fontSize))")
+            assert min(caps) >= 16, caps
+        else:
+            card.focus()
+            page.keyboard.press("Enter")
+        page.wait_for_function("el => el.textContent.startsWith('Valgt')", arg=live.element_handle())
+        said = live.text_content()
+        assert said.startswith(f"Valgt: {texts[rest[0]]} ") and ".." not in said, said
+        if kind == "phone":
+            assert "Enter" not in said and "Velg en kolonne nederst på skjermen." in said, said
+        else:
+            assert "Enter plasserer." in said, said
+

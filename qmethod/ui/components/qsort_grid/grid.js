@@ -226,7 +226,7 @@ function createInstance(root) {
     return order.find((v) => !isFull(v)) ?? null;
   }
 
-  function pick(id) {
+  function pick(id, byKey) {
     if (s.picked === id) {
       s.picked = null;
       s.target = null;
@@ -245,7 +245,9 @@ function createInstance(root) {
       const sr = scroller.getBoundingClientRect();
       if (tr.left < sr.left || tr.right > sr.right) scroller.scrollLeft += tr.left - sr.left - (sr.width - tr.width) / 2;
     }
-    announce(S("picked", { text: statement(id).text }) + " " + targetText());
+    const text = String(statement(id).text || statement(id).alt || "").trim();
+    const how = byKey ? targetText() + " " + S("place_key") : S(s.narrow ? "place_tap_narrow" : "place_tap");
+    announce(S(/[.!?\u2026]$/.test(text) ? "picked_end" : "picked", { text }) + " " + how);
   }
 
   function targetText() {
@@ -267,12 +269,12 @@ function createInstance(root) {
     while (i >= 0 && i < values.length && !open(values[i])) skipped.push(values[i]), (i += step);
     const note = skipped.length ? S("skipped_full", { columns: skipped.map(signed).join(", ") }) + " " : "";
     if (i < 0 || i >= values.length) {
-      announce(note + targetText());
+      announce(note + targetText() + " " + S("place_key"));
       return;
     }
     s.target = values[i];
     markTarget();
-    announce(note + targetText());
+    announce(note + targetText() + " " + S("place_key"));
   }
 
   // ---------------------------------------------------------------- rendering
@@ -310,16 +312,24 @@ function createInstance(root) {
     : null;
   if (sizeWatch) sizeWatch.observe(wrap);
 
+  // "toolbar": the toolbar's save status is wholly in view, below the app's fixed header (64 px)
+  // and above the bottom bar (56 px); "grid": some of the grid is in view.
   const seen = { toolbar: true, grid: true };
-  const watch = typeof IntersectionObserver === "function"
-    ? new IntersectionObserver((entries) => {
-        for (const e of entries) seen[e.target === toolbar ? "toolbar" : "grid"] = e.isIntersecting;
-        if (s.data) renderStatus();
-      })
-    : null;
-  if (watch) {
-    watch.observe(toolbar);
-    watch.observe(wrap);
+  const watches = typeof IntersectionObserver === "function"
+    ? [
+        new IntersectionObserver((entries) => {
+          for (const e of entries) seen.toolbar = e.isIntersecting && e.intersectionRatio > 0.99;
+          if (s.data) renderStatus();
+        }, { rootMargin: "-64px 0px -56px 0px", threshold: [0, 1] }),
+        new IntersectionObserver((entries) => {
+          for (const e of entries) seen.grid = e.isIntersecting;
+          if (s.data) renderStatus();
+        }),
+      ]
+    : [];
+  if (watches.length) {
+    watches[0].observe(saveStatus);
+    watches[1].observe(wrap);
   }
 
   function announce(text) {
@@ -338,7 +348,12 @@ function createInstance(root) {
     saveStatus.classList.toggle("is-retrying", st === "retrying" || (st === "saved" && s.q.outOfDate));
     floatStatus.textContent = saveStatus.textContent;
     floatStatus.className = saveStatus.className.replace("qg-save", "qg-float");
-    floatStatus.hidden = !saveStatus.textContent || seen.toolbar || !seen.grid;
+    const chooserOpen = wrap.classList.contains("has-chooser");
+    const chooserSave = wrap.querySelector(".qg-chooser-save");
+    if (chooserSave) chooserSave.textContent = saveStatus.textContent;
+    // On a phone the bar stays while the toolbar is out of view, below the grid too (the page's
+    // buttons are there); on a wide screen only while the grid itself is in view.
+    floatStatus.hidden = !saveStatus.textContent || seen.toolbar || chooserOpen || (!s.narrow && !seen.grid);
     wrap.classList.toggle("has-float", !floatStatus.hidden);
     const text = s.message || (s.mode === "list" && s.colMsg ? s.colMsg.text : "");
     msgBox.textContent = text;
@@ -382,8 +397,18 @@ function createInstance(root) {
     }
     wrap.classList.toggle("is-narrow", s.narrow);
     wrap.classList.toggle("has-chooser", s.mode === "grid" && s.narrow && !!s.picked);
-    helpText.textContent = s.mode === "grid" ? S(s.narrow ? "help_narrow" : "help_grid") + " " + S("help_keys") : S("help_list");
+    if (s.mode === "grid") {
+      // Which way the columns run, as drawn: side by side (left to right) or stacked (top to bottom).
+      const cs = s.data.columns;
+      const ends = { low: cs.length ? signed(cs[0].value) : "", high: cs.length ? signed(cs[cs.length - 1].value) : "" };
+      helpText.replaceChildren(
+        h("span", { "data-testid": "qsort-help", text: S(s.narrow ? "help_narrow" : "help_grid") + " " + S(s.narrow ? "help_stacked" : "help_sides", ends) }),
+        document.createTextNode(" "),
+        h("span", { class: "qg-help-keys", "data-testid": "qsort-help-keys", text: S("help_keys") })
+      );
+    } else helpText.textContent = S("help_list");
     body.replaceChildren(s.mode === "grid" ? renderGrid() : renderList());
+    if (s.mode === "grid" && !s.narrow) fitColumns();
     syncScroller();
     renderStatus();
     if (focusKey) {
@@ -497,6 +522,37 @@ function createInstance(root) {
     return frag;
   }
 
+  // Side by side, each column is at least as wide as the study's longest word (in the cards' own
+  // font), so that no ordinary word is broken in the middle; a word wider than 16rem may still be
+  // (hyphenated where the browser knows the language). The grid then scrolls sideways if it must.
+  function fitColumns() {
+    const grid = wrap.querySelector(".qg-grid");
+    if (!grid) return;
+    const key = s.data.statements.map((st) => st.text || "").join("\u0001");
+    if (s.fit && s.fit.key === key) {
+      grid.style.setProperty("--qg-colmin", s.fit.px + "px");
+      return;
+    }
+    const words = [...new Set(s.data.statements.flatMap((st) => String(st.text || "").split(/[\s\u00ad\u2010-\u2014/-]+/)))]
+      .sort((a, b) => b.length - a.length).slice(0, 40);
+    const probeText = h("span", { class: "qg-card-text", style: "white-space:nowrap" });
+    const probeCard = h("button", { type: "button", class: "qg-card", tabindex: "-1", "aria-hidden": "true" }, probeText);
+    const probe = h("div", { class: "qg-col", "aria-hidden": "true", style: "position:absolute;visibility:hidden;left:0;top:0;width:auto" }, probeCard);
+    grid.appendChild(probe);
+    let word = 0;
+    for (const w of words) {
+      probeText.textContent = w;
+      word = Math.max(word, probeText.getBoundingClientRect().width);
+    }
+    const card = getComputedStyle(probeCard), col = getComputedStyle(probe);
+    const extra = ["paddingLeft", "paddingRight", "borderLeftWidth", "borderRightWidth"].reduce((n, k) => n + parseFloat(card[k]) + parseFloat(col[k]), 0);
+    probe.remove();
+    const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+    const px = Math.ceil(Math.min(Math.max(word + extra + 2, 6.75 * rem), 16 * rem));
+    s.fit = { key, px };
+    grid.style.setProperty("--qg-colmin", px + "px");
+  }
+
   function syncScroller() {
     const sc = wrap.querySelector(".qg-scroller");
     if (!sc) return;
@@ -514,7 +570,7 @@ function createInstance(root) {
       const full = s.data.forced && used >= c.capacity && from !== c.value;
       const b = h(
         "button",
-        { type: "button", class: "qg-choice" + (from === c.value ? " is-here" : ""), "data-testid": "choose-" + c.value, disabled: full },
+        { type: "button", class: "qg-choice" + (from === c.value ? " is-here" : ""), "data-testid": "choose-" + c.value, "data-key": "choose-" + c.value, "aria-disabled": full ? "true" : null },
         h("span", { class: "qg-choice-val", text: signed(c.value) }),
         c.label ? h("span", { class: "qg-sr", text: " " + c.label + ", " }) : null,
         h("span", { class: "qg-choice-cap", text: full ? S("full_short") + " \u2714" : s.data.forced ? S("capacity", { used, capacity: c.capacity }) : String(used) })
@@ -536,8 +592,11 @@ function createInstance(root) {
       focusCard(id);
     });
     const title = h("p", { class: "qg-chooser-title", id: "qg-chooser-h", text: S("panel_title") });
+    // Why the last tap did not place the card (a full column), and the save status, above the buttons.
+    const why = s.colMsg ? h("p", { class: "qg-chooser-msg", "data-testid": "chooser-message", text: s.colMsg.text }) : null;
+    const saved = h("p", { class: "qg-chooser-save", "aria-hidden": "true", "data-testid": "chooser-save", text: statusText(s.q, S) });
     return h("div", { class: "qg-chooser", role: "group", "aria-labelledby": "qg-chooser-h", "data-testid": "qsort-chooser" },
-      title, h("div", { class: "qg-choices" }, ...buttons, cancel));
+      h("div", { class: "qg-chooser-top" }, title, saved), why, h("div", { class: "qg-choices" }, ...buttons, cancel));
   }
 
   // The overview (list view): each column with its statements and its count, in a dialog.
@@ -623,7 +682,7 @@ function createInstance(root) {
           return;
         }
       }
-      pick(id);
+      pick(id, ev.detail === 0); // a click from the keyboard (Enter or Space) has detail 0
       focusCard(id);
       return;
     }
@@ -909,7 +968,7 @@ function createInstance(root) {
 
   function teardown() {
     document.removeEventListener("keydown", onStrayKey);
-    if (watch) watch.disconnect();
+    for (const w of watches) w.disconnect();
     if (sizeWatch) sizeWatch.disconnect();
     endPress();
     if (s.unsubscribe) s.unsubscribe();
