@@ -522,15 +522,23 @@ function createInstance(root) {
     return frag;
   }
 
-  // Side by side, each column is at least as wide as the study's longest word (in the cards' own
-  // font), so that no ordinary word is broken in the middle; a word wider than 16rem may still be
-  // (hyphenated where the browser knows the language). The grid then scrolls sideways if it must.
+  // Side by side, each column is as wide as the study's longest word (in the cards' own font, up to
+  // 16rem) as long as every column still fits the width there is: all columns stay in view (a
+  // participant compares them and drags between them), and a word wider than its column is broken
+  // (hyphenated where the browser knows the language). Only below 6.75rem a column does the grid
+  // scroll sideways.
   function fitColumns() {
     const grid = wrap.querySelector(".qg-grid");
     if (!grid) return;
     const key = s.data.statements.map((st) => st.text || "").join("\u0001");
+    const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+    const n = Math.max(1, s.data.columns ? s.data.columns.length : grid.querySelectorAll(".qg-col").length);
+    const gap = parseFloat(getComputedStyle(grid).columnGap) || 0;
+    const room = (wrap.querySelector(".qg-scroller") || grid).clientWidth;
+    const fits = room > 0 ? Math.floor((room - gap * (n - 1)) / n) : Infinity;
+    const apply = (px) => grid.style.setProperty("--qg-colmin", Math.max(6.75 * rem, Math.min(px, fits)) + "px");
     if (s.fit && s.fit.key === key) {
-      grid.style.setProperty("--qg-colmin", s.fit.px + "px");
+      apply(s.fit.px);
       return;
     }
     const words = [...new Set(s.data.statements.flatMap((st) => String(st.text || "").split(/[\s\u00ad\u2010-\u2014/-]+/)))]
@@ -547,10 +555,9 @@ function createInstance(root) {
     const card = getComputedStyle(probeCard), col = getComputedStyle(probe);
     const extra = ["paddingLeft", "paddingRight", "borderLeftWidth", "borderRightWidth"].reduce((n, k) => n + parseFloat(card[k]) + parseFloat(col[k]), 0);
     probe.remove();
-    const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
     const px = Math.ceil(Math.min(Math.max(word + extra + 2, 6.75 * rem), 16 * rem));
     s.fit = { key, px };
-    grid.style.setProperty("--qg-colmin", px + "px");
+    apply(px);
   }
 
   function syncScroller() {
