@@ -46,7 +46,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "resume_help": "Skriv inn koden du fikk, så fortsetter du der du slapp.",
         "resume_label": "Koden din",
         "resume_button": "Fortsett med kode",
-        "resume_wrong": "Vi fant ingen sortering med denne koden. Sjekk at du har skrevet den riktig.",
+        "resume_wrong": "Vi fant ingen sortering med denne koden. Sjekk at du har skrevet den riktig. "
+                        "Etter 5 feil koder på 15 minutter må du vente en stund før du kan prøve igjen.",
+        "resume_malformed": "«{code}» er ikke en kode. En kode har 10 bokstaver og sifre, for eksempel "
+                            "ABCDE-23456. Dette forsøket telles ikke som en feil kode.",
         "resume_empty": "Skriv inn koden først.",
         "resume_limited": "Det er prøvd for mange feil koder herfra. Vent {minutes} minutter og prøv igjen. "
                           "Du kan også bruke lenken du startet med.",
@@ -261,7 +264,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "resume_help": "Type the code you were given and you will continue where you left off.",
         "resume_label": "Your code",
         "resume_button": "Continue with code",
-        "resume_wrong": "We found no sort with this code. Check that it is typed correctly.",
+        "resume_wrong": "We found no sort with this code. Check that it is typed correctly. After 5 wrong "
+                        "codes within 15 minutes you have to wait a while before trying again.",
+        "resume_malformed": "“{code}” is not a code. A code has 10 letters and digits, for example "
+                            "ABCDE-23456. This try does not count as a wrong code.",
         "resume_empty": "Please type the code first.",
         "resume_limited": "Too many wrong codes have been tried from this device. Wait {minutes} min and try "
                           "again, or use the link you started with.",
