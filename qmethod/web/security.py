@@ -11,9 +11,6 @@
 * **Headers** on every response: ``Content-Security-Policy: frame-ancestors 'self'`` (no framing by
   other sites), ``Referrer-Policy: no-referrer``, ``X-Content-Type-Options: nosniff``.
 * ``/_stcore/metrics`` answers 404 unless ``QMETHOD_DEV=1``.
-* ``/<page>/_stcore/health`` and ``/<page>/_stcore/host-config`` are answered as ``/_stcore/...``:
-  Streamlit's frontend asks for them relative to the page's own path first (``/presort/_stcore/health``),
-  which logged two 404s on every direct page load (:func:`stcore_path`).
 * ``POST /auth/session`` (JSON ``{"token": ...}``, same origin only) stores the researcher's session
   token in the ``HttpOnly``, ``SameSite=Strict`` cookie :data:`RESEARCHER_COOKIE` (``Secure`` on
   https); ``DELETE /auth/session`` deletes it. ``/auth/participant`` does the same for the
@@ -60,27 +57,6 @@ SECURITY_HEADERS: dict[str, str] = {
     "x-content-type-options": "nosniff",
 }
 _BLOCKED_UNLESS_DEV = ("/_stcore/metrics",)
-_PAGE_STCORE = re.compile(r"/[A-Za-z0-9_-]+/_stcore/(health|host-config)")
-
-
-def stcore_path(path: str, base: str = "") -> str | None:
-    """``{base}/_stcore/health`` (or ``host-config``) for a request of it below one page's path,
-    ``{base}/<page>/_stcore/health``; ``None`` for any other path. ``base`` is Streamlit's
-    ``server.baseUrlPath`` (``""`` when the app is served at the root)."""
-    base = "/" + base.strip("/") if base.strip("/") else ""
-    if not path.startswith(base + "/"):
-        return None
-    found = _PAGE_STCORE.fullmatch(path[len(base):])
-    return f"{base}/_stcore/{found.group(1)}" if found else None
-
-
-def _base_url_path() -> str:
-    try:
-        from streamlit import config
-
-        return str(config.get_option("server.baseUrlPath") or "")
-    except Exception:  # noqa: BLE001 - outside a Streamlit server (tests): served at the root
-        return ""
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -191,11 +167,6 @@ class SecurityMiddleware:
             await self.app(scope, receive, send)
             return
         path = scope.get("path") or ""
-        if scope.get("method") in ("GET", "HEAD") and "/_stcore/" in path:
-            mapped = stcore_path(path, _base_url_path())
-            if mapped is not None:
-                path = mapped
-                scope = dict(scope, path=mapped, raw_path=mapped.encode("latin-1"))
         new_browser = BROWSER_COOKIE not in _cookies(headers)
         secure = _https(scope, headers, self.proxies)
 

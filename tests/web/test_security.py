@@ -33,8 +33,6 @@ def _client(monkeypatch, *, peer: str = "127.0.0.1", port: int = 50000, trusted:
     else:
         monkeypatch.delenv(security.ENV_DEV, raising=False)
     inner = [Route("/", _echo), Route("/_stcore/metrics", lambda r: PlainTextResponse("metrics")),
-             Route("/_stcore/health", lambda r: PlainTextResponse("ok")),
-             Route("/_stcore/host-config", lambda r: JSONResponse({"allowedOrigins": []})),
              WebSocketRoute("/_stcore/stream", _ws)]
     app = Starlette(routes=[*web.routes(), *inner], middleware=web.middleware())
     return TestClient(app, client=(peer, port))
@@ -153,18 +151,3 @@ def test_the_browsers_memory_of_its_participant_is_an_httponly_cookie_set_by_the
         assert c.post("/auth/remember", json=bad, headers={"Sec-Fetch-Site": "same-origin"}).status_code == 400
     gone = c.request("DELETE", "/auth/remember", json={"name": "qmethod_p_demo"}, headers={"Sec-Fetch-Site": "same-origin"})
     assert gone.status_code == 200 and "Max-Age=0" in gone.headers["set-cookie"]
-
-
-def test_stcore_asked_below_a_page_is_answered_not_404(monkeypatch):
-    """Fails on the old code: every direct load of /presort or /researcher logged two 404s
-    (Streamlit's frontend asks /<page>/_stcore/health and /<page>/_stcore/host-config first)."""
-    client = _client(monkeypatch)
-    for page in ("presort", "researcher", "grid"):
-        health = client.get(f"/{page}/_stcore/health")
-        assert (health.status_code, health.text) == (200, "ok")
-        config = client.get(f"/{page}/_stcore/host-config")
-        assert (config.status_code, config.json()) == (200, {"allowedOrigins": []})
-    assert client.get("/presort/_stcore/metrics").status_code == 404  # only those two, never metrics
-    assert client.get("/a/b/_stcore/health").status_code == 404
-    assert security.stcore_path("/qm/presort/_stcore/health", "qm") == "/qm/_stcore/health"
-    assert security.stcore_path("/presort/_stcore/health", "qm") is None
