@@ -314,6 +314,15 @@ _STYLE = """<style>
 [data-testid="stMainBlockContainer"] { padding-top: 3rem; }
 @media (max-width: 640px) { h1 { font-size: 1.9rem !important; }
                             [data-testid="stMainBlockContainer"] { padding-top: 1.5rem; } }
+/* On a phone, text a participant reads or types is at least 16 px (an input under 16 px also
+   makes iOS zoom in): Streamlit draws captions, fields, buttons and the language switch at 14 px. */
+@media (max-width: 640px) {
+  [data-testid="stMain"] :is([data-testid="stCaptionContainer"], [data-testid="stTextInput"],
+      [data-testid="stTextArea"], [data-testid="stNumberInput"], [data-testid="stButton"],
+      [data-testid="stFormSubmitButton"], [data-testid="stButtonGroup"], [data-testid="stWidgetLabel"],
+      [data-testid="stAlert"], .code-line) :is(p, span, input, textarea, button, small, div),
+  [data-testid="stMain"] :is([data-testid="stCaptionContainer"], .code-line) { font-size: 16px !important; }
+}
 </style>"""
 
 

@@ -46,7 +46,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "resume_help": "Skriv inn koden du fikk, så fortsetter du der du slapp.",
         "resume_label": "Koden din",
         "resume_button": "Fortsett med kode",
-        "resume_wrong": "Vi fant ingen sortering med denne koden. Sjekk at du har skrevet den riktig.",
+        "resume_wrong": "Vi fant ingen sortering med denne koden. Sjekk at du har skrevet den riktig. "
+                        "Etter 5 feil koder på 15 minutter må du vente en stund før du kan prøve igjen.",
+        "resume_malformed": "«{code}» er ikke en kode. En kode har 10 bokstaver og sifre, for eksempel "
+                            "ABCDE-23456. Dette forsøket telles ikke som en feil kode.",
         "resume_empty": "Skriv inn koden først.",
         "resume_limited": "Det er prøvd for mange feil koder herfra. Vent {minutes} minutter og prøv igjen. "
                           "Du kan også bruke lenken du startet med.",
@@ -110,6 +113,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "number_min": "«{value}» er for lite. Skriv {min} eller mer. Svaret er ikke lagret.",
         "number_max": "«{value}» er for mye. Skriv {max} eller mindre. Svaret er ikke lagret.",
         "submit_fix_heading": "Rett opp dette før du sender inn:",
+        "question_problem": "Spørsmålet «{text}»: {problem}",
         "submit": "Send inn",
         "submit_help": "Når du sender inn, kan du ikke endre svarene lenger.",
         "submit_missing_heading": "Dette må gjøres først:",
@@ -267,7 +271,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "resume_help": "Type the code you were given and you will continue where you left off.",
         "resume_label": "Your code",
         "resume_button": "Continue with code",
-        "resume_wrong": "We found no sort with this code. Check that it is typed correctly.",
+        "resume_wrong": "We found no sort with this code. Check that it is typed correctly. After 5 wrong "
+                        "codes within 15 minutes you have to wait a while before trying again.",
+        "resume_malformed": "“{code}” is not a code. A code has 10 letters and digits, for example "
+                            "ABCDE-23456. This try does not count as a wrong code.",
         "resume_empty": "Please type the code first.",
         "resume_limited": "Too many wrong codes have been tried from this device. Wait {minutes} min and try "
                           "again, or use the link you started with.",
@@ -324,6 +331,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "number_min": "“{value}” is too small. Write {min} or more. The answer is not saved.",
         "number_max": "“{value}” is too large. Write {max} or less. The answer is not saved.",
         "submit_fix_heading": "Please fix this before you submit:",
+        "question_problem": "The question “{text}”: {problem}",
         "submit": "Submit",
         "submit_help": "Once you submit, you can no longer change your answers.",
         "submit_missing_heading": "Before you can submit, this is missing:",

@@ -87,3 +87,36 @@ def test_long_paste_keeps_what_fits_and_moved_comment_is_shown(app, browser, kin
         settle(page)
         assert eventually(lambda: extreme not in service.resume(app.db, token).comments)
         page.get_by_text("Kommentarer til utsagn du har flyttet").wait_for(state="detached")
+
+
+def test_only_plain_numbers_are_taken_and_no_counter(app, browser):
+    """"1e1" would be stored as 10 while the field shows "1e1": it is refused as not a number, and
+    nothing is stored; the field shows no unexplained "2/32" character counter."""
+    with participant_on(browser, app, "phone", "survey") as (page, token):
+        _enter(page, _age(page), "7")
+        assert eventually(lambda: service.resume(app.db, token).answers.get("age") == 7)
+        _age(page).click()
+        page.wait_for_timeout(300)
+        assert not re.search(r"\b1/\d+\b", page.evaluate("() => document.body.innerText"))
+        for raw in ("1e1", "0x10", "inf"):
+            _enter(page, _age(page), raw)
+            page.get_by_text(f"«{raw}» er ikke et tall.").first.wait_for()
+            assert eventually(lambda: service.resume(app.db, token).answers.get("age") is None)
+        _enter(page, _age(page), "4 5")
+        assert eventually(lambda: service.resume(app.db, token).answers.get("age") == 45)
+
+
+def test_submit_lists_every_problem_naming_each_question(app, browser):
+    """A number out of range and a required question unanswered: "Send inn" names both at once."""
+    with participant_on(browser, app, "phone", "survey", study="brukermedvirkning") as (page, token):
+        years = page.get_by_label(re.compile("^Hvor mange år"))
+        _enter(page, years, "99")
+        page.get_by_role("button", name="Send inn").click()
+        settle(page)
+        alert = page.get_by_test_id("stAlert").filter(has_text="før du sender inn")
+        alert.wait_for()
+        text = alert.inner_text()
+        assert "«Hvor mange år har du vært brukerrepresentant eller medforsker? (0 hvis aldri)»" in text
+        assert "«99» går ikke" in text
+        assert "«Hvilken erfaring har du først og fremst?»" in text
+        assert not service.resume(app.db, token).completed

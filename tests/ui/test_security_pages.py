@@ -132,3 +132,43 @@ def test_nul_in_the_study_or_invitation_link_gets_a_clear_message(fenced_app, br
     body = page.inner_text("body")
     assert "Traceback" not in body and "encountered an error" not in body
     context.close()
+
+
+def _prøv_kode(page, url: str, code: str) -> str:
+    page.goto(url)
+    page.get_by_label("Koden din").fill(code)
+    page.get_by_role("button", name="Fortsett med kode").click()
+    alert = page.get_by_test_id("stAlert")
+    alert.first.wait_for()
+    settle(page)
+    return alert.first.inner_text()
+
+
+def test_resume_code_limit_is_what_the_page_and_docs_say(chromium, browser):
+    """The rule (docs/participant.md, docs/security.md): 5 wrong codes in code format per address
+    and per browser within 15 minutes; something not shaped like a code (``12345``) is told apart
+    and not counted. Fails on the old code: ``12345`` got the same "no sort found" message as a
+    counted wrong code, so a participant could not know that four tries, not five, had counted."""
+    tmp = Path(tempfile.mkdtemp(prefix="qmethod-sec-"))
+    shutil.copytree(Path(__file__).parent / "studies" / "ui-small", tmp / "studies" / "ui-small")
+    try:
+        with running_app(tmp, QMETHOD_STUDIES_DIR=str(tmp / "studies")) as app:
+            url = f"{app.url}/?study=ui-small&lang=nb"
+            first = browser.new_context()
+            page = first.new_page()
+            page.set_default_timeout(30_000)
+            wrong = [_prøv_kode(page, url, f"{'ABCD'[i]}2345-6789A") for i in range(4)]
+            assert all(a.startswith("Vi fant ingen sortering") and "Etter 5 feil koder på 15 minutter" in a
+                       for a in wrong), wrong
+            odd = _prøv_kode(page, url, "12345")
+            assert odd.startswith("«12345» er ikke en kode") and "telles ikke" in odd, odd
+            assert _prøv_kode(page, url, "E2345-6789A").startswith("Vi fant ingen sortering")  # the 5th
+            assert _prøv_kode(page, url, "F2345-6789A").startswith("Det er prøvd for mange feil koder")
+            first.close()
+            second = browser.new_context()  # another browser at the same address: the address counts
+            page = second.new_page()
+            page.set_default_timeout(30_000)
+            assert _prøv_kode(page, url, "G2345-6789A").startswith("Det er prøvd for mange feil koder")
+            second.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -6,6 +6,9 @@
 //   They are swapped for the study's language as soon as they appear: only inside Streamlit's own
 //   elements (never in study texts), in text and in aria-label/title. A MutationObserver does it
 //   before the browser paints, and it keeps working while the connection is lost.
+// * The lost-connection dialog is a banner on participant pages: without Streamlit's developer
+//   hint ("streamlit run yourscript.py"), and not blocking the page (Streamlit makes the rest of
+//   the page inert), so that the grid keeps taking moves, which it saves once the server is back.
 // * Remembers the participant in this browser (one cookie per study, SameSite=Strict), so that
 //   re-opening the study link offers to continue the same sort.
 const SHELL = (window.__qmethodShell = window.__qmethodShell || { exact: {}, prefix: {}, observer: null });
@@ -16,6 +19,36 @@ const SCOPES = [
   '[data-testid="stMainMenu"]', '[data-baseweb="modal"]', '[data-baseweb="tooltip"]',
 ].join(",");
 const ATTRS = ["aria-label", "title"];
+const LOST = "data-qm-lost";
+const LOST_STYLE = `
+[data-testid="stDialog"][${LOST}] { pointer-events: none !important; background: transparent !important;
+  align-items: flex-start !important; }
+[data-testid="stDialog"][${LOST}] section[role="dialog"] { pointer-events: auto; box-shadow: 0 2px 12px rgba(0,0,0,.25); }
+[data-testid="stDialog"][${LOST}] [data-testid="stErrorCodeBlock"] { display: none !important; }
+`;
+
+// Streamlit's lost-connection dialog (its title is "Connection error", or the study language's text)
+// becomes a banner: no code box, and the page behind it stays usable.
+function connectionBanner() {
+  const titles = ["Connection error", SHELL.exact["Connection error"]].filter(Boolean);
+  let lost = false;
+  for (const dialog of document.querySelectorAll('[data-testid="stDialog"]')) {
+    const title = dialog.querySelector('[role="dialog"] h2, [role="dialog"] [slot="title"]');
+    const isLost = !!title && titles.includes(title.textContent.trim());
+    if (isLost && !dialog.hasAttribute(LOST)) dialog.setAttribute(LOST, "");
+    lost = lost || isLost;
+  }
+  if (!lost) return;
+  if (!document.getElementById("qm-lost-style")) {
+    const style = document.createElement("style");
+    style.id = "qm-lost-style";
+    style.textContent = LOST_STYLE;
+    document.head.appendChild(style);
+  }
+  const root = document.getElementById("root");
+  if (root && root.hasAttribute("inert")) root.removeAttribute("inert");
+  if (document.documentElement.style.overflow === "hidden") document.documentElement.style.overflow = "";
+}
 
 function translated(text) {
   if (typeof text !== "string") return null;
@@ -46,6 +79,7 @@ function translateAll() {
       if (t !== null && node.nodeValue.trim() !== t) node.nodeValue = t;
     }
   }
+  connectionBanner();
 }
 
 const remembered = { sent: null };
@@ -90,7 +124,7 @@ export default function pageLang(component) {
   if (!SHELL.observer) {
     SHELL.observer = new MutationObserver(translateAll);
     SHELL.observer.observe(document.body, {
-      subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ATTRS,
+      subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: [...ATTRS, "inert"],
     });
   }
   translateAll();

@@ -1,14 +1,19 @@
 """Survey questions (each answer saved as soon as it is given), then submit.
 
-A number that cannot be stored (not a number, not whole, out of range) is not kept silently: the
-earlier answer is taken away (what the field shows is what is stored), the field says what is
-wrong and what to write, and "Send inn" waits until it is fixed."""
+A number that cannot be stored (not a plain whole or decimal number, not whole, out of range) is
+not kept silently: the earlier answer is taken away (what the field shows is what is stored), the
+field says what is wrong and what to write, and "Send inn" waits until it is fixed. Only plain
+numbers are taken ("34", "-2", "1,5", "1.5"; spaces between digits are ignored): "1e1" or "0x10"
+would be read as another number than the one shown. "Send inn" lists every problem at once, each
+naming its question."""
 from __future__ import annotations
+
+import math
+import re
 
 import streamlit as st
 
 from qmethod import service
-import math
 
 from qmethod.errors import ConflictError, QMethodError, StorageBusyError
 from qmethod.study import Question
@@ -32,8 +37,15 @@ def _value(q: Question) -> object:
     return st.session_state.get(f"answer_{q.id}")
 
 
+#: a plain whole or decimal number, with a decimal comma or point (after spaces are taken out)
+_PLAIN_NUMBER = re.compile(r"^[+-]?[0-9]{1,15}(?:[.,][0-9]{1,15})?$")
+
+
 def _number_problem(q: Question, raw: object) -> str | None:
     """What is wrong with ``raw`` as an answer to number question ``q`` (translated), or ``None``."""
+    if isinstance(raw, str) and raw.strip() and not _PLAIN_NUMBER.match(
+            raw.strip().replace(" ", "").replace("\u00a0", "")):
+        return t("number_invalid", lang, value=raw)
     try:
         normalize_answer(q, raw)
         return None
@@ -91,7 +103,7 @@ for q in study.survey:
         elif q.type == "number":
             stored = answers.get(q.id)
             st.session_state.setdefault(key, "" if stored is None else str(stored))
-            st.text_input(label, key=key, on_change=_save, args=(q,), max_chars=32)
+            st.text_input(label, key=key, on_change=_save, args=(q,))
         elif q.type == "single":
             values = list(q.option_values())
             if key not in st.session_state:
@@ -117,9 +129,16 @@ if storage.click("survey_back", back.button(t("back", lang), key="survey_back"))
     if flow.call(ctx, service.set_stage, prev) is not None:
         flow.go(prev if prev != "consent" else "instruction", ctx.token, ctx.state.study_id)
 if storage.click("survey_submit", forward.button(t("submit", lang), type="primary", key="survey_submit")):
-    problems = [p for q in study.survey if q.type == "number"
-                for p in [_number_problem(q, st.session_state.get(f"answer_{q.id}"))] if p]
-    if problems:  # a number shown but not stored: never submit something else than what is shown
-        st.error(t("submit_fix_heading", lang) + "\n\n" + "\n".join(f"- {plain(p)}" for p in problems))
+    # every problem at once, each naming its question: numbers shown but not stored (never submit
+    # something else than what is shown) and what is still missing
+    problems = {q.id: t("question_problem", lang, text=ctx.text(q.text), problem=p)
+                for q in study.survey if q.type == "number"
+                for p in [_number_problem(q, st.session_state.get(f"answer_{q.id}"))] if p}
+    fresh = flow.Ctx(ctx.db, ctx.token, service.resume(ctx.db, ctx.token), study)
+    gaps = [m for m in fresh.state.missing if not (m.kind == "answer" and str(m.item) in problems)]
+    messages = [*problems.values(), *flow.missing_messages(fresh, gaps)]
+    if messages:
+        heading = t("submit_fix_heading" if problems else "submit_missing_heading", lang)
+        st.error(heading + "\n\n" + "\n".join(f"- {plain(m)}" for m in messages))
     elif flow.call(ctx, service.submit) is not None:
         flow.go("thanks", ctx.token, ctx.state.study_id)

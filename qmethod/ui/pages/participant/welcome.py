@@ -12,6 +12,7 @@ from qmethod.errors import (
     ResumeLimitError,
     StorageBusyError,
 )
+from qmethod.store.tokens import normalize_resume_code
 from qmethod.ui import flow, storage
 from qmethod.ui.components.page_lang import INVITE_KEY, invite_tag, remembered
 from qmethod.ui.i18n import t
@@ -133,6 +134,8 @@ with st.form("resume", border=False, enter_to_submit=True):
 if resumed:
     if not code.strip():
         st.error(t("resume_empty", lang))
+    elif normalize_resume_code(code) is None:  # cannot match anyone, and is not counted: say so
+        st.error(t("resume_malformed", lang, code=code.strip()))
     else:
         try:
             session = service.resume_by_code(db, code, client=flow.client_key(), browser=flow.browser_key())
