@@ -50,6 +50,21 @@ _BOOT_JS = b"""// qmethod: Streamlit asks for its 375 kB icon font at start; the
     return /Material Symbols/.test(String(font)) ? Promise.resolve([]) : load(font, text);
   };
 })();
+// qmethod: Streamlit's "Skip to main content" link in the page's language from its first paint
+// (the text is in <html data-qm-skip>; the page_lang component takes over once the page runs).
+(function () {
+  var text = document.documentElement.getAttribute("data-qm-skip");
+  if (!text || typeof MutationObserver !== "function") return;
+  var observer = new MutationObserver(function () {
+    var link = document.querySelector('[data-testid="stSkipToContent"]');
+    if (!link) return;
+    var walker = document.createTreeWalker(link, NodeFilter.SHOW_TEXT);
+    for (var node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (node.nodeValue.trim() === "Skip to main content") node.nodeValue = text;
+    }
+  });
+  observer.observe(document.documentElement, { childList: true, subtree: true, characterData: true });
+})();
 """
 _FAVICON = ("data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 100 100'>"
             "<text y='.9em' font-size='90'>🗂️</text></svg>")
@@ -58,6 +73,7 @@ _STYLE = """<style id="qm-loading-style">
 #qm-loading { position: fixed; top: 0; left: 0; right: 0; padding: 4rem 1rem; text-align: center;
   font: 1.25rem/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1b1b1f; }
 body:has([data-testid="stMainBlockContainer"] [data-testid="stElementContainer"]) #qm-loading { display: none; }
+[data-testid="stDialog"] [data-testid="stErrorCodeBlock"] { display: none; }  /* "streamlit run yourscript.py" */
 </style>"""
 
 
@@ -73,7 +89,8 @@ def rewrite(document: str, lang: str) -> str:
     """Streamlit's page document with the loading text, ``<html lang>``, title and no-script note
     in ``lang``."""
     loading = html.escape(t("loading", lang))
-    document = re.sub(r"<html\b[^>]*>", f'<html lang="{lang}">', document, count=1)
+    skip = html.escape(t("st_skip", lang))
+    document = re.sub(r"<html\b[^>]*>", f'<html lang="{lang}" data-qm-skip="{skip}">', document, count=1)
     document = re.sub(r"<title>.*?</title>", f"<title>{html.escape(t('app_title', lang))}</title>", document,
                       count=1, flags=re.S)
     document = re.sub(r"<noscript>.*?</noscript>", f"<noscript><p>{html.escape(t('no_script', lang))}</p></noscript>",
