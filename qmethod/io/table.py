@@ -253,6 +253,8 @@ def xlsx_rows(src: Source, *, max_bytes: int | None, sheet: str | int | None = N
     book = load_workbook(src, max_bytes=max_bytes)
     try:
         names = book.sheetnames
+        if not book.worksheets:
+            raise FormatError(f"{src.name}: the workbook has no worksheet.")
         if sheet is None:
             ws = book.worksheets[0]
         elif isinstance(sheet, int):

@@ -195,3 +195,20 @@ def test_long_format_statement_id_with_two_signs_is_a_clear_error_not_a_crash(tm
     f.write_text("\n".join(rows) + "\n", encoding="utf-8")
     data = qmethod.io.read(f)  # read as text ids, in file order, instead of failing
     assert list(data.sorts.index.astype(str)) == ["1", "2", "--27"]
+
+
+def test_workbook_without_a_worksheet(lipset_sorts):
+    """A workbook whose list of sheets is empty (the sheet entry removed from xl/workbook.xml): a
+    message naming the file, not the reader's IndexError (found by the fuzz run)."""
+    import re
+
+    raw = build.type2_xlsx(lipset_sorts, ["s"] * 33)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw)) as src, zipfile.ZipFile(buf, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/workbook.xml":
+                data = re.sub(rb"<sheet [^>]*/>", b"", data)
+            dst.writestr(info.filename, data)
+    with pytest.raises(FormatError, match=r"^t2\.xlsx: the workbook has no worksheet\.$"):
+        qio.read(buf.getvalue(), name="t2.xlsx")
