@@ -33,10 +33,10 @@ test-deps: $(STAMP)
 	bash scripts/test-deps.sh
 
 # Tests without a browser run on both cores (pytest-xdist; each worker has its own PostgreSQL
-# cluster), then the browser tests one at a time (each module starts its own app and chromium).
+# cluster), then the browser tests two modules at a time (each module starts its own app and chromium).
 test: test-deps
 	$(BIN)/python -m pytest -q -n 2 -m "not browser"
-	$(BIN)/python -m pytest -q -m browser
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m browser
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 -m "not slow and not browser and not postgres"
