@@ -13,55 +13,22 @@ and compared with what each browser placed. Prints times and counts; asserts not
 from __future__ import annotations
 
 import argparse
-import os
+import contextlib
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import traceback
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from qmethod import service as sv  # noqa: E402
+from tests.app_server import running_app  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_app(url: str, studies: Path, log: Path) -> tuple[str, subprocess.Popen]:
-    """``streamlit run app.py`` on a free local port against ``url``; returns (base URL, process)."""
-    port = free_port()
-    env = dict(os.environ, QMETHOD_DATABASE_URL=url, QMETHOD_STUDIES_DIR=str(studies))
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "streamlit"), "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return base, proc
-        except OSError:
-            pass
-        if proc.poll() is not None:
-            break
-        time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("the app did not start:\n" + log.read_text()[-3000:])
 
 
 def participant(i: int, apps: list[str], results: dict, errors: dict) -> None:
@@ -166,13 +133,13 @@ def main() -> None:
         url = f"sqlite:///{tmp / 'app.sqlite'}"
     db = sv.open_database(url)
     sv.publish_studies_dir(db, studies)
-    procs = []
+    stack = contextlib.ExitStack()
     try:
         apps = []
-        for n in range(args.apps):
-            base, proc = start_app(url, studies, tmp / f"app{n}.log")
-            apps.append(base)
-            procs.append(proc)
+        for n in range(args.apps):  # the browser tests' app server (its own folder for its log)
+            (tmp / f"app{n}").mkdir()
+            apps.append(stack.enter_context(
+                running_app(tmp / f"app{n}", database_url=url, QMETHOD_STUDIES_DIR=str(studies))).url)
         results: dict = {"study": sv.get_study(db, "brukermedvirkning"), "db": db}
         errors: dict = {}
         t0 = time.perf_counter()
@@ -199,12 +166,7 @@ def main() -> None:
         for i, e in errors.items():
             print(f"--- browser {i}:\n{e}")
     finally:
-        for p in procs:
-            p.terminate()
-            try:
-                p.wait(15)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stack.close()
         db.dispose()
         if cluster is not None:
             cluster.stop()
