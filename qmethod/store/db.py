@@ -38,8 +38,11 @@ BUSY_TIMEOUT_S = 2.0
 #: A ``connect_timeout`` or ``tcp_user_timeout`` in the database URL wins.
 PG_CONNECT_TIMEOUT_S = 3
 PG_TCP_USER_TIMEOUT_MS = 5_000
-#: longest wait for this process's own SQLite writers to queue up (200 autosaving participants)
-LOCAL_QUEUE_TIMEOUT_S = 30.0
+#: the longest a write waits for an answer (stored, or :class:`~qmethod.errors.StorageBusyError`) while
+#: the database is busy: the time in this process's queue of SQLite writers plus SQLite's own busy
+#: wait, over all attempts. A participant whose save meets a held lock sees the "busy, trying again"
+#: message within about this long, however many of this process's writers wait in the same queue.
+WRITE_ANSWER_S = 4.5
 T = TypeVar("T")
 
 _SQLITE_WRITE_LOCKS: dict[str, threading.Lock] = {}
@@ -203,9 +206,14 @@ class Database:
 
     def _write(self, begin: Callable[[], Any], fn: Callable[[Any], T], attempts: int) -> T:
         last: BaseException | None = None
+        deadline = time.monotonic() + WRITE_ANSWER_S
         for attempt in range(attempts):
             lock = self._local_lock
-            if lock is not None and not lock.acquire(timeout=LOCAL_QUEUE_TIMEOUT_S):
+            # wait in this process's queue only as long as leaves SQLite its busy wait before the deadline
+            queue_s = max(deadline - time.monotonic() - BUSY_TIMEOUT_S, 0.0)
+            if lock is not None and not lock.acquire(timeout=queue_s):
+                if last is not None:
+                    break
                 raise StorageBusyError(
                     "The database is busy right now and this step was not saved. Please try again in a moment."
                 )
@@ -223,7 +231,10 @@ class Database:
                 if lock is not None:
                     lock.release()
             if attempt + 1 < attempts:
-                time.sleep(min(0.05 * 2**attempt, 1.0) * (0.5 + random.random()))
+                pause = min(0.05 * 2**attempt, 1.0) * (0.5 + random.random())
+                if lock is not None and time.monotonic() + pause + BUSY_TIMEOUT_S > deadline:
+                    break  # no time left for another full attempt: answer now
+                time.sleep(pause)
         fault = unavailable(last) if last is not None and not _is_lock(last) else None
         if fault is not None:  # the connection broke on every attempt: the server is down
             raise fault from last
