@@ -10,7 +10,13 @@ serve the routes of ``qmethod.web`` with uvicorn (the HTTP side of ``app.py`` wi
     .venv/bin/python bench/bench_ops.py --db postgres --participants 200 --processes 2 --fault
 
 ``--fault`` kills one app process with SIGKILL when 40 % of the operations are acknowledged and
-starts it again half a second later. ``--think`` is the mean pause between a participant's
+starts it again half a second later; ``--kills K`` kills K times per run at random points instead
+(a random process each time, each at a random share of the acknowledged operations), ``--runs R``
+repeats the whole run R times on fresh databases, ``--ops N`` gives every participant N operations
+(all statements placed, the rest moves within their planned column). Reliability target 1 (20 runs,
+50 participants x 60 moves, killed at random points, ``PRAGMA integrity_check`` after each run):
+
+    .venv/bin/python bench/bench_ops.py --participants 50 --ops 60 --runs 20 --kills 3 ``--think`` is the mean pause between a participant's
 operations (exponential). At the end every participant's audit trail is compared with what the
 clients were told: ``lost`` = acknowledged operations missing from the trail, ``twice`` =
 operations applied more than once, ``layout_differs`` = stored layout not the planned one.
@@ -116,9 +122,10 @@ def at_grid(db, study, n: int, seed: int) -> list[tuple[str, int, loadlib.Plan]]
     return out
 
 
-def operations(plan: loadlib.Plan, rng: random.Random) -> list[dict]:
+def operations(plan: loadlib.Plan, rng: random.Random, total: int | None = None) -> list[dict]:
     """The participant's operations: every statement to its planned column, and after every fifth
-    placement a move of a placed statement to the top of its column."""
+    placement a move of a placed statement to the top of its column; with ``total``, more moves
+    (to the top or the end of the statement's planned column) until there are ``total``."""
     ops: list[dict] = []
     placed: list[str] = []
     for k, sid in enumerate(plan.order, 1):
@@ -127,6 +134,9 @@ def operations(plan: loadlib.Plan, rng: random.Random) -> list[dict]:
         if k % 5 == 0:
             m = rng.choice(placed)
             ops.append({"kind": "move", "statement": m, "column": plan.scores[m], "position": 0})
+    while total is not None and len(ops) < total:
+        m = rng.choice(placed)
+        ops.append({"kind": "move", "statement": m, "column": plan.scores[m], "position": rng.choice((0, None))})
     for j, op in enumerate(ops):
         op["op_id"] = f"{rng.getrandbits(64):016x}-{j:04d}"
     return ops
@@ -143,6 +153,8 @@ class Totals:
         self.stale = 0
         self.refused = 0
         self.half = threading.Event()
+        self.kill_at: list[float] = []  # shares of the operations at which the next kills are due
+        self.kills_due = 0  # kill points passed and not yet acted on
 
 
 def participant(servers: list[Server], token: str, version: int, ops: list[dict], totals: Totals,
@@ -181,6 +193,9 @@ def participant(servers: list[Server], token: str, version: int, ops: list[dict]
                     totals.refused += status == 422
                     if totals.acked >= 0.4 * totals.total:
                         totals.half.set()
+                    if totals.kill_at and totals.acked >= totals.kill_at[0] * totals.total:
+                        totals.kill_at.pop(0)
+                        totals.kills_due += 1
                 if status == 200:
                     acked.append(op["op_id"])
                 break
@@ -223,17 +238,32 @@ def verify(db, study_id: str, people: list[tuple[str, int, loadlib.Plan]], acked
     return {"lost": lost, "twice": twice, "layout_differs": differs, "applied_without_change": unchanged}
 
 
+def integrity(url: str) -> str:
+    """``PRAGMA integrity_check`` of a SQLite database ("ok" when sound); "-" for PostgreSQL."""
+    if not url.startswith("sqlite"):
+        return "-"
+    import sqlite3
+
+    conn = sqlite3.connect(url.split("///", 1)[1])
+    try:
+        return "; ".join(r[0] for r in conn.execute("PRAGMA integrity_check").fetchall())
+    finally:
+        conn.close()
+
+
 def run(url: str, studies: Path, n: int, *, processes: int, think: float, fault: bool, seed: int,
-        tmp: Path, quiet: bool = False) -> dict:
-    """One run; returns the counts of :func:`verify` with ``operations``, ``applied``, ``killed`` and
-    ``retried`` (and prints the figures unless ``quiet``)."""
+        tmp: Path, quiet: bool = False, ops: int | None = None, kills: int = 0) -> dict:
+    """One run; returns the counts of :func:`verify` with ``operations``, ``applied``, ``killed``,
+    ``retried`` and ``integrity`` (and prints the figures unless ``quiet``)."""
     db = sv.open_database(url)
     sv.publish_study_file(db, loadlib.DEMO)
     study = sv.get_study(db, "brukermedvirkning")
     people = at_grid(db, study, n, seed)
     rngs = [random.Random(seed * 1000 + i) for i in range(n)]
-    plans = [operations(plan, rngs[i]) for i, (_t, _v, plan) in enumerate(people)]
+    plans = [operations(plan, rngs[i], ops) for i, (_t, _v, plan) in enumerate(people)]
     totals = Totals(sum(len(p) for p in plans))
+    chance = random.Random(seed)
+    totals.kill_at = sorted(chance.uniform(0.05, 0.95) for _ in range(kills))
     servers = [Server(url, studies, tmp / f"server-{j}.log") for j in range(processes)]
     for s in servers:
         s.start()
@@ -252,6 +282,18 @@ def run(url: str, studies: Path, n: int, *, processes: int, think: float, fault:
             killed = 1
             time.sleep(0.5)
             servers[0].start()
+        while killed < kills and any(t.is_alive() for t in threads):
+            with totals.lock:
+                due = totals.kills_due > 0
+                totals.kills_due -= due
+            if not due:
+                time.sleep(0.02)
+            else:
+                victim = chance.choice(servers)
+                victim.kill()
+                killed += 1
+                time.sleep(0.5)
+                victim.start()
         for t in threads:
             t.join(900)
         wall = time.perf_counter() - t0
@@ -261,8 +303,9 @@ def run(url: str, studies: Path, n: int, *, processes: int, think: float, fault:
     counts = verify(db, study.id, people, acked)
     applied = sum(len(a) for a in acked)
     db.dispose()
+    counts["integrity"] = integrity(url)
     if not quiet:
-        print(f"\n== {n} participants, {processes} app process(es){', one killed with SIGKILL at 40 %' if killed else ''}: "
+        print(f"\n== {n} participants, {processes} app process(es), killed with SIGKILL {killed} time(s): "
               f"{totals.total:,} operations, {applied:,} applied in {wall:.1f} s = {applied / wall:,.0f} ops/s")
         print(f"   server per operation: p50 {pct(totals.server_ms, .5):.1f} ms, p95 {pct(totals.server_ms, .95):.1f} ms, "
               f"p99 {pct(totals.server_ms, .99):.1f} ms, max {max(totals.server_ms, default=float('nan')):.1f} ms")
@@ -280,6 +323,9 @@ def main() -> None:
     ap.add_argument("--processes", type=int, default=2)
     ap.add_argument("--think", type=float, default=0.05, help="mean pause between operations, seconds")
     ap.add_argument("--fault", action="store_true", help="SIGKILL one app process at 40 %% and restart it")
+    ap.add_argument("--kills", type=int, default=0, help="SIGKILLs per run at random points (a random process)")
+    ap.add_argument("--ops", type=int, default=None, help="operations per participant (default: places + a move per 5)")
+    ap.add_argument("--runs", type=int, default=1, help="repeat each run on a fresh database")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     print(f"python {platform.python_version()}, {os.cpu_count()} cores (shared with other work while measured), "
@@ -292,9 +338,17 @@ def main() -> None:
     shutil.copytree(loadlib.DEMO, studies / loadlib.DEMO.name)
     try:
         for n in args.participants:
-            url = cluster.new_database() if cluster else f"sqlite:///{tmp / f'ops-{n}.sqlite'}"
-            run(url, studies, n, processes=args.processes, think=args.think, fault=args.fault, seed=args.seed,
-                tmp=tmp)
+            results = []
+            for r in range(args.runs):
+                url = cluster.new_database() if cluster else f"sqlite:///{tmp / f'ops-{n}-{r}.sqlite'}"
+                results.append(run(url, studies, n, processes=args.processes, think=args.think, fault=args.fault,
+                                   seed=args.seed + r, tmp=tmp, ops=args.ops, kills=args.kills))
+            if args.runs > 1:
+                total = {k: sum(x[k] for x in results) for k in ("operations", "applied", "killed", "retried",
+                                                                  "lost", "twice", "layout_differs")}
+                sound = sum(x["integrity"] in ("ok", "-") for x in results)
+                print(f"\n== {args.runs} runs of {n} participants: " + ", ".join(f"{k}={v:,}" for k, v in total.items())
+                      + f"; integrity_check ok in {sound} of {args.runs}")
     finally:
         if cluster is not None:
             cluster.stop()
