@@ -42,7 +42,7 @@ def _table(doc, header: list[str], rows: list[list[str]], *, bold=(), font: floa
         run.font.size = Pt(font)
         if j in right:
             par.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        _cell_edges(cell, bottom="single")
+        cell._tc.get_or_add_tcPr().append(_edges("w:tcBorders", {"bottom": "single"}))
     _repeat_header(t)
     for i, values in enumerate(rows):
         cells = t.add_row().cells
@@ -59,30 +59,21 @@ def _table(doc, header: list[str], rows: list[list[str]], *, bold=(), font: floa
 def _rules(t) -> None:
     """Table borders as journals print them: a rule at the top and at the bottom, no vertical lines
     and no lines between the rows (the rule under the header is set on its cells)."""
-    tbl_pr = t._tbl.tblPr
-    edges = OxmlElement("w:tblBorders")
-    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        el = OxmlElement(f"w:{edge}")
-        if edge in ("top", "bottom"):
-            el.set(qn("w:val"), "single")
-            el.set(qn("w:sz"), "8")
-            el.set(qn("w:color"), "000000")
-        else:
-            el.set(qn("w:val"), "nil")
-        edges.append(el)
-    tbl_pr.append(edges)
+    t._tbl.tblPr.append(_edges("w:tblBorders", {"top": "single", "left": "nil", "bottom": "single", "right": "nil",
+                                                "insideH": "nil", "insideV": "nil"}, size="8"))
 
 
-def _cell_edges(cell, **edges: str) -> None:
-    tc_pr = cell._tc.get_or_add_tcPr()
-    borders = OxmlElement("w:tcBorders")
-    for edge, val in edges.items():
+def _edges(tag: str, values: dict[str, str], *, size: str = "4", color: str = "000000"):
+    """A borders element (``w:tblBorders`` or ``w:tcBorders``): edge -> ``single`` or ``nil``."""
+    out = OxmlElement(tag)
+    for edge, val in values.items():
         el = OxmlElement(f"w:{edge}")
         el.set(qn("w:val"), val)
-        el.set(qn("w:sz"), "4")
-        el.set(qn("w:color"), "000000")
-        borders.append(el)
-    tc_pr.append(borders)
+        if val != "nil":
+            el.set(qn("w:sz"), size)
+            el.set(qn("w:color"), color)
+        out.append(el)
+    return out
 
 
 def _caption(doc, text: str) -> None:
@@ -94,17 +85,8 @@ def _caption(doc, text: str) -> None:
 def _cell_look(cell, *, borders: bool, fill: str | None = None) -> None:
     """Draw ``cell`` as a place of the grid (single borders, shaded) or leave it out (no borders)."""
     tc_pr = cell._tc.get_or_add_tcPr()
-    edges = OxmlElement("w:tcBorders")
-    for edge in ("top", "left", "bottom", "right"):
-        el = OxmlElement(f"w:{edge}")
-        if borders:
-            el.set(qn("w:val"), "single")
-            el.set(qn("w:sz"), "6")
-            el.set(qn("w:color"), "8C959F")
-        else:
-            el.set(qn("w:val"), "nil")
-        edges.append(el)
-    tc_pr.append(edges)
+    tc_pr.append(_edges("w:tcBorders", dict.fromkeys(("top", "left", "bottom", "right"), "single" if borders else "nil"),
+                        size="6", color="8C959F"))
     if fill:
         shd = OxmlElement("w:shd")
         shd.set(qn("w:val"), "clear")

@@ -211,19 +211,25 @@ def test_pdf_pages_render(lipset, tmp_path):
     shutil.copy(pages[-1], ARTIFACTS / "report-narratives.png")
 
 
-def test_report_of_a_study_with_comments_has_the_team_and_the_participants_words(db):
+def _demo_analysis(db):
+    """The demo study with 6 seeded sorts and comments, and anna's saved 2-factor analysis of it."""
+    from qmethod import service as sv
     from qmethod.service import accounts
     from qmethod.service import analysis as an
-    from qmethod.service import interpretation as it
     from qmethod.service.demo import seed_demo
-
-    from qmethod import service as sv
 
     sv.publish_study_file(db, ROOT / "studies" / "brukermedvirkning")
     seed_demo(db, n=6, seed=3)
     anna = accounts.create_account(db, "anna", "password-1234")
     data = an.study_data(db, "brukermedvirkning")
-    w = an.save_workspace(db, anna.id, data.source, data.name, an.Plan(n_factors=2)).id
+    return anna, an.save_workspace(db, anna.id, data.source, data.name, an.Plan(n_factors=2)).id
+
+
+def test_report_of_a_study_with_comments_has_the_team_and_the_participants_words(db):
+    from qmethod.service import accounts
+    from qmethod.service import interpretation as it
+
+    anna, w = _demo_analysis(db)
     it.invite(db, anna, "brukermedvirkning", "kari", password="password-1234")
     kari = accounts.login(db, "kari", "password-1234").researcher
     it.write_text(db, anna, w, "F1", "name", "Mer pynt enn medvirkning")
@@ -259,17 +265,10 @@ def _seeded_team(db):
     """The demo study with 6 seeded sorts (the same comments by several participants), anna's 2-factor
     analysis, kari invited, removed and invited again, ola invited (and doing nothing); kari proposes
     the names of F1 and F2 (accepted) and writes a note on F2; anna writes F1's narrative."""
-    from qmethod import service as sv
     from qmethod.service import accounts
-    from qmethod.service import analysis as an
     from qmethod.service import interpretation as it
-    from qmethod.service.demo import seed_demo
 
-    sv.publish_study_file(db, ROOT / "studies" / "brukermedvirkning")
-    seed_demo(db, n=6, seed=3)
-    anna = accounts.create_account(db, "anna", "password-1234")
-    data = an.study_data(db, "brukermedvirkning")
-    w = an.save_workspace(db, anna.id, data.source, data.name, an.Plan(n_factors=2)).id
+    anna, w = _demo_analysis(db)
     it.invite(db, anna, "brukermedvirkning", "kari", password="password-1234")
     it.remove_member(db, anna, "brukermedvirkning", "kari")
     it.invite(db, anna, "brukermedvirkning", "kari")
