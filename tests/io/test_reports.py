@@ -460,3 +460,15 @@ def test_pdf_prints_the_minus_sign_square_root_and_triangles(lipset, tmp_path):
     assert z in text  # the lowest z-score with its minus sign
     assert "▲" in text and "▼" in text and "^/v" not in text
     assert "“Æ, ø and å survive – and “quotes”.” (statement 26, placed at +4)" in " ".join(text.split())
+
+
+def test_pdf_without_the_font_falls_back_to_latin1_signs(lipset, tmp_path, monkeypatch):
+    """Where DejaVu Sans is not installed the PDF is still made, in Helvetica, with − as -, √ as sqrt."""
+    monkeypatch.setattr(pdf_report, "unicode_font", lambda: None)
+    data = pdf_report.write_pdf(lipset)
+    assert data.startswith(b"%PDF") and b"DejaVu" not in data
+    if shutil.which("pdftotext"):
+        pdf = tmp_path / "r.pdf"
+        pdf.write_bytes(data)
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        assert "1.96/sqrt 33" in text and "Æ, ø and å survive" in text
