@@ -472,3 +472,17 @@ def test_pdf_without_the_font_falls_back_to_latin1_signs(lipset, tmp_path, monke
         pdf.write_bytes(data)
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
         assert "1.96/sqrt 33" in text and "Æ, ø and å survive" in text
+
+
+def test_methods_say_when_the_invited_co_researchers_wrote_nothing_and_sum_up_several(lipset):
+    res = lipset.result
+    idle = " ".join(methods_paragraph(ReportContent(result=res, title="x", co_researchers=("kari", "ola", "kari"))))
+    assert ("2 co-researchers with lived experience were invited to interpret the factors with the research "
+            "team but wrote no names, summaries, narratives or notes.") in idle and "every factor" not in idle
+    busy = " ".join(methods_paragraph(ReportContent(
+        result=res, title="x", co_researchers=("kari", "ola"),
+        team_work=(Contribution("ola", "summary", "F3"), Contribution("kari", "summary", "F1"),
+                   Contribution("anna", "narrative", "F2"), Contribution("kari", "note", "F2"),
+                   Contribution("ola", "note", "F1")))))
+    assert ("together with 2 co-researchers with lived experience (2 were invited), who proposed summaries for "
+            "F1 and F3 and wrote notes on F1 and F2.") in busy and "narrative" not in busy.split("Watts")[1]
