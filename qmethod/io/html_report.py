@@ -1,7 +1,10 @@
 """The report as one self-contained HTML page (for the web, printable) and as Markdown.
 
-Same content as the DOCX (:mod:`qmethod.io.manuscript`); every text is escaped; nothing is loaded
-from another host. Tables have captions and header cells for screen readers. A composite Q-sort is a
+Same content as the DOCX (:mod:`qmethod.io.manuscript`); every text is escaped (in Markdown also
+Markdown's own signs, so the team's and the participants' words never become HTML, links or
+formatting); nothing is loaded from another host. Tables are journal style (rules above and below
+the header and under the last row, columns of numbers right-aligned), with captions and header cells
+for screen readers. A composite Q-sort is a
 figure drawn as its quasi-normal grid (a column per grid value, its statements stacked in boxes; each
 column a list for screen readers); in Markdown it stays a table of statement numbers.
 """
