@@ -8,6 +8,7 @@ Data: the demo study with 8 seeded completed sorts and a saved three-factor anal
 from __future__ import annotations
 
 import datetime
+import re
 import subprocess
 from pathlib import Path
 
@@ -118,6 +119,66 @@ def test_the_page_language_follows_the_page_shown(app, browser, data):
     page.get_by_role("heading", name="Interpretation").wait_for()
     settle(page)
     _wait_language(page, "en", "Skip to the content")
+    ctx.close()
+
+
+COMPOSITE_WIDTH = 1244  # the SVG's own width (nine columns): its statement texts at the size drawn
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_the_composite_has_a_text_alternative_and_a_readable_size(app, browser, data, width):
+    """The composite Q-sort is an image named for its factor that says its statements are listed
+    below; it spans the page's content on a desktop and is never drawn smaller than its own size
+    (on a phone it scrolls sideways in a region the keyboard can reach)."""
+    ctx, page = _page(browser, width, 900 if width > 400 else 780)
+    _open_interpretation(page, app.url)
+    main = page.locator('[data-testid="stMain"]')
+    snapshot = main.aria_snapshot()
+    found = re.search(r'img "(Composite Q-sort of F1[^"]*)"', snapshot)
+    assert found and "listed as text below" in found.group(1), snapshot[:2000]
+    image = main.get_by_role("img", name=re.compile("^Composite Q-sort of F1"))
+    box = image.bounding_box()
+    content = page.locator('[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"]').first.bounding_box()
+    region = main.get_by_role("region", name="Composite Q-sort of F1")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    region.screenshot(path=str(SCREENSHOTS / f"researcher-composite-{width}.png"))
+    assert box["width"] >= COMPOSITE_WIDTH - 1  # text at the size drawn, not scaled down
+    view = region.bounding_box()
+    assert view["width"] >= content["width"] - 1  # the whole width of the content
+    if width < 400:
+        assert view["width"] <= width
+        scroll = region.evaluate("el => [el.scrollWidth, el.clientWidth, el.tabIndex]")
+        assert scroll[0] > scroll[1] and scroll[2] == 0  # scrolls sideways; reachable by keyboard
+        page.screenshot(path=str(SCREENSHOTS / "researcher-composite-phone-page.png"))
+    ctx.close()
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_crib_sheet_and_history_show_every_text_in_full(app, browser, data, width):
+    """The History and crib-sheet tables show long texts whole, wrapped in their cells, none cut
+    off at the right edge, on a desktop and on a phone."""
+    admin, ws = data
+    ctx, page = _page(browser, width, 900 if width > 400 else 780)
+    _open_interpretation(page, app.url)
+    page.get_by_text(re.compile(r"^History \(\d+ versions?\)")).click()
+    cell = page.get_by_role("cell", name=re.compile("SLUTTEN AV FORTELLINGEN"))
+    cell.wait_for()
+    assert cell.inner_text().strip() == NARRATIVE
+    assert cell.evaluate("el => el.scrollWidth <= el.clientWidth + 1")  # nothing hidden beyond the edge
+    assert cell.bounding_box()["height"] > 40  # wrapped over several lines
+    page.get_by_role("tab", name="Crib sheet").click()
+    settle(page)
+    view = it.interpretation(app.db, admin, ws)
+    statements = list(view.factor_views["F1"].crib["statement"])
+    longest = max(statements, key=len)
+    table = page.get_by_role("region", name="Crib sheet of F1")
+    table.scroll_into_view_if_needed()
+    crib = page.get_by_role("cell", name=longest, exact=True)
+    assert crib.count() == 1 and crib.inner_text().strip() == longest
+    assert crib.evaluate("el => el.scrollWidth <= el.clientWidth + 1")
+    shown = table.inner_text()
+    assert all(s in shown for s in statements)
+    table.screenshot(path=str(SCREENSHOTS / f"researcher-crib-{width}.png"))
     ctx.close()
 
 
