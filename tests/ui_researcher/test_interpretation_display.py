@@ -100,6 +100,8 @@ def test_the_page_language_follows_the_page_shown(app, browser, data):
     ctx, page = _page(browser)
     _open_interpretation(page, app.url)
     _wait_language(page, "en", "Skip to the content")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "researcher-interpretation-top.png"))
     for link, heading_nb, heading_en in (("Viewpoints", "Synspunkter", "Viewpoints"),
                                          ("Guide", "Veiledning: å tolke synspunkter sammen",
                                           "Guide: interpreting viewpoints together")):
@@ -142,6 +144,7 @@ def test_the_composite_has_a_text_alternative_and_a_readable_size(app, browser, 
     region = main.get_by_role("region", name="Composite Q-sort of F1")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     region.screenshot(path=str(SCREENSHOTS / f"researcher-composite-{width}.png"))
+    page.screenshot(path=str(SCREENSHOTS / f"researcher-composite-page-{width}.png"))
     assert box["width"] >= COMPOSITE_WIDTH - 1  # text at the size drawn, not scaled down
     view = region.bounding_box()
     assert view["width"] >= content["width"] - 1  # the whole width of the content
@@ -149,7 +152,6 @@ def test_the_composite_has_a_text_alternative_and_a_readable_size(app, browser, 
         assert view["width"] <= width
         scroll = region.evaluate("el => [el.scrollWidth, el.clientWidth, el.tabIndex]")
         assert scroll[0] > scroll[1] and scroll[2] == 0  # scrolls sideways; reachable by keyboard
-        page.screenshot(path=str(SCREENSHOTS / "researcher-composite-phone-page.png"))
     ctx.close()
 
 
