@@ -224,3 +224,21 @@ def test_printed_cards_one_page_each_with_title_and_date(app, browser, data, tmp
     subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(pdf),
                     str(SCREENSHOTS / f"researcher-cards-print-{language}")], check=False)
     ctx.close()
+
+
+def test_card_details_show_every_statement_in_full(app, browser, data):
+    """A viewpoint card's "Details" table shows each statement whole, wrapped in its cell, on a phone."""
+    admin, ws = data
+    ctx, page = _page(browser, 360, 780)
+    login(page, app.url, f"viewpoints?study={STUDY}", "Synspunkter")
+    page.locator("article.qcard").first.wait_for()
+    settle(page)
+    page.get_by_text("Detaljer (tall for den som vil se dem)").first.click()
+    table = page.get_by_role("region", name="Detaljer (tall for den som vil se dem): F1")
+    table.wait_for()
+    card = it.viewpoint_card(it.interpretation(app.db, admin, ws, language="nb"), "F1", "nb")
+    for statement in card.details["statement"]:
+        cell = table.get_by_role("cell", name=statement, exact=True)
+        assert cell.inner_text().strip() == statement
+        assert cell.evaluate("el => el.scrollWidth <= el.clientWidth + 1")
+    ctx.close()

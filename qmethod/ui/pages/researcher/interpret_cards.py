@@ -17,7 +17,7 @@ from qmethod.ui.components.page_lang import page_lang
 from qmethod.ui.pages.researcher.interpret_common import LANG_NAMES, choose_analysis, load_view
 from qmethod.ui.researcher import plots
 from qmethod.ui.researcher.auth import gate, run
-from qmethod.ui.text import escape_html
+from qmethod.ui.text import escape_html, table_html
 
 T = {
     "nb": {"title": "Synspunkter", "intro": "Hvert kort viser ett synspunkt som flere deltakere deler, med vanlige "
@@ -113,5 +113,5 @@ for f in view.factors:
     st.markdown(card_html(card, t, pictures, footer=f"{view.title} · {t['printed']} {printed}"), unsafe_allow_html=True)
     with st.expander(t["details"]):
         st.caption(t["details_note"])
-        st.dataframe(card.details.rename(columns={"array": "kolonne" if language == "nb" else "column"}),
-                     use_container_width=True)
+        st.markdown(table_html(card.details.rename(columns={"array": "kolonne" if language == "nb" else "column"}),
+                               label=f"{t['details']}: {card.factor}"), unsafe_allow_html=True)
