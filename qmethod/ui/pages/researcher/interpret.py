@@ -15,7 +15,7 @@ from qmethod.ui import flow
 from qmethod.ui.pages.researcher.interpret_common import LANG_NAMES, choose_analysis, load_view
 from qmethod.ui.researcher import plots
 from qmethod.ui.researcher.auth import gate, run
-from qmethod.ui.text import escape_html, plain
+from qmethod.ui.text import escape_html, plain, table_html
 
 user = gate("Interpretation", co_researchers=True)
 db = flow.database()
@@ -43,24 +43,33 @@ st.caption(f"{fv.n_defining} defining Q-sort{'s' if fv.n_defining != 1 else ''}"
            + (f" ({', '.join(fv.defining)})" if fv.defining else "") + f" of {view.n_sorts}.")
 
 
+def _wrapped_table(table: pd.DataFrame, label: str, *, index: bool = True) -> None:
+    """``table`` with every text wrapped in its cell, none cut off at the edge (at any width)."""
+    st.markdown(table_html(table, index=index, label=label), unsafe_allow_html=True)
+
+
 def _quote_html(quotes) -> str:
     return "".join(
         f"<blockquote>“{escape_html(q.text)}”<br><small>placed at {q.score:+d}"
         + (f" · {escape_html(q.participant)}" if q.participant else "") + "</small></blockquote>" for q in quotes)
 
 
-left, right = st.columns([3, 2])
-with left:
-    markers = {s.id: " " + s.level + ("▲" if s.direction == "higher" else "▼" if s.direction == "lower" else "")
-               for s in fv.of_kind("distinguishing")}
-    svg = plots.composite_svg(fv.composite, statements=texts.reindex(view.zscores.index).fillna(""),
-                              markers=markers, consensus={s.id for s in fv.of_kind("consensus")},
-                              title=f"Composite Q-sort of {factor}",
-                              labels=view.grid_labels.get(language) or None,
-                              pictures=plots.study_picture_uris(db, view.study_id))
-    st.image(svg, use_container_width=True)
-    st.caption("The grid as a person who shares this viewpoint would fill it in. * p < .05, ** p < .01 "
-               "distinguishing; ▲/▼ higher/lower than in every other factor; grey: consensus.")
+# the composite across the page's width, its text at the size drawn (sideways scrolling on a phone)
+markers = {s.id: " " + s.level + ("▲" if s.direction == "higher" else "▼" if s.direction == "lower" else "")
+           for s in fv.of_kind("distinguishing")}
+svg = plots.composite_svg(fv.composite, statements=texts.reindex(view.zscores.index).fillna(""),
+                          markers=markers, consensus={s.id for s in fv.of_kind("consensus")},
+                          title=f"Composite Q-sort of {factor}",
+                          labels=view.grid_labels.get(language) or None,
+                          pictures=plots.study_picture_uris(db, view.study_id))
+st.markdown(plots.figure_html(
+    svg, label=f"Composite Q-sort of {factor}",
+    alt=f"Composite Q-sort of {factor}{': ' + team.name if team.name else ''}: the grid as a person who shares "
+        "this viewpoint would fill it in. Its statements are listed as text below, under Statements and "
+        "comments."), unsafe_allow_html=True)
+st.caption("The grid as a person who shares this viewpoint would fill it in. * p < .05, ** p < .01 "
+           "distinguishing; ▲/▼ higher/lower than in every other factor; grey: consensus.")
+right = st.container()  # the team's texts, below the composite
 with right:
     st.subheader("The team's texts")
     role_note = ("Your changes are saved as the current text; earlier versions are kept."
@@ -103,10 +112,10 @@ with right:
                         st.rerun()
     with st.expander(f"History ({len(team.history)} versions)"):
         if team.history:
-            st.dataframe(pd.DataFrame([{"text": v.field, "status": v.status, "by": v.author,
-                                        "when (UTC)": v.created_at.strftime("%Y-%m-%d %H:%M"),
-                                        "accepted by": v.accepted_by or "", "content": v.text} for v in team.history]),
-                         hide_index=True, use_container_width=True)
+            _wrapped_table(pd.DataFrame([{"text": v.field, "status": v.status, "by": v.author,
+                                          "when (UTC)": v.created_at.strftime("%Y-%m-%d %H:%M"),
+                                          "accepted by": v.accepted_by or "", "content": v.text}
+                                         for v in team.history]), f"History of {factor}", index=False)
         else:
             st.caption("Nothing written yet.")
     st.subheader("Notes")
@@ -171,7 +180,7 @@ with t3:
     if fv.crib is not None:
         st.caption("Watts & Stenner's crib sheet: highest, higher than in every other factor, lower than in every "
                    "other factor, lowest.")
-        st.dataframe(fv.crib.round(2), use_container_width=True)
+        _wrapped_table(fv.crib, f"Crib sheet of {factor}")
 
 if user.is_researcher:
     st.divider()
