@@ -180,8 +180,9 @@ def _replay() -> None:
 
 def whole_page() -> None:
     """In a part of the page redrawn on its own (``st.fragment``), whose callbacks :func:`guard`
-    does not see: a callback that met a storage fault reruns the whole page (message and retries)."""
-    if st.session_state.get(_CALLBACKS):
+    does not see: a callback that has just met a storage fault reruns the whole page (message and
+    retries)."""
+    if any(new for _fn, _args, _kwargs, new in (st.session_state.get(_CALLBACKS) or {}).values()):
         st.rerun(scope="app")
 
 
