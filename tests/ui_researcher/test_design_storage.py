@@ -82,3 +82,40 @@ def test_texts_typed_during_a_held_lock_are_kept_and_saved_when_it_is_released(a
     assert d["texts"]["welcome"]["nb"] == "Velkommen, skrevet mens databasen var låst"
     assert page.get_by_label("Welcome (nb)").input_value() == "Velkommen, skrevet mens databasen var låst"
     context.close()
+
+
+def test_a_grid_cell_edited_during_a_held_lock_is_still_in_the_table_after_it(app, browser):
+    """Fails on the old code: a table being edited could not be put back after the page had been
+    replaced by the calm message, so the table came back with the stored counts and the edit was gone."""
+    d = ds.set_statements(ds.new_draft(app.db, "tabell", "Tabell").definition, [f"U{i}" for i in range(1, 10)], "nb")
+    ds.save_draft(app.db, "tabell", ds.set_grid(d, {-1: 2, 0: 5, 1: 2}))
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    login(page, app.url, "design?study=tabell", re.compile("^Design"))
+    page.get_by_role("tab", name="Grid", exact=True).click()
+    settle(page)
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.wait_for()
+    page.wait_for_timeout(500)
+    box = grid.bounding_box()
+    grid.screenshot()  # (the grid is drawn on a canvas: once painted, it takes clicks)
+    with sqlite_write_lock(app):
+        # the cell of column -1 (the first after the row's name), as a researcher clicks it and types: typing
+        # into a chosen cell replaces its number
+        page.mouse.click(box["x"] + box["width"] * 0.28, box["y"] + 52)
+        page.wait_for_timeout(300)
+        page.keyboard.type("3")
+        page.wait_for_timeout(300)
+        page.keyboard.press("Enter")
+        page.get_by_text("cannot store anything just now").wait_for()
+    page.get_by_text("cannot store anything just now").wait_for(state="detached", timeout=40_000)
+    settle(page)
+    no_exception(page)
+    cells = grid.locator("td")  # (the grid's accessible table)
+    cells.first.wait_for(state="attached")
+    assert cells.evaluate_all("els => els.map(e => e.textContent)")[:4] == ["cells", "3", "5", "2"]
+    page.get_by_role("button", name="Save grid").click()
+    page.get_by_text("the grid has 10 cells but there are 9 statements", exact=False).wait_for()
+    assert ds.grid_counts(ds.get_draft(app.db, "tabell").definition) == {-1: 3, 0: 5, 1: 2}
+    context.close()
