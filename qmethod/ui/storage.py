@@ -38,7 +38,8 @@ from qmethod.store.db import storage_fault
 
 from .i18n import LANGUAGES, t
 
-__all__ = ["guard", "fault", "click", "callback", "postpone", "due", "table", "RETRY_EVERY_S", "LANG_KEY"]
+__all__ = ["guard", "fault", "click", "callback", "whole_page", "postpone", "due", "table", "RETRY_EVERY_S",
+           "LANG_KEY"]
 
 #: how often a page waiting for storage tries again
 RETRY_EVERY_S = 4
@@ -196,10 +197,17 @@ def _apply_edits(data: pd.DataFrame, edits: dict) -> pd.DataFrame:
     for row, change in (edits.get("edited_rows") or {}).items():
         for column, value in change.items():
             if column in out.columns and int(row) < len(out):
-                out[column] = out[column].astype(object)
-                out.iat[int(row), out.columns.get_loc(column)] = value
+                cells = out[column].astype(object)
+                cells.iloc[int(row)] = value
+                try:  # the column keeps its kind (a number column stays one in the editor)
+                    cells = cells.astype(out[column].dtype)
+                except (TypeError, ValueError):
+                    pass
+                out[column] = cells
     deleted = {int(r) for r in edits.get("deleted_rows") or ()}
     out = out.iloc[[i for i in range(len(out)) if i not in deleted]]
+    if isinstance(data.index, pd.RangeIndex):
+        out = out.reset_index(drop=True)
     added = [{c: r.get(c) for c in out.columns} for r in edits.get("added_rows") or ()]
     if added:
         out = pd.concat([out, pd.DataFrame(added, columns=out.columns)], ignore_index=True)

@@ -14,18 +14,24 @@ from .conftest import login, no_exception, settle
 pytestmark = pytest.mark.browser
 
 
-def test_statements_saved_during_a_held_lock_are_stored_when_it_is_released(app, browser):
-    """Fails on the old code: the page said "... busy right now and this step was not saved" and never
-    tried again; the statements were stored only if the researcher clicked once more."""
+def _new_study(app, browser, study_id: str, title: str):
+    """A new browser context logged in, on the Design page of a study created there."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(30_000)
     login(page, app.url)
-    page.get_by_label("Study id (in the participant link)").fill("locked")
-    page.get_by_label("Title").fill("Låst")
+    page.get_by_label("Study id (in the participant link)").fill(study_id)
+    page.get_by_label("Title").fill(title)
     page.get_by_role("button", name="Create study").click()
-    page.get_by_role("heading", name=re.compile("^Design")).wait_for()
+    page.get_by_role("heading", name=f"Design: {title}").wait_for()
     settle(page)
+    return context, page
+
+
+def test_statements_saved_during_a_held_lock_are_stored_when_it_is_released(app, browser):
+    """Fails on the old code: the page said "... busy right now and this step was not saved" and never
+    tried again; the statements were stored only if the researcher clicked once more."""
+    context, page = _new_study(app, browser, "locked", "Låst")
     with sqlite_write_lock(app):  # another process holds the write lock; reads go on
         page.get_by_label(re.compile("^Statements, one per line")).fill("\n".join(f"Utsagn {i}" for i in range(1, 7)))
         page.get_by_role("button", name="Use these statements").click()
@@ -56,15 +62,7 @@ def test_texts_typed_during_a_held_lock_are_kept_and_saved_when_it_is_released(a
     """Fails on the old code: the Texts form's fields had no key, so the page drawn again after the
     fault showed the stored texts, and "Save texts" then saved those: the title and welcome text typed
     were gone without a word."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    login(page, app.url)
-    page.get_by_label("Study id (in the participant link)").fill("texts")
-    page.get_by_label("Title").fill("Før")
-    page.get_by_role("button", name="Create study").click()
-    page.get_by_role("heading", name="Design: Før").wait_for()
-    settle(page)
+    context, page = _new_study(app, browser, "texts", "Før")
     page.get_by_role("tab", name="Texts", exact=True).click()
     settle(page)
     with sqlite_write_lock(app):
