@@ -5,13 +5,12 @@ and propose texts instead of changing them); researchers also manage the team an
 """
 from __future__ import annotations
 
-
 import pandas as pd
 import streamlit as st
 
 from qmethod.service import interpretation as it
 from qmethod.service.analysis import file_stem
-from qmethod.ui import flow
+from qmethod.ui import flow, storage
 from qmethod.ui.pages.researcher.interpret_common import LANG_NAMES, choose_analysis, load_view
 from qmethod.ui.researcher import plots
 from qmethod.ui.researcher.auth import gate, run
@@ -54,6 +53,30 @@ def _quote_html(quotes) -> str:
         + (f" · {escape_html(q.participant)}" if q.participant else "") + "</small></blockquote>" for q in quotes)
 
 
+def _key(texts: it.FactorTexts, field: str, analysis_id: int) -> str:
+    """The key of ``field``'s box: it changes when the field's current text does, so the box shows the
+    stored text after a save, and keeps what is typed (through a storage fault too, qmethod.ui.storage)
+    until then."""
+    v = texts.current.get(field)
+    return f"int_{field}_{analysis_id}_{texts.factor}_{v.id if v is not None else 0}"
+
+
+def _unsaved(texts: it.FactorTexts, field: str, text: str) -> bool:
+    """Whether ``text`` for ``field`` is still to be saved: not the current text, and (a proposal) not
+    already proposed by this account (a click made again after a storage fault proposes it once)."""
+    text = text.strip()
+    if text == texts.text(field):
+        return False
+    if user.is_researcher:
+        return True
+    return bool(text) and not any(p.field == field and p.author == user.username and p.text == text
+                                  for p in texts.proposals)
+
+
+# Every button here that writes goes through storage.click: a click that met a storage fault is made
+# again by itself once storage answers, with what was typed (its fields are keyed, so they are kept).
+
+
 # the composite across the page's width, its text at the size drawn (sideways scrolling on a phone)
 markers = {s.id: " " + s.level + ("▲" if s.direction == "higher" else "▼" if s.direction == "lower" else "")
            for s in fv.of_kind("distinguishing")}
@@ -79,15 +102,19 @@ with right:
     with st.form(f"texts_{analysis.id}_{factor}"):
         # no max_chars: a text over the limit stays in its box and the save says how long it may be,
         # instead of the browser cutting a paste short without a word
-        name = st.text_input("Name", value=team.name, placeholder=f"At most {it.FIELDS['name']:,} characters")
+        name = st.text_input("Name", value=team.name, placeholder=f"At most {it.FIELDS['name']:,} characters",
+                             key=_key(team, "name", analysis.id))
         summary = st.text_area("Short summary", value=team.summary, height=90,
-                               placeholder=f"At most {it.FIELDS['summary']:,} characters")
+                               placeholder=f"At most {it.FIELDS['summary']:,} characters",
+                               key=_key(team, "summary", analysis.id))
         narrative = st.text_area("Narrative", value=team.narrative, height=200,
-                                 placeholder=f"At most {it.FIELDS['narrative']:,} characters")
+                                 placeholder=f"At most {it.FIELDS['narrative']:,} characters",
+                                 key=_key(team, "narrative", analysis.id))
         label = "Save" if user.is_researcher else "Propose"
-        if st.form_submit_button(label, type="primary"):
+        if storage.click(f"int_save_{analysis.id}_{factor}",
+                         st.form_submit_button(label, type="primary", key=f"int_save_{analysis.id}_{factor}")):
             changed = [(k, v) for k, v in (("name", name), ("summary", summary), ("narrative", narrative))
-                       if v.strip() != team.text(k) and (user.is_researcher or v.strip())]
+                       if _unsaved(team, k, v)]
             if not changed:
                 st.info("Nothing to save: the name, summary and narrative are as already saved. Write or change "
                         "one of them first.")
@@ -107,7 +134,7 @@ with right:
             with st.container(border=True):
                 st.markdown(f"*{p.field}* by **{p.author}**, {p.created_at:%Y-%m-%d %H:%M} UTC")
                 st.text(p.text)
-                if user.is_researcher and st.button("Accept", key=f"accept_{p.id}"):
+                if user.is_researcher and storage.click(f"accept_{p.id}", st.button("Accept", key=f"accept_{p.id}")):
                     if run(it.accept, db, user, p.id) is not None:
                         st.rerun()
     with st.expander(f"History ({len(team.history)} versions)"):
@@ -122,24 +149,32 @@ with right:
     for n in team.notes:
         st.markdown(f"**{plain(n.author)}** · {n.created_at:%Y-%m-%d %H:%M} UTC")
         st.text(n.text)
-    with st.form(f"note_{analysis.id}_{factor}", clear_on_submit=True):
-        note = st.text_area("Add a note", height=80, max_chars=it.NOTE_LENGTH, key=f"note_text_{factor}")
-        if st.form_submit_button("Add note"):
+    # a new field after each note stored (instead of clear_on_submit, which would empty it before a save
+    # that met a storage fault is made again)
+    nn = st.session_state.setdefault("int_notes_added", 0)
+    with st.form(f"note_{analysis.id}_{factor}"):
+        note = st.text_area("Add a note", height=80, max_chars=it.NOTE_LENGTH, key=f"note_text_{factor}_{nn}")
+        if storage.click(f"note_add_{factor}_{nn}", st.form_submit_button("Add note", key=f"note_add_{factor}_{nn}")):
             if run(it.add_note, db, user, analysis.id, factor, note) is not None:
+                st.session_state["int_notes_added"] = nn + 1
                 st.rerun()
 
 whole = view.team.get(it.ALL) or it.FactorTexts(it.ALL)
 with st.expander("Why these factors (for the methods paragraph of the report)"):
     with st.form(f"reason_{analysis.id}"):
         reason = st.text_area("The team's reason for keeping these factors", value=whole.summary, height=90,
-                              max_chars=it.FIELDS["summary"])
-        if st.form_submit_button("Save the reason" if user.is_researcher else "Propose a reason"):
-            if run(it.write_text, db, user, analysis.id, it.ALL, "summary", reason) is not None:
+                              max_chars=it.FIELDS["summary"], key=_key(whole, "summary", analysis.id))
+        if storage.click(f"reason_save_{analysis.id}", st.form_submit_button(
+                "Save the reason" if user.is_researcher else "Propose a reason", key=f"reason_save_{analysis.id}")):
+            if not _unsaved(whole, "summary", reason):
+                st.info("Nothing to save: the reason is as already saved" + ("." if user.is_researcher
+                                                                                else " or proposed."))
+            elif run(it.write_text, db, user, analysis.id, it.ALL, "summary", reason) is not None:
                 st.rerun()
     for p in whole.proposals:
         st.markdown(f"Proposal by **{p.author}**, {p.created_at:%Y-%m-%d %H:%M} UTC")
         st.text(p.text)
-        if user.is_researcher and st.button("Accept", key=f"accept_{p.id}"):
+        if user.is_researcher and storage.click(f"accept_{p.id}", st.button("Accept", key=f"accept_{p.id}")):
             if run(it.accept, db, user, p.id) is not None:
                 st.rerun()
 
@@ -191,17 +226,19 @@ if user.is_researcher:
                 c1, c2 = st.columns([4, 1])
                 c1.markdown(f"**{m.username}** · invited by {m.added_by} {m.added_at:%Y-%m-%d}"
                             + (f" · removed by {m.removed_by} {m.removed_at:%Y-%m-%d}" if m.removed_at else ""))
-                if m.active and c2.button("Remove", key=f"rm_{m.username}"):
-                    run(it.remove_member, db, user, analysis.study_id, m.username)
-                    st.rerun()
-            with st.form("invite", clear_on_submit=True):
+                if m.active and storage.click(f"rm_{m.username}", c2.button("Remove", key=f"rm_{m.username}")):
+                    if run(lambda name=m.username: it.remove_member(db, user, analysis.study_id, name) or True):
+                        st.rerun()
+            ni = st.session_state.setdefault("int_invited", 0)  # new, empty fields after each invitation
+            with st.form("invite"):
                 st.markdown("**Invite a co-researcher** (they see only this study's anonymised results)")
                 c1, c2 = st.columns(2)
-                who = c1.text_input("User name", key="inv_name")
-                pw = c2.text_input("First password (for a new account)", type="password", key="inv_pw")
-                if st.form_submit_button("Invite"):
+                who = c1.text_input("User name", key=f"inv_name_{ni}")
+                pw = c2.text_input("First password (for a new account)", type="password", key=f"inv_pw_{ni}")
+                if storage.click(f"inv_go_{ni}", st.form_submit_button("Invite", key=f"inv_go_{ni}")):
                     m = run(it.invite, db, user, analysis.study_id, who, password=pw or None)
                     if m is not None:
+                        st.session_state["int_invited"] = ni + 1
                         st.toast(f"{m.username} is on the team of {analysis.study_id}.")
                         st.rerun()
     st.subheader("Report")
