@@ -28,7 +28,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from ..errors import NotFoundError, QMethodError
+from ..errors import NotFoundError, QMethodError, StorageBusyError
 from ..store import repo
 from ..store.db import Database
 from ..store.models import utcnow
@@ -296,19 +296,37 @@ def session_user(db: Database, token: str | None, *, now: datetime | None = None
     when = now or utcnow()
     key = digest(token)
 
-    def work(session: Session) -> Researcher | None:
+    def expired(row: ResearcherSessionRow) -> bool:
+        return when - row.last_seen_at > IDLE_TIMEOUT or when - row.created_at > MAX_SESSION
+
+    def look(session: Session) -> tuple[Researcher | None, bool]:
+        """(the researcher of a valid session, whether the session row must be written)"""
         row = session.get(ResearcherSessionRow, key)
         if row is None:
-            return None
-        if when - row.last_seen_at > IDLE_TIMEOUT or when - row.created_at > MAX_SESSION:
-            session.delete(row)
-            return None
-        if when - row.last_seen_at >= TOUCH_EVERY:
-            row.last_seen_at = when
+            return None, False
+        if expired(row):
+            return None, True
         user = session.get(ResearcherRow, row.researcher_id)
-        return _researcher(user) if user is not None else None
+        return (_researcher(user) if user is not None else None), when - row.last_seen_at >= TOUCH_EVERY
 
-    return db.write(work)
+    def work(session: Session) -> None:
+        row = session.get(ResearcherSessionRow, key)
+        if row is None:
+            return
+        if expired(row):
+            session.delete(row)
+        elif when - row.last_seen_at >= TOUCH_EVERY:
+            row.last_seen_at = when
+
+    # Read first: most page runs need no write, and a page must still be drawn while storage refuses
+    # writes (a held lock, a full disk); recording the activity then waits for a later run.
+    user, stale = db.read(look)
+    if stale:
+        try:
+            db.write(work)
+        except StorageBusyError:
+            pass
+    return user
 
 
 def logout(db: Database, token: str | None) -> None:

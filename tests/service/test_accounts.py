@@ -275,3 +275,36 @@ def test_nul_in_user_name_is_refused_clearly(db):
     ac.create_account(db, "anna", PASSWORD)
     with pytest.raises(ac.AuthenticationError, match="NUL"):
         ac.login(db, "an\x00na", PASSWORD)
+
+
+def test_a_session_is_recognised_while_storage_refuses_writes(tmp_path):
+    """Fails on the old code: with SQLite's write lock held elsewhere, every researcher page run failed
+    at the login check (it always opened a write transaction), so the whole page was replaced by the
+    storage message; now the page is drawn, and the activity is recorded on a later run."""
+    import sqlite3
+
+    from qmethod.errors import StorageBusyError
+    from qmethod.store import open_database
+
+    path = tmp_path / "q.sqlite"
+    db = open_database(f"sqlite:///{path}")
+    db.migrate()
+    try:
+        ac.create_account(db, "anna", PASSWORD)
+        t0 = utcnow()
+        s = ac.login(db, "anna", PASSWORD, now=t0)
+        other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        try:
+            assert ac.session_user(db, s.token, now=t0 + timedelta(seconds=5)).username == "anna"
+            assert ac.session_user(db, s.token, now=t0 + timedelta(minutes=5)).username == "anna"  # touch waits
+            with pytest.raises(StorageBusyError):  # (a real write still meets the lock)
+                ac.create_account(db, "bert", PASSWORD)
+        finally:
+            other.rollback()
+            other.close()
+        # the activity is recorded once storage answers: the idle timer restarts from the later run
+        assert ac.session_user(db, s.token, now=t0 + timedelta(minutes=25)) is not None
+        assert ac.session_user(db, s.token, now=t0 + timedelta(minutes=50)) is not None
+    finally:
+        db.dispose()
