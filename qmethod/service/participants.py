@@ -268,14 +268,16 @@ def resume_by_code(db: Database, code: str, *, client: str | None = None, browse
     def work(session: Session) -> ParticipantSession | QMethodError:
         when = now or utcnow()
         repo.forget_failures(session, now=when)
+        wrong = ResumeCodeError(f"No sort was found for resume code {canonical}. Check the code and try again.")
+        if repo.count_failures(session, guess, since=when - RESUME_WINDOW):
+            return wrong  # this device's known wrong guess: the same answer again, not counted, nothing checked
         refused = over_limit(session, when)
         if refused is not None:
             return refused
         p = repo.participant_by_resume_code(session, canonical)
         if p is None:
-            if not repo.count_failures(session, guess, since=when - RESUME_WINDOW):
-                repo.add_failures(session, [*keys, _ALL, guess], when)
-            return ResumeCodeError(f"No sort was found for resume code {canonical}. Check the code and try again.")
+            repo.add_failures(session, [*keys, _ALL, guess], when)
+            return wrong
         token = new_token()
         session.add(AccessTokenRow(token_hash=digest(token), participant_id=p.id, created_at=when))
         session.flush()
