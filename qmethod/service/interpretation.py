@@ -48,9 +48,9 @@ from . import accounts
 from .accounts import CO_RESEARCHER, RESEARCHER, Researcher
 
 __all__ = [
-    "AccessDenied", "FIELDS", "ALL", "Member", "SharedAnalysis", "TextVersion", "Note", "FactorTexts", "Quote",
+    "AccessDenied", "TextChanged", "FIELDS", "ALL", "Member", "SharedAnalysis", "TextVersion", "Note", "FactorTexts", "Quote",
     "Statement", "SurveySummary", "FactorView", "Interpretation", "ViewpointCard",
-    "can_see_study", "visible_studies", "invite", "remove_member", "members", "analyses",
+    "can_see_study", "visible_studies", "removals", "invite", "remove_member", "members", "analyses",
     "write_text", "accept", "add_note", "factor_texts", "interpretation", "viewpoint_card", "report_content",
     "REPORTS", "report",
 ]
@@ -69,6 +69,22 @@ ALL = "all"
 
 class AccessDenied(QMethodError):
     """The account may not see or do this (a co-researcher outside its studies, or a researcher-only step)."""
+
+
+class TextChanged(QMethodError):
+    """Someone else saved the text since the writer's page showed it (see :func:`write_text`).
+
+    ``current`` is the :class:`TextVersion` now current; nothing was stored, and the writer's own text
+    is theirs to keep: show them the other text, then save theirs over it (``based_on=current.id``)
+    or take the other one.
+    """
+
+    def __init__(self, current: TextVersion):
+        self.current = current
+        when = f"{current.accepted_at or current.created_at:%Y-%m-%d %H:%M} UTC"
+        by = current.author if current.accepted_by in (None, current.author) else (
+            f"{current.accepted_by} (accepting {current.author}'s proposal)")
+        super().__init__(f"{by} changed the {current.field} at {when}, after your page showed it.")
 
 
 # ---------------------------------------------------------------- plain result types
@@ -297,8 +313,47 @@ def _require_study(session: Session, row: ResearcherRow, study_id: str):
             raise AccessDenied("You have not been invited to this study.") from None
         raise
     if (row.role or RESEARCHER) != RESEARCHER and _active_member(session, srow.id, row.id) is None:
+        gone = _removal(session, srow.id, row.id)
+        if gone is not None:
+            raise AccessDenied(_removed_message(study_id, gone))
         raise AccessDenied("You have not been invited to this study.")
     return srow
+
+
+def _removal(session: Session, study_pk: int, researcher_id: int) -> StudyMemberRow | None:
+    """The latest ended invitation of the account to the study, if any."""
+    return session.scalars(select(StudyMemberRow).where(
+        StudyMemberRow.study_id == study_pk, StudyMemberRow.researcher_id == researcher_id,
+        StudyMemberRow.removed_at.is_not(None)).order_by(StudyMemberRow.removed_at.desc())).first()
+
+
+def _removed_message(study_id: str, m: StudyMemberRow) -> str:
+    return (f"You were removed from the team of study {study_id!r} by {m.removed_by} on "
+            f"{m.removed_at:%Y-%m-%d %H:%M} UTC, so you can no longer read or write there. Ask a researcher "
+            "of the study if you think this is a mistake.")
+
+
+def removals(db: Database, actor: Researcher) -> dict[str, str]:
+    """The studies ``actor`` was removed from and is not on the team of again: study id -> a message
+    saying who removed them and when (empty for researchers)."""
+    from ..store.models import StudyRow
+
+    def work(session: Session) -> dict[str, str]:
+        row = _account(session, actor)
+        if (row.role or RESEARCHER) == RESEARCHER:
+            return {}
+        out: dict[str, str] = {}
+        rows = session.execute(select(StudyMemberRow, StudyRow.slug).join(StudyRow, StudyRow.id == StudyMemberRow.study_id)
+                               .where(StudyMemberRow.researcher_id == row.id)
+                               .order_by(StudyMemberRow.id)).all()
+        for m, slug in rows:
+            if m.removed_at is None:
+                out.pop(slug, None)
+            elif _active_member(session, m.study_id, row.id) is None:
+                out[slug] = _removed_message(slug, m)
+        return out
+
+    return db.read(work)
 
 
 def _study_of(ws: WorkspaceRow) -> str | None:
@@ -362,6 +417,9 @@ def invite(db: Database, actor: Researcher, study_id: str, username: str, *, pas
     and the role co-researcher. Inviting someone already on the team changes nothing. Researcher
     accounts cannot be invited: they see every study already.
     """
+    if not (username or "").strip():
+        raise QMethodError("Give the user name of the co-researcher to invite (their account's name, or a new "
+                           "one to create).")
     def check(session: Session) -> bool:
         me = _account(session, actor)
         _require_researcher(me, "invite co-researchers")
@@ -483,11 +541,16 @@ def _version(r: FactorTextRow, digest: str) -> TextVersion:
 
 
 def write_text(db: Database, actor: Researcher, workspace_id: int, factor: str, name: str, text: str, *,
-               now: datetime | None = None) -> TextVersion:
+               based_on: int | None = None, now: datetime | None = None) -> TextVersion:
     """Store a new version of a factor's ``name`` (``name``, ``summary`` or ``narrative``).
 
     A researcher's version is current at once; a co-researcher's is a proposal (see :func:`accept`).
     Text is stripped; an unchanged text stores nothing and returns the current version.
+
+    ``based_on``: the id of the current version the writer's page showed when they wrote (``0``: it
+    showed no text yet; ``None``: do not check). When another version has become current since, and
+    its text is not this one, nothing is stored and :class:`TextChanged` is raised, so that two people
+    writing the same text at once never silently replace each other's words.
     """
     if name not in FIELDS:
         raise QMethodError(f"Unknown text {name!r}; choose {', '.join(FIELDS)}.")
@@ -503,10 +566,13 @@ def write_text(db: Database, actor: Researcher, workspace_id: int, factor: str, 
         researcher = (me.role or RESEARCHER) == RESEARCHER
         if not researcher and not text:
             raise QMethodError("An empty proposal cannot be sent; write the text first.")
-        if researcher:
-            cur = _current(session, ws.id, factor, name)
-            if cur is not None and cur.text == text and cur.plan_digest == digest:
-                return _version(cur, digest)
+        cur = _current(session, ws.id, factor, name)
+        if researcher and cur is not None and cur.text == text and cur.plan_digest == digest:
+            return _version(cur, digest)
+        if based_on is not None and (cur.id if cur is not None else 0) != based_on and (
+                cur is None or cur.text != text):
+            raise TextChanged(_version(cur, digest)) if cur is not None else QMethodError(
+                f"The {name} your page showed is no longer current; reload the page.")
         row = FactorTextRow(workspace_id=ws.id, factor=factor, field=name, text=text,
                             status="accepted" if researcher else "proposed", author=me.username,
                             created_at=now or utcnow(), plan_digest=digest)
