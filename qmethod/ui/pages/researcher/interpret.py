@@ -9,9 +9,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from qmethod.errors import QMethodError, StorageBusyError
 from qmethod.service import interpretation as it
 from qmethod.service.analysis import file_stem
-from qmethod.ui import flow
+from qmethod.ui import flow, storage
+from qmethod.ui.components.unsaved_guard import warn_before_leaving
 from qmethod.ui.pages.researcher.interpret_common import LANG_NAMES, choose_analysis, load_view
 from qmethod.ui.researcher import plots
 from qmethod.ui.researcher.auth import gate, run
@@ -23,8 +25,33 @@ st.title("Interpretation")
 st.caption("Read each viewpoint together: the statements that characterise it, what the people who share it "
            "wrote, and the team's name, summary and notes. New to this? See the **Guide**.")
 
+
+
+def _show_unsaved() -> None:
+    """What this user typed on the page and did not get saved (the page cannot go on, for example after
+    they were removed from the team), to copy before leaving."""
+    typed = []
+    for key, value in list(st.session_state.items()):
+        if not isinstance(key, str) or not isinstance(value, str) or not value.strip():
+            continue
+        if key.startswith("note_text_"):
+            typed.append((f"Your note on {key.rsplit('_', 1)[-1]}", value))
+        elif key.startswith("tx_"):
+            _, _, f_, field_ = key.split("_", 3)
+            shown = st.session_state.get(f"txbase_{key[3:]}", (0, ""))[1]
+            if value.strip() not in (shown, st.session_state.get(f"txsent_{key[3:]}")):
+                typed.append((f"Your {field_} of {f_}", value))
+    if typed:
+        st.warning("What you typed was **not saved**. Copy it (the button at the right of each box) before you "
+                   "leave this page:", icon=":material/content_copy:")
+        for head, value in typed:
+            st.markdown(f"**{plain(head)}**")
+            st.code(value, language=None, wrap_lines=True)
+
+
 analysis = choose_analysis(user, key="int_analysis")
 if analysis is None:
+    _show_unsaved()
     st.stop()
 lang_options = ["nb", "en"]
 language = st.radio("Statements in", lang_options, format_func=LANG_NAMES.get, horizontal=True, key="int_lang")
@@ -49,6 +76,131 @@ def _quote_html(quotes) -> str:
         + (f" · {escape_html(q.participant)}" if q.participant else "") + "</small></blockquote>" for q in quotes)
 
 
+LABELS = {"name": "Name", "summary": "Short summary", "narrative": "Narrative"}
+
+
+def _keys(f: str) -> tuple[str, str, str]:
+    """Session keys of a text field of this factor: the field, the version its page showed (id, text)
+    and the text this user last sent (saved or proposed)."""
+    stem = f"{analysis.id}_{factor}_{f}"
+    return f"tx_{stem}", f"txbase_{stem}", f"txsent_{stem}"
+
+
+def _clashes() -> dict[str, it.TextVersion]:
+    """The fields whose save met a newer text by someone else: field -> that version."""
+    return st.session_state.setdefault(f"txclash_{analysis.id}_{factor}", {})
+
+
+def _take_theirs(key: str, base: str, clash: str, f: str, v: it.TextVersion) -> None:
+    st.session_state[key], st.session_state[base] = v.text, (v.id, v.text)
+    st.session_state.get(clash, {}).pop(f, None)
+
+
+def _take_button(f: str, v: it.TextVersion, label: str) -> None:
+    key, base, _ = _keys(f)
+    st.button(label, key=f"take_{key}", on_click=_take_theirs,
+              args=(key, base, f"txclash_{analysis.id}_{factor}", f, v))
+
+
+def _when(v: it.TextVersion) -> str:
+    return f"{v.accepted_at or v.created_at:%Y-%m-%d %H:%M} UTC"
+
+
+def _texts_form(team: it.FactorTexts) -> None:
+    """Name, summary and narrative, each saved (or proposed) against the version this page showed.
+
+    A field is filled from the stored text once; afterwards it changes only by this user's typing or
+    by their click, never because someone else saved (that could replace typing not yet saved). A newer
+    text by someone else is shown beside the field with who wrote it; a save over it takes a second,
+    deliberate click."""
+    clashes = _clashes()
+    for f in it.FIELDS:
+        key, base, _ = _keys(f)
+        cur = team.current.get(f)
+        if key not in st.session_state or base not in st.session_state:  # first shown (again)
+            st.session_state[key] = cur.text if cur else ""
+            st.session_state[base] = (cur.id, cur.text) if cur else (0, "")
+            clashes.pop(f, None)
+        elif cur is not None and cur.id != st.session_state[base][0]:
+            if st.session_state[key].strip() == cur.text:  # the same words: nothing to tell
+                st.session_state[base] = (cur.id, cur.text)
+            elif f not in clashes:
+                with st.container(border=True):
+                    if cur.accepted_by == user.username and cur.author != user.username:
+                        st.info(f"You accepted {plain(cur.author)}'s {f}. The field below still shows the {f} "
+                                "from before (and anything you typed there).", icon=":material/sync_problem:")
+                        _take_button(f, cur, f"Show the accepted {f} in the field")
+                    else:
+                        st.info(f"{plain(str(it.TextChanged(cur)))} The field below still shows the {f} from before "
+                                f"(and anything you typed there). Their {f}:", icon=":material/sync_problem:")
+                        st.text(cur.text)
+                        _take_button(f, cur, f"Use their {f}")
+    for f, v in clashes.items():
+        with st.container(border=True):
+            st.warning(f"{plain(str(it.TextChanged(v)))} Your {f} was **not saved**: it is still in the field "
+                       f"below. Their {f}:", icon=":material/warning:")
+            st.text(v.text)
+            verb = "save yours over theirs" if user.is_researcher else "propose yours anyway"
+            st.caption(f"Keep yours, take theirs, or merge the two in the field; then {verb} with the button "
+                       "under the fields.")
+            _take_button(f, v, f"Use their {f}")
+    with st.form(f"texts_{analysis.id}_{factor}"):
+        # no max_chars: a text over the limit stays in its box and the save says how long it may be,
+        # instead of the browser cutting a paste short without a word
+        st.text_input(LABELS["name"], key=_keys("name")[0], placeholder=f"At most {it.FIELDS['name']:,} characters")
+        st.text_area(LABELS["summary"], key=_keys("summary")[0], height=90,
+                     placeholder=f"At most {it.FIELDS['summary']:,} characters")
+        st.text_area(LABELS["narrative"], key=_keys("narrative")[0], height=200,
+                     placeholder=f"At most {it.FIELDS['narrative']:,} characters")
+        if clashes:
+            label = "Save mine over theirs" if user.is_researcher else "Propose mine anyway"
+        else:
+            label = "Save" if user.is_researcher else "Propose"
+        submitted = st.form_submit_button(label, type="primary")
+    if submitted:
+        _save_texts(team)
+
+
+def _save_texts(team: it.FactorTexts) -> None:
+    clashes = _clashes()
+    todo, unchanged = [], []
+    for f in it.FIELDS:
+        key, base, sent = _keys(f)
+        typed = (st.session_state.get(key) or "").strip()
+        if typed == st.session_state[base][1] or typed == st.session_state.get(sent) or (
+                not user.is_researcher and not typed):
+            unchanged.append(f)
+        else:
+            todo.append((f, typed))
+    if not todo:
+        st.info("Nothing to save: the name, summary and narrative are as already saved. Write or change "
+                "one of them first.")
+        return
+    met = {}
+    for f, typed in todo:
+        key, base, sent = _keys(f)
+        try:
+            v = it.write_text(db, user, analysis.id, factor, f, typed, based_on=st.session_state[base][0])
+        except it.TextChanged as exc:
+            met[f] = exc.current
+            st.session_state[base] = (exc.current.id, exc.current.text)  # a second click saves over it
+            continue
+        except StorageBusyError:
+            storage.fault()
+            return
+        except QMethodError as exc:
+            st.error(plain(str(exc)), icon=":material/info:")
+            return
+        clashes.pop(f, None)
+        st.session_state[sent] = typed
+        if v.status == "accepted":
+            st.session_state[base] = (v.id, v.text)
+    clashes.update(met)
+    if len(met) < len(todo):
+        st.toast("Saved." if user.is_researcher else "Proposal sent.")
+    st.rerun()
+
+
 left, right = st.columns([3, 2])
 with left:
     markers = {s.id: " " + s.level + ("▲" if s.direction == "higher" else "▼" if s.direction == "lower" else "")
@@ -67,28 +219,7 @@ with right:
                  if user.is_researcher else "You propose a text; a researcher accepts it. Everything you write is "
                  "kept with your name and the time.")
     st.caption(role_note)
-    with st.form(f"texts_{analysis.id}_{factor}"):
-        # no max_chars: a text over the limit stays in its box and the save says how long it may be,
-        # instead of the browser cutting a paste short without a word
-        name = st.text_input("Name", value=team.name, placeholder=f"At most {it.FIELDS['name']:,} characters")
-        summary = st.text_area("Short summary", value=team.summary, height=90,
-                               placeholder=f"At most {it.FIELDS['summary']:,} characters")
-        narrative = st.text_area("Narrative", value=team.narrative, height=200,
-                                 placeholder=f"At most {it.FIELDS['narrative']:,} characters")
-        label = "Save" if user.is_researcher else "Propose"
-        if st.form_submit_button(label, type="primary"):
-            changed = [(k, v) for k, v in (("name", name), ("summary", summary), ("narrative", narrative))
-                       if v.strip() != team.text(k) and (user.is_researcher or v.strip())]
-            if not changed:
-                st.info("Nothing to save: the name, summary and narrative are as already saved. Write or change "
-                        "one of them first.")
-            else:
-                for k, v in changed:
-                    if run(it.write_text, db, user, analysis.id, factor, k, v) is None:
-                        break
-                else:
-                    st.toast("Saved." if user.is_researcher else "Proposal sent.")
-                    st.rerun()
+    _texts_form(team)
     for v in team.current.values():
         if not v.same_analysis:
             st.warning(f"The {v.field} was written before the analysis was last changed; check it still fits.")
@@ -114,10 +245,13 @@ with right:
         st.markdown(f"**{plain(n.author)}** · {n.created_at:%Y-%m-%d %H:%M} UTC")
         st.text(n.text)
     with st.form(f"note_{analysis.id}_{factor}", clear_on_submit=True):
-        note = st.text_area("Add a note", height=80, max_chars=it.NOTE_LENGTH, key=f"note_text_{factor}")
+        note = st.text_area("Add a note", height=80, max_chars=it.NOTE_LENGTH, key=f"note_text_{analysis.id}_{factor}")
         if st.form_submit_button("Add note"):
             if run(it.add_note, db, user, analysis.id, factor, note) is not None:
                 st.rerun()
+            elif note.strip():
+                st.warning("Your note was not saved; it is shown here to copy:", icon=":material/content_copy:")
+                st.code(note, language=None, wrap_lines=True)
 
 whole = view.team.get(it.ALL) or it.FactorTexts(it.ALL)
 with st.expander("Why these factors (for the methods paragraph of the report)"):
@@ -133,6 +267,10 @@ with st.expander("Why these factors (for the methods paragraph of the report)"):
         if user.is_researcher and st.button("Accept", key=f"accept_{p.id}"):
             if run(it.accept, db, user, p.id) is not None:
                 st.rerun()
+
+warn_before_leaving({**{LABELS[f]: [st.session_state[_keys(f)[1]][1]] + [
+                         t for t in [st.session_state.get(_keys(f)[2])] if t] for f in it.FIELDS},
+                     "Add a note": "", "The team's reason for keeping these factors": whole.summary})
 
 t1, t2, t3 = st.tabs(["Statements and comments", "Defining participants", "Crib sheet"])
 with t1:
