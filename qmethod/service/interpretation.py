@@ -51,12 +51,19 @@ __all__ = [
     "AccessDenied", "TextChanged", "FIELDS", "ALL", "Member", "SharedAnalysis", "TextVersion", "Note", "FactorTexts", "Quote",
     "Statement", "SurveySummary", "FactorView", "Interpretation", "ViewpointCard",
     "can_see_study", "visible_studies", "removals", "invite", "remove_member", "members", "analyses",
-    "write_text", "accept", "add_note", "factor_texts", "interpretation", "viewpoint_card", "report_content",
+    "PER_LANGUAGE", "LANGUAGES", "field_in", "field_label", "write_text", "accept", "add_note", "factor_texts", "interpretation", "viewpoint_card", "report_content",
     "REPORTS", "report",
 ]
 
-#: the texts of a factor, with their longest length in characters
-FIELDS: dict[str, int] = {"name": 200, "summary": 2000, "narrative": 50_000}
+#: the texts that may also be given in another study language than the study's default one, for the
+#: viewpoint cards in that language: stored as ``name_en``, ``summary_nb``, ... (see :func:`field_in`)
+PER_LANGUAGE = ("name", "summary")
+#: the study languages a name and summary may be given in
+LANGUAGES = {"nb": "Norwegian (bokmål)", "en": "English"}
+_BASE_FIELDS = {"name": 200, "summary": 2000, "narrative": 50_000}
+#: the texts of a factor, with their longest length in characters: name, summary and narrative in the
+#: study's default language, and the name and summary per other language (``name_en``, ...)
+FIELDS: dict[str, int] = {**_BASE_FIELDS, **{f"{f}_{lg}": _BASE_FIELDS[f] for lg in LANGUAGES for f in PER_LANGUAGE}}
 NOTE_LENGTH = 10_000
 #: co-researchers see the survey answers of a factor's defining participants only when at least this
 #: many define it (fewer could single a person out)
@@ -84,7 +91,7 @@ class TextChanged(QMethodError):
         when = f"{current.accepted_at or current.created_at:%Y-%m-%d %H:%M} UTC"
         by = current.author if current.accepted_by in (None, current.author) else (
             f"{current.accepted_by} (accepting {current.author}'s proposal)")
-        super().__init__(f"{by} changed the {current.field} at {when}, after your page showed it.")
+        super().__init__(f"{by} changed the {field_label(current.field)} at {when}, after your page showed it.")
 
 
 # ---------------------------------------------------------------- plain result types
@@ -265,6 +272,8 @@ class Interpretation:
     result: AnalysisResult | None = None
     n_sorts: int = 0
     full: bool = False
+    #: the study's default language (the language of the team's name, summary and narrative)
+    default_language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -282,6 +291,10 @@ class ViewpointCard:
     words: tuple[Quote, ...]
     n_people: int
     details: pd.DataFrame
+    #: the language the name / summary is in when none was given in ``language`` (the study's default
+    #: language, shown instead), else ""
+    name_from: str = ""
+    summary_from: str = ""
 
 
 # ---------------------------------------------------------------- who may do what
@@ -534,6 +547,18 @@ def _check_factor(factor: str) -> str:
     return factor
 
 
+def field_in(name: str, language: str, default_language: str) -> str:
+    """The stored text ``name`` (``name`` or ``summary``) in ``language``: the field itself in the
+    study's default language, ``name_en`` etc. in another one."""
+    return name if language == default_language or name not in PER_LANGUAGE else f"{name}_{language}"
+
+
+def field_label(name: str) -> str:
+    """A field as a person reads it: ``summary``, ``name in English``."""
+    base, _, lang = name.partition("_")
+    return f"{base} in {LANGUAGES[lang]}" if lang in LANGUAGES else name
+
+
 def _version(r: FactorTextRow, digest: str) -> TextVersion:
     return TextVersion(id=r.id, factor=r.factor, field=r.field, text=r.text, status=r.status, author=r.author,
                        created_at=r.created_at, accepted_by=r.accepted_by, accepted_at=r.accepted_at,
@@ -557,7 +582,8 @@ def write_text(db: Database, actor: Researcher, workspace_id: int, factor: str, 
     _check_factor(factor)
     text = (text or "").strip()
     if len(text) > FIELDS[name]:
-        raise QMethodError(f"The {name} may have at most {FIELDS[name]:,} characters; this one has {len(text):,}.")
+        raise QMethodError(f"The {field_label(name)} may have at most {FIELDS[name]:,} characters; this one has "
+                           f"{len(text):,}.")
 
     def work(session: Session) -> TextVersion:
         me = _account(session, actor)
@@ -572,7 +598,7 @@ def write_text(db: Database, actor: Researcher, workspace_id: int, factor: str, 
         if based_on is not None and (cur.id if cur is not None else 0) != based_on and (
                 cur is None or cur.text != text):
             raise TextChanged(_version(cur, digest)) if cur is not None else QMethodError(
-                f"The {name} your page showed is no longer current; reload the page.")
+                f"The {field_label(name)} your page showed is no longer current; reload the page.")
         row = FactorTextRow(workspace_id=ws.id, factor=factor, field=name, text=text,
                             status="accepted" if researcher else "proposed", author=me.username,
                             created_at=now or utcnow(), plan_digest=digest)
@@ -816,7 +842,8 @@ def interpretation(db: Database, actor: Researcher, workspace_id: int, *, langua
         analysis=shared, study_id=sid, title=data.name, languages=languages, factors=tuple(valid),
         zscores=result.zscores[valid].copy(), arrays=result.factor_arrays[valid].astype(int).copy(),
         texts=texts, grid_labels=labels, factor_views=views, team=team,
-        result=result if full else None, n_sorts=data.n_sorts, full=full)
+        result=result if full else None, n_sorts=data.n_sorts, full=full,
+        default_language=study.default_language if study is not None else "en")
 
 
 # ---------------------------------------------------------------- viewpoint cards
@@ -827,7 +854,9 @@ def viewpoint_card(view: Interpretation, factor: str, language: str, *, n: int =
     with most (the ``n`` statements with the highest / lowest z-scores), what sets it apart (statements
     distinguishing it, higher / lower than in every other viewpoint), and up to ``n_words`` of the
     defining participants' comments, never two on the same statement. ``details`` holds the numbers
-    (array value and z-score of every statement named on the card)."""
+    (array value and z-score of every statement named on the card). The name and summary are the
+    team's in ``language`` (``name_en`` ... for a language other than the study's default); when none
+    was given there, the default language's, with ``name_from`` / ``summary_from`` naming it."""
     if factor not in view.factor_views:
         raise QMethodError(f"{factor} has no factor array; the factors are {', '.join(view.factors)}.")
     texts = view.texts.get(language) if language in view.texts else next(iter(view.texts.values()))
@@ -850,9 +879,15 @@ def viewpoint_card(view: Interpretation, factor: str, language: str, *, n: int =
                             "array": [int(view.arrays.loc[s, factor]) for s in named],
                             "z": [round(float(z[s]), 2) for s in named]},
                            index=pd.Index([str(s) for s in named], name="id"))
-    team = view.team.get(factor)
+    team = view.team.get(factor) or FactorTexts(factor)
+    shown = {}
+    for f in PER_LANGUAGE:  # in the card's language, else in the study's default language (and said so)
+        own = team.text(field_in(f, language, view.default_language))
+        fallback = "" if own or language == view.default_language or not team.text(f) else view.default_language
+        shown[f] = (own or team.text(f), fallback)
     return ViewpointCard(
-        factor=factor, language=language, name=team.name if team else "", summary=team.summary if team else "",
+        factor=factor, language=language, name=shown["name"][0], summary=shown["summary"][0],
+        name_from=shown["name"][1], summary_from=shown["summary"][1],
         agree=tuple(str(texts.get(s, s)) for s in agree), disagree=tuple(str(texts.get(s, s)) for s in disagree),
         higher=tuple(str(texts.get(s, s)) for s in higher), lower=tuple(str(texts.get(s, s)) for s in lower),
         words=tuple(words), n_people=fv.n_defining, details=details)

@@ -185,6 +185,31 @@ def test_a_removed_co_researcher_is_told_so_and_an_empty_invitation_asks_for_a_n
     assert it.add_note(db, kari, w, "F1", "Tilbake.").author == "kari"
 
 
+def test_the_card_in_english_shows_the_english_name_and_summary_or_says_it_shows_the_norwegian(db, team):
+    """Trial of issue 18, finding 8: the English card showed the bokmål name and summary, and there was
+    no way to give English ones."""
+    anna, kari, ws = team
+    w = ws["brukermedvirkning"]
+    it.write_text(db, anna, w, "F1", "name", "Mer pynt enn medvirkning")
+    it.write_text(db, anna, w, "F1", "summary", "De har sett at medvirkning blir brukt som pynt.")
+    it.write_text(db, anna, w, "F1", "name_en", "More window-dressing than involvement")
+    it.write_text(db, anna, w, "F2", "name", "Tillit")
+    prop = it.write_text(db, kari, w, "F2", "summary_en", "Trust comes first.")
+    assert prop.status == "proposed"
+    it.accept(db, anna, prop.id)
+    view = it.interpretation(db, kari, w, language="en")
+    assert view.default_language == "nb"
+    en1, nb1 = it.viewpoint_card(view, "F1", "en"), it.viewpoint_card(view, "F1", "nb")
+    assert (en1.name, en1.name_from) == ("More window-dressing than involvement", "")
+    assert (en1.summary, en1.summary_from) == ("De har sett at medvirkning blir brukt som pynt.", "nb")
+    assert (nb1.name, nb1.name_from, nb1.summary_from) == ("Mer pynt enn medvirkning", "", "")
+    en2 = it.viewpoint_card(view, "F2", "en")
+    assert (en2.name, en2.name_from, en2.summary, en2.summary_from) == ("Tillit", "nb", "Trust comes first.", "")
+    assert it.viewpoint_card(view, "F2", "nb").summary == ""  # the English summary is not the bokmål one
+    with pytest.raises(QMethodError, match="The name in English may have at most 200 characters"):
+        it.write_text(db, anna, w, "F1", "name_en", "x" * 201)
+
+
 def test_comments_and_survey_answers_are_those_of_the_defining_participants(db, team):
     anna, _kari, ws = team
     view = it.interpretation(db, anna, ws["brukermedvirkning"])

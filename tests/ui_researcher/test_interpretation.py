@@ -125,7 +125,7 @@ def test_co_researcher_interprets_and_sees_only_what_is_shared(app, browser, dat
     kp.get_by_role("button", name="Add note").click()
     kp.get_by_text("Kommentarene om møter sier mest om dette synet.").wait_for()
     settle(kp)
-    kp.get_by_label("Short summary").fill("De har sett at medvirkning blir brukt som pynt.")
+    kp.get_by_label("Short summary", exact=True).fill("De har sett at medvirkning blir brukt som pynt.")
     kp.get_by_role("button", name="Propose").click()
     kp.get_by_text("Proposals").wait_for()
     settle(kp)
@@ -303,9 +303,9 @@ def test_a_proposal_or_a_second_tabs_save_is_kept_when_someone_saved_the_same_te
     _open_factor(a, "F2")
     octx, o = _co_page(browser, app, "ola", "F2")
     # both show F2; the co-researcher types a summary and a narrative, the researcher saves others
-    o.get_by_label("Short summary").fill("OLA: Dette skrev jeg selv.")
+    o.get_by_label("Short summary", exact=True).fill("OLA: Dette skrev jeg selv.")
     o.get_by_label("Narrative").fill("OLA: min fortelling, ikke lagret ennå.")
-    a.get_by_label("Short summary").fill("The researcher's summary of F2.")
+    a.get_by_label("Short summary", exact=True).fill("The researcher's summary of F2.")
     a.get_by_label("Narrative").fill("The researcher's narrative of F2.")
     a.get_by_role("button", name="Save", exact=True).click()
     settle(a)
@@ -317,7 +317,7 @@ def test_a_proposal_or_a_second_tabs_save_is_kept_when_someone_saved_the_same_te
     body = o.locator("main").inner_text()
     assert "The researcher's summary of F2." in body and "The researcher's narrative of F2." in body
     assert "Your summary was not saved" in body and "Your narrative was not saved" in body
-    assert o.get_by_label("Short summary").input_value() == "OLA: Dette skrev jeg selv."
+    assert o.get_by_label("Short summary", exact=True).input_value() == "OLA: Dette skrev jeg selv."
     assert o.get_by_label("Narrative").input_value() == "OLA: min fortelling, ikke lagret ennå."
     assert it.factor_texts(db, admin, w)["F2"].proposals == ()
     # her second, deliberate click proposes hers over the researcher's
@@ -419,4 +419,35 @@ def test_a_co_researcher_removed_while_typing_is_told_so_and_keeps_what_they_typ
     body = p.locator("main").inner_text()
     assert "What you typed was not saved" in body
     assert "No analysis has been shared with you yet" not in body
+    ctx.close()
+
+
+def test_the_english_card_shows_the_english_name_or_says_the_name_is_in_bokmal(app, browser, shared):
+    """Trial of issue 18, finding 8: the English cards showed the bokmål name and summary, with no
+    way to give English ones."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = ctx.new_page()
+    page.set_default_timeout(60_000)
+    _login(page, f"{app.url}/interpret?study={STUDY}", "admin", ADMIN_PASSWORD, "Interpretation")
+    _open_factor(page, "F2")
+    page.get_by_label("Name", exact=True).fill("Tillit først")
+    page.get_by_label("Short summary", exact=True).fill("Oppsummering bare på bokmål.")
+    page.get_by_label("Name in English", exact=True).fill("Trust first", timeout=15_000)
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_role("heading", name="F2: Tillit først").wait_for()
+    settle(page)
+    no_exception(page)
+    page.locator('[data-testid="stSidebar"]').get_by_role("link", name="Viewpoints").click()
+    page.get_by_role("heading", name="Synspunkter").wait_for()
+    settle(page)
+    nb = page.locator("article.qcard").filter(has=page.get_by_role("heading", name="Tillit først"))
+    assert "Oppsummering bare på bokmål." in nb.inner_text() and "ikke skrevet" not in nb.inner_text()
+    page.get_by_text("English").first.click()
+    page.get_by_role("heading", name="Viewpoints").wait_for()
+    settle(page)
+    card = page.locator("article.qcard").filter(has=page.get_by_role("heading", name="Trust first"))
+    text = card.inner_text()
+    assert "Tillit først" not in text and "Oppsummering bare på bokmål." in text
+    assert "The summary has not been written in English yet; it is shown in Norwegian (bokmål)." in text
+    assert card.locator("p[lang='nb']").count() == 1  # read out as Norwegian by screen readers
     ctx.close()

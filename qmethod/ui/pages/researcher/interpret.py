@@ -77,6 +77,12 @@ def _quote_html(quotes) -> str:
 
 
 LABELS = {"name": "Name", "summary": "Short summary", "narrative": "Narrative"}
+#: the texts on this page: name, summary and narrative in the study's default language, then the name
+#: and summary in each other study language (for the viewpoint cards in that language)
+OTHER = [lg for lg in view.languages if lg != view.default_language and lg in it.LANGUAGES]
+SHOWN = list(LABELS) + [it.field_in(f, lg, view.default_language) for lg in OTHER for f in it.PER_LANGUAGE]
+for _f in SHOWN[len(LABELS):]:
+    LABELS[_f] = f"{LABELS[_f.split('_')[0]]} in {it.LANGUAGES[_f.rsplit('_', 1)[1]]}"
 
 
 def _keys(f: str) -> tuple[str, str, str]:
@@ -114,7 +120,7 @@ def _texts_form(team: it.FactorTexts) -> None:
     text by someone else is shown beside the field with who wrote it; a save over it takes a second,
     deliberate click."""
     clashes = _clashes()
-    for f in it.FIELDS:
+    for f in SHOWN:
         key, base, _ = _keys(f)
         cur = team.current.get(f)
         if key not in st.session_state or base not in st.session_state:  # first shown (again)
@@ -125,25 +131,27 @@ def _texts_form(team: it.FactorTexts) -> None:
             if st.session_state[key].strip() == cur.text:  # the same words: nothing to tell
                 st.session_state[base] = (cur.id, cur.text)
             elif f not in clashes:
+                lbl = it.field_label(f)
                 with st.container(border=True):
                     if cur.accepted_by == user.username and cur.author != user.username:
-                        st.info(f"You accepted {plain(cur.author)}'s {f}. The field below still shows the {f} "
+                        st.info(f"You accepted {plain(cur.author)}'s {lbl}. The field below still shows the {lbl} "
                                 "from before (and anything you typed there).", icon=":material/sync_problem:")
-                        _take_button(f, cur, f"Show the accepted {f} in the field")
+                        _take_button(f, cur, f"Show the accepted {lbl} in the field")
                     else:
-                        st.info(f"{plain(str(it.TextChanged(cur)))} The field below still shows the {f} from before "
-                                f"(and anything you typed there). Their {f}:", icon=":material/sync_problem:")
+                        st.info(f"{plain(str(it.TextChanged(cur)))} The field below still shows the {lbl} from "
+                                f"before (and anything you typed there). Their {lbl}:", icon=":material/sync_problem:")
                         st.text(cur.text)
-                        _take_button(f, cur, f"Use their {f}")
+                        _take_button(f, cur, f"Use their {lbl}")
     for f, v in clashes.items():
+        lbl = it.field_label(f)
         with st.container(border=True):
-            st.warning(f"{plain(str(it.TextChanged(v)))} Your {f} was **not saved**: it is still in the field "
-                       f"below. Their {f}:", icon=":material/warning:")
+            st.warning(f"{plain(str(it.TextChanged(v)))} Your {lbl} was **not saved**: it is still in the field "
+                       f"below. Their {lbl}:", icon=":material/warning:")
             st.text(v.text)
             verb = "save yours over theirs" if user.is_researcher else "propose yours anyway"
             st.caption(f"Keep yours, take theirs, or merge the two in the field; then {verb} with the button "
                        "under the fields.")
-            _take_button(f, v, f"Use their {f}")
+            _take_button(f, v, f"Use their {lbl}")
     with st.form(f"texts_{analysis.id}_{factor}"):
         # no max_chars: a text over the limit stays in its box and the save says how long it may be,
         # instead of the browser cutting a paste short without a word
@@ -152,6 +160,13 @@ def _texts_form(team: it.FactorTexts) -> None:
                      placeholder=f"At most {it.FIELDS['summary']:,} characters")
         st.text_area(LABELS["narrative"], key=_keys("narrative")[0], height=200,
                      placeholder=f"At most {it.FIELDS['narrative']:,} characters")
+        for lg in OTHER:
+            st.caption(f"For the viewpoint cards in {it.LANGUAGES[lg]}. Left empty, the card shows the name and "
+                       f"summary above and says they are in {it.LANGUAGES[view.default_language]}.")
+            name_f, summary_f = (it.field_in(f, lg, view.default_language) for f in ("name", "summary"))
+            st.text_input(LABELS[name_f], key=_keys(name_f)[0], placeholder=f"At most {it.FIELDS[name_f]:,} characters")
+            st.text_area(LABELS[summary_f], key=_keys(summary_f)[0], height=90,
+                         placeholder=f"At most {it.FIELDS[summary_f]:,} characters")
         if clashes:
             label = "Save mine over theirs" if user.is_researcher else "Propose mine anyway"
         else:
@@ -163,14 +178,11 @@ def _texts_form(team: it.FactorTexts) -> None:
 
 def _save_texts(team: it.FactorTexts) -> None:
     clashes = _clashes()
-    todo, unchanged = [], []
-    for f in it.FIELDS:
+    todo = []
+    for f in SHOWN:
         key, base, sent = _keys(f)
         typed = (st.session_state.get(key) or "").strip()
-        if typed == st.session_state[base][1] or typed == st.session_state.get(sent) or (
-                not user.is_researcher and not typed):
-            unchanged.append(f)
-        else:
+        if typed not in (st.session_state[base][1], st.session_state.get(sent)) and (user.is_researcher or typed):
             todo.append((f, typed))
     if not todo:
         st.info("Nothing to save: the name, summary and narrative are as already saved. Write or change "
@@ -227,14 +239,14 @@ with right:
         st.markdown("**Proposals**")
         for p in team.proposals:
             with st.container(border=True):
-                st.markdown(f"*{p.field}* by **{p.author}**, {p.created_at:%Y-%m-%d %H:%M} UTC")
+                st.markdown(f"*{it.field_label(p.field)}* by **{p.author}**, {p.created_at:%Y-%m-%d %H:%M} UTC")
                 st.text(p.text)
                 if user.is_researcher and st.button("Accept", key=f"accept_{p.id}"):
                     if run(it.accept, db, user, p.id) is not None:
                         st.rerun()
     with st.expander(f"History ({len(team.history)} versions)"):
         if team.history:
-            st.dataframe(pd.DataFrame([{"text": v.field, "status": v.status, "by": v.author,
+            st.dataframe(pd.DataFrame([{"text": it.field_label(v.field), "status": v.status, "by": v.author,
                                         "when (UTC)": v.created_at.strftime("%Y-%m-%d %H:%M"),
                                         "accepted by": v.accepted_by or "", "content": v.text} for v in team.history]),
                          hide_index=True, use_container_width=True)
@@ -269,7 +281,7 @@ with st.expander("Why these factors (for the methods paragraph of the report)"):
                 st.rerun()
 
 warn_before_leaving({**{LABELS[f]: [st.session_state[_keys(f)[1]][1]] + [
-                         t for t in [st.session_state.get(_keys(f)[2])] if t] for f in it.FIELDS},
+                         t for t in [st.session_state.get(_keys(f)[2])] if t] for f in SHOWN},
                      "Add a note": "", "The team's reason for keeping these factors": whole.summary})
 
 t1, t2, t3 = st.tabs(["Statements and comments", "Defining participants", "Crib sheet"])
