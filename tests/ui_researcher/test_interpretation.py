@@ -403,6 +403,50 @@ def test_leaving_the_page_with_unsaved_typing_asks_first(app, browser, shared):
     ctx.close()
 
 
+def test_what_was_typed_comes_back_after_a_reload(app, browser, shared):
+    """Trial of issue 18, finding 7: type a narrative and a note, don't save, reload: both were empty.
+    Now the tab keeps drafts and the reloaded page puts them back (not saved, and says so); a saved
+    text leaves no draft behind."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = ctx.new_page()
+    page.set_default_timeout(60_000)
+    page.on("dialog", lambda d: d.accept())  # "Leave site?": yes
+    _login(page, f"{app.url}/interpret?study={STUDY}", "admin", ADMIN_PASSWORD, "Interpretation")
+    _open_factor(page, "F2")
+    page.get_by_label("Narrative", exact=True).click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type(" Et utkast til fortellingen.")
+    typed = page.get_by_label("Narrative", exact=True).input_value()
+    page.get_by_label("Add a note").click()
+    page.keyboard.type("Et notat jeg ikke har lagret.")
+    page.reload()
+    page.get_by_role("heading", name="Interpretation").wait_for()
+    settle(page)
+    _open_factor(page, "F2")
+    page.get_by_text("What you typed before the page was reloaded is back in its field.").wait_for(timeout=20_000)
+    settle(page)
+    no_exception(page)
+    assert page.get_by_label("Narrative", exact=True).input_value() == typed
+    assert page.get_by_label("Add a note").input_value() == "Et notat jeg ikke har lagret."
+    # saved, the draft is gone: the next reload shows the stored text and no message
+    page.get_by_role("button", name="Save", exact=True).click()
+    settle(page)
+    page.get_by_role("button", name="Add note").click()
+    page.get_by_text("Et notat jeg ikke har lagret.").first.wait_for()
+    settle(page)
+    w = it.analyses(app.db, shared, STUDY)[0].id
+    assert it.factor_texts(app.db, shared, w)["F2"].narrative == typed.strip()
+    page.reload()
+    page.get_by_role("heading", name="Interpretation").wait_for()
+    settle(page)
+    _open_factor(page, "F2")
+    page.wait_for_timeout(1500)
+    settle(page)
+    assert page.get_by_text("is back in its field").count() == 0
+    assert page.get_by_label("Add a note").input_value() == ""
+    ctx.close()
+
+
 def test_a_co_researcher_removed_while_typing_is_told_so_and_keeps_what_they_typed(app, browser, shared):
     """Trial of issue 18, finding 12: the note vanished and the page said "No analysis has been shared
     with you yet"."""

@@ -50,7 +50,7 @@ deltakernes egne ord, skrevet da de sorterte. Tallene ligger bak «Detaljer» fo
 * Har noen andre endret den samme teksten mens du skrev, blir ikke din tekst byttet ut: den blir stående
   i feltet, og siden viser hvem som endret og hva de skrev. Du kan ta deres, flette de to eller sende
   din likevel («Propose mine anyway»). Prøver du å forlate eller laste siden på nytt med tekst som ikke
-  er lagret, spør nettleseren først.
+  er lagret, spør nettleseren først; laster du den likevel på nytt, kommer teksten tilbake i feltet.
 * Gode spørsmål å stille: Kjenner jeg igjen dette synet? Hva er viktig for folk som tenker slik?
   Hva ville de sagt med egne ord? Hva er de uenige i, og hvorfor?
 """,
@@ -97,7 +97,7 @@ them.
 * If someone else changed the same text while you were writing, yours is not replaced: it stays in its
   field, and the page shows who changed the text and what they wrote. Take theirs, merge the two, or
   send yours anyway ("Propose mine anyway"). If you try to leave or reload the page with text that is
-  not saved, the browser asks first.
+  not saved, the browser asks first; if you reload anyway, your text comes back in its field.
 * Good questions to ask: Do I recognise this view? What matters to people who think like this? What
   would they say in their own words? What do they disagree with, and why?
 """,

@@ -13,7 +13,7 @@ from qmethod.errors import QMethodError, StorageBusyError
 from qmethod.service import interpretation as it
 from qmethod.service.analysis import file_stem
 from qmethod.ui import flow, storage
-from qmethod.ui.components.unsaved_guard import warn_before_leaving
+from qmethod.ui.components.unsaved_guard import Field, guard_typing
 from qmethod.ui.pages.researcher.interpret_common import LANG_NAMES, choose_analysis, load_view
 from qmethod.ui.researcher import plots
 from qmethod.ui.researcher.auth import gate, run
@@ -76,6 +76,7 @@ def _quote_html(quotes) -> str:
         + (f" · {escape_html(q.participant)}" if q.participant else "") + "</small></blockquote>" for q in quotes)
 
 
+note_key = f"note_text_{analysis.id}_{factor}"
 LABELS = {"name": "Name", "summary": "Short summary", "narrative": "Narrative"}
 #: the texts on this page: name, summary and narrative in the study's default language, then the name
 #: and summary in each other study language (for the viewpoint cards in that language)
@@ -120,6 +121,9 @@ def _texts_form(team: it.FactorTexts) -> None:
     text by someone else is shown beside the field with who wrote it; a save over it takes a second,
     deliberate click."""
     clashes = _clashes()
+    if st.session_state.pop("drafts_restored", None):
+        st.info("What you typed before the page was reloaded is back in its field. It is **not saved** yet.",
+                icon=":material/restore:")
     for f in SHOWN:
         key, base, _ = _keys(f)
         cur = team.current.get(f)
@@ -257,9 +261,10 @@ with right:
         st.markdown(f"**{plain(n.author)}** · {n.created_at:%Y-%m-%d %H:%M} UTC")
         st.text(n.text)
     with st.form(f"note_{analysis.id}_{factor}", clear_on_submit=True):
-        note = st.text_area("Add a note", height=80, max_chars=it.NOTE_LENGTH, key=f"note_text_{analysis.id}_{factor}")
+        note = st.text_area("Add a note", height=80, max_chars=it.NOTE_LENGTH, key=note_key)
         if st.form_submit_button("Add note"):
             if run(it.add_note, db, user, analysis.id, factor, note) is not None:
+                st.session_state["sent_" + note_key] = note.strip()
                 st.rerun()
             elif note.strip():
                 st.warning("Your note was not saved; it is shown here to copy:", icon=":material/content_copy:")
@@ -280,9 +285,30 @@ with st.expander("Why these factors (for the methods paragraph of the report)"):
             if run(it.accept, db, user, p.id) is not None:
                 st.rerun()
 
-warn_before_leaving({**{LABELS[f]: [st.session_state[_keys(f)[1]][1]] + [
-                         t for t in [st.session_state.get(_keys(f)[2])] if t] for f in SHOWN},
-                     "Add a note": "", "The team's reason for keeping these factors": whole.summary})
+
+
+def _restore(drafts: dict) -> None:
+    """Put the drafts kept by the browser back into their fields after a reload (a text field keeps
+    the version it was typed against, so a save over a newer text is still caught)."""
+    back = []
+    for key, d in drafts.items():
+        text = d.get("text")
+        if not isinstance(text, str) or not (key.startswith("tx_") or key.startswith("note_text_")):
+            continue
+        st.session_state[key] = text
+        base = d.get("base")
+        if key.startswith("tx_") and isinstance(base, list) and len(base) == 2:
+            st.session_state["txbase_" + key[3:]] = (int(base[0]), str(base[1]))
+        back.append(key)
+    st.session_state["drafts_restored"] = back
+
+
+guard_typing(
+    [Field(LABELS[f], _keys(f)[0], [st.session_state[_keys(f)[1]][1]] + [
+        t for t in [st.session_state.get(_keys(f)[2])] if t], list(st.session_state[_keys(f)[1]])) for f in SHOWN]
+    + [Field("Add a note", note_key, ["", st.session_state.get("sent_" + note_key) or ""]),
+       Field("The team's reason for keeping these factors", "", [whole.summary])],
+    on_restore=_restore)
 
 t1, t2, t3 = st.tabs(["Statements and comments", "Defining participants", "Crib sheet"])
 with t1:
