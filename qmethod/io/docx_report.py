@@ -1,8 +1,10 @@
 """The report as a Word document (python-docx): study summary, methods, journal tables, composite
 Q-sorts and the team's factor narratives, from :mod:`qmethod.io.manuscript`.
 
-Tables are real Word tables (style "Table Grid", header row repeated on every page), so they paste
-into a manuscript unchanged; defining sorts are bold in the loadings table. Composite Q-sorts are
+Tables are real Word tables in journal style (a rule above and below the header and under the last
+row, no grid; columns of numbers right-aligned; the header row repeated on every page), captioned in
+Word's Caption style, so they paste into a manuscript unchanged; defining sorts are bold in the
+loadings table. Composite Q-sorts are
 drawn as their quasi-normal grid (a landscape section): one column per grid value with its statements
 stacked from the top, only the grid's places bordered and shaded.
 """
@@ -17,46 +19,74 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
+from docx.shared import Cm, Pt, RGBColor
 
-from .manuscript import COMPOSITE_NOTE, CompositeCell, ReportContent, composite_fill, sections, signed, table_rows
+from .manuscript import (COMPOSITE_NOTE, CompositeCell, ReportContent, attribution, composite_fill, numeric_columns,
+                         sections, signed, table_rows)
 
 __all__ = ["write_docx"]
 
 
 def _table(doc, header: list[str], rows: list[list[str]], *, bold=(), font: float = 9):
+    """A journal-style table: a rule above and below the header row and one under the last row, no
+    other lines; columns of numbers right-aligned (header included); the header repeated on every page."""
     t = doc.add_table(rows=1, cols=len(header))
-    t.style = "Table Grid"
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for cell, text in zip(t.rows[0].cells, header):
+    _rules(t)
+    right = numeric_columns(rows)
+    for j, (cell, text) in enumerate(zip(t.rows[0].cells, header)):
         cell.text = ""
-        run = cell.paragraphs[0].add_run(str(text))
+        par = cell.paragraphs[0]
+        run = par.add_run(str(text))
         run.bold = True
         run.font.size = Pt(font)
+        if j in right:
+            par.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        cell._tc.get_or_add_tcPr().append(_edges("w:tcBorders", {"bottom": "single"}))
     _repeat_header(t)
     for i, values in enumerate(rows):
         cells = t.add_row().cells
         for j, (cell, text) in enumerate(zip(cells, values)):
-            run = cell.paragraphs[0].add_run(str(text))
+            par = cell.paragraphs[0]
+            run = par.add_run(str(text))
             run.font.size = Pt(font)
             run.bold = (i, j) in bold
+            if j in right:
+                par.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     return t
+
+
+def _rules(t) -> None:
+    """Table borders as journals print them: a rule at the top and at the bottom, no vertical lines
+    and no lines between the rows (the rule under the header is set on its cells)."""
+    t._tbl.tblPr.append(_edges("w:tblBorders", {"top": "single", "left": "nil", "bottom": "single", "right": "nil",
+                                                "insideH": "nil", "insideV": "nil"}, size="8"))
+
+
+def _edges(tag: str, values: dict[str, str], *, size: str = "4", color: str = "000000"):
+    """A borders element (``w:tblBorders`` or ``w:tcBorders``): edge -> ``single`` or ``nil``."""
+    out = OxmlElement(tag)
+    for edge, val in values.items():
+        el = OxmlElement(f"w:{edge}")
+        el.set(qn("w:val"), val)
+        if val != "nil":
+            el.set(qn("w:sz"), size)
+            el.set(qn("w:color"), color)
+        out.append(el)
+    return out
+
+
+def _caption(doc, text: str) -> None:
+    """A table's or figure's caption in Word's Caption style, kept with what follows it."""
+    par = doc.add_paragraph(text, style="Caption")
+    par.paragraph_format.keep_with_next = True
 
 
 def _cell_look(cell, *, borders: bool, fill: str | None = None) -> None:
     """Draw ``cell`` as a place of the grid (single borders, shaded) or leave it out (no borders)."""
     tc_pr = cell._tc.get_or_add_tcPr()
-    edges = OxmlElement("w:tcBorders")
-    for edge in ("top", "left", "bottom", "right"):
-        el = OxmlElement(f"w:{edge}")
-        if borders:
-            el.set(qn("w:val"), "single")
-            el.set(qn("w:sz"), "6")
-            el.set(qn("w:color"), "8C959F")
-        else:
-            el.set(qn("w:val"), "nil")
-        edges.append(el)
-    tc_pr.append(edges)
+    tc_pr.append(_edges("w:tcBorders", dict.fromkeys(("top", "left", "bottom", "right"), "single" if borders else "nil"),
+                        size="6", color="8C959F"))
     if fill:
         shd = OxmlElement("w:shd")
         shd.set(qn("w:val"), "clear")
@@ -125,6 +155,8 @@ def write_docx(content: ReportContent, path: str | Path | None = None) -> bytes:
     doc = Document()
     doc.styles["Normal"].font.name = "Calibri"
     doc.styles["Normal"].font.size = Pt(11)
+    caption = doc.styles["Caption"].font  # journal captions: black, the text's size, bold
+    caption.color.rgb, caption.size, caption.bold, caption.italic = RGBColor(0, 0, 0), Pt(10), True, False
     doc.add_heading(parts["title"], level=0)
     doc.add_heading("Study summary", level=1)
     for line in parts["summary"]:
@@ -136,7 +168,7 @@ def write_docx(content: ReportContent, path: str | Path | None = None) -> bytes:
         doc.add_paragraph(para)
     doc.add_heading("Results", level=1)
     for tab in parts["tables"]:
-        doc.add_paragraph().add_run(tab.caption).bold = True
+        _caption(doc, tab.caption)
         header, rows, bold = table_rows(tab)
         _table(doc, header, rows, bold=bold, font=8 if len(header) > 6 else 9)
         if tab.note:
@@ -144,7 +176,7 @@ def write_docx(content: ReportContent, path: str | Path | None = None) -> bytes:
     _orientation(doc, landscape=True)  # the grids are wide: a landscape section of their own
     doc.add_heading("Composite Q-sorts", level=1)
     for k, (f, cols) in enumerate(parts["composites"].items(), 1):
-        doc.add_paragraph().add_run(f"Figure {k}. Composite Q-sort of {content.factor_title(f)}").bold = True
+        _caption(doc, f"Figure {k}. Composite Q-sort of {content.factor_title(f)}")
         _grid(doc, cols)
         doc.add_paragraph().add_run(COMPOSITE_NOTE).italic = True
     _orientation(doc, landscape=False)
@@ -161,8 +193,8 @@ def write_docx(content: ReportContent, path: str | Path | None = None) -> bytes:
             doc.add_paragraph().add_run("In the participants' own words").bold = True
             for sid, score, text in n.quotes:
                 doc.add_paragraph(f"“{text}” (statement {sid}, placed at {score:+d})", style="Quote")
-        if n.authors:
-            doc.add_paragraph().add_run("Written by " + ", ".join(n.authors) + ".").italic = True
+        if attribution(n):
+            doc.add_paragraph().add_run(attribution(n)).italic = True
     doc.add_heading("References", level=1)
     for ref in parts["references"]:
         doc.add_paragraph(ref)

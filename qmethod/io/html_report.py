@@ -1,15 +1,20 @@
 """The report as one self-contained HTML page (for the web, printable) and as Markdown.
 
-Same content as the DOCX (:mod:`qmethod.io.manuscript`); every text is escaped; nothing is loaded
-from another host. Tables have captions and header cells for screen readers. A composite Q-sort is a
+Same content as the DOCX (:mod:`qmethod.io.manuscript`); every text is escaped (in Markdown also
+Markdown's own signs, so the team's and the participants' words never become HTML, links or
+formatting); nothing is loaded from another host. Tables are journal style (rules above and below
+the header and under the last row, columns of numbers right-aligned), with captions and header cells
+for screen readers. A composite Q-sort is a
 figure drawn as its quasi-normal grid (a column per grid value, its statements stacked in boxes; each
 column a list for screen readers); in Markdown it stays a table of statement numbers.
 """
 from __future__ import annotations
 
 import html
+import re
 
-from .manuscript import COMPOSITE_NOTE, CompositeCell, ReportContent, composite_rows, sections, signed, table_rows
+from .manuscript import (COMPOSITE_NOTE, CompositeCell, ReportContent, attribution, composite_rows, numeric_columns,
+                         sections, signed, table_rows)
 
 __all__ = ["write_html", "write_markdown"]
 
@@ -17,9 +22,10 @@ _CSS = """
 body{font-family:Georgia,'Times New Roman',serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1f2328;line-height:1.5}
 h1,h2,h3{font-family:Helvetica,Arial,sans-serif}
 table{border-collapse:collapse;margin:.5rem 0 1.5rem;font-size:.85rem}
-th,td{border:1px solid #8c959f;padding:.2rem .45rem;vertical-align:top;text-align:left}
+table{border-top:2px solid #1f2328;border-bottom:2px solid #1f2328}
+th,td{padding:.2rem .45rem;vertical-align:top;text-align:left} thead th{border-bottom:1px solid #1f2328}
 caption{caption-side:top;text-align:left;font-weight:bold;padding:.3rem 0}
-td.num{text-align:right} .note{font-style:italic;font-size:.85rem}
+.num{text-align:right} .note{font-style:italic;font-size:.85rem}
 blockquote{margin:.3rem 0 .3rem 1rem;padding-left:.7rem;border-left:3px solid #8c959f}
 figure.qsort{margin:.5rem 0 1.5rem} figcaption{font-weight:bold;padding:.3rem 0}
 .qgrid{display:grid;gap:3px;align-items:start;font-family:Helvetica,Arial,sans-serif}
@@ -38,14 +44,19 @@ def _e(x) -> str:
 
 
 def _html_table(caption: str, header: list[str], rows: list[list[str]], *, bold=frozenset(), note: str = "") -> str:
+    right = numeric_columns(rows)
+
+    def num(j: int) -> str:
+        return ' class="num"' if j in right else ""
+
     out = [f"<table><caption>{_e(caption)}</caption><thead><tr>"]
-    out += [f'<th scope="col">{_e(h)}</th>' for h in header]
+    out += [f'<th scope="col"{num(j)}>{_e(h)}</th>' for j, h in enumerate(header)]
     out.append("</tr></thead><tbody>")
     for i, row in enumerate(rows):
-        cells = [f'<th scope="row">{_e(row[0])}</th>']
+        cells = [f'<th scope="row"{num(0)}>{_e(row[0])}</th>']
         for j, v in enumerate(row[1:], 1):
             text = f"<strong>{_e(v)}</strong>" if (i, j) in bold else _e(v)
-            cells.append(f"<td>{text}</td>")
+            cells.append(f"<td{num(j)}>{text}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table>")
     if note:
@@ -98,8 +109,8 @@ def write_html(content: ReportContent) -> str:
             out.append("<h4>In the participants' own words</h4>")
             out += [f"<blockquote>“{_e(t)}” <small>(statement {_e(s)}, placed at {sc:+d})</small></blockquote>"
                     for s, sc, t in n.quotes]
-        if n.authors:
-            out.append(f'<p class="note">Written by {_e(", ".join(n.authors))}.</p>')
+        if attribution(n):
+            out.append(f'<p class="note">{_e(attribution(n))}</p>')
         out.append("</article>")
     out.append("</section><section><h2>References</h2>")
     out += [f"<p>{_e(ref)}</p>" for ref in parts["references"]]
@@ -107,47 +118,65 @@ def write_html(content: ReportContent) -> str:
     return "\n".join(out)
 
 
+_MD_INLINE = re.compile(r"([\\`*_\[\]{}|~!#])")
+_MD_ENTITY = re.compile(r"&(#?\w+;)")  # only an & that would start an entity is escaped
+_MD_LINE_START = re.compile(r"^(>|[-+=](?=\s|$|[-=])|\d+(?=[.)](\s|$)))")
+
+
 def _md(x) -> str:
-    return str(x).replace("|", "\\|").replace("\n", " ")
+    """A text as Markdown shows it literally: < and > (and & before an entity name) as entities (no tag,
+    no autolink, no entity), Markdown's
+    signs backslash-escaped (no link, emphasis or table cell), no line starting a heading, quote or
+    list; line breaks as spaces."""
+    text = _MD_ENTITY.sub(r"&amp;\1", " ".join(str(x).split())).replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_INLINE.sub(r"\\\1", text)
+    return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" if m.group(1)[0].isdigit() else "\\" + m.group(1), text)
 
 
 def _md_table(header: list[str], rows: list[list[str]], bold=frozenset()) -> list[str]:
-    out = ["| " + " | ".join(_md(h) for h in header) + " |", "|" + "---|" * len(header)]
+    right = numeric_columns(rows)
+    out = ["| " + " | ".join(_md(h) for h in header) + " |",
+           "|" + "".join("---:|" if j in right else "---|" for j in range(len(header)))]
     for i, row in enumerate(rows):
         out.append("| " + " | ".join(f"**{_md(v)}**" if (i, j) in bold else _md(v) for j, v in enumerate(row)) + " |")
     return out + [""]
 
 
 def write_markdown(content: ReportContent) -> str:
-    """The report as Markdown (pipe tables)."""
+    """The report as Markdown (pipe tables, columns of numbers right-aligned). Every text (the team's,
+    the participants', the statements) is escaped: it shows as written, never as HTML or a link."""
     parts = sections(content)
-    out = [f"# {parts['title']}", "", "## Study summary", ""]
-    out += [f"* {x}" for x in parts["summary"]] + ["", "### Statements", ""]
+    out = [f"# {_md(parts['title'])}", "", "## Study summary", ""]
+    out += [f"* {_md(x)}" for x in parts["summary"]] + ["", "### Statements", ""]
     out += [f"{k}. {_md(t)}" for k, t in parts["statements"]] + ["", "## Method", ""]
     for p in parts["methods"]:
-        out += [p, ""]
+        out += [_md(p), ""]
     out += ["## Results", ""]
     for tab in parts["tables"]:
         header, rows, bold = table_rows(tab)
-        out += [f"**{tab.caption}**", ""] + _md_table(header, rows, bold)
+        out += [f"**{_md(tab.caption)}**", ""] + _md_table(header, rows, bold)
         if tab.note:
-            out += [f"*{tab.note}*", ""]
+            out += [f"*{_md(tab.note)}*", ""]
     out += ["## Composite Q-sorts", ""]
     for k, (f, cols) in enumerate(parts["composites"].items(), 1):
         header, rows = composite_rows(cols)
-        out += [f"**Figure {k}. Composite Q-sort of {content.factor_title(f)}**", ""] + _md_table(header, rows)
-        out += [f"*{COMPOSITE_NOTE}*", ""]
+        out += [f"**{_md(f'Figure {k}. Composite Q-sort of {content.factor_title(f)}')}**", ""] + _md_table(header, rows)
+        out += [f"*{_md(COMPOSITE_NOTE)}*", ""]
     out += ["## Factor interpretations", ""]
     for n in parts["narratives"]:
-        out += [f"### {content.factor_title(n.factor)}", ""]
+        out += [f"### {_md(content.factor_title(n.factor))}", ""]
         if n.summary:
-            out += [f"*{n.summary}*", ""]
-        out += [p.strip() + "\n" for p in n.narrative.split("\n\n") if p.strip()]
+            out += [f"*{_md(n.summary)}*", ""]
+        out += [_md(p) + "\n" for p in n.narrative.split("\n\n") if p.strip()]
+        if not n.summary and not n.narrative:
+            out += ["*(No narrative written yet.)*", ""]
+        if n.quotes:
+            out += ["**In the participants' own words**", ""]
         for s, sc, t in n.quotes:
-            out += [f"> “{t}” (statement {s}, placed at {sc:+d})", ""]
-        if n.authors:
-            out += [f"*Written by {', '.join(n.authors)}.*", ""]
+            out += ["> " + _md(f"“{t}” (statement {s}, placed at {signed(sc)})"), ""]
+        if attribution(n):
+            out += [f"*{_md(attribution(n))}*", ""]
     out += ["## References", ""]
     for ref in parts["references"]:
-        out += [ref, ""]
+        out += [_md(ref), ""]
     return "\n".join(out)

@@ -15,6 +15,7 @@ Zabala & Pascual (2016), PLoS ONE 11(2): e0148087 (the bootstrap).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,7 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["StudySummary", "FactorNarrative", "ReportContent", "JournalTable", "methods_paragraph", "bootstrap_sentences",
+__all__ = ["StudySummary", "FactorNarrative", "Contribution", "ReportContent", "attribution", "team_sentence",
+           "language_name", "numeric_columns", "JournalTable", "methods_paragraph", "bootstrap_sentences",
            "journal_tables", "composite_columns", "composite_cells", "CompositeCell", "composite_fill", "COMPOSITE_FILL", "references", "sections", "table_rows",
            "composite_rows", "signed", "COMPOSITE_NOTE"]
 
@@ -32,6 +34,17 @@ _EXTRACTION = {
     "horst": "Horst's centroid method (PQMethod's alternative)",
 }
 _CORRELATION = {"pearson": "Pearson product-moment", "spearman": "Spearman rank", "kendall": "Kendall rank"}
+
+#: languages as the (English) report names them; other codes are printed as they are
+LANGUAGE_NAMES = {"nb": "Norwegian bokmål", "nn": "Norwegian nynorsk", "no": "Norwegian", "en": "English",
+                  "se": "Northern Sámi", "sv": "Swedish", "da": "Danish", "fi": "Finnish", "de": "German",
+                  "fr": "French", "es": "Spanish", "pl": "Polish", "ar": "Arabic", "so": "Somali",
+                  "uk": "Ukrainian"}
+
+
+def language_name(code: str) -> str:
+    """The English name of a language code (``"nb"`` -> ``"Norwegian bokmål"``); an unknown code as is."""
+    return LANGUAGE_NAMES.get(str(code).strip().lower(), str(code))
 
 
 @dataclass(frozen=True)
@@ -55,14 +68,49 @@ class StudySummary:
 
 @dataclass(frozen=True)
 class FactorNarrative:
-    """The team's texts on a factor and the participants' own words to quote (statement, score, text)."""
+    """The team's texts on a factor and the participants' own words to quote (statement, score, text).
+
+    ``written_by``: (text, author) pairs, ``text`` one of ``name``, ``summary``, ``narrative``: who
+    wrote the current version of each text (see :func:`attribution`)."""
 
     factor: str
     name: str = ""
     summary: str = ""
     narrative: str = ""
     quotes: tuple[tuple[str, int, str], ...] = ()
-    authors: tuple[str, ...] = ()
+    written_by: tuple[tuple[str, str], ...] = ()
+
+
+_TEXTS = ("name", "summary", "narrative")
+
+
+def attribution(n: FactorNarrative) -> str:
+    """Who wrote which of the factor's texts, for the texts it has: ``"Name by kari; summary and
+    narrative by anna."``; ``""`` when no written text has a known author."""
+    by = dict(n.written_by)
+    groups: dict[str, list[str]] = {}
+    for key in _TEXTS:
+        if getattr(n, key).strip() and by.get(key):
+            groups.setdefault(by[key], []).append(key)
+    if not groups:
+        return ""
+    text = "; ".join(f"{_and(keys)} by {who}" for who, keys in groups.items()) + "."
+    return text[0].upper() + text[1:]
+
+
+def _and(items: list[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One thing a member of the team did: ``author`` proposed or wrote a ``what`` (``name``,
+    ``summary``, ``narrative``) or wrote a ``note``, on ``factor`` (``""``: the analysis as a whole)."""
+
+    author: str
+    what: str
+    factor: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,7 +119,10 @@ class ReportContent:
     for an analysed file; ``suggested``: the number of factors each rule suggested (parallel, kaiser,
     humphrey, ...); ``reason``: the team's reason for the number of factors; ``bootstrap``:
     ``{"n_resamples", "seed"}`` when run, with ``requested``, ``skipped`` and ``factors`` (figures per
-    factor) when known (:func:`qmethod.service.analysis.bootstrap_summary`); ``co_researchers``: user names of the co-researchers."""
+    factor) when known (:func:`qmethod.service.analysis.bootstrap_summary`); ``co_researchers``: user names
+    of the co-researchers invited (each once, also when removed and invited again); ``team_work``: what
+    each member of the team did (:class:`Contribution`; the methods count the co-researchers among
+    its authors as the ones who took part, see :func:`team_sentence`)."""
 
     result: Any
     title: str
@@ -82,6 +133,7 @@ class ReportContent:
     flags_by_hand: bool = False
     bootstrap: dict[str, Any] | None = None
     co_researchers: tuple[str, ...] = ()
+    team_work: tuple[Contribution, ...] = ()
     suggested: dict[str, int] = field(default_factory=dict)
     reason: str = ""
     created: datetime | None = None
@@ -154,7 +206,7 @@ def methods_paragraph(content: ReportContent) -> list[str]:
         if st.survey:
             text += f"A short survey followed ({len(st.survey)} question{'s' if len(st.survey) != 1 else ''}). "
         if len(st.languages) > 1:
-            text += f"The study was available in {', '.join(st.languages)}. "
+            text += f"The study was available in {_and([language_name(x) for x in st.languages])}. "
         paras.append(text.strip())
     text = (f"The {p} Q-sorts were intercorrelated ({_CORRELATION.get(s.correlation, s.correlation)} correlations) "
             f"and factor-analysed by person with qmethod {__version__}. {s.n_factors} factor"
@@ -216,12 +268,43 @@ def methods_paragraph(content: ReportContent) -> list[str]:
     text = ("The factors were interpreted with crib sheets (Watts & Stenner, 2012): for each factor the statements "
             "ranked highest and lowest, those ranked higher or lower than in every other factor, and the comments "
             "its defining participants wrote about the statements they placed at the extremes.")
-    if content.co_researchers:
-        k = len(content.co_researchers)
-        text += (f" The research team interpreted the factors together with {k} co-researcher{'s' if k != 1 else ''} "
-                 "with lived experience, who proposed names and summaries and commented on every factor.")
+    team = team_sentence(content)
+    if team:
+        text += " " + team
     paras.append(text)
     return paras
+
+
+_PLURAL = {"name": "names", "summary": "summaries", "narrative": "narratives", "note": "notes"}
+
+
+def team_sentence(content: ReportContent) -> str:
+    """The methods' sentence on the co-researchers: how many were invited (each person once), how many
+    took part (wrote or proposed a text, or wrote a note) and what they did, factor by factor
+    (``"... who proposed names for F1 and F2 and wrote notes on F2."``); ``""`` with none invited."""
+    invited = list(dict.fromkeys(content.co_researchers))
+    k = len(invited)
+    if not k:
+        return ""
+    work = [c for c in content.team_work if c.author in invited]
+    m = len({c.author for c in work})
+    if not m:
+        return (f"{k} co-researcher{'s' if k != 1 else ''} with lived experience {'was' if k == 1 else 'were'} "
+                "invited to interpret the factors with the research team but wrote no names, summaries, "
+                "narratives or notes.")
+    order = {f: i for i, f in enumerate(content.result.factors)}
+
+    def on(what: str) -> str:
+        factors = sorted({c.factor for c in work if c.what == what}, key=lambda f: (order.get(f, len(order)), f))
+        if not factors:
+            return ""
+        noun = f"a {what}" if sum(c.what == what for c in work) == 1 else _PLURAL[what]
+        return f"{noun} {'on' if what == 'note' else 'for'} " + _and([f or "the analysis as a whole" for f in factors])
+
+    proposed = [x for x in (on("name"), on("summary"), on("narrative")) if x]
+    did = ([f"proposed {_and(proposed)}"] if proposed else []) + ([f"wrote {on('note')}"] if on("note") else [])
+    return (f"The research team interpreted the factors together with {m} co-researcher{'s' if m != 1 else ''} "
+            f"with lived experience ({k} {'was' if k == 1 else 'were'} invited), who {' and '.join(did)}.")
 
 
 def bootstrap_sentences(b: dict[str, Any], n_statements: int | None = None) -> str:
@@ -406,6 +489,21 @@ def table_rows(tab: JournalTable) -> tuple[list[str], list[list[str]], frozenset
     return header, rows, bold
 
 
+_NUMBER = re.compile(r"[−+-]?\d+(\.\d+)?%?\**[▲▼]?( \([−+-]?\d+(\.\d+)?\))?\**")
+
+
+def numeric_columns(rows: list[list[str]]) -> frozenset[int]:
+    """The columns (0-based) of a table's text cells that hold only numbers (signed, decimals, with
+    ``*`` marks or a z-score in brackets, empty cells allowed): the ones journals right-align."""
+    width = max((len(r) for r in rows), default=0)
+    out = set()
+    for j in range(width):
+        cells = [r[j].strip() for r in rows if j < len(r) and r[j].strip()]
+        if cells and all(_NUMBER.fullmatch(c) for c in cells):
+            out.add(j)
+    return frozenset(out)
+
+
 def composite_rows(cols: dict[int, list]) -> tuple[list[str], list[list[str]]]:
     """A composite Q-sort (:func:`composite_columns` or :func:`composite_cells`) as a header of column
     values and rows of cell labels (empty below a column's last place)."""
@@ -449,9 +547,10 @@ def sections(content: ReportContent) -> dict[str, Any]:
                     + ", ".join(f"{signed(v)}: {c}" for v, c in sorted(st.grid.items())) + ")",
                     f"Participants: {st.n_started} started, {st.n_completed} completed"]
         if st.first:
-            summary.append(f"Completed sorts: {_date(st.first)} – {_date(st.last)}")
+            same = st.last is None or st.first.date() == st.last.date()
+            summary.append(f"Completed sorts: {_date(st.first)}" + ("" if same else f" – {_date(st.last)}"))
         if st.languages:
-            summary.append(f"Languages: {', '.join(st.languages)}")
+            summary.append(f"Languages: {', '.join(language_name(x) for x in st.languages)}")
     else:
         dist = pd.Series([int(v) for v in r.distribution]).value_counts().sort_index() if len(r.distribution) else None
         if dist is not None:

@@ -28,6 +28,7 @@ import pandas as pd
 from qmethod.errors import FormatError, QMethodError
 from qmethod.io._text import PQMETHOD_CODEPAGES, Source, decode_text, load_source, split_lines
 from qmethod.io.imported import ImportedData, build_imported
+from qmethod.io.safe import neutralise
 from qmethod.io.statements import parse_statements_text, sibling, statement_codepages
 
 __all__ = ["read_dat", "to_dat", "to_sta", "write_pqmethod", "choose_codepage", "PQMETHOD_MIN", "PQMETHOD_MAX",
@@ -293,14 +294,16 @@ def write_pqmethod(data: ImportedData | pd.DataFrame, dat_path: str | Path, *, s
         distribution = distribution if distribution is not None else data.distribution
     else:
         sorts = data
-    ids, id_warns = _pqmethod_ids([str(c) for c in sorts.columns])
+    # ids, statements and title start no spreadsheet formula (the files are plain text a spreadsheet opens)
+    ids, id_warns = _pqmethod_ids([neutralise(str(c)) for c in sorts.columns])
     warns.extend(id_warns)
     placeholders = statements is None
     if placeholders:  # PQMethod's QANALYZE needs a .STA to print its tables: one line per statement
         texts = [f"Statement {sid}" for sid in sorts.index]
     else:
         texts = list(statements.astype(str)) if isinstance(statements, pd.Series) else [str(t) for t in statements]
-    title = " ".join(str(title or "").split())[:68]
+        texts = [neutralise(t) for t in texts]
+    title = neutralise(" ".join(str(title or "").split())[:68])[:68]
     parts = [("the title", title)] + [(f"Q-sort id {i!r}", i) for i in ids]
     parts += [(f"statement {k}", t) for k, t in enumerate(texts or [], start=1)]
     if encoding is None:

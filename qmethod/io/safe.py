@@ -28,6 +28,9 @@ _PIECE = re.compile(r"([,;\t\r\n][ \u00a0]*)([=+\-@][^,;\t\r\n]*)")
 # in a text report: a token after a space, tab or line start that starts like a formula and is neither
 # a number nor a rule of dashes
 _TOKEN = re.compile(r"(?<![^\s])([=+\-@]\S*)")
+# in a text report: a token right after a comma or semicolon (a spreadsheet splitting at that separator
+# makes it a cell of its own)
+_REPORT_PIECE = re.compile(r"([,;][ \u00a0]*)([=+\-@][^\s,;]*)")
 _REPORT_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?[*%X]?$|^-+$")
 
 #: Keyword arguments for :meth:`pandas.DataFrame.to_csv` in exports: every text field quoted, so a
@@ -52,12 +55,15 @@ def neutralise(value: Any) -> Any:
 
 def neutralise_report(text: str) -> str:
     """A plain-text report safe to open in a spreadsheet: tabs become spaces, and every token that
-    starts like a formula (``=cmd|...``, ``+x``, ``@x``, ``-x``; not numbers, not rules of dashes) gets
-    a leading apostrophe."""
+    starts like a formula (``=cmd|...``, ``+x``, ``@x``, ``-x``; not numbers, not rules of dashes), at
+    a line's start, after a space or after a comma or semicolon (``x;=1+2;y``), gets a leading apostrophe."""
     def token(m: re.Match) -> str:
         tok = m.group(1)
         return tok if _REPORT_NUMBER.match(tok) else "'" + tok
-    return _TOKEN.sub(token, text.replace("\t", " "))
+
+    def piece(m: re.Match) -> str:
+        return m.group(1) + (m.group(2) if _REPORT_NUMBER.match(m.group(2)) else "'" + m.group(2))
+    return _REPORT_PIECE.sub(piece, _TOKEN.sub(token, text.replace("\t", " ")))
 
 
 def neutralise_frame(frame: pd.DataFrame, *, index: bool = True) -> pd.DataFrame:

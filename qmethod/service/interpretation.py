@@ -741,6 +741,18 @@ def _extremes(study: Study | None, distribution) -> set[int]:
     return {min(values), max(values)} if values else set()
 
 
+def _distinct(quotes: list[Quote]) -> list[Quote]:
+    """``quotes`` without repeats: the first of those with the same words (case and spacing aside)."""
+    seen: set[str] = set()
+    out = []
+    for q in quotes:
+        key = " ".join(q.text.split()).casefold()
+        if key not in seen:
+            seen.add(key)
+            out.append(q)
+    return out
+
+
 def _factor_view(result: AnalysisResult, f: str, *, valid: list[str], texts: pd.Series, long: pd.DataFrame | None,
                  extremes: set[int], study: Study | None, participants: pd.DataFrame | None, lang: str,
                  full: bool) -> FactorView:
@@ -757,8 +769,8 @@ def _factor_view(result: AnalysisResult, f: str, *, valid: list[str], texts: pd.
             if str(r.comment).strip() and int(r.score) in extremes:
                 quotes.setdefault(str(r.statement), []).append(
                     Quote(str(r.statement), int(r.score), str(r.comment).strip(), str(r.participant) if full else None))
-    for sid in quotes:
-        quotes[sid].sort(key=lambda q: -abs(q.score))
+    for sid in quotes:  # the same words by several participants (or twice) are quoted once
+        quotes[sid] = _distinct(sorted(quotes[sid], key=lambda q: -abs(q.score)))
     values = sorted(set(arr))
     top, bottom = set(values[-2:]), set(values[:2])
     others = [o for o in valid if o != f]
@@ -785,7 +797,8 @@ def _factor_view(result: AnalysisResult, f: str, *, valid: list[str], texts: pd.
     if crib is not None and "statement" in crib.columns:
         crib = crib.copy()
         crib["statement"] = [texts.get(s, t) for s, t in zip(crib.index, crib["statement"])]
-    all_quotes = sorted((q for qs in quotes.values() for q in qs), key=lambda q: (-abs(q.score), -q.score * z[q.statement]))
+    all_quotes = _distinct(sorted((q for qs in quotes.values() for q in qs),
+                                  key=lambda q: (-abs(q.score), -q.score * z[q.statement])))
     hidden = not full and len(defining) < MIN_GROUP
     return FactorView(factor=f, n_defining=len(defining), defining=tuple(defining) if full else (),
                       statements=tuple(out), quotes=tuple(all_quotes),
@@ -912,7 +925,7 @@ def report_content(db: Database, actor: Researcher, workspace_id: int, *, bootst
     :func:`qmethod.service.analysis.bootstrap_summary`); by default the one kept with the analysis when
     it was run on the analysis' current choices (none otherwise). Returns a :class:`qmethod.io.manuscript.ReportContent`.
     """
-    from ..io.manuscript import FactorNarrative, ReportContent, StudySummary
+    from ..io.manuscript import Contribution, FactorNarrative, ReportContent, StudySummary
     from .research import participant_progress
     from .studies import get_study
 
@@ -940,7 +953,7 @@ def report_content(db: Database, actor: Researcher, workspace_id: int, *, bootst
             survey=tuple(q.text.get(study.default_language, q.id) for q in study.survey),
             comments_on=tuple(study.postsort.columns) if study.postsort.enabled else (),
             n_comments=comments, presort=study.presort)
-        team_names = tuple(m.username for m in members(db, actor, view.study_id))
+        team_names = tuple(dict.fromkeys(m.username for m in members(db, actor, view.study_id)))
     narratives = {}
     number = {sid: k + 1 for k, sid in enumerate(view.zscores.index)}
     for f in view.factors:
@@ -949,7 +962,11 @@ def report_content(db: Database, actor: Researcher, workspace_id: int, *, bootst
         narratives[f] = FactorNarrative(
             factor=f, name=t.name if t else "", summary=t.summary if t else "", narrative=t.narrative if t else "",
             quotes=tuple((str(number.get(q.statement, q.statement)), q.score, q.text) for q in fv.quotes[:6]),
-            authors=tuple(dict.fromkeys(v.author for v in (t.history if t else ()) if v.status == "accepted")))
+            written_by=tuple((k, v.author) for k, v in (t.current.items() if t else ()) if v.text.strip()))
+    team_work = tuple(Contribution(v.author, v.field, "" if f == ALL else f) for f, t in view.team.items()
+                      for v in t.history if v.text.strip())
+    team_work += tuple(Contribution(n.author, "note", "" if f == ALL else f) for f, t in view.team.items()
+                       for n in t.notes if n.text.strip())
     stored = _stored_workspace(db, workspace_id)
     ws_plan = stored.plan
     if bootstrap is None:
@@ -960,7 +977,7 @@ def report_content(db: Database, actor: Researcher, workspace_id: int, *, bootst
     return ReportContent(result=result, title=view.title, study=summary, narratives=narratives,
                          inverted=tuple(ws_plan.inverted), split=tuple(ws_plan.split),
                          flags_by_hand=ws_plan.flags is not None, bootstrap=bootstrap,
-                         co_researchers=team_names, suggested=_suggested(result),
+                         co_researchers=team_names, team_work=team_work, suggested=_suggested(result),
                          reason=whole.summary if whole else "")
 
 

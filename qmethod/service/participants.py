@@ -242,7 +242,8 @@ def resume_by_code(db: Database, code: str, *, client: str | None = None, browse
     :data:`RESUME_MAX_FAILURES` wrong codes from the address or from the browser within
     :data:`RESUME_WINDOW`. Many wrong codes from everyone together (:data:`RESUME_SLOWDOWN_FROM` per
     :data:`RESUME_GLOBAL_WINDOW`) only slow checking down; they never refuse a right code. A code that
-    is not shaped like a resume code is refused without counting (it cannot match anyone).
+    is not shaped like a resume code is refused without counting (it cannot match anyone), and so is
+    the same wrong code sent again from the same address and browser within :data:`RESUME_WINDOW`.
     """
     canonical = normalize_resume_code(code)
     if canonical is None:
@@ -253,6 +254,9 @@ def resume_by_code(db: Database, code: str, *, client: str | None = None, browse
     keys = [limit_key("resume-client", address_key(client))]
     if browser:
         keys.append(limit_key("resume-browser", browser))
+    # the same wrong code again from the same device (Enter then a click, a double click, a resend) is
+    # not a new guess: it is answered as before and not counted again
+    guess = limit_key("resume-guess", f"{address_key(client)}|{browser or ''}|{canonical}")
 
     def over_limit(session: Session, when: datetime) -> ResumeLimitError | None:
         for key in keys:
@@ -269,7 +273,8 @@ def resume_by_code(db: Database, code: str, *, client: str | None = None, browse
             return refused
         p = repo.participant_by_resume_code(session, canonical)
         if p is None:
-            repo.add_failures(session, [*keys, _ALL], when)
+            if not repo.count_failures(session, guess, since=when - RESUME_WINDOW):
+                repo.add_failures(session, [*keys, _ALL, guess], when)
             return ResumeCodeError(f"No sort was found for resume code {canonical}. Check the code and try again.")
         token = new_token()
         session.add(AccessTokenRow(token_hash=digest(token), participant_id=p.id, created_at=when))

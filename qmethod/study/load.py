@@ -52,6 +52,8 @@ LIMITS = {"score": (-20, 20), "count": (1, 10_000), "max_length": (1, 1_000_000)
 MAX_NUMBER = 1e15
 #: Most problems a StudyError lists; the others are counted ("... and 199,980 more").
 MAX_PROBLEMS = 20
+#: a Markdown picture in a study text (``![alt](address)`` or ``![alt][name]``): the browser would fetch it
+_MD_PICTURE = re.compile(r"!\[[^\]\n]*\]\s*[(\[]")
 
 
 def load_study(path: str | Path) -> Study:
@@ -310,6 +312,9 @@ class _Validator:
         """``value`` cleaned of control characters (:func:`qmethod.chars.clean_text`); a NUL is a problem."""
         if NUL in value:
             self.problem(full, "contains a NUL character (\\u0000); remove it")
+        if _MD_PICTURE.search(value):
+            self.problem(full, "shows a picture by address (Markdown ![...](...)); a page may load nothing from "
+                               "another host, so remove it (a statement can have a picture from the study's folder)")
         return clean_text(value, multiline=multiline).strip()
 
     def texts_of(self, value: dict[str, Any], full: str, *, extra: tuple[str, ...] = (),

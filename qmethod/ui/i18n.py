@@ -514,6 +514,15 @@ def strings_for(keys: tuple[str, ...], lang: str) -> dict[str, str]:
 
 def streamlit_texts(lang: str) -> dict[str, dict[str, str]]:
     """Streamlit's own English texts and what to show instead in ``lang``: ``{"exact": {english:
-    text}, "prefix": {beginning: text}}`` (for the page_lang component, which swaps them in the page)."""
-    return {"exact": {en: t(key, lang) for en, key in STREAMLIT_TEXTS.items()},
-            "prefix": {en: t(key, lang) for en, key in STREAMLIT_PREFIXES.items()}}
+    text}, "prefix": {beginning: text}}`` (for the page_lang component, which swaps them in the page).
+    Their translations into the other languages map to ``lang`` too, so that a page switched to
+    another language shows them in the new one."""
+    exact = {en: t(key, lang) for en, key in STREAMLIT_TEXTS.items()}
+    prefix = {en: t(key, lang) for en, key in STREAMLIT_PREFIXES.items()}
+    # what another language put there already (a page switched from bokmål to English): back to ``lang``
+    for other in STRINGS:
+        for key in STREAMLIT_TEXTS.values():
+            exact.setdefault(t(key, other), t(key, lang))
+        for key in STREAMLIT_PREFIXES.values():
+            prefix.setdefault(t(key, other), t(key, lang))
+    return {"exact": exact, "prefix": prefix}

@@ -14,15 +14,22 @@ storage answers, finishes what was interrupted without the user acting:
   without a storage fault (its action done, or refused for another reason); a new click on another
   button replaces it;
 * a save made by a widget callback (an answer, a comment) that met the fault is postponed
-  (:func:`postpone`) and the page saves it again when :func:`due` says so.
+  (:func:`postpone`) and the page saves it again when :func:`due` says so;
+* a widget callback that writes, wrapped in :func:`callback`, is made again with the same arguments
+  by :func:`guard` on each retry until it is done once;
+* what is typed or chosen in the page's keyed widgets is kept while the page cannot be drawn and put
+  back when it is; a table being edited (``st.data_editor``) cannot be put back by Streamlit, so its
+  edits are kept and applied to the table's data by :func:`table`.
 """
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
@@ -31,7 +38,8 @@ from qmethod.store.db import storage_fault
 
 from .i18n import LANGUAGES, t
 
-__all__ = ["guard", "fault", "click", "postpone", "due", "RETRY_EVERY_S", "LANG_KEY"]
+__all__ = ["guard", "fault", "click", "callback", "whole_page", "postpone", "due", "table", "RETRY_EVERY_S",
+           "LANG_KEY"]
 
 #: how often a page waiting for storage tries again
 RETRY_EVERY_S = 4
@@ -56,6 +64,12 @@ _FAULT = "_storage_fault"
 _REPLAYABLE = "_storage_replayable"
 #: the postponed saves this run asked :func:`due` about
 _ASKED = "_storage_asked"
+#: widget callbacks (:func:`callback`) that met a storage fault: key -> [function, args, kwargs, new]
+_CALLBACKS = "_storage_callbacks"
+#: the edits of tables being edited (``st.data_editor``) when the page could not be drawn: key -> edits
+_KEPT_TABLES = "_storage_kept_tables"
+#: the data :func:`table` gave each table: key -> (fingerprint of the page's data, data with the kept edits)
+_TABLES = "_storage_tables"
 
 
 #: widgets whose value Streamlit refuses to take from session state (a table being edited, an uploaded
@@ -63,22 +77,28 @@ _ASKED = "_storage_asked"
 _NOT_SETTABLE = re.compile(r"DataEditor|FileUploader|Camera|Audio|MenuButton|VegaLite|Plotly|Pydeck|ECharts")
 
 
-def _widgets(*, triggers: bool) -> dict[str, Any]:
+def _widgets(*, triggers: bool, tables: bool = False) -> dict[str, Any]:
     """The values of this page's keyed widgets: with ``triggers``, the buttons (True in the run of
-    their click), else everything else (what is typed or chosen). Streamlit has no public list of
-    widget kinds, so this reads its session state's widget metadata; if that ever changes, nothing
-    is found (never an error)."""
+    their click), else everything else (what is typed or chosen); with ``tables``, only the tables
+    being edited that this run did not draw (their edits). Streamlit has no public list of widget
+    kinds, so this reads its session state's widget metadata; if that ever changes, nothing is found
+    (never an error)."""
     try:
+        from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
         from streamlit.runtime.state.session_state_proxy import get_session_state
 
         state = get_session_state()._state
         metadata = state._new_widget_state.widget_metadata
+        ctx = get_script_run_ctx()
+        drawn = ctx.shared.widget_ids_this_run if ctx is not None and tables else ()
         out: dict[str, Any] = {}
         for key, widget_id in dict(state._key_id_mapper._key_id_mapping).items():
             meta = metadata.get(widget_id)
-            if meta is None or ("trigger" in str(meta.value_type)) != triggers or key not in st.session_state:
+            if (meta is None or ("trigger" in str(meta.value_type)) != triggers or key not in st.session_state
+                    or widget_id in drawn):
                 continue
-            if not triggers and _NOT_SETTABLE.search(getattr(meta.deserializer, "__qualname__", "")):
+            kind = getattr(meta.deserializer, "__qualname__", "")
+            if tables != ("DataEditor" in kind) or (not triggers and not tables and _NOT_SETTABLE.search(kind)):
                 continue
             out[key] = st.session_state[key]
         return out
@@ -110,6 +130,107 @@ def click(key: str, clicked: bool) -> bool:
         clicks[:] = [key]
         return True
     return key in clicks
+
+
+def _is_fault(exc: BaseException) -> bool:
+    return isinstance(exc, StorageBusyError) or (isinstance(exc, DBAPIError) and storage_fault(exc) is not None)
+
+
+def callback(key: str, fn: Callable[..., Any]) -> Callable[..., None]:
+    """``fn`` as a widget callback (``on_click``, ``on_change``) that writes: if it meets a storage
+    fault, the page shows the calm message and :func:`guard` makes the same call again (same
+    arguments) on each retry until it is done once. ``key`` names it: the key of its widget, so that
+    a click on it is not reported as undone. Use it as
+    ``st.button(..., key="an_reset", on_click=storage.callback("an_reset", set_plan), args=(...))``."""
+    def run(*args: Any, **kwargs: Any) -> None:
+        try:
+            fn(*args, **kwargs)
+        except Exception as exc:
+            if not _is_fault(exc):
+                raise
+            # (new: not tried again in the run this callback starts, only on the retries after it)
+            st.session_state.setdefault(_CALLBACKS, {})[key] = [fn, args, kwargs, True]
+            replayable = st.session_state.setdefault(_REPLAYABLE, [])
+            if key not in replayable:
+                replayable.append(key)
+            postpone(key)
+
+    return run
+
+
+def _replay() -> None:
+    """Make the callbacks that met a storage fault again (each until it is done once)."""
+    waiting = st.session_state.get(_CALLBACKS) or {}
+    for key in list(waiting):
+        fn, args, kwargs, new = waiting[key]
+        if new:  # it met the fault just now, before this run: from the next retry on
+            waiting[key][3] = False
+            st.session_state[_ASKED].append(key)
+            continue
+        del waiting[key]
+        if not due(key):  # dropped meanwhile
+            continue
+        try:
+            fn(*args, **kwargs)
+        except Exception as exc:
+            if not _is_fault(exc):
+                raise
+            waiting[key] = [fn, args, kwargs, False]
+            postpone(key)
+
+
+def whole_page() -> None:
+    """In a part of the page redrawn on its own (``st.fragment``), whose callbacks :func:`guard`
+    does not see: a callback that has just met a storage fault reruns the whole page (message and
+    retries)."""
+    if any(new for _fn, _args, _kwargs, new in (st.session_state.get(_CALLBACKS) or {}).values()):
+        st.rerun(scope="app")
+
+
+def _fingerprint(data: pd.DataFrame) -> str:
+    return json.dumps([list(map(str, data.columns)), list(map(str, data.index)), data.astype(str).values.tolist()])
+
+
+def _apply_edits(data: pd.DataFrame, edits: dict) -> pd.DataFrame:
+    """``data`` with a data editor's edits: changed cells (by row position), deleted rows, added rows."""
+    out = data.copy()
+    for row, change in (edits.get("edited_rows") or {}).items():
+        for column, value in change.items():
+            if column in out.columns and int(row) < len(out):
+                cells = out[column].astype(object)
+                cells.iloc[int(row)] = value
+                try:  # the column keeps its kind (a number column stays one in the editor)
+                    cells = cells.astype(out[column].dtype)
+                except (TypeError, ValueError):
+                    pass
+                out[column] = cells
+    deleted = {int(r) for r in edits.get("deleted_rows") or ()}
+    out = out.iloc[[i for i in range(len(out)) if i not in deleted]]
+    if isinstance(data.index, pd.RangeIndex):
+        out = out.reset_index(drop=True)
+    added = [{c: r.get(c) for c in out.columns} for r in edits.get("added_rows") or ()]
+    if added:
+        out = pd.concat([out, pd.DataFrame(added, columns=out.columns)], ignore_index=True)
+    return out
+
+
+def table(key: str, data: pd.DataFrame) -> pd.DataFrame:
+    """The data to draw the table being edited ``key`` (``st.data_editor(storage.table(key, data),
+    key=key)``) with: ``data``, plus the edits made in it before a storage fault took it off the page
+    (Streamlit forgets them and cannot be given them back). Once the page's ``data`` changes (a
+    save), the edits kept for the old data are dropped."""
+    fingerprint = _fingerprint(data)
+    tables = st.session_state.setdefault(_TABLES, {})
+    base = data
+    if key in tables and tables[key][0] == fingerprint:
+        base = tables[key][1]
+    else:
+        tables.pop(key, None)
+    edits = (st.session_state.get(_KEPT_TABLES) or {}).pop(key, None)
+    if edits:
+        base = _apply_edits(base, edits)
+        tables[key] = (fingerprint, base)
+    return base
 
 
 def postpone(key: str) -> None:
@@ -151,6 +272,10 @@ def _keep_entered() -> None:
     kept = dict(st.session_state.get(_KEPT) or {})
     kept.update(_entered())
     st.session_state[_KEPT] = kept
+    edits = {k: v for k, v in _widgets(triggers=False, tables=True).items()
+             if v and any(v.get(part) for part in ("edited_rows", "added_rows", "deleted_rows"))}
+    if edits:
+        st.session_state.setdefault(_KEPT_TABLES, {}).update(edits)
 
 
 def _restore_entered() -> None:
@@ -214,6 +339,7 @@ def guard(*, researcher: bool = False) -> Iterator[None]:
     st.session_state.pop(_FAULT, None)
     st.session_state[_ASKED] = []
     try:
+        _replay()
         yield
     except StorageBusyError:
         _keep_click()

@@ -17,7 +17,10 @@ middleware writes into that document, before any script runs:
   is then compressed once per distinct document (:func:`qmethod.web.compression.compressed`) and
   sent with an ``ETag``, so a returning browser keeps its copy after one round trip (``304``).
 
-Only ``text/html`` answers are changed; everything else passes through untouched.
+Only the app's page document is changed: a whole ``200 text/html`` answer at a page address. A file
+the app serves (a report downloaded with ``st.download_button``, anything at Streamlit's ``/media/``,
+a component's files, anything sent with ``Content-Disposition``) passes through untouched, as
+does every other answer.
 """
 from __future__ import annotations
 
@@ -37,7 +40,7 @@ from . import scripts
 from .buffered import whole_answer
 from .compression import compressed
 
-__all__ = ["LoadingText", "middleware", "page_language", "rewrite", "BOOT_PATH"]
+__all__ = ["LoadingText", "middleware", "page_language", "rewrite", "is_page_document", "BOOT_PATH"]
 
 BOOT_PATH = "/_qmethod/boot.js"
 _BOOT_JS = b"""// qmethod: Streamlit asks for its 375 kB icon font at start; the browser fetches it anyway as
@@ -66,6 +69,9 @@ _BOOT_JS = b"""// qmethod: Streamlit asks for its 375 kB icon font at start; the
   observer.observe(document.documentElement, { childList: true, subtree: true, characterData: true });
 })();
 """
+#: path segments under which Streamlit serves files, never its page document
+_FILE_PATH = re.compile(r"(^|/)(media|component|_stcore|static)/")
+
 _FAVICON = ("data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 100 100'>"
             "<text y='.9em' font-size='90'>🗂️</text></svg>")
 
@@ -113,8 +119,16 @@ def _document(original: bytes, lang: str) -> tuple[bytes, str]:
     return data, hashlib.sha256(data).hexdigest()[:20]
 
 
+def is_page_document(path: str, status: int, headers: Headers) -> bool:
+    """Whether an answer at ``path`` is Streamlit's page document: a ``200 text/html``, not
+    compressed, not at a file address (``/media/``, ``/component/``, ...) and not a download
+    (``Content-Disposition``)."""
+    return status == 200 and not _FILE_PATH.search(path) and "content-encoding" not in headers \
+        and "content-disposition" not in headers and headers.get("content-type", "").startswith("text/html")
+
+
 class LoadingText:
-    """Rewrite every whole ``200 text/html`` answer with :func:`rewrite`."""
+    """Rewrite the page document (:func:`is_page_document`) with :func:`rewrite`."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -129,14 +143,17 @@ class LoadingText:
                 (b"cache-control", b"public, max-age=86400")]})
             await send({"type": "http.response.body", "body": _BOOT_JS})
             return
+        path = scope.get("path", "")
+        if _FILE_PATH.search(path):  # a file, never the page document: as it is, compressed or not
+            await self.app(scope, receive, send)
+            return
         request_headers = Headers(scope=scope)
         # Streamlit gzips the page document itself at some addresses (``/consent`` ...), which would
         # hide it from the rewrite: the inner app is asked for it uncompressed, we compress below
         scope = dict(scope, headers=[(k, v) for k, v in scope["headers"] if k.lower() != b"accept-encoding"])
 
         def wanted(status: int, headers: Headers) -> bool:
-            return status == 200 and "content-encoding" not in headers \
-                and headers.get("content-type", "").startswith("text/html")
+            return is_page_document(path, status, headers)
 
         answer = await whole_answer(self.app, scope, receive, send, wanted)
         if answer is None:

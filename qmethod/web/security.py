@@ -9,7 +9,7 @@
   the first response; rate limits count it beside the address, so a reload or a new tab does not
   start afresh.
 * **Headers** on every response: ``Content-Security-Policy: frame-ancestors 'self'`` (no framing by
-  other sites), ``Referrer-Policy: no-referrer``, ``X-Content-Type-Options: nosniff``.
+  other sites) with ``img-src``, ``media-src`` and ``font-src`` limited to this server, ``Referrer-Policy: no-referrer``, ``X-Content-Type-Options: nosniff``.
 * ``/_stcore/metrics`` answers 404 unless ``QMETHOD_DEV=1``.
 * ``POST /auth/session`` (JSON ``{"token": ...}``, same origin only) stores the researcher's session
   token in the ``HttpOnly``, ``SameSite=Strict`` cookie :data:`RESEARCHER_COOKIE` (``Secure`` on
@@ -52,7 +52,10 @@ _SESSION_COOKIES = {
 }
 BROWSER_COOKIE_MAX_AGE_S = 365 * 24 * 3600
 SECURITY_HEADERS: dict[str, str] = {
-    "content-security-policy": "frame-ancestors 'self'",
+    # pictures, sounds and fonts only from this server (or made in the page): a study text, comment or
+    # file name that slips a picture address through still loads nothing from another host
+    "content-security-policy": "frame-ancestors 'self'; img-src 'self' data: blob:; media-src 'self' data: blob:; "
+                               "font-src 'self' data:",
     "referrer-policy": "no-referrer",
     "x-content-type-options": "nosniff",
 }

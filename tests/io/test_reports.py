@@ -18,7 +18,7 @@ from docx import Document
 import qmethod
 from qmethod import io as qio
 from qmethod.io import docx_report, html_report, pdf_report
-from qmethod.io.manuscript import FactorNarrative, ReportContent, methods_paragraph
+from qmethod.io.manuscript import Contribution, FactorNarrative, ReportContent, StudySummary, methods_paragraph
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 ROOT = DATA.parent.parent
@@ -36,9 +36,11 @@ def lipset():
     return ReportContent(
         result=res, title="Lipset (1963): values in the United States",
         narratives={"F1": FactorNarrative("F1", "Egalitarian", "Merit, not birth.", NARRATIVE + "\n\nSecond paragraph.",
-                                          (("26", 4, "Æ, ø and å survive – and “quotes”."),), ("anna", "kari"))},
+                                          (("26", 4, "Æ, ø and å survive – and “quotes”."),),
+                                          (("name", "kari"), ("summary", "anna"), ("narrative", "anna")))},
         suggested={"parallel": 2, "kaiser": 3, "humphrey": 3}, reason="Three factors were interpretable",
-        bootstrap={"n_resamples": 200, "seed": 1}, co_researchers=("kari",))
+        bootstrap={"n_resamples": 200, "seed": 1}, co_researchers=("kari",),
+        team_work=(Contribution("kari", "name", "F1"), Contribution("kari", "note", "F2")))
 
 
 def _docx_text(doc) -> str:
@@ -92,7 +94,7 @@ def test_docx_from_lipset_has_the_journal_tables_and_the_narratives(lipset):
     assert "|loading| > 0.34" in text and "1 co-researcher with lived experience" in text
     assert NARRATIVE in text and "Second paragraph." in text and "Merit, not birth." in text
     assert "“Æ, ø and å survive – and “quotes”.” (statement 26, placed at +4)" in text
-    assert "Written by anna, kari." in text
+    assert "Name by kari; summary and narrative by anna." in text
 
 
 def _grid_counts(res) -> dict[int, int]:
@@ -173,14 +175,14 @@ def test_methods_paragraph_follows_the_choices():
 
 def test_html_and_markdown_say_the_same_and_load_nothing_from_elsewhere(lipset):
     page = html_report.write_html(lipset)
-    assert "<caption>Table 2. Factor loadings</caption>" in page and "<th scope=\"col\">F1 z</th>" in page
+    assert "<caption>Table 2. Factor loadings</caption>" in page and '<th scope="col" class="num">F1 z</th>' in page
     assert "&lt;b&gt;tags&lt;/b&gt; stay text &amp; signs" in page and "<b>tags</b>" not in page
     assert not re.search(r"(src|href)=\"?https?:", page) and "@media print" in page
     n_bold = int(lipset.result.flags.to_numpy().sum())
     assert page.count("<strong>") == n_bold
     md = html_report.write_markdown(lipset)
     assert "**Table 1. Factor arrays and z-scores**" in md and "| No. | Statement | F1 array |" in md
-    assert NARRATIVE in md and md.count("|---|") >= 10
+    assert NARRATIVE.replace("<", "&lt;").replace(">", "&gt;") in md and md.count("|---") >= 10
 
 
 def test_pdf_pages_render(lipset, tmp_path):
@@ -209,19 +211,25 @@ def test_pdf_pages_render(lipset, tmp_path):
     shutil.copy(pages[-1], ARTIFACTS / "report-narratives.png")
 
 
-def test_report_of_a_study_with_comments_has_the_team_and_the_participants_words(db):
+def _demo_analysis(db):
+    """The demo study with 6 seeded sorts and comments, and anna's saved 2-factor analysis of it."""
+    from qmethod import service as sv
     from qmethod.service import accounts
     from qmethod.service import analysis as an
-    from qmethod.service import interpretation as it
     from qmethod.service.demo import seed_demo
-
-    from qmethod import service as sv
 
     sv.publish_study_file(db, ROOT / "studies" / "brukermedvirkning")
     seed_demo(db, n=6, seed=3)
     anna = accounts.create_account(db, "anna", "password-1234")
     data = an.study_data(db, "brukermedvirkning")
-    w = an.save_workspace(db, anna.id, data.source, data.name, an.Plan(n_factors=2)).id
+    return anna, an.save_workspace(db, anna.id, data.source, data.name, an.Plan(n_factors=2)).id
+
+
+def test_report_of_a_study_with_comments_has_the_team_and_the_participants_words(db):
+    from qmethod.service import accounts
+    from qmethod.service import interpretation as it
+
+    anna, w = _demo_analysis(db)
     it.invite(db, anna, "brukermedvirkning", "kari", password="password-1234")
     kari = accounts.login(db, "kari", "password-1234").researcher
     it.write_text(db, anna, w, "F1", "name", "Mer pynt enn medvirkning")
@@ -237,7 +245,7 @@ def test_report_of_a_study_with_comments_has_the_team_and_the_participants_words
     quotes = [q.text for q in view.factor_views["F1"].quotes]
     assert quotes and all(f"“{q}”" in text for q in quotes[:6])
     assert "F1: Mer pynt enn medvirkning" in text and "Dette synet ser brukermedvirkning som et skinn." in text
-    assert "De har sett at de blir brukt som alibi." in text and "Written by anna, kari." in text
+    assert "De har sett at de blir brukt som alibi." in text and "Name and narrative by anna; summary by kari." in text
     assert "6 of 6 participants who started completed the sort" in text
     assert "columns −4, +4" in text and "1 co-researcher" in text
     assert "Two factors were clear and made sense to the team." in text
@@ -248,3 +256,233 @@ def test_report_of_a_study_with_comments_has_the_team_and_the_participants_words
     for kind in ("pdf", "html", "md"):
         blob, name, _ = it.report(db, anna, w, kind)
         assert name.endswith({"pdf": ".pdf", "html": ".html", "md": ".md"}[kind]) and len(blob) > 1000
+
+
+# ---------------------------------------------------------------- what a new-user trial found
+
+
+def _seeded_team(db):
+    """The demo study with 6 seeded sorts (the same comments by several participants), anna's 2-factor
+    analysis, kari invited, removed and invited again, ola invited (and doing nothing); kari proposes
+    the names of F1 and F2 (accepted) and writes a note on F2; anna writes F1's narrative."""
+    from qmethod.service import accounts
+    from qmethod.service import interpretation as it
+
+    anna, w = _demo_analysis(db)
+    it.invite(db, anna, "brukermedvirkning", "kari", password="password-1234")
+    it.remove_member(db, anna, "brukermedvirkning", "kari")
+    it.invite(db, anna, "brukermedvirkning", "kari")
+    it.invite(db, anna, "brukermedvirkning", "ola", password="password-1234")
+    kari = accounts.login(db, "kari", "password-1234").researcher
+    for f, name in (("F1", "Pynt"), ("F2", "Likeverd")):
+        it.accept(db, anna, it.write_text(db, kari, w, f, "name", name).id)
+    it.add_note(db, kari, w, "F2", "Dette kjenner jeg igjen.")
+    it.write_text(db, anna, w, "F1", "narrative", "Dette synet ser medvirkning som et skinn.")
+    return anna, w
+
+
+def _section(paragraphs: list[str], heading: str) -> list[str]:
+    start = paragraphs.index(heading) + 1
+    end = next((i for i in range(start, len(paragraphs)) if re.match(r"F\d+: |References$", paragraphs[i])),
+               len(paragraphs))
+    return paragraphs[start:end]
+
+
+def test_methods_count_each_co_researcher_once_and_say_only_what_they_did(db, tmp_path):
+    """Kari, removed and invited again, is one person; ola was invited and wrote nothing: 2 invited, 1
+    took part, and the report says what she did (before: "3 co-researchers ... who proposed names and
+    summaries and commented on every factor")."""
+    from qmethod.service import interpretation as it
+
+    anna, w = _seeded_team(db)
+    said = ("The research team interpreted the factors together with 1 co-researcher with lived experience "
+            "(2 were invited), who proposed names for F1 and F2 and wrote a note on F2.")
+    text = _docx_text(Document(BytesIO(it.report(db, anna, w, "docx")[0])))
+    assert said in text and "every factor" not in text
+    pdf = tmp_path / "r.pdf"
+    pdf.write_bytes(it.report(db, anna, w, "pdf")[0])
+    if shutil.which("pdftotext"):
+        flat = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                                       check=True).stdout.split())
+        assert said in flat
+    assert said in it.report(db, anna, w, "html")[0].decode()
+
+
+def test_each_text_is_attributed_to_whoever_wrote_it(db):
+    """F2 has only the name kari proposed: the report says so, and does not put "Written by kari" under
+    "(No narrative written yet.)"; F1's name is kari's and its narrative anna's."""
+    from qmethod.service import interpretation as it
+
+    anna, w = _seeded_team(db)
+    paragraphs = [p.text for p in Document(BytesIO(it.report(db, anna, w, "docx")[0])).paragraphs]
+    f1, f2 = _section(paragraphs, "F1: Pynt"), _section(paragraphs, "F2: Likeverd")
+    assert "(No narrative written yet.)" in f2 and f2[-1] == "Name by kari."
+    assert f1[-1] == "Name by kari; narrative by anna."
+    assert not any(p.startswith("Written by") for p in paragraphs)
+    md = it.report(db, anna, w, "md")[0].decode()
+    assert "*Name by kari.*" in md and "*Name by kari; narrative by anna.*" in md
+
+
+def test_the_same_words_are_quoted_once_under_a_factor(db):
+    """Several defining participants of the demo wrote the same comment: it is quoted once under the
+    factor in the report, on the Interpretation page's statements and on the card."""
+    from qmethod.service import interpretation as it
+    from qmethod.service.research import completed_sorts
+
+    anna, w = _seeded_team(db)
+    long = completed_sorts(db, "brukermedvirkning").long
+    said = long[long["comment"].notna() & (long["comment"] != "")]
+    assert said.duplicated(["statement", "comment"]).any()  # the demo repeats comments
+    paragraphs = [p.text for p in Document(BytesIO(it.report(db, anna, w, "docx")[0])).paragraphs]
+    view = it.interpretation(db, anna, w)
+    for f, title in (("F1", "F1: Pynt"), ("F2", "F2: Likeverd")):
+        quoted = [p for p in _section(paragraphs, title) if p.startswith("“")]
+        assert quoted and len(quoted) == len(set(quoted))
+        words = [q.text for q in view.factor_views[f].quotes]
+        assert len(words) == len(set(words))
+        for st in view.factor_views[f].statements:
+            assert len({q.text for q in st.quotes}) == len(st.quotes)
+        card = it.viewpoint_card(view, f, "nb")
+        assert len({q.text for q in card.words}) == len(card.words)
+    md = it.report(db, anna, w, "md")[0].decode()
+    for part in [x for x in md.split("\n### ") if x.startswith("F")]:
+        quotes = [line for line in part.splitlines() if line.startswith("> ")]
+        assert quotes and len(quotes) == len(set(quotes))
+
+
+XSS = ('<script>alert("xss")</script><img src=x onerror=alert(1)> [lenke](javascript:alert(3)) '
+       '<a href=javascript:alert(4)>klikk</a> ![bilde](javascript:alert(5)) **fet** | celle')
+
+
+@pytest.fixture(scope="module")
+def hostile():
+    """The Lipset analysis with the XSS corpus in every text the team or the participants write: title,
+    factor name, summary, narrative, a participant's comment, the team's reason, a statement."""
+    imp = qio.read(DATA / "LIPSET.DAT")
+    statements = imp.statements.copy()
+    statements.iloc[0] = "Statement " + XSS
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = qmethod.analyze(imp.sorts, 2, statements=statements, distribution=list(imp.distribution))
+    return ReportContent(
+        result=res, title="Study " + XSS, reason="Reason " + XSS,
+        narratives={"F1": FactorNarrative("F1", "Name " + XSS, "Summary " + XSS, "# Narrative\n\n" + XSS,
+                                          (("1", 4, "Comment " + XSS),), (("narrative", "kari " + XSS),))})
+
+
+def test_markdown_shows_the_teams_and_participants_text_never_as_html_or_links(hostile):
+    md = html_report.write_markdown(hostile)
+    for raw in ("<script", "<img", "<a ", "**fet**"):
+        assert raw not in md
+    assert not re.search(r"^# Narrative", md, re.M)  # no heading of the team's
+    assert not re.search(r"(?<!\\)\[[^\]]*(?<!\\)\]\(", md)  # no link: every bracket of the texts escaped
+    assert md.count("&lt;script&gt;alert(\"xss\")&lt;/script&gt;") >= 7
+    assert md.count("\\[lenke\\](javascript:alert(3))") >= 7
+
+
+def test_html_docx_and_pdf_show_the_hostile_text_as_text(hostile, tmp_path):
+    page = html_report.write_html(hostile)
+    assert not re.search(r"<(script|img|a)\b", page) and "javascript:" not in page.replace(
+        "[lenke](javascript:alert(3))", "").replace("(javascript:alert(5))", "").replace("href=javascript:alert(4)", "")
+    assert page.count("&lt;script&gt;") >= 7
+    text = _docx_text(Document(BytesIO(docx_report.write_docx(hostile))))
+    assert text.count(XSS) >= 5
+    if shutil.which("pdftotext"):
+        pdf = tmp_path / "x.pdf"
+        pdf.write_bytes(pdf_report.write_pdf(hostile))
+        flat = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                                       check=True).stdout.split())
+        assert flat.count("<img src=x onerror=alert(1)>") >= 5
+
+
+def test_docx_tables_are_journal_style_with_numbers_right_aligned_and_captions(lipset):
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+
+    doc = Document(BytesIO(docx_report.write_docx(lipset)))
+    captions = [p for p in doc.paragraphs if re.match(r"(Table|Figure) \d+\. ", p.text)]
+    assert len(captions) == 9 and all(p.style.name == "Caption" for p in captions)
+    loadings = doc.tables[2]
+    assert [c.text for c in loadings.rows[0].cells] == ["Q-sort", "F1", "F2", "F3", "h²"]
+    for row in loadings.rows:
+        assert row.cells[0].paragraphs[0].alignment != WD_ALIGN_PARAGRAPH.RIGHT
+        assert all(c.paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.RIGHT for c in row.cells[1:])
+    arrays = doc.tables[1]
+    assert arrays.rows[1].cells[1].paragraphs[0].alignment != WD_ALIGN_PARAGRAPH.RIGHT  # the statement
+    assert arrays.rows[1].cells[3].paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.RIGHT  # its z-score
+    for t in doc.tables[:7]:
+        assert t.style is None or t.style.name != "Table Grid"
+        edges = {e.tag.split("}")[1]: e.get(qn("w:val")) for e in t._tbl.tblPr.find(qn("w:tblBorders"))}
+        assert edges == {"top": "single", "bottom": "single", "left": "nil", "right": "nil", "insideH": "nil",
+                         "insideV": "nil"}
+        head = t.rows[0].cells[0]._tc.tcPr.find(qn("w:tcBorders"))
+        assert head.find(qn("w:bottom")).get(qn("w:val")) == "single"  # the rule under the header
+        assert t.rows[1].cells[0]._tc.tcPr is None or t.rows[1].cells[0]._tc.tcPr.find(qn("w:tcBorders")) is None
+
+
+def test_html_and_markdown_right_align_the_numbers(lipset):
+    page = html_report.write_html(lipset)
+    assert '<td class="num">' in page and '<th scope="col">Statement</th>' in page
+    md = html_report.write_markdown(lipset)
+    assert "| Q-sort | F1 | F2 | F3 | h² |\n|---|---:|---:|---:|---:|" in md
+
+
+def test_summary_gives_one_date_for_one_day_and_languages_by_name(lipset):
+    from datetime import datetime
+
+    from qmethod.io.manuscript import sections
+
+    st = StudySummary(title="x", languages=("nb", "en"), grid={-1: 1, 0: 1, 1: 1}, n_started=9, n_completed=9,
+                      first=datetime(2026, 11, 30, 9), last=datetime(2026, 11, 30, 15))
+    content = ReportContent(result=lipset.result, title="x", study=st)
+    parts = sections(content)
+    assert "Completed sorts: 30 November 2026" in parts["summary"]
+    assert "Languages: Norwegian bokmål, English" in parts["summary"]
+    assert "The study was available in Norwegian bokmål and English." in parts["methods"][0]
+    two = sections(ReportContent(result=lipset.result, title="x", study=StudySummary(
+        title="x", grid={-1: 1, 1: 1}, first=datetime(2026, 11, 2), last=datetime(2026, 11, 30))))
+    assert "Completed sorts: 2 November 2026 – 30 November 2026" in two["summary"]
+
+
+def test_pdf_prints_the_minus_sign_square_root_and_triangles(lipset, tmp_path):
+    if pdf_report.unicode_font() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("DejaVu Sans is missing (apt-get install fonts-dejavu-core; scripts/test-deps.sh)")
+        pytest.skip("DejaVu Sans is not installed (apt-get install fonts-dejavu-core)")
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext is not installed (apt-get install poppler-utils)")
+    pdf = tmp_path / "r.pdf"
+    pdf.write_bytes(pdf_report.write_pdf(lipset))
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "1.96/√33" in text and "sqrt" not in text
+    res = lipset.result
+    z = f"{res.zscores.min().min():.2f}".replace("-", "−")
+    assert z in text  # the lowest z-score with its minus sign
+    assert "▲" in text and "▼" in text and "^/v" not in text
+    assert "“Æ, ø and å survive – and “quotes”.” (statement 26, placed at +4)" in " ".join(text.split())
+
+
+def test_pdf_without_the_font_falls_back_to_latin1_signs(lipset, tmp_path, monkeypatch):
+    """Where DejaVu Sans is not installed the PDF is still made, in Helvetica, with − as -, √ as sqrt."""
+    monkeypatch.setattr(pdf_report, "unicode_font", lambda: None)
+    data = pdf_report.write_pdf(lipset)
+    assert data.startswith(b"%PDF") and b"DejaVu" not in data
+    if shutil.which("pdftotext"):
+        pdf = tmp_path / "r.pdf"
+        pdf.write_bytes(data)
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        assert "1.96/sqrt 33" in text and "Æ, ø and å survive" in text
+
+
+def test_methods_say_when_the_invited_co_researchers_wrote_nothing_and_sum_up_several(lipset):
+    res = lipset.result
+    idle = " ".join(methods_paragraph(ReportContent(result=res, title="x", co_researchers=("kari", "ola", "kari"))))
+    assert ("2 co-researchers with lived experience were invited to interpret the factors with the research "
+            "team but wrote no names, summaries, narratives or notes.") in idle and "every factor" not in idle
+    busy = " ".join(methods_paragraph(ReportContent(
+        result=res, title="x", co_researchers=("kari", "ola"),
+        team_work=(Contribution("ola", "summary", "F3"), Contribution("kari", "summary", "F1"),
+                   Contribution("anna", "narrative", "F2"), Contribution("kari", "note", "F2"),
+                   Contribution("ola", "note", "F1")))))
+    assert ("together with 2 co-researchers with lived experience (2 were invited), who proposed summaries for "
+            "F1 and F3 and wrote notes on F1 and F2.") in busy and "narrative" not in busy.split("Watts")[1]

@@ -55,6 +55,30 @@ def test_text_report_has_no_formula_token(hostile):
     assert not [t for t in tokens if t[0] in "=+@" or (t[0] == "-" and not NUMBER.match(t) and set(t) != {"-"})]
 
 
+@pytest.mark.parametrize("sep", [",", ";"])
+def test_text_report_split_at_a_separator_has_no_formula_piece(hostile, sep):
+    """Fails on the old code: 'x;=1+2;y' stayed as it was, so the text report imported into a
+    spreadsheet with ';' as separator (the Norwegian default) had a '=1+2' cell."""
+    _, _, result = hostile
+    report = qio.text_report(result)
+    assert "x;'=1+2;y" in report
+    pieces = [p.strip() for line in report.splitlines() for p in line.split(sep)]
+    bad = [p for p in pieces if p and p[0] in "=+@" or (p[:1] == "-" and not NUMBER.match(p.split()[0])
+                                                          and set(p.split()[0]) != {"-"})]
+    assert not bad, bad[:5]
+
+
+def test_pqmethod_export_has_no_line_starting_a_formula(hostile, tmp_path):
+    """Fails on the old code: the .STA had lines starting '=1+2' and '@SUM(A1:A9)' and the .DAT a line
+    starting with a sort named '=evil()'."""
+    sorts, texts, _ = hostile
+    qio.write_pqmethod(sorts, tmp_path / "h.DAT", statements=texts, title="hostile")
+    for name in ("h.DAT", "h.STA"):
+        lines = (tmp_path / name).read_bytes().decode("cp850").splitlines()
+        bad = [ln for ln in lines if ln[:1] in ("=", "+", "@") or (ln[:1] == "-" and not NUMBER.match(ln.split()[0]))]
+        assert not bad, (name, bad[:3])
+
+
 @pytest.mark.parametrize("value", ["-3", "+1", "-0.25", "12", 3, -3.5, None, "plain text", "a=b"])
 def test_neutralise_leaves_numbers_and_plain_text(value):
     assert neutralise(value) == value

@@ -490,10 +490,27 @@ def test_wrong_resume_codes_are_rate_limited_per_client(db, mini):
     # only hashes of the addresses are stored, and records older than the look-back are deleted
     from qmethod.store.models import ResumeAttemptRow
     rows = db.read(lambda ses: list(ses.scalars(select(ResumeAttemptRow.client_hash))))
-    assert len(set(rows)) == 2 and all("10.0.0" not in h and len(h) == 64 for h in rows)  # address, everyone
+    # address, everyone, and each code from that address
+    assert len(set(rows)) == 2 + sv.RESUME_MAX_FAILURES and all("10.0.0" not in h and len(h) == 64 for h in rows)
     with pytest.raises(ResumeCodeError):
         sv.resume_by_code(db, _wrong_code(99), client="10.0.0.3", now=t0 + timedelta(hours=2))
-    assert db.read(lambda ses: ses.scalar(select(func.count()).select_from(ResumeAttemptRow))) == 2
+    assert db.read(lambda ses: ses.scalar(select(func.count()).select_from(ResumeAttemptRow))) == 3
+
+
+def test_the_same_wrong_code_sent_again_is_not_another_try(db, mini):
+    """Fails on the old code: Enter and then a click on "Continue with code" counted one wrong code as
+    two tries, so a participant got 3 answers instead of 5 before being locked out."""
+    s, _ = consented(db, mini)
+    t0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+    for i in range(sv.RESUME_MAX_FAILURES):
+        for again in range(2):  # each code sent twice (Enter, then the button)
+            with pytest.raises(ResumeCodeError, match="No sort was found") as info:
+                sv.resume_by_code(db, _wrong_code(i), client="10.0.0.1", browser="b-1",
+                                  now=t0 + timedelta(minutes=i, seconds=again))
+            assert not isinstance(info.value, ResumeLimitError)
+    # the sixth different code is the sixth guess: refused, even a right one
+    with pytest.raises(ResumeLimitError):
+        sv.resume_by_code(db, s.resume_code, client="10.0.0.1", browser="b-1", now=t0 + timedelta(minutes=6))
 
 
 def test_wrong_resume_codes_from_everyone_slow_checking_but_never_refuse_a_right_code(db, mini, monkeypatch):

@@ -187,3 +187,13 @@ def test_nesting_on_a_continuation_line_names_its_line_and_key():
     deep = "[" * 17 + "]" * 17
     text = _mini().replace("[study]\n", f"[study]\ndescription = [\n  1,\n  {deep},\n]\n", 1)
     assert _error(text).startswith("study.toml: line 5: description: arrays or tables nested more than 16")
+
+
+@pytest.mark.parametrize("picture", ["![b](http://127.0.0.9:8099/title.png)", "![b] (//example.org/x.png)",
+                                     "![logo][1]\n\n[1]: https://example.org/x.png"])
+def test_a_picture_by_address_in_a_study_text_is_refused(picture):
+    """Fails on the old code: the study was accepted and every participant's browser fetched the picture
+    from the other host."""
+    text = _mini().replace('welcome = { nb = "Velkommen.",', f'welcome = {{ nb = """Velkommen. {picture}""",', 1)
+    msg = _error(text)
+    assert "texts.welcome.nb: shows a picture by address" in msg

@@ -63,7 +63,7 @@ def test_headers_metrics_and_demo_page_in_production(fenced_app, browser):
     """Fails on the old code: no security headers, /_stcore/metrics public, the component demo page
     reachable by anyone."""
     with urllib.request.urlopen(fenced_app.url + "/") as r:
-        assert r.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+        assert r.headers["Content-Security-Policy"].startswith("frame-ancestors 'self';")
         assert r.headers["Referrer-Policy"] == "no-referrer" and r.headers["X-Content-Type-Options"] == "nosniff"
     with pytest.raises(urllib.error.HTTPError) as info:
         urllib.request.urlopen(fenced_app.url + "/_stcore/metrics")
@@ -172,3 +172,41 @@ def test_resume_code_limit_is_what_the_page_and_docs_say(chromium, browser):
             second.close()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_a_picture_address_of_another_host_is_never_fetched(fenced_app, browser):
+    """Fails on the old code: a picture address slipped into a page (as a Markdown picture in a study
+    text did) made the participant's browser fetch it from the other host."""
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Beacon(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            hits.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    beacon = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Beacon)
+    threading.Thread(target=beacon.serve_forever, daemon=True).start()
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(f"{fenced_app.url}/?study=ui-small&lang=en")
+        page.get_by_role("button", name="Start").wait_for()
+        address = f"http://127.0.0.1:{beacon.server_address[1]}"
+        page.evaluate("""a => { const i = document.createElement('img'); i.src = a + '/picture.png';
+                                document.body.appendChild(i);
+                                const s = document.createElement('audio'); s.src = a + '/sound.mp3';
+                                s.preload = 'auto'; document.body.appendChild(s); }""", address)
+        page.wait_for_timeout(1500)
+        assert page.get_by_role("button", name="Start").is_visible()  # the page itself still works
+    finally:
+        context.close()
+        beacon.shutdown()
+    assert hits == []

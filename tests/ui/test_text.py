@@ -59,3 +59,16 @@ def test_escaped_html_has_no_blank_line_that_would_let_markdown_in():
     assert "\n" not in out and "\r" not in out
     assert "<img" not in out and "&lt;img" in out
     assert out.startswith("Bra.<br><br>![x]")
+
+
+def test_table_html_shows_every_text_whole_and_escaped():
+    """A table's texts are in its cells in full (no cut-off), tags shown as typed, numbers right-aligned."""
+    import pandas as pd
+
+    from qmethod.ui.text import table_html
+
+    long = "<script>alert(1)</script> " + "ord " * 80
+    out = table_html(pd.DataFrame({"content": [long], "z": [-1.234], "n": [3]}, index=["s1"]), label="History")
+    assert "<script>" not in out and html.escape(long) in out
+    assert '<td class="num">-1.23</td>' in out and '<td class="num">3</td>' in out
+    assert 'role="region" tabindex="0" aria-label="History"' in out and "\n" not in out

@@ -283,3 +283,36 @@ def test_the_flags_tab_answers_the_first_click_and_redraws_on_its_own(page, app)
 def _stored_version(app) -> int:
     (w,) = [w for w in an.list_workspaces(app.db, 1) if w.name == SMALL.name and w.label == an.DEFAULT_ANALYSIS]
     return w.version
+
+
+def test_a_flag_set_during_a_held_lock_is_stored_once_when_it_is_released(page, app):
+    """Fails on the old code: the click's callback met the lock outside the page's storage guard, so
+    the calm message never came and nothing retried the change. The flag box redraws on its own (a
+    fragment): the whole page now takes over the message and the retries, and the change is made once."""
+    from tests.app_server import sqlite_write_lock
+
+    page.reload()
+    page.get_by_role("heading", name="Analysis").first.wait_for()
+    settle(page)
+    page.get_by_text("A file (PQMethod").click()
+    settle(page)
+    if page.get_by_text("8 Q-sorts · 25 statements").count() == 0:  # (when run on its own)
+        _upload(page, "Q-sort data file", SMALL)
+        page.get_by_text("8 Q-sorts · 25 statements").wait_for()
+    _tab(page, "Flags")
+    if page.get_by_role("button", name="Back to automatic flags").count():
+        page.get_by_role("button", name="Back to automatic flags").click()
+        settle(page)
+    page.get_by_text("Flags are automatic.").wait_for()
+    version = _stored_version(app)
+    page.get_by_role("combobox", name="Flag on", exact=True).click()
+    page.get_by_role("option", name="(none)", exact=True).click()
+    with sqlite_write_lock(app):
+        page.get_by_role("button", name="Set flag").click()
+        page.get_by_text("cannot store anything just now").wait_for()
+        assert "click it again" not in page.inner_text("body")
+        no_exception(page)
+    page.get_by_text("Flags are set by hand.").wait_for(timeout=40_000)  # nothing clicked
+    settle(page)
+    no_exception(page)
+    assert _stored_version(app) == version + 1 and _stored_plan(app).flags is not None  # once

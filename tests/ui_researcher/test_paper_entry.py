@@ -373,3 +373,35 @@ def test_the_live_check_names_only_the_columns_typed_so_far_and_marks_the_faulty
     page.wait_for_function("e => e.getAttribute('aria-invalid') === 'true'", arg=second.element_handle())
     assert first.get_attribute("aria-invalid") != "true"
     no_exception(page)
+
+
+def test_a_sheet_saved_during_a_held_lock_is_stored_once_when_it_is_released(app, browser):
+    """Fails on the old code: Save met the lock, the page said "what you just clicked was not done ...
+    click it again", and nothing was stored until the researcher clicked Save once more."""
+    from tests.app_server import sqlite_write_lock
+
+    small = Path(__file__).parents[2] / "tests" / "ui" / "studies" / "ui-small"
+    sv.publish_study_file(app.db, small)
+    study = load_study(small)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(30_000)
+    _open(page, app, "ui-small")
+    _type_sheet(page, study, {-1: [1], 0: [2, 3, 4], 1: [5]})
+    page.get_by_label("Participant's code (from the sheet)").fill("LOCK-1")
+    page.get_by_label("Age *").fill("33")
+    page.get_by_label("Comments written on the cards (one per line: card number, colon, comment)").fill("1: nei\n5: ja")
+    page.keyboard.press("Tab")
+    settle(page)
+    with sqlite_write_lock(app):
+        page.get_by_role("button", name="Save the sort").click()
+        page.get_by_text("cannot store anything just now").wait_for()
+        assert "click it again" not in page.inner_text("body")
+    # nothing clicked from here on
+    page.get_by_text("Saved as participant LOCK-1").wait_for(timeout=40_000)
+    settle(page)
+    no_exception(page)
+    done = sv.completed_sorts(app.db, "ui-small")
+    assert list(done.sorts.columns) == ["LOCK-1"]  # once
+    assert [done.sorts.loc[sid, "LOCK-1"] for sid in study.statement_ids] == [-1, 0, 0, 0, 1]
+    assert done.participants.loc["LOCK-1", "age"] == 33
+    page.context.close()

@@ -162,3 +162,29 @@ def test_every_page_address_gets_the_rewritten_document(tmp_path):
     assert '<p>Laster …</p>' in brotli.decompress(body).decode()
     _, headers, body = _get(app, "/consent", "study=x", accept_encoding="gzip")
     assert headers["content-encoding"] == "gzip" and '<p>Laster …</p>' in gzip.decompress(body).decode()
+
+
+REPORT = ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Report: a study</title></head>'
+          '<body><h1>Report</h1><noscript>kept</noscript><p>' + "Factor 1 " * 100 + '</p></body></html>')
+
+
+def test_a_downloaded_html_file_comes_exactly_as_written(tmp_path):
+    """An HTML report downloaded from the app (``st.download_button``: Streamlit's ``/media/``, with
+    ``Content-Disposition``) is the report itself, byte for byte: no loading text, no app title,
+    no ``lang`` of the app, compressed or not; only the page document gets those."""
+    from starlette.responses import Response
+
+    attachment = {"Content-Disposition": 'attachment; filename="study-report.html"'}
+    app = _app(tmp_path)
+    app.router.routes += [
+        Route("/media/0123abcd.html", lambda request: Response(REPORT, media_type="text/html", headers=attachment)),
+        Route("/media/inline.html", lambda request: HTMLResponse(REPORT)),
+        Route("/export", lambda request: Response(REPORT, media_type="text/html", headers=attachment)),
+    ]
+    for path in ("/media/0123abcd.html", "/media/inline.html", "/export"):
+        status, headers, body = _get(app, path, "lang=nb")
+        assert status == 200 and body.decode() == REPORT, path
+        _, headers, body = _get(app, path, accept_encoding="gzip")
+        assert gzip.decompress(body).decode() == REPORT, path
+    _, _, body = _get(app, "/")  # the page document is still rewritten
+    assert "Laster" in body.decode()

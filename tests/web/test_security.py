@@ -41,7 +41,8 @@ def _client(monkeypatch, *, peer: str = "127.0.0.1", port: int = 50000, trusted:
 def test_every_response_carries_the_security_headers(monkeypatch):
     """Fails on the old code: no middleware, none of these headers."""
     r = _client(monkeypatch).get("/")
-    assert r.headers["content-security-policy"] == "frame-ancestors 'self'"
+    assert r.headers["content-security-policy"].startswith("frame-ancestors 'self';")
+    assert "img-src 'self' data: blob:" in r.headers["content-security-policy"]
     assert r.headers["referrer-policy"] == "no-referrer"
     assert r.headers["x-content-type-options"] == "nosniff"
     # a first visit gets an HttpOnly browser id, a second keeps it

@@ -16,6 +16,7 @@ from qmethod.errors import QMethodError, StorageBusyError
 from qmethod.service import accounts
 from qmethod.service.accounts import Researcher
 from qmethod.ui import flow, storage
+from qmethod.ui.components.page_lang import page_lang
 from qmethod.ui.components.session_cookie import COOKIE, clear_session_cookie, set_session_cookie
 from qmethod.ui.text import plain
 
@@ -109,14 +110,20 @@ def _token() -> tuple[str | None, bool]:
     return (cookie, True) if cookie else (None, False)
 
 
-def gate(title: str, *, co_researchers: bool = False) -> Researcher:
+def gate(title: str, *, co_researchers: bool = False, lang: str | None = "en") -> Researcher:
     """The logged-in researcher; otherwise show the login form and stop the page.
 
     Co-researcher accounts pass only where ``co_researchers`` is True (the pages of
     :data:`CO_RESEARCHER_PAGES`); elsewhere they get a refusal and links to their pages.
+    ``lang`` is the page's language (``<html lang>`` and Streamlit's own texts, such as the skip
+    link, through :func:`~qmethod.ui.components.page_lang.page_lang`); ``None`` for a page that
+    offers a choice of language and calls ``page_lang`` itself once chosen (the login form and the
+    refusal are in English).
     """
     _bootstrap_admin()
     st.set_page_config(page_title=f"{title} – qmethod", layout="wide")
+    if lang is not None:
+        page_lang(lang)
     token, from_cookie = _token()
     user = accounts.session_user(flow.database(), token)
     if user is None:
@@ -125,6 +132,8 @@ def gate(title: str, *, co_researchers: bool = False) -> Researcher:
             st.session_state[LOGGED_OUT_KEY] = True
         if token or st.session_state.get(LOGGED_OUT_KEY):
             clear_session_cookie()
+        if lang is None:
+            page_lang("en")
         _login_form()
         st.stop()
     st.session_state[TOKEN_KEY] = token

@@ -2,19 +2,22 @@
 
 Charts are Altair (Vega-Lite, bundled with Streamlit); :func:`chart_png` / :func:`chart_svg` turn one
 into a file with vl-convert. The composite Q-sort is drawn as SVG here (:func:`composite_svg`), every
-statement text escaped; :func:`svg_png` rasterises it.
+statement text escaped; :func:`svg_png` rasterises it and :func:`figure_html` shows it in a page
+with a text alternative and at a readable size.
 """
 from __future__ import annotations
 
 import base64
 import html
+import re
 import textwrap
 
 import altair as alt
 import numpy as np
 import pandas as pd
 
-__all__ = ["scree_chart", "loadings_chart", "composite_svg", "grid_svg", "chart_png", "chart_svg", "svg_png"]
+__all__ = ["scree_chart", "loadings_chart", "composite_svg", "grid_svg", "chart_png", "chart_svg", "svg_png",
+           "figure_html"]
 
 FLAG_COLOURS = {"flagged on x": "#1f6feb", "flagged on y": "#d1242f", "not flagged": "#8c959f"}
 
@@ -192,3 +195,17 @@ def svg_png(svg: str, scale: float = 2.0) -> bytes:
     import vl_convert as vlc
 
     return vlc.svg_to_png(svg, scale=scale)
+
+
+def figure_html(svg: str, *, alt: str, label: str) -> str:
+    """An SVG picture for a page's HTML (``st.markdown(..., unsafe_allow_html=True)``): an ``<img>``
+    with ``alt`` as its text alternative, as wide as the page's content and never narrower than the
+    SVG's own ``width`` (its text stays at the size drawn). Where the screen is narrower, as on a
+    phone, it scrolls sideways inside a region named ``label`` that the keyboard can scroll too."""
+    found = re.search(r'<svg\b[^>]*?\bwidth="([\d.]+)"', svg)
+    least = f"min-width:{float(found.group(1)):g}px;" if found else ""
+    uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    e = html.escape
+    return (f'<div class="qm-figure" role="region" tabindex="0" aria-label="{e(label)}" '
+            'style="overflow-x:auto;max-width:100%;margin-bottom:.5rem">'
+            f'<img src="{uri}" alt="{e(alt)}" style="display:block;width:100%;{least}height:auto"></div>')

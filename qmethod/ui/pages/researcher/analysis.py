@@ -2,7 +2,9 @@
 bootstrap and downloads. Every choice is a :class:`~qmethod.service.analysis.Plan` stored in the
 database for this researcher, data source and analysis name, so the analysis survives reloads and server
 restarts. Every change is made against the plan version this tab showed (a stale tab changes nothing),
-only the open tab is drawn, and downloads are built when clicked (once per plan)."""
+only the open tab is drawn, and downloads are built when clicked (once per plan). Every callback that
+changes the plan goes through :func:`qmethod.ui.storage.callback`: one that meets a storage fault is
+made again by itself once storage answers (against the same version, so it is made once)."""
 from __future__ import annotations
 
 import dataclasses
@@ -17,9 +19,9 @@ import streamlit as st
 import qmethod
 from qmethod import service
 from qmethod.analysis.flag import z_critical
-from qmethod.errors import QMethodError
+from qmethod.errors import QMethodError, StorageBusyError
 from qmethod.service import analysis as an
-from qmethod.ui import flow
+from qmethod.ui import flow, storage
 from qmethod.ui.researcher import plots
 from qmethod.ui.researcher.auth import current_study, gate, run
 from qmethod.ui.text import plain
@@ -183,12 +185,19 @@ def set_plan(new: an.Plan, base: an.Plan | None = None, version: int | None = No
     return True
 
 
-def _undo_change() -> None:
+def _undo_to(version: int) -> None:
     try:
-        an.undo_change(db, user.id, all_data.source, label=label,
-                       expected_version=st.session_state.get(SHOWN, shown_version))
+        an.undo_change(db, user.id, all_data.source, label=label, expected_version=version)
+    except StorageBusyError:
+        raise  # (made again by itself: storage.callback)
     except QMethodError as exc:
         _say("error", str(exc))
+
+
+def _undo_change() -> None:
+    # what is read from the page's state is read here, once: a call made again after a storage fault
+    # (storage.callback) makes the same change
+    storage.callback("an_undo_change", _undo_to)(st.session_state.get(SHOWN, shown_version))
 
 
 data = an.restrict(all_data, plan.snapshot)
@@ -196,7 +205,7 @@ new = an.new_sorts(all_data, plan.snapshot)
 if new:
     n1, n2 = st.columns([4, 1], vertical_alignment="center")
     n1.info(f"{len(new)} new sorts since this analysis: include them? (Until you do, nothing here changes.)")
-    n2.button("Include them", key="an_include", on_click=set_plan,
+    n2.button("Include them", key="an_include", on_click=storage.callback("an_include", set_plan),
               args=(plan.change(snapshot=tuple(map(str, all_data.sorts.columns))),))
 key = data_key(data)
 st.caption(f"**{plain(data.name)}** · {data.n_sorts} Q-sorts · {data.n_statements} statements · "
@@ -209,20 +218,23 @@ h1.button("Undo last change", key="an_undo_change", on_click=_undo_change, disab
 with h3.popover("Save as a new analysis"):
     new_label = st.text_input("Name of the new analysis", key="an_new_label", max_chars=100)
 
+    def _store_copy(name_: str) -> None:
+        an.save_workspace(db, user.id, all_data.source, all_data.name, plan, label=name_,
+                          bootstrap=an.current_bootstrap(workspace))
+        st.session_state[f"an_label:{all_data.source}"] = name_
+
     def _save_as() -> None:
         name_ = (st.session_state.get("an_new_label") or "").strip()
         if not name_ or name_ in labels:
             _say("error", "Give the new analysis a name not used yet.")
             return
-        an.save_workspace(db, user.id, all_data.source, all_data.name, plan, label=name_,
-                          bootstrap=an.current_bootstrap(workspace))
-        st.session_state[f"an_label:{all_data.source}"] = name_
+        storage.callback("an_save_as", _store_copy)(name_)
 
     st.button("Save a copy of these choices", key="an_save_as", on_click=_save_as)
 
 outcome = run(_run, key, data, plan)
 if outcome is None:
-    st.button("Reset the analysis choices", key="an_reset", on_click=set_plan,
+    st.button("Reset the analysis choices", key="an_reset", on_click=storage.callback("an_reset", set_plan),
               args=(an.Plan(n_factors=min(2, data.n_sorts - 1), snapshot=plan.snapshot),))
     st.stop()
 result = outcome.result
@@ -240,7 +252,7 @@ if tab_f.open:
         with left:
             def _apply_settings() -> None:
                 ss = st.session_state
-                set_plan(plan.change(correlation=ss[f"set_corr_{V}"], extraction=ss[f"set_ext_{V}"], n_factors=int(ss[f"set_k_{V}"]),
+                storage.callback("an_apply", set_plan)(plan.change(correlation=ss[f"set_corr_{V}"], extraction=ss[f"set_ext_{V}"], n_factors=int(ss[f"set_k_{V}"]),
                                      significance=float(ss[f"set_sig_{V}"]), majority=bool(ss[f"set_majority_{V}"]),
                                      negative=ss[f"set_neg_{V}"], convention=ss[f"set_conv_{V}"],
                                      varimax_tolerance=float(ss[f"set_tol_{V}"])))
@@ -267,7 +279,7 @@ if tab_f.open:
                              index=tols.index(plan.varimax_tolerance) if plan.varimax_tolerance in tols else 0)
                 st.selectbox("Distinguishing/consensus convention", ["qmethod", "pqmethod"], key=f"set_conv_{V}",
                              index=["qmethod", "pqmethod"].index(plan.convention))
-                st.form_submit_button("Apply", type="primary", on_click=_apply_settings)
+                st.form_submit_button("Apply", type="primary", key="an_apply", on_click=_apply_settings)
         with right:
             g = run(_guidance, key, data, min(8, data.n_sorts - 1))
             if g is not None:
@@ -325,13 +337,14 @@ ROT = f"rot:{data.source}:{label}"  # the pending turn of this analysis: factors
 
 @st.fragment
 def _rotation_panel() -> None:
+    storage.whole_page()
     _messages()
     plan, outcome, version = _fresh()
     factors = outcome.result.factors
     change = functools.partial(set_plan, base=plan, version=version)
 
     def _rotation_kind() -> None:
-        change(plan.change(rotation=st.session_state[f"rot_kind_{version}"]))
+        storage.callback(f"rot_kind_{version}", change)(plan.change(rotation=st.session_state[f"rot_kind_{version}"]))
 
     st.radio("Rotation", ["varimax", "none"], index=["varimax", "none"].index(plan.rotation), horizontal=True,
              format_func={"varimax": "Varimax", "none": "None (then by hand)"}.get, key=f"rot_kind_{version}",
@@ -394,9 +407,10 @@ def _rotation_panel() -> None:
                 if change(plan.change(steps=tuple(plan.steps)[:-1])):
                     _set(angle=0, n=st.session_state[ROT]["n"] + 1)
 
-            a1.button("Apply rotation", type="primary", on_click=_apply, args=((fx, fy, float(angle)),),
-                      disabled=not angle, key="rot_apply")
-            a2.button("Undo last step", on_click=_undo, disabled=not plan.steps, key="rot_undo")
+            a1.button("Apply rotation", type="primary", on_click=storage.callback("rot_apply", _apply),
+                      args=((fx, fy, float(angle)),), disabled=not angle, key="rot_apply")
+            a2.button("Undo last step", on_click=storage.callback("rot_undo", _undo), disabled=not plan.steps,
+                      key="rot_undo")
             st.markdown("**Rotation log**")
             log = qmethod.JudgmentalRotation(start, tuple(qmethod.analysis.RotationStep(*x) for x in plan.steps)).log()
             if log:
@@ -404,7 +418,8 @@ def _rotation_panel() -> None:
             else:
                 st.caption("No rotation by hand yet.")
             if plan.steps:
-                st.button("Remove all steps", key="rot_clear", on_click=change, args=(plan.change(steps=()),))
+                st.button("Remove all steps", key="rot_clear", on_click=storage.callback("rot_clear", change),
+                          args=(plan.change(steps=()),))
             show = pd.DataFrame({fx: current[fx].round(3), fy: current[fy].round(3),
                                  "flag": np.where(pflags[fx], fx, np.where(pflags[fy], fy, ""))},
                                 index=current.index.astype(str))
@@ -426,6 +441,7 @@ if tab_r.open:
 
 @st.fragment
 def _flags_panel() -> None:
+    storage.whole_page()
     _messages()
     plan, outcome, version = _fresh()
     change = functools.partial(set_plan, base=plan, version=version)
@@ -443,21 +459,21 @@ def _flags_panel() -> None:
         for row, edit in edits.items():
             for col, value in edit.items():
                 t.iloc[int(row), t.columns.get_loc(col)] = bool(value)
-        change(plan.change(flags=an.flags_from_table(t, before.factors)))
+        storage.callback(editor_key, change)(plan.change(flags=an.flags_from_table(t, before.factors)))
 
     def _set_one() -> None:
         one_, target_ = st.session_state["flag_one_sort"], st.session_state["flag_one_factor"]
         pairs = [p_ for p_ in an.flags_from_table(table, before.factors) if p_[0] != one_]
         if target_ != "(none)":
             pairs.append((one_, target_))
-        change(plan.change(flags=tuple(pairs)))
+        storage.callback("flag_one_set", change)(plan.change(flags=tuple(pairs)))
 
     with st.form("flag_one", border=False):
         st.caption("Set one Q-sort's flag here (also works with the keyboard), or tick boxes in the table below:")
         f1, f2, f3 = st.columns([2, 2, 1], vertical_alignment="bottom")
         f1.selectbox("Q-sort", list(table.index), key="flag_one_sort")
         f2.selectbox("Flag on", ["(none)", *before.factors], key="flag_one_factor")
-        f3.form_submit_button("Set flag", on_click=_set_one)
+        f3.form_submit_button("Set flag", key="flag_one_set", on_click=_set_one)
 
     st.data_editor(
         table, key=editor_key, on_change=_flags_changed, use_container_width=True,
@@ -466,24 +482,26 @@ def _flags_panel() -> None:
                        **{f"flag {f}": st.column_config.CheckboxColumn(f"flag {f}") for f in before.factors}},
     )
     if plan.flags is not None:
-        st.button("Back to automatic flags", key="flags_auto", on_click=change, args=(plan.change(flags=None),))
+        st.button("Back to automatic flags", key="flags_auto", on_click=storage.callback("flags_auto", change),
+                  args=(plan.change(flags=None),))
     c1, c2, c3 = st.columns(3)
     with c1:
         inv = st.selectbox("Invert a factor (turn its array upside down)", before.factors, key="inv_pick")
-        st.button("Invert", key="inv_go", on_click=change,
+        st.button("Invert", key="inv_go", on_click=storage.callback("inv_go", change),
                   args=(plan.change(inverted=tuple(plan.inverted) + (inv,)),))
     with c2:
         bipolar = [f for f in before.factors if (before.flags[f] & (before.loadings[f] < 0)).any()
                    and f not in plan.split]
         if bipolar:
             sp = st.selectbox("Split a bipolar factor into its poles", bipolar, key="split_pick")
-            st.button("Split", key="split_go", on_click=change, args=(plan.change(split=tuple(plan.split) + (sp,)),))
+            st.button("Split", key="split_go", on_click=storage.callback("split_go", change),
+                      args=(plan.change(split=tuple(plan.split) + (sp,)),))
         else:
             st.caption("No factor has a negatively flagged Q-sort, so none can be split.")
     with c3:
         if plan.inverted or plan.split:
             st.caption("Inverted: " + (", ".join(plan.inverted) or "–") + " · split: " + (", ".join(plan.split) or "–"))
-            st.button("Undo inversions and splits", key="inv_undo", on_click=change,
+            st.button("Undo inversions and splits", key="inv_undo", on_click=storage.callback("inv_undo", change),
                       args=(plan.change(inverted=(), split=()),))
 
 
@@ -585,26 +603,31 @@ if tab_b.open:
         n_res = c1.number_input("Resamples", min_value=20, max_value=5000, value=200, step=50, key="boot_n")
         seed = c2.number_input("Seed (for a repeatable run)", min_value=0, value=1, step=1, key="boot_seed")
         boot_key = f"boot:{key}:{hash(plan)}:{n_res}:{seed}"
-        if st.button("Run bootstrap", type="primary", key="boot_go"):
-            bar = st.progress(0.0, text="Bootstrapping…")
-            kw = plan.settings()
-            if plan.flags is not None:
-                kw["flags"] = outcome.before_split.flags if not plan.split else None
-            kw = {k_: v for k_, v in kw.items() if v is not None}
-            try:
-                with np.errstate(all="ignore"):
-                    boot = qmethod.bootstrap(
-                        data.sorts, plan.n_factors, n_resamples=int(n_res), seed=int(seed),
-                        progress=lambda done, total: bar.progress(done / total, text=f"Bootstrapping… {done}/{total}"),
-                        distribution=list(data.distribution) if data.distribution else None, forced=data.forced, **kw)
-            except QMethodError as exc:
-                st.error(plain(str(exc)))
-            else:
-                st.session_state[boot_key] = boot
+        # a click whose save met a storage fault is made again by itself once storage answers (the
+        # resamples already drawn are kept for it, not drawn again)
+        if storage.click("boot_go", st.button("Run bootstrap", type="primary", key="boot_go")):
+            boot = st.session_state.get(boot_key)
+            if boot is None:
+                bar = st.progress(0.0, text="Bootstrapping…")
+                kw = plan.settings()
+                if plan.flags is not None:
+                    kw["flags"] = outcome.before_split.flags if not plan.split else None
+                kw = {k_: v for k_, v in kw.items() if v is not None}
+                try:
+                    with np.errstate(all="ignore"):
+                        boot = qmethod.bootstrap(
+                            data.sorts, plan.n_factors, n_resamples=int(n_res), seed=int(seed),
+                            progress=lambda done, total: bar.progress(done / total, text=f"Bootstrapping… {done}/{total}"),
+                            distribution=list(data.distribution) if data.distribution else None, forced=data.forced, **kw)
+                except QMethodError as exc:
+                    st.error(plain(str(exc)))
+                else:
+                    st.session_state[boot_key] = boot
+                bar.empty()
+            if boot is not None:
                 # kept with the analysis: the Interpretation page's report states it
-                workspace = an.save_bootstrap(db, user.id, all_data.source,
-                                              an.bootstrap_summary(boot, plan, requested=int(n_res)), label=label)
-            bar.empty()
+                workspace = run(an.save_bootstrap, db, user.id, all_data.source,
+                                an.bootstrap_summary(boot, plan, requested=int(n_res)), label=label) or workspace
         kept = an.current_bootstrap(workspace)
         if kept is not None:
             st.success(f"Kept with this analysis (its report states it): {kept['n_resamples']} resamples, seed "

@@ -86,8 +86,8 @@ if tab_st.open:
         if n:
             with st.expander("Edit as a table (ids, categories, every language)"):
                 table = pd.DataFrame(design.statement_rows(d))
-                edited = st.data_editor(table, hide_index=True, num_rows="fixed", use_container_width=True,
-                                        disabled=["id"], key="st_table")
+                edited = st.data_editor(storage.table("st_table", table), hide_index=True, num_rows="fixed",
+                                        use_container_width=True, disabled=["id"], key="st_table")
                 if storage.click("st_table_save", st.button("Save table", key="st_table_save")):
                     new = dict(d)
                     new["statements"] = [
@@ -117,7 +117,8 @@ if tab_grid.open:
                     save(design.set_grid(d, s), "Grid suggested.")
             if counts:
                 df = pd.DataFrame({"column": [f"{'+' if k > 0 else ''}{k}" for k in counts], "cells": list(counts.values())})
-                edited = st.data_editor(df.set_index("column").T, use_container_width=True, key="grid_table")
+                edited = st.data_editor(storage.table("grid_table", df.set_index("column").T), use_container_width=True,
+                                        key="grid_table")
                 free = st.toggle("Free distribution (the counts are only a suggested shape)", value=not forced, key="grid_free")
                 if storage.click("grid_save", st.button("Save grid", key="grid_save")):
                     new_counts = {int(c.replace("+", "")): int(edited[c].iloc[0] or 0) for c in edited.columns}
@@ -131,29 +132,42 @@ if tab_grid.open:
 # ---------------------------------------------------------------- texts
 if tab_text.open:
     with tab_text:
+        # every field keyed (by the draft it shows, so a save shows what is stored): what is typed is kept
+        # through a storage fault (qmethod.ui.storage) and saved by itself once storage answers
+        k = f"{sid}:{draft.updated_at.isoformat()}"
         with st.form("texts"):
             st.markdown("**Languages**")
             c1, c2 = st.columns(2)
-            new_langs = c1.multiselect("Study languages", ["nb", "en"], default=[lg for lg in langs if lg in ("nb", "en")])
+            new_langs = c1.multiselect("Study languages", ["nb", "en"], default=[lg for lg in langs if lg in ("nb", "en")],
+                                       key=f"tx_langs:{k}")
             default_lang = c2.selectbox("Default language", langs,
                                         index=langs.index(d["study"].get("default_language", langs[0]))
-                                        if d["study"].get("default_language") in langs else 0)
-            presort = st.toggle("Presort into three piles first", value=bool(d["study"].get("presort", True)))
+                                        if d["study"].get("default_language") in langs else 0, key=f"tx_default:{k}")
+            presort = st.toggle("Presort into three piles first", value=bool(d["study"].get("presort", True)),
+                                key=f"tx_presort:{k}")
             ps = d.get("postsort", {})
-            comments = st.toggle("Ask for comments on the extreme columns", value=bool(ps.get("enabled", True)))
-            comments_required = st.toggle("Comments are required", value=bool(ps.get("required", False)))
+            comments = st.toggle("Ask for comments on the extreme columns", value=bool(ps.get("enabled", True)),
+                                 key=f"tx_comments:{k}")
+            comments_required = st.toggle("Comments are required", value=bool(ps.get("required", False)),
+                                          key=f"tx_required:{k}")
             consent_version = st.text_input("Consent version (change it when the consent text changes)",
-                                            value=d.get("consent", {}).get("version", "1"))
+                                            value=d.get("consent", {}).get("version", "1"), key=f"tx_version:{k}")
             values: dict[str, dict[str, str]] = {}
             for lg in langs:
                 st.markdown(f"**Texts in `{lg}`** (Markdown allowed)")
                 v = values.setdefault(lg, {})
-                v["title"] = st.text_input(f"Title ({lg})", value=d["study"].get("title", {}).get(lg, ""))
-                v["welcome"] = st.text_area(f"Welcome ({lg})", value=d["texts"].get("welcome", {}).get(lg, ""))
-                v["consent"] = st.text_area(f"Consent ({lg})", value=d["consent"].get("text", {}).get(lg, ""))
-                v["instruction"] = st.text_area(f"Instruction ({lg})", value=d["texts"].get("instruction", {}).get(lg, ""))
-                v["prompt"] = st.text_input(f"Comment prompt ({lg})", value=ps.get("prompt", {}).get(lg, ""))
-                v["thanks"] = st.text_area(f"Thank-you text ({lg})", value=d["texts"].get("thanks", {}).get(lg, ""))
+                v["title"] = st.text_input(f"Title ({lg})", value=d["study"].get("title", {}).get(lg, ""),
+                                           key=f"tx_title_{lg}:{k}")
+                v["welcome"] = st.text_area(f"Welcome ({lg})", value=d["texts"].get("welcome", {}).get(lg, ""),
+                                            key=f"tx_welcome_{lg}:{k}")
+                v["consent"] = st.text_area(f"Consent ({lg})", value=d["consent"].get("text", {}).get(lg, ""),
+                                            key=f"tx_consent_{lg}:{k}")
+                v["instruction"] = st.text_area(f"Instruction ({lg})", value=d["texts"].get("instruction", {}).get(lg, ""),
+                                                key=f"tx_instruction_{lg}:{k}")
+                v["prompt"] = st.text_input(f"Comment prompt ({lg})", value=ps.get("prompt", {}).get(lg, ""),
+                                            key=f"tx_prompt_{lg}:{k}")
+                v["thanks"] = st.text_area(f"Thank-you text ({lg})", value=d["texts"].get("thanks", {}).get(lg, ""),
+                                           key=f"tx_thanks_{lg}:{k}")
             if storage.click("texts_save", st.form_submit_button("Save texts", type="primary", key="texts_save")):
                 new = {**d, "study": dict(d["study"]), "texts": dict(d["texts"]), "consent": dict(d["consent"]),
                        "postsort": dict(ps)}
@@ -178,7 +192,7 @@ if tab_q.open:
         cols = ["id", "type", "required"] + [f"{p} {lg}" for lg in langs for p in ("text", "choices")]
         qdf = pd.DataFrame(rows, columns=cols)
         edited_q = st.data_editor(
-            qdf, num_rows="dynamic", hide_index=True, use_container_width=True, key="q_table",
+            storage.table("q_table", qdf), num_rows="dynamic", hide_index=True, use_container_width=True, key="q_table",
             column_config={"type": st.column_config.SelectboxColumn("type", options=["text", "number", "single", "multiple"],
                                                                     required=True, default="text"),
                            "required": st.column_config.CheckboxColumn("required", default=False)})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from qmethod.ui.components.page_lang import page_lang
 from qmethod.ui.pages.researcher.interpret_common import LANG_NAMES
 from qmethod.ui.researcher.auth import gate
 
@@ -103,6 +104,7 @@ them.
 """,
 }
 
-gate("Guide", co_researchers=True)
+gate("Guide", co_researchers=True, lang=None)
 language = st.radio("Språk / Language", ["nb", "en"], format_func=LANG_NAMES.get, horizontal=True, key="guide_lang")
+page_lang(language)
 st.markdown(GUIDE[language])

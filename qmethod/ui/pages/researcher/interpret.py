@@ -5,7 +5,6 @@ and propose texts instead of changing them); researchers also manage the team an
 """
 from __future__ import annotations
 
-
 import pandas as pd
 import streamlit as st
 
@@ -17,15 +16,13 @@ from qmethod.ui.components.unsaved_guard import Field, guard_typing
 from qmethod.ui.pages.researcher.interpret_common import LANG_NAMES, choose_analysis, load_view
 from qmethod.ui.researcher import plots
 from qmethod.ui.researcher.auth import gate, run
-from qmethod.ui.text import escape_html, plain
+from qmethod.ui.text import escape_html, plain, table_html
 
 user = gate("Interpretation", co_researchers=True)
 db = flow.database()
 st.title("Interpretation")
 st.caption("Read each viewpoint together: the statements that characterise it, what the people who share it "
            "wrote, and the team's name, summary and notes. New to this? See the **Guide**.")
-
-
 
 def _show_unsaved() -> None:
     """What this user typed on the page and did not get saved (the page cannot go on, for example after
@@ -70,10 +67,35 @@ st.caption(f"{fv.n_defining} defining Q-sort{'s' if fv.n_defining != 1 else ''}"
            + (f" ({', '.join(fv.defining)})" if fv.defining else "") + f" of {view.n_sorts}.")
 
 
+def _wrapped_table(table: pd.DataFrame, label: str, *, index: bool = True) -> None:
+    """``table`` with every text wrapped in its cell, none cut off at the edge (at any width)."""
+    st.markdown(table_html(table, index=index, label=label), unsafe_allow_html=True)
+
+
 def _quote_html(quotes) -> str:
     return "".join(
         f"<blockquote>“{escape_html(q.text)}”<br><small>placed at {q.score:+d}"
         + (f" · {escape_html(q.participant)}" if q.participant else "") + "</small></blockquote>" for q in quotes)
+
+
+def _key(texts: it.FactorTexts, field: str, analysis_id: int) -> str:
+    """The key of ``field``'s box: it changes when the field's current text does, so the box shows the
+    stored text after a save, and keeps what is typed (through a storage fault too, qmethod.ui.storage)
+    until then."""
+    v = texts.current.get(field)
+    return f"int_{field}_{analysis_id}_{texts.factor}_{v.id if v is not None else 0}"
+
+
+def _unsaved(texts: it.FactorTexts, field: str, text: str) -> bool:
+    """Whether ``text`` for ``field`` is still to be saved: not the current text, and (a proposal) not
+    already proposed by this account (a click made again after a storage fault proposes it once)."""
+    text = text.strip()
+    if text == texts.text(field):
+        return False
+    if user.is_researcher:
+        return True
+    return bool(text) and not any(p.field == field and p.author == user.username and p.text == text
+                                  for p in texts.proposals)
 
 
 note_key = f"note_text_{analysis.id}_{factor}"
@@ -175,7 +197,8 @@ def _texts_form(team: it.FactorTexts) -> None:
             label = "Save mine over theirs" if user.is_researcher else "Propose mine anyway"
         else:
             label = "Save" if user.is_researcher else "Propose"
-        submitted = st.form_submit_button(label, type="primary")
+        save_key = f"int_save_{analysis.id}_{factor}"
+        submitted = storage.click(save_key, st.form_submit_button(label, type="primary", key=save_key))
     if submitted:
         _save_texts(team)
 
@@ -186,7 +209,7 @@ def _save_texts(team: it.FactorTexts) -> None:
     for f in SHOWN:
         key, base, sent = _keys(f)
         typed = (st.session_state.get(key) or "").strip()
-        if typed not in (st.session_state[base][1], st.session_state.get(sent)) and (user.is_researcher or typed):
+        if typed not in (st.session_state[base][1], st.session_state.get(sent)) and _unsaved(team, f, typed):
             todo.append((f, typed))
     if not todo:
         st.info("Nothing to save: the name, summary and narrative are as already saved. Write or change "
@@ -217,18 +240,26 @@ def _save_texts(team: it.FactorTexts) -> None:
     st.rerun()
 
 
-left, right = st.columns([3, 2])
-with left:
-    markers = {s.id: " " + s.level + ("▲" if s.direction == "higher" else "▼" if s.direction == "lower" else "")
-               for s in fv.of_kind("distinguishing")}
-    svg = plots.composite_svg(fv.composite, statements=texts.reindex(view.zscores.index).fillna(""),
-                              markers=markers, consensus={s.id for s in fv.of_kind("consensus")},
-                              title=f"Composite Q-sort of {factor}",
-                              labels=view.grid_labels.get(language) or None,
-                              pictures=plots.study_picture_uris(db, view.study_id))
-    st.image(svg, use_container_width=True)
-    st.caption("The grid as a person who shares this viewpoint would fill it in. * p < .05, ** p < .01 "
-               "distinguishing; ▲/▼ higher/lower than in every other factor; grey: consensus.")
+# Every button here that writes goes through storage.click: a click that met a storage fault is made
+# again by itself once storage answers, with what was typed (its fields are keyed, so they are kept).
+
+
+# the composite across the page's width, its text at the size drawn (sideways scrolling on a phone)
+markers = {s.id: " " + s.level + ("▲" if s.direction == "higher" else "▼" if s.direction == "lower" else "")
+           for s in fv.of_kind("distinguishing")}
+svg = plots.composite_svg(fv.composite, statements=texts.reindex(view.zscores.index).fillna(""),
+                          markers=markers, consensus={s.id for s in fv.of_kind("consensus")},
+                          title=f"Composite Q-sort of {factor}",
+                          labels=view.grid_labels.get(language) or None,
+                          pictures=plots.study_picture_uris(db, view.study_id))
+st.markdown(plots.figure_html(
+    svg, label=f"Composite Q-sort of {factor}",
+    alt=f"Composite Q-sort of {factor}{': ' + team.name if team.name else ''}: the grid as a person who shares "
+        "this viewpoint would fill it in. Its statements are listed as text below, under Statements and "
+        "comments."), unsafe_allow_html=True)
+st.caption("The grid as a person who shares this viewpoint would fill it in. * p < .05, ** p < .01 "
+           "distinguishing; ▲/▼ higher/lower than in every other factor; grey: consensus.")
+right = st.container()  # the team's texts, below the composite
 with right:
     st.subheader("The team's texts")
     role_note = ("Your changes are saved as the current text; earlier versions are kept."
@@ -238,54 +269,58 @@ with right:
     _texts_form(team)
     for v in team.current.values():
         if not v.same_analysis:
-            st.warning(f"The {v.field} was written before the analysis was last changed; check it still fits.")
+            st.warning(f"The {it.field_label(v.field)} was written before the analysis was last changed; check it still fits.")
     if team.proposals:
         st.markdown("**Proposals**")
         for p in team.proposals:
             with st.container(border=True):
                 st.markdown(f"*{it.field_label(p.field)}* by **{p.author}**, {p.created_at:%Y-%m-%d %H:%M} UTC")
                 st.text(p.text)
-                if user.is_researcher and st.button("Accept", key=f"accept_{p.id}"):
+                if user.is_researcher and storage.click(f"accept_{p.id}", st.button("Accept", key=f"accept_{p.id}")):
                     if run(it.accept, db, user, p.id) is not None:
                         st.rerun()
     with st.expander(f"History ({len(team.history)} versions)"):
         if team.history:
-            st.dataframe(pd.DataFrame([{"text": it.field_label(v.field), "status": v.status, "by": v.author,
-                                        "when (UTC)": v.created_at.strftime("%Y-%m-%d %H:%M"),
-                                        "accepted by": v.accepted_by or "", "content": v.text} for v in team.history]),
-                         hide_index=True, use_container_width=True)
+            _wrapped_table(pd.DataFrame([{"text": it.field_label(v.field), "status": v.status, "by": v.author,
+                                          "when (UTC)": v.created_at.strftime("%Y-%m-%d %H:%M"),
+                                          "accepted by": v.accepted_by or "", "content": v.text}
+                                         for v in team.history]), f"History of {factor}", index=False)
         else:
             st.caption("Nothing written yet.")
     st.subheader("Notes")
     for n in team.notes:
         st.markdown(f"**{plain(n.author)}** · {n.created_at:%Y-%m-%d %H:%M} UTC")
         st.text(n.text)
-    with st.form(f"note_{analysis.id}_{factor}", clear_on_submit=True):
+    # the field keeps its text until the note is stored (a click that met a storage fault is made again
+    # with it); emptied only after the note was stored
+    if st.session_state.pop("clear_" + note_key, False):
+        st.session_state[note_key] = ""
+    with st.form(f"note_{analysis.id}_{factor}"):
         note = st.text_area("Add a note", height=80, max_chars=it.NOTE_LENGTH, key=note_key)
-        if st.form_submit_button("Add note"):
+        if storage.click(f"note_add_{note_key}", st.form_submit_button("Add note", key=f"note_add_{note_key}")):
             if run(it.add_note, db, user, analysis.id, factor, note) is not None:
                 st.session_state["sent_" + note_key] = note.strip()
+                st.session_state["clear_" + note_key] = True
                 st.rerun()
-            elif note.strip():
-                st.warning("Your note was not saved; it is shown here to copy:", icon=":material/content_copy:")
-                st.code(note, language=None, wrap_lines=True)
 
 whole = view.team.get(it.ALL) or it.FactorTexts(it.ALL)
 with st.expander("Why these factors (for the methods paragraph of the report)"):
     with st.form(f"reason_{analysis.id}"):
         reason = st.text_area("The team's reason for keeping these factors", value=whole.summary, height=90,
-                              max_chars=it.FIELDS["summary"])
-        if st.form_submit_button("Save the reason" if user.is_researcher else "Propose a reason"):
-            if run(it.write_text, db, user, analysis.id, it.ALL, "summary", reason) is not None:
+                              max_chars=it.FIELDS["summary"], key=_key(whole, "summary", analysis.id))
+        if storage.click(f"reason_save_{analysis.id}", st.form_submit_button(
+                "Save the reason" if user.is_researcher else "Propose a reason", key=f"reason_save_{analysis.id}")):
+            if not _unsaved(whole, "summary", reason):
+                st.info("Nothing to save: the reason is as already saved" + ("." if user.is_researcher
+                                                                                else " or proposed."))
+            elif run(it.write_text, db, user, analysis.id, it.ALL, "summary", reason) is not None:
                 st.rerun()
     for p in whole.proposals:
         st.markdown(f"Proposal by **{p.author}**, {p.created_at:%Y-%m-%d %H:%M} UTC")
         st.text(p.text)
-        if user.is_researcher and st.button("Accept", key=f"accept_{p.id}"):
+        if user.is_researcher and storage.click(f"accept_{p.id}", st.button("Accept", key=f"accept_{p.id}")):
             if run(it.accept, db, user, p.id) is not None:
                 st.rerun()
-
-
 
 def _restore(drafts: dict) -> None:
     """Put the drafts kept by the browser back into their fields after a reload (a text field keeps
@@ -347,7 +382,7 @@ with t3:
     if fv.crib is not None:
         st.caption("Watts & Stenner's crib sheet: highest, higher than in every other factor, lower than in every "
                    "other factor, lowest.")
-        st.dataframe(fv.crib.round(2), use_container_width=True)
+        _wrapped_table(fv.crib, f"Crib sheet of {factor}")
 
 if user.is_researcher:
     st.divider()
@@ -358,17 +393,19 @@ if user.is_researcher:
                 c1, c2 = st.columns([4, 1])
                 c1.markdown(f"**{m.username}** · invited by {m.added_by} {m.added_at:%Y-%m-%d}"
                             + (f" · removed by {m.removed_by} {m.removed_at:%Y-%m-%d}" if m.removed_at else ""))
-                if m.active and c2.button("Remove", key=f"rm_{m.username}"):
-                    run(it.remove_member, db, user, analysis.study_id, m.username)
-                    st.rerun()
-            with st.form("invite", clear_on_submit=True):
+                if m.active and storage.click(f"rm_{m.username}", c2.button("Remove", key=f"rm_{m.username}")):
+                    if run(lambda name=m.username: it.remove_member(db, user, analysis.study_id, name) or True):
+                        st.rerun()
+            ni = st.session_state.setdefault("int_invited", 0)  # new, empty fields after each invitation
+            with st.form("invite"):
                 st.markdown("**Invite a co-researcher** (they see only this study's anonymised results)")
                 c1, c2 = st.columns(2)
-                who = c1.text_input("User name", key="inv_name")
-                pw = c2.text_input("First password (for a new account)", type="password", key="inv_pw")
-                if st.form_submit_button("Invite"):
+                who = c1.text_input("User name", key=f"inv_name_{ni}")
+                pw = c2.text_input("First password (for a new account)", type="password", key=f"inv_pw_{ni}")
+                if storage.click(f"inv_go_{ni}", st.form_submit_button("Invite", key=f"inv_go_{ni}")):
                     m = run(it.invite, db, user, analysis.study_id, who, password=pw or None)
                     if m is not None:
+                        st.session_state["int_invited"] = ni + 1
                         st.toast(f"{m.username} is on the team of {analysis.study_id}.")
                         st.rerun()
     st.subheader("Report")

@@ -1,19 +1,23 @@
 """Viewpoint cards: each factor in plain language, in bokmål or English, for everyone on the team.
 
 A card has no numbers (they are behind "Details"), uses headings and lists so that a screen reader
-can move through it, and prints one card per page (print CSS hides the app around it).
+can move through it, and prints one card per page (print CSS hides the app around it; a page break
+before every card but the first, so no blank page after the last), each printed card with the
+study's title and the date in a small footer.
 """
 from __future__ import annotations
 
+import datetime
 
 import streamlit as st
 
 from qmethod.service import interpretation as it
 from qmethod.ui import flow
+from qmethod.ui.components.page_lang import page_lang
 from qmethod.ui.pages.researcher.interpret_common import LANG_NAMES, choose_analysis, load_view
 from qmethod.ui.researcher import plots
 from qmethod.ui.researcher.auth import gate, run
-from qmethod.ui.text import escape_html
+from qmethod.ui.text import escape_html, table_html
 
 T = {
     "nb": {"title": "Synspunkter", "intro": "Hvert kort viser ett synspunkt som flere deltakere deler, med vanlige "
@@ -24,7 +28,7 @@ T = {
            "none_apart": "Ingen utsagn skiller seg tydelig ut fra de andre synspunktene.",
            "words": "Med deltakernes egne ord", "details": "Detaljer (tall for den som vil se dem)",
            "details_note": "Kolonne: plassen i den samlede sorteringen (−4 til +4). z: faktorskåren.",
-           "language": "Språk",
+           "language": "Språk", "printed": "skrevet ut",
            "from": {"name": "Navnet er ikke skrevet på bokmål ennå; det står her på {lang}.",
                     "summary": "Oppsummeringen er ikke skrevet på bokmål ennå; den står her på {lang}.",
                     "both": "Navnet og oppsummeringen er ikke skrevet på bokmål ennå; de står her på {lang}."},
@@ -37,7 +41,7 @@ T = {
            "less": "give less weight to", "none_apart": "No statement sets this view clearly apart from the others.",
            "words": "In the participants' own words", "details": "Details (numbers, for those who want them)",
            "details_note": "Column: the place in the composite sort (−4 to +4). z: the factor score.",
-           "language": "Language",
+           "language": "Language", "printed": "printed",
            "from": {"name": "The name has not been written in English yet; it is shown in {lang}.",
                     "summary": "The summary has not been written in English yet; it is shown in {lang}.",
                     "both": "The name and summary have not been written in English yet; they are shown in {lang}."},
@@ -46,16 +50,24 @@ T = {
 PRINT_CSS = """<style>
 .qcard{border:1px solid #8c959f;border-radius:8px;padding:1rem 1.3rem;margin:0 0 1rem;break-inside:avoid}
 .qcard h2{margin-top:0;font-size:1.6rem}.qcard h3{font-size:1.1rem;margin:1rem 0 .3rem}.qcard blockquote{margin:.4rem 0;padding-left:.8rem;border-left:4px solid #1f6feb;color:inherit}
+.qcard-foot{display:none}
 @media print{[data-testid="stSidebar"],[data-testid="stHeader"],[data-testid="stToolbar"],
-[data-testid="stExpander"],.stRadio,.stSelectbox,[data-testid="stDecoration"]{display:none!important}
-.qcard{break-after:page;border:none;padding:0}}
+[data-testid="stExpander"],.stRadio,.stSelectbox,[data-testid="stDecoration"],[data-testid="stHeading"],
+[data-testid="stCaptionContainer"],[data-testid="stBottom"]{display:none!important}
+.stApp,[data-testid="stAppViewContainer"],[data-testid="stMain"]{height:auto!important;min-height:0!important;overflow:visible!important}
+[data-testid="stMainBlockContainer"]{padding:0!important}
+.qcard{border:none;padding:0;margin:0;break-inside:auto}
+.qcard+.qcard,[data-testid="stElementContainer"]:has(.qcard)~[data-testid="stElementContainer"] .qcard{break-before:page}
+.qcard-foot{display:block;margin-top:1.5rem;padding-top:.3rem;border-top:1px solid #8c959f;font-size:.8rem;color:#57606a}}
 </style>"""
 
 
-def card_html(card: it.ViewpointCard, t: dict[str, str], pictures: dict[str, str] | None = None) -> str:
+def card_html(card: it.ViewpointCard, t: dict[str, str], pictures: dict[str, str] | None = None, *,
+              footer: str = "") -> str:
     """One card as semantic HTML (every text escaped). ``pictures``: statement id -> picture address
     (:func:`~qmethod.ui.researcher.plots.picture_uri`); a picture statement is shown as its picture
-    with the statement's text (its alt text, or its text) as alt text and below it."""
+    with the statement's text (its alt text, or its text) as alt text and below it. ``footer`` (the
+    study's title and the date) is printed at the card's foot, not shown on the screen."""
     e = escape_html
     by_text = {str(text): sid for sid, text in card.details["statement"].items()}
 
@@ -90,12 +102,15 @@ def card_html(card: it.ViewpointCard, t: dict[str, str], pictures: dict[str, str
         out.append(f"<p>{e(t['none_apart'])}</p>")
     if card.words:
         out.append(f"<h3>{e(t['words'])}</h3>" + "".join(f"<blockquote>“{e(q.text)}”</blockquote>" for q in card.words))
+    if footer:
+        out.append(f'<footer class="qcard-foot">{e(footer)}</footer>')
     out.append("</article>")
     return "".join(out)
 
 
-user = gate("Viewpoints", co_researchers=True)
+user = gate("Viewpoints", co_researchers=True, lang=None)
 language = st.radio("Språk / Language", ["nb", "en"], format_func=LANG_NAMES.get, horizontal=True, key="card_lang")
+page_lang(language)
 t = T[language]
 st.title(t["title"])
 st.caption(t["intro"])
@@ -107,12 +122,13 @@ if view is None:
     st.stop()
 st.markdown(PRINT_CSS, unsafe_allow_html=True)
 pictures = plots.study_picture_uris(flow.database(), view.study_id)
+printed = datetime.date.today().strftime("%d.%m.%Y" if language == "nb" else "%d %B %Y").lstrip("0")
 for f in view.factors:
     card = run(it.viewpoint_card, view, f, language)
     if card is None:
         continue
-    st.markdown(card_html(card, t, pictures), unsafe_allow_html=True)
+    st.markdown(card_html(card, t, pictures, footer=f"{view.title} · {t['printed']} {printed}"), unsafe_allow_html=True)
     with st.expander(t["details"]):
         st.caption(t["details_note"])
-        st.dataframe(card.details.rename(columns={"array": "kolonne" if language == "nb" else "column"}),
-                     use_container_width=True)
+        st.markdown(table_html(card.details.rename(columns={"array": "kolonne" if language == "nb" else "column"}),
+                               label=f"{t['details']}: {card.factor}"), unsafe_allow_html=True)

@@ -21,7 +21,7 @@ from qmethod.service import statement_pictures
 from qmethod.service.design import participant_link
 from qmethod.service.paper import SOURCES, check_sheet_code, enter_paper_sort
 from qmethod.study.paper import check_paper_sort, parse_numbers, unanswered
-from qmethod.ui import flow
+from qmethod.ui import flow, storage
 from qmethod.ui.text import plain
 from qmethod.ui.researcher.auth import base_url, choose_published_study, gate, run
 
@@ -58,7 +58,8 @@ st.caption("On a tablet, beside the participant: the participant flow opens in t
 f1, f2 = st.columns([1, 2], vertical_alignment="bottom")
 fac_lang = f1.selectbox("Language of the sort", study.languages, format_func=lambda c: lang_names.get(c, c),
                         index=study.languages.index(study.default_language), key="paper_fac_lang")
-if f2.button("Start a facilitated sort", icon=":material/tablet:", key="paper_facilitated"):
+if storage.click("paper_facilitated", f2.button("Start a facilitated sort", icon=":material/tablet:",
+                                                key="paper_facilitated")):
     run(flow.start_facilitated, sid, user.username, fac_lang)
 
 st.subheader("3. Type in a score sheet")
@@ -176,8 +177,11 @@ with st.container():
     if missing_answers and (any(typed.values()) or code.strip()):
         st.warning("\n".join(f"- {plain(m)}" for m in missing_answers), icon=":material/warning:")
 
-if st.button("Save the sort", type="primary", disabled=not check.ok or code_problem is not None or bool(missing_answers),
-             key=f"paper_{form}_save"):
+# a click that met a storage fault is made again by itself once storage answers (qmethod.ui.storage), with
+# the fields as typed (kept through the fault); a saved sheet moves on to new fields, so it is saved once
+if storage.click(f"paper_{form}_save", st.button(
+        "Save the sort", type="primary", disabled=not check.ok or code_problem is not None or bool(missing_answers),
+        key=f"paper_{form}_save")):
     state = run(enter_paper_sort, db, sid, typed, researcher=user.username, code=code.strip() or None,
                 answers=answers, comments=comments, language=language, source=source, condition=condition)
     if state is not None:
