@@ -48,15 +48,22 @@ from . import accounts
 from .accounts import CO_RESEARCHER, RESEARCHER, Researcher
 
 __all__ = [
-    "AccessDenied", "FIELDS", "ALL", "Member", "SharedAnalysis", "TextVersion", "Note", "FactorTexts", "Quote",
+    "AccessDenied", "TextChanged", "FIELDS", "ALL", "Member", "SharedAnalysis", "TextVersion", "Note", "FactorTexts", "Quote",
     "Statement", "SurveySummary", "FactorView", "Interpretation", "ViewpointCard",
-    "can_see_study", "visible_studies", "invite", "remove_member", "members", "analyses",
-    "write_text", "accept", "add_note", "factor_texts", "interpretation", "viewpoint_card", "report_content",
+    "can_see_study", "visible_studies", "removals", "invite", "remove_member", "members", "analyses",
+    "PER_LANGUAGE", "LANGUAGES", "field_in", "field_label", "write_text", "accept", "add_note", "factor_texts", "interpretation", "viewpoint_card", "report_content",
     "REPORTS", "report",
 ]
 
-#: the texts of a factor, with their longest length in characters
-FIELDS: dict[str, int] = {"name": 200, "summary": 2000, "narrative": 50_000}
+#: the texts that may also be given in another study language than the study's default one, for the
+#: viewpoint cards in that language: stored as ``name_en``, ``summary_nb``, ... (see :func:`field_in`)
+PER_LANGUAGE = ("name", "summary")
+#: the study languages a name and summary may be given in
+LANGUAGES = {"nb": "Norwegian (bokmål)", "en": "English"}
+_BASE_FIELDS = {"name": 200, "summary": 2000, "narrative": 50_000}
+#: the texts of a factor, with their longest length in characters: name, summary and narrative in the
+#: study's default language, and the name and summary per other language (``name_en``, ...)
+FIELDS: dict[str, int] = {**_BASE_FIELDS, **{f"{f}_{lg}": _BASE_FIELDS[f] for lg in LANGUAGES for f in PER_LANGUAGE}}
 NOTE_LENGTH = 10_000
 #: co-researchers see the survey answers of a factor's defining participants only when at least this
 #: many define it (fewer could single a person out)
@@ -69,6 +76,22 @@ ALL = "all"
 
 class AccessDenied(QMethodError):
     """The account may not see or do this (a co-researcher outside its studies, or a researcher-only step)."""
+
+
+class TextChanged(QMethodError):
+    """Someone else saved the text since the writer's page showed it (see :func:`write_text`).
+
+    ``current`` is the :class:`TextVersion` now current; nothing was stored, and the writer's own text
+    is theirs to keep: show them the other text, then save theirs over it (``based_on=current.id``)
+    or take the other one.
+    """
+
+    def __init__(self, current: TextVersion):
+        self.current = current
+        when = f"{current.accepted_at or current.created_at:%Y-%m-%d %H:%M} UTC"
+        by = current.author if current.accepted_by in (None, current.author) else (
+            f"{current.accepted_by} (accepting {current.author}'s proposal)")
+        super().__init__(f"{by} changed the {field_label(current.field)} at {when}, after your page showed it.")
 
 
 # ---------------------------------------------------------------- plain result types
@@ -249,6 +272,8 @@ class Interpretation:
     result: AnalysisResult | None = None
     n_sorts: int = 0
     full: bool = False
+    #: the study's default language (the language of the team's name, summary and narrative)
+    default_language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -266,6 +291,10 @@ class ViewpointCard:
     words: tuple[Quote, ...]
     n_people: int
     details: pd.DataFrame
+    #: the language the name / summary is in when none was given in ``language`` (the study's default
+    #: language, shown instead), else ""
+    name_from: str = ""
+    summary_from: str = ""
 
 
 # ---------------------------------------------------------------- who may do what
@@ -297,8 +326,47 @@ def _require_study(session: Session, row: ResearcherRow, study_id: str):
             raise AccessDenied("You have not been invited to this study.") from None
         raise
     if (row.role or RESEARCHER) != RESEARCHER and _active_member(session, srow.id, row.id) is None:
+        gone = _removal(session, srow.id, row.id)
+        if gone is not None:
+            raise AccessDenied(_removed_message(study_id, gone))
         raise AccessDenied("You have not been invited to this study.")
     return srow
+
+
+def _removal(session: Session, study_pk: int, researcher_id: int) -> StudyMemberRow | None:
+    """The latest ended invitation of the account to the study, if any."""
+    return session.scalars(select(StudyMemberRow).where(
+        StudyMemberRow.study_id == study_pk, StudyMemberRow.researcher_id == researcher_id,
+        StudyMemberRow.removed_at.is_not(None)).order_by(StudyMemberRow.removed_at.desc())).first()
+
+
+def _removed_message(study_id: str, m: StudyMemberRow) -> str:
+    return (f"You were removed from the team of study {study_id!r} by {m.removed_by} on "
+            f"{m.removed_at:%Y-%m-%d %H:%M} UTC, so you can no longer read or write there. Ask a researcher "
+            "of the study if you think this is a mistake.")
+
+
+def removals(db: Database, actor: Researcher) -> dict[str, str]:
+    """The studies ``actor`` was removed from and is not on the team of again: study id -> a message
+    saying who removed them and when (empty for researchers)."""
+    from ..store.models import StudyRow
+
+    def work(session: Session) -> dict[str, str]:
+        row = _account(session, actor)
+        if (row.role or RESEARCHER) == RESEARCHER:
+            return {}
+        out: dict[str, str] = {}
+        rows = session.execute(select(StudyMemberRow, StudyRow.slug).join(StudyRow, StudyRow.id == StudyMemberRow.study_id)
+                               .where(StudyMemberRow.researcher_id == row.id)
+                               .order_by(StudyMemberRow.id)).all()
+        for m, slug in rows:
+            if m.removed_at is None:
+                out.pop(slug, None)
+            elif _active_member(session, m.study_id, row.id) is None:
+                out[slug] = _removed_message(slug, m)
+        return out
+
+    return db.read(work)
 
 
 def _study_of(ws: WorkspaceRow) -> str | None:
@@ -362,6 +430,9 @@ def invite(db: Database, actor: Researcher, study_id: str, username: str, *, pas
     and the role co-researcher. Inviting someone already on the team changes nothing. Researcher
     accounts cannot be invited: they see every study already.
     """
+    if not (username or "").strip():
+        raise QMethodError("Give the user name of the co-researcher to invite (their account's name, or a new "
+                           "one to create).")
     def check(session: Session) -> bool:
         me = _account(session, actor)
         _require_researcher(me, "invite co-researchers")
@@ -476,6 +547,18 @@ def _check_factor(factor: str) -> str:
     return factor
 
 
+def field_in(name: str, language: str, default_language: str) -> str:
+    """The stored text ``name`` (``name`` or ``summary``) in ``language``: the field itself in the
+    study's default language, ``name_en`` etc. in another one."""
+    return name if language == default_language or name not in PER_LANGUAGE else f"{name}_{language}"
+
+
+def field_label(name: str) -> str:
+    """A field as a person reads it: ``summary``, ``name in English``."""
+    base, _, lang = name.partition("_")
+    return f"{base} in {LANGUAGES[lang]}" if lang in LANGUAGES else name
+
+
 def _version(r: FactorTextRow, digest: str) -> TextVersion:
     return TextVersion(id=r.id, factor=r.factor, field=r.field, text=r.text, status=r.status, author=r.author,
                        created_at=r.created_at, accepted_by=r.accepted_by, accepted_at=r.accepted_at,
@@ -483,18 +566,24 @@ def _version(r: FactorTextRow, digest: str) -> TextVersion:
 
 
 def write_text(db: Database, actor: Researcher, workspace_id: int, factor: str, name: str, text: str, *,
-               now: datetime | None = None) -> TextVersion:
+               based_on: int | None = None, now: datetime | None = None) -> TextVersion:
     """Store a new version of a factor's ``name`` (``name``, ``summary`` or ``narrative``).
 
     A researcher's version is current at once; a co-researcher's is a proposal (see :func:`accept`).
     Text is stripped; an unchanged text stores nothing and returns the current version.
+
+    ``based_on``: the id of the current version the writer's page showed when they wrote (``0``: it
+    showed no text yet; ``None``: do not check). When another version has become current since, and
+    its text is not this one, nothing is stored and :class:`TextChanged` is raised, so that two people
+    writing the same text at once never silently replace each other's words.
     """
     if name not in FIELDS:
         raise QMethodError(f"Unknown text {name!r}; choose {', '.join(FIELDS)}.")
     _check_factor(factor)
     text = (text or "").strip()
     if len(text) > FIELDS[name]:
-        raise QMethodError(f"The {name} may have at most {FIELDS[name]:,} characters; this one has {len(text):,}.")
+        raise QMethodError(f"The {field_label(name)} may have at most {FIELDS[name]:,} characters; this one has "
+                           f"{len(text):,}.")
 
     def work(session: Session) -> TextVersion:
         me = _account(session, actor)
@@ -503,10 +592,13 @@ def write_text(db: Database, actor: Researcher, workspace_id: int, factor: str, 
         researcher = (me.role or RESEARCHER) == RESEARCHER
         if not researcher and not text:
             raise QMethodError("An empty proposal cannot be sent; write the text first.")
-        if researcher:
-            cur = _current(session, ws.id, factor, name)
-            if cur is not None and cur.text == text and cur.plan_digest == digest:
-                return _version(cur, digest)
+        cur = _current(session, ws.id, factor, name)
+        if researcher and cur is not None and cur.text == text and cur.plan_digest == digest:
+            return _version(cur, digest)
+        if based_on is not None and (cur.id if cur is not None else 0) != based_on and (
+                cur is None or cur.text != text):
+            raise TextChanged(_version(cur, digest)) if cur is not None else QMethodError(
+                f"The {field_label(name)} your page showed is no longer current; reload the page.")
         row = FactorTextRow(workspace_id=ws.id, factor=factor, field=name, text=text,
                             status="accepted" if researcher else "proposed", author=me.username,
                             created_at=now or utcnow(), plan_digest=digest)
@@ -763,7 +855,8 @@ def interpretation(db: Database, actor: Researcher, workspace_id: int, *, langua
         analysis=shared, study_id=sid, title=data.name, languages=languages, factors=tuple(valid),
         zscores=result.zscores[valid].copy(), arrays=result.factor_arrays[valid].astype(int).copy(),
         texts=texts, grid_labels=labels, factor_views=views, team=team,
-        result=result if full else None, n_sorts=data.n_sorts, full=full)
+        result=result if full else None, n_sorts=data.n_sorts, full=full,
+        default_language=study.default_language if study is not None else "en")
 
 
 # ---------------------------------------------------------------- viewpoint cards
@@ -774,7 +867,9 @@ def viewpoint_card(view: Interpretation, factor: str, language: str, *, n: int =
     with most (the ``n`` statements with the highest / lowest z-scores), what sets it apart (statements
     distinguishing it, higher / lower than in every other viewpoint), and up to ``n_words`` of the
     defining participants' comments, never two on the same statement. ``details`` holds the numbers
-    (array value and z-score of every statement named on the card)."""
+    (array value and z-score of every statement named on the card). The name and summary are the
+    team's in ``language`` (``name_en`` ... for a language other than the study's default); when none
+    was given there, the default language's, with ``name_from`` / ``summary_from`` naming it."""
     if factor not in view.factor_views:
         raise QMethodError(f"{factor} has no factor array; the factors are {', '.join(view.factors)}.")
     texts = view.texts.get(language) if language in view.texts else next(iter(view.texts.values()))
@@ -797,9 +892,15 @@ def viewpoint_card(view: Interpretation, factor: str, language: str, *, n: int =
                             "array": [int(view.arrays.loc[s, factor]) for s in named],
                             "z": [round(float(z[s]), 2) for s in named]},
                            index=pd.Index([str(s) for s in named], name="id"))
-    team = view.team.get(factor)
+    team = view.team.get(factor) or FactorTexts(factor)
+    shown = {}
+    for f in PER_LANGUAGE:  # in the card's language, else in the study's default language (and said so)
+        own = team.text(field_in(f, language, view.default_language))
+        fallback = "" if own or language == view.default_language or not team.text(f) else view.default_language
+        shown[f] = (own or team.text(f), fallback)
     return ViewpointCard(
-        factor=factor, language=language, name=team.name if team else "", summary=team.summary if team else "",
+        factor=factor, language=language, name=shown["name"][0], summary=shown["summary"][0],
+        name_from=shown["name"][1], summary_from=shown["summary"][1],
         agree=tuple(str(texts.get(s, s)) for s in agree), disagree=tuple(str(texts.get(s, s)) for s in disagree),
         higher=tuple(str(texts.get(s, s)) for s in higher), lower=tuple(str(texts.get(s, s)) for s in lower),
         words=tuple(words), n_people=fv.n_defining, details=details)

@@ -136,6 +136,80 @@ def test_texts_keep_their_history_proposals_need_a_researcher_and_notes_are_attr
     assert set(card.agree) <= set(view.texts["en"]) and all(q.participant is None for q in card.words)
 
 
+def test_a_text_saved_by_someone_else_in_between_is_not_replaced_without_a_second_deliberate_save(db, team):
+    """Each save names the version the writer's page showed (``based_on``); when another person (or the
+    researcher's other tab) saved the same text in between, nothing is stored and the writer learns who
+    wrote what, and only a save based on that newer version replaces it (trial of issue 18, finding 1)."""
+    anna, kari, ws = team
+    w = ws["brukermedvirkning"]
+    # both pages show F1 without a summary; the researcher saves first
+    first = it.write_text(db, anna, w, "F1", "summary", "Researcher's summary", based_on=0)
+    with pytest.raises(it.TextChanged, match="anna changed the summary at") as hit:
+        it.write_text(db, kari, w, "F1", "summary", "KARI: Dette skrev jeg selv.", based_on=0)
+    assert (hit.value.current.id, hit.value.current.text, hit.value.current.author) == (
+        first.id, "Researcher's summary", "anna")
+    assert it.factor_texts(db, anna, w)["F1"].proposals == ()  # nothing stored
+    # seen the other text, she proposes hers over it
+    prop = it.write_text(db, kari, w, "F1", "summary", "KARI: Dette skrev jeg selv.", based_on=first.id)
+    assert [(p.author, p.text) for p in it.factor_texts(db, anna, w)["F1"].proposals] == [
+        ("kari", "KARI: Dette skrev jeg selv.")]
+    # two researcher tabs: tab B still shows the old (empty) name when tab A saved one
+    a = it.write_text(db, anna, w, "F1", "name", "Tab A name", based_on=0)
+    with pytest.raises(it.TextChanged, match="anna changed the name"):
+        it.write_text(db, anna, w, "F1", "name", "Tab B name", based_on=0)
+    assert it.factor_texts(db, anna, w)["F1"].name == "Tab A name"
+    assert it.write_text(db, anna, w, "F1", "name", "Tab B name", based_on=a.id).text == "Tab B name"
+    assert it.factor_texts(db, anna, w)["F1"].name == "Tab B name"
+    # the same words as the newer version are no conflict; an accepted proposal names who accepted it
+    assert it.write_text(db, anna, w, "F1", "name", "Tab B name", based_on=a.id).text == "Tab B name"
+    it.accept(db, anna, prop.id)
+    with pytest.raises(it.TextChanged, match="anna \\(accepting kari's proposal\\) changed the summary"):
+        it.write_text(db, anna, w, "F1", "summary", "Tab B summary", based_on=first.id)
+
+
+def test_a_removed_co_researcher_is_told_so_and_an_empty_invitation_asks_for_a_name(db, team):
+    anna, kari, ws = team
+    w = ws["brukermedvirkning"]
+    with pytest.raises(QMethodError, match="Give the user name of the co-researcher to invite"):
+        it.invite(db, anna, "brukermedvirkning", "  ", password=PW)
+    assert it.removals(db, kari) == {}
+    it.remove_member(db, anna, "brukermedvirkning", "kari")
+    with pytest.raises(it.AccessDenied, match="You were removed from the team of study 'brukermedvirkning' by anna"):
+        it.add_note(db, kari, w, "F1", "Skrevet mens jeg ble fjernet.")
+    assert list(it.removals(db, kari)) == ["brukermedvirkning"]
+    assert "by anna" in it.removals(db, kari)["brukermedvirkning"]
+    with pytest.raises(it.AccessDenied, match="not been invited"):  # never on the team of mini
+        it.interpretation(db, kari, ws["mini"])
+    it.invite(db, anna, "brukermedvirkning", "kari")
+    assert it.removals(db, kari) == {}
+    assert it.add_note(db, kari, w, "F1", "Tilbake.").author == "kari"
+
+
+def test_the_card_in_english_shows_the_english_name_and_summary_or_says_it_shows_the_norwegian(db, team):
+    """Trial of issue 18, finding 8: the English card showed the bokmål name and summary, and there was
+    no way to give English ones."""
+    anna, kari, ws = team
+    w = ws["brukermedvirkning"]
+    it.write_text(db, anna, w, "F1", "name", "Mer pynt enn medvirkning")
+    it.write_text(db, anna, w, "F1", "summary", "De har sett at medvirkning blir brukt som pynt.")
+    it.write_text(db, anna, w, "F1", "name_en", "More window-dressing than involvement")
+    it.write_text(db, anna, w, "F2", "name", "Tillit")
+    prop = it.write_text(db, kari, w, "F2", "summary_en", "Trust comes first.")
+    assert prop.status == "proposed"
+    it.accept(db, anna, prop.id)
+    view = it.interpretation(db, kari, w, language="en")
+    assert view.default_language == "nb"
+    en1, nb1 = it.viewpoint_card(view, "F1", "en"), it.viewpoint_card(view, "F1", "nb")
+    assert (en1.name, en1.name_from) == ("More window-dressing than involvement", "")
+    assert (en1.summary, en1.summary_from) == ("De har sett at medvirkning blir brukt som pynt.", "nb")
+    assert (nb1.name, nb1.name_from, nb1.summary_from) == ("Mer pynt enn medvirkning", "", "")
+    en2 = it.viewpoint_card(view, "F2", "en")
+    assert (en2.name, en2.name_from, en2.summary, en2.summary_from) == ("Tillit", "nb", "Trust comes first.", "")
+    assert it.viewpoint_card(view, "F2", "nb").summary == ""  # the English summary is not the bokmål one
+    with pytest.raises(QMethodError, match="The name in English may have at most 200 characters"):
+        it.write_text(db, anna, w, "F1", "name_en", "x" * 201)
+
+
 def test_comments_and_survey_answers_are_those_of_the_defining_participants(db, team):
     anna, _kari, ws = team
     view = it.interpretation(db, anna, ws["brukermedvirkning"])

@@ -46,6 +46,12 @@ deltakernes egne ord, skrevet da de sorterte. Tallene ligger bak «Detaljer» fo
   men aldri hvem som skrev hva, og ikke den enkeltes sortering.
 * Du kan skrive **notater** til hver faktor og **foreslå** navn, oppsummering og fortelling.
   Forskeren godtar forslagene; alt lagres med navnet ditt og tidspunktet, og ingenting blir borte.
+* Kortene på engelsk kan få eget navn og egen oppsummering («Name in English», «Short summary in
+  English»). Mangler de, viser det engelske kortet de norske og sier fra om det.
+* Har noen andre endret den samme teksten mens du skrev, blir ikke din tekst byttet ut: den blir stående
+  i feltet, og siden viser hvem som endret og hva de skrev. Du kan ta deres, flette de to eller sende
+  din likevel («Propose mine anyway»). Prøver du å forlate eller laste siden på nytt med tekst som ikke
+  er lagret, spør nettleseren først; laster du den likevel på nytt, kommer teksten tilbake i feltet.
 * Gode spørsmål å stille: Kjenner jeg igjen dette synet? Hva er viktig for folk som tenker slik?
   Hva ville de sagt med egne ord? Hva er de uenige i, og hvorfor?
 """,
@@ -87,6 +93,12 @@ them.
   never who wrote what, and no one's individual sort.
 * You can write **notes** on each factor and **propose** a name, a summary and a narrative. The
   researcher accepts proposals; everything is kept with your name and the time, and nothing is lost.
+* The cards in English can have their own name and summary ("Name in English", "Short summary in
+  English"). Without them, the English card shows the Norwegian ones and says so.
+* If someone else changed the same text while you were writing, yours is not replaced: it stays in its
+  field, and the page shows who changed the text and what they wrote. Take theirs, merge the two, or
+  send yours anyway ("Propose mine anyway"). If you try to leave or reload the page with text that is
+  not saved, the browser asks first; if you reload anyway, your text comes back in its field.
 * Good questions to ask: Do I recognise this view? What matters to people who think like this? What
   would they say in their own words? What do they disagree with, and why?
 """,

@@ -8,9 +8,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from qmethod.errors import QMethodError, StorageBusyError
 from qmethod.service import interpretation as it
 from qmethod.service.analysis import file_stem
 from qmethod.ui import flow, storage
+from qmethod.ui.components.unsaved_guard import Field, guard_typing
 from qmethod.ui.pages.researcher.interpret_common import LANG_NAMES, choose_analysis, load_view
 from qmethod.ui.researcher import plots
 from qmethod.ui.researcher.auth import gate, run
@@ -22,8 +24,31 @@ st.title("Interpretation")
 st.caption("Read each viewpoint together: the statements that characterise it, what the people who share it "
            "wrote, and the team's name, summary and notes. New to this? See the **Guide**.")
 
+def _show_unsaved() -> None:
+    """What this user typed on the page and did not get saved (the page cannot go on, for example after
+    they were removed from the team), to copy before leaving."""
+    typed = []
+    for key, value in list(st.session_state.items()):
+        if not isinstance(key, str) or not isinstance(value, str) or not value.strip():
+            continue
+        if key.startswith("note_text_"):
+            typed.append((f"Your note on {key.rsplit('_', 1)[-1]}", value))
+        elif key.startswith("tx_"):
+            _, _, f_, field_ = key.split("_", 3)
+            shown = st.session_state.get(f"txbase_{key[3:]}", (0, ""))[1]
+            if value.strip() not in (shown, st.session_state.get(f"txsent_{key[3:]}")):
+                typed.append((f"Your {field_} of {f_}", value))
+    if typed:
+        st.warning("What you typed was **not saved**. Copy it (the button at the right of each box) before you "
+                   "leave this page:", icon=":material/content_copy:")
+        for head, value in typed:
+            st.markdown(f"**{plain(head)}**")
+            st.code(value, language=None, wrap_lines=True)
+
+
 analysis = choose_analysis(user, key="int_analysis")
 if analysis is None:
+    _show_unsaved()
     st.stop()
 lang_options = ["nb", "en"]
 language = st.radio("Statements in", lang_options, format_func=LANG_NAMES.get, horizontal=True, key="int_lang")
@@ -73,6 +98,148 @@ def _unsaved(texts: it.FactorTexts, field: str, text: str) -> bool:
                                   for p in texts.proposals)
 
 
+note_key = f"note_text_{analysis.id}_{factor}"
+LABELS = {"name": "Name", "summary": "Short summary", "narrative": "Narrative"}
+#: the texts on this page: name, summary and narrative in the study's default language, then the name
+#: and summary in each other study language (for the viewpoint cards in that language)
+OTHER = [lg for lg in view.languages if lg != view.default_language and lg in it.LANGUAGES]
+SHOWN = list(LABELS) + [it.field_in(f, lg, view.default_language) for lg in OTHER for f in it.PER_LANGUAGE]
+for _f in SHOWN[len(LABELS):]:
+    LABELS[_f] = f"{LABELS[_f.split('_')[0]]} in {it.LANGUAGES[_f.rsplit('_', 1)[1]]}"
+
+
+def _keys(f: str) -> tuple[str, str, str]:
+    """Session keys of a text field of this factor: the field, the version its page showed (id, text)
+    and the text this user last sent (saved or proposed)."""
+    stem = f"{analysis.id}_{factor}_{f}"
+    return f"tx_{stem}", f"txbase_{stem}", f"txsent_{stem}"
+
+
+def _clashes() -> dict[str, it.TextVersion]:
+    """The fields whose save met a newer text by someone else: field -> that version."""
+    return st.session_state.setdefault(f"txclash_{analysis.id}_{factor}", {})
+
+
+def _take_theirs(key: str, base: str, clash: str, f: str, v: it.TextVersion) -> None:
+    st.session_state[key], st.session_state[base] = v.text, (v.id, v.text)
+    st.session_state.get(clash, {}).pop(f, None)
+
+
+def _take_button(f: str, v: it.TextVersion, label: str) -> None:
+    key, base, _ = _keys(f)
+    st.button(label, key=f"take_{key}", on_click=_take_theirs,
+              args=(key, base, f"txclash_{analysis.id}_{factor}", f, v))
+
+
+def _when(v: it.TextVersion) -> str:
+    return f"{v.accepted_at or v.created_at:%Y-%m-%d %H:%M} UTC"
+
+
+def _texts_form(team: it.FactorTexts) -> None:
+    """Name, summary and narrative, each saved (or proposed) against the version this page showed.
+
+    A field is filled from the stored text once; afterwards it changes only by this user's typing or
+    by their click, never because someone else saved (that could replace typing not yet saved). A newer
+    text by someone else is shown beside the field with who wrote it; a save over it takes a second,
+    deliberate click."""
+    clashes = _clashes()
+    if st.session_state.pop("drafts_restored", None):
+        st.info("What you typed before the page was reloaded is back in its field. It is **not saved** yet.",
+                icon=":material/restore:")
+    for f in SHOWN:
+        key, base, _ = _keys(f)
+        cur = team.current.get(f)
+        if key not in st.session_state or base not in st.session_state:  # first shown (again)
+            st.session_state[key] = cur.text if cur else ""
+            st.session_state[base] = (cur.id, cur.text) if cur else (0, "")
+            clashes.pop(f, None)
+        elif cur is not None and cur.id != st.session_state[base][0]:
+            if st.session_state[key].strip() == cur.text:  # the same words: nothing to tell
+                st.session_state[base] = (cur.id, cur.text)
+            elif f not in clashes:
+                lbl = it.field_label(f)
+                with st.container(border=True):
+                    if cur.accepted_by == user.username and cur.author != user.username:
+                        st.info(f"You accepted {plain(cur.author)}'s {lbl}. The field below still shows the {lbl} "
+                                "from before (and anything you typed there).", icon=":material/sync_problem:")
+                        _take_button(f, cur, f"Show the accepted {lbl} in the field")
+                    else:
+                        st.info(f"{plain(str(it.TextChanged(cur)))} The field below still shows the {lbl} from "
+                                f"before (and anything you typed there). Their {lbl}:", icon=":material/sync_problem:")
+                        st.text(cur.text)
+                        _take_button(f, cur, f"Use their {lbl}")
+    for f, v in clashes.items():
+        lbl = it.field_label(f)
+        with st.container(border=True):
+            st.warning(f"{plain(str(it.TextChanged(v)))} Your {lbl} was **not saved**: it is still in the field "
+                       f"below. Their {lbl}:", icon=":material/warning:")
+            st.text(v.text)
+            verb = "save yours over theirs" if user.is_researcher else "propose yours anyway"
+            st.caption(f"Keep yours, take theirs, or merge the two in the field; then {verb} with the button "
+                       "under the fields.")
+            _take_button(f, v, f"Use their {lbl}")
+    with st.form(f"texts_{analysis.id}_{factor}"):
+        # no max_chars: a text over the limit stays in its box and the save says how long it may be,
+        # instead of the browser cutting a paste short without a word
+        st.text_input(LABELS["name"], key=_keys("name")[0], placeholder=f"At most {it.FIELDS['name']:,} characters")
+        st.text_area(LABELS["summary"], key=_keys("summary")[0], height=90,
+                     placeholder=f"At most {it.FIELDS['summary']:,} characters")
+        st.text_area(LABELS["narrative"], key=_keys("narrative")[0], height=200,
+                     placeholder=f"At most {it.FIELDS['narrative']:,} characters")
+        for lg in OTHER:
+            st.caption(f"For the viewpoint cards in {it.LANGUAGES[lg]}. Left empty, the card shows the name and "
+                       f"summary above and says they are in {it.LANGUAGES[view.default_language]}.")
+            name_f, summary_f = (it.field_in(f, lg, view.default_language) for f in ("name", "summary"))
+            st.text_input(LABELS[name_f], key=_keys(name_f)[0], placeholder=f"At most {it.FIELDS[name_f]:,} characters")
+            st.text_area(LABELS[summary_f], key=_keys(summary_f)[0], height=90,
+                         placeholder=f"At most {it.FIELDS[summary_f]:,} characters")
+        if clashes:
+            label = "Save mine over theirs" if user.is_researcher else "Propose mine anyway"
+        else:
+            label = "Save" if user.is_researcher else "Propose"
+        save_key = f"int_save_{analysis.id}_{factor}"
+        submitted = storage.click(save_key, st.form_submit_button(label, type="primary", key=save_key))
+    if submitted:
+        _save_texts(team)
+
+
+def _save_texts(team: it.FactorTexts) -> None:
+    clashes = _clashes()
+    todo = []
+    for f in SHOWN:
+        key, base, sent = _keys(f)
+        typed = (st.session_state.get(key) or "").strip()
+        if typed not in (st.session_state[base][1], st.session_state.get(sent)) and _unsaved(team, f, typed):
+            todo.append((f, typed))
+    if not todo:
+        st.info("Nothing to save: the name, summary and narrative are as already saved. Write or change "
+                "one of them first.")
+        return
+    met = {}
+    for f, typed in todo:
+        key, base, sent = _keys(f)
+        try:
+            v = it.write_text(db, user, analysis.id, factor, f, typed, based_on=st.session_state[base][0])
+        except it.TextChanged as exc:
+            met[f] = exc.current
+            st.session_state[base] = (exc.current.id, exc.current.text)  # a second click saves over it
+            continue
+        except StorageBusyError:
+            storage.fault()
+            return
+        except QMethodError as exc:
+            st.error(plain(str(exc)), icon=":material/info:")
+            return
+        clashes.pop(f, None)
+        st.session_state[sent] = typed
+        if v.status == "accepted":
+            st.session_state[base] = (v.id, v.text)
+    clashes.update(met)
+    if len(met) < len(todo):
+        st.toast("Saved." if user.is_researcher else "Proposal sent.")
+    st.rerun()
+
+
 # Every button here that writes goes through storage.click: a click that met a storage fault is made
 # again by itself once storage answers, with what was typed (its fields are keyed, so they are kept).
 
@@ -99,47 +266,22 @@ with right:
                  if user.is_researcher else "You propose a text; a researcher accepts it. Everything you write is "
                  "kept with your name and the time.")
     st.caption(role_note)
-    with st.form(f"texts_{analysis.id}_{factor}"):
-        # no max_chars: a text over the limit stays in its box and the save says how long it may be,
-        # instead of the browser cutting a paste short without a word
-        name = st.text_input("Name", value=team.name, placeholder=f"At most {it.FIELDS['name']:,} characters",
-                             key=_key(team, "name", analysis.id))
-        summary = st.text_area("Short summary", value=team.summary, height=90,
-                               placeholder=f"At most {it.FIELDS['summary']:,} characters",
-                               key=_key(team, "summary", analysis.id))
-        narrative = st.text_area("Narrative", value=team.narrative, height=200,
-                                 placeholder=f"At most {it.FIELDS['narrative']:,} characters",
-                                 key=_key(team, "narrative", analysis.id))
-        label = "Save" if user.is_researcher else "Propose"
-        if storage.click(f"int_save_{analysis.id}_{factor}",
-                         st.form_submit_button(label, type="primary", key=f"int_save_{analysis.id}_{factor}")):
-            changed = [(k, v) for k, v in (("name", name), ("summary", summary), ("narrative", narrative))
-                       if _unsaved(team, k, v)]
-            if not changed:
-                st.info("Nothing to save: the name, summary and narrative are as already saved. Write or change "
-                        "one of them first.")
-            else:
-                for k, v in changed:
-                    if run(it.write_text, db, user, analysis.id, factor, k, v) is None:
-                        break
-                else:
-                    st.toast("Saved." if user.is_researcher else "Proposal sent.")
-                    st.rerun()
+    _texts_form(team)
     for v in team.current.values():
         if not v.same_analysis:
-            st.warning(f"The {v.field} was written before the analysis was last changed; check it still fits.")
+            st.warning(f"The {it.field_label(v.field)} was written before the analysis was last changed; check it still fits.")
     if team.proposals:
         st.markdown("**Proposals**")
         for p in team.proposals:
             with st.container(border=True):
-                st.markdown(f"*{p.field}* by **{p.author}**, {p.created_at:%Y-%m-%d %H:%M} UTC")
+                st.markdown(f"*{it.field_label(p.field)}* by **{p.author}**, {p.created_at:%Y-%m-%d %H:%M} UTC")
                 st.text(p.text)
                 if user.is_researcher and storage.click(f"accept_{p.id}", st.button("Accept", key=f"accept_{p.id}")):
                     if run(it.accept, db, user, p.id) is not None:
                         st.rerun()
     with st.expander(f"History ({len(team.history)} versions)"):
         if team.history:
-            _wrapped_table(pd.DataFrame([{"text": v.field, "status": v.status, "by": v.author,
+            _wrapped_table(pd.DataFrame([{"text": it.field_label(v.field), "status": v.status, "by": v.author,
                                           "when (UTC)": v.created_at.strftime("%Y-%m-%d %H:%M"),
                                           "accepted by": v.accepted_by or "", "content": v.text}
                                          for v in team.history]), f"History of {factor}", index=False)
@@ -149,14 +291,16 @@ with right:
     for n in team.notes:
         st.markdown(f"**{plain(n.author)}** · {n.created_at:%Y-%m-%d %H:%M} UTC")
         st.text(n.text)
-    # a new field after each note stored (instead of clear_on_submit, which would empty it before a save
-    # that met a storage fault is made again)
-    nn = st.session_state.setdefault("int_notes_added", 0)
+    # the field keeps its text until the note is stored (a click that met a storage fault is made again
+    # with it); emptied only after the note was stored
+    if st.session_state.pop("clear_" + note_key, False):
+        st.session_state[note_key] = ""
     with st.form(f"note_{analysis.id}_{factor}"):
-        note = st.text_area("Add a note", height=80, max_chars=it.NOTE_LENGTH, key=f"note_text_{factor}_{nn}")
-        if storage.click(f"note_add_{factor}_{nn}", st.form_submit_button("Add note", key=f"note_add_{factor}_{nn}")):
+        note = st.text_area("Add a note", height=80, max_chars=it.NOTE_LENGTH, key=note_key)
+        if storage.click(f"note_add_{note_key}", st.form_submit_button("Add note", key=f"note_add_{note_key}")):
             if run(it.add_note, db, user, analysis.id, factor, note) is not None:
-                st.session_state["int_notes_added"] = nn + 1
+                st.session_state["sent_" + note_key] = note.strip()
+                st.session_state["clear_" + note_key] = True
                 st.rerun()
 
 whole = view.team.get(it.ALL) or it.FactorTexts(it.ALL)
@@ -177,6 +321,29 @@ with st.expander("Why these factors (for the methods paragraph of the report)"):
         if user.is_researcher and storage.click(f"accept_{p.id}", st.button("Accept", key=f"accept_{p.id}")):
             if run(it.accept, db, user, p.id) is not None:
                 st.rerun()
+
+def _restore(drafts: dict) -> None:
+    """Put the drafts kept by the browser back into their fields after a reload (a text field keeps
+    the version it was typed against, so a save over a newer text is still caught)."""
+    back = []
+    for key, d in drafts.items():
+        text = d.get("text")
+        if not isinstance(text, str) or not (key.startswith("tx_") or key.startswith("note_text_")):
+            continue
+        st.session_state[key] = text
+        base = d.get("base")
+        if key.startswith("tx_") and isinstance(base, list) and len(base) == 2:
+            st.session_state["txbase_" + key[3:]] = (int(base[0]), str(base[1]))
+        back.append(key)
+    st.session_state["drafts_restored"] = back
+
+
+guard_typing(
+    [Field(LABELS[f], _keys(f)[0], [st.session_state[_keys(f)[1]][1]] + [
+        t for t in [st.session_state.get(_keys(f)[2])] if t], list(st.session_state[_keys(f)[1]])) for f in SHOWN]
+    + [Field("Add a note", note_key, ["", st.session_state.get("sent_" + note_key) or ""]),
+       Field("The team's reason for keeping these factors", "", [whole.summary])],
+    on_restore=_restore)
 
 t1, t2, t3 = st.tabs(["Statements and comments", "Defining participants", "Crib sheet"])
 with t1:

@@ -28,7 +28,11 @@ T = {
            "none_apart": "Ingen utsagn skiller seg tydelig ut fra de andre synspunktene.",
            "words": "Med deltakernes egne ord", "details": "Detaljer (tall for den som vil se dem)",
            "details_note": "Kolonne: plassen i den samlede sorteringen (−4 til +4). z: faktorskåren.",
-           "language": "Språk", "printed": "skrevet ut"},
+           "language": "Språk", "printed": "skrevet ut",
+           "from": {"name": "Navnet er ikke skrevet på bokmål ennå; det står her på {lang}.",
+                    "summary": "Oppsummeringen er ikke skrevet på bokmål ennå; den står her på {lang}.",
+                    "both": "Navnet og oppsummeringen er ikke skrevet på bokmål ennå; de står her på {lang}."},
+           "langs": {"nb": "bokmål", "en": "engelsk"}},
     "en": {"title": "Viewpoints", "intro": "Each card shows one viewpoint that several participants share, in plain "
            "words. Print with the browser's print (Ctrl+P): one card per page.",
            "unnamed": "Viewpoint {f} (not named yet)", "people": "{n} participants clearly share this view.",
@@ -37,7 +41,11 @@ T = {
            "less": "give less weight to", "none_apart": "No statement sets this view clearly apart from the others.",
            "words": "In the participants' own words", "details": "Details (numbers, for those who want them)",
            "details_note": "Column: the place in the composite sort (−4 to +4). z: the factor score.",
-           "language": "Language", "printed": "printed"},
+           "language": "Language", "printed": "printed",
+           "from": {"name": "The name has not been written in English yet; it is shown in {lang}.",
+                    "summary": "The summary has not been written in English yet; it is shown in {lang}.",
+                    "both": "The name and summary have not been written in English yet; they are shown in {lang}."},
+           "langs": {"nb": "Norwegian (bokmål)", "en": "English"}},
 }
 PRINT_CSS = """<style>
 .qcard{border:1px solid #8c959f;border-radius:8px;padding:1rem 1.3rem;margin:0 0 1rem;break-inside:avoid}
@@ -70,10 +78,19 @@ def card_html(card: it.ViewpointCard, t: dict[str, str], pictures: dict[str, str
         return f'<img src="{e(uri)}" alt="{e(x)}" style="max-width:12rem;max-height:8rem;display:block"> {e(x)}'
 
     title = card.name or t["unnamed"].format(f=card.factor)
+
+    def lang(other: str) -> str:  # a name or summary shown in the study's default language says so
+        return f' lang="{e(other)}"' if other else ""
+
     out = [f'<article class="qcard" lang="{e(card.language)}" aria-labelledby="card-{card.factor}">'
-           f'<h2 id="card-{card.factor}">{e(title)}</h2>']
+           f'<h2 id="card-{card.factor}"{lang(card.name_from if card.name else "")}>{e(title)}</h2>']
     if card.summary:
-        out.append(f"<p><strong>{e(card.summary)}</strong></p>")
+        out.append(f"<p{lang(card.summary_from)}><strong>{e(card.summary)}</strong></p>")
+    gone = [k for k, v in (("name", card.name_from), ("summary", card.summary_from)) if v]
+    if gone:
+        other = card.name_from or card.summary_from
+        note = t["from"]["both" if len(gone) == 2 else gone[0]].format(lang=t["langs"].get(other, other))
+        out.append(f'<p class="qcard-from"><em>{e(note)}</em></p>')
     out.append(f"<p>{e(t['people'].format(n=card.n_people))}</p>")
     out.append(f"<h3>{e(t['agree'])}</h3><ul>" + "".join(f"<li>{item(x)}</li>" for x in card.agree) + "</ul>")
     out.append(f"<h3>{e(t['disagree'])}</h3><ul>" + "".join(f"<li>{item(x)}</li>" for x in card.disagree) + "</ul>")

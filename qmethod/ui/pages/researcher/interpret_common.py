@@ -11,6 +11,7 @@ from qmethod.service import interpretation as it
 from qmethod.service.accounts import Researcher
 from qmethod.ui import flow
 from qmethod.ui.researcher.auth import run
+from qmethod.ui.text import plain
 
 LANG_NAMES = {"nb": "Norsk (bokmål)", "en": "English"}
 
@@ -26,6 +27,13 @@ def choose_analysis(user: Researcher, *, key: str, language: str = "en") -> it.S
     message, when there is none. ``language`` (``nb`` or ``en``) is the language of the chooser."""
     db = flow.database()
     found = run(it.analyses, db, user)
+    gone = {} if user.is_researcher else (run(it.removals, db, user) or {})
+    last = st.session_state.get(f"{key}_study")
+    if gone and (not found or (last in gone and st.session_state.get(key) not in {a.id for a in found})):
+        # removed from the team of the study on the screen (or of every study): say so, not "nothing shared"
+        for sid in ([last] if last in gone else list(gone)):
+            st.error(plain(gone[sid]), icon=":material/person_remove:")
+        return None
     if not found:
         if user.is_researcher:
             st.info("No saved analysis yet. Open a study on the **Analysis** page first: its choices are saved "
@@ -46,6 +54,7 @@ def choose_analysis(user: Researcher, *, key: str, language: str = "en") -> it.S
                 "</style>", unsafe_allow_html=True)
     chosen = st.selectbox("Analyse" if nb else "Analysis", ids, index=index, format_func=labels.get, key=key)
     analysis = next(a for a in found if a.id == chosen)
+    st.session_state[f"{key}_study"] = analysis.study_id
     if analysis.study_id and st.query_params.get("study") != analysis.study_id:
         st.query_params["study"] = analysis.study_id
     return analysis
