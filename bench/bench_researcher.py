@@ -36,39 +36,49 @@ from tests.ui_researcher.test_workspace import choose  # noqa: E402
 
 PASSWORD = "bench-researcher-1"
 TARGET = {"small": 300, "lipset": 300, "large": 800}
-WATCH = """() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  if (!app || window.__qmWatch) return;
-  window.__qmWatch = true; window.__qmDone = 0;
-  new MutationObserver(() => {
-    if (app.getAttribute('data-test-script-state') === 'notRunning') window.__qmDone += 1;
-  }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
-}"""
-
-
 # Timed inside the page (installed before any of the page's own scripts): from the click (a capture
 # listener: the event's own time stamp) until the first frame after the script run it started has
 # finished and the expected result is in the page, with the steps between: the click's message sent
-# on the websocket, the server's first message back, the script run finished (the page's
-# data-test-script-state), the result in the page, the frame drawn (the task after the next animation
-# frame, i.e. after that frame's layout and paint), and the page quiet (no DOM change for 500 ms).
-# Long tasks (> 50 ms on the page's main thread) and the bytes received are summed over click..drawn.
+# on the websocket, the server's first message back, the server's "run finished" message (ForwardMsg
+# field 6, read from the websocket: a quick run can leave the page's data-test-script-state unchanged),
+# the result in the page (not running, expected text there), the frame drawn (the task after the next
+# animation frame, i.e. after that frame's layout and paint), the page quiet (no DOM change for
+# 500 ms). Long tasks (> 50 ms on the page's main thread) and bytes received are summed click..drawn.
 PROBE = r"""(() => {
   if (window.__qm) return;
-  const Q = window.__qm = {armed: false, pred: null};
+  const Q = window.__qm = {armed: false, pred: null, runs: 0};
   const now = () => performance.now();
   const longtasks = [];
   try { new PerformanceObserver(l => longtasks.push(...l.getEntries())).observe({type: 'longtask', buffered: true}); }
   catch (e) {}
+  // The status of a ForwardMsg that says a script run finished (field 6, script_finished), else null.
+  const finishedStatus = (b) => {
+    let i = 0;
+    const varint = () => { let v = 0, f = 1, c; do { c = b[i++]; v += (c & 127) * f; f *= 128; } while (c & 128 && i < b.length); return v; };
+    while (i < b.length) {
+      const tag = varint(), field = Math.floor(tag / 8), wt = tag & 7;
+      if (wt === 0) { const v = varint(); if (field === 6) return v; }
+      else if (wt === 2) i += varint();
+      else if (wt === 1) i += 8;
+      else if (wt === 5) i += 4;
+      else return null;
+    }
+    return null;
+  };
   const WS = window.WebSocket;
   const send = WS.prototype.send;
   WS.prototype.send = function (d) { const m = Q.m; if (m && m.sent == null) m.sent = now(); return send.call(this, d); };
   window.WebSocket = new Proxy(WS, {construct(target, args) {
     const ws = Reflect.construct(target, args);
     ws.addEventListener('message', ev => {
+      const t = now();
+      const st = ev.data instanceof ArrayBuffer ? finishedStatus(new Uint8Array(ev.data)) : null;
+      const done = st !== null && st !== 2;  // (2: stopped early for another run)
+      if (done) Q.runs += 1;
       const m = Q.m; if (!m || m.drawn != null) return;
-      const t = now(); if (m.first == null) m.first = t; m.last = t; m.msgs += 1;
+      if (m.first == null) m.first = t; m.msgs += 1;
       m.bytes += ev.data.byteLength || ev.data.size || ev.data.length || 0;
+      if (done && m.finished == null) { m.finished = t; requestAnimationFrame(poll); }
     });
     return ws;
   }});
@@ -81,20 +91,12 @@ PROBE = r"""(() => {
   document.addEventListener('change', e => { if (e.target && e.target.type === 'file') start(e.timeStamp); }, true);
   const state = () => { const a = document.querySelector('[data-testid="stApp"]');
                         return a && a.getAttribute('data-test-script-state'); };
-  const check = (records) => {
+  // after the run's last message: the page no longer running and the expected result in it
+  const check = () => {
     const m = Q.m; if (!m) return;
     const t = now();
     if (m.drawn != null) { m.quiet = t; return; }
-    // the script states of this batch, in order (each record holds the value before it)
-    const sr = records.filter(r => r.attributeName === 'data-test-script-state');
-    if (m.running == null && state() === 'running') m.running = t;
-    const states = sr.slice(1).map(r => r.oldValue).concat(sr.length ? [state()] : []);
-    for (const s of states) {
-      (m.states = m.states || []).push(s);
-      if (s === 'running' && m.running == null) m.running = t;
-      if (s === 'notRunning' && m.running != null && m.finished == null) m.finished = t;
-    }
-    if (m.finished == null || m.shown != null) return;
+    if (m.finished == null || m.shown != null || state() !== 'notRunning') return;
     let ok = true;
     try { ok = !Q.pred || !!(new Function('return (' + Q.pred + ')()'))(); } catch (e) { ok = false; }
     if (!ok) return;
@@ -107,10 +109,11 @@ PROBE = r"""(() => {
         setTimeout(wait, 100); };
       c.port2.postMessage(0); });
   };
+  const poll = () => { check(); const m = Q.m; if (m && m.shown == null) requestAnimationFrame(poll); };
   const observe = () => {
     const root = document.getElementById('root') || document.body;
     if (!root) { setTimeout(observe, 5); return; }
-    new MutationObserver(check).observe(root, {subtree: true, childList: true, attributes: true, characterData: true, attributeOldValue: true});
+    new MutationObserver(check).observe(root, {subtree: true, childList: true, attributes: true, characterData: true});
   };
   observe();
   Q.arm = (pred) => { Q.m = null; Q.result = null; Q.pred = pred || null; Q.armed = true; };
@@ -159,14 +162,13 @@ def timed(page, action, expect=None, pred: str | None = None) -> tuple[float, di
     and ``expect`` (text or locator) shows, watched from here (Playwright's polling, the old figure);
     ``steps`` the times measured inside the page from the click (:data:`PROBE`), with ``pred`` (a page
     predicate; by default ``expect`` when it is text) as the expected result."""
-    page.evaluate(WATCH)
-    before = page.evaluate("() => window.__qmDone")
+    before = page.evaluate("() => window.__qm.runs")
     if pred is None and isinstance(expect, str):
         pred = has_text(expect)
     page.evaluate("p => window.__qm.arm(p)", pred)
     t0 = time.perf_counter()
     action()
-    page.wait_for_function(f"() => window.__qmDone > {before}", polling="raf", timeout=120_000)
+    page.wait_for_function(f"() => window.__qm.runs > {before}", polling="raf", timeout=120_000)
     settled(page)
     if isinstance(expect, str):
         page.get_by_text(expect).first.wait_for(timeout=120_000)
