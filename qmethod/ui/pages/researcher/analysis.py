@@ -276,7 +276,7 @@ if tab_f.open:
                             f"(eigenvalue > 1): **{sug['kaiser']}** · Humphrey: **{sug['humphrey']}** · "
                             f"two or more defining sorts: **{sug['two_or_more_defining_sorts']}**")
                 scree = plots.scree_chart(g.table, plan.n_factors)
-                st.altair_chart(scree, use_container_width=True)
+                st.vega_lite_chart(scree, width="stretch")
                 t = g.table[["eigenvalue", "explained_variance", "parallel_p95", "kaiser", "parallel", "humphrey",
                              "significant_loaders", "significant_loaders_varimax"]].copy()
                 t.columns = ["eigenvalue", "% variance", "random p95", "Kaiser", "parallel", "Humphrey",
@@ -382,7 +382,7 @@ def _rotation_panel() -> None:
         loadings_plot = plots.loadings_chart(current, pflags, fx, fy, thr, title=f"{fx} × {fy}" + (
             f", turning {angle:+d}° (not applied yet)" if angle else ""))
         left, right = st.columns([3, 2])
-        left.altair_chart(loadings_plot, use_container_width=False)
+        left.vega_lite_chart(loadings_plot, width="content")
         with right:
             a1, a2 = st.columns(2)
 
