@@ -24,9 +24,9 @@ def _values(df: pd.DataFrame) -> list[dict]:
             for row in df.astype(object).to_dict("records")]
 
 
-def _rule(values: list[dict], channel: str, **mark) -> dict:
-    """A layer of straight lines at ``values`` (field ``v``) across the ``channel`` axis."""
-    return {"data": {"values": values}, "mark": {"type": "rule", **mark},
+def _rule(dataset: str, channel: str, **mark) -> dict:
+    """A layer of straight lines at the values (field ``v``) of ``dataset`` across the ``channel`` axis."""
+    return {"data": {"name": dataset}, "mark": {"type": "rule", **mark},
             "encoding": {channel: {"field": "v", "type": "quantitative"}}}
 
 
@@ -35,7 +35,8 @@ def scree_chart(table: pd.DataFrame, chosen: int | None = None) -> dict:
 
     A Vega-Lite specification (a plain dict, drawn by ``st.vega_lite_chart``; :func:`chart_png` and
     :func:`chart_svg` save it): written out rather than built with Altair, whose checks took 50-100 ms
-    on every run of the page.
+    on every run of the page. The numbers are in its named ``datasets``, so that a chart whose numbers
+    change keeps the same specification and the browser only updates its data.
     """
     number = np.arange(1, len(table) + 1)
     long = pd.concat([
@@ -43,7 +44,7 @@ def scree_chart(table: pd.DataFrame, chosen: int | None = None) -> dict:
         pd.DataFrame({"number": number, "value": table["parallel_p95"].to_numpy(float),
                       "series": "Random data, 95th percentile"}),
     ])
-    lines = {"data": {"values": _values(long)}, "mark": {"type": "line", "point": True}, "encoding": {
+    lines = {"data": {"name": "scree"}, "mark": {"type": "line", "point": True}, "encoding": {
         "x": {"field": "number", "type": "ordinal", "title": "Factor", "axis": {"labelAngle": 0}},
         "y": {"field": "value", "type": "quantitative", "title": "Eigenvalue"},
         "color": {"field": "series", "type": "nominal", "title": None, "legend": {"orient": "top"},
@@ -52,11 +53,14 @@ def scree_chart(table: pd.DataFrame, chosen: int | None = None) -> dict:
         "tooltip": [{"field": "series", "type": "nominal"}, {"field": "number", "type": "quantitative"},
                     {"field": "value", "type": "quantitative", "format": ".2f"}],
     }}
-    layers = [lines, _rule([{"v": 1.0}], "y", color="#57606a", strokeDash=[2, 2])]
+    datasets = {"scree": _values(long), "kaiser": [{"v": 1.0}]}
+    layers = [lines, _rule("kaiser", "y", color="#57606a", strokeDash=[2, 2])]
     if chosen:
-        layers.append({"data": {"values": [{"number": int(chosen)}]}, "mark": {"type": "rule", "color": "#2da44e", "size": 2},
+        datasets["chosen"] = [{"number": int(chosen)}]
+        layers.append({"data": {"name": "chosen"}, "mark": {"type": "rule", "color": "#2da44e", "size": 2},
                        "encoding": {"x": {"field": "number", "type": "ordinal"}}})
-    return {"layer": layers, "height": 280, "title": "Scree plot (dashed grey: Kaiser, eigenvalue 1)"}
+    return {"layer": layers, "datasets": datasets, "height": 280,
+            "title": "Scree plot (dashed grey: Kaiser, eigenvalue 1)"}
 
 
 def loadings_chart(loadings: pd.DataFrame, flags: pd.DataFrame, x: str, y: str, threshold: float,
@@ -67,27 +71,27 @@ def loadings_chart(loadings: pd.DataFrame, flags: pd.DataFrame, x: str, y: str, 
                       np.where(flags[y].to_numpy(bool), "flagged on y", "not flagged"))
     df = pd.DataFrame({"Q-sort": loadings.index.astype(str), x: loadings[x].to_numpy(float),
                        y: loadings[y].to_numpy(float), "flag": status})
-    points = _values(df)
     scale = {"domain": [-1, 1], "nice": False}
     colour = {"field": "flag", "type": "nominal", "title": None, "legend": {"orient": "top"},
               "scale": {"domain": list(FLAG_COLOURS), "range": list(FLAG_COLOURS.values())}}
     fx, fy = _field(x), _field(y)
-    thr = [{"v": -threshold}, {"v": threshold}]
     return {"layer": [
-        _rule([{"v": 0.0}], "x", color="#57606a"), _rule([{"v": 0.0}], "y", color="#57606a"),
-        _rule(thr, "x", color="#bf8700", strokeDash=[4, 3]), _rule(thr, "y", color="#bf8700", strokeDash=[4, 3]),
-        {"data": {"values": points}, "mark": {"type": "circle", "size": 90, "opacity": 0.85}, "encoding": {
+        _rule("zero", "x", color="#57606a"), _rule("zero", "y", color="#57606a"),
+        _rule("threshold", "x", color="#bf8700", strokeDash=[4, 3]),
+        _rule("threshold", "y", color="#bf8700", strokeDash=[4, 3]),
+        {"data": {"name": "sorts"}, "mark": {"type": "circle", "size": 90, "opacity": 0.85}, "encoding": {
             "x": {"field": fx, "type": "quantitative", "scale": scale, "title": f"{x} loading"},
             "y": {"field": fy, "type": "quantitative", "scale": scale, "title": f"{y} loading"},
             "color": colour,
             "tooltip": [{"field": "Q-sort", "type": "nominal"}, {"field": fx, "type": "quantitative", "format": ".3f"},
                         {"field": fy, "type": "quantitative", "format": ".3f"}, {"field": "flag", "type": "nominal"}],
         }},
-        {"data": {"values": points}, "mark": {"type": "text", "dx": 7, "dy": -7, "fontSize": 10, "align": "left",
+        {"data": {"name": "sorts"}, "mark": {"type": "text", "dx": 7, "dy": -7, "fontSize": 10, "align": "left",
                                               "color": "#24292f"},
          "encoding": {"x": {"field": fx, "type": "quantitative"}, "y": {"field": fy, "type": "quantitative"},
                       "text": {"field": "Q-sort", "type": "nominal"}}},
-    ], "width": 460, "height": 460, "title": title or f"Loadings on {x} (x) and {y} (y); dashed: significance"}
+    ], "datasets": {"sorts": _values(df), "zero": [{"v": 0.0}], "threshold": [{"v": -threshold}, {"v": threshold}]},
+        "width": 460, "height": 460, "title": title or f"Loadings on {x} (x) and {y} (y); dashed: significance"}
 
 
 def _field(name: str) -> str:
