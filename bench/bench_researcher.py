@@ -51,19 +51,21 @@ PROBE = r"""(() => {
   const longtasks = [];
   try { new PerformanceObserver(l => longtasks.push(...l.getEntries())).observe({type: 'longtask', buffered: true}); }
   catch (e) {}
-  // The status of a ForwardMsg that says a script run finished (field 6, script_finished), else null.
-  const finishedStatus = (b) => {
-    let i = 0;
-    const varint = () => { let v = 0, f = 1, c; do { c = b[i++]; v += (c & 127) * f; f *= 128; } while (c & 128 && i < b.length); return v; };
-    while (i < b.length) {
+  // A ForwardMsg's kind, read from its bytes: [field, value] of its first field after hash and metadata
+  // (6: script_finished with its status; 9: session_status_changed with script_is_running).
+  const kind = (b, from, to) => {
+    let i = from;
+    const varint = () => { let v = 0, f = 1, c; do { c = b[i++]; v += (c & 127) * f; f *= 128; } while (c & 128 && i < to); return v; };
+    while (i < to) {
       const tag = varint(), field = Math.floor(tag / 8), wt = tag & 7;
-      if (wt === 0) { const v = varint(); if (field === 6) return v; }
-      else if (wt === 2) i += varint();
+      if (wt === 0) { const v = varint(); if (field > 2 || from > 0) return [field, v]; }
+      else if (wt === 2) { const n = varint(); if (field > 2 && from === 0) {
+        return [field, field === 9 ? (kind(b, i, i + n) || [0, 0])[1] : null]; } i += n; }
       else if (wt === 1) i += 8;
       else if (wt === 5) i += 4;
       else return null;
     }
-    return null;
+    return from > 0 ? [2, 0] : null;  // (a field left out is 0: not running)
   };
   const WS = window.WebSocket;
   const send = WS.prototype.send;
@@ -72,8 +74,9 @@ PROBE = r"""(() => {
     const ws = Reflect.construct(target, args);
     ws.addEventListener('message', ev => {
       const t = now();
-      const st = ev.data instanceof ArrayBuffer ? finishedStatus(new Uint8Array(ev.data)) : null;
-      const done = st !== null && st !== 2;  // (2: stopped early for another run)
+      const b = ev.data instanceof ArrayBuffer ? new Uint8Array(ev.data) : null;
+      const k = b ? kind(b, 0, b.length) : null;
+      const done = k !== null && k[0] === 6 && k[1] !== 2;  // (status 2: stopped early for another run)
       if (done) Q.runs += 1;
       const m = Q.m; if (!m || m.drawn != null) return;
       if (m.first == null) m.first = t; m.msgs += 1;
