@@ -7,10 +7,18 @@ One app server (``streamlit run app.py``, SQLite in a temporary directory) and o
 each data set the file is uploaded, then every action is repeated: open (a fresh load of the page
 until the Factors tab is drawn), change k, change the extraction, rotate by hand (+5° and back),
 apply, undo, a flag set by hand (the keyboard form) and back, split and invert (each with its undo),
-upload, download the workbook. A time runs from the click until the page's script run that the click
-started has finished and the expected text is in the page (for the workbook: until the browser has
-the file). Prints p50/p95 per action (ms) and the targets; asserts nothing. Results depend on the
-machine: on a shared one they are upper bounds.
+upload, download the workbook.
+
+Each action is timed inside the page, as the user sees it: from the click event (its own time
+stamp) until the frame drawn after the server's "run finished" message for the run the click started
+has arrived, the page is no longer running and the expected result is in it (a capture listener,
+the websocket's messages and a MutationObserver installed before the page's own scripts; no
+Playwright polling in the figure). For open the time runs from the navigation's start. Beside it
+the old figure, watched from Playwright (its polling round trips included), and per action where the
+time goes: message sent, server's first message, run finished, result shown, frame drawn, page quiet
+(no DOM change for 500 ms), long tasks, bytes and messages received. The workbook is timed from here
+until the browser has the file. Prints p50/p95 per action (ms) and the targets; asserts nothing.
+Results depend on the machine: on a shared one they are upper bounds.
 """
 from __future__ import annotations
 
