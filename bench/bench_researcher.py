@@ -159,16 +159,16 @@ def settled(page) -> None:
         return a && a.getAttribute('data-test-script-state') === 'notRunning'; }""", polling=10, timeout=120_000)
 
 
-def in_page(page) -> dict[str, float]:
+def in_page(page, timeout: float = 120_000) -> dict[str, float]:
     """The times the page took for the last armed action (ms from the click), once it is quiet."""
-    page.wait_for_function("() => window.__qm && window.__qm.result", polling=100, timeout=120_000)
+    page.wait_for_function("() => window.__qm && window.__qm.result", polling=100, timeout=timeout)
     m = page.evaluate("() => window.__qm.result")
     out = {k: m[k] - m["t0"] for k in STEPS if m.get(k) is not None}
     out.update(longtask=m.get("longtask", 0.0), kb=m["bytes"] / 1024, msgs=m["msgs"])
     return out
 
 
-def timed(page, action, expect=None, pred: str | None = None) -> tuple[float, dict[str, float]]:
+def timed(page, action, expect=None, pred: str | None = None, timeout: float = 120_000) -> tuple[float, dict[str, float]]:
     """``(wall, steps)``: ``wall`` is the ms from ``action()`` until the script run it started has finished
     and ``expect`` (text or locator) shows, watched from here (Playwright's polling, the old figure);
     ``steps`` the times measured inside the page from the click (:data:`PROBE`), with ``pred`` (a page
@@ -179,20 +179,36 @@ def timed(page, action, expect=None, pred: str | None = None) -> tuple[float, di
     page.evaluate("p => window.__qm.arm(p)", pred)
     t0 = time.perf_counter()
     action()
-    page.wait_for_function(f"() => window.__qm.runs > {before}", polling="raf", timeout=120_000)
+    page.wait_for_function(f"() => window.__qm.runs > {before}", polling="raf", timeout=timeout)
     settled(page)
     if isinstance(expect, str):
-        page.get_by_text(expect).first.wait_for(timeout=120_000)
+        page.get_by_text(expect).first.wait_for(timeout=timeout)
     elif expect is not None:
-        expect.first.wait_for(timeout=120_000)
+        expect.first.wait_for(timeout=timeout)
     wall = (time.perf_counter() - t0) * 1000
-    return wall, in_page(page)
+    return wall, in_page(page, timeout)
+
+
+TAB_SHOWS = {"Factors": "Suggested number of factors", "Rotation": "Angle to turn", "Flags": "Set one Q-sort's flag",
+             "Downloads": "Everything the analysis produced"}
 
 
 def tab(page, name: str) -> None:
-    page.get_by_role("tab", name=name, exact=True).click()
-    page.wait_for_timeout(150)
-    settled(page)
+    """Open the tab ``name`` and wait until the run it started has finished with its content drawn, so
+    that the next click does not fall into that run (again if a run under way swallowed the click)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    t = page.get_by_role("tab", name=name, exact=True)
+    if t.get_attribute("aria-selected") == "true":
+        page.get_by_text(TAB_SHOWS[name]).first.wait_for(timeout=120_000)
+        settled(page)
+        return
+    for _ in range(5):
+        try:
+            timed(page, t.click, TAB_SHOWS[name], timeout=20_000)
+            return
+        except PlaywrightTimeout:
+            continue
 
 
 def upload(page, path: Path) -> None:
