@@ -214,8 +214,11 @@ with h3.popover("Save as a new analysis"):
         if not name_ or name_ in labels:
             _say("error", "Give the new analysis a name not used yet.")
             return
-        an.save_workspace(db, user.id, all_data.source, all_data.name, plan, label=name_,
-                          bootstrap=an.current_bootstrap(workspace))
+        # the choices as stored now: a tab redrawn on its own may have changed them since this page's last
+        # whole run (a turn by hand, a new k), and the copy is of what the researcher sees
+        now = an.load_workspace(db, user.id, all_data.source, label=label) or workspace
+        an.save_workspace(db, user.id, all_data.source, all_data.name, now.plan, label=name_,
+                          bootstrap=an.current_bootstrap(now))
         st.session_state[f"an_label:{all_data.source}"] = name_
 
     st.button("Save a copy of these choices", key="an_save_as", on_click=_save_as)
