@@ -196,8 +196,13 @@ new = an.new_sorts(all_data, plan.snapshot)
 if new:
     n1, n2 = st.columns([4, 1], vertical_alignment="center")
     n1.info(f"{len(new)} new sorts since this analysis: include them? (Until you do, nothing here changes.)")
-    n2.button("Include them", key="an_include", on_click=set_plan,
-              args=(plan.change(snapshot=tuple(map(str, all_data.sorts.columns))),))
+
+    def _include() -> None:
+        # onto the choices as stored now (a tab redrawn on its own may have changed them since this run)
+        now = an.load_workspace(db, user.id, all_data.source, label=label) or workspace
+        set_plan(now.plan.change(snapshot=tuple(map(str, all_data.sorts.columns))), base=now.plan)
+
+    n2.button("Include them", key="an_include", on_click=_include)
 key = data_key(data)
 st.caption(f"**{plain(data.name)}** · {data.n_sorts} Q-sorts · {data.n_statements} statements · "
            f"{'forced' if data.forced else 'free'} distribution"
