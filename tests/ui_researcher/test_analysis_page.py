@@ -1,7 +1,7 @@
 """The Analysis page in Debian's chromium, on an uploaded file: every download is the file its label
 names, a statement file belongs to one data file, sort names are shown as text (no image beacon), a
 change of k after a rotation by hand starts a new history (undoable), the pending turn survives a
-detour, and a stale tab changes nothing."""
+detour, a stale tab changes nothing, and a copy of the choices has the steps just applied."""
 from __future__ import annotations
 
 import io
@@ -316,3 +316,36 @@ def test_a_flag_set_during_a_held_lock_is_stored_once_when_it_is_released(page, 
     settle(page)
     no_exception(page)
     assert _stored_version(app) == version + 1 and _stored_plan(app).flags is not None  # once
+
+
+def test_a_copy_has_the_choices_made_in_a_tab_redrawn_on_its_own(page, app):
+    """"Save a copy of these choices" copies the choices as they are when it is clicked, including
+    rotation steps applied in the Rotation tab, which is redrawn on its own (the old page copied the
+    choices of its last whole redraw, so the latest steps were missing from the copy)."""
+    page.reload()
+    page.get_by_role("heading", name="Analysis").first.wait_for()
+    settle(page)
+    page.get_by_text("A file (PQMethod").click()
+    settle(page)
+    if page.get_by_text("8 Q-sorts · 25 statements").count() == 0:  # (run on its own: nothing uploaded yet)
+        _upload(page, "Q-sort data file", SMALL)
+    page.get_by_text("8 Q-sorts · 25 statements").wait_for()
+    _set_factors(page, 2, "Principal components")
+    _tab(page, "Rotation")
+    for angle in (5, 10):  # (two steps: the first change of an analysis redraws the whole page)
+        page.get_by_role("button", name=f"+{angle}°").click()
+        settle(page)
+        page.get_by_text(f"turning +{angle}°").first.wait_for()
+        page.get_by_role("button", name="Apply rotation").click()
+        settle(page)
+        page.get_by_text(f"rotated {angle} degrees clockwise").first.wait_for()
+    shown = _stored_plan(app)
+    assert [s[2] for s in shown.steps[-2:]] == [5.0, 10.0]
+    page.get_by_role("button", name="Save as a new analysis").click()
+    page.get_by_label("Name of the new analysis").fill("with both turns")
+    page.get_by_role("button", name="Save a copy of these choices").click()
+    settle(page)
+    no_exception(page)
+    (copy,) = [w for w in an.list_workspaces(app.db, 1) if w.name == SMALL.name and w.label == "with both turns"]
+    assert copy.plan.steps == shown.steps
+    assert copy.plan == shown

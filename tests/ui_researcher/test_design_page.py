@@ -120,6 +120,49 @@ def test_analysis_frozen_on_its_sorts_until_new_ones_are_included(app, browser):
     context.close()
 
 
+def test_including_new_sorts_keeps_the_choices_made_since(app, browser):
+    """"Include them" (new sorts) changes the data snapshot and keeps the choices made after the page
+    was opened, in the tabs redrawn on their own: the number of factors and the rotation (the old page
+    stored the choices of its last whole run with the new snapshot, silently undoing them)."""
+    from qmethod import service as sv
+    from qmethod.service import analysis as an
+    from tests.service.service_helpers import complete
+
+    study = sv.get_study(app.db, "grid25")
+    ids = list(study.statement_ids)  # (the test before left 4 completed sorts, all in the analysis)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    login(page, app.url, "analysis?study=grid25", "Analysis")
+    settle(page)
+    complete(app.db, study, order=ids[3:] + ids[:3])  # a new sort while the analysis is open
+    page.reload()
+    page.get_by_text("new sorts since this analysis: include them?").wait_for()
+    settle(page)
+    _tab(page, "Factors")
+    page.get_by_label("Number of factors").fill("2")
+    page.get_by_role("button", name="Apply", exact=True).click()
+    settle(page)
+    _tab(page, "Rotation")
+    page.get_by_text("None (then by hand)").click()
+    settle(page)
+
+    def stored() -> an.Plan:
+        (w,) = [w for w in an.list_workspaces(app.db, 1) if w.source == "study:grid25" and w.label == an.DEFAULT_ANALYSIS]
+        return w.plan
+
+    before = stored()
+    assert (before.n_factors, before.rotation) == (2, "none")
+    page.get_by_role("button", name="Include them").click()
+    settle(page)
+    page.get_by_text("new sorts since this analysis").wait_for(state="detached")
+    no_exception(page)
+    after = stored()
+    assert len(after.snapshot) == len(before.snapshot) + 1
+    assert (after.n_factors, after.rotation) == (2, "none")
+    context.close()
+
+
 def test_responses_show_comments_with_statement_texts(app, browser):
     from qmethod import service as sv
 

@@ -1,9 +1,9 @@
 """Pictures of an analysis: scree with parallel analysis, two-factor loading scatter, composite Q-sort.
 
-Charts are Altair (Vega-Lite, bundled with Streamlit); :func:`chart_png` / :func:`chart_svg` turn one
-into a file with vl-convert. The composite Q-sort is drawn as SVG here (:func:`composite_svg`), every
-statement text escaped; :func:`svg_png` rasterises it and :func:`figure_html` shows it in a page
-with a text alternative and at a readable size.
+Charts are Vega-Lite specifications (plain dicts; Vega-Lite is bundled with Streamlit);
+:func:`chart_png` / :func:`chart_svg` turn one into a file with vl-convert. The composite Q-sort is
+drawn as SVG here (:func:`composite_svg`), every statement text escaped; :func:`svg_png` rasterises it
+and :func:`figure_html` shows it in a page with a text alternative and at a readable size.
 """
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import html
 import re
 import textwrap
 
-import altair as alt
 import numpy as np
 import pandas as pd
 
@@ -22,56 +21,85 @@ __all__ = ["scree_chart", "loadings_chart", "composite_svg", "grid_svg", "chart_
 FLAG_COLOURS = {"flagged on x": "#1f6feb", "flagged on y": "#d1242f", "not flagged": "#8c959f"}
 
 
-def scree_chart(table: pd.DataFrame, chosen: int | None = None) -> alt.LayerChart:
-    """Eigenvalues (scree) with the parallel-analysis 95th percentile and the Kaiser line at 1."""
-    df = table.reset_index()
-    df["number"] = np.arange(1, len(df) + 1)
+def _values(df: pd.DataFrame) -> list[dict]:
+    """Rows of ``df`` as Vega-Lite inline data (missing numbers as null)."""
+    return [{k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in row.items()}
+            for row in df.astype(object).to_dict("records")]
+
+
+def _rule(dataset: str, channel: str, **mark) -> dict:
+    """A layer of straight lines at the values (field ``v``) of ``dataset`` across the ``channel`` axis."""
+    return {"data": {"name": dataset}, "mark": {"type": "rule", **mark},
+            "encoding": {channel: {"field": "v", "type": "quantitative"}}}
+
+
+def scree_chart(table: pd.DataFrame, chosen: int | None = None) -> dict:
+    """Eigenvalues (scree) with the parallel-analysis 95th percentile and the Kaiser line at 1.
+
+    A Vega-Lite specification (a plain dict, drawn by ``st.vega_lite_chart``; :func:`chart_png` and
+    :func:`chart_svg` save it): written out rather than built with Altair, whose checks took 50-100 ms
+    on every run of the page. The numbers are in its named ``datasets``, so that a chart whose numbers
+    change keeps the same specification and the browser only updates its data.
+    """
+    number = np.arange(1, len(table) + 1)
     long = pd.concat([
-        pd.DataFrame({"number": df["number"], "value": df["eigenvalue"], "series": "Eigenvalue (data)"}),
-        pd.DataFrame({"number": df["number"], "value": df["parallel_p95"], "series": "Random data, 95th percentile"}),
+        pd.DataFrame({"number": number, "value": table["eigenvalue"].to_numpy(float), "series": "Eigenvalue (data)"}),
+        pd.DataFrame({"number": number, "value": table["parallel_p95"].to_numpy(float),
+                      "series": "Random data, 95th percentile"}),
     ])
-    colour = alt.Color("series:N", title=None, scale=alt.Scale(range=["#1f6feb", "#d1242f"]),
-                       legend=alt.Legend(orient="top"))
-    x = alt.X("number:O", title="Factor", axis=alt.Axis(labelAngle=0))
-    lines = alt.Chart(long).mark_line(point=True).encode(
-        x=x, y=alt.Y("value:Q", title="Eigenvalue"), color=colour,
-        strokeDash=alt.StrokeDash("series:N", legend=None, scale=alt.Scale(range=[[1, 0], [5, 3]])),
-        tooltip=["series", "number", alt.Tooltip("value:Q", format=".2f")],
-    )
-    kaiser = alt.Chart(pd.DataFrame({"y": [1.0]})).mark_rule(color="#57606a", strokeDash=[2, 2]).encode(y="y:Q")
-    layers = [lines, kaiser]
+    lines = {"data": {"name": "scree"}, "mark": {"type": "line", "point": True}, "encoding": {
+        "x": {"field": "number", "type": "ordinal", "title": "Factor", "axis": {"labelAngle": 0}},
+        "y": {"field": "value", "type": "quantitative", "title": "Eigenvalue"},
+        "color": {"field": "series", "type": "nominal", "title": None, "legend": {"orient": "top"},
+                  "scale": {"range": ["#1f6feb", "#d1242f"]}},
+        "strokeDash": {"field": "series", "type": "nominal", "legend": None, "scale": {"range": [[1, 0], [5, 3]]}},
+        "tooltip": [{"field": "series", "type": "nominal"}, {"field": "number", "type": "quantitative"},
+                    {"field": "value", "type": "quantitative", "format": ".2f"}],
+    }}
+    datasets = {"scree": _values(long), "kaiser": [{"v": 1.0}]}
+    layers = [lines, _rule("kaiser", "y", color="#57606a", strokeDash=[2, 2])]
     if chosen:
-        layers.append(alt.Chart(pd.DataFrame({"number": [chosen]})).mark_rule(color="#2da44e", size=2)
-                      .encode(x=alt.X("number:O")))
-    return alt.layer(*layers).properties(height=280, title="Scree plot (dashed grey: Kaiser, eigenvalue 1)")
+        datasets["chosen"] = [{"number": int(chosen)}]
+        layers.append({"data": {"name": "chosen"}, "mark": {"type": "rule", "color": "#2da44e", "size": 2},
+                       "encoding": {"x": {"field": "number", "type": "ordinal"}}})
+    return {"layer": layers, "datasets": datasets, "height": 280,
+            "title": "Scree plot (dashed grey: Kaiser, eigenvalue 1)"}
 
 
 def loadings_chart(loadings: pd.DataFrame, flags: pd.DataFrame, x: str, y: str, threshold: float,
-                   *, title: str | None = None) -> alt.LayerChart:
-    """Q-sorts as points at their loadings on factors ``x`` and ``y``, coloured by flag."""
+                   *, title: str | None = None) -> dict:
+    """Q-sorts as points at their loadings on factors ``x`` and ``y``, coloured by flag (a Vega-Lite
+    specification, as :func:`scree_chart`)."""
     status = np.where(flags[x].to_numpy(bool), "flagged on x",
                       np.where(flags[y].to_numpy(bool), "flagged on y", "not flagged"))
-    df = pd.DataFrame({"Q-sort": loadings.index.astype(str), x: loadings[x].to_numpy(),
-                       y: loadings[y].to_numpy(), "flag": status})
-    scale = alt.Scale(domain=[-1, 1], nice=False)
-    colour = alt.Color("flag:N", title=None, legend=alt.Legend(orient="top"),
-                       scale=alt.Scale(domain=list(FLAG_COLOURS), range=list(FLAG_COLOURS.values())))
-    base = alt.Chart(df)
-    points = base.mark_circle(size=90, opacity=0.85).encode(
-        x=alt.X(f"{x}:Q", scale=scale, title=f"{x} loading"),
-        y=alt.Y(f"{y}:Q", scale=scale, title=f"{y} loading"),
-        color=colour, tooltip=["Q-sort", alt.Tooltip(f"{x}:Q", format=".3f"), alt.Tooltip(f"{y}:Q", format=".3f"), "flag"],
-    )
-    labels = base.mark_text(dx=7, dy=-7, fontSize=10, align="left", color="#24292f").encode(
-        x=f"{x}:Q", y=f"{y}:Q", text="Q-sort:N")
-    axes = alt.Chart(pd.DataFrame({"v": [0.0]}))
-    zero_x = axes.mark_rule(color="#57606a").encode(x="v:Q")
-    zero_y = axes.mark_rule(color="#57606a").encode(y="v:Q")
-    t = pd.DataFrame({"v": [-threshold, threshold]})
-    thr_x = alt.Chart(t).mark_rule(color="#bf8700", strokeDash=[4, 3]).encode(x="v:Q")
-    thr_y = alt.Chart(t).mark_rule(color="#bf8700", strokeDash=[4, 3]).encode(y="v:Q")
-    return alt.layer(zero_x, zero_y, thr_x, thr_y, points, labels).properties(
-        width=460, height=460, title=title or f"Loadings on {x} (x) and {y} (y); dashed: significance")
+    df = pd.DataFrame({"Q-sort": loadings.index.astype(str), x: loadings[x].to_numpy(float),
+                       y: loadings[y].to_numpy(float), "flag": status})
+    scale = {"domain": [-1, 1], "nice": False}
+    colour = {"field": "flag", "type": "nominal", "title": None, "legend": {"orient": "top"},
+              "scale": {"domain": list(FLAG_COLOURS), "range": list(FLAG_COLOURS.values())}}
+    fx, fy = _field(x), _field(y)
+    return {"layer": [
+        _rule("zero", "x", color="#57606a"), _rule("zero", "y", color="#57606a"),
+        _rule("threshold", "x", color="#bf8700", strokeDash=[4, 3]),
+        _rule("threshold", "y", color="#bf8700", strokeDash=[4, 3]),
+        {"data": {"name": "sorts"}, "mark": {"type": "circle", "size": 90, "opacity": 0.85}, "encoding": {
+            "x": {"field": fx, "type": "quantitative", "scale": scale, "title": f"{x} loading"},
+            "y": {"field": fy, "type": "quantitative", "scale": scale, "title": f"{y} loading"},
+            "color": colour,
+            "tooltip": [{"field": "Q-sort", "type": "nominal"}, {"field": fx, "type": "quantitative", "format": ".3f"},
+                        {"field": fy, "type": "quantitative", "format": ".3f"}, {"field": "flag", "type": "nominal"}],
+        }},
+        {"data": {"name": "sorts"}, "mark": {"type": "text", "dx": 7, "dy": -7, "fontSize": 10, "align": "left",
+                                              "color": "#24292f"},
+         "encoding": {"x": {"field": fx, "type": "quantitative"}, "y": {"field": fy, "type": "quantitative"},
+                      "text": {"field": "Q-sort", "type": "nominal"}}},
+    ], "datasets": {"sorts": _values(df), "zero": [{"v": 0.0}], "threshold": [{"v": -threshold}, {"v": threshold}]},
+        "width": 460, "height": 460, "title": title or f"Loadings on {x} (x) and {y} (y); dashed: significance"}
+
+
+def _field(name: str) -> str:
+    """A column name as a Vega-Lite field (dots and brackets would otherwise mean nesting)."""
+    return name.replace("\\", "\\\\").replace(".", "\\.").replace("[", "\\[").replace("]", "\\]")
 
 
 def _wrap(text: str, width: int, lines: int) -> list[str]:
@@ -179,16 +207,18 @@ def grid_svg(counts: dict[int, int], *, width: int = 520) -> str:
     return "".join(out)
 
 
-def chart_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
+def chart_png(chart: dict, scale: float = 2.0) -> bytes:
+    """A chart (a Vega-Lite specification) as PNG, ``scale`` times its size in pixels."""
     import vl_convert as vlc
 
-    return vlc.vegalite_to_png(chart.to_json(), scale=scale)
+    return vlc.vegalite_to_png(chart, scale=scale)
 
 
-def chart_svg(chart: alt.TopLevelMixin) -> str:
+def chart_svg(chart: dict) -> str:
+    """A chart (a Vega-Lite specification) as SVG text."""
     import vl_convert as vlc
 
-    return vlc.vegalite_to_svg(chart.to_json())
+    return vlc.vegalite_to_svg(chart)
 
 
 def svg_png(svg: str, scale: float = 2.0) -> bytes:

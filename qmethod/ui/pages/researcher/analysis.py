@@ -205,8 +205,13 @@ new = an.new_sorts(all_data, plan.snapshot)
 if new:
     n1, n2 = st.columns([4, 1], vertical_alignment="center")
     n1.info(f"{len(new)} new sorts since this analysis: include them? (Until you do, nothing here changes.)")
-    n2.button("Include them", key="an_include", on_click=storage.callback("an_include", set_plan),
-              args=(plan.change(snapshot=tuple(map(str, all_data.sorts.columns))),))
+
+    def _include() -> None:
+        # onto the choices as stored now (a tab redrawn on its own may have changed them since this run)
+        now = an.load_workspace(db, user.id, all_data.source, label=label) or workspace
+        set_plan(now.plan.change(snapshot=tuple(map(str, all_data.sorts.columns))), base=now.plan)
+
+    n2.button("Include them", key="an_include", on_click=storage.callback("an_include", _include))
 key = data_key(data)
 st.caption(f"**{plain(data.name)}** · {data.n_sorts} Q-sorts · {data.n_statements} statements · "
            f"{'forced' if data.forced else 'free'} distribution"
@@ -219,8 +224,11 @@ with h3.popover("Save as a new analysis"):
     new_label = st.text_input("Name of the new analysis", key="an_new_label", max_chars=100)
 
     def _store_copy(name_: str) -> None:
-        an.save_workspace(db, user.id, all_data.source, all_data.name, plan, label=name_,
-                          bootstrap=an.current_bootstrap(workspace))
+        # the choices as stored now: a tab redrawn on its own may have changed them since this page's last
+        # whole run (a turn by hand, a new k), and the copy is of what the researcher sees
+        now = an.load_workspace(db, user.id, all_data.source, label=label) or workspace
+        an.save_workspace(db, user.id, all_data.source, all_data.name, now.plan, label=name_,
+                          bootstrap=an.current_bootstrap(now))
         st.session_state[f"an_label:{all_data.source}"] = name_
 
     def _save_as() -> None:
@@ -243,81 +251,13 @@ factors = result.factors
 tab_f, tab_r, tab_fl, tab_res, tab_b, tab_d = st.tabs(
     ["Factors", "Rotation", "Flags", "Results", "Bootstrap", "Downloads"], key="an_tab", on_change="rerun")
 
-# ---------------------------------------------------------------- factors
-KMAX = max(1, min(data.n_sorts - 1, 30))
-V = shown_version  # widgets showing the plan are keyed by its version, so they follow an undo or another tab
-if tab_f.open:
-    with tab_f:
-        left, right = st.columns([2, 3])
-        with left:
-            def _apply_settings() -> None:
-                ss = st.session_state
-                storage.callback("an_apply", set_plan)(plan.change(correlation=ss[f"set_corr_{V}"], extraction=ss[f"set_ext_{V}"], n_factors=int(ss[f"set_k_{V}"]),
-                                     significance=float(ss[f"set_sig_{V}"]), majority=bool(ss[f"set_majority_{V}"]),
-                                     negative=ss[f"set_neg_{V}"], convention=ss[f"set_conv_{V}"],
-                                     varimax_tolerance=float(ss[f"set_tol_{V}"])))
-
-            with st.form("an_settings"):
-                st.selectbox("Correlation", ["pearson", "spearman", "kendall"], key=f"set_corr_{V}",
-                             index=["pearson", "spearman", "kendall"].index(plan.correlation))
-                st.selectbox("Extraction", ["pca", "centroid", "horst"], key=f"set_ext_{V}",
-                             index=["pca", "centroid", "horst"].index(plan.extraction),
-                             format_func={"pca": "Principal components", "centroid": "Centroid (Brown, PQMethod)",
-                                          "horst": "Centroid (Horst 5.5)"}.get)
-                st.number_input("Number of factors", min_value=1, max_value=KMAX, key=f"set_k_{V}",
-                                value=min(plan.n_factors, KMAX), step=1)
-                levels = list(an.SIGNIFICANCE_LEVELS)
-                st.selectbox("Flagging significance", levels, key=f"set_sig_{V}",
-                             index=levels.index(plan.significance) if plan.significance in levels else levels.index(0.05),
-                             format_func=lambda p: f"p < {p:g} (z = {z_critical(p):g})")
-                st.checkbox("Require the majority of common variance", value=plan.majority, key=f"set_majority_{V}")
-                st.selectbox("Negative loadings", ["include", "exclude"], key=f"set_neg_{V}",
-                             index=["include", "exclude"].index(plan.negative),
-                             format_func={"include": "may define a factor (reversed)", "exclude": "never flagged"}.get)
-                tols = list(an.VARIMAX_TOLERANCES)
-                st.selectbox("Varimax stopping rule", tols, key=f"set_tol_{V}", format_func=an.VARIMAX_TOLERANCES.get,
-                             index=tols.index(plan.varimax_tolerance) if plan.varimax_tolerance in tols else 0)
-                st.selectbox("Distinguishing/consensus convention", ["qmethod", "pqmethod"], key=f"set_conv_{V}",
-                             index=["qmethod", "pqmethod"].index(plan.convention))
-                st.form_submit_button("Apply", type="primary", key="an_apply", on_click=_apply_settings)
-        with right:
-            g = run(_guidance, key, data, min(8, data.n_sorts - 1))
-            if g is not None:
-                sug = g.suggested
-                st.markdown(f"**Suggested number of factors** — parallel analysis: **{sug['parallel']}** · Kaiser "
-                            f"(eigenvalue > 1): **{sug['kaiser']}** · Humphrey: **{sug['humphrey']}** · "
-                            f"two or more defining sorts: **{sug['two_or_more_defining_sorts']}**")
-                scree = plots.scree_chart(g.table, plan.n_factors)
-                st.altair_chart(scree, use_container_width=True)
-                t = g.table[["eigenvalue", "explained_variance", "parallel_p95", "kaiser", "parallel", "humphrey",
-                             "significant_loaders", "significant_loaders_varimax"]].copy()
-                t.columns = ["eigenvalue", "% variance", "random p95", "Kaiser", "parallel", "Humphrey",
-                             "significant loaders", "defining sorts (varimax)"]
-                st.dataframe(t.round(3), use_container_width=True)
-                d1, d2 = st.columns(2)
-                d1.download_button("Scree plot (PNG)", functools.partial(plots.chart_png, scree), "scree.png",
-                                   "image/png", key="scree_png", on_click="ignore")
-                d2.download_button("Scree plot (SVG)", functools.partial(plots.chart_svg, scree), "scree.svg",
-                                   "image/svg+xml", key="scree_svg", on_click="ignore")
-                st.caption("Guidance uses principal components of the Pearson correlations (as PQMethod's and "
-                           "Ken-Q's eigenvalues); parallel analysis compares with random sorts of the same grid.")
-        with st.expander("Correlation matrix between the Q-sorts"):
-            if result.correlations is not None:
-                st.dataframe(result.correlations.round(3), use_container_width=True)
-        with st.expander("Unrotated factor matrix"):
-            un = result.unrotated_loadings
-            eig = (un ** 2).sum()
-            st.dataframe(pd.concat([un, pd.DataFrame([eig, 100 * eig / len(un)],
-                                                     index=["eigenvalue", "% explained variance"])]).round(4),
-                         use_container_width=True)
-
 # ---------------------------------------------------------------- parts redrawn on their own
 
 
 def _fresh() -> tuple[an.Plan, an.Outcome, int]:
     """The plan, its result and version as stored now, for a part of the page that is redrawn on its own
-    (``st.fragment``: a click in the flag table or the rotation controls reruns only that part, which then
-    reads the stored plan again). The whole page is redrawn instead when its other parts would show
+    (``st.fragment``: Apply on the Factors tab, a click in the flag table or the rotation controls reruns
+    only that tab, which then reads the stored plan again). The whole page is redrawn instead when its other parts would show
     something else (the first change that can be undone, another data snapshot)."""
     ws = an.load_workspace(db, user.id, all_data.source, label=label)
     if ws is None or ws.plan.snapshot != plan.snapshot or bool(ws.history) != bool(workspace.history):
@@ -330,6 +270,85 @@ def _fresh() -> tuple[an.Plan, an.Outcome, int]:
         st.rerun(scope="app")
     return ws.plan, out, ws.version
 
+
+# ---------------------------------------------------------------- factors
+KMAX = max(1, min(data.n_sorts - 1, 30))
+
+
+@st.fragment
+def _factors_panel() -> None:
+    storage.whole_page()
+    _messages()
+    plan, outcome, V = _fresh()  # widgets showing the plan are keyed by its version (they follow an undo)
+    result = outcome.result
+    change = functools.partial(set_plan, base=plan, version=V)
+    left, right = st.columns([2, 3])
+    with left:
+        def _apply_settings() -> None:
+            ss = st.session_state
+            storage.callback("an_apply", change)(plan.change(correlation=ss[f"set_corr_{V}"], extraction=ss[f"set_ext_{V}"], n_factors=int(ss[f"set_k_{V}"]),
+                               significance=float(ss[f"set_sig_{V}"]), majority=bool(ss[f"set_majority_{V}"]),
+                               negative=ss[f"set_neg_{V}"], convention=ss[f"set_conv_{V}"],
+                               varimax_tolerance=float(ss[f"set_tol_{V}"])))
+
+        with st.form("an_settings"):
+            st.selectbox("Correlation", ["pearson", "spearman", "kendall"], key=f"set_corr_{V}",
+                         index=["pearson", "spearman", "kendall"].index(plan.correlation))
+            st.selectbox("Extraction", ["pca", "centroid", "horst"], key=f"set_ext_{V}",
+                         index=["pca", "centroid", "horst"].index(plan.extraction),
+                         format_func={"pca": "Principal components", "centroid": "Centroid (Brown, PQMethod)",
+                                      "horst": "Centroid (Horst 5.5)"}.get)
+            st.number_input("Number of factors", min_value=1, max_value=KMAX, key=f"set_k_{V}",
+                            value=min(plan.n_factors, KMAX), step=1)
+            levels = list(an.SIGNIFICANCE_LEVELS)
+            st.selectbox("Flagging significance", levels, key=f"set_sig_{V}",
+                         index=levels.index(plan.significance) if plan.significance in levels else levels.index(0.05),
+                         format_func=lambda p: f"p < {p:g} (z = {z_critical(p):g})")
+            st.checkbox("Require the majority of common variance", value=plan.majority, key=f"set_majority_{V}")
+            st.selectbox("Negative loadings", ["include", "exclude"], key=f"set_neg_{V}",
+                         index=["include", "exclude"].index(plan.negative),
+                         format_func={"include": "may define a factor (reversed)", "exclude": "never flagged"}.get)
+            tols = list(an.VARIMAX_TOLERANCES)
+            st.selectbox("Varimax stopping rule", tols, key=f"set_tol_{V}", format_func=an.VARIMAX_TOLERANCES.get,
+                         index=tols.index(plan.varimax_tolerance) if plan.varimax_tolerance in tols else 0)
+            st.selectbox("Distinguishing/consensus convention", ["qmethod", "pqmethod"], key=f"set_conv_{V}",
+                         index=["qmethod", "pqmethod"].index(plan.convention))
+            st.form_submit_button("Apply", type="primary", key="an_apply", on_click=_apply_settings)
+    with right:
+        g = run(_guidance, key, data, min(8, data.n_sorts - 1))
+        if g is not None:
+            sug = g.suggested
+            st.markdown(f"**Suggested number of factors** — parallel analysis: **{sug['parallel']}** · Kaiser "
+                        f"(eigenvalue > 1): **{sug['kaiser']}** · Humphrey: **{sug['humphrey']}** · "
+                        f"two or more defining sorts: **{sug['two_or_more_defining_sorts']}**")
+            scree = plots.scree_chart(g.table, plan.n_factors)
+            st.vega_lite_chart(dict(scree), width="stretch")  # (a copy: Streamlit takes the datasets out)
+            t = g.table[["eigenvalue", "explained_variance", "parallel_p95", "kaiser", "parallel", "humphrey",
+                         "significant_loaders", "significant_loaders_varimax"]].copy()
+            t.columns = ["eigenvalue", "% variance", "random p95", "Kaiser", "parallel", "Humphrey",
+                         "significant loaders", "defining sorts (varimax)"]
+            st.dataframe(t.round(3), use_container_width=True)
+            d1, d2 = st.columns(2)
+            d1.download_button("Scree plot (PNG)", functools.partial(plots.chart_png, scree), "scree.png",
+                               "image/png", key="scree_png", on_click="ignore")
+            d2.download_button("Scree plot (SVG)", functools.partial(plots.chart_svg, scree), "scree.svg",
+                               "image/svg+xml", key="scree_svg", on_click="ignore")
+            st.caption("Guidance uses principal components of the Pearson correlations (as PQMethod's and "
+                       "Ken-Q's eigenvalues); parallel analysis compares with random sorts of the same grid.")
+    with st.expander("Correlation matrix between the Q-sorts"):
+        if result.correlations is not None:
+            st.dataframe(result.correlations.round(3), use_container_width=True)
+    with st.expander("Unrotated factor matrix"):
+        un = result.unrotated_loadings
+        eig = (un ** 2).sum()
+        st.dataframe(pd.concat([un, pd.DataFrame([eig, 100 * eig / len(un)],
+                                                 index=["eigenvalue", "% explained variance"])]).round(4),
+                     use_container_width=True)
+
+
+if tab_f.open:
+    with tab_f:
+        _factors_panel()
 
 # ---------------------------------------------------------------- rotation
 ROT = f"rot:{data.source}:{label}"  # the pending turn of this analysis: factors and angle (never a widget's state)
@@ -392,10 +411,13 @@ def _rotation_panel() -> None:
         current = qmethod.JudgmentalRotation.replay(start, pending)
         pflags = an.preview_flags(current, data.n_statements, plan)
         thr = z_critical(plan.significance) / np.sqrt(data.n_statements)
-        loadings_plot = plots.loadings_chart(current, pflags, fx, fy, thr, title=f"{fx} × {fy}" + (
-            f", turning {angle:+d}° (not applied yet)" if angle else ""))
+        title = f"{fx} × {fy}" + (f", turning {angle:+d}° (not applied yet)" if angle else "")
+        loadings_plot = plots.loadings_chart(current, pflags, fx, fy, thr, title=title)
         left, right = st.columns([3, 2])
-        left.altair_chart(loadings_plot, use_container_width=False)
+        # the title above the chart, so that a turn changes only the chart's data and the browser
+        # updates the points instead of building the chart again (the saved files keep it as their title)
+        left.markdown(f"**{plain(title)}**")
+        left.vega_lite_chart({k: v for k, v in loadings_plot.items() if k != "title"}, width="content")
         with right:
             a1, a2 = st.columns(2)
 
