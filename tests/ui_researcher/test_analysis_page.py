@@ -280,6 +280,18 @@ def test_the_flags_tab_answers_the_first_click_and_redraws_on_its_own(page, app)
     no_exception(page)
 
 
+def _reopen_small(page) -> None:
+    """A fresh load of the Analysis page on the 8 x 25 file (uploaded first when a test runs on its own)."""
+    page.reload()
+    page.get_by_role("heading", name="Analysis").first.wait_for()
+    settle(page)
+    page.get_by_text("A file (PQMethod").click()
+    settle(page)
+    if page.get_by_text("8 Q-sorts · 25 statements").count() == 0:  # (run on its own: nothing uploaded yet)
+        _upload(page, "Q-sort data file", SMALL)
+    page.get_by_text("8 Q-sorts · 25 statements").wait_for()
+
+
 def _stored_version(app) -> int:
     (w,) = [w for w in an.list_workspaces(app.db, 1) if w.name == SMALL.name and w.label == an.DEFAULT_ANALYSIS]
     return w.version
@@ -291,14 +303,7 @@ def test_a_flag_set_during_a_held_lock_is_stored_once_when_it_is_released(page, 
     fragment): the whole page now takes over the message and the retries, and the change is made once."""
     from tests.app_server import sqlite_write_lock
 
-    page.reload()
-    page.get_by_role("heading", name="Analysis").first.wait_for()
-    settle(page)
-    page.get_by_text("A file (PQMethod").click()
-    settle(page)
-    if page.get_by_text("8 Q-sorts · 25 statements").count() == 0:  # (when run on its own)
-        _upload(page, "Q-sort data file", SMALL)
-        page.get_by_text("8 Q-sorts · 25 statements").wait_for()
+    _reopen_small(page)
     _tab(page, "Flags")
     if page.get_by_role("button", name="Back to automatic flags").count():
         page.get_by_role("button", name="Back to automatic flags").click()
@@ -323,14 +328,7 @@ def test_apply_during_a_held_lock_keeps_the_page_and_is_made_once_after_it(page,
     Streamlit's "This app has encountered an error" (the storage error escaped), broken until a reload."""
     from tests.app_server import sqlite_write_lock
 
-    page.reload()
-    page.get_by_role("heading", name="Analysis").first.wait_for()
-    settle(page)
-    page.get_by_text("A file (PQMethod").click()
-    settle(page)
-    if page.get_by_text("8 Q-sorts · 25 statements").count() == 0:  # (run on its own: nothing uploaded yet)
-        _upload(page, "Q-sort data file", SMALL)
-    page.get_by_text("8 Q-sorts · 25 statements").wait_for()
+    _reopen_small(page)
     _tab(page, "Factors")
     k = _stored_plan(app).n_factors
     version = _stored_version(app)
@@ -351,14 +349,7 @@ def test_a_copy_has_the_choices_made_in_a_tab_redrawn_on_its_own(page, app):
     """"Save a copy of these choices" copies the choices as they are when it is clicked, including
     rotation steps applied in the Rotation tab, which is redrawn on its own (the old page copied the
     choices of its last whole redraw, so the latest steps were missing from the copy)."""
-    page.reload()
-    page.get_by_role("heading", name="Analysis").first.wait_for()
-    settle(page)
-    page.get_by_text("A file (PQMethod").click()
-    settle(page)
-    if page.get_by_text("8 Q-sorts · 25 statements").count() == 0:  # (run on its own: nothing uploaded yet)
-        _upload(page, "Q-sort data file", SMALL)
-    page.get_by_text("8 Q-sorts · 25 statements").wait_for()
+    _reopen_small(page)
     _set_factors(page, 2, "Principal components")
     _tab(page, "Rotation")
     for angle in (5, 10):  # (two steps: the first change of an analysis redraws the whole page)
