@@ -123,7 +123,8 @@ def test_co_researcher_interprets_and_sees_only_what_is_shared(app, browser, dat
     # a note and a proposal, attributed
     kp.get_by_label("Add a note").fill("Kommentarene om møter sier mest om dette synet.")
     kp.get_by_role("button", name="Add note").click()
-    kp.get_by_text("Kommentarene om møter sier mest om dette synet.").wait_for()
+    # (the note as shown among the notes: until the page is redrawn the box still holds it too)
+    kp.get_by_test_id("stText").get_by_text("Kommentarene om møter sier mest om dette synet.").wait_for()
     settle(kp)
     kp.get_by_label("Short summary", exact=True).fill("De har sett at medvirkning blir brukt som pynt.")
     kp.get_by_role("button", name="Propose").click()
