@@ -65,8 +65,8 @@ _BASE_FIELDS = {"name": 200, "summary": 2000, "narrative": 50_000}
 #: study's default language, and the name and summary per other language (``name_en``, ...)
 FIELDS: dict[str, int] = {**_BASE_FIELDS, **{f"{f}_{lg}": _BASE_FIELDS[f] for lg in LANGUAGES for f in PER_LANGUAGE}}
 NOTE_LENGTH = 10_000
-#: co-researchers see the survey answers of a factor's defining participants only when at least this
-#: many define it (fewer could single a person out)
+#: co-researchers see the survey answers of a factor's defining participants (those who share its view)
+#: only when at least this many share it (fewer could single a person out)
 MIN_GROUP = 3
 _FACTOR = re.compile(r"^(F[1-9][0-9]?[ab]?|all)$")
 #: the pseudo-factor of texts about the whole solution; its ``summary`` is the team's reason for the
@@ -244,6 +244,15 @@ class FactorView:
     crib: pd.DataFrame | None
     composite: dict[int, list[str]]
     survey_hidden: bool = False
+    #: defining sorts that load negatively (flagged with ``negative="include"``): they hold the opposite
+    #: view, so their comments and survey answers are not among the factor's; codes only for researchers
+    n_opposite: int = 0
+    opposite: tuple[str, ...] = ()
+
+    @property
+    def n_sharing(self) -> int:
+        """How many defining participants share the view (load positively)."""
+        return self.n_defining - self.n_opposite
 
     def of_kind(self, kind: str) -> tuple[Statement, ...]:
         return tuple(s for s in self.statements if s.kind == kind)
@@ -295,6 +304,8 @@ class ViewpointCard:
     #: language, shown instead), else ""
     name_from: str = ""
     summary_from: str = ""
+    #: defining participants who sorted the other way round (they hold the opposite view)
+    n_opposite: int = 0
 
 
 # ---------------------------------------------------------------- who may do what
@@ -761,7 +772,10 @@ def _factor_view(result: AnalysisResult, f: str, *, valid: list[str], texts: pd.
     arr = result.factor_arrays[f].astype(int)
     z = result.zscores[f]
     number = {sid: k + 1 for k, sid in enumerate(result.zscores.index)}
-    defining = [str(q) for q in result.flags.index[result.flags[f].astype(bool)]]
+    flagged = [str(q) for q in result.flags.index[result.flags[f].astype(bool)]]
+    loads = {str(q): float(v) for q, v in result.loadings[f].items()}
+    opposite = [q for q in flagged if loads.get(q, 0.0) < 0]  # they sorted the other way round
+    defining = [q for q in flagged if q not in opposite]  # who share the view: their words and answers
     quotes: dict[str, list[Quote]] = {}
     if long is not None and len(long):
         mine = long[long["participant"].isin(defining) & long["comment"].notna()]
@@ -800,10 +814,11 @@ def _factor_view(result: AnalysisResult, f: str, *, valid: list[str], texts: pd.
     all_quotes = _distinct(sorted((q for qs in quotes.values() for q in qs),
                                   key=lambda q: (-abs(q.score), -q.score * z[q.statement])))
     hidden = not full and len(defining) < MIN_GROUP
-    return FactorView(factor=f, n_defining=len(defining), defining=tuple(defining) if full else (),
+    return FactorView(factor=f, n_defining=len(flagged), defining=tuple(flagged) if full else (),
                       statements=tuple(out), quotes=tuple(all_quotes),
                       survey=_survey(study, participants, defining, lang) if study is not None and not hidden else (),
-                      crib=crib, composite=composite(result, f), survey_hidden=hidden)
+                      crib=crib, composite=composite(result, f), survey_hidden=hidden,
+                      n_opposite=len(opposite), opposite=tuple(opposite) if full else ())
 
 
 def interpretation(db: Database, actor: Researcher, workspace_id: int, *, language: str | None = None) -> Interpretation:
@@ -903,7 +918,7 @@ def viewpoint_card(view: Interpretation, factor: str, language: str, *, n: int =
         name_from=shown["name"][1], summary_from=shown["summary"][1],
         agree=tuple(str(texts.get(s, s)) for s in agree), disagree=tuple(str(texts.get(s, s)) for s in disagree),
         higher=tuple(str(texts.get(s, s)) for s in higher), lower=tuple(str(texts.get(s, s)) for s in lower),
-        words=tuple(words), n_people=fv.n_defining, details=details)
+        words=tuple(words), n_people=fv.n_sharing, details=details, n_opposite=fv.n_opposite)
 
 
 # ---------------------------------------------------------------- the report

@@ -67,7 +67,7 @@ def test_co_researcher_sees_only_invited_studies_and_only_anonymised_results(db,
         assert all(q.participant in fv_me.defining for q in fv_me.quotes)
     assert sum(len(v.quotes) for v in theirs.factor_views.values()) > 0
     for f in theirs.factors:  # survey answers: the same summaries, unless too few people define the factor
-        small = mine.factor_views[f].n_defining < it.MIN_GROUP
+        small = mine.factor_views[f].n_sharing < it.MIN_GROUP  # (those who share the view: the answers shown)
         assert theirs.factor_views[f].survey == (() if small else mine.factor_views[f].survey)
         assert theirs.factor_views[f].survey_hidden == small and not mine.factor_views[f].survey_hidden
 
@@ -217,7 +217,12 @@ def test_comments_and_survey_answers_are_those_of_the_defining_participants(db, 
     long = done.long
     study = sv.get_study(db, "brukermedvirkning")
     for f, fv in view.factor_views.items():
-        defining = set(fv.defining)
+        # the defining sorts that load negatively hold the opposite view: not their words, not their answers
+        assert set(fv.opposite) <= set(fv.defining) and fv.n_opposite == len(fv.opposite)
+        defining = set(fv.defining) - set(fv.opposite)
+        assert fv.n_sharing == len(defining)
+        card = it.viewpoint_card(view, f, "en")
+        assert (card.n_people, card.n_opposite) == (len(defining), len(fv.opposite))
         expected = long[long.participant.isin(defining) & long.comment.notna()
                         & long.score.isin(list(study.postsort.columns))]
         got = [(q.participant, q.statement, q.text) for q in fv.quotes]
@@ -237,6 +242,8 @@ def test_comments_and_survey_answers_are_those_of_the_defining_participants(db, 
         assert set(top) == set(arr.index[arr >= sorted(set(arr))[-2]])
         assert [view.zscores.loc[s, f] for s in top] == sorted((view.zscores.loc[s, f] for s in top), reverse=True)
         assert fv.crib is not None and len(fv.crib)
+    # (the demo's analysis has defining sorts on both poles, so the split above was put to the test)
+    assert any(fv.n_opposite for fv in view.factor_views.values())
 
 
 def test_an_uploaded_analysis_is_its_owners_only(db):

@@ -64,7 +64,11 @@ fv = view.factor_views[factor]
 team = view.team.get(factor) or it.FactorTexts(factor)
 st.header(f"{factor}" + (f": {team.name}" if team.name else ""))
 st.caption(f"{fv.n_defining} defining Q-sort{'s' if fv.n_defining != 1 else ''}"
-           + (f" ({', '.join(fv.defining)})" if fv.defining else "") + f" of {view.n_sorts}.")
+           + (f" ({', '.join(fv.defining)})" if fv.defining else "") + f" of {view.n_sorts}."
+           + (f" {fv.n_opposite} of them load{'s' if fv.n_opposite == 1 else ''} negatively"
+              + (f" ({', '.join(fv.opposite)})" if fv.opposite else "")
+              + ": they hold the opposite view, so their comments and survey answers are not shown with this "
+                "factor's." if fv.n_opposite else ""))
 
 
 def _wrapped_table(table: pd.DataFrame, label: str, *, index: bool = True) -> None:

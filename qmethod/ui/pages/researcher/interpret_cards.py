@@ -23,6 +23,7 @@ T = {
     "nb": {"title": "Synspunkter", "intro": "Hvert kort viser ett synspunkt som flere deltakere deler, med vanlige "
            "ord. Skriv ut med nettleserens utskrift (Ctrl+P): ett kort per side.",
            "unnamed": "Synspunkt {f} (uten navn ennå)", "people": "{n} deltakere deler dette synet tydelig.",
+           "opposite": "{n} til sorterte nesten omvendt: de har det motsatte synet, og ordene deres er ikke med her.",
            "agree": "Folk som deler dette synet, er mest enige i", "disagree": "… og mest uenige i",
            "apart": "Det som skiller dette synet fra de andre", "more": "legger mer vekt på", "less": "legger mindre vekt på",
            "none_apart": "Ingen utsagn skiller seg tydelig ut fra de andre synspunktene.",
@@ -36,6 +37,8 @@ T = {
     "en": {"title": "Viewpoints", "intro": "Each card shows one viewpoint that several participants share, in plain "
            "words. Print with the browser's print (Ctrl+P): one card per page.",
            "unnamed": "Viewpoint {f} (not named yet)", "people": "{n} participants clearly share this view.",
+           "opposite": "{n} more sorted almost the other way round: they hold the opposite view, and their words "
+                       "are not used here.",
            "agree": "People who share this view agree most with", "disagree": "… and disagree most with",
            "apart": "What sets this view apart from the others", "more": "give more weight to",
            "less": "give less weight to", "none_apart": "No statement sets this view clearly apart from the others.",
@@ -92,6 +95,8 @@ def card_html(card: it.ViewpointCard, t: dict[str, str], pictures: dict[str, str
         note = t["from"]["both" if len(gone) == 2 else gone[0]].format(lang=t["langs"].get(other, other))
         out.append(f'<p class="qcard-from"><em>{e(note)}</em></p>')
     out.append(f"<p>{e(t['people'].format(n=card.n_people))}</p>")
+    if card.n_opposite:
+        out.append(f"<p>{e(t['opposite'].format(n=card.n_opposite))}</p>")
     out.append(f"<h3>{e(t['agree'])}</h3><ul>" + "".join(f"<li>{item(x)}</li>" for x in card.agree) + "</ul>")
     out.append(f"<h3>{e(t['disagree'])}</h3><ul>" + "".join(f"<li>{item(x)}</li>" for x in card.disagree) + "</ul>")
     out.append(f"<h3>{e(t['apart'])}</h3>")
