@@ -87,7 +87,7 @@ def _overview(result: Any, imported: Any = None) -> pd.DataFrame:
         ("Correlation", s.correlation),
         ("Extraction", s.extraction),
         ("Rotation", s.rotation + (f" + {len(s.rotation_steps)} judgmental step(s)" if s.rotation_steps else "")),
-        ("Number of factors", s.n_factors),
+        ("Factors in the result (after any split)", s.n_factors),
         ("Flagging", f"{s.flags} (p < {s.significance:g}" + (", majority of common variance" if s.majority
                                                               else "") + f", negative loadings {s.negative}d)"),
         ("Distinguishing / consensus convention", s.convention),

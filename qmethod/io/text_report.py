@@ -68,7 +68,8 @@ def text_report(result: Any, *, imported: Any = None, width: int = 60) -> str:
     n, p = result.sorts.shape
     out.append(f"{title}")
     out.append(f"{p} Q-sorts, {n} statements; {result.settings.extraction} extraction, "
-               f"{result.settings.rotation} rotation, {result.settings.n_factors} factors")
+               f"{result.settings.rotation} rotation, {result.settings.n_factors} "
+               f"factor{'s' if result.settings.n_factors != 1 else ''} in the result")
     out.append("")
     provenance = getattr(imported, "provenance", ()) or ()
     if provenance:

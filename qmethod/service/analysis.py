@@ -487,7 +487,7 @@ def provenance(data: AnalysisData, plan: Plan, *, label: str | None = None) -> t
                  + ("" if plan.snapshot is None else " (frozen; later sorts are not included)")))
     rows += [("Statements", str(data.n_statements)),
              ("Correlation", plan.correlation), ("Extraction", extraction),
-             ("Number of factors", str(plan.n_factors)), ("Rotation", rotation)]
+             ("Factors extracted", str(plan.n_factors)), ("Rotation", rotation)]
     log = JudgmentalRotation(pd.DataFrame(), tuple(RotationStep(*x) for x in plan.steps)).log()
     rows.append(("Rotation by hand", f"{len(log)} step(s)" if log else "none"))
     rows += [(f"Rotation by hand, step {i}", line) for i, line in enumerate(log, 1)]

@@ -1,6 +1,7 @@
 """Analysis service: data from a study or a file, replayable plans, flags by hand, exports, workspaces."""
 from __future__ import annotations
 
+import re
 import io
 import zipfile
 from pathlib import Path
@@ -311,3 +312,23 @@ def test_a_plan_refuses_an_absurd_rotation_angle(degrees):
                                            r"between -360 and 360; got "):
         an.Plan(n_factors=3).change(steps=[("F1", "F2", degrees)])
     assert an.Plan(n_factors=3).change(steps=[("F1", "F2", "-12.5")]).steps == (("F1", "F2", -12.5),)
+
+
+def test_the_reports_of_a_split_analysis_agree_on_the_number_of_factors(lipset):
+    """Fails on the old code: after a split of F1 (3 factors extracted, 4 in the result) the text report
+    said '4 factors' in its first line and 'Number of factors 3' in its record of the run, and the
+    workbook's Overview had 'Number of factors' twice, 3 and 4."""
+    import io
+
+    import openpyxl
+
+    plan = an.Plan(n_factors=3).change(split=("F1",))
+    res = an.run(lipset, plan).result
+    report = an.export(res, "report", lipset, plan)[0].decode("utf-8")
+    assert "4 factors in the result" in report.splitlines()[1]
+    assert re.search(r"Factors extracted\s+3", report) and "Number of factors" not in report
+    wb = openpyxl.load_workbook(io.BytesIO(an.export(res, "xlsx", lipset, plan)[0]))
+    cells = [c.value for row in wb["Overview"].iter_rows() for c in row]
+    assert "Number of factors" not in cells
+    assert cells[cells.index("Factors extracted") + 1] in ("3", 3)
+    assert cells[cells.index("Factors in the result (after any split)") + 1] in ("4", 4)

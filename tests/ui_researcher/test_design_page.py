@@ -109,14 +109,14 @@ def test_analysis_frozen_on_its_sorts_until_new_ones_are_included(app, browser):
     page.get_by_text("3 Q-sorts · 25 statements").wait_for()
     complete(app.db, study, order=ids[::-1])
     page.reload()
-    page.get_by_text("1 new sorts since this analysis: include them?").wait_for()
+    page.get_by_text("1 new sort since this analysis: include them?").wait_for()
     settle(page)
     assert page.get_by_text("3 Q-sorts · 25 statements").count() == 1
     page.get_by_role("button", name="Include them").click()
     page.get_by_text("4 Q-sorts · 25 statements").wait_for()
     settle(page)
     no_exception(page)
-    assert page.get_by_text("new sorts since this analysis").count() == 0
+    assert page.get_by_text("since this analysis: include them?").count() == 0
     context.close()
 
 
@@ -137,7 +137,7 @@ def test_including_new_sorts_keeps_the_choices_made_since(app, browser):
     settle(page)
     complete(app.db, study, order=ids[3:] + ids[:3])  # a new sort while the analysis is open
     page.reload()
-    page.get_by_text("new sorts since this analysis: include them?").wait_for()
+    page.get_by_text("since this analysis: include them?").wait_for()
     settle(page)
     _tab(page, "Factors")
     page.get_by_label("Number of factors").fill("2")

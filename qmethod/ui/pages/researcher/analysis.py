@@ -204,7 +204,7 @@ data = an.restrict(all_data, plan.snapshot)
 new = an.new_sorts(all_data, plan.snapshot)
 if new:
     n1, n2 = st.columns([4, 1], vertical_alignment="center")
-    n1.info(f"{len(new)} new sorts since this analysis: include them? (Until you do, nothing here changes.)")
+    n1.info(f"{len(new)} new sort{'s' if len(new) != 1 else ''} since this analysis: include them? (Until you do, nothing here changes.)")
 
     def _include() -> None:
         # onto the choices as stored now (a tab redrawn on its own may have changed them since this run)
