@@ -369,3 +369,7 @@ def test_a_copy_has_the_choices_made_in_a_tab_redrawn_on_its_own(page, app):
     (copy,) = [w for w in an.list_workspaces(app.db, 1) if w.name == SMALL.name and w.label == "with both turns"]
     assert copy.plan.steps == shown.steps
     assert copy.plan == shown
+    # the copy is the analysis shown now; its first change says what happens to the steps by hand, as the
+    # original's would (failed before: the notice was lost with the first change of an analysis)
+    _set_factors(page, 3)
+    page.get_by_text("New number of factors: a new rotation history starts").first.wait_for()

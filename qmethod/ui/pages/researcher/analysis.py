@@ -278,8 +278,8 @@ KMAX = max(1, min(data.n_sorts - 1, 30))
 @st.fragment
 def _factors_panel() -> None:
     storage.whole_page()
-    _messages()
     plan, outcome, V = _fresh()  # widgets showing the plan are keyed by its version (they follow an undo)
+    _messages()  # (after _fresh: a whole-page rerun it starts shows them instead)
     result = outcome.result
     change = functools.partial(set_plan, base=plan, version=V)
     left, right = st.columns([2, 3])
@@ -357,8 +357,8 @@ ROT = f"rot:{data.source}:{label}"  # the pending turn of this analysis: factors
 @st.fragment
 def _rotation_panel() -> None:
     storage.whole_page()
-    _messages()
     plan, outcome, version = _fresh()
+    _messages()
     factors = outcome.result.factors
     change = functools.partial(set_plan, base=plan, version=version)
 
@@ -464,8 +464,8 @@ if tab_r.open:
 @st.fragment
 def _flags_panel() -> None:
     storage.whole_page()
-    _messages()
     plan, outcome, version = _fresh()
+    _messages()
     change = functools.partial(set_plan, base=plan, version=version)
     before = outcome.before_split
     table = an.flag_table(before)
