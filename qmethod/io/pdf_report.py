@@ -204,10 +204,11 @@ def write_pdf(content: ReportContent, path: str | Path | None = None) -> bytes:
         _table(pdf, header, rows, bold=bold, widths=_widths(header), size=7 if len(header) > 7 else 8)
         if tab.note:
             _para(pdf, tab.note, "I", 8.5)
+    if parts["composites"]:  # (the heading here: on a figure's page it left too little room for the texts)
+        _heading(pdf, "Composite Q-sorts", 14)
+        _para(pdf, "Each factor's composite Q-sort follows on a landscape page of its own.")
     for k, (f, cols) in enumerate(parts["composites"].items(), 1):
         pdf.add_page(orientation="L")  # one grid per landscape page
-        if k == 1:
-            _heading(pdf, "Composite Q-sorts", 14)
         _para(pdf, f"Figure {k}. Composite Q-sort of {content.factor_title(f)}", "B", 10)
         _grid(pdf, cols)
         _para(pdf, COMPOSITE_NOTE, "I", 8.5)
