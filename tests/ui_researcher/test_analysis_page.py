@@ -373,3 +373,27 @@ def test_a_copy_has_the_choices_made_in_a_tab_redrawn_on_its_own(page, app):
     # original's would (failed before: the notice was lost with the first change of an analysis)
     _set_factors(page, 3)
     page.get_by_text("New number of factors: a new rotation history starts").first.wait_for()
+
+
+def test_after_a_split_the_rotation_log_stays_in_view(page, app):
+    """Fails on the old code: once a factor was split the Rotation tab said only that rotation by hand
+    needs no split factor, and the steps already applied were no longer listed anywhere on the page."""
+    _reopen_small(page)
+    _set_factors(page, 3, "Principal components")
+    _tab(page, "Rotation")
+    page.get_by_role("button", name="+5°").click()
+    settle(page)
+    page.get_by_role("button", name="Apply rotation").click()
+    settle(page)
+    page.get_by_text("rotated 5 degrees clockwise").first.wait_for()
+    _tab(page, "Flags")
+    page.get_by_role("button", name="Split", exact=True).click()
+    settle(page)
+    page.get_by_text("split: F").first.wait_for()
+    _tab(page, "Rotation")
+    page.get_by_text("undo the split (Flags tab) to turn factors by hand").wait_for()
+    page.get_by_text("rotated 5 degrees clockwise").first.wait_for()
+    no_exception(page)
+    _tab(page, "Flags")
+    page.get_by_role("button", name="Undo inversions and splits").click()
+    settle(page)

@@ -369,7 +369,13 @@ def _rotation_panel() -> None:
              format_func={"varimax": "Varimax", "none": "None (then by hand)"}.get, key=f"rot_kind_{version}",
              on_change=_rotation_kind)
     if len(factors) < 2 or plan.split:
-        st.info("Rotation by hand needs two or more factors (and no split factor).")
+        st.info("Rotation by hand needs two or more factors"
+                + (" and no split factor: undo the split (Flags tab) to turn factors by hand." if plan.split else "."))
+        if plan.steps:  # the steps already made still hold: the record of them stays in view
+            st.markdown("**Rotation log**")
+            log = qmethod.JudgmentalRotation(pd.DataFrame(), tuple(qmethod.analysis.RotationStep(*x)
+                                                                    for x in plan.steps)).log()
+            st.markdown("\n".join(f"{i}. {plain(line)}" for i, line in enumerate(log, 1)))
     else:
         unrotated_plan = dataclasses.replace(plan, steps=(), flags=None, inverted=(), split=())
         start = _start(key, data, unrotated_plan)
@@ -469,8 +475,8 @@ def _flags_panel() -> None:
     change = functools.partial(set_plan, base=plan, version=version)
     before = outcome.before_split
     table = an.flag_table(before)
-    for msg in an.flag_issues(before):
-        st.warning(plain(msg))
+    for msg in an.flag_issues(before):  # (flags are chosen on the solution before any split)
+        st.warning(plain(("Before the split of " + ", ".join(plan.split) + ": " if plan.split else "") + msg))
     st.markdown("Tick or untick a box to flag a Q-sort by hand; everything is recomputed at once. "
                 + ("**Flags are set by hand.**" if plan.flags is not None else "Flags are automatic."))
     editor_key = "flags_" + hashlib.sha1(json.dumps(plan.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
