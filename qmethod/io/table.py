@@ -72,6 +72,13 @@ def _blank(c: Any) -> bool:
     return c is None or (isinstance(c, str) and not c.strip())
 
 
+#: The largest wide table read (a Q-sort a column or a row): a spreadsheet's own column limit, and the
+#: row limit of :func:`sheet_rows`. A file beyond them (1.5 million columns of two statements) would
+#: take gigabytes of memory to analyse; it is refused before anything is built from it.
+MAX_WIDE_COLUMNS = 16_384
+MAX_WIDE_ROWS = 100_000
+
+
 def read_wide_rows(rows: Sequence[Sequence[Any]], *, name: str, locate: Locate, format: str,
                    rows_are: str = "auto", title: str | None = None,
                    statements: Sequence[str] | None = None, distribution: Sequence[int] | None = None,
@@ -93,6 +100,9 @@ def read_wide_rows(rows: Sequence[Sequence[Any]], *, name: str, locate: Locate, 
         raise FormatError(f"{name}: expected a header row and at least one row of Q-sort values, "
                           f"found {len(keep)} non-empty row(s).")
     width = max(len(rows[i]) for i in keep)
+    if width > MAX_WIDE_COLUMNS or len(keep) > MAX_WIDE_ROWS:
+        raise FormatError(f"{name}: a table of {len(keep):,} rows and {width:,} columns is larger than a Q-sort "
+                          f"data file may be ({MAX_WIDE_ROWS:,} rows and {MAX_WIDE_COLUMNS:,} columns at most).")
     grid = [list(rows[i]) + [None] * (width - len(rows[i])) for i in keep]
     # drop columns that are empty everywhere
     cols = [j for j in range(width) if any(not _blank(r[j]) for r in grid)]

@@ -258,3 +258,17 @@ def test_ordinary_workbooks_still_read(lipset_sorts):
                      (build.type2_xlsx(lipset_sorts, texts), "kenq-type2")):
         data = qio.read(raw, name="ok.xlsx")
         assert data.format == fmt and data.sorts.shape == (33, 9)
+
+
+@pytest.mark.parametrize("shape", ["wide", "tall"])
+def test_a_table_far_larger_than_any_q_study_is_refused_before_it_is_analysed(shape):
+    """Fails on the old code: a 6 MB CSV of 2 statements and 500,000 Q-sorts was read as 500,000 sorts
+    (the app then took gigabytes computing its guidance); now refused at once, naming the limits."""
+    n = 500_000
+    if shape == "wide":
+        text = "statement," + ",".join(f"s{j}" for j in range(n)) + "\n" + \
+            "\n".join(f"S{i}," + ",".join("1" if (i + j) % 2 else "-1" for j in range(n)) for i in range(2))
+    else:
+        text = "sort,S1,S2\n" + "\n".join(f"q{j},1,-1" for j in range(n))
+    with pytest.raises(FormatError, match="larger than a Q-sort data file may be"):
+        qio.read(text.encode(), name="huge.csv")
