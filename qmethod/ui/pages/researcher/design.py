@@ -181,7 +181,11 @@ if tab_text.open:
                 new["study"]["default_language"] = default_lang
                 if new_langs and set(new_langs) != set(langs):
                     new = design.set_languages(new, new_langs)
-                save(new, "Texts saved.")
+                pictures = [p for p in design.check_definition(new) if "shows a picture by address" in p]
+                if pictures:  # refused at once (not first at Preview); what was typed stays in the fields
+                    st.error("Not saved: " + " ".join(plain(p) for p in pictures), icon=":material/info:")
+                else:
+                    save(new, "Texts saved.")
 
 # ---------------------------------------------------------------- questions
 if tab_q.open:
