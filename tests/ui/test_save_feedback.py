@@ -10,11 +10,6 @@ from .flows import place_in_list, sort_with_last_move_unsent, to_grid
 pytestmark = pytest.mark.browser
 
 
-def _box(page, locator) -> dict:
-    locator.scroll_into_view_if_needed()
-    return locator.bounding_box()
-
-
 def test_no_stale_not_finished_hint_and_the_refusal_shows_at_the_buttons(app, page):
     to_grid(page, app)
     for sid, score in (("T1", -1), ("T2", 1), ("T3", 0), ("T4", 0)):
@@ -29,8 +24,11 @@ def test_no_stale_not_finished_hint_and_the_refusal_shows_at_the_buttons(app, pa
     alert.wait_for()
     settle(page)
     assert page.get_by_text("1 statements are not placed yet.").count() == 1
-    button = _box(page, page.get_by_role("button", name="Continue"))
-    message = _box(page, alert)
+    # both measured in one state of the page, after any scrolling has settled (measured one after the
+    # other, each scrolled into view, a scroll still moving under load gave boxes of two positions)
+    alert.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    button, message = (page.get_by_role("button", name="Continue").bounding_box(), alert.bounding_box())
     assert 0 <= message["y"] - (button["y"] + button["height"]) < 200, (button, message)
 
 
