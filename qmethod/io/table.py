@@ -258,7 +258,7 @@ def read_csv(src: Source, *, rows: str = "auto", encoding: str | None = None, de
 
 
 def xlsx_rows(src: Source, *, max_bytes: int | None, sheet: str | int | None = None,
-              max_rows: int = 100_000) -> tuple[str, list[list[Any]], list[str]]:
+              max_rows: int = MAX_WIDE_ROWS) -> tuple[str, list[list[Any]], list[str]]:
     """(sheet title, rows of values, all sheet names) of one sheet of an xlsx file."""
     book = load_workbook(src, max_bytes=max_bytes)
     try:
@@ -301,7 +301,7 @@ def load_workbook(src: Source, *, max_bytes: int | None):
         raise FormatError(f"{src.name}: not a readable xlsx workbook ({type(exc).__name__}: {exc}).") from exc
 
 
-def sheet_rows(ws: Any, name: str, *, max_rows: int = 100_000, max_cols: int = 16_384,
+def sheet_rows(ws: Any, name: str, *, max_rows: int = MAX_WIDE_ROWS, max_cols: int = MAX_WIDE_COLUMNS,
                strict: bool = False) -> list[list[Any]]:
     """The first ``max_rows`` rows of a read-only worksheet as lists of values (not padded to the declared
     dimension); with ``strict`` more rows are an error."""

@@ -54,6 +54,8 @@ MAX_NUMBER = 1e15
 MAX_PROBLEMS = 20
 #: a Markdown picture in a study text (``![alt](address)`` or ``![alt][name]``): the browser would fetch it
 _MD_PICTURE = re.compile(r"!\[[^\]\n]*\]\s*[(\[]")
+#: the start of the problem a study text with a picture by address gets (pages pick it out by this)
+PICTURE_BY_ADDRESS = "shows a picture by address"
 
 
 def load_study(path: str | Path) -> Study:
@@ -313,7 +315,7 @@ class _Validator:
         if NUL in value:
             self.problem(full, "contains a NUL character (\\u0000); remove it")
         if _MD_PICTURE.search(value):
-            self.problem(full, "shows a picture by address (Markdown ![...](...)); a page may load nothing from "
+            self.problem(full, f"{PICTURE_BY_ADDRESS} (Markdown ![...](...)); a page may load nothing from "
                                "another host, so remove it (a statement can have a picture from the study's folder)")
         return clean_text(value, multiline=multiline).strip()
 

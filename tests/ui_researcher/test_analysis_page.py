@@ -292,6 +292,16 @@ def _reopen_small(page) -> None:
     page.get_by_text("8 Q-sorts · 25 statements").wait_for()
 
 
+def _turn_and_apply(page, angle: int) -> None:
+    """On the Rotation tab: the +``angle``° button, then Apply rotation, each waited for."""
+    page.get_by_role("button", name=f"+{angle}°").click()
+    settle(page)
+    page.get_by_text(f"turning +{angle}°").first.wait_for()
+    page.get_by_role("button", name="Apply rotation").click()
+    settle(page)
+    page.get_by_text(f"rotated {angle} degrees clockwise").first.wait_for()
+
+
 def _stored_version(app) -> int:
     (w,) = [w for w in an.list_workspaces(app.db, 1) if w.name == SMALL.name and w.label == an.DEFAULT_ANALYSIS]
     return w.version
@@ -353,12 +363,7 @@ def test_a_copy_has_the_choices_made_in_a_tab_redrawn_on_its_own(page, app):
     _set_factors(page, 2, "Principal components")
     _tab(page, "Rotation")
     for angle in (5, 10):  # (two steps: the first change of an analysis redraws the whole page)
-        page.get_by_role("button", name=f"+{angle}°").click()
-        settle(page)
-        page.get_by_text(f"turning +{angle}°").first.wait_for()
-        page.get_by_role("button", name="Apply rotation").click()
-        settle(page)
-        page.get_by_text(f"rotated {angle} degrees clockwise").first.wait_for()
+        _turn_and_apply(page, angle)
     shown = _stored_plan(app)
     assert [s[2] for s in shown.steps[-2:]] == [5.0, 10.0]
     page.get_by_role("button", name="Save as a new analysis").click()
@@ -381,11 +386,7 @@ def test_after_a_split_the_rotation_log_stays_in_view(page, app):
     _reopen_small(page)
     _set_factors(page, 3, "Principal components")
     _tab(page, "Rotation")
-    page.get_by_role("button", name="+5°").click()
-    settle(page)
-    page.get_by_role("button", name="Apply rotation").click()
-    settle(page)
-    page.get_by_text("rotated 5 degrees clockwise").first.wait_for()
+    _turn_and_apply(page, 5)
     _tab(page, "Flags")
     page.get_by_role("button", name="Split", exact=True).click()
     settle(page)

@@ -354,6 +354,16 @@ if tab_f.open:
 ROT = f"rot:{data.source}:{label}"  # the pending turn of this analysis: factors and angle (never a widget's state)
 
 
+def _rotation_log(plan: an.Plan) -> None:
+    """The steps by hand of ``plan``, numbered (the log names factors and angles only)."""
+    st.markdown("**Rotation log**")
+    log = qmethod.JudgmentalRotation(pd.DataFrame(), tuple(qmethod.analysis.RotationStep(*x) for x in plan.steps)).log()
+    if log:
+        st.markdown("\n".join(f"{i}. {line}" for i, line in enumerate(log, 1)))
+    else:
+        st.caption("No rotation by hand yet.")
+
+
 @st.fragment
 def _rotation_panel() -> None:
     storage.whole_page()
@@ -372,10 +382,7 @@ def _rotation_panel() -> None:
         st.info("Rotation by hand needs two or more factors"
                 + (" and no split factor: undo the split (Flags tab) to turn factors by hand." if plan.split else "."))
         if plan.steps:  # the steps already made still hold: the record of them stays in view
-            st.markdown("**Rotation log**")
-            log = qmethod.JudgmentalRotation(pd.DataFrame(), tuple(qmethod.analysis.RotationStep(*x)
-                                                                    for x in plan.steps)).log()
-            st.markdown("\n".join(f"{i}. {plain(line)}" for i, line in enumerate(log, 1)))
+            _rotation_log(plan)
     else:
         unrotated_plan = dataclasses.replace(plan, steps=(), flags=None, inverted=(), split=())
         start = _start(key, data, unrotated_plan)
@@ -439,12 +446,7 @@ def _rotation_panel() -> None:
                       args=((fx, fy, float(angle)),), disabled=not angle, key="rot_apply")
             a2.button("Undo last step", on_click=storage.callback("rot_undo", _undo), disabled=not plan.steps,
                       key="rot_undo")
-            st.markdown("**Rotation log**")
-            log = qmethod.JudgmentalRotation(start, tuple(qmethod.analysis.RotationStep(*x) for x in plan.steps)).log()
-            if log:
-                st.markdown("\n".join(f"{i}. {line}" for i, line in enumerate(log, 1)))
-            else:
-                st.caption("No rotation by hand yet.")
+            _rotation_log(plan)
             if plan.steps:
                 st.button("Remove all steps", key="rot_clear", on_click=storage.callback("rot_clear", change),
                           args=(plan.change(steps=()),))

@@ -14,6 +14,7 @@ from qmethod.ui.components.qsort_grid import qsort_grid
 from qmethod.ui.i18n import GRID_KEYS, strings_for
 from qmethod.ui.researcher.auth import base_url, current_study, gate, page_path, run
 from qmethod.ui.researcher.plots import grid_svg
+from qmethod.study.load import PICTURE_BY_ADDRESS
 from qmethod.ui.text import plain
 
 user = gate("Design")
@@ -181,7 +182,7 @@ if tab_text.open:
                 new["study"]["default_language"] = default_lang
                 if new_langs and set(new_langs) != set(langs):
                     new = design.set_languages(new, new_langs)
-                pictures = [p for p in design.check_definition(new) if "shows a picture by address" in p]
+                pictures = [p for p in design.check_definition(new) if PICTURE_BY_ADDRESS in p]
                 if pictures:  # refused at once (not first at Preview); what was typed stays in the fields
                     st.error("Not saved: " + " ".join(plain(p) for p in pictures), icon=":material/info:")
                 else:
