@@ -12,7 +12,7 @@ from ..errors import QMethodError
 from .params import validate_params
 from .tables import ReadOnlyTables, frame
 
-__all__ = ["Flagging", "flag", "z_critical", "check_flags", "flag_warnings"]
+__all__ = ["Flagging", "flag", "z_critical", "format_p", "check_flags", "flag_warnings"]
 
 # Two-sided critical values used by PQMethod, KADE and R qmethod (rounded as they print them).
 _Z_TABLE = {0.2: 1.28, 0.15: 1.44, 0.1: 1.645, 0.05: 1.96, 0.01: 2.576, 0.005: 2.807,
@@ -31,6 +31,12 @@ def z_critical(p: float) -> float:
         if abs(p - key) < 1e-12:
             return z
     return float(stats.norm.isf(p / 2))
+
+
+def format_p(p: float) -> str:
+    """A significance level as journals print it: ``.05``, ``.001``, ``.000001`` (never ``1e-06``)."""
+    text = np.format_float_positional(float(p), trim="-")
+    return text[1:] if text.startswith("0.") else text
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .flag import format_p
+
 
 def _table(df: pd.DataFrame) -> str:
     return df.to_string()
@@ -24,7 +26,7 @@ def summary(result, *, width: int = 60) -> str:
     out.append(
         f"Q analysis: {p} Q-sorts x {n} statements; {s.n_factors} factors; extraction {s.extraction}; "
         f"rotation {s.rotation}{steps}; correlation {s.correlation}; flags {s.flags} "
-        f"(p < {s.significance:g}{', majority of common variance' if s.majority else ''}; negative loadings {s.negative}d)."
+        f"(p < {format_p(s.significance)}{', majority of common variance' if s.majority else ''}; negative loadings {s.negative}d)."
     )
     out.append("")
     out.append("Loadings (* = defining sort)")

@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..analysis.flag import format_p, z_critical
+
 __all__ = ["StudySummary", "FactorNarrative", "Contribution", "ReportContent", "attribution", "team_sentence",
            "language_name", "numeric_columns", "JournalTable", "methods_paragraph", "bootstrap_sentences",
            "journal_tables", "composite_columns", "composite_cells", "CompositeCell", "composite_fill", "COMPOSITE_FILL", "references", "sections", "table_rows",
@@ -233,10 +235,9 @@ def methods_paragraph(content: ReportContent) -> list[str]:
     text += "."
     paras.append(text)
     thr = r.settings.significance
-    from ..analysis.flag import z_critical
 
     crit = z_critical(thr) / np.sqrt(n)
-    text = (f"A Q-sort defined a factor when its loading was significant at p < {thr:g} (|loading| > {crit:.2f}, "
+    text = (f"A Q-sort defined a factor when its loading was significant at p < {format_p(thr)} (|loading| > {crit:.2f}, "
             f"{z_critical(thr):.2f}/√{n})")
     if s.majority:
         text += " and its squared loading exceeded the sum of its squared loadings on the other factors"
@@ -375,7 +376,7 @@ def journal_tables(result) -> list[JournalTable]:
     t.index.name = "Q-sort"
     out.append(JournalTable(len(out) + 1, "Factor loadings", t,
                             f"* defining sort (flagged; set in bold). h²: communality. Flagging: p < "
-                            f"{result.settings.significance:g}.", frozenset(bold)))
+                            f"{format_p(result.settings.significance)}.", frozenset(bold)))
     # 3 distinguishing
     if len(valid) >= 2:
         rows = []

@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..analysis.flag import format_p
+
 __all__ = ["ReportTable", "ReportContext", "report_tables"]
 
 
@@ -88,7 +90,7 @@ def _overview(result: Any, imported: Any = None) -> pd.DataFrame:
         ("Extraction", s.extraction),
         ("Rotation", s.rotation + (f" + {len(s.rotation_steps)} judgmental step(s)" if s.rotation_steps else "")),
         ("Factors in the result (after any split)", s.n_factors),
-        ("Flagging", f"{s.flags} (p < {s.significance:g}" + (", majority of common variance" if s.majority
+        ("Flagging", f"{s.flags} (p < {format_p(s.significance)}" + (", majority of common variance" if s.majority
                                                               else "") + f", negative loadings {s.negative}d)"),
         ("Distinguishing / consensus convention", s.convention),
         ("Average reliability coefficient", s.av_rel_coef),

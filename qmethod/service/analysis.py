@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from ..analysis import AnalysisResult, FactorGuidance, analyze, factor_guidance
 from ..analysis.crib import invert_factor, split_bipolar
-from ..analysis.flag import flag
+from ..analysis.flag import flag, format_p
 from ..analysis.params import check_option
 from ..analysis.pipeline import rescore
 from ..errors import DataError, NotFoundError, QMethodError
@@ -491,7 +491,7 @@ def provenance(data: AnalysisData, plan: Plan, *, label: str | None = None) -> t
     log = JudgmentalRotation(pd.DataFrame(), tuple(RotationStep(*x) for x in plan.steps)).log()
     rows.append(("Rotation by hand", f"{len(log)} step(s)" if log else "none"))
     rows += [(f"Rotation by hand, step {i}", line) for i, line in enumerate(log, 1)]
-    rows.append(("Flagging", f"p < {plan.significance:g}" + (", majority of common variance" if plan.majority else "")
+    rows.append(("Flagging", f"p < {format_p(plan.significance)}" + (", majority of common variance" if plan.majority else "")
                  + f", negative loadings {plan.negative}d"))
     rows.append(("Flags", "automatic" if plan.flags is None else
                  "set by hand: " + (", ".join(f"{q} on {f}" for q, f in plan.flags) or "none")))

@@ -165,7 +165,7 @@ def test_methods_paragraph_follows_the_choices():
     text = " ".join(methods_paragraph(ReportContent(result=res, title="x", flags_by_hand=True, inverted=("F2",))))
     assert "(Spearman rank correlations)" in text and "Brown's centroid method" in text
     assert "not rotated analytically" in text and "by hand" not in text.split("Flags")[0]
-    assert "p < 0.01 (|loading| > 0.45" in text and "squared loading" not in text
+    assert "p < .01 (|loading| > 0.45" in text and "squared loading" not in text
     assert "negative loadings were not flagged" in text and "Flags were then reviewed and set by hand." in text
     assert "F2 was inverted." in text and "PQMethod convention" in text and "bootstrap" not in text
     from qmethod.io.manuscript import references
@@ -507,3 +507,18 @@ def test_methods_say_when_the_invited_co_researchers_wrote_nothing_and_sum_up_se
                    Contribution("ola", "note", "F1")))))
     assert ("together with 2 co-researchers with lived experience (2 were invited), who proposed summaries for "
             "F1 and F3 and wrote notes on F1 and F2.") in busy and "narrative" not in busy.split("Watts")[1]
+
+
+def test_a_very_small_significance_level_is_printed_as_journals_print_it():
+    from qmethod.analysis.report import summary
+    from qmethod.io.result_tables import report_tables
+
+    imp = qio.read(DATA / "LIPSET.DAT")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = qmethod.analyze(imp.sorts, 2, significance=1e-6, distribution=list(imp.distribution))
+    texts = {"methods": " ".join(methods_paragraph(ReportContent(result=res, title="x"))),
+             "workbook overview": report_tables(res)[0].frame.to_string(), "summary": summary(res)}
+    for name, text in texts.items():
+        assert "p < .000001" in text, name
+        assert "e-06" not in text, name

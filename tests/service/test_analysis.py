@@ -221,7 +221,7 @@ def test_reports_record_the_whole_analysis(lipset):
     res = an.run(lipset, plan).result
     text = an.export(res, "report", lipset, plan)[0].decode("utf-8")
     head = text.split("Correlation Matrix")[0]
-    for expected in ("lipset.csv", "9 Q-sorts", "principal components", "p < 0.01",
+    for expected in ("lipset.csv", "9 Q-sorts", "principal components", "p < .01",
                      "F1 and F2 rotated 12 degrees clockwise", "F1 and F3 rotated 5 degrees counter-clockwise",
                      "set by hand", "Inverted factors  F2".replace("  ", " "), "F1 into F1a (positive) and F1b"):
         assert expected in " ".join(head.split()), expected

@@ -18,7 +18,7 @@ import streamlit as st
 
 import qmethod
 from qmethod import service
-from qmethod.analysis.flag import z_critical
+from qmethod.analysis.flag import format_p, z_critical
 from qmethod.errors import QMethodError, StorageBusyError
 from qmethod.service import analysis as an
 from qmethod.ui import flow, storage
@@ -303,7 +303,7 @@ def _factors_panel() -> None:
             levels = list(an.SIGNIFICANCE_LEVELS)
             st.selectbox("Flagging significance", levels, key=f"set_sig_{V}",
                          index=levels.index(plan.significance) if plan.significance in levels else levels.index(0.05),
-                         format_func=lambda p: f"p < {p:g} (z = {z_critical(p):g})")
+                         format_func=lambda p: f"p < {format_p(p)} (z = {z_critical(p):g})")
             st.checkbox("Require the majority of common variance", value=plan.majority, key=f"set_majority_{V}")
             st.selectbox("Negative loadings", ["include", "exclude"], key=f"set_neg_{V}",
                          index=["include", "exclude"].index(plan.negative),
