@@ -395,6 +395,16 @@ def test_after_a_split_the_rotation_log_stays_in_view(page, app):
     page.get_by_text("undo the split (Flags tab) to turn factors by hand").wait_for()
     page.get_by_text("rotated 5 degrees clockwise").first.wait_for()
     no_exception(page)
+    # the loadings plot of the result, split factor's poles included, is still drawn and saved
+    # (failed before: with a split factor the tab offered no plot and no plot download)
+    (split,) = _stored_plan(app).split
+    from .test_workspace import choose
+
+    choose(page, "Factor on x", f"{split}b")
+    settle(page)
+    svg = _download(page, "Loadings plot (SVG)").decode()
+    assert f"{split}b loading" in svg and svg.lstrip().startswith("<svg")
+    assert _download(page, "Loadings plot (PNG)").startswith(b"\x89PNG")
     _tab(page, "Flags")
     page.get_by_role("button", name="Undo inversions and splits").click()
     settle(page)

@@ -383,6 +383,8 @@ def _rotation_panel() -> None:
                 + (" and no split factor: undo the split (Flags tab) to turn factors by hand." if plan.split else "."))
         if plan.steps:  # the steps already made still hold: the record of them stays in view
             _rotation_log(plan)
+        if len(factors) >= 2:  # the result's loadings (split factors included) can still be plotted and saved
+            _result_plot(outcome.result, plan, data.n_statements)
     else:
         unrotated_plan = dataclasses.replace(plan, steps=(), flags=None, inverted=(), split=())
         start = _start(key, data, unrotated_plan)
@@ -454,11 +456,30 @@ def _rotation_panel() -> None:
                                  "flag": np.where(pflags[fx], fx, np.where(pflags[fy], fy, ""))},
                                 index=current.index.astype(str))
             st.dataframe(show, use_container_width=True, height=260)
-        d1, d2 = st.columns(2)
-        d1.download_button("Loadings plot (PNG)", functools.partial(plots.chart_png, loadings_plot),
-                           f"loadings-{fx}-{fy}.png", "image/png", key="load_png", on_click="ignore")
-        d2.download_button("Loadings plot (SVG)", functools.partial(plots.chart_svg, loadings_plot),
-                           f"loadings-{fx}-{fy}.svg", "image/svg+xml", key="load_svg", on_click="ignore")
+        _plot_downloads(loadings_plot, fx, fy)
+
+
+def _plot_downloads(chart: dict, fx: str, fy: str) -> None:
+    """The PNG and SVG downloads of a loadings plot of factors ``fx`` and ``fy``."""
+    d1, d2 = st.columns(2)
+    d1.download_button("Loadings plot (PNG)", functools.partial(plots.chart_png, chart),
+                       f"loadings-{fx}-{fy}.png", "image/png", key="load_png", on_click="ignore")
+    d2.download_button("Loadings plot (SVG)", functools.partial(plots.chart_svg, chart),
+                       f"loadings-{fx}-{fy}.svg", "image/svg+xml", key="load_svg", on_click="ignore")
+
+
+def _result_plot(result: qmethod.AnalysisResult, plan: an.Plan, n_statements: int) -> None:
+    """The loadings plot of the result as it stands (split factors as their two poles), with downloads."""
+    factors = list(result.factors)
+    c1, c2, _ = st.columns([1, 1, 3])
+    fx = c1.selectbox("Factor on x", factors, key="res_plot_x")
+    fy = c2.selectbox("Factor on y", [f for f in factors if f != fx], key="res_plot_y")
+    thr = z_critical(plan.significance) / np.sqrt(n_statements)
+    title = f"{fx} × {fy}"
+    chart = plots.loadings_chart(result.loadings, result.flags, fx, fy, thr, title=title)
+    st.markdown(f"**{plain(title)}**")
+    st.vega_lite_chart({k: v for k, v in chart.items() if k != "title"}, width="content")
+    _plot_downloads(chart, fx, fy)
 
 
 
