@@ -23,6 +23,8 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 360, "height": 740}
+#: how long a browser test waits for what it expects (the parallel run on 2 busy cores can take 20 s)
+WAIT_MS = 45_000
 
 
 @pytest.fixture(scope="session")
@@ -72,7 +74,7 @@ def page(browser, request):
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.set_default_timeout(20_000)
+    pg.set_default_timeout(WAIT_MS)
     yield pg
     _failure_shot(request, pg)
     context.close()
@@ -87,7 +89,7 @@ def phone(browser, request):
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.set_default_timeout(20_000)
+    pg.set_default_timeout(WAIT_MS)
     yield pg
     _failure_shot(request, pg)
     context.close()

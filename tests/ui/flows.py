@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from tests.app_server import choose_in_list
 
-from .conftest import DESKTOP, give_consent, press_continue, settle, start, wait_screen
+from .conftest import DESKTOP, WAIT_MS, give_consent, press_continue, settle, start, wait_screen
 
 PILE_BUTTON = {"disagree": "presort-disagree", "neutral": "presort-neutral", "agree": "presort-agree"}
 
@@ -141,7 +141,7 @@ def place_on_other_device(app, browser, code: str, sid: str, score: int) -> None
     other = browser.new_context(viewport=DESKTOP, locale="en-GB")
     try:
         pg = other.new_page()
-        pg.set_default_timeout(20_000)
+        pg.set_default_timeout(WAIT_MS)
         pg.goto(f"{app.url}/?study=ui-small&lang=en")
         pg.get_by_label("Your code").fill(code)
         pg.get_by_role("button", name="Continue with code").click()
@@ -152,7 +152,7 @@ def place_on_other_device(app, browser, code: str, sid: str, score: int) -> None
         other.close()
 
 
-def desktop_page(browser, timeout_ms: int = 20_000):
+def desktop_page(browser, timeout_ms: int = WAIT_MS):
     """A desktop page in a new browser context (a device of its own): ``(context, page)``."""
     context = browser.new_context(viewport=DESKTOP, locale="en-GB")
     page = context.new_page()

@@ -10,7 +10,7 @@ import pytest
 
 from tests.app_server import running_app
 
-from .conftest import ARTIFACTS, DESKTOP, PHONE, ROOT, axe_check, give_consent, press_continue, settle, start, wait_screen
+from .conftest import ARTIFACTS, DESKTOP, PHONE, ROOT, WAIT_MS, axe_check, give_consent, press_continue, settle, start, wait_screen
 from .flows import LIVE_GRID, LIVE_PRESORT
 
 pytestmark = pytest.mark.browser
@@ -51,7 +51,7 @@ def test_read_aloud_reads_the_page_and_each_statement_card_on_one_tap_or_key(bro
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="nb-NO")
     context.add_init_script(FAKE_SPEECH)
     page = context.new_page()
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(WAIT_MS)
     try:
         start(page, app, "brukermedvirkning", "nb")
         give_consent(page, "nb")
@@ -82,7 +82,7 @@ def test_read_aloud_reads_the_page_and_each_statement_card_on_one_tap_or_key(bro
 def test_larger_text_and_high_contrast_change_the_page_and_stay_switched_on(browser, app):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nb-NO")
     page = context.new_page()
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(WAIT_MS)
     try:
         start(page, app, "brukermedvirkning", "nb")
         size = lambda: page.evaluate("() => parseFloat(getComputedStyle(document.documentElement).fontSize)")  # noqa: E731
@@ -133,7 +133,7 @@ def test_read_aloud_reads_picture_cards_by_their_alt_text_and_the_statement_in_t
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="nb-NO")
     context.add_init_script(FAKE_SPEECH)
     page = context.new_page()
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(WAIT_MS)
     try:
         _picture_study_to_grid(page, app, tap=True)
         assert page.get_by_test_id("qsort-view-list").get_attribute("aria-pressed") == "true"
@@ -153,7 +153,7 @@ def test_read_aloud_reads_a_picture_card_in_the_grid(browser, app):
     context = browser.new_context(viewport=DESKTOP, locale="nb-NO")
     context.add_init_script(FAKE_SPEECH)
     page = context.new_page()
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(WAIT_MS)
     try:
         _picture_study_to_grid(page, app, tap=False)
         if page.get_by_test_id("qsort-view-grid").get_attribute("aria-pressed") != "true":
@@ -180,7 +180,7 @@ def test_each_switched_on_aid_shows_it_by_a_check_mark_and_border_not_colour_alo
                                   locale="nb-NO")
     context.add_init_script(FAKE_SPEECH)
     page = context.new_page()
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(WAIT_MS)
     names = {"large": "Større tekst", "contrast": "Sterkere kontrast", "speak": "Les opp"}
     try:
         start(page, app, "brukermedvirkning", "nb")
@@ -220,7 +220,7 @@ def test_read_aloud_plays_a_statements_recording_instead_of_the_devices_voice(br
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="nb-NO")
     context.add_init_script(FAKE_SPEECH + FAKE_AUDIO)
     page = context.new_page()
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(WAIT_MS)
     played = lambda: page.evaluate("() => window.__played")  # noqa: E731
     try:
         start(page, app, "ui-recordings", "nb")

@@ -12,7 +12,7 @@ from qmethod import service
 from qmethod.service import analysis as an
 from tests.app_server import running_app
 
-from .conftest import ROOT, give_consent, press_continue, settle, shot, start, token_of, wait_screen
+from .conftest import ROOT, WAIT_MS, give_consent, press_continue, settle, shot, start, token_of, wait_screen
 from .flows import place_in_list
 
 pytestmark = pytest.mark.browser
@@ -135,7 +135,7 @@ def test_the_step_count_keeps_its_total_through_every_condition(app, browser, vi
     context = browser.new_context(viewport={"width": 360, "height": 740} if phone else {"width": 1280, "height": 900},
                                   is_mobile=phone, has_touch=phone, locale="nb-NO")
     page = context.new_page()
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(WAIT_MS)
     try:
         start(page, app, "ui-conditions", "nb")
         seen = [_step(page)]

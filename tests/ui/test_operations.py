@@ -6,7 +6,7 @@ import pytest
 
 from qmethod import service
 
-from .conftest import settle, token_of, wait_screen
+from .conftest import WAIT_MS, settle, token_of, wait_screen
 from .flows import (desktop_page, drag, grid_events, place_in_list, place_on_other_device,
                     sort_with_last_move_unsent, stored_layout, to_grid)
 
@@ -113,7 +113,7 @@ def test_a_tab_closed_with_unsent_moves_loses_nothing(app, browser):
         page.close(run_before_unload=False)
         context.set_offline(False)
         again = context.new_page()
-        again.set_default_timeout(20_000)
+        again.set_default_timeout(WAIT_MS)
         again.goto(url)
         wait_screen(again, "grid")
         _status(again).filter(has_text=SAVED).wait_for(timeout=30_000)

@@ -7,7 +7,7 @@ import pytest
 
 from qmethod import service
 
-from .conftest import DESKTOP, eventually, give_consent, no_page_hscroll, press_continue, settle, shot, start, \
+from .conftest import DESKTOP, WAIT_MS, eventually, give_consent, no_page_hscroll, press_continue, settle, shot, start, \
     token_of, wait_screen
 from .flows import LIVE_GRID, SMALL_IDS as IDS, SMALL_PLAN as PLAN, place_in_list, \
     place_on_other_device, presort_by_plan, stored_layout, to_grid
@@ -47,7 +47,7 @@ def test_reload_mid_grid_then_resume_code_on_another_device(app, browser, page):
     other = browser.new_context(viewport=DESKTOP)
     try:
         pg = other.new_page()
-        pg.set_default_timeout(20_000)
+        pg.set_default_timeout(WAIT_MS)
         pg.goto(f"{app.url}/?study=ui-small&lang=en")
         pg.get_by_label("Your code").fill(code.lower())
         pg.get_by_role("button", name="Continue with code").click()
