@@ -33,7 +33,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
-from qmethod.errors import StorageBusyError
+from qmethod.errors import StorageBusyError, StorageUnavailableError
 from qmethod.store.db import storage_fault
 
 from .i18n import LANGUAGES, t
@@ -45,12 +45,40 @@ __all__ = ["guard", "fault", "click", "callback", "whole_page", "postpone", "due
 RETRY_EVERY_S = 4
 #: the session key holding the language the participant's pages last used
 LANG_KEY = "participant_lang"
-_RESEARCHER_TEXT = ("The database cannot be reached or cannot store anything just now. Nothing you "
-                    "entered is lost; this page tries again by itself every few seconds.")
-#: for a researcher page whose clicked button does not go through :func:`click` (its action is not redone)
-_RESEARCHER_UNDONE = ("The database cannot be reached or cannot store anything just now, so what you just "
-                      "clicked was not done. Nothing you entered is lost; once this message has gone, click "
-                      "it again.")
+#: what a researcher page says stops storage, by the kind of fault met (``None``: not known)
+_RESEARCHER_CAUSE = {
+    "busy": "The database is busy with other saves",
+    "unreachable": "The database cannot be reached",
+    "full": "The database's disk is full",
+    "read-only": "The database is read-only",
+    "io": "The database's storage reports an error",
+    None: "The database is busy or cannot be reached",
+}
+#: the cause of the last storage fault met (a key of _RESEARCHER_CAUSE)
+_CAUSE = "_storage_cause"
+
+
+def _researcher_text(undone: bool) -> str:
+    """The calm message of a researcher page: the cause, then what happens to what was entered;
+    ``undone`` for a clicked button whose action is not redone by itself."""
+    cause = _RESEARCHER_CAUSE.get(st.session_state.get(_CAUSE), _RESEARCHER_CAUSE[None])
+    if undone:
+        return (f"{cause}, so it cannot store anything just now and what you just clicked was not done. Nothing "
+                "you entered is lost; once this message has gone, click it again.")
+    return (f"{cause}, so it cannot store anything just now. Nothing you entered is lost; this page tries "
+            "again by itself every few seconds.")
+
+
+def _cause(exc: BaseException | None) -> str | None:
+    """The kind of storage fault ``exc`` is: ``"busy"`` (a lock held too long) or a kind of
+    :func:`qmethod.store.db.storage_fault`; ``None`` if not known."""
+    if isinstance(exc, StorageUnavailableError):
+        return exc.kind
+    if isinstance(exc, StorageBusyError):
+        return "busy"
+    if isinstance(exc, DBAPIError):
+        return storage_fault(exc) or "busy"
+    return None
 
 
 _KEPT = "_storage_kept_entries"
@@ -112,10 +140,13 @@ def _entered() -> dict[str, Any]:
     return _widgets(triggers=False)
 
 
-def fault() -> None:
+def fault(exc: BaseException | None = None) -> None:
     """Report a storage fault met where a page saves (the page goes on drawing): at the end of the
-    run :func:`guard` shows the calm message and retries."""
+    run :func:`guard` shows the calm message and retries. ``exc``, the fault met, lets the message
+    name its cause (busy, cannot be reached, disk full, ...)."""
     st.session_state[_FAULT] = True
+    if exc is not None:
+        st.session_state[_CAUSE] = _cause(exc)
 
 
 def click(key: str, clicked: bool) -> bool:
@@ -153,7 +184,7 @@ def callback(key: str, fn: Callable[..., Any]) -> Callable[..., None]:
             replayable = st.session_state.setdefault(_REPLAYABLE, [])
             if key not in replayable:
                 replayable.append(key)
-            postpone(key)
+            postpone(key, exc)
 
     return run
 
@@ -176,7 +207,7 @@ def _replay() -> None:
             if not _is_fault(exc):
                 raise
             waiting[key] = [fn, args, kwargs, False]
-            postpone(key)
+            postpone(key, exc)
 
 
 def whole_page() -> None:
@@ -233,13 +264,14 @@ def table(key: str, data: pd.DataFrame) -> pd.DataFrame:
     return base
 
 
-def postpone(key: str) -> None:
+def postpone(key: str, exc: BaseException | None = None) -> None:
     """A save made by a widget callback (``key`` names it, e.g. ``"answer:age"``) met a storage
-    fault: the page is told to make it again by :func:`due` on each retry until it succeeds."""
+    fault (``exc``, if known): the page is told to make it again by :func:`due` on each retry until
+    it succeeds."""
     later = st.session_state.setdefault(_LATER, [])
     if key not in later:
         later.append(key)
-    fault()
+    fault(exc)
 
 
 def due(key: str) -> bool:
@@ -263,6 +295,7 @@ def _new_click() -> None:
 def _settled() -> None:
     """A run ended without a storage fault: the waiting click's action is done."""
     st.session_state.pop(_CLICKS, None)
+    st.session_state.pop(_CAUSE, None)
 
 
 def _keep_entered() -> None:
@@ -313,7 +346,7 @@ def _show(researcher: bool) -> None:
     st.session_state.pop(_FAULT, None)
     _keep_entered()
     if researcher:
-        st.warning(_RESEARCHER_UNDONE if _undone() else _RESEARCHER_TEXT, icon=":material/hourglass_top:")
+        st.warning(_researcher_text(_undone()), icon=":material/hourglass_top:")
     else:
         lang = st.session_state.get(LANG_KEY)
         if lang not in LANGUAGES:
@@ -341,13 +374,15 @@ def guard(*, researcher: bool = False) -> Iterator[None]:
     try:
         _replay()
         yield
-    except StorageBusyError:
+    except StorageBusyError as exc:
+        st.session_state[_CAUSE] = _cause(exc)
         _keep_click()
         _show(researcher)
     except DBAPIError as exc:
         if storage_fault(exc) is None:
             _settled()
             raise
+        st.session_state[_CAUSE] = _cause(exc)
         _keep_click()
         _show(researcher)
     except BaseException as exc:  # st.stop, a page switch or rerun, or an error that is not storage's

@@ -37,6 +37,9 @@ def test_statements_saved_during_a_held_lock_are_stored_when_it_is_released(app,
         page.get_by_role("button", name="Use these statements").click()
         page.get_by_text("cannot store anything just now").wait_for(timeout=30_000)
         assert "not saved" not in page.inner_text("body")
+        # the message names the cause: a held lock is "busy", not "cannot be reached" (failed before)
+        body = page.inner_text("body")
+        assert "The database is busy with other saves" in body and "cannot be reached" not in body
     # nothing clicked from here on
     page.get_by_text("6 statements.").first.wait_for(timeout=40_000)
     settle(page)

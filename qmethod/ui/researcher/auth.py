@@ -58,8 +58,8 @@ def run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
     message and retries by itself (a button's action through :func:`qmethod.ui.storage.click`)."""
     try:
         return fn(*args, **kwargs)
-    except StorageBusyError:
-        storage.fault()
+    except StorageBusyError as exc:
+        storage.fault(exc)
         return None
     except QMethodError as exc:
         st.error(plain(str(exc)), icon=":material/info:")

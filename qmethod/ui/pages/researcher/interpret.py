@@ -228,8 +228,8 @@ def _save_texts(team: it.FactorTexts) -> None:
             met[f] = exc.current
             st.session_state[base] = (exc.current.id, exc.current.text)  # a second click saves over it
             continue
-        except StorageBusyError:
-            storage.fault()
+        except StorageBusyError as exc:
+            storage.fault(exc)
             return
         except QMethodError as exc:
             st.error(plain(str(exc)), icon=":material/info:")
