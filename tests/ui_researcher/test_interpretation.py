@@ -179,6 +179,9 @@ def test_co_researcher_interprets_and_sees_only_what_is_shared(app, browser, dat
     settle(kp)
     assert "Mini" not in kp.locator("main").inner_text()
     assert _analysis_options(kp) == [next(a for a in it.analyses(db, admin, STUDY)).name]
+    # the page says the study in the address is not the one shown (before: silently another study)
+    main = kp.locator("main").inner_text()
+    assert ("no analysis of it is shared with you" in main or "ingen analyse av den er delt med deg" in main), main
 
     # the researcher accepts the proposal and downloads the report with the team's texts
     page.reload()

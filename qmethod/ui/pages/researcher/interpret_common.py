@@ -48,7 +48,16 @@ def choose_analysis(user: Researcher, *, key: str, language: str = "en") -> it.S
                     f"{'lagret av' if nb else 'saved by'} {a.owner} {a.updated_at:%Y-%m-%d %H:%M}"
               for a in found}
     ids = list(labels)
-    index = next((k for k, a in enumerate(found) if a.study_id == wanted), 0)
+    index = next((k for k, a in enumerate(found) if a.study_id == wanted), None)
+    if index is None:
+        index = 0
+        if wanted:
+            # a link to a study this account cannot see (or without a saved analysis): said, never silent
+            # (the same words whether or not the study exists)
+            st.info(f"Adressen viser til studien «{plain(wanted)}», men ingen analyse av den er delt med deg. "
+                    "Under ser du en analyse du har tilgang til." if nb else
+                    f"The address names the study “{plain(wanted)}”, but no analysis of it is shared with you. "
+                    "Below is an analysis you can see.", icon=":material/link_off:")
     # a long label wraps on a phone instead of being cut off
     st.markdown("<style>[data-baseweb='select'] div[value], [data-baseweb='select'] span {white-space: normal !important;}"
                 "</style>", unsafe_allow_html=True)
