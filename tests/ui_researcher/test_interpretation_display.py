@@ -242,3 +242,30 @@ def test_card_details_show_every_statement_in_full(app, browser, data):
         assert cell.inner_text().strip() == statement
         assert cell.evaluate("el => el.scrollWidth <= el.clientWidth + 1")
     ctx.close()
+
+
+def test_history_lists_versions_in_the_order_they_became_the_teams_text(app, browser, data):
+    """Fails on the old code: History listed versions by when they were written, so a proposal written
+    first and accepted last stood above the version it replaced, and nothing said which was current."""
+    admin, ws = data
+    t0 = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.timezone.utc)
+    it.invite(app.db, admin, STUDY, "liv", password="Liv-passord-2026", now=t0)
+    liv = next(a for a in accounts.list_accounts(app.db) if a.username == "liv")
+    proposal = it.write_text(app.db, liv, ws, "F3", "summary", "Livs forslag, skrevet først", now=t0)
+    it.write_text(app.db, admin, ws, "F3", "summary", "Forskerens tekst, skrevet etter", now=t0 + datetime.timedelta(hours=1))
+    it.accept(app.db, admin, proposal.id, now=t0 + datetime.timedelta(hours=2))
+    ctx, page = _page(browser)
+    _open_interpretation(page, app.url)
+    page.get_by_role("radiogroup", name="Factor").get_by_role("radio", name="F3", exact=True).click()
+    page.get_by_role("heading", name=re.compile(r"^F3\b")).first.wait_for()
+    settle(page)
+    page.get_by_text(re.compile(r"^History \(\d+ versions?\)")).click()
+    table = page.get_by_role("region", name="History of F3")
+    table.wait_for()
+    rows = [r.inner_text() for r in table.get_by_role("row").all()]
+    summaries = [r for r in rows if "skrevet" in r]
+    assert len(summaries) == 2, rows
+    assert "Forskerens tekst" in summaries[0] and "Livs forslag" in summaries[1], summaries
+    assert "current" in summaries[1] and "current" not in summaries[0]
+    assert "2026-03-02 11:00 by admin" in summaries[1]  # when and by whom it was accepted
+    ctx.close()

@@ -285,10 +285,18 @@ with right:
                         st.rerun()
     with st.expander(f"History ({len(team.history)} versions)"):
         if team.history:
-            _wrapped_table(pd.DataFrame([{"text": it.field_label(v.field), "status": v.status, "by": v.author,
-                                          "when (UTC)": v.created_at.strftime("%Y-%m-%d %H:%M"),
-                                          "accepted by": v.accepted_by or "", "content": v.text}
-                                         for v in team.history]), f"History of {factor}", index=False)
+            # in the order the versions became the team's text (an accepted proposal where it was
+            # accepted, not where it was written); open proposals where they were written
+            current = {v.id for v in team.current.values()}
+            order = sorted(team.history, key=lambda v: (v.accepted_at or v.created_at, v.id))
+            _wrapped_table(pd.DataFrame([{"text": it.field_label(v.field),
+                                          "status": "current" if v.id in current else v.status, "by": v.author,
+                                          "written (UTC)": v.created_at.strftime("%Y-%m-%d %H:%M"),
+                                          "accepted (UTC)": (f"{v.accepted_at:%Y-%m-%d %H:%M} by {v.accepted_by}"
+                                                             if v.accepted_at and v.accepted_by not in (None, v.author)
+                                                             else ""),
+                                          "content": v.text}
+                                         for v in order]), f"History of {factor}", index=False)
         else:
             st.caption("Nothing written yet.")
     st.subheader("Notes")
