@@ -82,6 +82,15 @@ def _quote_html(quotes) -> str:
         + (f" · {escape_html(q.participant)}" if q.participant else "") + "</small></blockquote>" for q in quotes)
 
 
+def _proposal(p: it.TextVersion, heading: str) -> None:
+    """A co-researcher's proposal under ``heading``, with the researcher's Accept button."""
+    st.markdown(heading)
+    st.text(p.text)
+    if user.is_researcher and storage.click(f"accept_{p.id}", st.button("Accept", key=f"accept_{p.id}")):
+        if run(it.accept, db, user, p.id) is not None:
+            st.rerun()
+
+
 def _key(texts: it.FactorTexts, field: str, analysis_id: int) -> str:
     """The key of ``field``'s box: it changes when the field's current text does, so the box shows the
     stored text after a save, and keeps what is typed (through a storage fault too, qmethod.ui.storage)
@@ -278,11 +287,7 @@ with right:
         st.markdown("**Proposals**")
         for p in team.proposals:
             with st.container(border=True):
-                st.markdown(f"*{it.field_label(p.field)}* by **{p.author}**, {p.created_at:%Y-%m-%d %H:%M} UTC")
-                st.text(p.text)
-                if user.is_researcher and storage.click(f"accept_{p.id}", st.button("Accept", key=f"accept_{p.id}")):
-                    if run(it.accept, db, user, p.id) is not None:
-                        st.rerun()
+                _proposal(p, f"*{it.field_label(p.field)}* by **{p.author}**, {p.created_at:%Y-%m-%d %H:%M} UTC")
     with st.expander(f"History ({len(team.history)} versions)"):
         if team.history:
             # in the order the versions became the team's text (an accepted proposal where it was
@@ -328,11 +333,7 @@ with st.expander("Why these factors (for the methods paragraph of the report)"):
             elif run(it.write_text, db, user, analysis.id, it.ALL, "summary", reason) is not None:
                 st.rerun()
     for p in whole.proposals:
-        st.markdown(f"Proposal by **{p.author}**, {p.created_at:%Y-%m-%d %H:%M} UTC")
-        st.text(p.text)
-        if user.is_researcher and storage.click(f"accept_{p.id}", st.button("Accept", key=f"accept_{p.id}")):
-            if run(it.accept, db, user, p.id) is not None:
-                st.rerun()
+        _proposal(p, f"Proposal by **{p.author}**, {p.created_at:%Y-%m-%d %H:%M} UTC")
 
 def _restore(drafts: dict) -> None:
     """Put the drafts kept by the browser back into their fields after a reload (a text field keeps
