@@ -100,4 +100,15 @@ def test_a_picture_by_address_in_a_text_is_refused_when_saved(app, browser):
     assert page.get_by_label("Welcome (nb)").input_value() == typed  # kept in the field
     assert ds.get_draft(app.db, "bilde").definition["texts"].get("welcome", {}).get("nb", "") == before
     no_exception(page)
+    # the same for statements typed in (failed before: stored, refused only at Preview)
+    page.get_by_role("tab", name="Statements", exact=True).click()
+    settle(page)
+    lines = "Første utsagn\nAndre ![b](http://127.0.0.9:8099/y.png)\nTredje utsagn"
+    page.get_by_label(re.compile("^Statements, one per line")).fill(lines)
+    page.get_by_role("button", name="Use these statements").click()
+    settle(page)
+    page.get_by_text("shows a picture by address").first.wait_for()
+    assert page.get_by_label(re.compile("^Statements, one per line")).input_value() == lines
+    assert not ds.get_draft(app.db, "bilde").definition.get("statements")
+    no_exception(page)
     context.close()

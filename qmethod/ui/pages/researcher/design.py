@@ -46,6 +46,14 @@ except NotFoundError:
 
 
 def save(new: dict, message: str = "Saved.") -> None:
+    """Store ``new`` as the draft, unless it adds a picture loaded from another host: refused at once
+    (not first at Preview), whatever was changed (texts, statements typed, imported or edited in the
+    table); what was typed stays in its field."""
+    had = {p for p in design.check_definition(d) if PICTURE_BY_ADDRESS in p}
+    pictures = [p for p in design.check_definition(new) if PICTURE_BY_ADDRESS in p and p not in had]
+    if pictures:
+        st.error("Not saved: " + " ".join(plain(p) for p in pictures), icon=":material/info:")
+        return
     if run(design.save_draft, db, sid, new, by=user.username) is not None:
         st.toast(plain(message), icon=":material/check:")
         st.rerun()
@@ -182,11 +190,7 @@ if tab_text.open:
                 new["study"]["default_language"] = default_lang
                 if new_langs and set(new_langs) != set(langs):
                     new = design.set_languages(new, new_langs)
-                pictures = [p for p in design.check_definition(new) if PICTURE_BY_ADDRESS in p]
-                if pictures:  # refused at once (not first at Preview); what was typed stays in the fields
-                    st.error("Not saved: " + " ".join(plain(p) for p in pictures), icon=":material/info:")
-                else:
-                    save(new, "Texts saved.")
+                save(new, "Texts saved.")
 
 # ---------------------------------------------------------------- questions
 if tab_q.open:
