@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from ..chars import text_lines
 from ..errors import NotFoundError, QMethodError, StudyError
 from ..grid import suggest_grid
+from ..io.manuscript import language_name
 from ..store.db import Database
 from ..store.models import StudyRow, utcnow
 from ..study.load import parse_study
@@ -36,7 +37,7 @@ __all__ = [
     "save_draft", "delete_draft", "check_definition", "build_study", "publish_draft", "close_study", "reopen_study",
     "statements_from_text", "statements_from_file", "set_statements", "statement_rows", "set_languages",
     "suggest_columns", "suggested_range", "set_grid", "grid_counts", "grid_check", "participant_link", "qr_svg",
-    "qr_png", "survey_rows", "survey_from_rows",
+    "qr_png", "survey_rows", "survey_from_rows", "design_problems",
 ]
 
 _STUDY_ID = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
@@ -195,13 +196,96 @@ def check_definition(definition: dict[str, Any]) -> list[str]:
     """Everything that still keeps the definition from being published (empty when it is ready)."""
     problems: list[str] = []
     try:
-        parse_study(definition, source="draft")
+        parse_study(definition, source="draft", max_problems=_DRAFT_PROBLEMS)
     except StudyError as exc:
         problems = list(getattr(exc, "problems", None) or [str(exc)])
+        more = getattr(exc, "count", len(problems)) - len(problems)
+        if more > 0:
+            problems.append(f"... and {more:,} more (the first {len(problems)} are listed)")
     ok, message = grid_check(definition)
     if not ok and message not in problems:
         problems.insert(0, message)
     return problems
+
+
+#: how many problems of a draft are named (every statement's missing translation, for example)
+_DRAFT_PROBLEMS = 500
+
+#: where a problem's field is on the Design page: (pattern of the field's path, place, tab)
+_PLACES = (
+    (re.compile(r"statements\[(\d+)\]"), "statement {n}", "Statements"),
+    (re.compile(r"statements$"), "statements", "Statements"),
+    (re.compile(r"study\.title"), "the title", "Texts"),
+    (re.compile(r"texts\.(welcome|instruction|thanks)"), "the {0} text", "Texts"),
+    (re.compile(r"consent\.text"), "the consent text", "Texts"),
+    (re.compile(r"consent\.version"), "the consent version", "Texts"),
+    (re.compile(r"postsort\.prompt"), "the comment prompt", "Texts"),
+    (re.compile(r"postsort\."), "the comments", "Texts"),
+    (re.compile(r"study\.(languages|default_language)"), "the languages", "Texts"),
+    (re.compile(r"survey\[(\d+)\]\.options\[(\d+)\]"), "question {n}, choice {m}", "Questions"),
+    (re.compile(r"survey\[(\d+)\]"), "question {n}", "Questions"),
+    (re.compile(r"grid"), "the grid", "Grid"),
+)
+_FIELD_NAMES = {"options": "the choices are", "text": "the text is", "id": "the id is", "type": "the type is"}
+_PROBLEM = re.compile(r"^(?:line \d+: )?([A-Za-z_][\w.\[\]]*): (.*)$", re.S)
+_MISSING = re.compile(r"^missing text for language '([^']+)'$")
+
+
+def design_problems(problems: list[str]) -> list[str]:
+    """The problems of :func:`check_definition` in the Design page's terms: the place (``statement 3``,
+    ``the welcome text``, ``question 2``) and its tab instead of the file's field path, and the
+    missing translations of the statements gathered in one line per language ("Statements 1-25: no
+    English text yet"). A problem of an unknown place is kept as it is."""
+    out: list[str] = []
+    missing: dict[str, list[int]] = {}
+    for problem in problems:
+        m = _PROBLEM.match(problem)
+        if not m:
+            out.append(problem)
+            continue
+        path, message = m.groups()
+        for pattern, place, tab in _PLACES:
+            hit = pattern.match(path)
+            if hit:
+                break
+        else:
+            out.append(problem)
+            continue
+        numbers = [int(g) + 1 for g in hit.groups() if g is not None and g.isdigit()]
+        words = [g for g in hit.groups() if g is not None and not g.isdigit()]
+        where = place.format(*words, n=numbers[0] if numbers else "", m=numbers[1] if len(numbers) > 1 else "")
+        lang = re.search(r"\.([a-z]{2,3})$", path[hit.end():])
+        if lang:  # a text in one language: texts.welcome.en
+            where += f" in {language_name(lang.group(1))}"
+        if message.startswith("expected a non-empty text"):
+            message = "empty"
+        elif message.startswith("required field is missing"):
+            field = path[hit.end():].strip(".") or path.rsplit(".", 1)[-1]
+            message = f"{_FIELD_NAMES.get(field, field)} missing"
+        if path == "grid.columns" and message == "the grid needs columns" and any("no columns yet" in p for p in problems):
+            continue  # said already by the grid check
+        gap = _MISSING.match(message)
+        if gap and place == "statement {n}":
+            missing.setdefault(gap.group(1), []).append(numbers[0])
+            continue
+        if gap:
+            message = f"no {language_name(gap.group(1))} text yet"
+        out.append(f"{where[0].upper()}{where[1:]} ({tab} tab): {message}")
+    for lang, numbers in missing.items():
+        out.append(f"{'Statement' if len(numbers) == 1 else 'Statements'} {_ranges(numbers)} (Statements tab): no "
+                   f"{language_name(lang)} text yet; choose {language_name(lang)} above the box, or edit the table")
+    return out
+
+
+def _ranges(numbers: list[int]) -> str:
+    """``[1, 2, 3, 5]`` -> ``"1-3, 5"``."""
+    parts: list[str] = []
+    for n in sorted(set(numbers)):
+        if parts and parts[-1][1] == n - 1:
+            parts[-1][1] = n
+        else:
+            parts.append([n, n])
+    return ", ".join(f"{a}" if a == b else f"{a}\u2013{b}" for a, b in parts)
 
 
 def build_study(definition: dict[str, Any]) -> Study:

@@ -144,7 +144,7 @@ def _too_deep(text: str) -> tuple[int, str] | None:
 
 
 def parse_study(data: dict[str, Any], *, source: str = "study", lines: "_KeyLines | None" = None,
-                folder: Path | None = None) -> Study:
+                folder: Path | None = None, max_problems: int = MAX_PROBLEMS) -> Study:
     """Validate a parsed study structure and build the :class:`Study`.
 
     A picture statement's ``image`` file is read from ``folder`` and checked (see
@@ -154,10 +154,12 @@ def parse_study(data: dict[str, Any], *, source: str = "study", lines: "_KeyLine
     Raises
     ------
     StudyError
-        Listing every problem found, each with its field path (and line, when ``lines`` is given).
+        Listing every problem found, each with its field path (and line, when ``lines`` is given);
+        the first ``max_problems`` of them are named, the others counted.
     """
     v = _Validator(data, source, lines)
     v.folder = folder
+    v.max_problems = max_problems
     study = v.build()
     if v.count:
         n, shown = v.count, len(v.problems)
@@ -253,7 +255,8 @@ class _Validator:
         self.data = data
         self.source = source
         self.lines = lines
-        self.problems: list[str] = []  # the first MAX_PROBLEMS, in the order found
+        self.problems: list[str] = []  # the first max_problems, in the order found
+        self.max_problems = MAX_PROBLEMS
         self.count = 0  # all problems found
         self.languages: tuple[str, ...] = ()
         self.folder: Path | None = None
@@ -261,7 +264,7 @@ class _Validator:
     # -- reporting -------------------------------------------------------------------------------
     def problem(self, path: str, message: str) -> None:
         self.count += 1
-        if len(self.problems) >= MAX_PROBLEMS:
+        if len(self.problems) >= self.max_problems:
             return
         line = self.lines.line(path) if self.lines is not None else None
         where = f"line {line}: " if line is not None else ""

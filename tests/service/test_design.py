@@ -143,3 +143,19 @@ def test_suggested_grid_follows_the_statements():
     assert ds.suggested_range(5) == 2 and ds.suggested_range(0) == 1
     assert sorted(ds.suggest_columns(25)) == list(range(-4, 5)) and sum(ds.suggest_columns(25).values()) == 25
     assert sorted(ds.suggest_columns(25, 3)) == list(range(-3, 4))
+
+
+def test_design_problems_name_the_place_and_tab_not_the_files_field():
+    d = ds.blank_definition("x", "T", ("nb", "en"))
+    d = ds.set_statements(d, [f"Utsagn {i}" for i in range(1, 31)], "nb")
+    d["statements"][9]["text"]["en"] = "Statement 10"
+    d["texts"]["welcome"]["en"] = ""
+    d["survey"] = [{"id": "q1", "type": "single", "text": {"nb": "Rolle"}}]
+    problems = ds.design_problems(ds.check_definition(d))
+    assert "Statements 1–9, 11–30 (Statements tab): no English text yet; choose English above the box, or edit the " \
+           "table" in problems
+    assert "The welcome text in English (Texts tab): empty" in problems
+    assert "Question 1 (Questions tab): no English text yet" in problems
+    assert "Question 1 (Questions tab): the choices are missing" in problems
+    assert sum("grid" in p.lower() for p in problems) == 1  # said once
+    assert not any("[" in p for p in problems)

@@ -184,3 +184,29 @@ def test_responses_show_comments_with_statement_texts(app, browser):
     assert text in row.first.inner_text()  # the statement's text beside its id (the old page showed the id only)
     no_exception(page)
     context.close()
+
+
+def test_what_is_still_missing_is_said_in_the_design_pages_terms(app, browser):
+    """Fails on the old code: the Preview and Publish tabs listed "statements[0].text: missing text for
+    language 'en'", one line per statement (only 12 shown), in the study file's terms."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    login(page, app.url)
+    page.get_by_label("Study id (in the participant link)").fill("tospraak")
+    page.get_by_label("Title").fill("To språk")
+    page.get_by_role("button", name="Create study").click()
+    page.get_by_role("heading", name=re.compile("^Design")).wait_for()
+    settle(page)
+    page.get_by_label(re.compile("^Statements, one per line")).fill("\n".join(f"Utsagn {i}" for i in range(1, 26)))
+    page.get_by_role("button", name="Use these statements").click()
+    page.get_by_text("25 statements.").first.wait_for()
+    settle(page)
+    _suggest(page, 4)
+    for tab in ("Preview", "Publish & link"):
+        _tab(page, tab)
+        main = page.locator("main").inner_text()
+        assert "Statements 1–25 (Statements tab): no English text yet" in main, main
+        assert "statements[" not in main and "missing text for language" not in main
+    no_exception(page)
+    context.close()

@@ -213,10 +213,12 @@ if tab_q.open:
 # ---------------------------------------------------------------- preview
 if tab_prev.open:
     with tab_prev:
-        problems = design.check_definition(d)
+        problems = design.design_problems(design.check_definition(d))
         if problems:
             st.warning("The preview needs a complete design. Still to do:\n\n"
-                       + "\n".join(f"- {plain(p)}" for p in problems[:12]))
+                       + "\n".join(f"- {plain(p)}" for p in problems[:12])
+                       + (f"\n- ... and {len(problems) - 12} more: every one is listed on the Publish & link tab"
+                          if len(problems) > 12 else ""))
         else:
             study = design.build_study(d)
             plang = st.segmented_control("Preview language", langs, default=langs[0], key="prev_lang") or langs[0]
@@ -258,7 +260,7 @@ if tab_prev.open:
 # ---------------------------------------------------------------- publish & link
 if tab_pub.open:
     with tab_pub:
-        problems = design.check_definition(d)
+        problems = design.design_problems(design.check_definition(d))
         if problems:
             st.error("Not ready to publish yet:\n\n" + "\n".join(f"- {plain(p)}" for p in problems))
         else:
