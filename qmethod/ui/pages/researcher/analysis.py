@@ -24,7 +24,7 @@ from qmethod.service import analysis as an
 from qmethod.ui import flow, storage
 from qmethod.ui.researcher import plots
 from qmethod.ui.researcher.auth import current_study, gate, run
-from qmethod.ui.text import plain
+from qmethod.ui.text import plain, table_html
 
 user = gate("Analysis")
 db = flow.database()
@@ -323,11 +323,6 @@ def _factors_panel() -> None:
                         f"two or more defining sorts: **{sug['two_or_more_defining_sorts']}**")
             scree = plots.scree_chart(g.table, plan.n_factors)
             st.vega_lite_chart(dict(scree), width="stretch")  # (a copy: Streamlit takes the datasets out)
-            t = g.table[["eigenvalue", "explained_variance", "parallel_p95", "kaiser", "parallel", "humphrey",
-                         "significant_loaders", "significant_loaders_varimax"]].copy()
-            t.columns = ["eigenvalue", "% variance", "random p95", "Kaiser", "parallel", "Humphrey",
-                         "significant loaders", "defining sorts (varimax)"]
-            st.dataframe(t.round(3), use_container_width=True)
             d1, d2 = st.columns(2)
             d1.download_button("Scree plot (PNG)", functools.partial(plots.chart_png, scree), "scree.png",
                                "image/png", key="scree_png", on_click="ignore")
@@ -335,6 +330,17 @@ def _factors_panel() -> None:
                                "image/svg+xml", key="scree_svg", on_click="ignore")
             st.caption("Guidance uses principal components of the Pearson correlations (as PQMethod's and "
                        "Ken-Q's eigenvalues); parallel analysis compares with random sorts of the same grid.")
+    if g is not None:
+        t = g.table[["eigenvalue", "explained_variance", "parallel_p95", "kaiser", "parallel", "humphrey",
+                     "significant_loaders", "significant_loaders_varimax"]].copy()
+        t.columns = ["eigenvalue", "% variance", "random p95", "Kaiser", "parallel", "Humphrey",
+                     "significant loaders", "defining sorts (varimax)"]
+        for c in ("Kaiser", "parallel", "Humphrey"):
+            t[c] = t[c].map({True: "yes", False: "no"})
+        # across the page's width, every header whole (in the scree plot's column st.dataframe cut the
+        # last ones off)
+        st.markdown("**Guidance per factor** (how many factors to keep)")
+        st.markdown(table_html(t, label="Guidance per factor"), unsafe_allow_html=True)
     with st.expander("Correlation matrix between the Q-sorts"):
         if result.correlations is not None:
             st.dataframe(result.correlations.round(3), use_container_width=True)
