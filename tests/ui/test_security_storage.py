@@ -55,3 +55,47 @@ def test_participant_page_survives_a_stopped_database(chromium, browser):
     finally:
         cluster.stop()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_a_researcher_page_names_a_stopped_database_and_comes_back(chromium, browser):
+    """Fails on the old code: a researcher page said "cannot be reached or cannot store anything" for
+    every fault; it now names the cause, here a stopped database (a held lock says "busy")."""
+    bindir = _pg_bindir()
+    if bindir is None:
+        pytest.skip("PostgreSQL binaries not found")
+    cluster = _PostgresCluster(bindir)
+    cluster.start()
+    tmp = Path(tempfile.mkdtemp(prefix="qmethod-storage-"))
+    (tmp / "studies").mkdir()
+    pg_ctl = str(bindir / "pg_ctl")
+    password = "Storage-test-2026!"
+    try:
+        with running_app(tmp, database_url=cluster.new_database(), QMETHOD_STUDIES_DIR=str(tmp / "studies"),
+                         QMETHOD_ADMIN_PASSWORD=password) as app:
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            page.set_default_timeout(40_000)
+            page.goto(f"{app.url}/researcher")
+            page.get_by_label("User name").fill("admin")
+            page.get_by_label("Password", exact=True).fill(password)
+            page.get_by_role("button", name="Log in").click()
+            page.get_by_role("heading", name="Studies").first.wait_for()
+            settle(page)
+            page.get_by_label("Study id (in the participant link)").fill("stopp")
+            page.get_by_label("Title").fill("Stoppet")
+            cluster._run(pg_ctl, "-D", str(cluster.data), "-m", "fast", "-w", "stop")
+            page.get_by_role("button", name="Create study").click()
+            message = page.get_by_text("The database cannot be reached, so it cannot store anything just now")
+            message.wait_for()
+            body = page.inner_text("body")
+            assert "busy" not in body and "encountered an error" not in body
+            opts = f"-k {cluster.base} -p {cluster.port} -c listen_addresses='' -c fsync=off"
+            cluster._run(pg_ctl, "-D", str(cluster.data), "-l", str(cluster.base / "log"), "-w", "-o", opts, "start")
+            message.wait_for(state="detached", timeout=40_000)  # back by itself, no reload
+            context.close()
+    finally:
+        try:
+            cluster.stop()
+        except RuntimeError:  # (stopped by the test itself when it failed while the database was down)
+            pass
+        shutil.rmtree(tmp, ignore_errors=True)
