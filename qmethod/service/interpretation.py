@@ -51,7 +51,7 @@ __all__ = [
     "AccessDenied", "TextChanged", "FIELDS", "ALL", "Member", "SharedAnalysis", "TextVersion", "Note", "FactorTexts", "Quote",
     "Statement", "SurveySummary", "FactorView", "Interpretation", "ViewpointCard",
     "can_see_study", "visible_studies", "removals", "invite", "remove_member", "members", "analyses",
-    "PER_LANGUAGE", "LANGUAGES", "field_in", "field_label", "write_text", "accept", "add_note", "factor_texts", "interpretation", "viewpoint_card", "report_content",
+    "PER_LANGUAGE", "LANGUAGES", "field_in", "field_label", "text_problem", "write_text", "accept", "add_note", "factor_texts", "interpretation", "viewpoint_card", "report_content",
     "REPORTS", "report",
 ]
 
@@ -576,6 +576,18 @@ def _version(r: FactorTextRow, digest: str) -> TextVersion:
                        same_analysis=r.plan_digest == digest)
 
 
+def text_problem(name: str, text: str) -> str | None:
+    """Why ``text`` cannot be stored as a factor's ``name`` (``name``, ``summary``, ...), or ``None``:
+    the check :func:`write_text` makes, for checking every field of a form before storing any."""
+    if name not in FIELDS:
+        return f"Unknown text {name!r}; choose {', '.join(FIELDS)}."
+    text = (text or "").strip()
+    if len(text) > FIELDS[name]:
+        return (f"The {field_label(name)} may have at most {FIELDS[name]:,} characters; this one has "
+                f"{len(text):,}.")
+    return None
+
+
 def write_text(db: Database, actor: Researcher, workspace_id: int, factor: str, name: str, text: str, *,
                based_on: int | None = None, now: datetime | None = None) -> TextVersion:
     """Store a new version of a factor's ``name`` (``name``, ``summary`` or ``narrative``).
@@ -588,13 +600,11 @@ def write_text(db: Database, actor: Researcher, workspace_id: int, factor: str, 
     its text is not this one, nothing is stored and :class:`TextChanged` is raised, so that two people
     writing the same text at once never silently replace each other's words.
     """
-    if name not in FIELDS:
-        raise QMethodError(f"Unknown text {name!r}; choose {', '.join(FIELDS)}.")
+    problem = text_problem(name, text)
+    if problem:
+        raise QMethodError(problem)
     _check_factor(factor)
     text = (text or "").strip()
-    if len(text) > FIELDS[name]:
-        raise QMethodError(f"The {field_label(name)} may have at most {FIELDS[name]:,} characters; this one has "
-                           f"{len(text):,}.")
 
     def work(session: Session) -> TextVersion:
         me = _account(session, actor)
@@ -629,9 +639,16 @@ def _current(session: Session, workspace_id: int, factor: str, name: str) -> Fac
     ).first()
 
 
-def accept(db: Database, actor: Researcher, text_id: int, *, now: datetime | None = None) -> TextVersion:
+def accept(db: Database, actor: Researcher, text_id: int, *, based_on: int | None = None,
+           now: datetime | None = None) -> TextVersion:
     """Accept a co-researcher's proposal (researchers only): it becomes the current version, its
-    author stays the proposer, and who accepted it and when is recorded."""
+    author stays the proposer, and who accepted it and when is recorded.
+
+    ``based_on``: the id of the current version of the proposal's text that the researcher's page
+    showed (``0``: none; ``None``: do not check). When another version has become current since (and
+    its text is not the proposal's), nothing changes and :class:`TextChanged` is raised, as in
+    :func:`write_text`: an old proposal never silently replaces a text saved after the page was drawn.
+    """
 
     def work(session: Session) -> TextVersion:
         me = _account(session, actor)
@@ -642,6 +659,11 @@ def accept(db: Database, actor: Researcher, text_id: int, *, now: datetime | Non
         ws = _require_workspace(session, me, row.workspace_id)
         if row.status != "proposed":
             raise QMethodError("This version is not an open proposal (it was accepted already).")
+        cur = _current(session, ws.id, row.factor, row.field)
+        if based_on is not None and (cur.id if cur is not None else 0) != based_on and (
+                cur is None or cur.text != row.text):
+            raise TextChanged(_version(cur, _digest(ws.plan))) if cur is not None else QMethodError(
+                f"The {field_label(row.field)} your page showed is no longer current; reload the page.")
         row.status, row.accepted_by, row.accepted_at = "accepted", me.username, now or utcnow()
         session.flush()
         return _version(row, _digest(ws.plan))

@@ -295,3 +295,20 @@ def test_the_report_states_the_bootstrap_kept_with_the_analysis_and_only_for_its
         assert "40 bootstrap resamples" in it.report(db, anna, copy.id, "md")[0].decode("utf-8")
         an.save_workspace(db, anna.id, data.source, data.name, plan.change(n_factors=2))
         assert "bootstrap" not in it.report(db, anna, w.id, "md")[0].decode("utf-8")
+
+
+def test_accepting_a_proposal_against_an_older_text_than_the_current_one_changes_nothing(db, team):
+    anna, kari, ws = team
+    w = ws["brukermedvirkning"]
+    first = it.write_text(db, anna, w, "F2", "summary", "Anna skrev først.")
+    proposal = it.write_text(db, kari, w, "F2", "summary", "Karis forslag.")
+    newer = it.write_text(db, anna, w, "F2", "summary", "Anna skrev igjen, etter forslaget.")
+    with pytest.raises(it.TextChanged) as caught:
+        it.accept(db, anna, proposal.id, based_on=first.id)  # the page showed the first text
+    assert caught.value.current.id == newer.id
+    t = it.factor_texts(db, anna, w)["F2"]
+    assert t.summary == newer.text and [p.id for p in t.proposals] == [proposal.id]
+    done = it.accept(db, anna, proposal.id, based_on=newer.id)  # shown the newer text, accepted over it
+    assert done.status == "accepted" and it.factor_texts(db, anna, w)["F2"].summary == proposal.text
+    assert it.text_problem("narrative", "x" * (it.FIELDS["narrative"] + 1)).startswith("The narrative may have")
+    assert it.text_problem("name", "Kort navn") is None

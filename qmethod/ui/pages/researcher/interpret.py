@@ -82,12 +82,37 @@ def _quote_html(quotes) -> str:
         + (f" · {escape_html(q.participant)}" if q.participant else "") + "</small></blockquote>" for q in quotes)
 
 
-def _proposal(p: it.TextVersion, heading: str) -> None:
-    """A co-researcher's proposal under ``heading``, with the researcher's Accept button."""
+def _proposal(p: it.TextVersion, heading: str, current: it.TextVersion | None) -> None:
+    """A co-researcher's proposal under ``heading``, with the researcher's Accept button. ``current`` is
+    the current version of its text now; Accept is made against the one the page showed when it was
+    clicked (a text saved by someone else since then is shown first, and a second click accepts over it)."""
     st.markdown(heading)
     st.text(p.text)
-    if user.is_researcher and storage.click(f"accept_{p.id}", st.button("Accept", key=f"accept_{p.id}")):
-        if run(it.accept, db, user, p.id) is not None:
+    if not user.is_researcher:
+        return
+    drawn = f"accept_drawn_{p.id}"  # the current version when the page was last drawn
+    seen = f"accept_seen_{p.id}"  # the newer text this researcher was shown; a second click accepts over it
+    now_id = current.id if current is not None else 0
+    based_on = st.session_state.get(seen, st.session_state.get(drawn, now_id))
+    st.session_state[drawn] = now_id
+    if seen in st.session_state:
+        st.warning(f"{plain(st.session_state[seen + '_msg'])} Accepting this proposal replaces it; click "
+                   "*Accept over theirs* to do so.", icon=":material/warning:")
+    label = "Accept over theirs" if seen in st.session_state else "Accept"
+    if storage.click(f"accept_{p.id}", st.button(label, key=f"accept_{p.id}")):
+        try:
+            done = it.accept(db, user, p.id, based_on=based_on)
+        except it.TextChanged as exc:
+            st.session_state[seen], st.session_state[seen + "_msg"] = exc.current.id, str(exc)
+            st.rerun()
+        except StorageBusyError as exc:
+            storage.fault(exc)
+            return
+        except QMethodError as exc:
+            st.error(plain(str(exc)), icon=":material/info:")
+            return
+        if done is not None:
+            st.session_state.pop(seen, None)
             st.rerun()
 
 
@@ -228,6 +253,11 @@ def _save_texts(team: it.FactorTexts) -> None:
         st.info("Nothing to save: the name, summary and narrative are as already saved. Write or change "
                 "one of them first.")
         return
+    problems = [p for p in (it.text_problem(f, typed) for f, typed in todo) if p]
+    if problems:  # all or nothing: no field is stored while another one cannot be
+        st.error(" ".join(plain(p) for p in problems) + " Nothing was saved; every text is still in its field.",
+                 icon=":material/info:")
+        return
     met = {}
     for f, typed in todo:
         key, base, sent = _keys(f)
@@ -287,7 +317,8 @@ with right:
         st.markdown("**Proposals**")
         for p in team.proposals:
             with st.container(border=True):
-                _proposal(p, f"*{it.field_label(p.field)}* by **{p.author}**, {p.created_at:%Y-%m-%d %H:%M} UTC")
+                _proposal(p, f"*{it.field_label(p.field)}* by **{p.author}**, {p.created_at:%Y-%m-%d %H:%M} UTC",
+                          team.current.get(p.field))
     with st.expander(f"History ({len(team.history)} versions)"):
         if team.history:
             # in the order the versions became the team's text (an accepted proposal where it was
@@ -333,7 +364,7 @@ with st.expander("Why these factors (for the methods paragraph of the report)"):
             elif run(it.write_text, db, user, analysis.id, it.ALL, "summary", reason) is not None:
                 st.rerun()
     for p in whole.proposals:
-        _proposal(p, f"Proposal by **{p.author}**, {p.created_at:%Y-%m-%d %H:%M} UTC")
+        _proposal(p, f"Proposal by **{p.author}**, {p.created_at:%Y-%m-%d %H:%M} UTC", whole.current.get(p.field))
 
 def _restore(drafts: dict) -> None:
     """Put the drafts kept by the browser back into their fields after a reload (a text field keeps
