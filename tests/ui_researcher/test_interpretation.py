@@ -539,37 +539,37 @@ def test_an_old_proposal_accepted_on_a_stale_page_asks_before_replacing_a_newer_
     it.invite(db, admin, STUDY, "siri", password=CO_PASSWORD)
     siri = next(a for a in accounts.list_accounts(db) if a.username == "siri")
     w = it.analyses(db, admin, STUDY)[0].id
-    it.write_text(db, siri, w, "F3", "narrative", "Siris forslag, skrevet først.")
+    it.write_text(db, siri, w, "F1", "narrative", "Siris forslag, skrevet først.")
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
     a = ctx.new_page()
     a.set_default_timeout(60_000)
     _login(a, f"{app.url}/interpret?study={STUDY}", "admin", ADMIN_PASSWORD, "Interpretation")
-    _open_factor(a, "F3")
+    _open_factor(a, "F1")
     a.get_by_text("Siris forslag, skrevet først.").first.wait_for()
     # another tab (or researcher) saves a narrative after this page was drawn
-    it.write_text(db, admin, w, "F3", "narrative", "Nyere fortelling, lagret etter.")
-    a.get_by_role("button", name="Accept", exact=True).click()
+    it.write_text(db, admin, w, "F1", "narrative", "Nyere fortelling, lagret etter.")
+    a.get_by_role("button", name="Accept", exact=True).last.click()  # (the newest proposal is listed last)
     a.get_by_role("button", name="Accept over theirs").wait_for()
     settle(a)
     no_exception(a)
     assert "admin changed the narrative at" in a.locator("main").inner_text()
-    assert it.factor_texts(db, admin, w)["F3"].narrative == "Nyere fortelling, lagret etter."  # not replaced
+    assert it.factor_texts(db, admin, w)["F1"].narrative == "Nyere fortelling, lagret etter."  # not replaced
     a.get_by_role("button", name="Accept over theirs").click()
     settle(a)
-    assert it.factor_texts(db, admin, w)["F3"].narrative == "Siris forslag, skrevet først."  # the deliberate click
+    assert it.factor_texts(db, admin, w)["F1"].narrative == "Siris forslag, skrevet først."  # the deliberate click
 
     # all or nothing: a name with a narrative over its limit stores neither
-    before = it.factor_texts(db, admin, w)["F3"]
+    before = it.factor_texts(db, admin, w)["F1"]
     a.reload()
     a.get_by_role("heading", name="Interpretation").wait_for()
     settle(a)
-    _open_factor(a, "F3")
+    _open_factor(a, "F1")
     a.get_by_label("Name", exact=True).fill("Et navn som ikke skal lagres alene")
     a.get_by_label("Narrative").fill("x" * (it.FIELDS["narrative"] + 10))
     a.get_by_role("button", name="Save", exact=True).click()
     a.get_by_text("Nothing was saved; every text is still in its field.").wait_for()
     settle(a)
-    after = it.factor_texts(db, admin, w)["F3"]
+    after = it.factor_texts(db, admin, w)["F1"]
     assert (after.name, after.narrative, len(after.history)) == (before.name, before.narrative, len(before.history))
     assert a.get_by_label("Name", exact=True).input_value() == "Et navn som ikke skal lagres alene"
     ctx.close()
