@@ -37,6 +37,8 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "viewpoints": ("qmethod/ui/pages/researcher/interpret_cards.py", "Viewpoints", ":material/diversity_3:"),
     "guide": ("qmethod/ui/pages/researcher/guide.py", "Guide", ":material/menu_book:"),
 }
+#: session key: the login form has just logged this browser in (the next page drawn is the first)
+JUST_LOGGED_IN = "_researcher_just_logged_in"
 #: the pages a co-researcher may open (every other page refuses them; see gate)
 CO_RESEARCHER_PAGES = ("interpret", "viewpoints", "guide")
 
@@ -89,6 +91,7 @@ def _login_form() -> None:
         else:
             st.session_state[TOKEN_KEY] = session.token
             st.session_state.pop(LOGGED_OUT_KEY, None)
+            st.session_state[JUST_LOGGED_IN] = True
             st.rerun()
     st.caption("Sessions end after 30 minutes without activity.")
 
@@ -147,7 +150,10 @@ def gate(title: str, *, co_researchers: bool = False, lang: str | None = "en") -
         st.divider()
         st.caption(f"Logged in as **{user.username}**" + ("" if user.is_researcher else " (co-researcher)"))
         st.button("Log out", on_click=_logout, key="logout")
+    just_in = st.session_state.pop(JUST_LOGGED_IN, False)
     if not user.is_researcher and not co_researchers:
+        if just_in:  # logged in on a researcher's page (the login link, /researcher): to their own work page
+            st.switch_page(page_path("interpret"), query_params={"study": study} if study else None)
         st.title(title)
         st.error("This page is for researchers only. As a co-researcher you can open the pages below.",
                  icon=":material/lock:")
