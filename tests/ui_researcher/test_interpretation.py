@@ -468,6 +468,18 @@ def test_a_co_researcher_removed_while_typing_is_told_so_and_keeps_what_they_typ
     assert "What you typed was not saved" in body
     assert "No analysis has been shared with you yet" not in body
     ctx.close()
+    # the same with a summary typed too and Propose clicked: both are shown (the note was lost before)
+    it.invite(app.db, admin, STUDY, "per")
+    ctx, p = _co_page(browser, app, "per", "F1")
+    p.get_by_label("Short summary", exact=True).fill("Et sammendrag jeg ikke fikk foreslått.")
+    p.get_by_label("Add a note").fill("En merknad skrevet samtidig.")
+    it.remove_member(app.db, admin, STUDY, "per")
+    p.get_by_role("button", name="Propose", exact=True).click()
+    p.get_by_text("You were removed from the team of study 'brukermedvirkning' by admin").wait_for(timeout=20_000)
+    settle(p)
+    body = p.locator("main").inner_text()
+    assert "Et sammendrag jeg ikke fikk foreslått." in body and "En merknad skrevet samtidig." in body, body
+    ctx.close()
 
 
 def test_the_english_card_shows_the_english_name_or_says_the_name_is_in_bokmal(app, browser, shared):
@@ -572,4 +584,20 @@ def test_an_old_proposal_accepted_on_a_stale_page_asks_before_replacing_a_newer_
     after = it.factor_texts(db, admin, w)["F1"]
     assert (after.name, after.narrative, len(after.history)) == (before.name, before.narrative, len(before.history))
     assert a.get_by_label("Name", exact=True).input_value() == "Et navn som ikke skal lagres alene"
+    ctx.close()
+
+
+def test_a_co_researcher_logging_in_on_the_researchers_page_lands_on_their_own_page(app, browser, shared):
+    """Trial finding: after logging in at /researcher (the login link) a co-researcher landed on
+    "Studies" with a red "This page is for researchers only" box."""
+    it.invite(app.db, shared, STUDY, "tor", password=CO_PASSWORD)
+    ctx = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    p = ctx.new_page()
+    p.set_default_timeout(60_000)
+    _login(p, f"{app.url}/researcher", "tor", CO_PASSWORD, "Interpretation")
+    assert "/interpret" in p.url
+    assert "for researchers only" not in p.locator("main").inner_text()
+    # a researcher's page asked for by address afterwards is still refused
+    p.goto(f"{app.url}/design?study={STUDY}")
+    p.get_by_text("This page is for researchers only.").wait_for()
     ctx.close()

@@ -40,10 +40,12 @@ class Field:
 
 
 def guard_typing(fields: Sequence[Field], *, on_restore: Callable[[dict[str, dict[str, Any]]], None] | None = None,
-                 key: str = "unsaved_guard") -> None:
+                 key: str = "unsaved_guard", collect: bool = False) -> None:
     """Guard ``fields`` (see the module). ``on_restore`` is called, before the page's next run, with
     ``{session key: {"text": draft, "base": base it was typed against}}`` for the drafts found after a
-    reload; it should put them into the fields."""
+    reload; it should put them into the fields. With ``collect``, every draft the tab holds for
+    ``fields`` is reported, shown on the page or not (for a page that cannot go on and shows what was
+    typed, to copy)."""
 
     def restored() -> None:
         state = st.session_state.get(key)
@@ -52,5 +54,5 @@ def guard_typing(fields: Sequence[Field], *, on_restore: Callable[[dict[str, dic
             on_restore({k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, dict)})
 
     data = {"fields": [{"label": f.label, "key": f.key, "saved": [t or "" for t in f.saved], "base": f.base}
-                       for f in fields]}
+                       for f in fields], "collect": collect}
     _COMPONENT(key=key, data=data, on_restore_change=restored)

@@ -7,6 +7,8 @@
 // * When the page shows a field for the first time since it was loaded (after a reload, for
 //   example) and this tab holds a draft of it that is not saved, the draft goes back to the server
 //   (state "restore"), which puts it back into the field and says so.
+// * With "collect", every draft of the named fields goes back (state "restore") even if its field is
+//   not on the page (a page that cannot go on shows them to copy).
 // * Leaving the page (reload, closing the tab, another address) while a field holds unsaved typing
 //   makes the browser ask first ("Leave site?").
 // The fields are found by their label (aria-label of Streamlit's text inputs and text areas).
@@ -62,7 +64,7 @@ export default function unsavedGuard(component) {
     if (!f.key) continue;
     const draft = readDraft(f.key);
     if (draft && isSaved(f, draft.text)) { keep(f, draft.text); continue; }
-    if (!offered.has(f.key) && draft) restore[f.key] = draft;
+    if ((data.collect || !offered.has(f.key)) && draft) restore[f.key] = draft;
     offered.add(f.key);
   }
   if (Object.keys(restore).length && component.setStateValue) component.setStateValue("restore", restore);

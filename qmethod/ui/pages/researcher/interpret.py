@@ -24,11 +24,26 @@ st.title("Interpretation")
 st.caption("Read each viewpoint together: the statements that characterise it, what the people who share it "
            "wrote, and the team's name, summary and notes. New to this? See the **Guide**.")
 
+_DRAFTS_LEFT = "int_drafts_left"
+
+
+def _collect_drafts(drafts: dict) -> None:
+    st.session_state[_DRAFTS_LEFT] = {k: d.get("text") for k, d in drafts.items()}
+
+
 def _show_unsaved() -> None:
     """What this user typed on the page and did not get saved (the page cannot go on, for example after
     they were removed from the team), to copy before leaving."""
     typed = []
-    for key, value in list(st.session_state.items()):
+    # the drafts this tab kept of the fields (a note typed just before the click that met the removal
+    # never reached the server): asked for once, shown on the next run
+    fields = [k for k in st.session_state if isinstance(k, str) and (k.startswith("tx_") or k.startswith("note_text_"))]
+    guard_typing([Field(k, k) for k in fields], on_restore=_collect_drafts, key="unsaved_collect", collect=True)
+    entries = dict(st.session_state.items())
+    for key, draft in (st.session_state.get(_DRAFTS_LEFT) or {}).items():
+        if isinstance(draft, str) and draft.strip() and not (entries.get(key) or "").strip():
+            entries[key] = draft
+    for key, value in list(entries.items()):
         if not isinstance(key, str) or not isinstance(value, str) or not value.strip():
             continue
         if key.startswith("note_text_"):
