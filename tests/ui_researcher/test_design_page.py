@@ -179,9 +179,35 @@ def test_responses_show_comments_with_statement_texts(app, browser):
 
     choose(page, "Participant", code)
     settle(page)
-    row = page.locator('[data-testid="stTable"] tr').filter(has_text=comments[sid])
+    row = page.get_by_role("region", name=f"Comments of {code}").get_by_role("row").filter(has_text=comments[sid])
     row.first.wait_for()
     assert text in row.first.inner_text()  # the statement's text beside its id (the old page showed the id only)
+    no_exception(page)
+    context.close()
+
+
+def test_a_participants_comment_is_shown_as_typed_never_as_markdown(app, browser):
+    """Fails on the old code: the comments table (st.table) turned a comment's Markdown into a picture
+    loaded by the researcher's browser and a link ("Log in again") to another host."""
+    from qmethod import service as sv
+    from tests.service.service_helpers import complete
+
+    study = sv.get_study(app.db, "grid25")
+    hostile = "![c](/_stcore/health) [Log in again](http://127.0.0.9:8699/phish) **fet**"
+    _, state = complete(app.db, study, comment=hostile)
+    code = state.participant
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    login(page, app.url, "responses?study=grid25", "Responses")
+    from tests.ui_researcher.test_workspace import choose
+
+    choose(page, "Participant", code)
+    settle(page)
+    table = page.get_by_role("region", name=f"Comments of {code}")
+    table.wait_for()
+    assert hostile in table.inner_text()  # as typed
+    assert table.locator("img").count() == 0 and table.locator("a").count() == 0 and table.locator("strong").count() == 0
     no_exception(page)
     context.close()
 

@@ -11,7 +11,7 @@ from qmethod.errors import QMethodError
 from qmethod.study.response import stages
 from qmethod.ui import flow
 from qmethod.ui.researcher.auth import choose_published_study, gate, page_path, run
-from qmethod.ui.text import plain
+from qmethod.ui.text import plain, table_html
 
 REFRESH_SECONDS = 10
 
@@ -122,10 +122,12 @@ if state is not None:
         column_of = {sid_: score for score, ids in state.columns.items() for sid_ in ids}
         if state.comments:
             st.markdown("**Comments**")
-            # (st.table: plain HTML, read by screen readers; a participant's comments are few)
-            st.table(pd.DataFrame([
+            # (a plain HTML table, read by screen readers, every text escaped and wrapped in its cell: a
+            # participant's comment is shown as typed, never as Markdown (st.table made links and pictures))
+            st.markdown(table_html(pd.DataFrame([
                 {"statement": k, "text": flow.study_text(study.statement(k).text, study.default_language, study),
-                 "column": column_of.get(k), "comment": v} for k, v in state.comments.items()]).set_index("statement"))
+                 "column": column_of.get(k), "comment": v} for k, v in state.comments.items()]),
+                index=False, label=f"Comments of {code}"), unsafe_allow_html=True)
         if state.answers:
             st.markdown("**Answers**")
             questions = {q.id: q for q in study.survey}
@@ -136,9 +138,10 @@ if state is not None:
                 values = value if isinstance(value, list) else [value]
                 return ", ".join(labels.get(str(v), str(v)) for v in values)
 
-            st.table(pd.DataFrame([
+            st.markdown(table_html(pd.DataFrame([
                 {"question": flow.study_text(questions[k].text, study.default_language, study) if k in questions else k,
-                 "answer": _label(k, v)} for k, v in state.answers.items()]).set_index("question"))
+                 "answer": _label(k, v)} for k, v in state.answers.items()]), index=False,
+                label=f"Answers of {code}"), unsafe_allow_html=True)
         with st.expander("Audit trail"):
             trail = service.audit_trail(db, sid, code)
             st.dataframe(pd.DataFrame([{"version": e.version, "time (UTC)": e.at.strftime("%H:%M:%S"),
