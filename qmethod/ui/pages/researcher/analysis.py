@@ -130,8 +130,14 @@ else:
         st.info("Upload a data file to analyse it. Every format listed by `qmethod formats` is read.")
         st.stop()
 
-for note in data.notes:
+#: notes drawn one by one; the rest in one block (a file of thousands of odd sorts has a note each)
+SHOWN_NOTES = 10
+for note in data.notes[:SHOWN_NOTES]:
     st.caption(f"Note: {plain(note)}")
+if len(data.notes) > SHOWN_NOTES:
+    rest = data.notes[SHOWN_NOTES:]
+    with st.expander(f"{len(rest):,} more note{'s' if len(rest) != 1 else ''}"):
+        st.text("\n".join(rest[:1000]) + (f"\n... and {len(rest) - 1000:,} more" if len(rest) > 1000 else ""))
 if data.n_sorts < 3:
     st.warning(f"{data.n_sorts} completed Q-sort(s) so far; an analysis needs at least 3.")
     st.stop()
