@@ -450,3 +450,20 @@ def test_thousands_of_notes_on_an_upload_are_summed_up(page, app, tmp_path):
     notes = page.locator('[data-testid="stCaptionContainer"]').filter(has_text="Note: ")
     assert notes.count() <= 10
     no_exception(page)
+
+
+def test_a_number_of_factors_out_of_range_is_refused_with_a_message(page, app):
+    """Fails on the old code: 99 (or 0, or -3) typed as the number of factors left the box red, and Apply
+    kept the old number without a word while the box showed the typed one."""
+    _reopen_small(page)
+    _tab(page, "Factors")
+    k = _stored_plan(app).n_factors
+    version = _stored_version(app)
+    for typed in ("99", "0", "-3"):
+        page.get_by_label("Number of factors").fill(typed)
+        page.get_by_role("button", name="Apply", exact=True).click()
+        page.get_by_text(f"The number of factors must be a whole number from 1 to 7 (with 8 Q-sorts); {typed} was "
+                         "typed. Nothing was changed.").wait_for()
+        settle(page)
+        assert (_stored_plan(app).n_factors, _stored_version(app)) == (k, version)
+    no_exception(page)

@@ -279,6 +279,7 @@ def _fresh() -> tuple[an.Plan, an.Outcome, int]:
 
 # ---------------------------------------------------------------- factors
 KMAX = max(1, min(data.n_sorts - 1, 30))
+K_REFUSED = "an_k_refused"  # the message of an Apply refused for its number of factors
 
 
 @st.fragment
@@ -292,6 +293,12 @@ def _factors_panel() -> None:
     with left:
         def _apply_settings() -> None:
             ss = st.session_state
+            k = ss.get(f"set_k_{V}")
+            if k is None or not 1 <= int(k) <= KMAX:  # said, never ignored (the box kept the typed number)
+                ss[K_REFUSED] = (f"The number of factors must be a whole number from 1 to {KMAX} (with "
+                                 f"{data.n_sorts} Q-sorts{'; at most 30 here' if KMAX == 30 else ''}); "
+                                 f"{'nothing' if k is None else k} was typed. Nothing was changed.")
+                return
             storage.callback("an_apply", change)(plan.change(correlation=ss[f"set_corr_{V}"], extraction=ss[f"set_ext_{V}"], n_factors=int(ss[f"set_k_{V}"]),
                                significance=float(ss[f"set_sig_{V}"]), majority=bool(ss[f"set_majority_{V}"]),
                                negative=ss[f"set_neg_{V}"], convention=ss[f"set_conv_{V}"],
@@ -304,8 +311,11 @@ def _factors_panel() -> None:
                          index=["pca", "centroid", "horst"].index(plan.extraction),
                          format_func={"pca": "Principal components", "centroid": "Centroid (Brown, PQMethod)",
                                       "horst": "Centroid (Horst 5.5)"}.get)
-            st.number_input("Number of factors", min_value=1, max_value=KMAX, key=f"set_k_{V}",
-                            value=min(plan.n_factors, KMAX), step=1)
+            if K_REFUSED in st.session_state:
+                st.error(st.session_state.pop(K_REFUSED), icon=":material/info:")
+            # (no min or max on the box: a number out of range is refused with a message by Apply,
+            # where the browser would only colour the box and Apply would keep the old number silently)
+            st.number_input("Number of factors", key=f"set_k_{V}", value=min(plan.n_factors, KMAX), step=1)
             levels = list(an.SIGNIFICANCE_LEVELS)
             st.selectbox("Flagging significance", levels, key=f"set_sig_{V}",
                          index=levels.index(plan.significance) if plan.significance in levels else levels.index(0.05),
