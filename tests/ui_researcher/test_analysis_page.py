@@ -248,6 +248,10 @@ def test_two_named_analyses_side_by_side_and_their_comparison(page, app):
     best = an.best_matches(expected)
     page.get_by_text(" · ".join(f"{f} ↔ {m} (r = {v:.3f})" for f, (m, v) in best.iterrows())).wait_for()
     no_exception(page)
+    # a reload opens the analysis chosen (failed before: back on "main", whose downloads then came)
+    _reopen_small(page)
+    _tab(page, "Factors")
+    assert page.get_by_label("Number of factors").input_value() == "3"  # (main has 2)
 
 
 def test_the_flags_tab_answers_the_first_click_and_redraws_on_its_own(page, app):

@@ -154,8 +154,16 @@ def data_key(d: an.AnalysisData) -> str:
 
 stored = an.list_workspaces(db, user.id, data.source)
 labels = sorted({w.label for w in stored} | {an.DEFAULT_ANALYSIS}, key=lambda x: (x != an.DEFAULT_ANALYSIS, x))
-label = st.selectbox("Analysis", labels, key=f"an_label:{data.source}", help="Several named analyses of the same "
+# the analysis chosen is kept in the address (?analysis=), so a reload or a new login opens it again
+chosen_key = f"an_label:{data.source}"
+if chosen_key not in st.session_state and st.query_params.get("analysis") in labels:
+    st.session_state[chosen_key] = st.query_params["analysis"]
+label = st.selectbox("Analysis", labels, key=chosen_key, help="Several named analyses of the same "
                      "data are kept side by side; compare two on the Results tab.")
+if label != an.DEFAULT_ANALYSIS:
+    st.query_params["analysis"] = label
+elif "analysis" in st.query_params:
+    del st.query_params["analysis"]
 all_data = data
 workspace = an.load_workspace(db, user.id, data.source, label=label)
 if workspace is None:
