@@ -269,3 +269,30 @@ def test_history_lists_versions_in_the_order_they_became_the_teams_text(app, bro
     assert "current" in summaries[1] and "current" not in summaries[0]
     assert "2026-03-02 11:00 by admin" in summaries[1]  # when and by whom it was accepted
     ctx.close()
+
+
+def _english_cards(app, browser):
+    ctx, page = _page(browser)
+    login(page, app.url, f"viewpoints?study={STUDY}", "Synspunkter")
+    page.locator("article.qcard").first.wait_for()
+    page.get_by_text("English").first.click()
+    page.get_by_role("heading", name="Viewpoints").wait_for()
+    page.locator("article.qcard[lang=en]").first.wait_for()
+    settle(page)
+    no_exception(page)
+    return ctx, page
+
+
+def test_english_cards_mark_the_norwegian_quotes_as_norwegian(app, browser, data):
+    """On an English viewpoint card the participants' words (written in the study's language, bokmål)
+    are marked lang="nb" for screen readers; the English statements stay English."""
+    ctx, page = _english_cards(app, browser)
+    langs = page.evaluate("""() => [...document.querySelectorAll('article.qcard')].map(a => [
+        [...a.querySelectorAll('blockquote')].map(q => q.closest('[lang]').lang),
+        [...a.querySelectorAll('li')].map(li => li.closest('[lang]').lang)])""")
+    assert len(langs) == 3
+    assert sum(len(quotes) for quotes, _ in langs) > 0
+    for quotes, items in langs:
+        assert set(quotes) <= {"nb"}, quotes
+        assert items and set(items) == {"en"}, items
+    ctx.close()

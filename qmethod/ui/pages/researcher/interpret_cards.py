@@ -76,14 +76,14 @@ def card_html(card: it.ViewpointCard, t: dict[str, str], pictures: dict[str, str
 
     def item(x: str) -> str:
         uri = (pictures or {}).get(by_text.get(x, ""))
-        if uri is None:
-            return e(x)
-        return f'<img src="{e(uri)}" alt="{e(x)}" style="max-width:12rem;max-height:8rem;display:block"> {e(x)}'
+        shown = e(x) if uri is None else (f'<img src="{e(uri)}" alt="{e(x)}" '
+                                          f'style="max-width:12rem;max-height:8rem;display:block"> {e(x)}')
+        return f"<span{lang(card.statements_language)}>{shown}</span>" if lang(card.statements_language) else shown
 
     title = card.name or t["unnamed"].format(f=card.factor)
 
-    def lang(other: str) -> str:  # a name or summary shown in the study's default language says so
-        return f' lang="{e(other)}"' if other else ""
+    def lang(other: str) -> str:  # a text in another language than the card's says which (for screen readers)
+        return f' lang="{e(other)}"' if other and other != card.language else ""
 
     out = [f'<article class="qcard" lang="{e(card.language)}" aria-labelledby="card-{card.factor}">'
            f'<h2 id="card-{card.factor}"{lang(card.name_from if card.name else "")}>{e(title)}</h2>']
@@ -106,7 +106,8 @@ def card_html(card: it.ViewpointCard, t: dict[str, str], pictures: dict[str, str
     else:
         out.append(f"<p>{e(t['none_apart'])}</p>")
     if card.words:
-        out.append(f"<h3>{e(t['words'])}</h3>" + "".join(f"<blockquote>“{e(q.text)}”</blockquote>" for q in card.words))
+        out.append(f"<h3>{e(t['words'])}</h3>" + "".join(f"<blockquote{lang(card.words_language)}>“{e(q.text)}”</blockquote>"
+                                                   for q in card.words))
     if footer:
         out.append(f'<footer class="qcard-foot">{e(footer)}</footer>')
     out.append("</article>")
