@@ -124,7 +124,8 @@ class ReportContent:
     factor) when known (:func:`qmethod.service.analysis.bootstrap_summary`); ``co_researchers``: user names
     of the co-researchers invited (each once, also when removed and invited again); ``team_work``: what
     each member of the team did (:class:`Contribution`; the methods count the co-researchers among
-    its authors as the ones who took part, see :func:`team_sentence`)."""
+    its authors as the ones who took part, see :func:`team_sentence`); ``language``: the language
+    of the study's texts (see :attr:`language`)."""
 
     result: Any
     title: str
@@ -139,6 +140,9 @@ class ReportContent:
     suggested: dict[str, int] = field(default_factory=dict)
     reason: str = ""
     created: datetime | None = None
+    #: the language (code) the study's texts are written in: title, statements, the participants'
+    #: comments and the team's texts (the study's default language); the report's own words are English
+    language: str = "en"
 
     def factor_title(self, f: str) -> str:
         n = self.narratives.get(f)

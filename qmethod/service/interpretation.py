@@ -1022,7 +1022,7 @@ def report_content(db: Database, actor: Researcher, workspace_id: int, *, bootst
                          inverted=tuple(ws_plan.inverted), split=tuple(ws_plan.split),
                          flags_by_hand=ws_plan.flags is not None, bootstrap=bootstrap,
                          co_researchers=team_names, team_work=team_work, suggested=_suggested(result),
-                         reason=whole.summary if whole else "")
+                         reason=whole.summary if whole else "", language=view.default_language)
 
 
 def _suggested(result: AnalysisResult) -> dict[str, int]:

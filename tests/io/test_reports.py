@@ -522,3 +522,52 @@ def test_a_very_small_significance_level_is_printed_as_journals_print_it():
     for name, text in texts.items():
         assert "p < .000001" in text, name
         assert "e-06" not in text, name
+
+
+def _texts_by_language(page: str) -> dict[str, str]:
+    """Every text of an HTML page -> the language it is marked with (its nearest ``lang``)."""
+    from html.parser import HTMLParser
+
+    void = {"meta", "br", "img", "hr", "link", "input"}
+
+    class Langs(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.stack: list[str] = []
+            self.found: dict[str, str] = {}
+
+        def handle_starttag(self, tag, attrs):
+            if tag not in void:
+                self.stack.append(dict(attrs).get("lang") or (self.stack[-1] if self.stack else ""))
+
+        def handle_endtag(self, tag):
+            if tag not in void and self.stack:
+                self.stack.pop()
+
+        def handle_data(self, data):
+            if data.strip():
+                self.found[data.strip()] = self.stack[-1] if self.stack else ""
+
+    p = Langs()
+    p.feed(page)
+    return p.found
+
+
+def test_html_report_marks_the_studys_norwegian_texts_as_norwegian(lipset):
+    """In the (English) HTML report of a bokmål study, the title, statements, the factor's name,
+    summary and narrative and the participants' words are marked lang="nb"; the headings stay English."""
+    from dataclasses import replace
+
+    res = lipset.result
+    statements = res.statements.copy()
+    statements.iloc[0] = "Folk bør bli tatt på alvor"
+    n = FactorNarrative("F1", "Likeverd", "Alle teller likt.", "Første avsnitt om synet.\n\nAndre avsnitt.",
+                        (("1", 4, "Jeg ble hørt for første gang."),))
+    content = replace(lipset, result=replace(res, statements=statements), title="Brukermedvirkning i praksis",
+                      narratives={"F1": n}, language="nb")
+    found = _texts_by_language(html_report.write_html(content))
+    for text in ("Brukermedvirkning i praksis", "Folk bør bli tatt på alvor", "Likeverd", "Alle teller likt.",
+                 "Første avsnitt om synet.", "Andre avsnitt.", "Jeg ble hørt for første gang."):
+        assert found.get(text) == "nb", (text, found.get(text))
+    assert found["Study summary"] == found["Factor interpretations"] == "en"
+    assert found["In the participants' own words"] == "en"
