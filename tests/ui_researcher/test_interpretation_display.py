@@ -296,3 +296,19 @@ def test_english_cards_mark_the_norwegian_quotes_as_norwegian(app, browser, data
         assert set(quotes) <= {"nb"}, quotes
         assert items and set(items) == {"en"}, items
     ctx.close()
+
+
+def test_each_card_is_named_by_its_heading_and_no_id_repeats(app, browser, data):
+    """Each card (``<article aria-labelledby>``) is named by its own heading (the element the label
+    points to exists, in the card); the headings repeated on every card have ids of their own."""
+    ctx, page = _english_cards(app, browser)
+    cards = page.evaluate("""() => [...document.querySelectorAll('article.qcard')].map(a => {
+        const h = document.getElementById(a.getAttribute('aria-labelledby'));
+        return [h && a.contains(h) ? h.tagName + ' ' + h.textContent : null,
+                [...a.querySelectorAll('[id]')].map(x => x.id)]})""")
+    assert len(cards) == 3
+    for heading, _ in cards:
+        assert heading is not None and heading.startswith("H2 "), heading
+    ids = [i for _, card_ids in cards for i in card_ids]
+    assert ids and len(ids) == len(set(ids)), sorted(ids)
+    ctx.close()
