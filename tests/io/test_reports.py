@@ -571,3 +571,35 @@ def test_html_report_marks_the_studys_norwegian_texts_as_norwegian(lipset):
         assert found.get(text) == "nb", (text, found.get(text))
     assert found["Study summary"] == found["Factor interpretations"] == "en"
     assert found["In the participants' own words"] == "en"
+
+
+def test_docx_is_a4_and_marks_the_studys_texts_with_its_language(lipset):
+    """The Word report is A4 (the composite section A4 landscape), like the PDF; in a bokmål study the
+    title, statements, the team's texts and the participants' words are marked nb-NO (Word checks
+    their spelling as Norwegian), the report's own headings stay English."""
+    from dataclasses import replace
+
+    from docx.oxml.ns import qn
+
+    n = FactorNarrative("F1", "Likeverd", "Alle teller likt.", "Første avsnitt om synet.",
+                        (("1", 4, "Jeg ble hørt for første gang."),))
+    content = replace(lipset, title="Brukermedvirkning i praksis", narratives={"F1": n}, language="nb")
+    doc = Document(BytesIO(docx_report.write_docx(content)))
+    sizes = set()
+    for sec in doc.sections:
+        size = sec._sectPr.find(qn("w:pgSz"))
+        sizes.add((int(size.get(qn("w:w"))), int(size.get(qn("w:h")))))
+    assert sizes == {(11906, 16838), (16838, 11906)}
+
+    def language(text: str) -> set[str]:
+        runs = [r for r in doc.element.body.iter(qn("w:r"))
+                if text in "".join(t.text or "" for t in r.iter(qn("w:t")))]
+        assert runs, text
+        return {(r.find(f"{qn('w:rPr')}/{qn('w:lang')}") is not None
+                 and r.find(f"{qn('w:rPr')}/{qn('w:lang')}").get(qn("w:val"))) or "default" for r in runs}
+
+    statement = str(lipset.result.statements.iloc[0])
+    for text in ("Brukermedvirkning i praksis", "Likeverd", "Alle teller likt.", "Første avsnitt om synet.",
+                 "Jeg ble hørt for første gang.", statement):
+        assert language(text) == {"nb-NO"}, text
+    assert language("Factor interpretations") == {"default"}
