@@ -227,7 +227,7 @@ def write_docx(content: ReportContent, path: str | Path | None = None) -> bytes:
             for sid, score, text in n.quotes:
                 par = doc.add_paragraph(style="Quote")
                 _language([par.add_run(f"“{text}”")], lang)
-                par.add_run(f" (statement {sid}, placed at {score:+d})")
+                par.add_run(f" (statement {sid}, placed at {signed(score)})")
         if attribution(n):
             doc.add_paragraph().add_run(attribution(n)).italic = True
     doc.add_heading("References", level=1)

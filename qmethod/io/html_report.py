@@ -126,11 +126,12 @@ def write_html(content: ReportContent) -> str:
         out.append(f"<article><h3>{factor(n.factor)}</h3>")
         if n.summary:
             out.append(f"<p{_lang(lang)}><em>{_e(n.summary)}</em></p>")
-        out += [f"<p{_lang(lang)}>{_e(p.strip())}</p>" for p in n.narrative.split("\n\n") if p.strip()]
+        out += [f"<p{_lang(lang)}>{'<br>'.join(_e(x) for x in p.strip().splitlines() if x.strip())}</p>"
+                for p in n.narrative.split("\n\n") if p.strip()]  # its line breaks kept, as in DOCX and PDF
         if n.quotes:
             out.append("<h4>In the participants' own words</h4>")
-            out += [f"<blockquote>“{_in(t, lang)}” <small>(statement {_e(s)}, placed at {sc:+d})</small></blockquote>"
-                    for s, sc, t in n.quotes]
+            out += [f"<blockquote>“{_in(t, lang)}” <small>(statement {_e(s)}, placed at {_e(signed(sc))})</small>"
+                    "</blockquote>" for s, sc, t in n.quotes]
         if attribution(n):
             out.append(f'<p class="note">{_e(attribution(n))}</p>')
         out.append("</article>")
@@ -189,7 +190,8 @@ def write_markdown(content: ReportContent) -> str:
         out += [f"### {_md(content.factor_title(n.factor))}", ""]
         if n.summary:
             out += [f"*{_md(n.summary)}*", ""]
-        out += [_md(p) + "\n" for p in n.narrative.split("\n\n") if p.strip()]
+        out += ["\\\n".join(_md(x) for x in p.strip().splitlines() if x.strip()) + "\n"  # line breaks kept (hard breaks)
+                for p in n.narrative.split("\n\n") if p.strip()]
         if not n.summary and not n.narrative:
             out += ["*(No narrative written yet.)*", ""]
         if n.quotes:

@@ -603,3 +603,61 @@ def test_docx_is_a4_and_marks_the_studys_texts_with_its_language(lipset):
                  "Jeg ble hørt for første gang.", statement):
         assert language(text) == {"nb-NO"}, text
     assert language("Factor interpretations") == {"default"}
+
+
+def _narrated(lipset):
+    from dataclasses import replace
+
+    n = FactorNarrative("F1", "Likeverd", "", "Tre ting:\n- punkt\n- [lenke](x)\n\nAndre avsnitt.",
+                        (("1", -4, "Ikke slik."), ("2", 0, "Midt på.")))
+    return replace(lipset, narratives={"F1": n})
+
+
+def test_html_and_markdown_keep_the_line_breaks_of_a_narrative_as_docx_and_pdf_do(lipset):
+    content = _narrated(lipset)
+    page = html_report.write_html(content)
+    assert "<p>Tre ting:<br>- punkt<br>- [lenke](x)</p>" in page and "<p>Andre avsnitt.</p>" in page
+    md = html_report.write_markdown(content)
+    assert "Tre ting:\\\n\\- punkt\\\n\\- \\[lenke\\](x)\n" in md and "\nAndre avsnitt.\n" in md
+    assert "- punkt - " not in page + md
+    par = [p.text for p in Document(BytesIO(docx_report.write_docx(content))).paragraphs if p.text.startswith("Tre")]
+    assert par == ["Tre ting:\n- punkt\n- [lenke](x)"]
+
+
+def test_every_report_shows_a_negative_place_with_the_minus_sign(lipset, tmp_path):
+    """"placed at −4" (true minus; 0 without a sign) in DOCX, HTML and Markdown, as in the PDF."""
+    content = _narrated(lipset)
+    texts = {"docx": _docx_text(Document(BytesIO(docx_report.write_docx(content)))),
+             "html": html.unescape(html_report.write_html(content)), "md": html_report.write_markdown(content)}
+    if shutil.which("pdftotext"):
+        pdf = tmp_path / "r.pdf"
+        pdf.write_bytes(pdf_report.write_pdf(content))
+        texts["pdf"] = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    for kind, text in texts.items():
+        flat = " ".join(text.split())
+        assert "placed at −4)" in flat and "placed at 0)" in flat, kind
+        assert "placed at -4" not in flat and "placed at +0" not in flat, kind
+
+
+def test_pdf_headings_are_left_aligned_not_justified(lipset, tmp_path):
+    """A long factor name wraps as a left-aligned heading: its words one space apart, never spread
+    over the line (a justified heading's first line has wide gaps)."""
+    from dataclasses import replace
+
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    name = "Folk " + "brukermedvirkningsforskningsprosjektsamarbeid " * 3
+    content = replace(lipset, narratives={"F1": FactorNarrative("F1", name.strip(), "Kort.")})
+    pdf = tmp_path / "r.pdf"
+    pdf.write_bytes(pdf_report.write_pdf(content))
+    page = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    gaps, found = [], 0
+    for line in re.findall(r"<line[^>]*>(.*?)</line>", page, re.S):
+        words = re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', line)
+        texts = [w[2] for w in words]
+        if any(texts[k:k + 2] == ["F1:", "Folk"] for k in range(len(texts))):
+            found += 1
+            gaps += [float(b[0]) - float(a[1]) for a, b in zip(words, words[1:])]
+    assert found == 2, found  # the caption and the heading (pdftotext splits a line spread wide)
+    assert gaps and max(gaps) < 8, gaps  # a space of the 12 pt heading is about 4 pt
