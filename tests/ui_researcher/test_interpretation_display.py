@@ -312,3 +312,14 @@ def test_each_card_is_named_by_its_heading_and_no_id_repeats(app, browser, data)
     ids = [i for _, card_ids in cards for i in card_ids]
     assert ids and len(ids) == len(set(ids)), sorted(ids)
     ctx.close()
+
+
+def test_interpretation_page_writes_a_negative_place_with_the_minus_sign(app, browser, data):
+    """The participants' words on the Interpretation page say "placed at −4" (minus sign), as the reports."""
+    ctx, page = _page(browser)
+    _open_interpretation(page, app.url)
+    places = [re.search(r"placed at (\S+)", t).group(1)
+              for t in page.locator("blockquote small").all_inner_texts() if "placed at" in t]
+    assert any(p.startswith("−") for p in places), places
+    assert not any(p.startswith("-") for p in places), places
+    ctx.close()
