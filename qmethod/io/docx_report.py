@@ -25,7 +25,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor, Twips
 
 from .manuscript import (COMPOSITE_NOTE, CompositeCell, ReportContent, attribution, composite_fill, numeric_columns,
-                         sections, signed, table_rows)
+                         reason_parts, sections, signed, table_rows)
 
 __all__ = ["write_docx"]
 
@@ -194,7 +194,11 @@ def write_docx(content: ReportContent, path: str | Path | None = None) -> bytes:
     _table(doc, ["No.", "Statement"], [[str(k), t] for k, t in parts["statements"]], lang=lang)
     doc.add_heading("Method", level=1)
     for para in parts["methods"]:
-        doc.add_paragraph(para)
+        par = doc.add_paragraph()
+        for text, own in reason_parts(para, content):
+            run = par.add_run(text)
+            if own:
+                _language([run], lang)
     doc.add_heading("Results", level=1)
     for tab in parts["tables"]:
         _caption(doc, tab.caption)

@@ -14,7 +14,7 @@ import html
 import re
 
 from .manuscript import (COMPOSITE_NOTE, CompositeCell, ReportContent, attribution, composite_rows, numeric_columns,
-                         sections, signed, table_rows)
+                         reason_parts, sections, signed, table_rows)
 
 __all__ = ["write_html", "write_markdown"]
 
@@ -106,6 +106,8 @@ def write_html(content: ReportContent) -> str:
         n = content.narratives.get(f)
         return f"{_e(f)}: {_in(n.name, lang)}" if n is not None and n.name else _e(f)
 
+    methods = [f"<p>{''.join(_in(x, lang) if own else _e(x) for x, own in reason_parts(p, content))}</p>"
+               for p in parts["methods"]]  # the team's reason in the study's language
     out = ['<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
            f'<meta name="viewport" content="width=device-width, initial-scale=1"><title{_lang(lang)}>'
            f'{_e(parts["title"])}</title>',
@@ -113,7 +115,7 @@ def write_html(content: ReportContent) -> str:
            "<section><h2>Study summary</h2><ul>", *[f"<li>{_e(x)}</li>" for x in parts["summary"]], "</ul>",
            "<h3>Statements</h3><ol>", *[f"<li{_lang(lang)}>{_e(t)}</li>" for _, t in parts["statements"]],
            "</ol></section>",
-           "<section><h2>Method</h2>", *[f"<p>{_e(p)}</p>" for p in parts["methods"]], "</section>",
+           "<section><h2>Method</h2>", *methods, "</section>",
            "<section><h2>Results</h2>"]
     for tab in parts["tables"]:
         header, rows, bold = table_rows(tab)

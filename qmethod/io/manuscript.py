@@ -26,7 +26,7 @@ import pandas as pd
 from ..analysis.flag import format_p, z_critical
 
 __all__ = ["StudySummary", "FactorNarrative", "Contribution", "ReportContent", "attribution", "team_sentence",
-           "language_name", "numeric_columns", "JournalTable", "methods_paragraph", "bootstrap_sentences",
+           "language_name", "numeric_columns", "reason_parts", "JournalTable", "methods_paragraph", "bootstrap_sentences",
            "journal_tables", "composite_columns", "composite_cells", "CompositeCell", "composite_fill", "COMPOSITE_FILL", "references", "sections", "table_rows",
            "composite_rows", "signed", "COMPOSITE_NOTE"]
 
@@ -278,6 +278,17 @@ def methods_paragraph(content: ReportContent) -> list[str]:
         text += " " + team
     paras.append(text)
     return paras
+
+
+def reason_parts(paragraph: str, content: ReportContent) -> list[tuple[str, bool]]:
+    """A methods paragraph cut around the team's reason for the number of factors (written in the
+    study's language, :attr:`ReportContent.language`): ``(text, True)`` for the reason, ``(text, False)``
+    for the report's own words, in order."""
+    reason = content.reason.strip().rstrip(".")
+    if not reason or reason not in paragraph:
+        return [(paragraph, False)]
+    before, _, after = paragraph.partition(reason)
+    return [(x, own) for x, own in ((before, False), (reason, True), (after, False)) if x]
 
 
 _PLURAL = {"name": "names", "summary": "summaries", "narrative": "narratives", "note": "notes"}

@@ -564,10 +564,11 @@ def test_html_report_marks_the_studys_norwegian_texts_as_norwegian(lipset):
     n = FactorNarrative("F1", "Likeverd", "Alle teller likt.", "Første avsnitt om synet.\n\nAndre avsnitt.",
                         (("1", 4, "Jeg ble hørt for første gang."),))
     content = replace(lipset, result=replace(res, statements=statements), title="Brukermedvirkning i praksis",
-                      narratives={"F1": n}, language="nb")
+                      narratives={"F1": n}, language="nb", reason="Tre faktorer kunne tolkes.")
     found = _texts_by_language(html_report.write_html(content))
     for text in ("Brukermedvirkning i praksis", "Folk bør bli tatt på alvor", "Likeverd", "Alle teller likt.",
-                 "Første avsnitt om synet.", "Andre avsnitt.", "Jeg ble hørt for første gang."):
+                 "Første avsnitt om synet.", "Andre avsnitt.", "Jeg ble hørt for første gang.",
+                 "Tre faktorer kunne tolkes"):
         assert found.get(text) == "nb", (text, found.get(text))
     assert found["Study summary"] == found["Factor interpretations"] == "en"
     assert found["In the participants' own words"] == "en"
@@ -583,7 +584,8 @@ def test_docx_is_a4_and_marks_the_studys_texts_with_its_language(lipset):
 
     n = FactorNarrative("F1", "Likeverd", "Alle teller likt.", "Første avsnitt om synet.",
                         (("1", 4, "Jeg ble hørt for første gang."),))
-    content = replace(lipset, title="Brukermedvirkning i praksis", narratives={"F1": n}, language="nb")
+    content = replace(lipset, title="Brukermedvirkning i praksis", narratives={"F1": n}, language="nb",
+                      reason="Tre faktorer kunne tolkes.")
     doc = Document(BytesIO(docx_report.write_docx(content)))
     sizes = set()
     for sec in doc.sections:
@@ -600,7 +602,7 @@ def test_docx_is_a4_and_marks_the_studys_texts_with_its_language(lipset):
 
     statement = str(lipset.result.statements.iloc[0])
     for text in ("Brukermedvirkning i praksis", "Likeverd", "Alle teller likt.", "Første avsnitt om synet.",
-                 "Jeg ble hørt for første gang.", statement):
+                 "Jeg ble hørt for første gang.", "Tre faktorer kunne tolkes", statement):
         assert language(text) == {"nb-NO"}, text
     assert language("Factor interpretations") == {"default"}
 
