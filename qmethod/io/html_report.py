@@ -14,7 +14,7 @@ import html
 import re
 
 from .manuscript import (COMPOSITE_NOTE, CompositeCell, ReportContent, attribution, composite_rows, numeric_columns,
-                         sections, signed, table_rows)
+                         reason_parts, sections, signed, table_rows)
 
 __all__ = ["write_html", "write_markdown"]
 
@@ -43,8 +43,21 @@ def _e(x) -> str:
     return html.escape(str(x))
 
 
-def _html_table(caption: str, header: list[str], rows: list[list[str]], *, bold=frozenset(), note: str = "") -> str:
+def _lang(lang: str) -> str:
+    """The ``lang`` attribute of a text in ``lang`` inside the English report ("" for English)."""
+    return f' lang="{_e(lang)}"' if lang and lang != "en" else ""
+
+
+def _in(x, lang: str) -> str:
+    """A text escaped, marked with its language when that is not the report's (English)."""
+    return f"<span{_lang(lang)}>{_e(x)}</span>" if _lang(lang) else _e(x)
+
+
+def _html_table(caption: str, header: list[str], rows: list[list[str]], *, bold=frozenset(), note: str = "",
+                lang: str = "en") -> str:
+    """A journal table; the cells of its Statement column are marked as written in ``lang``."""
     right = numeric_columns(rows)
+    texts = {j for j, h in enumerate(header) if h == "Statement"}
 
     def num(j: int) -> str:
         return ' class="num"' if j in right else ""
@@ -56,7 +69,7 @@ def _html_table(caption: str, header: list[str], rows: list[list[str]], *, bold=
         cells = [f'<th scope="row"{num(0)}>{_e(row[0])}</th>']
         for j, v in enumerate(row[1:], 1):
             text = f"<strong>{_e(v)}</strong>" if (i, j) in bold else _e(v)
-            cells.append(f"<td{num(j)}>{text}</td>")
+            cells.append(f"<td{num(j)}{_lang(lang) if j in texts else ''}>{text}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table>")
     if note:
@@ -64,12 +77,13 @@ def _html_table(caption: str, header: list[str], rows: list[list[str]], *, bold=
     return "".join(out)
 
 
-def _grid_figure(caption: str, cols: dict[int, list[CompositeCell]], ident: str) -> str:
+def _grid_figure(caption: str, cols: dict[int, list[CompositeCell]], ident: str, lang: str = "en") -> str:
     """A composite Q-sort drawn as its quasi-normal grid (CSS grid): a column per grid value, the value
     on top, the statements stacked below as boxes (number and marks, then the text). For screen
-    readers each column is a list named by its value."""
+    readers each column is a list named by its value. ``caption`` is HTML; the statements' texts are
+    marked as written in ``lang``."""
     values = sorted(cols)
-    out = [f'<figure class="qsort" aria-labelledby="{ident}"><figcaption id="{ident}">{_e(caption)}</figcaption>',
+    out = [f'<figure class="qsort" aria-labelledby="{ident}"><figcaption id="{ident}">{caption}</figcaption>',
            f'<div class="qgrid" style="grid-template-columns:repeat({len(values)},minmax(0,1fr))">']
     for v in values:
         n = len(cols[v])
@@ -77,7 +91,7 @@ def _grid_figure(caption: str, cols: dict[int, list[CompositeCell]], ident: str)
                    f'<ol class="qcells" aria-label="Column {_e(signed(v))}, {n} statement{"s" if n != 1 else ""}">')
         side = "pos" if v > 0 else "neg" if v < 0 else "mid"
         for c in cols[v]:
-            out.append(f'<li class="qcell {"cons" if c.consensus else side}"><b>{_e(c.label)}</b> {_e(c.text)}</li>')
+            out.append(f'<li class="qcell {"cons" if c.consensus else side}"><b>{_e(c.label)}</b> {_in(c.text, lang)}</li>')
         out.append("</ol></div>")
     out.append(f'</div><p class="note">{_e(COMPOSITE_NOTE)}</p></figure>')
     return "".join(out)
@@ -86,29 +100,40 @@ def _grid_figure(caption: str, cols: dict[int, list[CompositeCell]], ident: str)
 def write_html(content: ReportContent) -> str:
     """The report as a standalone HTML page (inline CSS with print rules)."""
     parts = sections(content)
+    lang = content.language  # the study's texts; the report's own words are English
+
+    def factor(f: str) -> str:  # "F1: name", the name in the study's language
+        n = content.narratives.get(f)
+        return f"{_e(f)}: {_in(n.name, lang)}" if n is not None and n.name else _e(f)
+
+    methods = [f"<p>{''.join(_in(x, lang) if own else _e(x) for x, own in reason_parts(p, content))}</p>"
+               for p in parts["methods"]]  # the team's reason in the study's language
     out = ['<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
-           f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{_e(parts["title"])}</title>',
-           f"<style>{_CSS}</style></head><body><main>", f"<h1>{_e(parts['title'])}</h1>",
+           f'<meta name="viewport" content="width=device-width, initial-scale=1"><title{_lang(lang)}>'
+           f'{_e(parts["title"])}</title>',
+           f"<style>{_CSS}</style></head><body><main>", f"<h1{_lang(lang)}>{_e(parts['title'])}</h1>",
            "<section><h2>Study summary</h2><ul>", *[f"<li>{_e(x)}</li>" for x in parts["summary"]], "</ul>",
-           "<h3>Statements</h3><ol>", *[f"<li>{_e(t)}</li>" for _, t in parts["statements"]], "</ol></section>",
-           "<section><h2>Method</h2>", *[f"<p>{_e(p)}</p>" for p in parts["methods"]], "</section>",
+           "<h3>Statements</h3><ol>", *[f"<li{_lang(lang)}>{_e(t)}</li>" for _, t in parts["statements"]],
+           "</ol></section>",
+           "<section><h2>Method</h2>", *methods, "</section>",
            "<section><h2>Results</h2>"]
     for tab in parts["tables"]:
         header, rows, bold = table_rows(tab)
-        out.append(_html_table(tab.caption, header, rows, bold=bold, note=tab.note))
+        out.append(_html_table(tab.caption, header, rows, bold=bold, note=tab.note, lang=lang))
     out.append("</section><section><h2>Composite Q-sorts</h2>")
     for k, (f, cols) in enumerate(parts["composites"].items(), 1):
-        out.append(_grid_figure(f"Figure {k}. Composite Q-sort of {content.factor_title(f)}", cols, f"fig{k}"))
+        out.append(_grid_figure(f"Figure {k}. Composite Q-sort of {factor(f)}", cols, f"fig{k}", lang))
     out.append("</section><section><h2>Factor interpretations</h2>")
     for n in parts["narratives"]:
-        out.append(f"<article><h3>{_e(content.factor_title(n.factor))}</h3>")
+        out.append(f"<article><h3>{factor(n.factor)}</h3>")
         if n.summary:
-            out.append(f"<p><em>{_e(n.summary)}</em></p>")
-        out += [f"<p>{_e(p.strip())}</p>" for p in n.narrative.split("\n\n") if p.strip()]
+            out.append(f"<p{_lang(lang)}><em>{_e(n.summary)}</em></p>")
+        out += [f"<p{_lang(lang)}>{'<br>'.join(_e(x) for x in p.strip().splitlines() if x.strip())}</p>"
+                for p in n.narrative.split("\n\n") if p.strip()]  # its line breaks kept, as in DOCX and PDF
         if n.quotes:
             out.append("<h4>In the participants' own words</h4>")
-            out += [f"<blockquote>“{_e(t)}” <small>(statement {_e(s)}, placed at {sc:+d})</small></blockquote>"
-                    for s, sc, t in n.quotes]
+            out += [f"<blockquote>“{_in(t, lang)}” <small>(statement {_e(s)}, placed at {_e(signed(sc))})</small>"
+                    "</blockquote>" for s, sc, t in n.quotes]
         if attribution(n):
             out.append(f'<p class="note">{_e(attribution(n))}</p>')
         out.append("</article>")
@@ -167,7 +192,8 @@ def write_markdown(content: ReportContent) -> str:
         out += [f"### {_md(content.factor_title(n.factor))}", ""]
         if n.summary:
             out += [f"*{_md(n.summary)}*", ""]
-        out += [_md(p) + "\n" for p in n.narrative.split("\n\n") if p.strip()]
+        out += ["\\\n".join(_md(x) for x in p.strip().splitlines() if x.strip()) + "\n"  # line breaks kept (hard breaks)
+                for p in n.narrative.split("\n\n") if p.strip()]
         if not n.summary and not n.narrative:
             out += ["*(No narrative written yet.)*", ""]
         if n.quotes:

@@ -26,7 +26,7 @@ import pandas as pd
 from ..analysis.flag import format_p, z_critical
 
 __all__ = ["StudySummary", "FactorNarrative", "Contribution", "ReportContent", "attribution", "team_sentence",
-           "language_name", "numeric_columns", "JournalTable", "methods_paragraph", "bootstrap_sentences",
+           "language_name", "numeric_columns", "reason_parts", "JournalTable", "methods_paragraph", "bootstrap_sentences",
            "journal_tables", "composite_columns", "composite_cells", "CompositeCell", "composite_fill", "COMPOSITE_FILL", "references", "sections", "table_rows",
            "composite_rows", "signed", "COMPOSITE_NOTE"]
 
@@ -124,7 +124,8 @@ class ReportContent:
     factor) when known (:func:`qmethod.service.analysis.bootstrap_summary`); ``co_researchers``: user names
     of the co-researchers invited (each once, also when removed and invited again); ``team_work``: what
     each member of the team did (:class:`Contribution`; the methods count the co-researchers among
-    its authors as the ones who took part, see :func:`team_sentence`)."""
+    its authors as the ones who took part, see :func:`team_sentence`); ``language``: the language
+    of the study's texts (see :attr:`language`)."""
 
     result: Any
     title: str
@@ -139,6 +140,9 @@ class ReportContent:
     suggested: dict[str, int] = field(default_factory=dict)
     reason: str = ""
     created: datetime | None = None
+    #: the language (code) the study's texts are written in: title, statements, the participants'
+    #: comments and the team's texts (the study's default language); the report's own words are English
+    language: str = "en"
 
     def factor_title(self, f: str) -> str:
         n = self.narratives.get(f)
@@ -274,6 +278,17 @@ def methods_paragraph(content: ReportContent) -> list[str]:
         text += " " + team
     paras.append(text)
     return paras
+
+
+def reason_parts(paragraph: str, content: ReportContent) -> list[tuple[str, bool]]:
+    """A methods paragraph cut around the team's reason for the number of factors (written in the
+    study's language, :attr:`ReportContent.language`): ``(text, True)`` for the reason, ``(text, False)``
+    for the report's own words, in order."""
+    reason = content.reason.strip().rstrip(".")
+    if not reason or reason not in paragraph:
+        return [(paragraph, False)]
+    before, _, after = paragraph.partition(reason)
+    return [(x, own) for x, own in ((before, False), (reason, True), (after, False)) if x]
 
 
 _PLURAL = {"name": "names", "summary": "summaries", "narrative": "narratives", "note": "notes"}

@@ -94,14 +94,14 @@ class _JournalRules(TableBordersLayout):
 def _heading(pdf: FPDF, text: str, size: float) -> None:
     pdf.ln(2)
     pdf.set_font("Helvetica", "B", size)
-    pdf.multi_cell(0, size * 0.55, pdf.t(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, size * 0.55, pdf.t(text), align="L", new_x="LMARGIN", new_y="NEXT")  # never justified
     pdf.ln(1)
     pdf.set_font("Helvetica", size=10)
 
 
-def _para(pdf: FPDF, text: str, style: str = "", size: float = 10) -> None:
+def _para(pdf: FPDF, text: str, style: str = "", size: float = 10, align: str = "J") -> None:
     pdf.set_font("Helvetica", style, size)
-    pdf.multi_cell(0, size * 0.5, pdf.t(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, size * 0.5, pdf.t(text), align=align, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(1.5)
     pdf.set_font("Helvetica", size=10)
 
@@ -200,7 +200,7 @@ def write_pdf(content: ReportContent, path: str | Path | None = None) -> bytes:
     _heading(pdf, "Results", 14)
     for tab in parts["tables"]:
         header, rows, bold = table_rows(tab)
-        _para(pdf, tab.caption, "B", 10)
+        _para(pdf, tab.caption, "B", 10, align="L")
         _table(pdf, header, rows, bold=bold, widths=_widths(header), size=7 if len(header) > 7 else 8)
         if tab.note:
             _para(pdf, tab.note, "I", 8.5)
@@ -209,7 +209,7 @@ def write_pdf(content: ReportContent, path: str | Path | None = None) -> bytes:
         _para(pdf, "Each factor's composite Q-sort follows on a landscape page of its own.")
     for k, (f, cols) in enumerate(parts["composites"].items(), 1):
         pdf.add_page(orientation="L")  # one grid per landscape page
-        _para(pdf, f"Figure {k}. Composite Q-sort of {content.factor_title(f)}", "B", 10)
+        _para(pdf, f"Figure {k}. Composite Q-sort of {content.factor_title(f)}", "B", 10, align="L")
         _grid(pdf, cols)
         _para(pdf, COMPOSITE_NOTE, "I", 8.5)
     pdf.add_page(orientation="P")

@@ -306,6 +306,11 @@ class ViewpointCard:
     summary_from: str = ""
     #: defining participants who sorted the other way round (they hold the opposite view)
     n_opposite: int = 0
+    #: the language the statements are shown in (``language``, or the study's first language when the
+    #: study has no texts in ``language``) and the one the participants' words are in (the study's
+    #: default language); "" for ``language``
+    statements_language: str = ""
+    words_language: str = ""
 
 
 # ---------------------------------------------------------------- who may do what
@@ -940,7 +945,9 @@ def viewpoint_card(view: Interpretation, factor: str, language: str, *, n: int =
         name_from=shown["name"][1], summary_from=shown["summary"][1],
         agree=tuple(str(texts.get(s, s)) for s in agree), disagree=tuple(str(texts.get(s, s)) for s in disagree),
         higher=tuple(str(texts.get(s, s)) for s in higher), lower=tuple(str(texts.get(s, s)) for s in lower),
-        words=tuple(words), n_people=fv.n_sharing, details=details, n_opposite=fv.n_opposite)
+        words=tuple(words), n_people=fv.n_sharing, details=details, n_opposite=fv.n_opposite,
+        statements_language=language if language in view.texts else next(iter(view.texts)),
+        words_language=view.default_language)
 
 
 # ---------------------------------------------------------------- the report
@@ -1015,7 +1022,7 @@ def report_content(db: Database, actor: Researcher, workspace_id: int, *, bootst
                          inverted=tuple(ws_plan.inverted), split=tuple(ws_plan.split),
                          flags_by_hand=ws_plan.flags is not None, bootstrap=bootstrap,
                          co_researchers=team_names, team_work=team_work, suggested=_suggested(result),
-                         reason=whole.summary if whole else "")
+                         reason=whole.summary if whole else "", language=view.default_language)
 
 
 def _suggested(result: AnalysisResult) -> dict[str, int]:

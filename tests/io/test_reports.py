@@ -522,3 +522,144 @@ def test_a_very_small_significance_level_is_printed_as_journals_print_it():
     for name, text in texts.items():
         assert "p < .000001" in text, name
         assert "e-06" not in text, name
+
+
+def _texts_by_language(page: str) -> dict[str, str]:
+    """Every text of an HTML page -> the language it is marked with (its nearest ``lang``)."""
+    from html.parser import HTMLParser
+
+    void = {"meta", "br", "img", "hr", "link", "input"}
+
+    class Langs(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.stack: list[str] = []
+            self.found: dict[str, str] = {}
+
+        def handle_starttag(self, tag, attrs):
+            if tag not in void:
+                self.stack.append(dict(attrs).get("lang") or (self.stack[-1] if self.stack else ""))
+
+        def handle_endtag(self, tag):
+            if tag not in void and self.stack:
+                self.stack.pop()
+
+        def handle_data(self, data):
+            if data.strip():
+                self.found[data.strip()] = self.stack[-1] if self.stack else ""
+
+    p = Langs()
+    p.feed(page)
+    return p.found
+
+
+def test_html_report_marks_the_studys_norwegian_texts_as_norwegian(lipset):
+    """In the (English) HTML report of a bokmål study, the title, statements, the factor's name,
+    summary and narrative and the participants' words are marked lang="nb"; the headings stay English."""
+    from dataclasses import replace
+
+    res = lipset.result
+    statements = res.statements.copy()
+    statements.iloc[0] = "Folk bør bli tatt på alvor"
+    n = FactorNarrative("F1", "Likeverd", "Alle teller likt.", "Første avsnitt om synet.\n\nAndre avsnitt.",
+                        (("1", 4, "Jeg ble hørt for første gang."),))
+    content = replace(lipset, result=replace(res, statements=statements), title="Brukermedvirkning i praksis",
+                      narratives={"F1": n}, language="nb", reason="Tre faktorer kunne tolkes.")
+    found = _texts_by_language(html_report.write_html(content))
+    for text in ("Brukermedvirkning i praksis", "Folk bør bli tatt på alvor", "Likeverd", "Alle teller likt.",
+                 "Første avsnitt om synet.", "Andre avsnitt.", "Jeg ble hørt for første gang.",
+                 "Tre faktorer kunne tolkes"):
+        assert found.get(text) == "nb", (text, found.get(text))
+    assert found["Study summary"] == found["Factor interpretations"] == "en"
+    assert found["In the participants' own words"] == "en"
+
+
+def test_docx_is_a4_and_marks_the_studys_texts_with_its_language(lipset):
+    """The Word report is A4 (the composite section A4 landscape), like the PDF; in a bokmål study the
+    title, statements, the team's texts and the participants' words are marked nb-NO (Word checks
+    their spelling as Norwegian), the report's own headings stay English."""
+    from dataclasses import replace
+
+    from docx.oxml.ns import qn
+
+    n = FactorNarrative("F1", "Likeverd", "Alle teller likt.", "Første avsnitt om synet.",
+                        (("1", 4, "Jeg ble hørt for første gang."),))
+    content = replace(lipset, title="Brukermedvirkning i praksis", narratives={"F1": n}, language="nb",
+                      reason="Tre faktorer kunne tolkes.")
+    doc = Document(BytesIO(docx_report.write_docx(content)))
+    sizes = set()
+    for sec in doc.sections:
+        size = sec._sectPr.find(qn("w:pgSz"))
+        sizes.add((int(size.get(qn("w:w"))), int(size.get(qn("w:h")))))
+    assert sizes == {(11906, 16838), (16838, 11906)}
+
+    def language(text: str) -> set[str]:
+        runs = [r for r in doc.element.body.iter(qn("w:r"))
+                if text in "".join(t.text or "" for t in r.iter(qn("w:t")))]
+        assert runs, text
+        return {(r.find(f"{qn('w:rPr')}/{qn('w:lang')}") is not None
+                 and r.find(f"{qn('w:rPr')}/{qn('w:lang')}").get(qn("w:val"))) or "default" for r in runs}
+
+    statement = str(lipset.result.statements.iloc[0])
+    for text in ("Brukermedvirkning i praksis", "Likeverd", "Alle teller likt.", "Første avsnitt om synet.",
+                 "Jeg ble hørt for første gang.", "Tre faktorer kunne tolkes", statement):
+        assert language(text) == {"nb-NO"}, text
+    assert language("Factor interpretations") == {"default"}
+
+
+def _narrated(lipset):
+    from dataclasses import replace
+
+    n = FactorNarrative("F1", "Likeverd", "", "Tre ting:\n- punkt\n- [lenke](x)\n\nAndre avsnitt.",
+                        (("1", -4, "Ikke slik."), ("2", 0, "Midt på.")))
+    return replace(lipset, narratives={"F1": n})
+
+
+def test_html_and_markdown_keep_the_line_breaks_of_a_narrative_as_docx_and_pdf_do(lipset):
+    content = _narrated(lipset)
+    page = html_report.write_html(content)
+    assert "<p>Tre ting:<br>- punkt<br>- [lenke](x)</p>" in page and "<p>Andre avsnitt.</p>" in page
+    md = html_report.write_markdown(content)
+    assert "Tre ting:\\\n\\- punkt\\\n\\- \\[lenke\\](x)\n" in md and "\nAndre avsnitt.\n" in md
+    assert "- punkt - " not in page + md
+    par = [p.text for p in Document(BytesIO(docx_report.write_docx(content))).paragraphs if p.text.startswith("Tre")]
+    assert par == ["Tre ting:\n- punkt\n- [lenke](x)"]
+
+
+def test_every_report_shows_a_negative_place_with_the_minus_sign(lipset, tmp_path):
+    """"placed at −4" (true minus; 0 without a sign) in DOCX, HTML and Markdown, as in the PDF."""
+    content = _narrated(lipset)
+    texts = {"docx": _docx_text(Document(BytesIO(docx_report.write_docx(content)))),
+             "html": html.unescape(html_report.write_html(content)), "md": html_report.write_markdown(content)}
+    if shutil.which("pdftotext"):
+        pdf = tmp_path / "r.pdf"
+        pdf.write_bytes(pdf_report.write_pdf(content))
+        texts["pdf"] = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    for kind, text in texts.items():
+        flat = " ".join(text.split())
+        assert "placed at −4)" in flat and "placed at 0)" in flat, kind
+        assert "placed at -4" not in flat and "placed at +0" not in flat, kind
+
+
+def test_pdf_headings_are_left_aligned_not_justified(lipset, tmp_path):
+    """A long factor name wraps as a left-aligned heading: its words one space apart, never spread
+    over the line (a justified heading's first line has wide gaps)."""
+    from dataclasses import replace
+
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    name = "Folk " + "brukermedvirkningsforskningsprosjektsamarbeid " * 3
+    content = replace(lipset, narratives={"F1": FactorNarrative("F1", name.strip(), "Kort.")})
+    pdf = tmp_path / "r.pdf"
+    pdf.write_bytes(pdf_report.write_pdf(content))
+    page = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    gaps, found = [], 0
+    for line in re.findall(r"<line[^>]*>(.*?)</line>", page, re.S):
+        words = re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', line)
+        texts = [w[2] for w in words]
+        if any(texts[k:k + 2] == ["F1:", "Folk"] for k in range(len(texts))):
+            found += 1
+            gaps += [float(b[0]) - float(a[1]) for a, b in zip(words, words[1:])]
+    assert found == 2, found  # the caption and the heading (pdftotext splits a line spread wide)
+    assert gaps and max(gaps) < 8, gaps  # a space of the 12 pt heading is about 4 pt

@@ -269,3 +269,57 @@ def test_history_lists_versions_in_the_order_they_became_the_teams_text(app, bro
     assert "current" in summaries[1] and "current" not in summaries[0]
     assert "2026-03-02 11:00 by admin" in summaries[1]  # when and by whom it was accepted
     ctx.close()
+
+
+def _english_cards(app, browser):
+    ctx, page = _page(browser)
+    login(page, app.url, f"viewpoints?study={STUDY}", "Synspunkter")
+    page.locator("article.qcard").first.wait_for()
+    page.get_by_text("English").first.click()
+    page.get_by_role("heading", name="Viewpoints").wait_for()
+    page.locator("article.qcard[lang=en]").first.wait_for()
+    settle(page)
+    no_exception(page)
+    return ctx, page
+
+
+def test_english_cards_mark_the_norwegian_quotes_as_norwegian(app, browser, data):
+    """On an English viewpoint card the participants' words (written in the study's language, bokmål)
+    are marked lang="nb" for screen readers; the English statements stay English."""
+    ctx, page = _english_cards(app, browser)
+    langs = page.evaluate("""() => [...document.querySelectorAll('article.qcard')].map(a => [
+        [...a.querySelectorAll('blockquote')].map(q => q.closest('[lang]').lang),
+        [...a.querySelectorAll('li')].map(li => li.closest('[lang]').lang)])""")
+    assert len(langs) == 3
+    assert sum(len(quotes) for quotes, _ in langs) > 0
+    for quotes, items in langs:
+        assert set(quotes) <= {"nb"}, quotes
+        assert items and set(items) == {"en"}, items
+    ctx.close()
+
+
+def test_each_card_is_named_by_its_heading_and_no_id_repeats(app, browser, data):
+    """Each card (``<article aria-labelledby>``) is named by its own heading (the element the label
+    points to exists, in the card); the headings repeated on every card have ids of their own."""
+    ctx, page = _english_cards(app, browser)
+    cards = page.evaluate("""() => [...document.querySelectorAll('article.qcard')].map(a => {
+        const h = document.getElementById(a.getAttribute('aria-labelledby'));
+        return [h && a.contains(h) ? h.tagName + ' ' + h.textContent : null,
+                [...a.querySelectorAll('[id]')].map(x => x.id)]})""")
+    assert len(cards) == 3
+    for heading, _ in cards:
+        assert heading is not None and heading.startswith("H2 "), heading
+    ids = [i for _, card_ids in cards for i in card_ids]
+    assert ids and len(ids) == len(set(ids)), sorted(ids)
+    ctx.close()
+
+
+def test_interpretation_page_writes_a_negative_place_with_the_minus_sign(app, browser, data):
+    """The participants' words on the Interpretation page say "placed at −4" (minus sign), as the reports."""
+    ctx, page = _page(browser)
+    _open_interpretation(page, app.url)
+    places = [re.search(r"placed at (\S+)", t).group(1)
+              for t in page.locator("blockquote small").all_inner_texts() if "placed at" in t]
+    assert any(p.startswith("−") for p in places), places
+    assert not any(p.startswith("-") for p in places), places
+    ctx.close()

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from qmethod.errors import QMethodError, StorageBusyError
+from qmethod.io.manuscript import signed
 from qmethod.service import interpretation as it
 from qmethod.service.analysis import file_stem
 from qmethod.ui import flow, storage
@@ -93,7 +94,7 @@ def _wrapped_table(table: pd.DataFrame, label: str, *, index: bool = True) -> No
 
 def _quote_html(quotes) -> str:
     return "".join(
-        f"<blockquote>“{escape_html(q.text)}”<br><small>placed at {q.score:+d}"
+        f"<blockquote>“{escape_html(q.text)}”<br><small>placed at {signed(q.score)}"
         + (f" · {escape_html(q.participant)}" if q.participant else "") + "</small></blockquote>" for q in quotes)
 
 

@@ -70,23 +70,28 @@ def card_html(card: it.ViewpointCard, t: dict[str, str], pictures: dict[str, str
     """One card as semantic HTML (every text escaped). ``pictures``: statement id -> picture address
     (:func:`~qmethod.ui.researcher.plots.picture_uri`); a picture statement is shown as its picture
     with the statement's text (its alt text, or its text) as alt text and below it. ``footer`` (the
-    study's title and the date) is printed at the card's foot, not shown on the screen."""
+    study's title and the date) is printed at the card's foot, not shown on the screen. Headings give
+    their ids as ``data-anchor`` (``card-F1``, the card's name; ``card-F1-agree`` ...): Streamlit
+    replaces a heading's ``id`` by one made from its text, the same on every card."""
     e = escape_html
     by_text = {str(text): sid for sid, text in card.details["statement"].items()}
 
     def item(x: str) -> str:
         uri = (pictures or {}).get(by_text.get(x, ""))
-        if uri is None:
-            return e(x)
-        return f'<img src="{e(uri)}" alt="{e(x)}" style="max-width:12rem;max-height:8rem;display:block"> {e(x)}'
+        shown = e(x) if uri is None else (f'<img src="{e(uri)}" alt="{e(x)}" '
+                                          f'style="max-width:12rem;max-height:8rem;display:block"> {e(x)}')
+        return f"<span{lang(card.statements_language)}>{shown}</span>" if lang(card.statements_language) else shown
 
     title = card.name or t["unnamed"].format(f=card.factor)
 
-    def lang(other: str) -> str:  # a name or summary shown in the study's default language says so
-        return f' lang="{e(other)}"' if other else ""
+    def lang(other: str) -> str:  # a text in another language than the card's says which (for screen readers)
+        return f' lang="{e(other)}"' if other and other != card.language else ""
+
+    def h3(key: str) -> str:  # the same headings on every card: ids of the card's own
+        return f'<h3 data-anchor="card-{card.factor}-{key}">{e(t[key])}</h3>'
 
     out = [f'<article class="qcard" lang="{e(card.language)}" aria-labelledby="card-{card.factor}">'
-           f'<h2 id="card-{card.factor}"{lang(card.name_from if card.name else "")}>{e(title)}</h2>']
+           f'<h2 data-anchor="card-{card.factor}"{lang(card.name_from if card.name else "")}>{e(title)}</h2>']
     if card.summary:
         out.append(f"<p{lang(card.summary_from)}><strong>{e(card.summary)}</strong></p>")
     gone = [k for k, v in (("name", card.name_from), ("summary", card.summary_from)) if v]
@@ -97,16 +102,17 @@ def card_html(card: it.ViewpointCard, t: dict[str, str], pictures: dict[str, str
     out.append(f"<p>{e(t['people'].format(n=card.n_people))}</p>")
     if card.n_opposite:
         out.append(f"<p>{e(t['opposite'].format(n=card.n_opposite))}</p>")
-    out.append(f"<h3>{e(t['agree'])}</h3><ul>" + "".join(f"<li>{item(x)}</li>" for x in card.agree) + "</ul>")
-    out.append(f"<h3>{e(t['disagree'])}</h3><ul>" + "".join(f"<li>{item(x)}</li>" for x in card.disagree) + "</ul>")
-    out.append(f"<h3>{e(t['apart'])}</h3>")
+    out.append(f"{h3('agree')}<ul>" + "".join(f"<li>{item(x)}</li>" for x in card.agree) + "</ul>")
+    out.append(f"{h3('disagree')}<ul>" + "".join(f"<li>{item(x)}</li>" for x in card.disagree) + "</ul>")
+    out.append(h3("apart"))
     if card.higher or card.lower:
         out.append("<ul>" + "".join(f"<li>{e(t['more'].capitalize())}: {item(x)}</li>" for x in card.higher)
                    + "".join(f"<li>{e(t['less'].capitalize())}: {item(x)}</li>" for x in card.lower) + "</ul>")
     else:
         out.append(f"<p>{e(t['none_apart'])}</p>")
     if card.words:
-        out.append(f"<h3>{e(t['words'])}</h3>" + "".join(f"<blockquote>“{e(q.text)}”</blockquote>" for q in card.words))
+        out.append(h3("words") + "".join(f"<blockquote{lang(card.words_language)}>“{e(q.text)}”</blockquote>"
+                                                   for q in card.words))
     if footer:
         out.append(f'<footer class="qcard-foot">{e(footer)}</footer>')
     out.append("</article>")
