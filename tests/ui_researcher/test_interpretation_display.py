@@ -266,7 +266,7 @@ def test_history_lists_versions_in_the_order_they_became_the_teams_text(app, bro
     summaries = [r for r in rows if "skrevet" in r]
     assert len(summaries) == 2, rows
     assert "Forskerens tekst" in summaries[0] and "Livs forslag" in summaries[1], summaries
-    assert "current" in summaries[1] and "current" not in summaries[0]
+    assert "current" in summaries[1] and "earlier" in summaries[0] and "accepted" not in summaries[0]
     assert "2026-03-02 11:00 by admin" in summaries[1]  # when and by whom it was accepted
     ctx.close()
 

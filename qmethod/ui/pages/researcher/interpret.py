@@ -342,7 +342,8 @@ with right:
             current = {v.id for v in team.current.values()}
             order = sorted(team.history, key=lambda v: (v.accepted_at or v.created_at, v.id))
             _wrapped_table(pd.DataFrame([{"text": it.field_label(v.field),
-                                          "status": "current" if v.id in current else v.status, "by": v.author,
+                                          "status": "current" if v.id in current else (
+                                              "earlier" if v.status == "accepted" else "proposal"), "by": v.author,
                                           "written (UTC)": v.created_at.strftime("%Y-%m-%d %H:%M"),
                                           "accepted (UTC)": (f"{v.accepted_at:%Y-%m-%d %H:%M} by {v.accepted_by}"
                                                              if v.accepted_at and v.accepted_by not in (None, v.author)
