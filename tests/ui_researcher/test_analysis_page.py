@@ -427,3 +427,45 @@ def test_the_guidance_table_shows_every_header_whole(page, app):
     assert table.evaluate("el => el.scrollWidth <= el.clientWidth + 1")  # no sideways scrolling on a desktop
     table.scroll_into_view_if_needed()
     shot(page, "analysis-guidance")
+
+
+def _hand_flag(page) -> None:
+    """On the Flags tab: unflag the first Q-sort with the one-sort form (the flags are then set by hand)."""
+    from .test_workspace import choose
+
+    _tab(page, "Flags")
+    choose(page, "Flag on", "(none)")
+    page.get_by_role("button", name="Set flag").click()
+    settle(page)
+    page.get_by_text("Flags are set by hand.").wait_for()
+
+
+def test_a_new_solution_names_the_hand_flags_it_sets_aside(page, app):
+    """Fails on the old code: a new number of factors threw the flags set by hand away without a word
+    (the notice only ever named rotation steps by hand). Now the notice names everything set aside and
+    "Undo last change" brings it back."""
+    _reopen_small(page)
+    _set_factors(page, 2, "Principal components")
+    _set_factors(page, 3)  # (one of the two is a new solution: no steps by hand, no hand flags left)
+    _hand_flag(page)
+    flagged = _stored_plan(app).flags
+    assert flagged is not None
+    _set_factors(page, 2)
+    page.get_by_text("New number of factors: the flags set by hand was set aside").first.wait_for()
+    page.get_by_text("“Undo last change” brings them back").first.wait_for()
+    assert _stored_plan(app).flags is None
+    page.get_by_role("button", name="Undo last change").click()
+    settle(page)
+    _tab(page, "Flags")
+    page.get_by_text("Flags are set by hand.").wait_for()
+    assert _stored_plan(app).flags == flagged and _stored_plan(app).n_factors == 3
+    # steps by hand and hand flags together: the notice names both
+    _tab(page, "Rotation")
+    _turn_and_apply(page, 5)
+    _hand_flag(page)
+    _set_factors(page, 2)
+    page.get_by_text("New number of factors: a new rotation history starts; the 1 step(s) by hand and the flags set "
+                     "by hand were set aside").first.wait_for()
+    no_exception(page)
+    plan = _stored_plan(app)
+    assert plan.flags is None and plan.steps == ()
