@@ -56,7 +56,7 @@ RESTART = ("n_factors", "extraction", "rotation", "correlation", "varimax_tolera
 _CHANGES = {"n_factors": "number of factors", "extraction": "extraction", "rotation": "rotation",
             "correlation": "correlation", "steps": "rotation by hand", "significance": "flagging level",
             "majority": "majority rule", "negative": "rule for negative loadings",
-            "varimax_tolerance": "varimax tolerance", "snapshot": "data"}
+            "varimax_tolerance": "varimax tolerance", "snapshot": "data (new sorts included)"}
 #: Flagging levels offered (every level :func:`qmethod.analysis.flag.z_critical` has a tabled value for).
 SIGNIFICANCE_LEVELS = (0.2, 0.15, 0.1, 0.05, 0.01, 0.005, 0.001, 0.0005, 0.0001, 1e-6)
 #: Varimax stopping rules: R qmethod's (``varimax`` default tolerance 1e-5) or run to convergence.

@@ -469,3 +469,48 @@ def test_a_new_solution_names_the_hand_flags_it_sets_aside(page, app):
     no_exception(page)
     plan = _stored_plan(app)
     assert plan.flags is None and plan.steps == ()
+
+
+def test_including_new_sorts_says_the_hand_flags_were_set_aside(app, browser):
+    """Fails on the old code: "Include them" (new sorts since the analysis' snapshot) dropped the flags
+    set by hand without a word (the Flags tab then just said "Flags are automatic"). Now a notice says so,
+    and "Undo last change" brings them back. (Last in this module: it publishes a study with sorts.)"""
+    from qmethod import service as sv
+    from qmethod.study import load_study
+    from tests.service.service_helpers import complete
+
+    mini = DATA / "studies" / "mini"
+    sv.publish_study_file(app.db, mini)
+    study = load_study(mini)
+    ids = list(study.statement_ids)
+    for k in range(3):
+        complete(app.db, study, order=ids[k:] + ids[:k])
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    login(page, app.url, "analysis?study=mini", "Analysis")
+    page.get_by_text("3 Q-sorts · 6 statements").wait_for()
+    _hand_flag(page)
+
+    def stored() -> an.Plan:
+        (w,) = [w for w in an.list_workspaces(app.db, 1) if w.source == "study:mini" and w.label == an.DEFAULT_ANALYSIS]
+        return w.plan
+
+    flagged = stored().flags
+    assert flagged is not None
+    complete(app.db, study, order=ids[::-1])
+    page.reload()
+    page.get_by_text("1 new sort since this analysis: include them?").wait_for()
+    settle(page)
+    page.get_by_role("button", name="Include them").click()
+    page.get_by_text("4 Q-sorts · 6 statements").wait_for()
+    settle(page)
+    page.get_by_text("New data (new sorts included): the flags set by hand was set aside").first.wait_for()
+    page.get_by_text("“Undo last change” brings them back").first.wait_for()
+    no_exception(page)
+    assert stored().flags is None
+    page.get_by_role("button", name="Undo last change").click()
+    settle(page)
+    page.get_by_text("3 Q-sorts · 6 statements").wait_for()
+    assert stored().flags == flagged
+    context.close()
