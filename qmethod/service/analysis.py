@@ -105,11 +105,19 @@ def _step(first, second, degrees) -> tuple[str, str, float]:
     return str(first), str(second), degrees
 
 
+def _inverted(factors) -> tuple[str, ...]:
+    """Factors inverted an odd number of times, in the order of their first inversion (a second
+    inversion of a factor turns its array back, so it cancels the first)."""
+    factors = [str(f) for f in factors]
+    return tuple(f for f in dict.fromkeys(factors) if factors.count(f) % 2)
+
+
 @dataclass(frozen=True)
 class Plan:
     """Every analytic choice, replayable. ``steps``: (first, second, degrees) rotations by hand;
     ``flags``: None (automatic) or the (Q-sort, factor) pairs flagged; ``inverted`` / ``split``:
-    factors inverted / split into their poles, in order; ``snapshot``: None (every completed sort) or the
+    factors inverted / split into their poles, in order (inverting a factor twice cancels: it leaves
+    ``inverted``); ``snapshot``: None (every completed sort) or the
     Q-sorts (participant codes) the analysis is frozen on."""
 
     n_factors: int = 2
@@ -135,6 +143,8 @@ class Plan:
             changes["steps"] = tuple(_step(a, b, d) for a, b, d in changes["steps"])
         if changes.get("snapshot") is not None:
             changes["snapshot"] = tuple(str(c) for c in changes["snapshot"])
+        if "inverted" in changes:
+            changes["inverted"] = _inverted(changes["inverted"])
         new = replace(self, **changes)
         if "steps" not in changes and any(getattr(new, k) != getattr(self, k) for k in RESTART):
             new = replace(new, steps=())
@@ -191,6 +201,8 @@ class Plan:
         for k in ("inverted", "split"):
             if k in known:
                 known[k] = tuple(known[k] or ())
+        if "inverted" in known:
+            known["inverted"] = _inverted(known["inverted"])
         if known.get("snapshot") is not None:
             known["snapshot"] = tuple(str(c) for c in known["snapshot"])
         return cls(**known)

@@ -471,6 +471,43 @@ def test_a_new_solution_names_the_hand_flags_it_sets_aside(page, app):
     assert plan.flags is None and plan.steps == ()
 
 
+def _invert(page, factor: str) -> None:
+    from .test_workspace import choose
+
+    _tab(page, "Flags")
+    choose(page, "Invert a factor (turn its array upside down)", factor)
+    page.get_by_role("button", name="Invert", exact=True).click()
+    settle(page)
+
+
+def test_a_second_inversion_of_a_factor_cancels_the_first(page, app):
+    """Fails on the old code: inverting F1 twice turned its array back, yet Results still said
+    "F1 (inverted)" and the text report "Inverted factors F1, F1"."""
+    _reopen_small(page)
+    _set_factors(page, 2, "Principal components")
+    _tab(page, "Flags")
+    if page.get_by_role("button", name="Undo inversions and splits").count():
+        page.get_by_role("button", name="Undo inversions and splits").click()
+        settle(page)
+    _invert(page, "F1")
+    page.get_by_text("Inverted: F1").first.wait_for()
+    assert _stored_plan(app).inverted == ("F1",)
+    _tab(page, "Results")
+    page.get_by_text("F1 (inverted)", exact=True).first.wait_for()
+    _invert(page, "F1")
+    page.get_by_text("Inverted: F1").wait_for(state="detached")
+    assert _stored_plan(app).inverted == ()
+    _tab(page, "Results")
+    page.get_by_text("Numbers only").wait_for()
+    page.get_by_text("F1", exact=True).first.wait_for()
+    assert page.get_by_text("(inverted)").count() == 0
+    _tab(page, "Downloads")
+    report = _download(page, "Text report (.LIS order)").decode("utf-8")
+    (line,) = [ln for ln in report.splitlines() if ln.startswith("Inverted factors")]
+    assert line.split()[-1] == "none" and "was inverted" not in report
+    no_exception(page)
+
+
 def test_including_new_sorts_says_the_hand_flags_were_set_aside(app, browser):
     """Fails on the old code: "Include them" (new sorts since the analysis' snapshot) dropped the flags
     set by hand without a word (the Flags tab then just said "Flags are automatic"). Now a notice says so,
