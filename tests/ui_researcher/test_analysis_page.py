@@ -508,6 +508,34 @@ def test_a_second_inversion_of_a_factor_cancels_the_first(page, app):
     no_exception(page)
 
 
+def test_the_one_sort_flag_form_shows_the_sorts_flag_now(page, app):
+    """Fails on the old code: choosing a flagged Q-sort in the Flags tab's form left "Flag on" at
+    "(none)", so "Set flag" without looking unflagged it. Now the form opens on the sort's flag."""
+    from .test_workspace import choose
+
+    _reopen_small(page)
+    _set_factors(page, 2, "Principal components")
+    _tab(page, "Flags")
+    if page.get_by_role("button", name="Back to automatic flags").count():
+        page.get_by_role("button", name="Back to automatic flags").click()
+        settle(page)
+    page.get_by_text("Flags are automatic.").wait_for()
+    data = an.upload_data(SMALL.read_bytes(), SMALL.name)
+    flags = an.run(data, _stored_plan(app)).before_split.flags
+    named = [s for s in flags.index if re.fullmatch(r"[A-Z]\d", str(s))]
+    sort, = [s for s in named if flags.loc[s].sum() == 1][-1:]  # (not the first sort: the box's default)
+    factor = str(flags.columns[flags.loc[sort].astype(bool).to_numpy()][0])
+    choose(page, "Q-sort", sort)
+    settle(page)
+    assert page.get_by_role("combobox", name="Flag on", exact=True).input_value() == factor
+    page.get_by_text(f"{sort} is flagged now on {factor}.").wait_for()
+    page.get_by_role("button", name="Set flag").click()
+    settle(page)
+    page.get_by_text("Flags are set by hand.").wait_for()
+    assert (sort, factor) in _stored_plan(app).flags  # still flagged where it was
+    no_exception(page)
+
+
 def test_including_new_sorts_says_the_hand_flags_were_set_aside(app, browser):
     """Fails on the old code: "Include them" (new sorts since the analysis' snapshot) dropped the flags
     set by hand without a word (the Flags tab then just said "Flags are automatic"). Now a notice says so,
