@@ -471,6 +471,13 @@ def test_a_new_solution_names_the_hand_flags_it_sets_aside(page, app):
     assert plan.flags is None and plan.steps == ()
 
 
+def _click_if_shown(page, name: str) -> None:
+    """Click the button ``name`` when the page shows it (what an earlier test left), and wait."""
+    if page.get_by_role("button", name=name).count():
+        page.get_by_role("button", name=name).click()
+        settle(page)
+
+
 def _invert(page, factor: str) -> None:
     from .test_workspace import choose
 
@@ -486,9 +493,7 @@ def test_a_second_inversion_of_a_factor_cancels_the_first(page, app):
     _reopen_small(page)
     _set_factors(page, 2, "Principal components")
     _tab(page, "Flags")
-    if page.get_by_role("button", name="Undo inversions and splits").count():
-        page.get_by_role("button", name="Undo inversions and splits").click()
-        settle(page)
+    _click_if_shown(page, "Undo inversions and splits")
     _invert(page, "F1")
     page.get_by_text("Inverted: F1").first.wait_for()
     assert _stored_plan(app).inverted == ("F1",)
@@ -516,9 +521,7 @@ def test_the_one_sort_flag_form_shows_the_sorts_flag_now(page, app):
     _reopen_small(page)
     _set_factors(page, 2, "Principal components")
     _tab(page, "Flags")
-    if page.get_by_role("button", name="Back to automatic flags").count():
-        page.get_by_role("button", name="Back to automatic flags").click()
-        settle(page)
+    _click_if_shown(page, "Back to automatic flags")
     page.get_by_text("Flags are automatic.").wait_for()
     data = an.upload_data(SMALL.read_bytes(), SMALL.name)
     flags = an.run(data, _stored_plan(app)).before_split.flags
