@@ -52,6 +52,11 @@ STRUCTURAL = ("n_factors", "extraction", "rotation", "correlation", "steps", "si
 #: Plan fields whose change gives a new unrotated (or varimax) solution: the rotation by hand starts a new
 #: history (as in PQMethod and KADE); the old plan stays in the workspace history (:func:`undo_change`).
 RESTART = ("n_factors", "extraction", "rotation", "correlation", "varimax_tolerance", "snapshot")
+#: How :meth:`Plan.notice` names a changed choice.
+_CHANGES = {"n_factors": "number of factors", "extraction": "extraction", "rotation": "rotation",
+            "correlation": "correlation", "steps": "rotation by hand", "significance": "flagging level",
+            "majority": "majority rule", "negative": "rule for negative loadings",
+            "varimax_tolerance": "varimax tolerance", "snapshot": "data (new sorts included)"}
 #: Flagging levels offered (every level :func:`qmethod.analysis.flag.z_critical` has a tabled value for).
 SIGNIFICANCE_LEVELS = (0.2, 0.15, 0.1, 0.05, 0.01, 0.005, 0.001, 0.0005, 0.0001, 1e-6)
 #: Varimax stopping rules: R qmethod's (``varimax`` default tolerance 1e-5) or run to convergence.
@@ -100,11 +105,19 @@ def _step(first, second, degrees) -> tuple[str, str, float]:
     return str(first), str(second), degrees
 
 
+def _inverted(factors) -> tuple[str, ...]:
+    """Factors inverted an odd number of times, in the order of their first inversion (a second
+    inversion of a factor turns its array back, so it cancels the first)."""
+    factors = [str(f) for f in factors]
+    return tuple(f for f in dict.fromkeys(factors) if factors.count(f) % 2)
+
+
 @dataclass(frozen=True)
 class Plan:
     """Every analytic choice, replayable. ``steps``: (first, second, degrees) rotations by hand;
     ``flags``: None (automatic) or the (Q-sort, factor) pairs flagged; ``inverted`` / ``split``:
-    factors inverted / split into their poles, in order; ``snapshot``: None (every completed sort) or the
+    factors inverted / split into their poles, in order (inverting a factor twice cancels: it leaves
+    ``inverted``); ``snapshot``: None (every completed sort) or the
     Q-sorts (participant codes) the analysis is frozen on."""
 
     n_factors: int = 2
@@ -130,6 +143,8 @@ class Plan:
             changes["steps"] = tuple(_step(a, b, d) for a, b, d in changes["steps"])
         if changes.get("snapshot") is not None:
             changes["snapshot"] = tuple(str(c) for c in changes["snapshot"])
+        if "inverted" in changes:
+            changes["inverted"] = _inverted(changes["inverted"])
         new = replace(self, **changes)
         if "steps" not in changes and any(getattr(new, k) != getattr(self, k) for k in RESTART):
             new = replace(new, steps=())
@@ -151,14 +166,30 @@ class Plan:
         return d
 
     def notice(self, old: "Plan") -> str | None:
-        """What changing ``old`` into this plan set aside, for the researcher (None when nothing)."""
-        if old.steps and not self.steps and any(getattr(self, k) != getattr(old, k) for k in RESTART):
-            what = {"n_factors": "number of factors", "extraction": "extraction", "correlation": "correlation",
-                    "rotation": "rotation", "varimax_tolerance": "varimax tolerance", "snapshot": "data"}
-            changed = ", ".join(v for k, v in what.items() if getattr(self, k) != getattr(old, k))
-            return (f"New {changed}: a new rotation history starts (the {len(old.steps)} step(s) by hand were made "
-                    "on the previous solution). “Undo last change” brings them back.")
-        return None
+        """What changing ``old`` into this plan set aside, for the researcher (None when nothing): the steps
+        by hand (a new solution, :data:`RESTART`), flags set by hand, inversions and splits (any
+        :data:`STRUCTURAL` change), each named, and that “Undo last change” brings them back."""
+        changed = [k for k in STRUCTURAL if getattr(self, k) != getattr(old, k)]
+        if not changed:
+            return None
+        restart = old.steps and not self.steps and any(k in RESTART for k in changed)
+        aside = []
+        if restart:
+            aside.append(f"the {len(old.steps)} step(s) by hand")
+        if old.flags is not None and self.flags is None:
+            aside.append("the flags set by hand")
+        if old.inverted and not self.inverted:
+            aside.append(("the inversion of " if len(old.inverted) == 1 else "the inversions of ")
+                         + ", ".join(old.inverted))
+        if old.split and not self.split:
+            aside.append(("the split of " if len(old.split) == 1 else "the splits of ") + ", ".join(old.split))
+        if not aside:
+            return None
+        what = ", ".join(_CHANGES[k] for k in changed if k != "steps" or not restart)
+        listed = aside[0] if len(aside) == 1 else ", ".join(aside[:-1]) + " and " + aside[-1]
+        return (f"New {what}: " + ("a new rotation history starts; " if restart else "")
+                + f"{listed} {'was' if len(aside) == 1 else 'were'} set aside (made on the previous solution). "
+                "“Undo last change” brings them back.")
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Plan":
@@ -170,6 +201,8 @@ class Plan:
         for k in ("inverted", "split"):
             if k in known:
                 known[k] = tuple(known[k] or ())
+        if "inverted" in known:
+            known["inverted"] = _inverted(known["inverted"])
         if known.get("snapshot") is not None:
             known["snapshot"] = tuple(str(c) for c in known["snapshot"])
         return cls(**known)

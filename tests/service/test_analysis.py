@@ -332,3 +332,12 @@ def test_the_reports_of_a_split_analysis_agree_on_the_number_of_factors(lipset):
     assert "Number of factors" not in cells
     assert cells[cells.index("Factors extracted") + 1] in ("3", 3)
     assert cells[cells.index("Factors in the result (after any split)") + 1] in ("4", 4)
+
+
+def test_a_second_inversion_cancels_the_first(lipset):
+    once = an.Plan(n_factors=2).change(inverted=("F1",))
+    twice = once.change(inverted=once.inverted + ("F1",))
+    assert twice.inverted == () and an.factor_label(twice, "F1") == "F1"
+    np.testing.assert_allclose(an.run(lipset, twice).result.factor_arrays.to_numpy(float),
+                               an.run(lipset, an.Plan(n_factors=2)).result.factor_arrays.to_numpy(float))
+    assert an.Plan.from_dict({"inverted": ["F1", "F2", "F1"]}).inverted == ("F2",)  # (stored before)

@@ -471,3 +471,156 @@ def test_a_number_of_factors_out_of_range_is_refused_with_a_message(page, app):
         settle(page)
         assert (_stored_plan(app).n_factors, _stored_version(app)) == (k, version)
     no_exception(page)
+def _hand_flag(page) -> None:
+    """On the Flags tab: unflag the first Q-sort with the one-sort form (the flags are then set by hand)."""
+    from .test_workspace import choose
+
+    _tab(page, "Flags")
+    choose(page, "Flag on", "(none)")
+    page.get_by_role("button", name="Set flag").click()
+    settle(page)
+    page.get_by_text("Flags are set by hand.").wait_for()
+
+
+def test_a_new_solution_names_the_hand_flags_it_sets_aside(page, app):
+    """Fails on the old code: a new number of factors threw the flags set by hand away without a word
+    (the notice only ever named rotation steps by hand). Now the notice names everything set aside and
+    "Undo last change" brings it back."""
+    _reopen_small(page)
+    _set_factors(page, 2, "Principal components")
+    _set_factors(page, 3)  # (one of the two is a new solution: no steps by hand, no hand flags left)
+    _hand_flag(page)
+    flagged = _stored_plan(app).flags
+    assert flagged is not None
+    _set_factors(page, 2)
+    page.get_by_text("New number of factors: the flags set by hand was set aside").first.wait_for()
+    page.get_by_text("“Undo last change” brings them back").first.wait_for()
+    assert _stored_plan(app).flags is None
+    page.get_by_role("button", name="Undo last change").click()
+    settle(page)
+    _tab(page, "Flags")
+    page.get_by_text("Flags are set by hand.").wait_for()
+    assert _stored_plan(app).flags == flagged and _stored_plan(app).n_factors == 3
+    # steps by hand and hand flags together: the notice names both
+    _tab(page, "Rotation")
+    _turn_and_apply(page, 5)
+    _hand_flag(page)
+    _set_factors(page, 2)
+    page.get_by_text("New number of factors: a new rotation history starts; the 1 step(s) by hand and the flags set "
+                     "by hand were set aside").first.wait_for()
+    no_exception(page)
+    plan = _stored_plan(app)
+    assert plan.flags is None and plan.steps == ()
+
+
+def _click_if_shown(page, name: str) -> None:
+    """Click the button ``name`` when the page shows it (what an earlier test left), and wait."""
+    if page.get_by_role("button", name=name).count():
+        page.get_by_role("button", name=name).click()
+        settle(page)
+
+
+def _invert(page, factor: str) -> None:
+    from .test_workspace import choose
+
+    _tab(page, "Flags")
+    choose(page, "Invert a factor (turn its array upside down)", factor)
+    page.get_by_role("button", name="Invert", exact=True).click()
+    settle(page)
+
+
+def test_a_second_inversion_of_a_factor_cancels_the_first(page, app):
+    """Fails on the old code: inverting F1 twice turned its array back, yet Results still said
+    "F1 (inverted)" and the text report "Inverted factors F1, F1"."""
+    _reopen_small(page)
+    _set_factors(page, 2, "Principal components")
+    _tab(page, "Flags")
+    _click_if_shown(page, "Undo inversions and splits")
+    _invert(page, "F1")
+    page.get_by_text("Inverted: F1").first.wait_for()
+    assert _stored_plan(app).inverted == ("F1",)
+    _tab(page, "Results")
+    page.get_by_text("F1 (inverted)", exact=True).first.wait_for()
+    _invert(page, "F1")
+    page.get_by_text("Inverted: F1").wait_for(state="detached")
+    assert _stored_plan(app).inverted == ()
+    _tab(page, "Results")
+    page.get_by_text("Numbers only").wait_for()
+    page.get_by_text("F1", exact=True).first.wait_for()
+    assert page.get_by_text("(inverted)").count() == 0
+    _tab(page, "Downloads")
+    report = _download(page, "Text report (.LIS order)").decode("utf-8")
+    (line,) = [ln for ln in report.splitlines() if ln.startswith("Inverted factors")]
+    assert line.split()[-1] == "none" and "was inverted" not in report
+    no_exception(page)
+
+
+def test_the_one_sort_flag_form_shows_the_sorts_flag_now(page, app):
+    """Fails on the old code: choosing a flagged Q-sort in the Flags tab's form left "Flag on" at
+    "(none)", so "Set flag" without looking unflagged it. Now the form opens on the sort's flag."""
+    from .test_workspace import choose
+
+    _reopen_small(page)
+    _set_factors(page, 2, "Principal components")
+    _tab(page, "Flags")
+    _click_if_shown(page, "Back to automatic flags")
+    page.get_by_text("Flags are automatic.").wait_for()
+    data = an.upload_data(SMALL.read_bytes(), SMALL.name)
+    flags = an.run(data, _stored_plan(app)).before_split.flags
+    named = [s for s in flags.index if re.fullmatch(r"[A-Z]\d", str(s))]
+    sort, = [s for s in named if flags.loc[s].sum() == 1][-1:]  # (not the first sort: the box's default)
+    factor = str(flags.columns[flags.loc[sort].astype(bool).to_numpy()][0])
+    choose(page, "Q-sort", sort)
+    settle(page)
+    assert page.get_by_role("combobox", name="Flag on", exact=True).input_value() == factor
+    page.get_by_text(f"{sort} is flagged now on {factor}.").wait_for()
+    page.get_by_role("button", name="Set flag").click()
+    settle(page)
+    page.get_by_text("Flags are set by hand.").wait_for()
+    assert (sort, factor) in _stored_plan(app).flags  # still flagged where it was
+    no_exception(page)
+
+
+def test_including_new_sorts_says_the_hand_flags_were_set_aside(app, browser):
+    """Fails on the old code: "Include them" (new sorts since the analysis' snapshot) dropped the flags
+    set by hand without a word (the Flags tab then just said "Flags are automatic"). Now a notice says so,
+    and "Undo last change" brings them back. (Last in this module: it publishes a study with sorts.)"""
+    from qmethod import service as sv
+    from qmethod.study import load_study
+    from tests.service.service_helpers import complete
+
+    mini = DATA / "studies" / "mini"
+    sv.publish_study_file(app.db, mini)
+    study = load_study(mini)
+    ids = list(study.statement_ids)
+    for k in range(3):
+        complete(app.db, study, order=ids[k:] + ids[:k])
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    login(page, app.url, "analysis?study=mini", "Analysis")
+    page.get_by_text("3 Q-sorts · 6 statements").wait_for()
+    _hand_flag(page)
+
+    def stored() -> an.Plan:
+        (w,) = [w for w in an.list_workspaces(app.db, 1) if w.source == "study:mini" and w.label == an.DEFAULT_ANALYSIS]
+        return w.plan
+
+    flagged = stored().flags
+    assert flagged is not None
+    complete(app.db, study, order=ids[::-1])
+    page.reload()
+    page.get_by_text("1 new sort since this analysis: include them?").wait_for()
+    settle(page)
+    page.get_by_role("button", name="Include them").click()
+    page.get_by_text("4 Q-sorts · 6 statements").wait_for()
+    settle(page)
+    page.get_by_text("New data (new sorts included): the flags set by hand was set aside").first.wait_for()
+    page.get_by_text("“Undo last change” brings them back").first.wait_for()
+    no_exception(page)
+    assert stored().flags is None
+    page.get_by_role("button", name="Undo last change").click()
+    settle(page)
+    page.get_by_text("3 Q-sorts · 6 statements").wait_for()
+    assert stored().flags == flagged
+    context.close()

@@ -542,19 +542,28 @@ def _flags_panel() -> None:
                 t.iloc[int(row), t.columns.get_loc(col)] = bool(value)
         storage.callback(editor_key, change)(plan.change(flags=an.flags_from_table(t, before.factors)))
 
+    def _target_key(sort_: str) -> str:  # (per sort and plan: the box opens on the sort's flag as it is now)
+        return f"flag_one_factor:{editor_key}:{sort_}"
+
     def _set_one() -> None:
-        one_, target_ = st.session_state["flag_one_sort"], st.session_state["flag_one_factor"]
+        one_ = st.session_state["flag_one_sort"]
+        target_ = st.session_state.get(_target_key(one_), "(none)")
         pairs = [p_ for p_ in an.flags_from_table(table, before.factors) if p_[0] != one_]
         if target_ != "(none)":
             pairs.append((one_, target_))
         storage.callback("flag_one_set", change)(plan.change(flags=tuple(pairs)))
 
-    with st.form("flag_one", border=False):
-        st.caption("Set one Q-sort's flag here (also works with the keyboard), or tick boxes in the table below:")
-        f1, f2, f3 = st.columns([2, 2, 1], vertical_alignment="bottom")
-        f1.selectbox("Q-sort", list(table.index), key="flag_one_sort")
-        f2.selectbox("Flag on", ["(none)", *before.factors], key="flag_one_factor")
-        f3.form_submit_button("Set flag", key="flag_one_set", on_click=_set_one)
+    st.caption("Set one Q-sort's flag here (also works with the keyboard), or tick boxes in the table below:")
+    f1, f2, f3 = st.columns([2, 2, 1], vertical_alignment="bottom")
+    one = f1.selectbox("Q-sort", list(table.index), key="flag_one_sort")
+    now_on = [f_ for f_ in before.factors if one is not None and table.loc[one, f"flag {f_}"]]
+    f2.selectbox("Flag on", ["(none)", *before.factors], key=_target_key(one),
+                 index=1 + list(before.factors).index(now_on[0]) if now_on else 0)
+    f3.button("Set flag", key="flag_one_set", on_click=_set_one)
+    if one is not None:
+        st.caption(plain(f"{one} is flagged now on {' and '.join(now_on)}"
+                         + (" (Set flag keeps only the factor chosen)." if len(now_on) > 1 else ".")
+                         if now_on else f"{one} is not flagged now."))
 
     st.data_editor(
         table, key=editor_key, on_change=_flags_changed, use_container_width=True,
