@@ -249,7 +249,12 @@ def test_two_named_analyses_side_by_side_and_their_comparison(page, app):
     page.get_by_text(" · ".join(f"{f} ↔ {m} (r = {v:.3f})" for f, (m, v) in best.iterrows())).wait_for()
     no_exception(page)
     # a reload opens the analysis chosen (failed before: back on "main", whose downloads then came)
-    _reopen_small(page)
+    page.reload()
+    page.get_by_role("heading", name="Analysis").first.wait_for()
+    settle(page)
+    page.get_by_text("A file (PQMethod").click()
+    settle(page)
+    page.get_by_text("8 Q-sorts · 25 statements").wait_for()
     _tab(page, "Factors")
     assert page.get_by_label("Number of factors").input_value() == "3"  # (main has 2)
 
@@ -258,7 +263,7 @@ def test_the_flags_tab_answers_the_first_click_and_redraws_on_its_own(page, app)
     """Right after the Flags tab opens, one click opens the one-sort flag box (before, the box sat
     below the flag table and its first click was lost); setting a flag redraws the tab on its own,
     and the page's other buttons still act on what the tab showed (no false "changed in another tab")."""
-    page.reload()
+    page.goto(re.sub(r"[?&]analysis=[^&]*", "", page.url))  # the main analysis
     page.get_by_role("heading", name="Analysis").first.wait_for()
     settle(page)
     page.get_by_text("A file (PQMethod").click()
@@ -285,8 +290,9 @@ def test_the_flags_tab_answers_the_first_click_and_redraws_on_its_own(page, app)
 
 
 def _reopen_small(page) -> None:
-    """A fresh load of the Analysis page on the 8 x 25 file (uploaded first when a test runs on its own)."""
-    page.reload()
+    """A fresh load of the Analysis page on the 8 x 25 file (uploaded first when a test runs on its own),
+    on its main analysis (the address names no other)."""
+    page.goto(re.sub(r"[?&]analysis=[^&]*", "", page.url))
     page.get_by_role("heading", name="Analysis").first.wait_for()
     settle(page)
     page.get_by_text("A file (PQMethod").click()
