@@ -37,7 +37,8 @@ from ..store.models import WorkspaceRow
 from .studies import get_study
 
 __all__ = [
-    "AnalysisData", "Plan", "Outcome", "Workspace", "EXPORTS", "study_data", "upload_data", "guidance", "run",
+    "AnalysisData", "Plan", "Outcome", "Workspace", "EXPORTS", "study_data", "upload_data", "upload_source",
+    "kept_statements", "guidance", "run",
     "start_loadings", "preview_flags", "flag_table", "flags_from_table", "flag_issues", "composite",
     "composite_title", "factor_label", "provenance", "qualitative", "compare", "best_matches",
     "export", "file_stem", "save_workspace", "load_workspace", "list_workspaces", "delete_workspace",
@@ -285,10 +286,15 @@ def upload_data(data: bytes, name: str, *, statements: list[str] | None = None, 
 
     imported = qio.read(data, name=name, format=format or None, statements=statements or None,
                         id_field=id_field or None)
-    digest = hashlib.sha256(data).hexdigest()[:16]
-    return AnalysisData(source=f"upload:{digest}", name=name, sorts=imported.sorts, statements=imported.statements,
+    return AnalysisData(source=upload_source(data), name=name, sorts=imported.sorts, statements=imported.statements,
                         distribution=imported.distribution, forced=imported.forced, participants=imported.extra,
                         imported=imported, notes=tuple(imported.warnings), comments=_imported_comments(imported))
+
+
+def upload_source(data: bytes) -> str:
+    """The data source of an uploaded file (``upload:`` and a digest of its bytes): the same file uploaded
+    again is the same source, with its stored analyses."""
+    return "upload:" + hashlib.sha256(data).hexdigest()[:16]
 
 
 def _imported_comments(imported: Any) -> pd.DataFrame | None:
@@ -732,7 +738,8 @@ def save_workspace(db: Database, researcher_id: int, source: str, name: str, pla
                    bootstrap: dict[str, Any] | None = None) -> Workspace:
     """Store the plan (and, for an upload, its file) of a researcher's analysis ``label`` of ``source``.
 
-    ``data``/``extra`` left as None keep what is stored. With ``expected_version`` (the version the page
+    ``data``/``extra`` left as None keep what is stored; ``extra`` (what belongs to the uploaded file, such
+    as its statement texts: :func:`kept_statements`) is stored with every analysis of ``source``. With ``expected_version`` (the version the page
     showed) a workspace changed since is left alone and :class:`StaleAnalysis` is raised. The replaced plan
     goes to the history (:func:`undo_change`); the version increases with every change. ``bootstrap``
     (a :func:`bootstrap_summary`) is kept with it when given (a copy saved under a new name takes the
@@ -771,6 +778,11 @@ def save_workspace(db: Database, researcher_id: int, source: str, name: str, pla
             row.name = name[:300]
             row.version = (row.version or 1) + 1
         row.plan = {**plan.to_dict(), "_extra": keep if keep is not None else stored_extra, "_history": history}
+        if extra is not None:  # (the statement texts belong to the uploaded file: every analysis of it has them)
+            for other in session.scalars(select(WorkspaceRow).where(
+                    WorkspaceRow.researcher_id == researcher_id, WorkspaceRow.source == source)):
+                if other is not row:
+                    other.plan = {**(other.plan or {}), "_extra": extra}
         if bootstrap is not None:
             row.bootstrap = dict(bootstrap)
         row.updated_at = utcnow()
@@ -803,6 +815,14 @@ def undo_change(db: Database, researcher_id: int, source: str, *, label: str = D
         return _workspace(row)
 
     return db.write(work)
+
+
+def kept_statements(db: Database, researcher_id: int, source: str) -> dict[str, Any]:
+    """What is kept with an uploaded file besides its bytes (``statements``: the texts read from the
+    statements file uploaded with it, ``statements_file``: that file's name), from the researcher's
+    analyses of ``source``; empty when none was uploaded with it."""
+    kept = [w.extra for w in list_workspaces(db, researcher_id, source) if w.extra]
+    return dict(next((e for e in kept if e.get("statements")), kept[0] if kept else {}))
 
 
 def load_workspace(db: Database, researcher_id: int, source: str, *,

@@ -125,6 +125,23 @@ def test_workspace_roundtrip(db, lipset):
     assert an.load_workspace(db, r.id, lipset.source) is None
 
 
+def test_the_statements_of_an_upload_are_kept_with_every_analysis_of_it(db, lipset):
+    """Statements given after the data file (a second upload of the same file) are kept with the file:
+    every named analysis of it, a new one and :func:`kept_statements` have them, and no version changes."""
+    r = ac.create_account(db, "bea", "correct horse battery")
+    blob = LIPSET.read_bytes()
+    assert an.upload_source(blob) == lipset.source
+    assert an.kept_statements(db, r.id, lipset.source) == {}
+    an.save_workspace(db, r.id, lipset.source, lipset.name, an.Plan(), data=blob, extra={"statements": []})
+    other = an.save_workspace(db, r.id, lipset.source, lipset.name, an.Plan(n_factors=3), label="three")
+    texts = {"statements": [f"text {i}" for i in range(lipset.n_statements)], "statements_file": "L.STA"}
+    an.save_workspace(db, r.id, lipset.source, lipset.name, an.Plan(), data=blob, extra=texts)
+    assert an.kept_statements(db, r.id, lipset.source) == texts
+    three = an.load_workspace(db, r.id, lipset.source, label="three")
+    assert three.extra == texts and three.version == other.version
+    assert an.save_workspace(db, r.id, lipset.source, lipset.name, an.Plan(), label="new").extra == texts
+
+
 # ---------------------------------------------------------------- choices never rewritten silently
 
 

@@ -427,3 +427,56 @@ def test_the_guidance_table_shows_every_header_whole(page, app):
     assert table.evaluate("el => el.scrollWidth <= el.clientWidth + 1")  # no sideways scrolling on a desktop
     table.scroll_into_view_if_needed()
     shot(page, "analysis-guidance")
+
+
+LIPSET_TEXT = "improvements in status and power of lower class"  # LIPSET.STA's first statement
+LIPSET_LINE = "Close ties to Mother"  # the first line of statement 16 in the composite
+
+
+def _fresh_login(page, app):
+    """A new login (a new browser context) on the Analysis page, a file as the data."""
+    context = page.context.browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    p = context.new_page()
+    p.set_default_timeout(30_000)
+    login(p, app.url, "analysis", "Analysis")
+    p.get_by_text("A file (PQMethod").click()
+    settle(p)
+    return p
+
+
+def _lipset_texts_in_results(page) -> None:
+    """The composite and the text report made now have LIPSET.STA's texts, and no note says they are missing."""
+    _tab(page, "Results")
+    assert LIPSET_LINE in _download(page, "Composite (SVG)").decode("utf-8")
+    _tab(page, "Downloads")
+    assert LIPSET_TEXT in _download(page, "Text report (.LIS order)").decode("utf-8")
+    assert page.get_by_text("statements have no text").count() == 0
+    no_exception(page)
+
+
+def test_the_statements_file_is_kept_with_the_upload(page, app):
+    """Fails on the old code: after a reload (or a new login) "…or continue an earlier upload" brought the
+    .DAT back without its statements ("No .STA file found next to LIPSET.DAT"), the composite showed
+    numbers only and every download made after it had no statement texts."""
+    first = _fresh_login(page, app)
+    _upload(first, "Q-sort data file", DATA / "LIPSET.DAT")
+    first.get_by_text("9 Q-sorts · 33 statements").wait_for()
+    _upload(first, "Statements (optional: .STA, .txt, .csv)", DATA / "LIPSET.STA")
+    _lipset_texts_in_results(first)
+    first.reload()
+    first.get_by_role("heading", name="Analysis").first.wait_for()
+    settle(first)
+    first.get_by_text("A file (PQMethod").click()
+    settle(first)
+    first.get_by_role("combobox", name="…or continue an earlier upload", exact=True).click()
+    first.get_by_role("option", name=re.compile(r"^LIPSET\.DAT ")).click()
+    settle(first)
+    first.get_by_text("9 Q-sorts · 33 statements").wait_for()
+    _lipset_texts_in_results(first)
+    first.get_by_text("Statement texts from LIPSET.STA, kept with this data file").wait_for()
+    first.context.close()
+    again = _fresh_login(page, app)  # a new login; the same file uploaded again, without its statements
+    _upload(again, "Q-sort data file", DATA / "LIPSET.DAT")
+    again.get_by_text("9 Q-sorts · 33 statements").wait_for()
+    _lipset_texts_in_results(again)
+    again.context.close()

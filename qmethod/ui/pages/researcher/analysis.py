@@ -114,18 +114,22 @@ else:
     earlier = [w for w in an.list_workspaces(db, user.id) if w.source.startswith("upload:")]
     if up is not None:
         blob = up.getvalue()
-        texts: list[str] = []
         if stm is not None:
             texts = run(qmethod.io.read_statements, stm.getvalue(), name=stm.name) or []
-        extra = {"statements": texts}
-        data = run(_upload_data, blob, up.name, tuple(texts))
+            extra = {"statements": texts, "statements_file": stm.name}
+        else:  # the statement texts kept with this file when it was uploaded before (none for a new file)
+            extra = an.kept_statements(db, user.id, an.upload_source(blob))
+        data = run(_upload_data, blob, up.name, tuple(extra.get("statements") or ()))
     elif earlier:
         names = {w.source: f"{w.name} (analysed {w.updated_at:%Y-%m-%d %H:%M})" for w in earlier}
         pick = st.selectbox("…or continue an earlier upload", list(names), format_func=names.get, key="an_earlier")
         ws = an.load_workspace(db, user.id, pick, label=next(w.label for w in earlier if w.source == pick))
         if ws is not None and ws.data:
-            extra = ws.extra
-            data = run(_upload_data, ws.data, ws.name, tuple(ws.extra.get("statements") or ()))
+            extra = an.kept_statements(db, user.id, pick)
+            data = run(_upload_data, ws.data, ws.name, tuple(extra.get("statements") or ()))
+    if data is not None and stm is None and extra.get("statements"):
+        st.caption(f"Statement texts from {plain(extra.get('statements_file') or 'the statements file')}, "
+                   "kept with this data file (upload another statements file to replace them).")
     if data is None:
         st.info("Upload a data file to analyse it. Every format listed by `qmethod formats` is read.")
         st.stop()
@@ -158,7 +162,7 @@ if workspace is None:
     snap = tuple(map(str, all_data.sorts.columns)) if all_data.source.startswith("study:") else None
     workspace = an.save_workspace(db, user.id, data.source, data.name, an.Plan(n_factors=k0, snapshot=snap),
                                   data=blob, extra=extra, label=label)
-elif blob is not None and workspace.data != blob:
+elif blob is not None and (workspace.data != blob or workspace.extra != extra):
     workspace = an.save_workspace(db, user.id, data.source, data.name, workspace.plan, data=blob, extra=extra,
                                   label=label)
 elif workspace.plan.snapshot is None and data.source.startswith("study:"):  # (stored before snapshots existed)
