@@ -473,7 +473,7 @@ def test_the_statements_file_is_kept_with_the_upload(page, app):
     settle(first)
     first.get_by_text("9 Q-sorts · 33 statements").wait_for()
     _lipset_texts_in_results(first)
-    first.get_by_text("Statement texts from LIPSET.STA, kept with this data file").wait_for()
+    first.get_by_text("9 Q-sorts · 33 statements · forced distribution · statement texts from LIPSET.STA").wait_for()
     first.context.close()
     again = _fresh_login(page, app)  # a new login; the same file uploaded again, without its statements
     _upload(again, "Q-sort data file", DATA / "LIPSET.DAT")

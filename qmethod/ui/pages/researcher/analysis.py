@@ -127,9 +127,6 @@ else:
         if ws is not None and ws.data:
             extra = an.kept_statements(db, user.id, pick)
             data = run(_upload_data, ws.data, ws.name, tuple(extra.get("statements") or ()))
-    if data is not None and stm is None and extra.get("statements"):
-        st.caption(f"Statement texts from {plain(extra.get('statements_file') or 'the statements file')}, "
-                   "kept with this data file (upload another statements file to replace them).")
     if data is None:
         st.info("Upload a data file to analyse it. Every format listed by `qmethod formats` is read.")
         st.stop()
@@ -219,6 +216,9 @@ if new:
 key = data_key(data)
 st.caption(f"**{plain(data.name)}** · {data.n_sorts} Q-sorts · {data.n_statements} statements · "
            f"{'forced' if data.forced else 'free'} distribution"
+           # (kept with the data file: after a reload too; another statements file replaces them)
+           + (f" · statement texts from {plain(extra['statements_file'])}"
+              if extra.get("statements_file") and extra.get("statements") else "")
            + (" · frozen on these sorts" if plan.snapshot is not None else ""))
 h1, h2, h3 = st.columns([1, 1, 2])
 h1.button("Undo last change", key="an_undo_change", on_click=_undo_change, disabled=not workspace.history,
