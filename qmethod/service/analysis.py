@@ -29,7 +29,7 @@ from ..analysis.crib import invert_factor, split_bipolar
 from ..analysis.flag import flag, format_p
 from ..analysis.params import check_option
 from ..analysis.pipeline import rescore
-from ..errors import DataError, NotFoundError, QMethodError
+from ..errors import DataError, FormatError, NotFoundError, QMethodError
 from ..store.db import Database
 from ..store.models import utcnow
 from .research import completed_sorts
@@ -69,7 +69,10 @@ class StaleAnalysis(QMethodError):
 
 @dataclass(frozen=True)
 class AnalysisData:
-    """Q-sorts ready to analyse (statements x sorts) with what the analysis needs besides them."""
+    """Q-sorts ready to analyse (statements x sorts) with what the analysis needs besides them.
+
+    ``notes``: doubtful things found while reading; ``problems``: what was given but could not be used
+    (a statements file that does not fit the data), for the researcher to fix."""
 
     source: str
     name: str
@@ -81,6 +84,7 @@ class AnalysisData:
     imported: Any = None
     notes: tuple[str, ...] = ()
     comments: pd.DataFrame | None = None
+    problems: tuple[str, ...] = ()
 
     @property
     def n_sorts(self) -> int:
@@ -280,15 +284,42 @@ def new_sorts(data: AnalysisData, snapshot: tuple[str, ...] | None) -> list[str]
 
 
 def upload_data(data: bytes, name: str, *, statements: list[str] | None = None, format: str | None = None,
-                id_field: str | None = None) -> AnalysisData:
-    """Q-sorts from an uploaded file in any format :func:`qmethod.io.read` knows."""
+                id_field: str | None = None, statements_name: str | None = None) -> AnalysisData:
+    """Q-sorts from an uploaded file in any format :func:`qmethod.io.read` knows.
+
+    ``statements`` (read from the file ``statements_name``) give the statement texts. When their number
+    is not the data's, the data are read without them and :attr:`AnalysisData.problems` says so (naming
+    the statements file, the number given and the number the data have).
+
+    Raises
+    ------
+    qmethod.errors.FormatError
+        The data file cannot be read."""
     from .. import io as qio
 
-    imported = qio.read(data, name=name, format=format or None, statements=statements or None,
-                        id_field=id_field or None)
+    def read(texts: list[str] | None) -> Any:
+        return qio.read(data, name=name, format=format or None, statements=texts or None, id_field=id_field or None)
+
+    problems: tuple[str, ...] = ()
+    try:
+        imported = read(statements)
+    except FormatError as exc:
+        if not statements:
+            raise
+        try:
+            imported = read(None)
+        except FormatError:
+            raise exc from None
+        if imported.n_statements == len(statements):
+            raise exc from None
+        problems = (f"{statements_name or 'The statements file'}: {len(statements)} statements given, but the "
+                    f"Q-sorts in {name} have {imported.n_statements} statements, so the analysis goes on without "
+                    f"statement texts. Upload a statements file with {imported.n_statements} statements to see "
+                    "them.",)
     return AnalysisData(source=upload_source(data), name=name, sorts=imported.sorts, statements=imported.statements,
                         distribution=imported.distribution, forced=imported.forced, participants=imported.extra,
-                        imported=imported, notes=tuple(imported.warnings), comments=_imported_comments(imported))
+                        imported=imported, notes=tuple(imported.warnings), comments=_imported_comments(imported),
+                        problems=problems)
 
 
 def upload_source(data: bytes) -> str:

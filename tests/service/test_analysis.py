@@ -142,6 +142,20 @@ def test_the_statements_of_an_upload_are_kept_with_every_analysis_of_it(db, lips
     assert an.save_workspace(db, r.id, lipset.source, lipset.name, an.Plan(), label="new").extra == texts
 
 
+def test_statements_that_do_not_fit_are_named_and_the_data_read_without_them(lipset):
+    """The message names the statements file and both numbers; the Q-sorts are read as without statements
+    (before: the data file was named and nothing was read)."""
+    blob = LIPSET.read_bytes()
+    d = an.upload_data(blob, "lipset.csv", statements=["a"] * 16, statements_name="short.txt")
+    assert d.problems == ("short.txt: 16 statements given, but the Q-sorts in lipset.csv have 33 statements, so "
+                          "the analysis goes on without statement texts. Upload a statements file with 33 "
+                          "statements to see them.",)
+    assert d.source == lipset.source and d.sorts.equals(lipset.sorts)
+    assert an.upload_data(blob, "lipset.csv", statements=["a"] * 33).problems == ()
+    with pytest.raises(qmethod.errors.FormatError, match="broken.csv"):  # a data file that cannot be read
+        an.upload_data(b"\x00\x01", "broken.csv", statements=["a"] * 16, statements_name="short.txt")
+
+
 # ---------------------------------------------------------------- choices never rewritten silently
 
 

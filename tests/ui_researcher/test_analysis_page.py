@@ -480,3 +480,23 @@ def test_the_statements_file_is_kept_with_the_upload(page, app):
     again.get_by_text("9 Q-sorts · 33 statements").wait_for()
     _lipset_texts_in_results(again)
     again.context.close()
+
+
+def test_a_statements_file_that_does_not_fit_names_itself_and_the_analysis_goes_on(page, app, tmp_path):
+    """Fails on the old code: LIPSET.DAT with a 16-statement file gave "LIPSET.DAT: the statement list has
+    16 statements..." (the wrong file named), the analysis disappeared and the page asked for a data file."""
+    short = tmp_path / "SHORT16.STA"
+    short.write_bytes(b"\r\n".join((DATA / "LIPSET.STA").read_bytes().splitlines()[:16]) + b"\r\n")
+    p = _fresh_login(page, app)
+    _upload(p, "Q-sort data file", DATA / "LIPSET.DAT")
+    p.get_by_text("9 Q-sorts · 33 statements").wait_for()
+    _upload(p, "Statements (optional: .STA, .txt, .csv)", short)
+    p.get_by_text("SHORT16.STA: 16 statements given, but the Q-sorts in LIPSET.DAT have 33 statements").wait_for()
+    p.get_by_text("9 Q-sorts · 33 statements").wait_for()  # the analysis of the data file goes on
+    assert p.get_by_text("Upload a data file to analyse it").count() == 0
+    assert p.get_by_text("LIPSET.DAT: the statement list has").count() == 0
+    no_exception(p)
+    _tab(p, "Results")
+    svg = _download(p, "Composite (SVG)").decode("utf-8")
+    assert "composite Q-sort of F1" in svg and LIPSET_LINE not in svg  # numbers only, as with no statements file
+    p.context.close()
