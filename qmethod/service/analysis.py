@@ -29,7 +29,7 @@ from ..analysis.crib import invert_factor, split_bipolar
 from ..analysis.flag import flag, format_p
 from ..analysis.params import check_option
 from ..analysis.pipeline import rescore
-from ..errors import DataError, NotFoundError, QMethodError
+from ..errors import DataError, FormatError, NotFoundError, QMethodError
 from ..store.db import Database
 from ..store.models import utcnow
 from .research import completed_sorts
@@ -37,7 +37,8 @@ from ..store.models import WorkspaceRow
 from .studies import get_study
 
 __all__ = [
-    "AnalysisData", "Plan", "Outcome", "Workspace", "EXPORTS", "study_data", "upload_data", "guidance", "run",
+    "AnalysisData", "Plan", "Outcome", "Workspace", "EXPORTS", "study_data", "upload_data", "upload_source",
+    "kept_statements", "guidance", "run",
     "start_loadings", "preview_flags", "flag_table", "flags_from_table", "flag_issues", "composite",
     "composite_title", "factor_label", "provenance", "qualitative", "compare", "best_matches",
     "export", "file_stem", "save_workspace", "load_workspace", "list_workspaces", "delete_workspace",
@@ -73,7 +74,10 @@ class StaleAnalysis(QMethodError):
 
 @dataclass(frozen=True)
 class AnalysisData:
-    """Q-sorts ready to analyse (statements x sorts) with what the analysis needs besides them."""
+    """Q-sorts ready to analyse (statements x sorts) with what the analysis needs besides them.
+
+    ``notes``: doubtful things found while reading; ``problems``: what was given but could not be used
+    (a statements file that does not fit the data), for the researcher to fix."""
 
     source: str
     name: str
@@ -85,6 +89,7 @@ class AnalysisData:
     imported: Any = None
     notes: tuple[str, ...] = ()
     comments: pd.DataFrame | None = None
+    problems: tuple[str, ...] = ()
 
     @property
     def n_sorts(self) -> int:
@@ -312,16 +317,48 @@ def new_sorts(data: AnalysisData, snapshot: tuple[str, ...] | None) -> list[str]
 
 
 def upload_data(data: bytes, name: str, *, statements: list[str] | None = None, format: str | None = None,
-                id_field: str | None = None) -> AnalysisData:
-    """Q-sorts from an uploaded file in any format :func:`qmethod.io.read` knows."""
+                id_field: str | None = None, statements_name: str | None = None) -> AnalysisData:
+    """Q-sorts from an uploaded file in any format :func:`qmethod.io.read` knows.
+
+    ``statements`` (read from the file ``statements_name``) give the statement texts. When their number
+    is not the data's, the data are read without them and :attr:`AnalysisData.problems` says so (naming
+    the statements file, the number given and the number the data have).
+
+    Raises
+    ------
+    qmethod.errors.FormatError
+        The data file cannot be read."""
     from .. import io as qio
 
-    imported = qio.read(data, name=name, format=format or None, statements=statements or None,
-                        id_field=id_field or None)
-    digest = hashlib.sha256(data).hexdigest()[:16]
-    return AnalysisData(source=f"upload:{digest}", name=name, sorts=imported.sorts, statements=imported.statements,
+    def read(texts: list[str] | None) -> Any:
+        return qio.read(data, name=name, format=format or None, statements=texts or None, id_field=id_field or None)
+
+    problems: tuple[str, ...] = ()
+    try:
+        imported = read(statements)
+    except FormatError as exc:
+        if not statements:
+            raise
+        try:
+            imported = read(None)
+        except FormatError:
+            raise exc from None
+        if imported.n_statements == len(statements):
+            raise exc from None
+        problems = (f"{statements_name or 'The statements file'}: {len(statements)} statements given, but the "
+                    f"Q-sorts in {name} have {imported.n_statements} statements, so the analysis goes on without "
+                    f"statement texts. Upload a statements file with {imported.n_statements} statements to see "
+                    "them.",)
+    return AnalysisData(source=upload_source(data), name=name, sorts=imported.sorts, statements=imported.statements,
                         distribution=imported.distribution, forced=imported.forced, participants=imported.extra,
-                        imported=imported, notes=tuple(imported.warnings), comments=_imported_comments(imported))
+                        imported=imported, notes=tuple(imported.warnings), comments=_imported_comments(imported),
+                        problems=problems)
+
+
+def upload_source(data: bytes) -> str:
+    """The data source of an uploaded file (``upload:`` and a digest of its bytes): the same file uploaded
+    again is the same source, with its stored analyses."""
+    return "upload:" + hashlib.sha256(data).hexdigest()[:16]
 
 
 def _imported_comments(imported: Any) -> pd.DataFrame | None:
@@ -765,7 +802,8 @@ def save_workspace(db: Database, researcher_id: int, source: str, name: str, pla
                    bootstrap: dict[str, Any] | None = None) -> Workspace:
     """Store the plan (and, for an upload, its file) of a researcher's analysis ``label`` of ``source``.
 
-    ``data``/``extra`` left as None keep what is stored. With ``expected_version`` (the version the page
+    ``data``/``extra`` left as None keep what is stored; ``extra`` (what belongs to the uploaded file, such
+    as its statement texts: :func:`kept_statements`) is stored with every analysis of ``source``. With ``expected_version`` (the version the page
     showed) a workspace changed since is left alone and :class:`StaleAnalysis` is raised. The replaced plan
     goes to the history (:func:`undo_change`); the version increases with every change. ``bootstrap``
     (a :func:`bootstrap_summary`) is kept with it when given (a copy saved under a new name takes the
@@ -804,6 +842,11 @@ def save_workspace(db: Database, researcher_id: int, source: str, name: str, pla
             row.name = name[:300]
             row.version = (row.version or 1) + 1
         row.plan = {**plan.to_dict(), "_extra": keep if keep is not None else stored_extra, "_history": history}
+        if extra is not None:  # (the statement texts belong to the uploaded file: every analysis of it has them)
+            for other in session.scalars(select(WorkspaceRow).where(
+                    WorkspaceRow.researcher_id == researcher_id, WorkspaceRow.source == source)):
+                if other is not row:
+                    other.plan = {**(other.plan or {}), "_extra": extra}
         if bootstrap is not None:
             row.bootstrap = dict(bootstrap)
         row.updated_at = utcnow()
@@ -836,6 +879,14 @@ def undo_change(db: Database, researcher_id: int, source: str, *, label: str = D
         return _workspace(row)
 
     return db.write(work)
+
+
+def kept_statements(db: Database, researcher_id: int, source: str) -> dict[str, Any]:
+    """What is kept with an uploaded file besides its bytes (``statements``: the texts read from the
+    statements file uploaded with it, ``statements_file``: that file's name), from the researcher's
+    analyses of ``source``; empty when none was uploaded with it."""
+    kept = [w.extra for w in list_workspaces(db, researcher_id, source) if w.extra]
+    return dict(next((e for e in kept if e.get("statements")), kept[0] if kept else {}))
 
 
 def load_workspace(db: Database, researcher_id: int, source: str, *,

@@ -125,6 +125,37 @@ def test_workspace_roundtrip(db, lipset):
     assert an.load_workspace(db, r.id, lipset.source) is None
 
 
+def test_the_statements_of_an_upload_are_kept_with_every_analysis_of_it(db, lipset):
+    """Statements given after the data file (a second upload of the same file) are kept with the file:
+    every named analysis of it, a new one and :func:`kept_statements` have them, and no version changes."""
+    r = ac.create_account(db, "bea", "correct horse battery")
+    blob = LIPSET.read_bytes()
+    assert an.upload_source(blob) == lipset.source
+    assert an.kept_statements(db, r.id, lipset.source) == {}
+    an.save_workspace(db, r.id, lipset.source, lipset.name, an.Plan(), data=blob, extra={"statements": []})
+    other = an.save_workspace(db, r.id, lipset.source, lipset.name, an.Plan(n_factors=3), label="three")
+    texts = {"statements": [f"text {i}" for i in range(lipset.n_statements)], "statements_file": "L.STA"}
+    an.save_workspace(db, r.id, lipset.source, lipset.name, an.Plan(), data=blob, extra=texts)
+    assert an.kept_statements(db, r.id, lipset.source) == texts
+    three = an.load_workspace(db, r.id, lipset.source, label="three")
+    assert three.extra == texts and three.version == other.version
+    assert an.save_workspace(db, r.id, lipset.source, lipset.name, an.Plan(), label="new").extra == texts
+
+
+def test_statements_that_do_not_fit_are_named_and_the_data_read_without_them(lipset):
+    """The message names the statements file and both numbers; the Q-sorts are read as without statements
+    (before: the data file was named and nothing was read)."""
+    blob = LIPSET.read_bytes()
+    d = an.upload_data(blob, "lipset.csv", statements=["a"] * 16, statements_name="short.txt")
+    assert d.problems == ("short.txt: 16 statements given, but the Q-sorts in lipset.csv have 33 statements, so "
+                          "the analysis goes on without statement texts. Upload a statements file with 33 "
+                          "statements to see them.",)
+    assert d.source == lipset.source and d.sorts.equals(lipset.sorts)
+    assert an.upload_data(blob, "lipset.csv", statements=["a"] * 33).problems == ()
+    with pytest.raises(qmethod.errors.FormatError, match="broken.csv"):  # a data file that cannot be read
+        an.upload_data(b"\x00\x01", "broken.csv", statements=["a"] * 16, statements_name="short.txt")
+
+
 # ---------------------------------------------------------------- choices never rewritten silently
 
 

@@ -587,6 +587,54 @@ def test_the_one_sort_flag_form_shows_the_sorts_flag_now(page, app):
     no_exception(page)
 
 
+def test_the_statements_file_is_kept_with_the_upload(page, app):
+    """Fails on the old code: after a reload (or a new login) "…or continue an earlier upload" brought the
+    .DAT back without its statements ("No .STA file found next to LIPSET.DAT"), the composite showed
+    numbers only and every download made after it had no statement texts."""
+    first = _fresh_login(page, app)
+    _upload(first, "Q-sort data file", DATA / "LIPSET.DAT")
+    first.get_by_text("9 Q-sorts · 33 statements").wait_for()
+    _upload(first, "Statements (optional: .STA, .txt, .csv)", DATA / "LIPSET.STA")
+    _lipset_texts_in_results(first)
+    first.reload()
+    first.get_by_role("heading", name="Analysis").first.wait_for()
+    settle(first)
+    first.get_by_text("A file (PQMethod").click()
+    settle(first)
+    first.get_by_role("combobox", name="…or continue an earlier upload", exact=True).click()
+    first.get_by_role("option", name=re.compile(r"^LIPSET\.DAT ")).click()
+    settle(first)
+    first.get_by_text("9 Q-sorts · 33 statements").wait_for()
+    _lipset_texts_in_results(first)
+    first.get_by_text("9 Q-sorts · 33 statements · forced distribution · statement texts from LIPSET.STA").wait_for()
+    first.context.close()
+    again = _fresh_login(page, app)  # a new login; the same file uploaded again, without its statements
+    _upload(again, "Q-sort data file", DATA / "LIPSET.DAT")
+    again.get_by_text("9 Q-sorts · 33 statements").wait_for()
+    _lipset_texts_in_results(again)
+    again.context.close()
+
+
+def test_a_statements_file_that_does_not_fit_names_itself_and_the_analysis_goes_on(page, app, tmp_path):
+    """Fails on the old code: LIPSET.DAT with a 16-statement file gave "LIPSET.DAT: the statement list has
+    16 statements..." (the wrong file named), the analysis disappeared and the page asked for a data file."""
+    short = tmp_path / "SHORT16.STA"
+    short.write_bytes(b"\r\n".join((DATA / "LIPSET.STA").read_bytes().splitlines()[:16]) + b"\r\n")
+    p = _fresh_login(page, app)
+    _upload(p, "Q-sort data file", DATA / "LIPSET.DAT")
+    p.get_by_text("9 Q-sorts · 33 statements").wait_for()
+    _upload(p, "Statements (optional: .STA, .txt, .csv)", short)
+    p.get_by_text("SHORT16.STA: 16 statements given, but the Q-sorts in LIPSET.DAT have 33 statements").wait_for()
+    p.get_by_text("9 Q-sorts · 33 statements").wait_for()  # the analysis of the data file goes on
+    assert p.get_by_text("Upload a data file to analyse it").count() == 0
+    assert p.get_by_text("LIPSET.DAT: the statement list has").count() == 0
+    no_exception(p)
+    _tab(p, "Results")
+    svg = _download(p, "Composite (SVG)").decode("utf-8")
+    assert "composite Q-sort of F1" in svg and LIPSET_LINE not in svg  # numbers only, as with no statements file
+    p.context.close()
+
+
 def test_including_new_sorts_says_the_hand_flags_were_set_aside(app, browser):
     """Fails on the old code: "Include them" (new sorts since the analysis' snapshot) dropped the flags
     set by hand without a word (the Flags tab then just said "Flags are automatic"). Now a notice says so,
@@ -630,3 +678,26 @@ def test_including_new_sorts_says_the_hand_flags_were_set_aside(app, browser):
     page.get_by_text("3 Q-sorts · 6 statements").wait_for()
     assert stored().flags == flagged
     context.close()
+LIPSET_TEXT = "improvements in status and power of lower class"  # LIPSET.STA's first statement
+LIPSET_LINE = "Close ties to Mother"  # the first line of statement 16 in the composite
+
+
+def _fresh_login(page, app):
+    """A new login (a new browser context) on the Analysis page, a file as the data."""
+    context = page.context.browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    p = context.new_page()
+    p.set_default_timeout(30_000)
+    login(p, app.url, "analysis", "Analysis")
+    p.get_by_text("A file (PQMethod").click()
+    settle(p)
+    return p
+
+
+def _lipset_texts_in_results(page) -> None:
+    """The composite and the text report made now have LIPSET.STA's texts, and no note says they are missing."""
+    _tab(page, "Results")
+    assert LIPSET_LINE in _download(page, "Composite (SVG)").decode("utf-8")
+    _tab(page, "Downloads")
+    assert LIPSET_TEXT in _download(page, "Text report (.LIS order)").decode("utf-8")
+    assert page.get_by_text("statements have no text").count() == 0
+    no_exception(page)

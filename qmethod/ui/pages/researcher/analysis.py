@@ -41,8 +41,8 @@ def _study_data(sid: str, revision: int, completed: int, participants: int,
 
 
 @st.cache_data(show_spinner="Reading the file…", max_entries=8, ttl=3600)
-def _upload_data(blob: bytes, name: str, statements: tuple[str, ...]) -> an.AnalysisData:
-    return an.upload_data(blob, name, statements=list(statements) or None)
+def _upload_data(blob: bytes, name: str, statements: tuple[str, ...], statements_name: str | None) -> an.AnalysisData:
+    return an.upload_data(blob, name, statements=list(statements) or None, statements_name=statements_name)
 
 
 @st.cache_data(show_spinner="Computing the guidance…", max_entries=16, ttl=3600)
@@ -114,22 +114,29 @@ else:
     earlier = [w for w in an.list_workspaces(db, user.id) if w.source.startswith("upload:")]
     if up is not None:
         blob = up.getvalue()
-        texts: list[str] = []
         if stm is not None:
             texts = run(qmethod.io.read_statements, stm.getvalue(), name=stm.name) or []
-        extra = {"statements": texts}
-        data = run(_upload_data, blob, up.name, tuple(texts))
+            extra = {"statements": texts, "statements_file": stm.name}
+        else:  # the statement texts kept with this file when it was uploaded before (none for a new file)
+            extra = an.kept_statements(db, user.id, an.upload_source(blob))
+        data = run(_upload_data, blob, up.name, tuple(extra.get("statements") or ()), extra.get("statements_file"))
+        if data is not None and data.problems:  # (statements that do not fit are not kept with the file)
+            extra = an.kept_statements(db, user.id, data.source)
     elif earlier:
         names = {w.source: f"{w.name} (analysed {w.updated_at:%Y-%m-%d %H:%M})" for w in earlier}
         pick = st.selectbox("…or continue an earlier upload", list(names), format_func=names.get, key="an_earlier")
         ws = an.load_workspace(db, user.id, pick, label=next(w.label for w in earlier if w.source == pick))
         if ws is not None and ws.data:
-            extra = ws.extra
-            data = run(_upload_data, ws.data, ws.name, tuple(ws.extra.get("statements") or ()))
+            extra = an.kept_statements(db, user.id, pick)
+            data = run(_upload_data, ws.data, ws.name, tuple(extra.get("statements") or ()),
+                       extra.get("statements_file"))
     if data is None:
-        st.info("Upload a data file to analyse it. Every format listed by `qmethod formats` is read.")
+        if up is None:  # (a file that cannot be read has said why)
+            st.info("Upload a data file to analyse it. Every format listed by `qmethod formats` is read.")
         st.stop()
 
+for problem in data.problems:
+    st.warning(plain(problem))
 #: notes drawn one by one; the rest in one block (a file of thousands of odd sorts has a note each)
 SHOWN_NOTES = 10
 for note in data.notes[:SHOWN_NOTES]:
@@ -172,7 +179,7 @@ if workspace is None:
     snap = tuple(map(str, all_data.sorts.columns)) if all_data.source.startswith("study:") else None
     workspace = an.save_workspace(db, user.id, data.source, data.name, an.Plan(n_factors=k0, snapshot=snap),
                                   data=blob, extra=extra, label=label)
-elif blob is not None and workspace.data != blob:
+elif blob is not None and (workspace.data != blob or workspace.extra != extra):
     workspace = an.save_workspace(db, user.id, data.source, data.name, workspace.plan, data=blob, extra=extra,
                                   label=label)
 elif workspace.plan.snapshot is None and data.source.startswith("study:"):  # (stored before snapshots existed)
@@ -229,6 +236,9 @@ if new:
 key = data_key(data)
 st.caption(f"**{plain(data.name)}** · {data.n_sorts} Q-sorts · {data.n_statements} statements · "
            f"{'forced' if data.forced else 'free'} distribution"
+           # (kept with the data file: after a reload too; another statements file replaces them)
+           + (f" · statement texts from {plain(extra['statements_file'])}"
+              if extra.get("statements_file") and extra.get("statements") and not data.problems else "")
            + (" · frozen on these sorts" if plan.snapshot is not None else ""))
 h1, h2, h3 = st.columns([1, 1, 2])
 h1.button("Undo last change", key="an_undo_change", on_click=_undo_change, disabled=not workspace.history,
