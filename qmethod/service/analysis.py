@@ -43,7 +43,7 @@ __all__ = [
     "composite_title", "factor_label", "provenance", "qualitative", "compare", "best_matches",
     "export", "file_stem", "save_workspace", "load_workspace", "list_workspaces", "delete_workspace",
     "undo_change", "new_sorts", "plan_digest", "bootstrap_summary", "save_bootstrap", "current_bootstrap",
-    "StaleAnalysis", "STRUCTURAL", "RESTART", "SIGNIFICANCE_LEVELS",
+    "StaleAnalysis", "STRUCTURAL", "RESTART", "SIGNIFICANCE_LEVELS", "LABEL_LENGTH",
     "VARIMAX_TOLERANCES", "DEFAULT_ANALYSIS",
 ]
 
@@ -59,6 +59,8 @@ _CHANGES = {"n_factors": "number of factors", "extraction": "extraction", "rotat
             "majority": "majority rule", "negative": "rule for negative loadings",
             "varimax_tolerance": "varimax tolerance", "snapshot": "data (new sorts included)"}
 #: Flagging levels offered (every level :func:`qmethod.analysis.flag.z_critical` has a tabled value for).
+#: the longest name of an analysis (characters)
+LABEL_LENGTH = 100
 SIGNIFICANCE_LEVELS = (0.2, 0.15, 0.1, 0.05, 0.01, 0.005, 0.001, 0.0005, 0.0001, 1e-6)
 #: Varimax stopping rules: R qmethod's (``varimax`` default tolerance 1e-5) or run to convergence.
 VARIMAX_TOLERANCES = {1e-5: "R qmethod (tolerance 1e-5)", 1e-12: "fully converged (tolerance 1e-12)"}
@@ -811,7 +813,7 @@ def save_workspace(db: Database, researcher_id: int, source: str, name: str, pla
     """
     if data is not None and len(data) > 20 * 1024 * 1024:
         raise QMethodError("Files above 20 MB are not kept with the analysis.")
-    label = (label or DEFAULT_ANALYSIS).strip()[:100] or DEFAULT_ANALYSIS
+    label = (label or DEFAULT_ANALYSIS).strip()[:LABEL_LENGTH] or DEFAULT_ANALYSIS
 
     def work(session: Session) -> Workspace:
         row = _row(session, researcher_id, source, label)

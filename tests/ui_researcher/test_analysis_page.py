@@ -587,6 +587,23 @@ def test_the_one_sort_flag_form_shows_the_sorts_flag_now(page, app):
     no_exception(page)
 
 
+def test_a_name_too_long_for_an_analysis_stays_in_its_box_and_is_refused(page, app):
+    """Trial finding: pasting a 300-character name left the box empty (the browser cut it), and Save
+    said "Give the new analysis a name not used yet"."""
+    _reopen_small(page)
+    page.get_by_role("button", name="Save as a new analysis").click()
+    name = "Lang " * 60  # 300 characters
+    page.get_by_label("Name of the new analysis").fill(name)
+    page.get_by_role("button", name="Save a copy of these choices").click()
+    page.get_by_text(f"The name may have at most 100 characters; this one has {len(name.strip())}.").wait_for()
+    settle(page)
+    if not page.get_by_label("Name of the new analysis").is_visible():  # (the popover closes as the page redraws)
+        page.get_by_role("button", name="Save as a new analysis").click()
+    assert page.get_by_label("Name of the new analysis").input_value() == name
+    assert not any(w.label.startswith("Lang") for w in an.list_workspaces(app.db, 1))
+    no_exception(page)
+
+
 def test_the_statements_file_is_kept_with_the_upload(page, app):
     """Fails on the old code: after a reload (or a new login) "…or continue an earlier upload" brought the
     .DAT back without its statements ("No .STA file found next to LIPSET.DAT"), the composite showed

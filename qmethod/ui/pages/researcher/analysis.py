@@ -245,7 +245,10 @@ h1.button("Undo last change", key="an_undo_change", on_click=_undo_change, disab
           help="Back to the choices before the last change (a change of k, extraction or correlation brings its "
                "rotation history back).")
 with h3.popover("Save as a new analysis"):
-    new_label = st.text_input("Name of the new analysis", key="an_new_label", max_chars=100)
+    # (no max_chars: a longer name pasted stays in the box and Save says how long it may be; the browser
+    # dropped such a paste without a word)
+    new_label = st.text_input("Name of the new analysis", key="an_new_label",
+                              placeholder=f"At most {an.LABEL_LENGTH} characters")
 
     def _store_copy(name_: str) -> None:
         # the choices as stored now: a tab redrawn on its own may have changed them since this page's last
@@ -259,6 +262,9 @@ with h3.popover("Save as a new analysis"):
         name_ = (st.session_state.get("an_new_label") or "").strip()
         if not name_ or name_ in labels:
             _say("error", "Give the new analysis a name not used yet.")
+            return
+        if len(name_) > an.LABEL_LENGTH:
+            _say("error", f"The name may have at most {an.LABEL_LENGTH} characters; this one has {len(name_)}.")
             return
         storage.callback("an_save_as", _store_copy)(name_)
 
