@@ -569,6 +569,9 @@ def test_an_old_proposal_accepted_on_a_stale_page_asks_before_replacing_a_newer_
     a.get_by_role("button", name="Accept over theirs").click()
     settle(a)
     assert it.factor_texts(db, admin, w)["F1"].narrative == "Siris forslag, skrevet først."  # the deliberate click
+    # the field, untouched, shows the text just accepted (it kept the old one before)
+    a.get_by_role("heading", name=re.compile(r"^F1\b")).first.wait_for()
+    assert a.get_by_label("Narrative").input_value() == "Siris forslag, skrevet først."
 
     # all or nothing: a name with a narrative over its limit stores neither
     before = it.factor_texts(db, admin, w)["F1"]
@@ -600,4 +603,21 @@ def test_a_co_researcher_logging_in_on_the_researchers_page_lands_on_their_own_p
     # a researcher's page asked for by address afterwards is still refused
     p.goto(f"{app.url}/design?study={STUDY}")
     p.get_by_text("This page is for researchers only.").wait_for()
+    ctx.close()
+
+
+def test_a_note_longer_than_allowed_stays_in_its_box_and_is_refused_with_a_message(app, browser, shared):
+    """Trial finding: the note box cut a paste of more than 10,000 characters to nothing, and Add note
+    then said the note was empty."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    a = ctx.new_page()
+    a.set_default_timeout(60_000)
+    _login(a, f"{app.url}/interpret?study={STUDY}", "admin", ADMIN_PASSWORD, "Interpretation")
+    _open_factor(a, "F2")
+    long = "Notat. " * 1430  # 10,010 characters
+    a.get_by_label("Add a note").fill(long)
+    a.get_by_role("button", name="Add note").click()
+    a.get_by_text(f"A note may have at most 10,000 characters; this one has {len(long.strip()):,}.").wait_for()
+    settle(a)
+    assert a.get_by_label("Add a note").input_value() == long
     ctx.close()

@@ -210,6 +210,11 @@ def _texts_form(team: it.FactorTexts) -> None:
         elif cur is not None and cur.id != st.session_state[base][0]:
             if st.session_state[key].strip() == cur.text:  # the same words: nothing to tell
                 st.session_state[base] = (cur.id, cur.text)
+            elif (cur.accepted_by == user.username and cur.author != user.username
+                  and st.session_state[key].strip() == st.session_state[base][1]):
+                # this user accepted a proposal and had typed nothing in the field: it shows the accepted text
+                st.session_state[key] = cur.text
+                st.session_state[base] = (cur.id, cur.text)
             elif f not in clashes:
                 lbl = it.field_label(f)
                 with st.container(border=True):
@@ -361,7 +366,8 @@ with right:
     if st.session_state.pop("clear_" + note_key, False):
         st.session_state[note_key] = ""
     with st.form(f"note_{analysis.id}_{factor}"):
-        note = st.text_area("Add a note", height=80, max_chars=it.NOTE_LENGTH, key=note_key)
+        # (no max_chars: a longer paste stays in the box and Add note says how long a note may be)
+        note = st.text_area("Add a note", height=80, key=note_key, placeholder=f"At most {it.NOTE_LENGTH:,} characters")
         if storage.click(f"note_add_{note_key}", st.form_submit_button("Add note", key=f"note_add_{note_key}")):
             if run(it.add_note, db, user, analysis.id, factor, note) is not None:
                 st.session_state["sent_" + note_key] = note.strip()
@@ -372,7 +378,8 @@ whole = view.team.get(it.ALL) or it.FactorTexts(it.ALL)
 with st.expander("Why these factors (for the methods paragraph of the report)"):
     with st.form(f"reason_{analysis.id}"):
         reason = st.text_area("The team's reason for keeping these factors", value=whole.summary, height=90,
-                              max_chars=it.FIELDS["summary"], key=_key(whole, "summary", analysis.id))
+                              key=_key(whole, "summary", analysis.id),
+                              placeholder=f"At most {it.FIELDS['summary']:,} characters")
         if storage.click(f"reason_save_{analysis.id}", st.form_submit_button(
                 "Save the reason" if user.is_researcher else "Propose a reason", key=f"reason_save_{analysis.id}")):
             if not _unsaved(whole, "summary", reason):
