@@ -229,8 +229,16 @@ def flag_messages(f: np.ndarray, a: np.ndarray, sorts, factors, confounded=(), *
     if multi.size:
         msgs.append("Flagged on more than one factor (confounded): " + _names([sorts[i] for i in multi]) + ".")
     if len(confounded):
-        msgs.append("Significant on two or more factors (confounded, not flagged automatically): "
-                    + _names(confounded) + ".")
+        labels = _as_list(sorts)
+        flagged = {labels[i] for i in np.flatnonzero(f.any(axis=1))}
+        left = [c for c in confounded if c not in flagged]
+        kept = [c for c in confounded if c in flagged]
+        if left:
+            msgs.append("Significant on two or more factors (confounded, not flagged automatically): "
+                        + _names(left) + ".")
+        if kept:
+            msgs.append("Significant on two or more factors, flagged on the one that holds most of its common "
+                        "variance: " + _names(kept) + ".")
     if not has_sort.all():
         msgs.append(
             "No defining Q-sort on " + ", ".join(str(factors[j]) for j in np.flatnonzero(~has_sort))

@@ -223,3 +223,19 @@ def test_split_factor_variance_adds_up(lipset):
     # still so after a further rescore (manual flags) and through JSON
     again = qmethod.AnalysisResult.from_json(split.to_json())
     assert again.details["split"] == {"F1": ["F1a", "F1b"]}
+
+
+def test_a_significant_sort_flagged_on_one_factor_is_not_called_unflagged():
+    """Lipset, 3 principal components: UK7 is significant on F2 and F3 and flagged on F3 (its common
+    variance is mostly there). The warning said it was "not flagged automatically"."""
+    from qmethod import io as qio
+    from pathlib import Path
+
+    imp = qio.read(Path(__file__).resolve().parents[1] / "data" / "LIPSET.DAT")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = qmethod.analyze(imp.sorts, 3)
+    assert bool(res.flags.loc["UK7", "F3"])
+    texts = " ".join(res.warnings)
+    assert "flagged on the one that holds most of its common variance: UK7" in texts
+    assert "not flagged automatically): UK7" not in texts
