@@ -203,6 +203,17 @@ def test_a_stale_tab_changes_nothing(page, app):
     settle(page)
     page.get_by_text("changed in another tab").first.wait_for()
     assert _stored_plan(app).steps == steps[:1]  # nothing removed behind the researcher's back
+    # a turn chosen on the stale view is not made on the other tab's choices: after a ± click the tab
+    # says the analysis changed elsewhere and drops the pending turn (before: Apply made it silently)
+    _turn_and_apply(other, 10)
+    version = _stored_version(app)
+    page.get_by_role("button", name="-5°").click()
+    page.get_by_text("This analysis was changed in another tab or window").first.wait_for()
+    settle(page)
+    assert page.get_by_text("turning -5°").count() == 0
+    assert page.get_by_role("button", name="Apply rotation").is_disabled()
+    assert _stored_version(app) == version
+    no_exception(page)
     other.close()
 
 

@@ -173,6 +173,8 @@ elif "analysis" in st.query_params:
     del st.query_params["analysis"]
 all_data = data
 workspace = an.load_workspace(db, user.id, data.source, label=label)
+OWN = f"an_own:{data.source}:{label}"  # the version this tab's last change stored
+stored_before = workspace.version if workspace is not None else None
 if workspace is None:
     g0 = run(_guidance, data_key(all_data), all_data, min(8, all_data.n_sorts - 1))
     k0 = max(1, min((g0.suggested.get("parallel") or 2) if g0 else 2, all_data.n_sorts - 1, 7))
@@ -186,17 +188,38 @@ elif workspace.plan.snapshot is None and data.source.startswith("study:"):  # (s
     workspace = an.save_workspace(db, user.id, data.source, data.name,
                                   dataclasses.replace(workspace.plan, snapshot=tuple(map(str, data.sorts.columns))),
                                   label=label)
+if workspace.version != stored_before:  # stored by this run (a new analysis, its file, its snapshot)
+    st.session_state[OWN] = workspace.version
 plan = workspace.plan
 shown_version = workspace.version  # every change below is made against this version (or a newer one a part
 SHOWN = f"an_shown:{data.source}:{label}"  # of the page redrawn on its own showed: kept in the session)
-st.session_state[SHOWN] = shown_version
+ROT = f"rot:{data.source}:{label}"  # the pending turn of this analysis: factors and angle (never a widget's state)
+
+
+def _seen(version: int) -> None:
+    """This tab now shows ``version``. If another tab or window stored it (not this tab's own change),
+    say so, and drop the turn by hand this tab had not applied: it was chosen on the choices shown
+    before, and Apply would make it on others."""
+    prev = st.session_state.get(SHOWN)
+    if prev is not None and version != prev and version != st.session_state.get(OWN):
+        _say("info", "This analysis was changed in another tab or window: the page now shows the choices as "
+                     "stored. A turn not yet applied here was dropped; check the choices before you go on.")
+        pend = st.session_state.get(ROT)
+        if pend and pend.get("angle"):
+            pend.update(angle=0, n=pend["n"] + 1)
+    st.session_state[SHOWN] = version
+
+
+_seen(shown_version)
 
 
 def set_plan(new: an.Plan, base: an.Plan | None = None, version: int | None = None) -> bool:
     """Store a changed plan made against the version this tab showed; a stale tab changes nothing."""
     try:
-        an.save_workspace(db, user.id, all_data.source, all_data.name, new, label=label,
-                          expected_version=st.session_state.get(SHOWN, shown_version) if version is None else version)
+        saved = an.save_workspace(db, user.id, all_data.source, all_data.name, new, label=label,
+                                  expected_version=st.session_state.get(SHOWN, shown_version) if version is None
+                                  else version)
+        st.session_state[OWN] = saved.version
     except an.StaleAnalysis as exc:
         _say("error", str(exc))
         return False
@@ -208,7 +231,8 @@ def set_plan(new: an.Plan, base: an.Plan | None = None, version: int | None = No
 
 def _undo_to(version: int) -> None:
     try:
-        an.undo_change(db, user.id, all_data.source, label=label, expected_version=version)
+        st.session_state[OWN] = an.undo_change(db, user.id, all_data.source, label=label,
+                                               expected_version=version).version
     except StorageBusyError:
         raise  # (made again by itself: storage.callback)
     except QMethodError as exc:
@@ -292,7 +316,7 @@ def _fresh() -> tuple[an.Plan, an.Outcome, int]:
     ws = an.load_workspace(db, user.id, all_data.source, label=label)
     if ws is None or ws.plan.snapshot != plan.snapshot or bool(ws.history) != bool(workspace.history):
         st.rerun(scope="app")
-    st.session_state[SHOWN] = ws.version
+    _seen(ws.version)
     if ws.version == shown_version:
         return plan, outcome, shown_version
     out = run(_run, key, data, ws.plan)
@@ -397,9 +421,6 @@ if tab_f.open:
         _factors_panel()
 
 # ---------------------------------------------------------------- rotation
-ROT = f"rot:{data.source}:{label}"  # the pending turn of this analysis: factors and angle (never a widget's state)
-
-
 def _rotation_log(plan: an.Plan) -> None:
     """The steps by hand of ``plan``, numbered (the log names factors and angles only)."""
     st.markdown("**Rotation log**")
