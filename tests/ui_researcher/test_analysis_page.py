@@ -227,12 +227,7 @@ def _table(page) -> list[list[str]]:
 def test_two_named_analyses_side_by_side_and_their_comparison(page, app):
     """Two named analyses of one file with different choices are kept side by side, and Results →
     Compare analyses shows the correlations of their factor z-scores as the service computes them."""
-    page.reload()
-    page.get_by_role("heading", name="Analysis").first.wait_for()
-    settle(page)
-    page.get_by_text("A file (PQMethod").click()
-    settle(page)
-    page.get_by_text("8 Q-sorts · 25 statements").wait_for()
+    _reopen_small(page, keep_analysis=True)
     _set_factors(page, 2, "Principal components")
     page.get_by_role("button", name="Save as a new analysis").click()
     page.get_by_label("Name of the new analysis").fill("three centroid factors")
@@ -260,12 +255,7 @@ def test_two_named_analyses_side_by_side_and_their_comparison(page, app):
     page.get_by_text(" · ".join(f"{f} ↔ {m} (r = {v:.3f})" for f, (m, v) in best.iterrows())).wait_for()
     no_exception(page)
     # a reload opens the analysis chosen (failed before: back on "main", whose downloads then came)
-    page.reload()
-    page.get_by_role("heading", name="Analysis").first.wait_for()
-    settle(page)
-    page.get_by_text("A file (PQMethod").click()
-    settle(page)
-    page.get_by_text("8 Q-sorts · 25 statements").wait_for()
+    _reopen_small(page, keep_analysis=True)
     _tab(page, "Factors")
     assert page.get_by_label("Number of factors").input_value() == "3"  # (main has 2)
 
@@ -300,10 +290,14 @@ def test_the_flags_tab_answers_the_first_click_and_redraws_on_its_own(page, app)
     no_exception(page)
 
 
-def _reopen_small(page) -> None:
+def _reopen_small(page, *, keep_analysis: bool = False) -> None:
     """A fresh load of the Analysis page on the 8 x 25 file (uploaded first when a test runs on its own),
-    on its main analysis (the address names no other)."""
-    page.goto(re.sub(r"[?&]analysis=[^&]*", "", page.url))
+    on its main analysis (the address names no other), or with ``keep_analysis`` a reload of the
+    address as it is (the analysis it names)."""
+    if keep_analysis:
+        page.reload()
+    else:
+        page.goto(re.sub(r"[?&]analysis=[^&]*", "", page.url))
     page.get_by_role("heading", name="Analysis").first.wait_for()
     settle(page)
     page.get_by_text("A file (PQMethod").click()
